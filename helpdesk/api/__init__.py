@@ -1,0 +1,41 @@
+"""The HTTP side: intake API v1 and the customer link. Thin: every rule is in services."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from helpdesk import __version__
+from helpdesk.api import customer_link, v1
+from helpdesk.api.errors import install_error_handlers
+from helpdesk.api.limits import BodySizeLimit
+from helpdesk.config import MAX_REQUEST_BYTES, Settings
+from helpdesk.services import Services
+
+
+def create_api(services: Services, settings: Settings) -> FastAPI:
+    api = FastAPI(
+        title="Helpdesk intake API",
+        version=__version__,
+        description="Post customer messages into the shared inbox and read conversations back. "
+                    "Authenticate with `Authorization: Bearer <token>` (create one with "
+                    "`python main.py token create NAME`).",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    api.state.services = services
+    api.state.settings = settings
+    install_error_handlers(api)
+    api.include_router(v1.build_router())
+    api.include_router(customer_link.build_router())
+    api.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)
+    return api
+
+
+def landing_page() -> HTMLResponse:
+    """Shown at / until the web UI is mounted there."""
+    return HTMLResponse(
+        "<!doctype html><meta charset=utf-8><title>Helpdesk</title>"
+        f"<h1>Helpdesk {__version__} is running</h1>"
+        "<p>Intake API: <a href='/api/docs'>/api/docs</a> · health: <a href='/api/v1/health'>/api/v1/health</a></p>")

@@ -1,0 +1,117 @@
+"""The customer's own link, /c/<token>: the whole public thread and a reply form.
+
+Server-rendered, no JavaScript, readable on a phone. Every piece of message text is
+HTML-escaped, and a strict Content-Security-Policy forbids scripts anyway. The link
+is the customer's credential, so the page sends no Referer to anyone."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from helpdesk.models import IN, RESOLVED
+from helpdesk.services import Services
+from helpdesk.services.conversations import ConversationDetail
+from helpdesk.services.errors import NotFound, ValidationFailed
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+STYLE = """
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;
+background:#f4f5f7;color:#1d2330}main{max-width:680px;margin:0 auto;padding:16px}
+h1{font-size:1.25rem;margin:8px 0 4px}.sub{color:#5b6475;font-size:.9rem;margin:0 0 16px}
+.msg{padding:12px 14px;border-radius:14px;margin:10px 0;max-width:88%;white-space:pre-wrap;
+overflow-wrap:anywhere;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+.in{background:#dbe7ff;margin-left:auto;border-bottom-right-radius:4px}
+.out{background:#fff;border-bottom-left-radius:4px}
+.meta{display:block;font-size:.78rem;color:#5b6475;margin-bottom:4px;white-space:normal}
+form{margin-top:20px;background:#fff;padding:14px;border-radius:14px}
+label{font-weight:600;display:block;margin-bottom:6px}
+textarea{width:100%;min-height:120px;font:inherit;padding:10px;border:1px solid #c5cad3;border-radius:10px}
+button{margin-top:10px;font:inherit;font-weight:600;padding:10px 20px;border:0;border-radius:10px;
+background:#2457c5;color:#fff}.error{color:#a4161a;font-weight:600}.note{color:#5b6475;font-size:.9rem}
+.status{display:inline-block;padding:2px 10px;border-radius:99px;background:#e6e9ef;font-size:.8rem}
+"""
+
+
+def _render(detail: ConversationDetail, error: str = "", draft: str = "") -> str:
+    c = detail.conversation
+    title = escape(c.subject or "Your conversation")
+    parts = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        "<meta name=viewport content='width=device-width,initial-scale=1'>",
+        "<meta name=robots content=noindex>",
+        f"<title>{title}</title><style>{STYLE}</style></head><body><main>",
+        f"<h1>{title}</h1>",
+        f"<p class=sub>Conversation #{c.id} · <span class=status>"
+        f"{'resolved' if c.status == RESOLVED else 'open'}</span></p>",
+    ]
+    for m in detail.messages:
+        if m.direction == IN:
+            who, css = "You", "in"
+        else:
+            agent = detail.agents.get(m.author_agent_id) if m.author_agent_id else None
+            who, css = (agent.name if agent else "Support"), "out"
+        when = m.created_at.strftime("%d %b %Y, %H:%M UTC")
+        parts.append(f"<div class='msg {css}' id=m{m.id}><span class=meta>{escape(who)} · "
+                     f"<time datetime='{m.created_at.isoformat()}'>{when}</time></span>{escape(m.body)}</div>")
+    parts.append("<form method=post id=reply>")
+    if error:
+        parts.append(f"<p class=error role=alert>{escape(error)}</p>")
+    label = "Write again" if c.status == RESOLVED else "Your reply"
+    parts.append(f"<label for=body>{label}</label>"
+                 f"<textarea id=body name=body required maxlength=100000>{escape(draft)}</textarea>"
+                 "<button type=submit>Send</button>")
+    if c.status == RESOLVED:
+        parts.append("<p class=note>This conversation was resolved. Writing again reopens it; "
+                     "nothing you said before is lost.</p>")
+    parts.append("</form></main></body></html>")
+    return "".join(parts)
+
+
+def _not_found() -> HTMLResponse:
+    return HTMLResponse("<!doctype html><title>Not found</title><p>This conversation link is not valid.</p>",
+                        status_code=404, headers=SECURITY_HEADERS)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/c/{token}")
+    def show(token: str, request: Request) -> HTMLResponse:
+        services: Services = request.app.state.services
+        try:
+            detail = services.conversations.get_by_token(token)
+        except NotFound:
+            return _not_found()
+        return HTMLResponse(_render(detail), headers=SECURITY_HEADERS)
+
+    @router.post("/c/{token}")
+    async def reply(token: str, request: Request):
+        services: Services = request.app.state.services
+        raw = (await request.body()).decode("utf-8", errors="replace")
+        body = (parse_qs(raw, keep_blank_values=True).get("body") or [""])[0]
+        try:
+            result = await run_in_threadpool(services.conversations.receive_from_link, token, body)
+        except NotFound:
+            return _not_found()
+        except ValidationFailed as exc:
+            detail = await run_in_threadpool(services.conversations.get_by_token, token)
+            problem = "Please write a message before sending." if not body.strip() else \
+                f"Your message could not be sent: {exc.fields.get('body', exc.message)}."
+            return HTMLResponse(_render(detail, error=problem, draft=body[:100_000]), status_code=422,
+                                headers=SECURITY_HEADERS)
+        # Post/redirect/get: a refresh does not send the message twice.
+        return RedirectResponse(f"/c/{token}#m{result.message_id}", status_code=303, headers=SECURITY_HEADERS)
+
+    return router

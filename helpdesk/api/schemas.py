@@ -1,0 +1,146 @@
+"""Shapes of the intake API v1: what integrations send and what they get back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from helpdesk.models import IN, EMAIL, EXTERNAL_ID, PHONE
+from helpdesk.services.canned import conversation_link
+from helpdesk.services.conversations import ConversationDetail
+from helpdesk.services.customers import CustomerProfile, customer_display_name
+from helpdesk.models import Conversation
+
+Text = Optional[StrictStr]
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Text = Field(None, max_length=254, examples=["ann@example.com"])
+    phone: Text = Field(None, max_length=40, examples=["+15550100"])
+    name: Text = Field(None, max_length=200, examples=["Ann"])
+    external_id: Text = Field(None, max_length=200, examples=["crm-42"])
+
+
+class MessageIn(BaseModel):
+    """A customer message. At least one customer identifier and a non-empty body."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "customer": {"email": "ann@example.com", "name": "Ann"},
+        "body": "My order has not arrived", "subject": "Order 1042"}]})
+    customer: CustomerIn
+    body: StrictStr = Field(..., max_length=100_000)
+    subject: Text = Field(None, max_length=300)
+    channel: Text = Field(None, max_length=32, description="where the message came from: api, email, sms, web…")
+    conversation_id: Optional[Annotated[StrictInt, Field(ge=1, le=2**62)]] = Field(
+        None, description="continue this conversation (it must belong to the same customer)")
+    idempotency_key: Text = Field(None, max_length=255,
+                                  description="the same key again returns the first answer and adds nothing")
+
+
+class MessageAccepted(BaseModel):
+    message_id: int
+    conversation_id: int
+    customer_id: int
+    conversation_status: str
+    conversation_url: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    email: Optional[str]
+    phone: Optional[str]
+    external_id: Optional[str]
+
+
+class AgentRef(BaseModel):
+    id: int
+    name: str
+
+
+class Author(BaseModel):
+    type: Literal["customer", "agent"]
+    name: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: Literal["in", "out"]
+    body: str
+    channel: str
+    created_at: datetime
+    author: Author
+
+
+class ConversationOut(BaseModel):
+    id: int
+    status: str
+    priority: str
+    subject: str
+    channel: str
+    customer: CustomerOut
+    assignee: Optional[AgentRef]
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    waiting_since: Optional[datetime]
+    first_reply_at: Optional[datetime]
+    last_message_at: Optional[datetime]
+    snoozed_until: Optional[datetime]
+    resolved_at: Optional[datetime]
+    conversation_url: str
+    last_message_preview: str
+
+
+class ConversationWithMessages(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationOut]
+    next_cursor: Optional[int] = Field(None, description="pass as `cursor` to get the next page")
+
+
+def customer_out(profile: CustomerProfile) -> CustomerOut:
+    return CustomerOut(id=profile.customer.id, name=customer_display_name(profile) if profile.customer.name else "",  # type: ignore[arg-type]
+                       email=profile.first(EMAIL), phone=profile.first(PHONE),
+                       external_id=profile.first(EXTERNAL_ID))
+
+
+def conversation_out(conversation: Conversation, profile: CustomerProfile, tags: list[str],
+                     assignee: AgentRef | None, base_url: str) -> dict:
+    return ConversationOut(
+        id=conversation.id, status=conversation.status, priority=conversation.priority,  # type: ignore[arg-type]
+        subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
+        assignee=assignee, tags=tags, created_at=conversation.created_at, updated_at=conversation.updated_at,
+        waiting_since=conversation.waiting_since, first_reply_at=conversation.first_reply_at,
+        last_message_at=conversation.last_message_at, snoozed_until=conversation.snoozed_until,
+        resolved_at=conversation.resolved_at,
+        conversation_url=conversation_link(base_url, conversation.public_token),
+        last_message_preview=conversation.last_message_preview,
+    ).model_dump(mode="json")
+
+
+def conversation_detail_out(detail: ConversationDetail, base_url: str) -> dict:
+    c = detail.conversation
+    assignee = AgentRef(id=detail.assignee.id, name=detail.assignee.name) if detail.assignee else None  # type: ignore[arg-type]
+    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url)
+    messages = []
+    for m in detail.messages:
+        if m.direction == IN:
+            author = Author(type="customer", name=detail.customer_name)
+        else:
+            agent = detail.agents.get(m.author_agent_id) if m.author_agent_id else None
+            author = Author(type="agent", name=agent.name if agent else "Support")
+        messages.append(MessageOut(id=m.id, direction=m.direction, body=m.body, channel=m.channel,  # type: ignore[arg-type]
+                                   created_at=m.created_at, author=author).model_dump(mode="json"))
+    data["messages"] = messages
+    return data

@@ -1,0 +1,114 @@
+"""Intake API v1: the small, stable contract integrations rely on (DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from helpdesk import __version__
+from helpdesk.api.schemas import (ConversationList, ConversationWithMessages, Health, MessageAccepted,
+                                  MessageIn, conversation_detail_out, conversation_out)
+from helpdesk.api.schemas import AgentRef
+from helpdesk.models import ApiToken
+from helpdesk.services import Actor, Services
+from helpdesk.services.canned import conversation_link
+from helpdesk.services.conversations import ConversationFilter, IncomingMessage
+from helpdesk.services.errors import ValidationFailed
+
+ERROR_RESPONSES = {
+    400: {"description": "malformed JSON"},
+    401: {"description": "missing or wrong token"},
+    404: {"description": "no such conversation (or not this customer's)"},
+    409: {"description": "idempotency key reused for a different message"},
+    413: {"description": "request body over 1 MiB"},
+    422: {"description": "invalid fields, named in error.fields"},
+}
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.settings.public_url
+    return configured or str(request.base_url).rstrip("/")
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+def require_token(request: Request, authorization: Annotated[Optional[str], Header()] = None) -> Actor:
+    """Bearer token auth. Runs in the thread pool (it reads the database)."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    token: ApiToken | None = None
+    if scheme.lower() == "bearer" and secret.strip():
+        token = services_of(request).tokens.authenticate(secret.strip())
+    if token is None:
+        raise HTTPException(401, "a valid API token is required: Authorization: Bearer <token>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Actor("api", token.id, token.name)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/health", response_model=Health, tags=["health"], summary="Is the server up")
+    async def health() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    @router.post("/messages", status_code=201, response_model=MessageAccepted, tags=["intake"],
+                 summary="A customer message arrives", responses={200: {"description": "idempotent replay",
+                                                                        "model": MessageAccepted},
+                                                                   **ERROR_RESPONSES})
+    def post_message(payload: MessageIn, request: Request, actor: Annotated[Actor, Depends(require_token)],
+                     idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key")] = None):
+        key = payload.idempotency_key
+        if idempotency_key is not None:
+            if key is not None and key != idempotency_key:
+                raise ValidationFailed("two different idempotency keys were given",
+                                       {"idempotency_key": "differs from the Idempotency-Key header"})
+            key = idempotency_key
+        c = payload.customer
+        result = services_of(request).conversations.receive(IncomingMessage(
+            body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id, name=c.name,
+            subject=payload.subject, channel=payload.channel, conversation_id=payload.conversation_id,
+            idempotency_key=key), actor=actor)
+        body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
+                "customer_id": result.customer_id, "conversation_status": result.conversation_status,
+                "conversation_url": conversation_link(base_url(request), result.public_token)}
+        return JSONResponse(body, status_code=200 if result.replayed else 201)
+
+    @router.get("/conversations/{conversation_id}", response_model=ConversationWithMessages,
+                tags=["conversations"], summary="A conversation with its public messages in order",
+                responses=ERROR_RESPONSES)
+    def get_conversation(conversation_id: int, request: Request,
+                         _actor: Annotated[Actor, Depends(require_token)]) -> dict:
+        detail = services_of(request).conversations.get(conversation_id, public_only=True)
+        return conversation_detail_out(detail, base_url(request))
+
+    @router.get("/conversations", response_model=ConversationList, tags=["conversations"],
+                summary="Conversations, newest first", responses=ERROR_RESPONSES)
+    def list_conversations(
+        request: Request, _actor: Annotated[Actor, Depends(require_token)],
+        status: Optional[Literal["open", "pending", "snoozed", "resolved"]] = None,
+        customer_email: Annotated[Optional[str], Query(max_length=254)] = None,
+        priority: Optional[Literal["urgent", "high", "normal", "low"]] = None,
+        tag: Annotated[Optional[str], Query(max_length=50)] = None,
+        assignee_id: Annotated[Optional[int], Query(ge=1, le=2**62)] = None,
+        unassigned: bool = False,
+        limit: Annotated[int, Query(ge=1, le=100)] = 50,
+        cursor: Annotated[Optional[int], Query(ge=1, le=2**62)] = None,
+    ) -> dict:
+        page = services_of(request).conversations.list(
+            ConversationFilter(status=status, customer_email=customer_email, priority=priority, tag=tag,
+                               assignee_id=assignee_id, unassigned=unassigned), limit=limit, before_id=cursor)
+        agents = {a.id: a for a in services_of(request).agents.list()}
+        url = base_url(request)
+        items = []
+        for c in page.conversations:
+            agent = agents.get(c.assignee_id) if c.assignee_id else None
+            items.append(conversation_out(c, page.customers[c.customer_id], page.tags.get(c.id, []),  # type: ignore[arg-type]
+                                          AgentRef(id=agent.id, name=agent.name) if agent else None, url))  # type: ignore[arg-type]
+        return {"conversations": items, "next_cursor": page.next_cursor}
+
+    return router

@@ -1,0 +1,134 @@
+"""Composition root: settings → database (migrated) → services → ASGI app → server.
+
+Nothing is built at import time; start() and close() are explicit and idempotent,
+so tests build as many isolated apps as they like."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import uvicorn
+from fastapi import FastAPI
+
+from helpdesk.clock import Clock, SystemClock
+from helpdesk.config import Settings, ensure_data_dir
+from helpdesk.db import Database
+from helpdesk.db.migrate import upgrade
+from helpdesk.events import EventBus
+from helpdesk.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class HelpdeskApp:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.bus = EventBus()
+        self._db: Database | None = None
+        self._services: Services | None = None
+        self._asgi: FastAPI | None = None
+
+    # ---- lifecycle ------------------------------------------------------------
+
+    def start(self) -> "HelpdeskApp":
+        if self._services is not None:
+            return self
+        if self.settings.is_sqlite and not self.settings.database_url:
+            ensure_data_dir(self.settings.data_dir)
+        db = Database(self.settings.effective_database_url, self.bus, self.settings.sqlite_synchronous)
+        try:
+            upgrade(db.engine)
+        except Exception:
+            db.dispose()
+            raise
+        self._db = db
+        self._services = Services(db, self.clock, self.settings)
+        return self
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+        self._db = None
+        self._services = None
+        self._asgi = None
+
+    def __enter__(self) -> "HelpdeskApp":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- parts ------------------------------------------------------------------
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("HelpdeskApp.start() has not been called")
+        return self._services
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("HelpdeskApp.start() has not been called")
+        return self._db
+
+    @property
+    def asgi(self) -> FastAPI:
+        if self._asgi is None:
+            from helpdesk.api import create_api, landing_page
+
+            api = create_api(self.services, self.settings)
+            api.add_api_route("/", landing_page, include_in_schema=False)
+            self._asgi = api
+        return self._asgi
+
+    def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+        return uvicorn.Config(self.asgi, host=host or self.settings.host,
+                              port=self.settings.port if port is None else port,
+                              log_level="warning", access_log=False, server_header=False,
+                              timeout_graceful_shutdown=5, lifespan="off")
+
+
+class ServerThread:
+    """Runs the app's uvicorn server in a background thread (tests, benchmarks, desktop)."""
+
+    def __init__(self, app: HelpdeskApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.port = self._socket.getsockname()[1]
+        self.server = uvicorn.Server(app.uvicorn_config(host, self.port))
+        self._thread = threading.Thread(target=self._run, name="helpdesk-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _run(self) -> None:
+        self.server.run(sockets=[self._socket])
+
+    def start(self, timeout: float = 10.0) -> "ServerThread":
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> "ServerThread":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

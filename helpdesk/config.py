@@ -1,0 +1,99 @@
+"""Settings: built explicitly (CLI flags over environment variables over defaults).
+Nothing here runs at import time; every app gets its own Settings object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+import platformdirs
+
+DEFAULT_PORT = 8080
+DEFAULT_HOST = "0.0.0.0"  # the product serves colleagues on the LAN by design
+DB_FILENAME = "helpdesk.db"
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """A setting is unusable; the message is one line for a person to read."""
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("Helpdesk", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None  # None: SQLite file in data_dir
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    # Absolute base for links given to customers (e.g. behind a reverse proxy).
+    # None: taken from the request that asked.
+    public_url: str | None = None
+    # Region used to read phone numbers written without a country code ("0612...").
+    default_phone_region: str | None = None
+    # FULL: an acknowledged message survives a power cut, not only a crash.
+    sqlite_synchronous: str = "FULL"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / DB_FILENAME}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **clean)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        if env.get("HELPDESK_DATA_DIR"):
+            values["data_dir"] = Path(env["HELPDESK_DATA_DIR"]).expanduser()
+        if env.get("HELPDESK_DATABASE_URL"):
+            values["database_url"] = env["HELPDESK_DATABASE_URL"]
+        if env.get("HELPDESK_HOST"):
+            values["host"] = env["HELPDESK_HOST"]
+        if env.get("HELPDESK_PORT"):
+            values["port"] = parse_port(env["HELPDESK_PORT"], "HELPDESK_PORT")
+        if env.get("HELPDESK_PUBLIC_URL"):
+            values["public_url"] = env["HELPDESK_PUBLIC_URL"].rstrip("/")
+        if env.get("HELPDESK_PHONE_REGION"):
+            values["default_phone_region"] = env["HELPDESK_PHONE_REGION"].upper()
+        if env.get("HELPDESK_SQLITE_SYNCHRONOUS"):
+            sync = env["HELPDESK_SQLITE_SYNCHRONOUS"].upper()
+            if sync not in {"FULL", "NORMAL"}:
+                raise ConfigError("HELPDESK_SQLITE_SYNCHRONOUS must be FULL or NORMAL")
+            values["sqlite_synchronous"] = sync
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def parse_port(raw: str | int, name: str = "port") -> int:
+    try:
+        port = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number from 1 to 65535, not {raw!r}") from None
+    if not 0 <= port <= 65535:  # 0 asks the OS for a free port (tests, benchmarks)
+        raise ConfigError(f"{name} must be a number from 1 to 65535, not {raw!r}")
+    return port
+
+
+def ensure_data_dir(path: Path) -> Path:
+    """Create the data directory and prove it is writable, or raise ConfigError."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"data directory {path} is not writable: {reason}") from None
+    return path

@@ -1,0 +1,3 @@
+from helpdesk.db.engine import Database, Transaction
+
+__all__ = ["Database", "Transaction"]

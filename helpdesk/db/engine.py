@@ -1,0 +1,97 @@
+"""Engine, sessions and the write discipline.
+
+Every write goes through `Database.write()`: one writer at a time (a process-wide
+lock, as Datasette does with its write thread), short transactions started with
+BEGIN IMMEDIATE on SQLite so a reader never has to upgrade to a writer, and events
+published only after the commit. Reads run in parallel with `Database.read()`.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from helpdesk.events import Event, EventBus
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Transaction:
+    """A write in progress: its session and the events to publish once it commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events: list[Event] = []
+
+    def emit(self, type: str, conversation_id: int | None = None, **data: Any) -> None:
+        self.events.append(Event(type=type, conversation_id=conversation_id, data=data))
+
+
+class Database:
+    def __init__(self, url: str, bus: EventBus | None = None, sqlite_synchronous: str = "FULL") -> None:
+        self.url = url
+        self.bus = bus or EventBus()
+        self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = threading.Lock()
+        if self.is_sqlite:
+            self.engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                pool_size=8,
+                max_overflow=16,
+            )
+            _configure_sqlite(self.engine, sqlite_synchronous)
+        else:
+            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self._write_engine = self.engine.execution_options(helpdesk_write=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """One serialised write transaction; events are published after it commits."""
+        with self._write_lock:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                tx = Transaction(session)
+                try:
+                    yield tx
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        for ev in tx.events:
+            self.bus.publish(ev)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+    if synchronous not in {"FULL", "NORMAL"}:
+        raise ValueError("synchronous must be FULL or NORMAL")
+
+    @sa_event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" hook below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def on_begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get("helpdesk_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,27 @@
+"""Alembic environment. Run programmatically by helpdesk.db.migrate with an open
+connection; render_as_batch lets later ALTERs work on SQLite."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import helpdesk.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("helpdesk migrations run through helpdesk.db.migrate, with a connection")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

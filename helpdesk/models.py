@@ -1,0 +1,196 @@
+"""Tables. Business rules live in services/, not here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from helpdesk.db.types import UTCDateTime
+
+# Conversation statuses
+OPEN, PENDING, SNOOZED, RESOLVED = "open", "pending", "snoozed", "resolved"
+STATUSES = (OPEN, PENDING, SNOOZED, RESOLVED)
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+# Message direction and kind
+IN, OUT = "in", "out"
+REPLY, NOTE, EVENT = "reply", "note", "event"
+
+# Customer identifier kinds
+EMAIL, PHONE, EXTERNAL_ID = "email", "phone", "external_id"
+IDENTIFIER_KINDS = (EMAIL, PHONE, EXTERNAL_ID)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Agent(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="agent", max_length=16)  # admin | agent
+    active: bool = Field(default=True)
+    created_at: datetime = _ts()
+    # Where the agent last was, so another device can resume there.
+    last_conversation_id: Optional[int] = Field(default=None)
+
+
+class Customer(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    # Identifiers joined into one line, kept by services for the full-text index.
+    contact: str = Field(default="", max_length=2000)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class CustomerIdentifier(SQLModel, table=True):
+    """email (lower-cased), phone (E.164 where possible) or external id. The unique
+    constraint is what guarantees one identifier never yields two customers."""
+
+    __tablename__ = "customer_identifier"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_identifier_kind_value"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    value: str = Field(max_length=254)
+    created_at: datetime = _ts()
+
+
+class Conversation(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_conversation_status_waiting", "status", "waiting_since", "id"),
+        Index("ix_conversation_customer_last", "customer_id", "last_message_at"),
+        Index("ix_conversation_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    subject: str = Field(default="", max_length=300)
+    channel: str = Field(default="api", max_length=32)
+    status: str = Field(default=OPEN, max_length=16)
+    priority: str = Field(default="normal", max_length=16)
+    assignee_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    # The customer's own link: /c/<public_token>. 192 random bits.
+    public_token: str = Field(max_length=64, unique=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    # Oldest customer message not yet answered by a public reply (None: nobody waits).
+    waiting_since: Optional[datetime] = _ts(nullable=True)
+    first_reply_at: Optional[datetime] = _ts(nullable=True)
+    last_message_at: Optional[datetime] = _ts(nullable=True)
+    last_customer_message_at: Optional[datetime] = _ts(nullable=True)
+    snoozed_until: Optional[datetime] = _ts(nullable=True)
+    resolved_at: Optional[datetime] = _ts(nullable=True)
+    # Denormalised for the inbox so a page of rows is one indexed query.
+    last_message_id: Optional[int] = Field(default=None)
+    last_message_preview: str = Field(default="", max_length=200)
+    reopen_count: int = Field(default=0)
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (Index("ix_message_conversation", "conversation_id", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    direction: str = Field(max_length=3)  # in | out
+    kind: str = Field(default=REPLY, max_length=8)  # reply | note | event
+    author_agent_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    channel: str = Field(default="api", max_length=32)
+    body: str
+    # For system events: what happened, machine-readable ({"event": "assigned", ...}).
+    meta: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = _ts()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """Remembers what an intake request with an idempotency key produced."""
+
+    __tablename__ = "idempotency_record"
+
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    message_id: int = Field(foreign_key="message.id", ondelete="CASCADE")
+    conversation_id: int
+    customer_id: int
+    created_at: datetime = _ts()
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    # SHA-256 of the token: tokens carry 256 random bits, so a slow hash adds nothing.
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # first characters, to tell tokens apart in lists
+    created_at: datetime = _ts()
+    last_used_at: Optional[datetime] = _ts(nullable=True)
+    revoked_at: Optional[datetime] = _ts(nullable=True)
+
+
+class Tag(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, unique=True)
+    color: str = Field(default="", max_length=16)
+
+
+class ConversationTag(SQLModel, table=True):
+    __tablename__ = "conversation_tag"
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class CannedReply(SQLModel, table=True):
+    __tablename__ = "canned_reply"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = Field(max_length=100, unique=True)
+    body: str
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Draft(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("agent_id", "conversation_id", name="uq_draft_agent_conversation"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", ondelete="CASCADE")
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    body: str = ""
+    # The newest message the agent had seen when the draft was started: a customer
+    # message newer than this means the reply may be answering an outdated thread.
+    seen_message_id: Optional[int] = Field(default=None)
+    updated_at: datetime = _ts()
+
+
+class ConversationRead(SQLModel, table=True):
+    """How far each agent has read each conversation (for the unread mark)."""
+
+    __tablename__ = "conversation_read"
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, ondelete="CASCADE")
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    last_read_message_id: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when. Written in the same transaction as the change."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_conversation", "conversation_id", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor_type: str = Field(max_length=16)  # agent | api | customer | system
+    actor_id: Optional[int] = Field(default=None)
+    action: str = Field(max_length=64)
+    conversation_id: Optional[int] = Field(default=None)
+    detail: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -1,0 +1,37 @@
+"""Business rules. Services know nothing of HTTP or Flet: they take the database,
+the clock and the settings, and publish events after each commit."""
+
+from __future__ import annotations
+
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+from helpdesk.services.agents import AgentService
+from helpdesk.services.base import Actor
+from helpdesk.services.canned import CannedReplyService
+from helpdesk.services.conversations import ConversationService
+from helpdesk.services.customers import CustomerService
+from helpdesk.services.drafts import DraftService
+from helpdesk.services.search import SearchService
+from helpdesk.services.tokens import TokenService
+
+
+class Services:
+    """Every service, wired to one database, clock and settings."""
+
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.events = db.bus
+        args = (db, clock, settings)
+        self.agents = AgentService(*args)
+        self.tokens = TokenService(*args)
+        self.customers = CustomerService(*args)
+        self.conversations = ConversationService(*args)
+        self.drafts = DraftService(*args)
+        self.canned = CannedReplyService(*args)
+        self.search = SearchService(*args)
+
+
+__all__ = ["Services", "Actor"]

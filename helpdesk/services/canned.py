@@ -1,0 +1,94 @@
+"""Canned replies with variables:
+{{customer.name}}, {{customer.first_name}}, {{agent.name}}, {{conversation.link}}.
+
+A variable with no value renders as a friendly fallback ("there" for a missing
+first name) rather than as an empty gap in front of the customer."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, select
+
+from helpdesk.models import Agent, CannedReply, Conversation, Customer
+from helpdesk.services.base import Actor, Service, audit, require_text
+from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+
+VARIABLES = ("customer.name", "customer.first_name", "agent.name", "conversation.link")
+_VARIABLE = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
+
+
+def render_template(body: str, values: dict[str, str]) -> str:
+    """Replace known variables; unknown ones are left as written so a typo is visible."""
+    return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
+
+
+def conversation_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/c/{token}"
+
+
+class CannedReplyService(Service):
+    def list(self) -> list[CannedReply]:
+        with self.db.read() as s:
+            return list(s.exec(select(CannedReply).order_by(col(CannedReply.title))).all())
+
+    def create(self, title: str, body: str, actor: Actor) -> CannedReply:
+        fields: dict[str, str] = {}
+        title = require_text(fields, "title", title, 100)
+        body = require_text(fields, "body", body, 20_000)
+        if fields:
+            raise ValidationFailed("the canned reply was not saved", fields)
+        now = self.now()
+        with self.db.write() as tx:
+            if tx.session.exec(select(CannedReply.id).where(CannedReply.title == title)).first() is not None:
+                raise Conflict(f"a canned reply called {title!r} already exists", {"title": "already in use"})
+            reply = CannedReply(title=title, body=body, created_at=now, updated_at=now)
+            tx.session.add(reply)
+            tx.session.flush()
+            audit(tx.session, now, actor, "canned.created", canned_id=reply.id, title=title)
+            return reply
+
+    def update(self, canned_id: int, title: str, body: str, actor: Actor) -> CannedReply:
+        fields: dict[str, str] = {}
+        title = require_text(fields, "title", title, 100)
+        body = require_text(fields, "body", body, 20_000)
+        if fields:
+            raise ValidationFailed("the canned reply was not saved", fields)
+        now = self.now()
+        with self.db.write() as tx:
+            reply = tx.session.get(CannedReply, canned_id)
+            if reply is None:
+                raise NotFound(f"canned reply {canned_id} not found")
+            clash = tx.session.exec(select(CannedReply.id).where(CannedReply.title == title,
+                                                                 CannedReply.id != canned_id)).first()
+            if clash is not None:
+                raise Conflict(f"a canned reply called {title!r} already exists", {"title": "already in use"})
+            reply.title, reply.body, reply.updated_at = title, body, now
+            tx.session.add(reply)
+            audit(tx.session, now, actor, "canned.updated", canned_id=canned_id)
+            return reply
+
+    def delete(self, canned_id: int, actor: Actor) -> None:
+        with self.db.write() as tx:
+            reply = tx.session.get(CannedReply, canned_id)
+            if reply is None:
+                raise NotFound(f"canned reply {canned_id} not found")
+            tx.session.delete(reply)
+            audit(tx.session, self.now(), actor, "canned.deleted", canned_id=canned_id, title=reply.title)
+
+    def render(self, body: str, conversation_id: int, agent_id: int | None, base_url: str) -> str:
+        """Fill a canned reply's variables for one conversation and agent."""
+        with self.db.read() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            customer = s.get(Customer, conversation.customer_id)
+            agent = s.get(Agent, agent_id) if agent_id else None
+        name = (customer.name if customer else "").strip()
+        values = {
+            "customer.name": name or "there",
+            "customer.first_name": name.split()[0] if name else "there",
+            "agent.name": agent.name if agent else "the team",
+            "conversation.link": conversation_link(base_url, conversation.public_token),
+        }
+        return render_template(body, values)

@@ -1,0 +1,184 @@
+"""A believable shop's history for newcomers: about 30 customers and 80 conversations
+over the last two weeks, in every status, with notes, tags and transfers.
+
+Built through the real services on a clock that walks forward through the past,
+so every timestamp, system event and waiting time is what the product would have
+recorded had it happened live."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from helpdesk.clock import Clock, ManualClock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+from helpdesk.models import Agent
+from helpdesk.services.agents import AgentService
+from helpdesk.services.base import Actor
+from helpdesk.services.canned import CannedReplyService
+from helpdesk.services.conversations import ConversationService, IncomingMessage
+
+DEMO_PASSWORD = "demo-password"
+DEMO_AGENTS = [("sam@bikeshop.example", "Sam Rivera", "admin"),
+               ("priya@bikeshop.example", "Priya Shah", "agent"),
+               ("tom@bikeshop.example", "Tom Becker", "agent")]
+
+FIRST = ["Ann", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Isla", "Jonas", "Kira", "Leo",
+         "Maya", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Will", "Xenia",
+         "Yusuf", "Zoe", "Aiko", "Bruno", "Carmen", "Dmitri"]
+LAST = ["Keller", "Okafor", "Martin", "Nguyen", "Schmidt", "Rossi", "Silva", "Kowalski", "Dubois", "Hansen",
+        "Murphy", "Tanaka", "Garcia", "Novak", "Larsen"]
+
+# (subject, first message, follow-up, agent reply, tags)
+TOPICS = [
+    ("Order hasn't arrived", "Hi, I ordered a rear light last Tuesday (order {n}) and it still hasn't arrived. Can you check?",
+     "Any news on this? I need it for my commute.", "Sorry for the wait! The parcel was held at the depot; it's out for delivery today.", ["shipping"]),
+    ("Wrong size delivered", "The helmet I received is an M, I ordered an L. Order {n}.",
+     "I've attached a photo of the label.", "Thanks for the photo. An L is on its way, and here is a free return label for the M.", ["returns"]),
+    ("Brake service booking", "Can I bring my bike in for a brake service this week? Disc brakes, they squeal.",
+     "Thursday morning would suit me best.", "Thursday at 9:30 works. It takes about an hour; you can wait or collect later.", ["workshop"]),
+    ("Refund not received", "I returned a jacket two weeks ago and haven't seen the refund yet. Order {n}.",
+     "Still nothing on my card statement.", "The refund was issued on Monday; banks take 3–5 working days to show it.", ["billing", "returns"]),
+    ("Tubeless conversion", "Do you sell tubeless kits for 29\" wheels? Which sealant do you recommend?",
+     "Also, do you fit them in the workshop?", "Yes: the kit is in stock and we fit it for a small charge. We recommend the latex sealant.", ["workshop", "product-question"]),
+    ("Discount code not working", "The code SPRING10 says invalid at checkout.",
+     "Tried again on my phone, same thing.", "That code ended on Sunday, sorry! I've added 10% to your account for your next order.", ["billing"]),
+    ("Invoice for company", "Could you send an invoice with our company VAT number for order {n}?",
+     "The VAT number is DE123456789.", "Done: the corrected invoice is attached to your order page.", ["billing"]),
+    ("E-bike battery range", "My e-bike battery only lasts 20 km now, it used to do 60. Is it under warranty?",
+     "Bought it 14 months ago.", "It is under the 2-year warranty. Bring it in and we'll run the diagnostic.", ["warranty", "workshop"]),
+    ("Stock question", "Will the blue gravel bike in size 54 be back in stock?",
+     "Happy to pre-order if possible.", "We expect it in 3 weeks; I've reserved one for you.", ["product-question"]),
+    ("Damaged in transit", "The box arrived crushed and the derailleur hanger is bent. Order {n}.",
+     "What should I do with the damaged one?", "Sorry about that! A replacement hanger is on its way; please keep the damaged part.", ["shipping", "warranty"]),
+]
+
+CANNED = [
+    ("Greeting", "Hi {{customer.first_name}},\n\nthanks for getting in touch!\n\n{{agent.name}}"),
+    ("Order status", "Hi {{customer.first_name}}, I've checked your order and will update you here: {{conversation.link}}"),
+    ("Closing", "Glad we could help, {{customer.first_name}}. Just reply here if anything else comes up.\n\n{{agent.name}}"),
+]
+
+
+@dataclass
+class DemoSummary:
+    agents: int
+    customers: int
+    conversations: int
+    messages: int
+
+
+def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7) -> DemoSummary:
+    """Fill an empty database with the demo shop. Timestamps end at real_clock.now()."""
+    rng = random.Random(seed)
+    end = real_clock.now()
+    clock = ManualClock(end - timedelta(days=14))
+    agents_svc = AgentService(db, clock, settings)
+    convs = ConversationService(db, clock, settings)
+    canned = CannedReplyService(db, clock, settings)
+
+    agents: list[Agent] = [agents_svc.create(e, n, DEMO_PASSWORD, r) for e, n, r in DEMO_AGENTS]
+    actors = [Actor("agent", a.id, a.name) for a in agents]
+    for title, body in CANNED:
+        canned.create(title, body, actors[0])
+
+    # 32 customers, 80 conversations: a customer's earlier conversations were resolved
+    # before they wrote again (otherwise their message would join the open one).
+    last_outcomes = ["open"] * 14 + ["pending"] * 9 + ["snoozed"] * 5 + ["resolved"] * 4
+    rng.shuffle(last_outcomes)
+    counts = [1] * 32
+    for _ in range(80 - 32):
+        counts[rng.randrange(32)] += 1
+    plan: list[tuple[dict, str, datetime, datetime]] = []  # customer, outcome, start, must end by
+    for i, count in enumerate(counts):
+        first = FIRST[i] if i < len(FIRST) else FIRST[(i * 7) % len(FIRST)]
+        last = LAST[(i * 4) % len(LAST)]
+        customer = {"name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}@example.com",
+                    "phone": f"+1555{rng.randint(1000000, 9999999)}" if i % 3 == 0 else None}
+        recent = last_outcomes[i] == "open"
+        last_start = end - timedelta(days=rng.uniform(0.05, 1.5) if recent else rng.uniform(0.5, 4))
+        earlier = sorted(end - timedelta(days=rng.uniform(4.5, 14)) for _ in range(count - 1))
+        starts = earlier + [last_start]
+        for j, started in enumerate(starts):
+            is_last = j == len(starts) - 1
+            limit = end - timedelta(minutes=1) if is_last else starts[j + 1] - timedelta(minutes=5)
+            plan.append((customer, last_outcomes[i] if is_last else "resolved", started, limit))
+
+    # Every step of every conversation, with its time; replayed in time order.
+    steps: list[tuple[datetime, int, Callable[[], None]]] = []
+    state: dict[int, int] = {}
+
+    for k, (customer, outcome, start, limit) in enumerate(plan):
+        subject, first_msg, follow_up, answer, tags = TOPICS[rng.randrange(len(TOPICS))]
+        order = f"#{rng.randint(10400, 10999)}"
+        agent = actors[rng.randrange(len(actors))]
+        other = actors[(actors.index(agent) + 1) % len(actors)]
+        t = start
+        step_cap = (limit - start) / 8  # every step fits before the customer's next conversation
+
+        def at(hours: float, limit: datetime = limit, step_cap: timedelta = step_cap) -> datetime:
+            nonlocal t
+            t = min(t + min(timedelta(hours=hours), step_cap), limit)
+            return t
+
+        def incoming(body: str, k: int = k, customer: dict = customer, subject: str = subject) -> None:
+            result = convs.receive(IncomingMessage(body=body, email=customer["email"], phone=customer["phone"],
+                                                   name=customer["name"], subject=subject,
+                                                   channel="email" if k % 4 else "web",
+                                                   conversation_id=state.get(k)))
+            state[k] = result.conversation_id
+
+        steps.append((t, k, lambda b=first_msg.format(n=order), f=incoming: f(b)))
+        if rng.random() < 0.4:
+            steps.append((at(rng.uniform(0.5, 20)), k, lambda b=follow_up, f=incoming: f(b)))
+        if outcome == "open":
+            if rng.random() < 0.5:
+                steps.append((at(0.3), k, lambda k=k, a=agent: convs.assign(state[k], a.id, actors[0])))
+            if rng.random() < 0.3:
+                steps.append((at(0.2), k, lambda k=k, a=agent: convs.add_note(
+                    state[k], a, "Checked the warehouse system, waiting on the courier's answer.")))
+            if rng.random() < 0.5:
+                steps.append((at(0.1), k, lambda k=k, tg=tags: convs.set_tags(state[k], tg, actors[0])))
+            continue
+        steps.append((at(rng.uniform(0.5, 26)), k, lambda k=k, a=agent: convs.assign(state[k], a.id, a)))
+        steps.append((at(0.1), k, lambda k=k, tg=tags: convs.set_tags(state[k], tg, actors[0])))
+        if rng.random() < 0.35:
+            steps.append((at(0.4), k, lambda k=k, a=agent: convs.add_note(
+                state[k], a, "Customer is a regular; let's be generous here.")))
+        if rng.random() < 0.25:
+            steps.append((at(0.5), k, lambda k=k, a=agent, o=other: convs.assign(state[k], o.id, a)))
+            agent = other
+        if rng.random() < 0.2:
+            steps.append((at(0.1), k, lambda k=k, a=agent: convs.set_priority(state[k], "high", a)))
+        then = {"pending": "pending", "snoozed": "pending", "resolved": "resolved"}[outcome]
+        if outcome == "resolved" and rng.random() < 0.5:
+            # A longer thread: reply, customer answers, then resolve.
+            steps.append((at(rng.uniform(0.2, 6)), k, lambda k=k, a=agent, b=answer: convs.reply(state[k], a, b)))
+            steps.append((at(rng.uniform(2, 30)), k, lambda f=incoming: f("Great, thank you! That sorted it.")))
+            steps.append((at(rng.uniform(0.2, 3)), k, lambda k=k, a=agent: convs.reply(
+                state[k], a, "You're welcome, enjoy the ride!", then="resolved")))
+        else:
+            steps.append((at(rng.uniform(0.2, 6)), k, lambda k=k, a=agent, b=answer, th=then:
+                          convs.reply(state[k], a, b, then=th)))
+        if outcome == "snoozed":
+            steps.append((at(0.2), k, lambda k=k, a=agent: convs.set_status(
+                state[k], "snoozed", a, snooze_until=end + timedelta(days=rng.randint(1, 4)))))
+
+    steps.sort(key=lambda s: (s[0], s[1]))
+    for when, _, step in steps:
+        if when > clock.now():
+            clock.set(when)
+        step()
+
+    from sqlmodel import func, select
+    from helpdesk.models import Conversation, Customer, Message
+    with db.read() as s:
+        return DemoSummary(
+            agents=len(agents),
+            customers=s.exec(select(func.count()).select_from(Customer)).one(),
+            conversations=s.exec(select(func.count()).select_from(Conversation)).one(),
+            messages=s.exec(select(func.count()).select_from(Message)).one(),
+        )

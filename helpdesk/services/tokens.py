@@ -1,0 +1,79 @@
+"""API tokens for integrations: created by an admin, shown once, stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from helpdesk.models import ApiToken
+from helpdesk.services.base import Actor, Service, audit, require_text
+from helpdesk.services.errors import NotFound, ValidationFailed
+
+TOKEN_PREFIX = "hd_"
+# Writing last_used_at on every request would add a write to every read.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    token: ApiToken
+    plaintext: str  # shown once; never stored
+
+
+class TokenService(Service):
+    def create(self, name: str, actor: Actor | None = None) -> CreatedToken:
+        fields: dict[str, str] = {}
+        clean_name = require_text(fields, "name", name, 100)
+        if fields:
+            raise ValidationFailed("the token could not be created", fields)
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.db.write() as tx:
+            token = ApiToken(name=clean_name, token_hash=hash_token(plaintext), prefix=plaintext[:8],
+                             created_at=self.now())
+            tx.session.add(token)
+            tx.session.flush()
+            audit(tx.session, self.now(), actor or Actor.system(), "token.created", token_id=token.id,
+                  name=clean_name)
+        return CreatedToken(token=token, plaintext=plaintext)
+
+    def authenticate(self, plaintext: str) -> ApiToken | None:
+        """The live token matching this secret, or None. Lookup is by SHA-256, so the
+        comparison never touches the secret itself."""
+        if not plaintext or len(plaintext) > 200:
+            return None
+        digest = hash_token(plaintext)
+        with self.db.read() as session:
+            token = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+        if token is None or token.revoked_at is not None:
+            return None
+        now = self.now()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            with self.db.write() as tx:
+                live = tx.session.get(ApiToken, token.id)
+                if live is not None:
+                    live.last_used_at = now
+                    tx.session.add(live)
+        return token
+
+    def list(self) -> list[ApiToken]:
+        with self.db.read() as session:
+            return list(session.exec(select(ApiToken).order_by(col(ApiToken.id))).all())
+
+    def revoke(self, token_id: int, actor: Actor | None = None) -> ApiToken:
+        with self.db.write() as tx:
+            token = tx.session.get(ApiToken, token_id)
+            if token is None:
+                raise NotFound(f"token {token_id} not found")
+            if token.revoked_at is None:
+                token.revoked_at = self.now()
+                tx.session.add(token)
+                audit(tx.session, self.now(), actor or Actor.system(), "token.revoked", token_id=token_id)
+            return token
