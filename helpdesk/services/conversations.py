@@ -215,10 +215,12 @@ class ConversationService(Service):
         if created:
             s.add(conversation)
             s.flush()
+        # The status change (and its "reopened"/"woke" event) comes first in the thread.
+        self._apply_customer_message(s, conversation, now, actor)
+        s.flush()
         message = Message(conversation_id=conversation.id, direction=IN, kind=REPLY,  # type: ignore[arg-type]
                           channel=channel, body=body, created_at=now)
         s.add(message)
-        self._apply_customer_message(s, conversation, now, actor)
         conversation.last_message_preview = preview_of(body)
         s.flush()
         conversation.last_message_id = message.id

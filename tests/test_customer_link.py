@@ -1,0 +1,61 @@
+"""The customer's own page, /c/<token>."""
+
+from tests.conftest import post_message
+
+
+def token_of(created):
+    return created["conversation_url"].rsplit("/", 1)[1]
+
+
+def test_the_page_shows_the_public_thread_but_never_notes(client, auth, services, ann):
+    created = post_message(client, auth, subject="Bike repair").json()
+    services.conversations.add_note(created["conversation_id"], ann, "SECRET internal note")
+    services.conversations.reply(created["conversation_id"], ann, "Bring it in on Thursday")
+    page = client.get(f"/c/{token_of(created)}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Bike repair" in page.text
+    assert "My order has not arrived" in page.text and "Bring it in on Thursday" in page.text
+    assert "SECRET" not in page.text
+    assert "took this conversation" not in page.text  # system events are for agents
+    assert "name=viewport" in page.text  # readable on a phone
+
+
+def test_markup_in_messages_is_shown_as_text(client, auth):
+    created = post_message(client, auth, body='<script>alert("x")</script><img src=x onerror=alert(1)>',
+                           subject="<b>bold</b>").json()
+    page = client.get(f"/c/{token_of(created)}")
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page.text
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none' forbids scripts
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_customer_replies_with_a_plain_form(client, auth, services, ann):
+    created = post_message(client, auth).json()
+    services.conversations.reply(created["conversation_id"], ann, "Which address?", then="resolved")
+    response = client.post(f"/c/{token_of(created)}", data={"body": "12 High Street <3"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/c/{token_of(created)}#m")
+    detail = services.conversations.get(created["conversation_id"])
+    assert detail.conversation.status == "open"  # a resolved conversation reopens
+    assert detail.messages[-1].body == "12 High Street <3" and detail.messages[-1].channel == "web"
+    page = client.get(response.headers["location"])
+    assert "12 High Street &lt;3" in page.text
+
+
+def test_an_empty_reply_is_refused_with_words_and_adds_nothing(client, auth, services):
+    created = post_message(client, auth).json()
+    response = client.post(f"/c/{token_of(created)}", data={"body": "   "})
+    assert response.status_code == 422
+    assert "Please write a message" in response.text
+    assert len(services.conversations.get(created["conversation_id"]).messages) == 1
+
+
+def test_unknown_tokens_are_404(client, auth):
+    post_message(client, auth)
+    assert client.get("/c/not-a-real-token").status_code == 404
+    assert client.post("/c/not-a-real-token", data={"body": "hi"}).status_code == 404
+    assert client.get("/c/" + "x" * 500).status_code == 404
