@@ -8,9 +8,12 @@ published only after the commit. Reads run in parallel with `Database.read()`.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -19,6 +22,7 @@ from sqlmodel import Session, create_engine
 from helpdesk.events import Event, EventBus
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 class Transaction:
@@ -38,6 +42,7 @@ class Database:
         self.bus = bus or EventBus()
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer")
         if self.is_sqlite:
             self.engine = create_engine(
                 url,
@@ -70,7 +75,17 @@ class Database:
         for ev in tx.events:
             self.bus.publish(ev)
 
+    async def run_write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a writing service call on the single writer thread, from async code.
+
+        As Datasette does, writes from the event loop queue up for one thread instead
+        of many pool threads contending for the write lock (measured: fewer context
+        switches, higher intake rate). Reads keep using the ordinary thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+
     def dispose(self) -> None:
+        self._writer.shutdown(wait=True)
         self.engine.dispose()
 
 

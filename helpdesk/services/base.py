@@ -6,12 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
 from helpdesk.models import AuditEntry
+
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,11 @@ class Service:
         return self.clock.now()
 
 
-def audit(session: Session, at: datetime, actor: Actor, action: str,
+def audit(executor: Session | Connection, at: datetime, actor: Actor, action: str,
           conversation_id: int | None = None, **detail: Any) -> None:
-    session.add(AuditEntry(at=at, actor_type=actor.type, actor_id=actor.id, action=action,
-                           conversation_id=conversation_id, detail=detail or None))
+    """One audit row, written in the caller's transaction (a Session or a Core Connection)."""
+    executor.execute(insert(AUDIT).values(at=at, actor_type=actor.type, actor_id=actor.id, action=action,
+                                          conversation_id=conversation_id, detail=detail or None))
 
 
 def require_text(fields: dict[str, str], name: str, value: str | None, max_len: int,

@@ -18,7 +18,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import Row, bindparam, delete, func, insert, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from helpdesk import events
@@ -151,6 +152,35 @@ def _request_hash(identity: CustomerIdentity, clean: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+CONVERSATION = Conversation.__table__  # type: ignore[attr-defined]
+MESSAGE = Message.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_INTAKE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.status,
+                   CONVERSATION.c.waiting_since, CONVERSATION.c.public_token, CONVERSATION.c.reopen_count)
+
+
+# Built once: the intake hot path only binds values (no statement building per message).
+_IDEMPOTENCY_BY_KEY = select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("b_key"))
+_STATUS_AND_TOKEN = select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
+    CONVERSATION.c.id == bindparam("b_id"))
+_CONVERSATION_BY_ID = select(*_INTAKE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id"))
+_CONVERSATION_BY_TOKEN = select(*_INTAKE_COLUMNS).where(CONVERSATION.c.public_token == bindparam("b_token"))
+_LATEST_UNRESOLVED = select(*_INTAKE_COLUMNS).where(
+    CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
+).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1)
+_INSERT_CONVERSATION = insert(CONVERSATION)
+_INSERT_MESSAGE = insert(MESSAGE)
+_INSERT_IDEMPOTENCY = insert(IDEMPOTENCY)
+_UPDATE_CONVERSATION = update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id"))
+
+
+def _insert_event(conn: Connection, conversation_id: int, now: datetime, text: str, actor: Actor,
+                  **meta: object) -> None:
+    conn.execute(_INSERT_MESSAGE, {"conversation_id": conversation_id, "direction": OUT, "kind": EVENT,
+                                   "author_agent_id": actor.agent_id, "channel": "system", "body": text,
+                                   "meta": meta, "created_at": now})
+
+
 def add_system_event(session: Session, conversation: Conversation, now: datetime, text: str,
                      actor: Actor, **meta: object) -> Message:
     message = Message(conversation_id=conversation.id, direction=OUT, kind=EVENT,  # type: ignore[arg-type]
@@ -164,32 +194,33 @@ class ConversationService(Service):
     # ---- intake -------------------------------------------------------------------
 
     def receive(self, incoming: IncomingMessage, actor: Actor | None = None) -> IntakeResult:
-        """A customer message arrives (intake API, customer link, demo)."""
+        """A customer message arrives (intake API, demo). SQLAlchemy Core, not the ORM:
+        this is the hot path, and one short transaction under the write lock."""
         identity, clean = validate_incoming(incoming, self.settings.default_phone_region)
         actor = actor or Actor.customer()
         now = self.now()
-        request_hash = _request_hash(identity, clean) if incoming.idempotency_key else ""
+        key = incoming.idempotency_key
+        request_hash = _request_hash(identity, clean) if key else ""
         with self.db.write() as tx:
-            s = tx.session
-            if incoming.idempotency_key:
-                record = s.get(IdempotencyRecord, incoming.idempotency_key)
+            conn = tx.session.connection()
+            if key:
+                record = conn.execute(_IDEMPOTENCY_BY_KEY, {"b_key": key}).first()
                 if record is not None:
                     if record.request_hash != request_hash:
                         raise Conflict("this idempotency_key was already used for a different message",
                                        {"idempotency_key": "already used for a different message"})
-                    conv = s.get(Conversation, record.conversation_id)
+                    conversation = conn.execute(_STATUS_AND_TOKEN, {"b_id": record.conversation_id}).first()
                     return IntakeResult(record.message_id, record.conversation_id, record.customer_id,
-                                        conv.status if conv else OPEN, conv.public_token if conv else "",
-                                        replayed=True)
-            customer, _ = resolve_customer(s, identity, now, actor)
-            conversation = self._conversation_for(s, customer, clean, now)
-            message = self._append_customer_message(tx, conversation, clean["body"], clean["channel"], now, actor)
-            if incoming.idempotency_key:
-                s.add(IdempotencyRecord(key=incoming.idempotency_key, request_hash=request_hash,
-                                        message_id=message.id, conversation_id=conversation.id,  # type: ignore[arg-type]
-                                        customer_id=customer.id, created_at=now))  # type: ignore[arg-type]
-            return IntakeResult(message.id, conversation.id, customer.id,  # type: ignore[arg-type]
-                                conversation.status, conversation.public_token)
+                                        conversation.status if conversation else OPEN,
+                                        conversation.public_token if conversation else "", replayed=True)
+            customer_id, _ = resolve_customer(conn, identity, now, actor)
+            conversation = self._conversation_for(conn, customer_id, clean["conversation_id"])
+            result = self._append_customer_message(tx, conn, conversation, customer_id, clean, now, actor)
+            if key:
+                conn.execute(_INSERT_IDEMPOTENCY, {
+                    "key": key, "request_hash": request_hash, "message_id": result.message_id,
+                    "conversation_id": result.conversation_id, "customer_id": customer_id, "created_at": now})
+            return result
 
     def receive_from_link(self, token: str, body: str) -> IntakeResult:
         """The customer replies on their own conversation page (/c/<token>)."""
@@ -199,78 +230,61 @@ class ConversationService(Service):
             raise ValidationFailed("the message was not sent", fields)
         now = self.now()
         with self.db.write() as tx:
-            conversation = tx.session.exec(
-                select(Conversation).where(Conversation.public_token == token)).first() if token else None
+            conn = tx.session.connection()
+            conversation = conn.execute(_CONVERSATION_BY_TOKEN, {"b_token": token}).first() if token else None
             if conversation is None:
                 raise NotFound("conversation not found")
             actor = Actor.customer(conversation.customer_id)
-            message = self._append_customer_message(tx, conversation, body, "web", now, actor)
-            return IntakeResult(message.id, conversation.id, conversation.customer_id,  # type: ignore[arg-type]
-                                conversation.status, conversation.public_token)
+            return self._append_customer_message(tx, conn, conversation, conversation.customer_id,
+                                                 {"body": body, "channel": "web", "subject": ""}, now, actor)
 
-    def _append_customer_message(self, tx: Transaction, conversation: Conversation, body: str, channel: str,
-                                 now: datetime, actor: Actor) -> Message:
-        s = tx.session
-        created = conversation.id is None
-        if created:
-            s.add(conversation)
-            s.flush()
-        # The status change (and its "reopened"/"woke" event) comes first in the thread.
-        self._apply_customer_message(s, conversation, now, actor)
-        s.flush()
-        message = Message(conversation_id=conversation.id, direction=IN, kind=REPLY,  # type: ignore[arg-type]
-                          channel=channel, body=body, created_at=now)
-        s.add(message)
-        conversation.last_message_preview = preview_of(body)
-        s.flush()
-        conversation.last_message_id = message.id
-        s.add(conversation)
-        if created:
-            tx.emit(events.CONVERSATION_CREATED, conversation.id)
-        tx.emit(events.MESSAGE_CREATED, conversation.id, message_id=message.id, direction=IN,
-                kind=REPLY, customer_id=conversation.customer_id)
-        tx.emit(events.CONVERSATION_UPDATED, conversation.id, status=conversation.status)
-        return message
-
-    def _conversation_for(self, s: Session, customer: Customer, clean: dict, now: datetime) -> Conversation:
-        wanted = clean["conversation_id"]
+    @staticmethod
+    def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row | None:
+        """The conversation a customer message belongs to, or None for a new one."""
         if wanted is not None:
-            conversation = s.get(Conversation, wanted)
+            conversation = conn.execute(_CONVERSATION_BY_ID, {"b_id": wanted}).first()
             # Another customer's conversation looks exactly like a missing one.
-            if conversation is None or conversation.customer_id != customer.id:
+            if conversation is None or conversation.customer_id != customer_id:
                 raise NotFound(f"conversation {wanted} not found")
             return conversation
-        latest_unresolved = s.exec(
-            select(Conversation)
-            .where(Conversation.customer_id == customer.id, Conversation.status != RESOLVED)
-            .order_by(col(Conversation.last_message_at).desc(), col(Conversation.id).desc())
-            .limit(1)
-        ).first()
-        if latest_unresolved is not None:
-            return latest_unresolved
-        return Conversation(customer_id=customer.id, subject=clean["subject"],  # type: ignore[arg-type]
-                            channel=clean["channel"], status=OPEN, public_token=new_public_token(),
-                            created_at=now, updated_at=now)
+        return conn.execute(_LATEST_UNRESOLVED, {"b_customer": customer_id}).first()
 
-    def _apply_customer_message(self, s: Session, conversation: Conversation, now: datetime,
-                                actor: Actor) -> None:
-        if conversation.id is not None and conversation.status == RESOLVED:
-            conversation.reopen_count += 1
-            conversation.resolved_at = None
-            add_system_event(s, conversation, now, "Reopened: the customer wrote again", actor,
-                             event="reopened", by="customer")
-            audit(s, now, actor, "conversation.reopened", conversation.id, by="customer")
-        elif conversation.status == SNOOZED:
-            add_system_event(s, conversation, now, "Woke up early: the customer wrote", actor,
-                             event="woke", by="customer")
-            audit(s, now, actor, "conversation.woke", conversation.id, by="customer")
-        conversation.status = OPEN
-        conversation.snoozed_until = None
-        if conversation.waiting_since is None:
-            conversation.waiting_since = now
-        conversation.last_message_at = now
-        conversation.last_customer_message_at = now
-        conversation.updated_at = now
+    def _append_customer_message(self, tx: Transaction, conn: Connection, conversation: Row | None,
+                                 customer_id: int, clean: dict, now: datetime, actor: Actor) -> IntakeResult:
+        """Store a customer message and open its conversation, whatever state it was in."""
+        changes: dict[str, object] = {}
+        if conversation is None:
+            token = new_public_token()
+            conversation_id = conn.execute(_INSERT_CONVERSATION, {
+                "customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
+                "status": OPEN, "priority": "normal", "public_token": token, "created_at": now,
+                "updated_at": now, "waiting_since": now, "last_message_preview": "", "reopen_count": 0,
+            }).inserted_primary_key[0]
+            tx.emit(events.CONVERSATION_CREATED, conversation_id)
+        else:
+            conversation_id, token = conversation.id, conversation.public_token
+            # The status change (and its "reopened"/"woke" event) comes first in the thread.
+            if conversation.status == RESOLVED:
+                changes.update(reopen_count=conversation.reopen_count + 1, resolved_at=None)
+                _insert_event(conn, conversation_id, now, "Reopened: the customer wrote again", actor,
+                              event="reopened", by="customer")
+                audit(conn, now, actor, "conversation.reopened", conversation_id, by="customer")
+            elif conversation.status == SNOOZED:
+                _insert_event(conn, conversation_id, now, "Woke up early: the customer wrote", actor,
+                              event="woke", by="customer")
+                audit(conn, now, actor, "conversation.woke", conversation_id, by="customer")
+            changes.update(status=OPEN, snoozed_until=None, waiting_since=conversation.waiting_since or now)
+        message_id = conn.execute(_INSERT_MESSAGE, {
+            "conversation_id": conversation_id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
+            "body": clean["body"], "created_at": now}).inserted_primary_key[0]
+        conn.execute(_UPDATE_CONVERSATION, {
+            "b_id": conversation_id, "last_message_id": message_id, "last_message_at": now,
+            "last_customer_message_at": now, "updated_at": now, "last_message_preview": preview_of(clean["body"]),
+            **changes})
+        tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=IN, kind=REPLY,
+                customer_id=customer_id)
+        tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=OPEN)
+        return IntakeResult(message_id, conversation_id, customer_id, OPEN, token)
 
     # ---- agent actions ------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import phonenumbers
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, Conversation, Customer,
@@ -88,61 +90,54 @@ class CustomerHistory:
     conversations: list[Conversation]
 
 
-def contact_line(session: Session, customer_id: int) -> str:
-    values = session.exec(
-        select(CustomerIdentifier.value).where(CustomerIdentifier.customer_id == customer_id)
-        .order_by(CustomerIdentifier.id)
-    ).all()
-    return " ".join(values)[:2000]
+CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+IDENTIFIER = CustomerIdentifier.__table__  # type: ignore[attr-defined]
+
+# Built once: the intake hot path only binds values (no statement building per message).
+_OWNERS = select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id).where(
+    IDENTIFIER.c.value.in_(bindparam("values", expanding=True)))
+_INSERT_CUSTOMER = insert(CUSTOMER)
+_INSERT_IDENTIFIER = insert(IDENTIFIER)
+_IDENTIFIER_VALUES = select(IDENTIFIER.c.value).where(IDENTIFIER.c.customer_id == bindparam("b_customer")) \
+    .order_by(IDENTIFIER.c.id)
+_UPDATE_CUSTOMER = update(CUSTOMER).where(CUSTOMER.c.id == bindparam("b_customer"))
+_FILL_EMPTY_NAME = update(CUSTOMER).where(CUSTOMER.c.id == bindparam("b_customer"), CUSTOMER.c.name == "")
 
 
-def resolve_customer(session: Session, identity: CustomerIdentity, now: datetime,
-                     actor: Actor) -> tuple[Customer, bool]:
-    """Find the customer these identifiers belong to, or create one.
+def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime,
+                     actor: Actor) -> tuple[int, bool]:
+    """Find the customer these identifiers belong to, or create one; returns (id, created).
 
     If the identifiers point at different customers, the most specific match wins
     and the others are left where they are (never moved silently); the conflict is
     written to the audit trail for a person to merge if they should be one.
+    Written in SQLAlchemy Core: this is the intake hot path.
     """
     pairs = identity.pairs()
-    owners: dict[tuple[str, str], int] = {}
-    for kind, value in pairs:
-        owner = session.exec(
-            select(CustomerIdentifier.customer_id)
-            .where(CustomerIdentifier.kind == kind, CustomerIdentifier.value == value)
-        ).first()
-        if owner is not None:
-            owners[(kind, value)] = owner
-
+    rows = conn.execute(_OWNERS, {"values": [value for _, value in pairs]}).all()
+    owners = {(row.kind, row.value): row.customer_id for row in rows if (row.kind, row.value) in pairs}
     created = False
     if owners:
         customer_id = next(owners[p] for p in pairs if p in owners)
-        customer = session.get(Customer, customer_id)
-        assert customer is not None
         others = {p: c for p, c in owners.items() if c != customer_id}
         if others:
-            audit(session, now, actor, "customer.identifier_conflict", customer_id=customer_id,
+            audit(conn, now, actor, "customer.identifier_conflict", customer_id=customer_id,
                   others={f"{k}:{v}": c for (k, v), c in others.items()})
     else:
-        customer = Customer(name=identity.name, created_at=now, updated_at=now)
-        session.add(customer)
-        session.flush()
+        customer_id = conn.execute(_INSERT_CUSTOMER, {"name": identity.name, "contact": "", "created_at": now,
+                                                      "updated_at": now}).inserted_primary_key[0]
         created = True
-
-    changed = created
-    for kind, value in pairs:
-        if (kind, value) not in owners:
-            session.add(CustomerIdentifier(customer_id=customer.id, kind=kind, value=value, created_at=now))
-            changed = True
-    if identity.name and not customer.name:
-        customer.name = identity.name
-        changed = True
-    if changed:
-        session.flush()
-        customer.contact = contact_line(session, customer.id)  # type: ignore[arg-type]
-        customer.updated_at = now
-        session.add(customer)
-    return customer, created
+    new_pairs = [p for p in pairs if p not in owners]
+    if new_pairs:
+        conn.execute(_INSERT_IDENTIFIER, [{"customer_id": customer_id, "kind": kind, "value": value,
+                                           "created_at": now} for kind, value in new_pairs])
+        values = conn.execute(_IDENTIFIER_VALUES, {"b_customer": customer_id}).scalars().all()
+        conn.execute(_UPDATE_CUSTOMER, {"b_customer": customer_id, "contact": " ".join(values)[:2000],
+                                        "updated_at": now})
+    if identity.name and not created:
+        # A name is filled in when the customer had none; an existing name is never overwritten.
+        conn.execute(_FILL_EMPTY_NAME, {"b_customer": customer_id, "name": identity.name, "updated_at": now})
+    return customer_id, created
 
 
 def load_profile(session: Session, customer: Customer) -> CustomerProfile:

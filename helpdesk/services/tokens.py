@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,7 +30,18 @@ class CreatedToken:
     plaintext: str  # shown once; never stored
 
 
+# Intake authenticates every request; a short-lived cache of known-good tokens saves a
+# read per message. Revoking through this service clears it at once; a revocation made
+# by another process (the CLI) takes effect within this many seconds.
+AUTH_CACHE_SECONDS = 5.0
+
+
 class TokenService(Service):
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._cache: dict[str, tuple[float, ApiToken]] = {}
+        self._cache_lock = threading.Lock()
+
     def create(self, name: str, actor: Actor | None = None) -> CreatedToken:
         fields: dict[str, str] = {}
         clean_name = require_text(fields, "name", name, 100)
@@ -44,12 +57,26 @@ class TokenService(Service):
                   name=clean_name)
         return CreatedToken(token=token, plaintext=plaintext)
 
+    def cached(self, plaintext: str) -> ApiToken | None:
+        """The token if it was recently authenticated (no database access: safe on the event loop)."""
+        if not plaintext or len(plaintext) > 200:
+            return None
+        with self._cache_lock:
+            cached = self._cache.get(hash_token(plaintext))
+        if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
+            return cached[1]
+        return None
+
     def authenticate(self, plaintext: str) -> ApiToken | None:
         """The live token matching this secret, or None. Lookup is by SHA-256, so the
         comparison never touches the secret itself."""
         if not plaintext or len(plaintext) > 200:
             return None
         digest = hash_token(plaintext)
+        with self._cache_lock:
+            cached = self._cache.get(digest)
+        if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
+            return cached[1]
         with self.db.read() as session:
             token = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
         if token is None or token.revoked_at is not None:
@@ -61,6 +88,10 @@ class TokenService(Service):
                 if live is not None:
                     live.last_used_at = now
                     tx.session.add(live)
+        with self._cache_lock:
+            if len(self._cache) > 1000:
+                self._cache.clear()
+            self._cache[digest] = (time.monotonic(), token)
         return token
 
     def list(self) -> list[ApiToken]:
@@ -72,6 +103,8 @@ class TokenService(Service):
             token = tx.session.get(ApiToken, token_id)
             if token is None:
                 raise NotFound(f"token {token_id} not found")
+            with self._cache_lock:
+                self._cache.pop(token.token_hash, None)
             if token.revoked_at is None:
                 token.revoked_at = self.now()
                 tx.session.add(token)

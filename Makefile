@@ -1,0 +1,33 @@
+# Helpdesk developer commands. Everything runs in a local virtual environment (.venv).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run demo test bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Helpdesk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+## run: set up and start Helpdesk on its embedded SQLite database
+run: $(STAMP)
+	$(BIN)/python main.py
+
+## demo: start with a demo shop's history in ./.data/demo (sign-in details are printed)
+demo: $(STAMP)
+	$(BIN)/python main.py serve --demo --data-dir .data/demo
+
+## test: set up and run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## bench: run the benchmarks (figures go to docs/performance.md)
+bench: $(STAMP)
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
