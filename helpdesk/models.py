@@ -68,6 +68,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_status_waiting", "status", "waiting_since", "id"),
         Index("ix_conversation_customer_last", "customer_id", "last_message_at"),
         Index("ix_conversation_assignee_status", "assignee_id", "status"),
+        Index("ix_conversation_status_last", "status", "last_message_at", "id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -194,3 +195,18 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=64)
     conversation_id: Optional[int] = Field(default=None)
     detail: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class AgentSession(SQLModel, table=True):
+    """A signed-in device. The token lives on the device (hashed here), so a
+    "remember this device" sign-in survives a server restart."""
+
+    __tablename__ = "agent_session"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)
+    remember: bool = Field(default=False)
+    client: str = Field(default="", max_length=300)  # IP and user agent, for the settings list

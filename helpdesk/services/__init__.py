@@ -7,11 +7,14 @@ from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
 from helpdesk.services.agents import AgentService
+from helpdesk.services.auth import AuthService
 from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
 from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
 from helpdesk.services.drafts import DraftService
+from helpdesk.services.inbox import InboxService
+from helpdesk.services.presence import PresenceService
 from helpdesk.services.search import SearchService
 from helpdesk.services.tokens import TokenService
 
@@ -32,6 +35,9 @@ class Services:
         self.drafts = DraftService(*args)
         self.canned = CannedReplyService(*args)
         self.search = SearchService(*args)
+        self.inbox = InboxService(*args)
+        self.auth = AuthService(db, clock, settings, self.agents)
+        self.presence = PresenceService(db.bus, clock)
 
 
 __all__ = ["Services", "Actor"]

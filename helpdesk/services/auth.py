@@ -1,0 +1,149 @@
+"""Signing in: the first owner account, sessions per device, and slowing down guessing.
+
+- The very first account can only be created from the machine itself (loopback),
+  never from a LAN browser.
+- Failed sign-ins for an email (or from one address) are slowed (a growing delay the
+  UI waits out) and capped: after MAX_FAILURES within the window, sign-in for that
+  email is locked for LOCKOUT.
+- A session token lives on the device; only its SHA-256 is stored. "Remember this
+  device" makes it last REMEMBER_FOR and survive restarts; otherwise SESSION_FOR.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from helpdesk.models import Agent, AgentSession
+from helpdesk.services.agents import AgentService
+from helpdesk.services.base import Actor, Service, audit
+from helpdesk.services.errors import PermissionDenied, ServiceError
+from helpdesk.services.tokens import hash_token
+
+REMEMBER_FOR = timedelta(days=30)
+SESSION_FOR = timedelta(hours=12)
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 8
+LOCKOUT = timedelta(minutes=15)
+
+
+class SignInFailed(ServiceError):
+    code = "sign_in_failed"
+
+    def __init__(self, message: str, delay_seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.delay_seconds = delay_seconds
+
+
+def is_loopback(address: str | None) -> bool:
+    if not address:
+        return False
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    agent: Agent
+    token: str  # give to the device; never stored in plain text
+    expires_at: datetime
+
+
+class AuthService(Service):
+    def __init__(self, db, clock, settings, agents: AgentService) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.agents = agents
+        self._failures: dict[str, list[datetime]] = {}
+        self._locked_until: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    # ---- first run ------------------------------------------------------------
+
+    def needs_owner(self) -> bool:
+        return self.agents.count() == 0
+
+    def create_owner(self, email: str, name: str, password: str, client_ip: str | None,
+                     remember: bool = True, client: str = "") -> SignedIn:
+        """The first account (an admin). Only from the machine itself, and only once."""
+        if not is_loopback(client_ip):
+            raise PermissionDenied("the first account can only be created on the computer Helpdesk runs on")
+        if not self.needs_owner():
+            raise PermissionDenied("the owner account already exists; sign in instead")
+        agent = self.agents.create(email, name, password, role="admin", actor=Actor.system())
+        return self._start_session(agent, remember, client)
+
+    # ---- sign in ----------------------------------------------------------------
+
+    def sign_in(self, email: str, password: str, remember: bool = False, client_ip: str | None = None,
+                client: str = "") -> SignedIn:
+        key = (email or "").strip().lower()
+        now = self.now()
+        with self._lock:
+            locked = self._locked_until.get(key)
+            if locked and locked > now:
+                minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
+                raise SignInFailed(f"too many failed attempts; try again in {minutes} min", 0)
+        agent = self.agents.authenticate(email, password)
+        if agent is None:
+            with self._lock:
+                recent = [t for t in self._failures.get(key, []) if now - t < FAILURE_WINDOW] + [now]
+                self._failures[key] = recent
+                if len(recent) >= MAX_FAILURES:
+                    self._locked_until[key] = now + LOCKOUT
+                    self._failures.pop(key, None)
+                    raise SignInFailed("too many failed attempts; sign-in is locked for 15 min", 0)
+            # The delay grows with each failure: 0.5 s, 1 s, 2 s, 4 s…
+            raise SignInFailed("wrong email or password", min(8.0, 0.25 * 2 ** len(recent)))
+        with self._lock:
+            self._failures.pop(key, None)
+        with self.db.write() as tx:
+            audit(tx.session, now, Actor("agent", agent.id, agent.name), "agent.signed_in", client=client[:200])
+        return self._start_session(agent, remember, client)
+
+    def _start_session(self, agent: Agent, remember: bool, client: str) -> SignedIn:
+        token = secrets.token_urlsafe(32)
+        now = self.now()
+        expires = now + (REMEMBER_FOR if remember else SESSION_FOR)
+        with self.db.write() as tx:
+            tx.session.add(AgentSession(agent_id=agent.id, token_hash=hash_token(token), created_at=now,  # type: ignore[arg-type]
+                                        expires_at=expires, remember=remember, client=client[:300]))
+        return SignedIn(agent=agent, token=token, expires_at=expires)
+
+    def resume(self, token: str | None) -> Agent | None:
+        """The active agent behind a device's session token, or None if it expired or was revoked."""
+        if not token or len(token) > 200:
+            return None
+        with self.db.read() as s:
+            row = s.exec(select(AgentSession, Agent).join(Agent, col(Agent.id) == AgentSession.agent_id)
+                         .where(AgentSession.token_hash == hash_token(token))).first()
+        if row is None:
+            return None
+        session, agent = row
+        if session.expires_at <= self.now() or not agent.active:
+            return None
+        return agent
+
+    def sign_out(self, token: str | None) -> None:
+        if not token:
+            return
+        with self.db.write() as tx:
+            tx.session.exec(delete(AgentSession).where(  # type: ignore[call-overload]
+                col(AgentSession.token_hash) == hash_token(token)))
+
+    def sign_out_everywhere(self, agent_id: int) -> None:
+        with self.db.write() as tx:
+            tx.session.exec(delete(AgentSession).where(col(AgentSession.agent_id) == agent_id))  # type: ignore[call-overload]
+
+    def purge_expired(self) -> int:
+        with self.db.write() as tx:
+            result = tx.session.exec(delete(AgentSession).where(  # type: ignore[call-overload]
+                col(AgentSession.expires_at) <= self.now()))
+            return result.rowcount or 0

@@ -1,0 +1,138 @@
+"""The agent's inbox: views (Mine, Unassigned, All), filters, counts, and pages of rows
+ready to show. Open conversations come longest-waiting first; other statuses by latest
+activity. Pages are fetched by key (a cursor), never with OFFSET, and never unbounded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import col
+
+from helpdesk.models import (OPEN, Agent, Conversation, ConversationRead, ConversationTag, Customer, Tag)
+from helpdesk.services.base import Service
+from helpdesk.services.conversations import _tag_names
+from helpdesk.services.errors import ValidationFailed
+
+VIEWS = ("mine", "unassigned", "all")
+STATUS_FILTERS = ("open", "pending", "snoozed", "resolved", "any")
+PAGE_SIZE = 50
+
+
+@dataclass
+class InboxQuery:
+    view: str = "all"
+    status: str = "open"
+    tag: str | None = None
+    priority: str | None = None
+
+
+@dataclass
+class InboxRow:
+    id: int
+    customer_name: str
+    title: str  # subject, or the first line of the conversation
+    preview: str
+    status: str
+    priority: str
+    waiting_since: datetime | None
+    last_message_at: datetime | None
+    assignee_name: str | None
+    tags: list[str]
+    unread: bool
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow]
+    cursor: str | None  # pass back to get the next page
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+C = Conversation.__table__  # type: ignore[attr-defined]
+
+
+class InboxService(Service):
+    def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None) -> list:
+        view = view or query.view
+        conditions = []
+        if query.status != "any":
+            conditions.append(C.c.status == query.status)
+        if view == "mine":
+            conditions.append(C.c.assignee_id == agent_id)
+        elif view == "unassigned":
+            conditions.append(C.c.assignee_id.is_(None))
+        if query.priority:
+            conditions.append(C.c.priority == query.priority)
+        if query.tag:
+            conditions.append(C.c.id.in_(
+                select(ConversationTag.conversation_id).join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                .where(Tag.name == query.tag)))
+        return conditions
+
+    def counts(self, query: InboxQuery, agent_id: int) -> dict[str, int]:
+        """How many conversations each view holds under the current filters."""
+        with self.db.read() as s:
+            return {view: s.execute(select(func.count()).select_from(C).where(
+                *self._filters(query, agent_id, view))).scalar_one() for view in VIEWS}
+
+    def page(self, query: InboxQuery, agent_id: int, cursor: str | None = None,
+             limit: int = PAGE_SIZE) -> InboxPage:
+        if query.view not in VIEWS:
+            raise ValidationFailed("unknown view", {"view": "must be mine, unassigned or all"})
+        if query.status not in STATUS_FILTERS:
+            raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
+        limit = max(1, min(limit, 200))
+        conditions = self._filters(query, agent_id)
+        by_waiting = query.status == OPEN
+        if by_waiting:
+            # Longest waiting first; conversations nobody waits on (no waiting_since) last.
+            order = [C.c.waiting_since.is_(None), C.c.waiting_since, C.c.id]
+            if cursor:
+                kind, _, rest = cursor.partition(":")
+                stamp, _, last_id = rest.rpartition(":")
+                if kind == "w":
+                    at = datetime.fromisoformat(stamp)
+                    conditions.append(or_(C.c.waiting_since > at,
+                                          and_(C.c.waiting_since == at, C.c.id > int(last_id)),
+                                          C.c.waiting_since.is_(None)))
+                else:
+                    conditions.append(and_(C.c.waiting_since.is_(None), C.c.id > int(last_id)))
+        else:
+            order = [C.c.last_message_at.desc(), C.c.id.desc()]
+            if cursor:
+                stamp, _, last_id = cursor.partition(":")[2].rpartition(":")
+                at = datetime.fromisoformat(stamp)
+                conditions.append(or_(C.c.last_message_at < at,
+                                      and_(C.c.last_message_at == at, C.c.id < int(last_id))))
+        R = ConversationRead.__table__  # type: ignore[attr-defined]
+        statement = (
+            select(C, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
+                   Agent.name.label("assignee_name"), R.c.last_read_message_id)  # type: ignore[attr-defined]
+            .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
+            .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
+            .outerjoin(R, and_(R.c.conversation_id == C.c.id, R.c.agent_id == agent_id))
+            .where(*conditions).order_by(*order).limit(limit + 1)
+        )
+        with self.db.read() as s:
+            rows = s.execute(statement).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            tags = _tag_names(s, [r.id for r in rows])  # type: ignore[arg-type]
+        out = [InboxRow(
+            id=r.id, customer_name=r.customer_name or (r.customer_contact or "").split(" ")[0] or f"Customer #{r.customer_id}",
+            title=r.subject or (r.last_message_preview[:80] if r.last_message_preview else "(no subject)"),
+            preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
+            last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=tags.get(r.id, []),
+            unread=(r.last_message_id or 0) > (r.last_read_message_id or 0),
+        ) for r in rows]
+        next_cursor = None
+        if more and out:
+            last = out[-1]
+            if by_waiting:
+                next_cursor = (f"w:{last.waiting_since.isoformat()}:{last.id}" if last.waiting_since
+                               else f"n::{last.id}")
+            else:
+                next_cursor = f"l:{last.last_message_at.isoformat() if last.last_message_at else '1970-01-01T00:00:00+00:00'}:{last.id}"
+        return InboxPage(rows=out, cursor=next_cursor)

@@ -1,0 +1,120 @@
+from datetime import timedelta
+
+import pytest
+
+from helpdesk.services.auth import MAX_FAILURES, SignInFailed
+from helpdesk.services.conversations import IncomingMessage
+from helpdesk.services.errors import PermissionDenied
+from helpdesk.services.inbox import InboxQuery
+
+
+def receive(services, email, body="hello", **kw):
+    return services.conversations.receive(IncomingMessage(body=body, email=email, **kw))
+
+
+def test_open_conversations_come_longest_waiting_first_across_pages(services, clock, ann):
+    ids = []
+    for i in range(7):
+        ids.append(receive(services, f"w{i}@example.com").conversation_id)
+        clock.advance(minutes=10)
+    # the oldest one is answered: it leaves the open view
+    services.conversations.reply(ids[0], ann, "done", then="pending")
+    rows, cursor = [], None
+    while True:
+        page = services.inbox.page(InboxQuery(status="open"), ann.id, cursor=cursor, limit=2)
+        rows += page.rows
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert [r.id for r in rows] == ids[1:]
+    assert rows[0].waiting_since < rows[-1].waiting_since
+
+
+def test_views_and_counts(services, ann, bob):
+    mine = receive(services, "m@example.com").conversation_id
+    theirs = receive(services, "t@example.com").conversation_id
+    receive(services, "u@example.com")
+    services.conversations.assign(mine, ann.id, ann)
+    services.conversations.assign(theirs, bob.id, ann)
+    counts = services.inbox.counts(InboxQuery(status="open"), ann.id)
+    assert counts == {"mine": 1, "unassigned": 1, "all": 3}
+    assert [r.id for r in services.inbox.page(InboxQuery(view="mine"), ann.id).rows] == [mine]
+    row = services.inbox.page(InboxQuery(view="mine"), ann.id).rows[0]
+    assert row.assignee_name == "Ann Agent" and row.customer_name == "m@example.com"
+
+
+def test_unread_mark_clears_when_read_and_returns_with_a_new_message(services, ann):
+    cid = receive(services, "r@example.com").conversation_id
+    assert services.inbox.page(InboxQuery(), ann.id).rows[0].unread
+    services.conversations.mark_read(cid, ann.id)
+    assert not services.inbox.page(InboxQuery(), ann.id).rows[0].unread
+    receive(services, "r@example.com", body="hello again")
+    assert services.inbox.page(InboxQuery(), ann.id).rows[0].unread
+
+
+def test_resolved_view_is_newest_activity_first(services, ann, clock):
+    a = receive(services, "a@example.com").conversation_id
+    b = receive(services, "b@example.com").conversation_id
+    services.conversations.reply(b, ann, "x", then="resolved")
+    clock.advance(minutes=1)
+    services.conversations.reply(a, ann, "x", then="resolved")
+    rows = services.inbox.page(InboxQuery(status="resolved"), ann.id, limit=1)
+    assert rows.rows[0].id == a
+    assert [r.id for r in services.inbox.page(InboxQuery(status="resolved"), ann.id, cursor=rows.cursor).rows] == [b]
+
+
+def test_the_first_account_only_from_the_machine_itself(services):
+    assert services.auth.needs_owner()
+    with pytest.raises(PermissionDenied):
+        services.auth.create_owner("o@shop.example", "Owner", "long password", client_ip="192.168.1.20")
+    assert services.auth.needs_owner()
+    signed = services.auth.create_owner("o@shop.example", "Owner", "long password", client_ip="127.0.0.1")
+    assert signed.agent.role == "admin"
+    with pytest.raises(PermissionDenied):
+        services.auth.create_owner("x@shop.example", "X", "long password", client_ip="127.0.0.1")
+
+
+def test_remembered_sessions_survive_and_expire(services, ann, clock):
+    signed = services.auth.sign_in("ann@shop.example", "correct horse", remember=True)
+    assert services.auth.resume(signed.token).id == ann.id
+    clock.advance(days=29)
+    assert services.auth.resume(signed.token).id == ann.id
+    clock.advance(days=2)
+    assert services.auth.resume(signed.token) is None
+    short = services.auth.sign_in("ann@shop.example", "correct horse", remember=False)
+    clock.advance(hours=13)
+    assert services.auth.resume(short.token) is None
+
+
+def test_sign_out_ends_the_session(services, ann):
+    signed = services.auth.sign_in("ann@shop.example", "correct horse")
+    services.auth.sign_out(signed.token)
+    assert services.auth.resume(signed.token) is None
+
+
+def test_failed_sign_ins_are_slowed_then_capped(services, ann, clock):
+    delays = []
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(SignInFailed) as failed:
+            services.auth.sign_in("ann@shop.example", "wrong")
+        delays.append(failed.value.delay_seconds)
+    assert delays == sorted(delays) and delays[-1] > delays[0]
+    with pytest.raises(SignInFailed) as locked:
+        services.auth.sign_in("ann@shop.example", "wrong")
+    assert "locked" in locked.value.message
+    with pytest.raises(SignInFailed):  # even the right password waits out the lock
+        services.auth.sign_in("ann@shop.example", "correct horse")
+    clock.advance(minutes=16)
+    assert services.auth.sign_in("ann@shop.example", "correct horse").agent.id == ann.id
+
+
+def test_presence_shows_other_agents_viewing_and_typing(services, ann, bob, clock):
+    services.presence.viewing("s1", ann.id, ann.name, 5)
+    services.presence.viewing("s2", bob.id, bob.name, 5)
+    assert services.presence.others(5, ann.id) == [("Bob Agent", False)]
+    services.presence.typing("s2")
+    assert services.presence.others(5, ann.id) == [("Bob Agent", True)]
+    clock.advance(timedelta(seconds=7))
+    assert services.presence.others(5, ann.id) == [("Bob Agent", False)]
+    services.presence.left("s2")
+    assert services.presence.others(5, ann.id) == []
