@@ -30,7 +30,8 @@ class HelpdeskApp:
         self.bus = EventBus()
         self._db: Database | None = None
         self._services: Services | None = None
-        self._asgi: FastAPI | None = None
+        self._api: FastAPI | None = None
+        self._asgi: PathDispatcher | None = None
 
     # ---- lifecycle ------------------------------------------------------------
 
@@ -54,6 +55,7 @@ class HelpdeskApp:
             self._db.dispose()
         self._db = None
         self._services = None
+        self._api = None
         self._asgi = None
 
     def __enter__(self) -> "HelpdeskApp":
@@ -77,13 +79,19 @@ class HelpdeskApp:
         return self._db
 
     @property
-    def asgi(self) -> FastAPI:
-        if self._asgi is None:
-            from helpdesk.api import create_api, landing_page
+    def api(self) -> FastAPI:
+        self.asgi  # noqa: B018  (builds both)
+        assert self._api is not None
+        return self._api
 
-            api = create_api(self.services, self.settings)
-            api.add_api_route("/", landing_page, include_in_schema=False)
-            self._asgi = api
+    @property
+    def asgi(self) -> "PathDispatcher":
+        if self._asgi is None:
+            from helpdesk.api import create_api
+            from helpdesk.ui.app import build_web_app
+
+            self._api = create_api(self.services, self.settings)
+            self._asgi = PathDispatcher(self._api, build_web_app(self.services, self.settings))
         return self._asgi
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:
@@ -91,6 +99,24 @@ class HelpdeskApp:
                               port=self.settings.port if port is None else port,
                               log_level="warning", access_log=False, server_header=False,
                               timeout_graceful_shutdown=5, lifespan="off")
+
+
+class PathDispatcher:
+    """/api/… and /c/… go to the FastAPI app (JSON errors, 404 and 405 included);
+    every other path is the Flet web UI (its page, assets and the /ws socket)."""
+
+    API_PREFIXES = ("/api/", "/c/")
+
+    def __init__(self, api: FastAPI, ui) -> None:  # type: ignore[no-untyped-def]
+        self.api = api
+        self.ui = ui
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        path = scope.get("path", "")
+        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
+            await self.api(scope, receive, send)
+        else:
+            await self.ui(scope, receive, send)
 
 
 class ServerThread:

@@ -6,13 +6,13 @@ import argparse
 import getpass
 import logging
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from helpdesk import __version__
 from helpdesk.config import ConfigError, Settings, parse_port
+from helpdesk.netinfo import lan_urls
 
 log = logging.getLogger("helpdesk")
 
@@ -22,22 +22,33 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="where the database lives (env HELPDESK_DATA_DIR; "
-                                                      "default: the platform's user data folder)")
-    parser.add_argument("--database-url", help="SQLAlchemy URL instead of the SQLite file (env HELPDESK_DATABASE_URL)")
+def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    # On subcommands the default is "not given", so it never hides the same flag given before the command.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--data-dir", type=Path, default=default,
+                        help="where the database lives (env HELPDESK_DATA_DIR; default: the platform's user data folder)")
+    parser.add_argument("--database-url", default=default,
+                        help="SQLAlchemy URL instead of the SQLite file (env HELPDESK_DATABASE_URL)")
+
+
+def _listen(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--host", default=default,
+                        help="address to listen on (env HELPDESK_HOST; default 0.0.0.0, the LAN)")
+    parser.add_argument("--port", default=default, help="port (env HELPDESK_PORT; default 8080)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="helpdesk", description="Helpdesk: a self-hosted shared inbox. "
-                           "With no command it serves the inbox on the LAN.")
+                           "With no command it opens the desktop window and serves the LAN.")
     parser.add_argument("--version", action="version", version=f"helpdesk {__version__}")
+    _common(parser, top=True)
+    _listen(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="command", parser_class=OneLineParser)
 
     serve = sub.add_parser("serve", help="serve the web UI, the API and the jobs (no window)")
     _common(serve)
-    serve.add_argument("--host", help="address to listen on (env HELPDESK_HOST; default 0.0.0.0, the LAN)")
-    serve.add_argument("--port", help="port (env HELPDESK_PORT; default 8080)")
+    _listen(serve)
     serve.add_argument("--demo", action="store_true", help="fill an empty database with a demo shop first")
 
     admin = sub.add_parser("admin", help="manage agent accounts")
@@ -78,27 +89,16 @@ def settings_from(args: argparse.Namespace, env: dict[str, str] | None = None) -
     )
 
 
-def lan_urls(port: int) -> list[str]:
-    """The machine's own addresses, for colleagues' browsers (no traffic is sent)."""
-    addresses: set[str] = set()
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            address = str(info[4][0])
-            if not address.startswith("127."):
-                addresses.add(address)
-    except OSError:
-        pass
-    return [f"http://{a}:{port}/" for a in sorted(addresses)]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    command = args.command or "serve"
+    command = args.command or "desktop"
     try:
         settings = settings_from(args)
+        if command == "desktop":
+            return _desktop(settings)
         if command == "serve":
             return _serve(settings, demo=getattr(args, "demo", False))
         if command == "admin":
@@ -145,6 +145,59 @@ def _serve(settings: Settings, demo: bool = False) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from exc
     finally:
+        app.close()
+    return 0
+
+
+def has_display() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True  # Windows and macOS always have a desktop session when a person starts the app
+
+
+def _desktop(settings: Settings) -> int:
+    """Serve the LAN and open the desktop window as a client of that same server."""
+    import threading
+    import time
+
+    import uvicorn
+
+    app = _open(settings)
+    where = settings.data_dir if not settings.database_url else settings.database_url
+    print(f"Helpdesk {__version__}: data in {where}")
+    server = uvicorn.Server(app.uvicorn_config())
+    thread = threading.Thread(target=server.run, name="helpdesk-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            app.close()
+            raise ConfigError(f"cannot listen on {settings.host}:{settings.port} (is Helpdesk already running?)")
+        time.sleep(0.05)
+    local = f"http://127.0.0.1:{settings.port}"
+    if settings.host in ("0.0.0.0", "::"):
+        for url in lan_urls(settings.port):
+            print(f"  colleagues on the LAN: {url}")
+    try:
+        if not has_display():
+            print(f"No display found: serving without a window. Open {local}/ in a browser; Ctrl+C stops.")
+            thread.join()
+            return 0
+        from pathlib import Path
+
+        import flet_desktop
+
+        assets = Path(__file__).resolve().parent.parent / "assets"
+        process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
+        print("The Helpdesk window is open; closing it stops Helpdesk (use `serve` to keep it running).")
+        while process.poll() is None and thread.is_alive():
+            time.sleep(0.3)
+        flet_desktop.close_flet_view(pid_file)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
         app.close()
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from helpdesk import __version__
 from helpdesk.api import customer_link, v1
@@ -29,13 +28,6 @@ def create_api(services: Services, settings: Settings) -> FastAPI:
     install_error_handlers(api)
     api.include_router(v1.build_router())
     api.include_router(customer_link.build_router())
+
     api.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)
     return api
-
-
-def landing_page() -> HTMLResponse:
-    """Shown at / until the web UI is mounted there."""
-    return HTMLResponse(
-        "<!doctype html><meta charset=utf-8><title>Helpdesk</title>"
-        f"<h1>Helpdesk {__version__} is running</h1>"
-        "<p>Intake API: <a href='/api/docs'>/api/docs</a> · health: <a href='/api/v1/health'>/api/v1/health</a></p>")

@@ -1,0 +1,42 @@
+"""Words for times and durations, as a person reads them in the inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def duration(delta: timedelta) -> str:
+    """'45 s', '12 min', '2 h', '2 h 5 min', '3 d'."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h" + (f" {minutes} min" if minutes and hours < 3 else "")
+    days, hours = divmod(hours, 24)
+    return f"{days} d" + (f" {hours} h" if hours and days < 3 else "")
+
+
+def waiting(since: datetime | None, now: datetime) -> str:
+    return f"waiting {duration(now - since)}" if since else ""
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    delta = now - when
+    return "just now" if delta < timedelta(minutes=1) else f"{duration(delta)} ago"
+
+
+def stamp(when: datetime, now: datetime, tz=None) -> str:  # type: ignore[no-untyped-def]
+    """'14:05' today, 'Mon 14:05' this week, '3 Mar 14:05' otherwise (local time)."""
+    local = when.astimezone(tz)
+    local_now = now.astimezone(tz)
+    if local.date() == local_now.date():
+        return local.strftime("%H:%M")
+    if (local_now - local) < timedelta(days=6):
+        return local.strftime("%a %H:%M")
+    return local.strftime("%-d %b %Y %H:%M") if local.year != local_now.year else local.strftime("%-d %b %H:%M")
