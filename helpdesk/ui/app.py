@@ -96,7 +96,7 @@ class AgentApp:
         page.on_close = self._on_disconnect
         token = None
         try:
-            token = await page.shared_preferences.get(SESSION_KEY)
+            token = await ft.SharedPreferences().get(SESSION_KEY)
         except Exception:  # a client without storage: sign in each time
             token = None
         agent = await self.read(self.services.auth.resume, token) if token else None
@@ -180,7 +180,8 @@ class AgentApp:
     def _first_run_form(self) -> ft.Control:
         name = ft.TextField(on_change=sync_value, label="Your name", autofocus=True)
         email = ft.TextField(on_change=sync_value, label="Email", keyboard_type=ft.KeyboardType.EMAIL)
-        password = ft.TextField(on_change=sync_value, label="Password (8 characters or more)", password=True, can_reveal_password=True)
+        password = ft.TextField(on_change=sync_value, label="Password", helper="8 characters or more", password=True,
+                                can_reveal_password=True)
         error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         button = ft.FilledButton("Create owner account")
 
@@ -210,9 +211,9 @@ class AgentApp:
         self.session_token = token
         try:
             if remember:
-                await self.page.shared_preferences.set(SESSION_KEY, token)
+                await ft.SharedPreferences().set(SESSION_KEY, token)
             else:
-                await self.page.shared_preferences.remove(SESSION_KEY)
+                await ft.SharedPreferences().remove(SESSION_KEY)
         except Exception:
             log.debug("client storage unavailable")
         await self.enter(agent)
@@ -220,7 +221,7 @@ class AgentApp:
     async def sign_out(self) -> None:
         await self.write(self.services.auth.sign_out, self.session_token)
         try:
-            await self.page.shared_preferences.remove(SESSION_KEY)
+            await ft.SharedPreferences().remove(SESSION_KEY)
         except Exception:
             pass
         await self._on_disconnect()

@@ -152,7 +152,7 @@ class SettingsView:
                     ft.Text("Send it as: Authorization: Bearer <token>", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                 ], tight=True),
                 actions=[ft.TextButton("Copy", on_click=lambda e: self.page.run_task(
-                    self.page.clipboard.set, created.plaintext)),
+                    ft.Clipboard().set, created.plaintext)),
                     ft.FilledButton("Done", on_click=lambda e: self.page.pop_dialog())]))
             self.page.update()
 
@@ -234,7 +234,7 @@ class SettingsView:
                            ft.Text("Open this address in a browser on a phone, tablet or laptop on the same "
                                    "network, or scan the code.", width=360),
                            ft.TextButton("Copy address", icon=ft.Icons.COPY, on_click=lambda e, u=url: self.page.run_task(
-                               self.page.clipboard.set, u))], spacing=8),
+                               ft.Clipboard().set, u))], spacing=8),
             ], spacing=24))))
         if not urls:
             cards.append(ft.Text(f"Helpdesk listens only on {self.app.settings.host}. Start it with "

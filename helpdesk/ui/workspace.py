@@ -428,10 +428,19 @@ class Workspace:
         self.subtitle_text = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1)
         self.status_chip = ft.Container(border_radius=10, padding=ft.Padding.symmetric(horizontal=10, vertical=2))
         self.presence_text = ft.Text("", italic=True, size=12, color=ft.Colors.TERTIARY)
-        self.assignee_dropdown = ft.Dropdown(
-            dense=True, width=190, label="Assignee", on_select=self._on_assign,
-            options=[ft.DropdownOption(key="", text="Unassigned")] +
-                    [ft.DropdownOption(key=str(a.id), text=a.name) for a in self.agents])
+        self.assignee_label = ft.Text("")
+        self.assignee_menu = ft.PopupMenuButton(
+            tooltip="Assign or transfer",
+            content=ft.Container(ft.Row([ft.Icon(ft.Icons.PERSON_OUTLINE, size=18), self.assignee_label,
+                                         ft.Icon(ft.Icons.ARROW_DROP_DOWN)], tight=True, spacing=6),
+                                 border=ft.Border.all(1, ft.Colors.OUTLINE), border_radius=8,
+                                 padding=ft.Padding.symmetric(horizontal=12, vertical=10)),
+            items=[ft.PopupMenuItem(content="Assign to me", icon=ft.Icons.PERSON_ADD_ALT,
+                                    on_click=lambda e: self.page.run_task(self._assign, self.agent.id))] +
+                  [ft.PopupMenuItem(content=f"Assign to {a.name}", on_click=lambda e, a=a: self.page.run_task(
+                      self._assign, a.id)) for a in self.agents if a.id != self.agent.id] +
+                  [ft.PopupMenuItem(content="Unassign", icon=ft.Icons.PERSON_OFF_OUTLINED,
+                                    on_click=lambda e: self.page.run_task(self._assign, None))])
         self.priority_dropdown = ft.Dropdown(
             dense=True, width=130, label="Priority", on_select=self._on_priority,
             options=[ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
@@ -441,7 +450,7 @@ class Workspace:
         self.status_actions = ft.Row(spacing=4)
         self.header = ft.Container(padding=ft.Padding.only(left=20, right=12, top=12, bottom=8), content=ft.Column([
             ft.Row([ft.Column([self.title_text, self.subtitle_text], spacing=0, expand=True), self.status_chip]),
-            ft.Row([self.assignee_dropdown, self.priority_dropdown, self.status_actions], wrap=True, spacing=8),
+            ft.Row([self.assignee_menu, self.priority_dropdown, self.status_actions], wrap=True, spacing=8),
             self.tags_row,
             self.presence_text,
         ], spacing=8))
@@ -506,7 +515,7 @@ class Workspace:
             f" until {fmt.stamp(c.snoozed_until, self.services.clock.now(), self.tz)}" if c.snoozed_until else ""),
             size=12, color=ft.Colors.BLACK)
         self.status_chip.bgcolor = STATUS_COLORS[c.status]
-        self.assignee_dropdown.value = str(c.assignee_id) if c.assignee_id else ""
+        self.assignee_label.value = f"Assigned to {detail.assignee.name}" if detail.assignee else "Unassigned"
         self.priority_dropdown.value = c.priority
         self.tags_row.controls = [ft.Chip(label=ft.Text(t), on_delete=lambda e, t=t: self.page.run_task(
             self._remove_tag, t)) for t in detail.tags] + [self.tag_input]
@@ -686,10 +695,8 @@ class Workspace:
         self.page.update()
         return await answer
 
-    async def _on_assign(self, e: Any) -> None:
-        value = self.assignee_dropdown.value
-        await self.app.attempt(self.services.conversations.assign, self.selected_id,
-                               int(value) if value else None, self.actor)
+    async def _assign(self, agent_id: int | None) -> None:
+        await self.app.attempt(self.services.conversations.assign, self.selected_id, agent_id, self.actor)
 
     async def _on_priority(self, e: Any) -> None:
         await self.app.attempt(self.services.conversations.set_priority, self.selected_id,
@@ -746,7 +753,7 @@ class Workspace:
             return
         link = conversation_link(self.public_base_url(), self.detail.conversation.public_token)
         try:
-            await self.page.clipboard.set(link)
+            await ft.Clipboard().set(link)
             self.app.toast(f"Copied: {link}")
         except Exception:
             self.app.toast(link)

@@ -1,0 +1,47 @@
+"""Helpers for driving the Flutter web UI from Playwright with Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+
+CHROMIUM = os.environ.get("HELPDESK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                    reason="Chromium is not installed (apt-get install chromium; .ci/run does it)")
+
+
+def open_app(context, url: str):
+    """Open the web UI and switch on Flutter's accessibility tree so controls have roles and names."""
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("document.querySelector('flt-semantics-placeholder') !== null", timeout=30_000)
+    page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    return page
+
+
+def type_into(page, name: str, text: str, role: str = "textbox") -> None:
+    field = page.get_by_role(role, name=name)
+    field.click()
+    time.sleep(0.3)  # let Flutter move the focus before the keys arrive
+    field.press_sequentially(text)
+
+
+def sign_in(page, email: str, password: str) -> None:
+    type_into(page, "Email", email)
+    type_into(page, "Password", password)
+    page.keyboard.press("Enter")
+
+
+def input_values(page) -> list[str]:
+    return page.evaluate("Array.from(document.querySelectorAll('input,textarea')).map(e => e.value)")
+
+
+def shown(page, text: str):
+    """A locator for text on screen, whether Flutter exposes it as text or inside a merged label."""
+    return page.get_by_text(text).or_(page.get_by_label(text, exact=False)).first

@@ -1,0 +1,171 @@
+"""The agent workspace in a real Chromium against a real server on loopback."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from helpdesk.app import HelpdeskApp, ServerThread
+from helpdesk.config import Settings
+from tests.browser import (CHROMIUM, CHROMIUM_ARGS, input_values, needs_chromium, open_app, shown, sign_in,
+                           type_into)
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def shop(tmp_path):
+    """A running Helpdesk with two agents and an API token; real time, real SQLite file."""
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "data", host="127.0.0.1", port=0)).start()
+    ann = app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
+    bob = app.services.agents.create("bob@shop.example", "Bob Agent", "bob-password")
+    token = app.services.tokens.create("browser tests").plaintext
+    with ServerThread(app) as server:
+        yield {"app": app, "url": server.url, "auth": {"Authorization": f"Bearer {token}"}, "ann": ann, "bob": bob}
+    app.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield ctx
+    ctx.close()
+
+
+def post(shop, name: str, body: str, email: str | None = None) -> dict:
+    response = httpx.post(shop["url"] + "/api/v1/messages", headers=shop["auth"], json={
+        "customer": {"email": email or f"{name.split()[0].lower()}@example.com", "name": name}, "body": body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_sign_in_shows_the_inbox_and_a_wrong_password_says_so(shop, context):
+    post(shop, "Carla Client", "Where is my order?")
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "not-the-password")
+    expect(shown(page, "Wrong email or password.")).to_be_visible()
+    page.get_by_role("textbox", name="Password").click()
+    page.get_by_role("textbox", name="Password").press_sequentially("ann-password")
+    page.keyboard.press("Enter")
+    expect(shown(page, "Carla Client")).to_be_visible()
+    expect(shown(page, "Where is my order?")).to_be_visible()
+
+
+def test_a_message_posted_to_the_api_appears_live_within_two_seconds(shop, context):
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    expect(shown(page, "All clear")).to_be_visible()
+    started = time.monotonic()
+    post(shop, "Lucy Live", "Is the blue bike back in stock?")
+    expect(shown(page, "Lucy Live")).to_be_visible(timeout=2_000)
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_reply_from_the_workspace_reaches_the_customer_link(shop, context):
+    created = post(shop, "Rita Reply", "Can I change my delivery address?")
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_text("Rita Reply").first.click()
+    expect(shown(page, "Can I change my delivery address?")).to_be_visible()
+    type_into(page, "Reply", "Yes, send us the new address here.")
+    page.get_by_role("button", name="Send and set pending").click()
+    expect(shown(page, "Sent; waiting on the customer")).to_be_visible()
+
+    customer = context.new_page()
+    customer.goto(created["conversation_url"])
+    expect(shown(customer, "Yes, send us the new address here.")).to_be_visible()
+    expect(customer.get_by_text("Ann Agent", exact=False).first).to_be_visible()
+    detail = httpx.get(f"{shop['url']}/api/v1/conversations/{created['conversation_id']}", headers=shop["auth"]).json()
+    assert detail["status"] == "pending" and detail["assignee"]["name"] == "Ann Agent"
+
+
+def test_a_draft_typed_on_one_device_is_there_on_another(shop, browser):
+    post(shop, "Dora Draft", "My saddle squeaks.")
+    laptop = browser.new_context(viewport={"width": 1280, "height": 800})
+    shop_pc = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        first = open_app(shop_pc, shop["url"])
+        sign_in(first, "ann@shop.example", "ann-password")
+        first.get_by_text("Dora Draft").first.click()
+        type_into(first, "Reply", "Half-written answer about the saddle")
+        time.sleep(1.5)  # the draft is saved about 0.7 s after the last keystroke
+        saved = shop["app"].services.drafts.get(shop["ann"].id, 1)
+        assert saved is not None and saved.body == "Half-written answer about the saddle"
+
+        second = open_app(laptop, shop["url"])
+        sign_in(second, "ann@shop.example", "ann-password")
+        # The laptop opens where the agent was, with the draft in the reply box.
+        expect(shown(second, "My saddle squeaks.")).to_be_visible()
+        second.get_by_role("textbox", name="Reply").click()  # Flutter puts the text in the DOM when focused
+        second.wait_for_function(
+            "Array.from(document.querySelectorAll('textarea')).some(e => e.value.includes('Half-written answer'))",
+            timeout=5_000)
+        assert any("Half-written answer about the saddle" in v for v in input_values(second))
+    finally:
+        laptop.close()
+        shop_pc.close()
+
+
+def test_two_agents_see_each_others_assignment_change(shop, browser):
+    post(shop, "Otto Order", "Order 1042 is late.")
+    ann_ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    bob_ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        ann = open_app(ann_ctx, shop["url"])
+        sign_in(ann, "ann@shop.example", "ann-password")
+        ann.get_by_text("Otto Order").first.click()
+        bob = open_app(bob_ctx, shop["url"])
+        sign_in(bob, "bob@shop.example", "bob-password")
+        bob.get_by_text("Otto Order").first.click()
+        expect(shown(bob, "Ann Agent is viewing")).to_be_visible()
+
+        ann.get_by_role("button", name="Assign or transfer").click()
+        ann.get_by_role("menuitem", name="Assign to me").click()
+        expect(shown(bob, "Ann Agent took this conversation")).to_be_visible(timeout=3_000)
+        expect(shown(bob, "Assigned to Ann Agent")).to_be_visible()
+
+        bob.get_by_role("button", name="Assign or transfer").click()
+        bob.get_by_role("menuitem", name="Assign to me").click()
+        expect(shown(ann, "Transferred from Ann Agent to Bob Agent by Bob Agent")).to_be_visible(
+            timeout=3_000)
+        expect(shown(ann, "Assigned to Bob Agent")).to_be_visible()
+    finally:
+        ann_ctx.close()
+        bob_ctx.close()
+
+
+def test_the_first_account_cannot_be_created_from_the_lan(tmp_path, browser):
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", host="127.0.0.1", port=0)).start()
+    try:
+        with ServerThread(app) as server:
+            # A browser elsewhere on the LAN (its address reaches us as a colleague's would, through
+            # the forwarding header uvicorn trusts only from this machine).
+            lan = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.168.1.77"})
+            page = open_app(lan, server.url)
+            expect(shown(page, "Helpdesk is not set up yet")).to_be_visible()
+            expect(page.get_by_role("button", name="Create owner account")).to_have_count(0)
+            lan.close()
+            assert app.services.auth.needs_owner()
+
+            local = browser.new_context()
+            page = open_app(local, server.url)
+            type_into(page, "Your name", "Olga Owner")
+            type_into(page, "Email", "olga@shop.example")
+            type_into(page, "Password", "owner-password")
+            page.get_by_role("button", name="Create owner account").click()
+            expect(shown(page, "All clear")).to_be_visible()
+            local.close()
+            assert not app.services.auth.needs_owner()
+    finally:
+        app.close()

@@ -1,0 +1,93 @@
+"""The desktop window: `python main.py` under Xvfb opens the Flet client, which connects
+to the same server and shows the sign-in page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.desktop,
+    pytest.mark.skipif(sys.platform != "linux", reason="the window test runs on Linux under Xvfb"),
+    pytest.mark.skipif(not shutil.which("Xvfb"), reason="Xvfb is not installed (apt-get install xvfb)"),
+    pytest.mark.skipif(not shutil.which("import"), reason="ImageMagick is not installed (apt-get install imagemagick)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_display() -> int:
+    for number in range(91, 140):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture
+def xvfb():
+    number = free_display()
+    process = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        assert process.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.1)
+    yield f":{number}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def unique_colours(png: Path) -> int:
+    out = subprocess.run(["convert", str(png), "-format", "%k", "info:"], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def test_the_desktop_window_opens_connects_and_shows_the_sign_in(xvfb, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    env.update({"DISPLAY": xvfb, "HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_PORT": str(port),
+                "HELPDESK_HOST": "127.0.0.1"})
+    app = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT, start_new_session=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log: list[str] = []
+    threading.Thread(target=lambda: log.extend(iter(app.stdout.readline, "")), daemon=True).start()
+    blank = tmp_path / "blank.png"
+    shot = tmp_path / "window.png"
+    try:
+        subprocess.run(["import", "-display", xvfb, "-window", "root", str(blank)], check=True)
+        deadline = time.monotonic() + 60
+        while not any("Start session" in line for line in log):  # the window's client has connected
+            assert app.poll() is None, "".join(log)
+            assert time.monotonic() < deadline, "the window never connected:\n" + "".join(log)
+            time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200
+        time.sleep(4)  # let Flutter draw the first frames
+        subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True)
+        assert unique_colours(blank) <= 2
+        assert unique_colours(shot) > 50, "the window looks blank"
+        assert any("The Helpdesk window is open" in line for line in log)
+    finally:
+        os.killpg(app.pid, signal.SIGTERM)
+        try:
+            app.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(app.pid, signal.SIGKILL)
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copy(shot, artifacts / "desktop-window.png")
