@@ -21,8 +21,9 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python main.py serve --demo --data-dir .data/demo
 
-## test: set up and run the whole test suite
+## test: set up and run the whole test suite (installs Chromium/Xvfb via apt when it can)
 test: $(STAMP)
+	@bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
 
 ## bench: run the benchmarks (figures go to docs/performance.md)

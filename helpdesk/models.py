@@ -69,6 +69,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_customer_last", "customer_id", "last_message_at"),
         Index("ix_conversation_assignee_status", "assignee_id", "status"),
         Index("ix_conversation_status_last", "status", "last_message_at", "id"),
+        Index("ix_conversation_last", "last_message_at", "id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -118,3 +118,24 @@ def test_presence_shows_other_agents_viewing_and_typing(services, ann, bob, cloc
     assert services.presence.others(5, ann.id) == [("Bob Agent", False)]
     services.presence.left("s2")
     assert services.presence.others(5, ann.id) == []
+
+
+def test_open_conversations_nobody_waits_on_come_after_the_waiting_ones(services, clock, ann):
+    kept_open = [receive(services, f"k{i}@example.com").conversation_id for i in range(2)]
+    for cid in kept_open:
+        services.conversations.reply(cid, ann, "answered, kept open", then="open")
+    clock.advance(minutes=5)
+    waiting = [receive(services, f"q{i}@example.com").conversation_id for i in range(3)]
+    seen, cursor = [], None
+    while True:
+        page = services.inbox.page(InboxQuery(status="open"), ann.id, cursor=cursor, limit=2)
+        seen += [r.id for r in page.rows]
+        if not (cursor := page.cursor):
+            break
+    assert seen == waiting + kept_open
+
+
+def test_a_tampered_cursor_is_a_clear_error(services, ann):
+    from helpdesk.services.errors import ValidationFailed
+    with pytest.raises(ValidationFailed):
+        services.inbox.page(InboxQuery(status="open"), ann.id, cursor="w:not-a-time:x")

@@ -3,8 +3,9 @@ by triggers; this module is the only place that speaks FTS5.
 
 Ranking follows the measured advice in DESIGN.md: bm25 over every match of a common
 word is slow at a million rows, MATCH ordered by rowid is not. So we take the newest
-CANDIDATES matches by rowid, rank only those by bm25, and build snippets for the
-few we return.
+CANDIDATES matches by rowid and rank only those by bm25. Snippets are made by the
+search service from the rows it returns (FTS5's snippet() re-scans the whole doclist
+of a common prefix for every row, measured at ~4 ms a row at 300 k messages).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session
 
-HIT_START, HIT_END = "\x02", "\x03"  # snippet markers; services turn them into segments
 CANDIDATES = 500
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -23,8 +23,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 @dataclass(frozen=True)
 class TextHit:
     id: int
-    rank: float
-    snippet: str
+    rank: float  # bm25: lower is better
 
 
 def match_expression(query: str) -> str | None:
@@ -38,7 +37,11 @@ def match_expression(query: str) -> str | None:
     return " AND ".join(quoted)
 
 
-def _search(session: Session, table: str, snippet_column: int, expression: str, limit: int) -> list[TextHit]:
+def query_words(query: str) -> list[str]:
+    return _WORD.findall(query)[:12]
+
+
+def _search(session: Session, table: str, expression: str, limit: int) -> list[TextHit]:
     candidates = session.execute(
         text(
             f"SELECT rowid, bm25({table}) AS score FROM {table} WHERE {table} MATCH :q "
@@ -47,28 +50,16 @@ def _search(session: Session, table: str, snippet_column: int, expression: str, 
         {"q": expression, "n": CANDIDATES},
     ).all()
     best = sorted(candidates, key=lambda row: (row.score, -row.rowid))[:limit]
-    if not best:
-        return []
-    ids = ",".join(str(int(row.rowid)) for row in best)
-    snippets = dict(
-        session.execute(
-            text(
-                f"SELECT rowid, snippet({table}, {snippet_column}, :a, :b, '…', 14) FROM {table} "
-                f"WHERE {table} MATCH :q AND rowid IN ({ids})"
-            ),
-            {"q": expression, "a": HIT_START, "b": HIT_END},
-        ).all()
-    )
-    return [TextHit(id=row.rowid, rank=row.score, snippet=snippets.get(row.rowid, "")) for row in best]
+    return [TextHit(id=row.rowid, rank=row.score) for row in best]
 
 
 def search_messages(session: Session, expression: str, limit: int) -> list[TextHit]:
-    return _search(session, "fts_message", 0, expression, limit)
+    return _search(session, "fts_message", expression, limit)
 
 
 def search_conversation_subjects(session: Session, expression: str, limit: int) -> list[TextHit]:
-    return _search(session, "fts_conversation", 0, expression, limit)
+    return _search(session, "fts_conversation", expression, limit)
 
 
 def search_customers(session: Session, expression: str, limit: int) -> list[TextHit]:
-    return _search(session, "fts_customer", -1, expression, limit)
+    return _search(session, "fts_customer", expression, limit)

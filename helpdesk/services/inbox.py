@@ -53,6 +53,20 @@ class InboxPage:
 C = Conversation.__table__  # type: ignore[attr-defined]
 
 
+def _parse_cursor(cursor: str | None) -> tuple[str, str, int]:
+    """'w:<waiting_since>:<id>', 'n::<id>' or 'l:<last_message_at>:<id>' -> (kind, stamp, id)."""
+    if not cursor:
+        return "", "", 0
+    try:
+        kind, _, rest = cursor.partition(":")
+        stamp, _, last_id = rest.rpartition(":")
+        if stamp:
+            datetime.fromisoformat(stamp)
+        return kind, stamp, int(last_id)
+    except ValueError:
+        raise ValidationFailed("the page cursor is not valid", {"cursor": "not valid"}) from None
+
+
 class InboxService(Service):
     def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None) -> list:
         view = view or query.view
@@ -86,37 +100,43 @@ class InboxService(Service):
         limit = max(1, min(limit, 200))
         conditions = self._filters(query, agent_id)
         by_waiting = query.status == OPEN
+        # Open conversations: longest waiting first, then those nobody waits on (no
+        # waiting_since). Two index-ordered queries instead of one ORDER BY over an
+        # expression, which would sort every open conversation on each page.
+        phases: list[tuple[list, list]] = []
         if by_waiting:
-            # Longest waiting first; conversations nobody waits on (no waiting_since) last.
-            order = [C.c.waiting_since.is_(None), C.c.waiting_since, C.c.id]
-            if cursor:
-                kind, _, rest = cursor.partition(":")
-                stamp, _, last_id = rest.rpartition(":")
-                if kind == "w":
-                    at = datetime.fromisoformat(stamp)
-                    conditions.append(or_(C.c.waiting_since > at,
-                                          and_(C.c.waiting_since == at, C.c.id > int(last_id)),
-                                          C.c.waiting_since.is_(None)))
-                else:
-                    conditions.append(and_(C.c.waiting_since.is_(None), C.c.id > int(last_id)))
-        else:
-            order = [C.c.last_message_at.desc(), C.c.id.desc()]
-            if cursor:
-                stamp, _, last_id = cursor.partition(":")[2].rpartition(":")
+            kind, stamp, last_id = _parse_cursor(cursor)
+            waiting = [C.c.waiting_since.is_not(None)]
+            if kind == "w":
                 at = datetime.fromisoformat(stamp)
-                conditions.append(or_(C.c.last_message_at < at,
-                                      and_(C.c.last_message_at == at, C.c.id < int(last_id))))
+                waiting.append(or_(C.c.waiting_since > at, and_(C.c.waiting_since == at, C.c.id > last_id)))
+            nobody = [C.c.waiting_since.is_(None)] + ([C.c.id > last_id] if kind == "n" else [])
+            if kind != "n":
+                phases.append((conditions + waiting, [C.c.waiting_since, C.c.id]))
+            phases.append((conditions + nobody, [C.c.id]))
+        else:
+            kind, stamp, last_id = _parse_cursor(cursor)
+            extra = []
+            if kind == "l":
+                at = datetime.fromisoformat(stamp)
+                extra.append(or_(C.c.last_message_at < at, and_(C.c.last_message_at == at, C.c.id < last_id)))
+            phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
         R = ConversationRead.__table__  # type: ignore[attr-defined]
-        statement = (
-            select(C, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
+        columns = (C, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
                    Agent.name.label("assignee_name"), R.c.last_read_message_id)  # type: ignore[attr-defined]
-            .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
-            .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
-            .outerjoin(R, and_(R.c.conversation_id == C.c.id, R.c.agent_id == agent_id))
-            .where(*conditions).order_by(*order).limit(limit + 1)
-        )
+        rows: list = []
         with self.db.read() as s:
-            rows = s.execute(statement).all()
+            for where, order in phases:
+                if len(rows) > limit:
+                    break
+                statement = (
+                    select(*columns)
+                    .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
+                    .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
+                    .outerjoin(R, and_(R.c.conversation_id == C.c.id, R.c.agent_id == agent_id))
+                    .where(*where).order_by(*order).limit(limit + 1 - len(rows))
+                )
+                rows += s.execute(statement).all()
             more = len(rows) > limit
             rows = rows[:limit]
             tags = _tag_names(s, [r.id for r in rows])  # type: ignore[arg-type]

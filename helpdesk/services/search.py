@@ -5,17 +5,21 @@ conversation and (for messages) the message to open the thread at."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from helpdesk.db import fts
-from helpdesk.models import (EMAIL, PHONE, Conversation, Customer, CustomerIdentifier, Message)
+from helpdesk.models import EMAIL, PHONE, Conversation, Customer, CustomerIdentifier, Message
 from helpdesk.services.base import Service
 from helpdesk.services.customers import normalize_email, normalize_phone
 
 MAX_RESULTS = 50
+SNIPPET_WORDS = 16
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -36,12 +40,42 @@ class SearchHit:
         return "".join(text for text, _ in self.segments)
 
 
-def split_snippet(snippet: str) -> list[tuple[str, bool]]:
-    segments: list[tuple[str, bool]] = []
-    for i, part in enumerate(re.split(f"[{fts.HIT_START}{fts.HIT_END}]", snippet)):
-        if part:
-            segments.append((part, i % 2 == 1))
-    return segments
+def fold(word: str) -> str:
+    """Lower case without accents: what the index's unicode61/remove_diacritics tokenizer compares."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def highlight(text: str, words: list[str], max_words: int = SNIPPET_WORDS) -> list[tuple[str, bool]]:
+    """A window of `text` around the first matching word, matches marked. The last query
+    word matches as a prefix, as the full-text query does."""
+    wanted = [fold(w) for w in words]
+    if not wanted:
+        return [(text[:200], False)]
+    exact, prefix = set(wanted[:-1]), wanted[-1]
+    tokens = list(_TOKEN.finditer(text))
+    hits = [i for i, t in enumerate(tokens) if (f := fold(t.group())) in exact or f.startswith(prefix)]
+    if not tokens:
+        return [(text[:200], False)]
+    first = hits[0] if hits else 0
+    start_token = max(0, first - max_words // 4)
+    end_token = min(len(tokens), start_token + max_words)
+    start = tokens[start_token].start() if start_token else 0
+    end = tokens[end_token - 1].end() if end_token < len(tokens) else len(text)
+    segments: list[tuple[str, bool]] = [("…", False)] if start else []
+    cursor = start
+    for i in hits:
+        if not start_token <= i < end_token:
+            continue
+        t = tokens[i]
+        if t.start() > cursor:
+            segments.append((text[cursor:t.start()], False))
+        segments.append((t.group(), True))
+        cursor = t.end()
+    if cursor < end:
+        segments.append((text[cursor:end], False))
+    if end < len(text):
+        segments.append(("…", False))
+    return [(_SPACE.sub(" ", s), is_hit) for s, is_hit in segments if s]
 
 
 class SearchService(Service):
@@ -51,27 +85,42 @@ class SearchService(Service):
         expression = fts.match_expression(query)
         if expression is None:
             return []
+        words = fts.query_words(query)
         with self.db.read() as s:
             hits = self._identifier_hits(s, query)
             seen_customers = {h.customer_id for h in hits}
-            ranked: list[tuple[float, SearchHit]] = []
-            for text_hit in fts.search_messages(s, expression, limit):
-                hit = self._message_hit(s, text_hit)
-                if hit:
-                    ranked.append((text_hit.rank, hit))
-            for text_hit in fts.search_conversation_subjects(s, expression, limit):
-                conversation = s.get(Conversation, text_hit.id)
-                if conversation:
-                    ranked.append((text_hit.rank, self._conversation_hit(s, conversation, "subject",
-                                                                         split_snippet(text_hit.snippet))))
-            for text_hit in fts.search_customers(s, expression, limit):
-                if text_hit.id in seen_customers:
-                    continue
-                hit = self._customer_hit(s, text_hit.id, split_snippet(text_hit.snippet))
-                if hit:
-                    ranked.append((text_hit.rank, hit))
-            ranked.sort(key=lambda pair: pair[0])  # bm25: lower is better
-            hits.extend(hit for _, hit in ranked)
+            message_hits = fts.search_messages(s, expression, limit)
+            subject_hits = fts.search_conversation_subjects(s, expression, limit)
+            customer_hits = [h for h in fts.search_customers(s, expression, limit) if h.id not in seen_customers]
+
+            messages = _by_id(s, Message, [h.id for h in message_hits])
+            conversation_ids = {m.conversation_id for m in messages.values()} | {h.id for h in subject_hits}
+            conversations = _by_id(s, Conversation, list(conversation_ids))
+            latest = _latest_conversations(s, [h.id for h in customer_hits])
+            conversations.update(latest)
+            customer_ids = {c.customer_id for c in conversations.values()} | {h.id for h in customer_hits}
+            customers = _by_id(s, Customer, list(customer_ids))
+
+        ranked: list[tuple[float, SearchHit]] = []
+        for h in message_hits:
+            message = messages.get(h.id)
+            conversation = conversations.get(message.conversation_id) if message else None
+            if message is None or conversation is None:
+                continue
+            hit = _conversation_hit(conversation, customers, "note" if message.kind == "note" else "message",
+                                    highlight(message.body, words))
+            hit.message_id, hit.at = message.id, message.created_at
+            ranked.append((h.rank, hit))
+        for h in subject_hits:
+            if (conversation := conversations.get(h.id)) is not None:
+                ranked.append((h.rank, _conversation_hit(conversation, customers, "subject",
+                                                         highlight(conversation.subject, words))))
+        for h in customer_hits:
+            if (customer := customers.get(h.id)) is not None:
+                text = f"{customer.name} · {customer.contact}" if customer.name else customer.contact
+                ranked.append((h.rank, _customer_hit(customer, latest.get(customer.id), highlight(text, words))))
+        ranked.sort(key=lambda pair: pair[0])  # bm25: lower is better
+        hits.extend(hit for _, hit in ranked)
         return hits[:limit]
 
     def _identifier_hits(self, s: Session, query: str) -> list[SearchHit]:
@@ -80,54 +129,54 @@ class SearchService(Service):
         email = normalize_email(query)
         if email:
             candidates.append((EMAIL, email))
-        phone = normalize_phone(query, self.settings.default_phone_region) if re.search(r"\d{5}", re.sub(r"\D", "", query)) and not email else None
-        if phone:
-            candidates.append((PHONE, phone))
+        elif len(re.sub(r"\D", "", query)) >= 5:
+            phone = normalize_phone(query, self.settings.default_phone_region)
+            if phone:
+                candidates.append((PHONE, phone))
         hits = []
         for kind, value in candidates:
             customer_id = s.exec(select(CustomerIdentifier.customer_id).where(
                 CustomerIdentifier.kind == kind, CustomerIdentifier.value == value)).first()
-            if customer_id is not None:
-                hit = self._customer_hit(s, customer_id, [(value, True)])
-                if hit:
-                    hits.append(hit)
+            customer = s.get(Customer, customer_id) if customer_id is not None else None
+            if customer is not None:
+                latest = _latest_conversations(s, [customer.id]).get(customer.id)
+                hits.append(_customer_hit(customer, latest, [(value, True)]))
         return hits
 
-    def _message_hit(self, s: Session, text_hit: fts.TextHit) -> SearchHit | None:
-        message = s.get(Message, text_hit.id)
-        if message is None:
-            return None
-        conversation = s.get(Conversation, message.conversation_id)
-        if conversation is None:
-            return None
-        hit = self._conversation_hit(s, conversation, "note" if message.kind == "note" else "message",
-                                     split_snippet(text_hit.snippet))
-        hit.message_id = message.id
-        hit.at = message.created_at
-        return hit
 
-    def _conversation_hit(self, s: Session, conversation: Conversation, kind: str,
-                          segments: list[tuple[str, bool]]) -> SearchHit:
-        customer = s.get(Customer, conversation.customer_id)
-        return SearchHit(kind=kind, conversation_id=conversation.id, message_id=None,
-                         customer_id=conversation.customer_id, customer_name=_name(customer),
-                         subject=conversation.subject or conversation.last_message_preview[:80],
-                         status=conversation.status, at=conversation.last_message_at, segments=segments)
+def _by_id(s: Session, model, ids: list[int]) -> dict:  # type: ignore[no-untyped-def]
+    if not ids:
+        return {}
+    return {row.id: row for row in s.exec(select(model).where(col(model.id).in_(ids))).all()}
 
-    def _customer_hit(self, s: Session, customer_id: int, segments: list[tuple[str, bool]]) -> SearchHit | None:
-        customer = s.get(Customer, customer_id)
-        if customer is None:
-            return None
-        latest = s.exec(select(Conversation).where(Conversation.customer_id == customer_id)
-                        .order_by(col(Conversation.last_message_at).desc()).limit(1)).first()
-        return SearchHit(kind="customer", conversation_id=latest.id if latest else None, message_id=None,
-                         customer_id=customer_id, customer_name=_name(customer),
-                         subject=(latest.subject or latest.last_message_preview[:80]) if latest else "",
-                         status=latest.status if latest else None,
-                         at=latest.last_message_at if latest else None, segments=segments)
+
+def _latest_conversations(s: Session, customer_ids: list[int]) -> dict[int, Conversation]:
+    """Each customer's most recent conversation (what a customer hit opens)."""
+    if not customer_ids:
+        return {}
+    newest = (select(func.max(Conversation.id)).where(col(Conversation.customer_id).in_(customer_ids))
+              .group_by(Conversation.customer_id))
+    rows = s.exec(select(Conversation).where(col(Conversation.id).in_(newest))).all()
+    return {c.customer_id: c for c in rows}
 
 
 def _name(customer: Customer | None) -> str:
     if customer is None:
         return ""
     return customer.name or customer.contact.split(" ")[0] or f"Customer #{customer.id}"
+
+
+def _conversation_hit(conversation: Conversation, customers: dict, kind: str,
+                      segments: list[tuple[str, bool]]) -> SearchHit:
+    return SearchHit(kind=kind, conversation_id=conversation.id, message_id=None,
+                     customer_id=conversation.customer_id, customer_name=_name(customers.get(conversation.customer_id)),
+                     subject=conversation.subject or conversation.last_message_preview[:80],
+                     status=conversation.status, at=conversation.last_message_at, segments=segments)
+
+
+def _customer_hit(customer: Customer, latest: Conversation | None, segments: list[tuple[str, bool]]) -> SearchHit:
+    return SearchHit(kind="customer", conversation_id=latest.id if latest else None, message_id=None,
+                     customer_id=customer.id, customer_name=_name(customer),
+                     subject=(latest.subject or latest.last_message_preview[:80]) if latest else "",
+                     status=latest.status if latest else None,
+                     at=latest.last_message_at if latest else None, segments=segments)

@@ -1,7 +1,7 @@
 """agent sessions and inbox index
 
-Signed-in devices (so "remember this device" survives a restart) and an index for
-inbox pages ordered by last activity within a status.
+Signed-in devices (so "remember this device" survives a restart) and indexes for
+inbox pages ordered by last activity (within a status, and across all).
 
 Revision ID: 0003
 Revises: 0002
@@ -37,9 +37,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agent_session_expires_at"), ["expires_at"], unique=False)
     with op.batch_alter_table("conversation", schema=None) as batch_op:
         batch_op.create_index("ix_conversation_status_last", ["status", "last_message_at", "id"], unique=False)
+        batch_op.create_index("ix_conversation_last", ["last_message_at", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversation_last")
         batch_op.drop_index("ix_conversation_status_last")
     op.drop_table("agent_session")

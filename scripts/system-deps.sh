@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs beyond Python: Chromium (browser tests), Xvfb and
+# ImageMagick (the desktop window and its screenshot), and the libraries Flet's desktop
+# client links against. Installs what is missing when it can (root, or passwordless sudo);
+# otherwise says which tests will be skipped.
+set -euo pipefail
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb xauth)
+command -v import >/dev/null 2>&1 || missing+=(imagemagick)
+if command -v ldconfig >/dev/null 2>&1; then
+    ldconfig -p | grep -q 'libmpv.so.2' || missing+=(libmpv2)
+    ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
+    ldconfig -p | grep -q 'libgstapp-1.0.so.0' || missing+=(libgstreamer-plugins-base1.0-0)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2>/dev/null; then SUDO="sudo"; else SUDO="none"; fi
+fi
+if ! command -v apt-get >/dev/null 2>&1 || [ "$SUDO" = "none" ]; then
+    echo "note: missing system packages: ${missing[*]}" >&2
+    echo "      browser and desktop-window tests will be skipped; install them with:" >&2
+    echo "      sudo apt-get install ${missing[*]}" >&2
+    exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "installing system packages for the tests: ${missing[*]}"
+$SUDO apt-get update -q >/dev/null
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
