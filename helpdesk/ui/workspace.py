@@ -20,6 +20,7 @@ from helpdesk.services.errors import NewCustomerMessages, NotFound
 from helpdesk.services.inbox import InboxQuery, InboxRow
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.ui import format as fmt
+from helpdesk.ui.widgets import sync_value
 
 if TYPE_CHECKING:
     from helpdesk.ui.app import AgentApp
@@ -72,7 +73,8 @@ class Workspace:
         self.agents = await self.app.read(self.services.agents.list, False)
         self.search_field = ft.TextField(
             hint_text="Search all conversations (Ctrl+K)", prefix_icon=ft.Icons.SEARCH, dense=True,
-            border_radius=24, filled=True, on_submit=self._on_search, expand=True, label="Search")
+            border_radius=24, filled=True, on_submit=self._on_search, expand=True, label="Search",
+            on_change=sync_value)
         self.counts_text = {v: ft.Text("") for v in VIEW_LABELS}
         self.rail = ft.NavigationRail(
             selected_index=2, label_type=ft.NavigationRailLabelType.ALL, min_width=88,
@@ -92,11 +94,17 @@ class Workspace:
         self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[],
                                       on_select=self._on_filter_change)
         self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD)
+        self.filters_row = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
+        self.nav_bar = ft.NavigationBar(
+            selected_index=2, on_change=self._on_nav_bar_change, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
+            destinations=[ft.NavigationBarDestination(icon=icon, label=VIEW_LABELS[v]) for v, icon in (
+                ("mine", ft.Icons.PERSON_OUTLINE), ("unassigned", ft.Icons.INBOX_OUTLINED),
+                ("all", ft.Icons.ALL_INBOX_OUTLINED))])
         self.list_view = ft.ListView(expand=True, spacing=0)
         self.list_pane = ft.Container(width=400, content=ft.Column([
             ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4), content=ft.Column([
                 self.view_title,
-                ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8),
+                self.filters_row,
             ], spacing=8)),
             ft.Divider(height=1),
             self.list_view,
@@ -112,15 +120,18 @@ class Workspace:
             account_items.append(ft.PopupMenuItem(content="Settings", icon=ft.Icons.SETTINGS,
                                                   on_click=self._open_settings))
         account_items.append(ft.PopupMenuItem(content="Sign out", icon=ft.Icons.LOGOUT, on_click=self._sign_out))
+        self.brand = ft.Text("Helpdesk")
         self.back_button = ft.IconButton(ft.Icons.ARROW_BACK, tooltip="Back to the inbox", visible=False,
                                          on_click=self._back_to_list)
         page.appbar = ft.AppBar(
             leading=self.back_button, leading_width=48 if self.narrow else None,
-            title=ft.Row([ft.Icon(ft.Icons.FORUM_OUTLINED, color=ft.Colors.PRIMARY), ft.Text("Helpdesk"),
-                          ft.Container(self.search_field, expand=True, padding=ft.Padding.only(left=24, right=8))],
+            title=ft.Row([ft.Icon(ft.Icons.FORUM_OUTLINED, color=ft.Colors.PRIMARY), self.brand,
+                          ft.Container(self.search_field, expand=True, padding=ft.Padding.only(left=16, right=4))],
                          spacing=8),
             center_title=False, bgcolor=ft.Colors.SURFACE_CONTAINER, toolbar_height=64,
-            actions=[ft.PopupMenuButton(icon=ft.Icons.ACCOUNT_CIRCLE, tooltip="Account", items=account_items),
+            actions=[ft.PopupMenuButton(
+                content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE), ft.Text(self.agent.name.split()[0])], tight=True),
+                tooltip="Account", items=account_items),
                      ft.Container(width=8)])
         page.controls.clear()
         page.add(self.body)
@@ -147,6 +158,10 @@ class Workspace:
     def _apply_width(self, width: float) -> None:
         self.narrow = width < NARROW
         self.rail.visible = not self.narrow
+        if hasattr(self, "brand"):
+            self.brand.visible = not self.narrow
+        # On a phone the views move from the side rail to a bar at the bottom.
+        self.page.navigation_bar = self.nav_bar if self.narrow and self.selected_id is None else None
         self.customer_pane.visible = not self.narrow and self.detail is not None
         if self.narrow:
             showing_conversation = self.selected_id is not None
@@ -235,6 +250,7 @@ class Workspace:
         self.rows, self.cursor = page.rows, page.cursor
         for view, label in VIEW_LABELS.items():
             self.rail.destinations[list(VIEW_LABELS).index(view)].label = f"{label} {counts[view]}"
+            self.nav_bar.destinations[list(VIEW_LABELS).index(view)].label = f"{label} {counts[view]}"
         self.view_title.value = f"{VIEW_LABELS[self.query.view]} · {STATUS_LABELS[self.query.status].lower()} " \
                                 f"({counts[self.query.view]})"
         self.page.title = f"Helpdesk ({counts['unassigned']} unassigned)" if counts["unassigned"] else "Helpdesk"
@@ -308,8 +324,13 @@ class Workspace:
                                 italic=row.assignee_name is None)], spacing=4),
             ], spacing=2))
 
+    async def _on_nav_bar_change(self, e: Any) -> None:
+        self.rail.selected_index = self.nav_bar.selected_index
+        await self._on_view_change(e)
+
     async def _on_view_change(self, e: Any) -> None:
         self.query.view = list(VIEW_LABELS)[self.rail.selected_index or 0]
+        self.nav_bar.selected_index = self.rail.selected_index
         await self.refresh_list()
         self.page.update()
 
@@ -357,12 +378,14 @@ class Workspace:
                 ], spacing=2)))
         self.list_view.controls = controls
         self.view_title.value = "Search"
+        self.filters_row.visible = False
         if self.narrow and self.selected_id is not None:
             await self.close_conversation(update=False)
         self.page.update()
 
     async def clear_search(self) -> None:
         self.searching = None
+        self.filters_row.visible = True
         self.search_field.value = ""
         await self.refresh_list()
         self.page.update()
@@ -445,6 +468,7 @@ class Workspace:
             dense=True, width=130, label="Priority", on_select=self._on_priority,
             options=[ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
         self.tag_input = ft.TextField(dense=True, width=130, on_submit=self._on_add_tag, label="Add tag",
+                                      on_change=sync_value,
                                       prefix_icon=ft.Icons.LABEL_OUTLINE)
         self.tags_row = ft.Row(wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self.status_actions = ft.Row(spacing=4)

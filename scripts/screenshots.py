@@ -1,0 +1,92 @@
+"""Take the README's screenshots from the demo shop: a real server, real Chromium.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from helpdesk.app import HelpdeskApp, ServerThread  # noqa: E402
+from helpdesk.config import Settings  # noqa: E402
+from helpdesk.services.demo import fill_demo  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_app, shown, sign_in, type_into  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    # Listening on loopback only; "public_url" stands in for the address a shop PC would show.
+    app = HelpdeskApp(Settings(data_dir=Path(tempfile.mkdtemp()), host="127.0.0.1", port=0,
+                               public_url="http://shop-pc:8080")).start()
+    fill_demo(app.db, app.settings, app.clock)
+    with ServerThread(app) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = open_app(context, server.url)
+        time.sleep(1)
+        page.screenshot(path=args.out / "sign-in.png")
+        sign_in(page, "sam@bikeshop.example", "demo-password")
+        shown(page, "Unassigned").wait_for()
+        time.sleep(1.5)
+        page.screenshot(path=args.out / "inbox.png")
+        page.get_by_role("button").filter(has_text="Tubeless conversion").first.click()
+        time.sleep(1.5)
+        type_into(page, "Reply", "Hi Kira, yes: we fit tubeless kits in the workshop, about 20 minutes a wheel.")
+        time.sleep(1)
+        page.screenshot(path=args.out / "conversation.png")
+        type_into(page, "Search", "warranty")
+        page.keyboard.press("Enter")
+        shown(page, "results for").wait_for()
+        time.sleep(1)
+        page.screenshot(path=args.out / "search.png")
+        page.get_by_role("button", name="Account").or_(page.get_by_role("button", name="Sam")).first.click()
+        page.get_by_role("menuitem", name="Settings").click()
+        shown(page, "Add an agent").wait_for()
+        time.sleep(1)
+        page.screenshot(path=args.out / "settings-agents.png")
+        page.get_by_role("tab", name="Connect a device").or_(page.get_by_text("Connect a device")).first.click()
+        shown(page, "Connect another device").wait_for()
+        time.sleep(1)
+        page.screenshot(path=args.out / "settings-devices.png")
+        context.close()
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+        page = open_app(phone, server.url)
+        sign_in(page, "priya@bikeshop.example", "demo-password")
+        shown(page, "Unassigned").wait_for()
+        time.sleep(1.5)
+        page.screenshot(path=args.out / "phone-inbox.png")
+        page.get_by_role("button").filter(has_text="Discount code not working").first.click()
+        time.sleep(2)
+        page.screenshot(path=args.out / "phone-conversation.png")
+        phone.close()
+
+        token = app.services.tokens.create("screenshots").plaintext
+        created = httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, json={
+            "customer": {"email": "emma.schmidt@example.com"}, "body": "One more question: do you ship to Austria?"})
+        customer = browser.new_context(viewport={"width": 390, "height": 844})
+        page = customer.new_page()
+        # The link names the shop's public address; this script only ever talks to its own loopback server.
+        page.goto(server.url + "/c/" + created.json()["conversation_url"].rsplit("/c/", 1)[1])
+        page.screenshot(path=args.out / "customer-link.png", full_page=True)
+        browser.close()
+    app.close()
+    print(f"screenshots in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
