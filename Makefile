@@ -29,6 +29,7 @@ test: $(STAMP)
 ## bench: run the benchmarks (figures go to docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/reads.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

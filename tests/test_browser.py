@@ -169,3 +169,43 @@ def test_the_first_account_cannot_be_created_from_the_lan(tmp_path, browser):
             assert not app.services.auth.needs_owner()
     finally:
         app.close()
+
+
+def test_a_reply_started_before_a_new_customer_message_asks_first(shop, context):
+    created = post(shop, "Cora Collision", "Do you have size M?")
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_text("Cora Collision").first.click()
+    type_into(page, "Reply", "Yes, size M is in stock.")
+    time.sleep(1.2)  # the draft (and when it was started) is saved
+    post(shop, "Cora Collision", "Actually I need size L.", email="cora@example.com")
+    expect(shown(page, "Actually I need size L.")).to_be_visible(timeout=3_000)
+    page.get_by_role("button", name="Send and set pending").click()
+    expect(shown(page, "New message from the customer")).to_be_visible()
+    page.get_by_role("button", name="Go back and read").click()
+    detail = httpx.get(f"{shop['url']}/api/v1/conversations/{created['conversation_id']}", headers=shop["auth"]).json()
+    assert [m["body"] for m in detail["messages"]] == ["Do you have size M?", "Actually I need size L."]
+    page.get_by_role("button", name="Send and set pending").click()  # now it has been read: no question
+    expect(shown(page, "Sent; waiting on the customer")).to_be_visible()
+
+
+def test_canned_reply_and_snooze_from_the_workspace(shop, context):
+    app = shop["app"]
+    from helpdesk.services import Actor
+    app.services.canned.create("Greeting", "Hi {{customer.first_name}}, {{agent.name}} here.",
+                               Actor("agent", shop["ann"].id, "Ann Agent"))
+    created = post(shop, "Sami Snooze", "Please call me next week.")
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_text("Sami Snooze").first.click()
+    page.get_by_role("button", name="Canned reply").click()
+    page.get_by_role("menuitem", name="Greeting").click()
+    page.get_by_role("textbox", name="Reply").click()
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('textarea')).some(e => e.value === 'Hi Sami, Ann Agent here.')",
+        timeout=5_000)
+    page.get_by_role("button", name="Snooze Snooze", exact=True).click()
+    page.get_by_role("menuitem", name="Until tomorrow 9:00").click()
+    expect(shown(page, "Snoozed until")).to_be_visible()
+    detail = httpx.get(f"{shop['url']}/api/v1/conversations/{created['conversation_id']}", headers=shop["auth"]).json()
+    assert detail["status"] == "snoozed" and detail["snoozed_until"] is not None

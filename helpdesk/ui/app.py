@@ -174,7 +174,9 @@ class AgentApp:
             ft.Row([ft.Icon(ft.Icons.FORUM_OUTLINED, color=ft.Colors.PRIMARY, size=32),
                     ft.Text("Helpdesk", theme_style=ft.TextThemeStyle.HEADLINE_MEDIUM)]),
             ft.Text("Sign in to the shared inbox", color=ft.Colors.ON_SURFACE_VARIANT),
-            email, password, remember, error, ft.Row([button], alignment=ft.MainAxisAlignment.END),
+            email, password, remember, error,
+            ft.Row([ft.Text(f"version {__version__}", size=11, color=ft.Colors.OUTLINE), button],
+                   alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
         ], tight=True, spacing=14)
 
     def _first_run_form(self) -> ft.Control:
@@ -249,6 +251,3 @@ class AgentApp:
         if self.workspace is not None:
             self.loop.call_soon_threadsafe(self.workspace.on_event, event)
 
-
-def version_label() -> str:
-    return f"Helpdesk {__version__}"

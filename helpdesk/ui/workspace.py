@@ -22,8 +22,14 @@ from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.ui import format as fmt
 from helpdesk.ui.widgets import sync_value
 
+from helpdesk import __version__
+
 if TYPE_CHECKING:
     from helpdesk.ui.app import AgentApp
+
+
+def version_label() -> str:
+    return f"Helpdesk {__version__}"
 
 NARROW = 820
 VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All"}
@@ -120,6 +126,7 @@ class Workspace:
             account_items.append(ft.PopupMenuItem(content="Settings", icon=ft.Icons.SETTINGS,
                                                   on_click=self._open_settings))
         account_items.append(ft.PopupMenuItem(content="Sign out", icon=ft.Icons.LOGOUT, on_click=self._sign_out))
+        account_items.append(ft.PopupMenuItem(content=version_label(), disabled=True))
         self.brand = ft.Text("Helpdesk")
         self.back_button = ft.IconButton(ft.Icons.ARROW_BACK, tooltip="Back to the inbox", visible=False,
                                          on_click=self._back_to_list)
@@ -483,7 +490,10 @@ class Workspace:
             value=draft, multiline=True, min_lines=3, max_lines=10, label="Reply",
             hint_text="Write a reply… (Ctrl+Enter sends and sets pending)", on_change=self._on_reply_change,
             border_radius=12)
-        canned = ft.PopupMenuButton(icon=ft.Icons.QUICKREPLY_OUTLINED, tooltip="Insert a canned reply", items=[])
+        canned = ft.PopupMenuButton(
+            content=ft.Row([ft.Icon(ft.Icons.QUICKREPLY_OUTLINED, color=ft.Colors.PRIMARY),
+                            ft.Text("Canned reply", color=ft.Colors.PRIMARY)], tight=True, spacing=6),
+            tooltip="Insert a canned reply", items=[])
         self.canned_menu = canned
         self.page.run_task(self._load_canned)
         self.reply_box = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
