@@ -94,6 +94,19 @@ class Conversation(SQLModel, table=True):
     last_message_id: Optional[int] = Field(default=None)
     last_message_preview: str = Field(default="", max_length=200)
     reopen_count: int = Field(default=0)
+    # SLA clocks (services/sla.py). A clock runs while resumed_at is set; elapsed holds the
+    # business seconds of earlier open periods; due/risk are precomputed for indexed scans.
+    response_target: Optional[str] = Field(default=None, max_length=16)  # first_response | next_response
+    response_message_id: Optional[int] = Field(default=None)
+    response_elapsed: int = Field(default=0)
+    response_resumed_at: Optional[datetime] = _ts(nullable=True)
+    response_due_at: Optional[datetime] = _ts(nullable=True, index=True)
+    response_risk_at: Optional[datetime] = _ts(nullable=True)
+    resolution_message_id: Optional[int] = Field(default=None)
+    resolution_elapsed: int = Field(default=0)
+    resolution_resumed_at: Optional[datetime] = _ts(nullable=True)
+    resolution_due_at: Optional[datetime] = _ts(nullable=True, index=True)
+    resolution_risk_at: Optional[datetime] = _ts(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -211,3 +224,49 @@ class AgentSession(SQLModel, table=True):
     expires_at: datetime = _ts(index=True)
     remember: bool = Field(default=False)
     client: str = Field(default="", max_length=300)  # IP and user agent, for the settings list
+
+
+class SlaPolicy(SQLModel, table=True):
+    """Response-time targets for one priority, in minutes of business or clock time."""
+
+    __tablename__ = "sla_policy"
+
+    priority: str = Field(primary_key=True, max_length=16)
+    first_response_minutes: int
+    next_response_minutes: int
+    resolution_minutes: int
+    business_hours: bool = True
+
+
+class SlaBreach(SQLModel, table=True):
+    """A target missed: once per target and per customer message that started the wait,
+    stamped with the time it was due (not when a scan noticed)."""
+
+    __tablename__ = "sla_breach"
+    __table_args__ = (UniqueConstraint("conversation_id", "target", "message_id", name="uq_breach_once"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    target: str = Field(max_length=16)  # first_response | next_response | resolution
+    message_id: int
+    due_at: datetime = _ts()
+    recorded_at: datetime = _ts()
+
+
+class AppSetting(SQLModel, table=True):
+    __tablename__ = "app_setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class JobStatus(SQLModel, table=True):
+    """The last run of each scheduled job, for the Jobs page."""
+
+    __tablename__ = "job_status"
+
+    job_id: str = Field(primary_key=True, max_length=64)
+    last_started_at: Optional[datetime] = _ts(nullable=True)
+    last_finished_at: Optional[datetime] = _ts(nullable=True)
+    last_result: str = Field(default="", max_length=500)
+    last_error: str = Field(default="", max_length=2000)

@@ -64,3 +64,11 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_every_full_text_trigger_survives_all_migrations(app):
+    # A batch (copy-and-rename) migration of a table silently drops its triggers.
+    with app.db.engine.connect() as conn:
+        triggers = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+    for table in ("message", "conversation", "customer"):
+        assert {f"fts_{table}_ai", f"fts_{table}_ad"} <= triggers

@@ -16,6 +16,7 @@ from helpdesk.services.drafts import DraftService
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.search import SearchService
+from helpdesk.services.sla import SlaService
 from helpdesk.services.tokens import TokenService
 
 
@@ -31,7 +32,8 @@ class Services:
         self.agents = AgentService(*args)
         self.tokens = TokenService(*args)
         self.customers = CustomerService(*args)
-        self.conversations = ConversationService(*args)
+        self.sla = SlaService(*args)
+        self.conversations = ConversationService(*args, sla=self.sla)
         self.drafts = DraftService(*args)
         self.canned = CannedReplyService(*args)
         self.search = SearchService(*args)

@@ -16,7 +16,8 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import fields as dataclass_fields
+from datetime import datetime, timedelta
 
 from sqlalchemy import Row, bindparam, delete, func, insert, update
 from sqlalchemy.engine import Connection
@@ -32,6 +33,7 @@ from helpdesk.services.customers import (CustomerIdentity, CustomerProfile, cust
                                          load_profile, normalize_email, normalize_external_id,
                                          normalize_phone, resolve_customer)
 from helpdesk.services.errors import (Conflict, NewCustomerMessages, NotFound, ValidationFailed)
+from helpdesk.services.sla import Clocks, SlaService
 
 MAX_BODY = 100_000
 MAX_SUBJECT = 300
@@ -156,7 +158,9 @@ CONVERSATION = Conversation.__table__  # type: ignore[attr-defined]
 MESSAGE = Message.__table__  # type: ignore[attr-defined]
 IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 _INTAKE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.status,
-                   CONVERSATION.c.waiting_since, CONVERSATION.c.public_token, CONVERSATION.c.reopen_count)
+                   CONVERSATION.c.waiting_since, CONVERSATION.c.public_token, CONVERSATION.c.reopen_count,
+                   CONVERSATION.c.priority, CONVERSATION.c.first_reply_at,
+                   *[CONVERSATION.c[f.name] for f in dataclass_fields(Clocks)])
 
 
 # Built once: the intake hot path only binds values (no statement building per message).
@@ -191,6 +195,10 @@ def add_system_event(session: Session, conversation: Conversation, now: datetime
 
 
 class ConversationService(Service):
+    def __init__(self, db, clock, settings, sla: SlaService | None = None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.sla = sla or SlaService(db, clock, settings)
+
     # ---- intake -------------------------------------------------------------------
 
     def receive(self, incoming: IncomingMessage, actor: Actor | None = None) -> IntakeResult:
@@ -277,10 +285,14 @@ class ConversationService(Service):
         message_id = conn.execute(_INSERT_MESSAGE, {
             "conversation_id": conversation_id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
             "body": clean["body"], "created_at": now}).inserted_primary_key[0]
+        clocks = self.sla.rules().customer_wrote(
+            Clocks.of(conversation) if conversation is not None else Clocks(), message_id,
+            replied_before=conversation is not None and conversation.first_reply_at is not None, now=now,
+            priority=conversation.priority if conversation is not None else "normal")
         conn.execute(_UPDATE_CONVERSATION, {
             "b_id": conversation_id, "last_message_id": message_id, "last_message_at": now,
             "last_customer_message_at": now, "updated_at": now, "last_message_preview": preview_of(clean["body"]),
-            **changes})
+            **changes, **clocks.values()})
         tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=IN, kind=REPLY,
                 customer_id=customer_id)
         tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=OPEN)
@@ -331,6 +343,8 @@ class ConversationService(Service):
             conversation.waiting_since = None
             self._set_status(s, conversation, {"pending": PENDING, "resolved": RESOLVED, "open": OPEN}[then],
                              now, actor, quiet_pending=True)
+            self.sla.rules().replied(Clocks.of(conversation), conversation.status, now,
+                                     conversation.priority).apply_to(conversation)
             conversation.last_message_at = now
             conversation.last_message_preview = preview_of(body)
             conversation.updated_at = now
@@ -389,6 +403,7 @@ class ConversationService(Service):
             conversation = self._load_for_update(tx.session, conversation_id)
             changed = self._set_status(tx.session, conversation, status, now, actor, snooze_until=snooze_until)
             if changed:
+                self._update_clocks(tx.session, conversation, now)
                 conversation.updated_at = now
                 tx.session.add(conversation)
                 tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=conversation.status)
@@ -420,6 +435,36 @@ class ConversationService(Service):
               snooze_until=snooze_until.isoformat() if snooze_until else None)
         return True
 
+    def _update_clocks(self, s: Session, conversation: Conversation, now: datetime) -> None:
+        """Start, pause, resume or stop the SLA clocks after a status change."""
+        s.flush()
+        latest = s.exec(select(func.max(Message.id)).where(Message.conversation_id == conversation.id)).one()
+        self.sla.rules().status_changed(Clocks.of(conversation), conversation.status, now, conversation.priority,
+                                        start_id=latest).apply_to(conversation)
+
+    def auto_resolve(self, days: int, actor: Actor | None = None, batch: int = 500) -> list[int]:
+        """Resolve conversations waiting on the customer (pending) with no message for `days` days.
+        Never one that waits on the team."""
+        now = self.now()
+        actor = actor or Actor.system()
+        cutoff = now - timedelta(days=days)
+        with self.db.write() as tx:
+            due = tx.session.exec(select(Conversation).where(
+                Conversation.status == PENDING, col(Conversation.last_message_at) <= cutoff).limit(batch)).all()
+            for conversation in due:
+                conversation.status = RESOLVED
+                conversation.resolved_at = now
+                conversation.waiting_since = None
+                conversation.updated_at = now
+                add_system_event(tx.session, conversation, now,
+                                 f"Resolved automatically: no reply from the customer for {days} days", actor,
+                                 event="auto_resolved", days=days)
+                audit(tx.session, now, actor, "conversation.auto_resolved", conversation.id, days=days)
+                self._update_clocks(tx.session, conversation, now)
+                tx.session.add(conversation)
+                tx.emit(events.CONVERSATION_UPDATED, conversation.id, status=RESOLVED)
+        return [c.id for c in due]  # type: ignore[misc]
+
     def wake_snoozed(self, actor: Actor | None = None) -> list[int]:
         """Open every snoozed conversation whose time has come (the scheduler calls this)."""
         now = self.now()
@@ -435,6 +480,7 @@ class ConversationService(Service):
                 conversation.updated_at = now
                 add_system_event(tx.session, conversation, now, "Snooze ended", actor, event="woke", by="time",
                                  until=until.isoformat() if until else None)
+                self._update_clocks(tx.session, conversation, now)
                 tx.session.add(conversation)
                 woken.append(conversation.id)  # type: ignore[arg-type]
                 tx.emit(events.CONVERSATION_UPDATED, conversation.id, status=OPEN)
@@ -484,6 +530,7 @@ class ConversationService(Service):
             if old != priority:
                 conversation.priority = priority
                 conversation.updated_at = now
+                self.sla.rules().schedule(Clocks.of(conversation), priority).apply_to(conversation)
                 tx.session.add(conversation)
                 add_system_event(tx.session, conversation, now,
                                  f"Priority changed from {old} to {priority} by {actor.name or actor.type}",

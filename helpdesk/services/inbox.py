@@ -14,8 +14,9 @@ from helpdesk.models import (OPEN, Agent, Conversation, ConversationRead, Conver
 from helpdesk.services.base import Service
 from helpdesk.services.conversations import _tag_names
 from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.sla import Clocks, Due, SlaRules
 
-VIEWS = ("mine", "unassigned", "all")
+VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk")
 STATUS_FILTERS = ("open", "pending", "snoozed", "resolved", "any")
 PAGE_SIZE = 50
 
@@ -41,6 +42,7 @@ class InboxRow:
     assignee_name: str | None
     tags: list[str]
     unread: bool
+    due: Due | None = None  # the next response-time deadline, if a clock runs
 
 
 @dataclass
@@ -71,7 +73,18 @@ class InboxService(Service):
     def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None) -> list:
         view = view or query.view
         conditions = []
-        if query.status != "any":
+        now = self.now()
+        overdue = or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now)
+        if view in ("overdue", "at_risk"):
+            # Only conversations waiting on the team have running clocks.
+            conditions.append(C.c.status == OPEN)
+            if view == "overdue":
+                conditions.append(overdue)
+            else:
+                conditions.append(and_(or_(C.c.response_due_at.is_(None), C.c.response_due_at > now),
+                                       or_(C.c.resolution_due_at.is_(None), C.c.resolution_due_at > now)))
+                conditions.append(or_(C.c.response_risk_at <= now, C.c.resolution_risk_at <= now))
+        elif query.status != "any":
             conditions.append(C.c.status == query.status)
         if view == "mine":
             conditions.append(C.c.assignee_id == agent_id)
@@ -99,7 +112,7 @@ class InboxService(Service):
             raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
         limit = max(1, min(limit, 200))
         conditions = self._filters(query, agent_id)
-        by_waiting = query.status == OPEN
+        by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk")
         # Open conversations: longest waiting first, then those nobody waits on (no
         # waiting_since). Two index-ordered queries instead of one ORDER BY over an
         # expression, which would sort every open conversation on each page.
@@ -140,12 +153,14 @@ class InboxService(Service):
             more = len(rows) > limit
             rows = rows[:limit]
             tags = _tag_names(s, [r.id for r in rows])  # type: ignore[arg-type]
+        now = self.now()
         out = [InboxRow(
             id=r.id, customer_name=r.customer_name or (r.customer_contact or "").split(" ")[0] or f"Customer #{r.customer_id}",
             title=r.subject or (r.last_message_preview[:80] if r.last_message_preview else "(no subject)"),
             preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
             last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=tags.get(r.id, []),
             unread=(r.last_message_id or 0) > (r.last_read_message_id or 0),
+            due=SlaRules.next_due(Clocks.of(r), now) if r.status == OPEN else None,
         ) for r in rows]
         next_cursor = None
         if more and out:

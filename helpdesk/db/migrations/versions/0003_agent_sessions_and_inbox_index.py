@@ -35,9 +35,9 @@ def upgrade() -> None:
     with op.batch_alter_table("agent_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agent_session_agent_id"), ["agent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_agent_session_expires_at"), ["expires_at"], unique=False)
-    with op.batch_alter_table("conversation", schema=None) as batch_op:
-        batch_op.create_index("ix_conversation_status_last", ["status", "last_message_at", "id"], unique=False)
-        batch_op.create_index("ix_conversation_last", ["last_message_at", "id"], unique=False)
+    # Plain CREATE INDEX (no batch copy): recreating the table would drop its FTS triggers.
+    op.create_index("ix_conversation_status_last", "conversation", ["status", "last_message_at", "id"], unique=False)
+    op.create_index("ix_conversation_last", "conversation", ["last_message_at", "id"], unique=False)
 
 
 def downgrade() -> None:

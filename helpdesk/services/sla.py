@@ -1,0 +1,312 @@
+"""Response-time targets (SLA): policies, the clocks on each conversation, breaches.
+
+The rules (DESIGN.md):
+- A clock runs only while the conversation waits on the team (status open); pending,
+  snoozed and resolved stop it. Business-hours policies count only working time.
+- first_response: from the first customer message to the first public reply.
+  next_response: from the oldest unanswered customer message after that, to the next reply.
+  resolution: from the message that opened the cycle until resolved.
+- A breach is recorded once per target and per customer message that started the wait,
+  stamped with the due time, so a PC that was off catches up correctly at start.
+- "At risk" from 80 % of a target used.
+
+Clock state lives in columns of the conversation (see models.Conversation); the due and
+at-risk times are precomputed whenever a clock starts, pauses, resumes or its policy
+changes, so scans and inbox views are indexed range queries.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import tzlocal
+from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, AppSetting, Conversation,
+                             Message, SlaBreach, SlaPolicy)
+from helpdesk.services.base import Actor, Service, audit
+from helpdesk.services.calendar import BusinessCalendar
+from helpdesk.services.errors import ValidationFailed
+
+AT_RISK_SHARE = 0.8
+CALENDAR_KEY = "business_calendar"
+SLA_BREACHED = "sla.breached"
+TARGET_LABELS = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
+
+C = Conversation.__table__  # type: ignore[attr-defined]
+B = SlaBreach.__table__  # type: ignore[attr-defined]
+M = Message.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Clocks:
+    """The SLA columns of one conversation."""
+
+    response_target: str | None = None
+    response_message_id: int | None = None
+    response_elapsed: int = 0
+    response_resumed_at: datetime | None = None
+    response_due_at: datetime | None = None
+    response_risk_at: datetime | None = None
+    resolution_message_id: int | None = None
+    resolution_elapsed: int = 0
+    resolution_resumed_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    resolution_risk_at: datetime | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> "Clocks":
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+    def values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def apply_to(self, conversation: Conversation) -> None:
+        for name, value in self.values().items():
+            setattr(conversation, name, value)
+
+
+@dataclass(frozen=True)
+class Policy:
+    priority: str
+    first_response_minutes: int
+    next_response_minutes: int
+    resolution_minutes: int
+    business_hours: bool
+
+    def seconds(self, target: str) -> int:
+        return 60 * {"first_response": self.first_response_minutes, "next_response": self.next_response_minutes,
+                     "resolution": self.resolution_minutes}[target]
+
+
+@dataclass(frozen=True)
+class Due:
+    """The next deadline of a conversation, for people."""
+
+    target: str
+    due_at: datetime
+    at_risk: bool
+    overdue: bool
+
+
+class SlaRules:
+    """Pure clock arithmetic for a set of policies and a calendar."""
+
+    def __init__(self, policies: dict[str, Policy], calendar: BusinessCalendar) -> None:
+        self.policies = policies
+        self.calendar = calendar
+        self._always = BusinessCalendar.always()
+
+    def _calendar(self, priority: str) -> BusinessCalendar:
+        policy = self.policies.get(priority)
+        return self.calendar if policy is None or policy.business_hours else self._always
+
+    # transitions ------------------------------------------------------------------------
+
+    def customer_wrote(self, c: Clocks, message_id: int, replied_before: bool, now: datetime,
+                       priority: str) -> Clocks:
+        if c.response_message_id is None:
+            c.response_target = "next_response" if replied_before else "first_response"
+            c.response_message_id, c.response_elapsed, c.response_resumed_at = message_id, 0, now
+        elif c.response_resumed_at is None:
+            c.response_resumed_at = now
+        if c.resolution_message_id is None:
+            c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = message_id, 0, now
+        elif c.resolution_resumed_at is None:
+            c.resolution_resumed_at = now
+        return self.schedule(c, priority)
+
+    def replied(self, c: Clocks, new_status: str, now: datetime, priority: str) -> Clocks:
+        c.response_target, c.response_message_id, c.response_elapsed, c.response_resumed_at = None, None, 0, None
+        return self.status_changed(c, new_status, now, priority, start_id=None)
+
+    def status_changed(self, c: Clocks, new_status: str, now: datetime, priority: str,
+                       start_id: int | None) -> Clocks:
+        cal = self._calendar(priority)
+        if new_status == RESOLVED:
+            c.response_target, c.response_message_id, c.response_elapsed, c.response_resumed_at = None, None, 0, None
+            c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = None, 0, None
+        elif new_status in (PENDING, SNOOZED):
+            for part in ("response", "resolution"):
+                resumed = getattr(c, f"{part}_resumed_at")
+                if resumed is not None:
+                    setattr(c, f"{part}_elapsed", getattr(c, f"{part}_elapsed") + int(cal.seconds_between(resumed, now)))
+                    setattr(c, f"{part}_resumed_at", None)
+        elif new_status == OPEN:
+            if c.response_message_id is not None and c.response_resumed_at is None:
+                c.response_resumed_at = now
+            if c.resolution_message_id is None and start_id is not None:
+                c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = start_id, 0, now
+            elif c.resolution_message_id is not None and c.resolution_resumed_at is None:
+                c.resolution_resumed_at = now
+        return self.schedule(c, priority)
+
+    def schedule(self, c: Clocks, priority: str) -> Clocks:
+        """Recompute due and at-risk times of the running clocks (paused ones have none)."""
+        cal = self._calendar(priority)
+        policy = self.policies.get(priority)
+        for part, target in (("response", c.response_target), ("resolution", "resolution")):
+            resumed = getattr(c, f"{part}_resumed_at")
+            if policy is None or resumed is None or target is None:
+                setattr(c, f"{part}_due_at", None)
+                setattr(c, f"{part}_risk_at", None)
+                continue
+            total = policy.seconds(target)
+            elapsed = getattr(c, f"{part}_elapsed")
+            setattr(c, f"{part}_due_at", cal.add(resumed, max(0, total - elapsed)))
+            setattr(c, f"{part}_risk_at", cal.add(resumed, max(0.0, AT_RISK_SHARE * total - elapsed)))
+        return c
+
+    @staticmethod
+    def next_due(c: Clocks, now: datetime) -> Due | None:
+        candidates = []
+        if c.response_due_at is not None and c.response_target:
+            candidates.append((c.response_due_at, c.response_target, c.response_risk_at))
+        if c.resolution_due_at is not None:
+            candidates.append((c.resolution_due_at, "resolution", c.resolution_risk_at))
+        if not candidates:
+            return None
+        due_at, target, risk_at = min(candidates, key=lambda x: x[0])
+        return Due(target=target, due_at=due_at, overdue=due_at <= now,
+                   at_risk=due_at > now and risk_at is not None and risk_at <= now)
+
+
+class SlaService(Service):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rules: SlaRules | None = None
+        self._lock = threading.Lock()
+
+    # ---- policies and calendar ------------------------------------------------------------
+
+    def rules(self) -> SlaRules:
+        with self._lock:
+            if self._rules is None:
+                self._rules = SlaRules(self.policies(), self.calendar())
+            return self._rules
+
+    def policies(self) -> dict[str, Policy]:
+        with self.db.read() as s:
+            rows = s.execute(select(SlaPolicy)).scalars().all()
+            return {r.priority: Policy(r.priority, r.first_response_minutes, r.next_response_minutes,
+                                       r.resolution_minutes, r.business_hours) for r in rows}
+
+    def calendar(self) -> BusinessCalendar:
+        with self.db.read() as s:
+            setting = s.get(AppSetting, CALENDAR_KEY)
+        if setting is None or not setting.value:
+            try:
+                zone = tzlocal.get_localzone_name() or "UTC"
+            except Exception:
+                zone = "UTC"
+            return BusinessCalendar.office(zone)  # Monday to Friday, 9:00 to 17:00, local time
+        return BusinessCalendar.from_json(setting.value)
+
+    def set_policy(self, priority: str, first_response_minutes: int, next_response_minutes: int,
+                   resolution_minutes: int, business_hours: bool, actor: Actor) -> Policy:
+        fields_: dict[str, str] = {}
+        if priority not in PRIORITIES:
+            fields_["priority"] = "must be urgent, high, normal or low"
+        for name, value in (("first_response_minutes", first_response_minutes),
+                            ("next_response_minutes", next_response_minutes),
+                            ("resolution_minutes", resolution_minutes)):
+            if not isinstance(value, int) or not 1 <= value <= 60 * 24 * 365:
+                fields_[name] = "must be a number of minutes from 1 to 525600"
+        if fields_:
+            raise ValidationFailed("the policy was not saved", fields_)
+        with self.db.write() as tx:
+            policy = tx.session.get(SlaPolicy, priority) or SlaPolicy(priority=priority, first_response_minutes=1,
+                                                                      next_response_minutes=1, resolution_minutes=1)
+            policy.first_response_minutes = first_response_minutes
+            policy.next_response_minutes = next_response_minutes
+            policy.resolution_minutes = resolution_minutes
+            policy.business_hours = business_hours
+            tx.session.add(policy)
+            audit(tx.session, self.now(), actor, "sla.policy", priority=priority, first=first_response_minutes,
+                  next=next_response_minutes, resolution=resolution_minutes, business_hours=business_hours)
+        self._changed()
+        return self.policies()[priority]
+
+    def set_calendar(self, calendar: BusinessCalendar, actor: Actor) -> None:
+        with self.db.write() as tx:
+            setting = tx.session.get(AppSetting, CALENDAR_KEY) or AppSetting(key=CALENDAR_KEY)
+            setting.value = calendar.to_json()
+            tx.session.add(setting)
+            audit(tx.session, self.now(), actor, "sla.calendar", calendar=setting.value)
+        self._changed()
+
+    def _changed(self) -> None:
+        with self._lock:
+            self._rules = None
+        self.reschedule_all()
+
+    def reschedule_all(self, batch: int = 2000) -> int:
+        """Recompute due times of every running clock (after a policy or calendar change)."""
+        rules = self.rules()
+        done, last_id = 0, 0
+        while True:
+            with self.db.write() as tx:
+                conn = tx.session.connection()
+                rows = conn.execute(select(C.c.id, C.c.priority, *[C.c[f.name] for f in fields(Clocks)])
+                                    .where(C.c.id > last_id, or_(C.c.response_resumed_at.is_not(None),
+                                                                 C.c.resolution_resumed_at.is_not(None)))
+                                    .order_by(C.c.id).limit(batch)).all()
+                for row in rows:
+                    clocks = rules.schedule(Clocks.of(row), row.priority)
+                    conn.execute(update(C).where(C.c.id == row.id).values(**clocks.values()))
+                if rows:
+                    tx.emit("conversation.updated", None, sla=True)
+            if not rows:
+                return done
+            done += len(rows)
+            last_id = rows[-1].id
+
+    # ---- the scan ---------------------------------------------------------------------------
+
+    def scan(self, batch: int = 500) -> list[tuple[int, str, datetime]]:
+        """Record every breach whose due time has passed (once each), stamped with its due time.
+        Returns (conversation id, target, due time) of the breaches recorded now."""
+        now = self.now()
+        recorded: list[tuple[int, str, datetime]] = []
+        response_missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == C.c.response_target,
+                                                B.c.message_id == C.c.response_message_id))
+        resolution_missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == "resolution",
+                                                  B.c.message_id == C.c.resolution_message_id))
+        for part, target_column, due_column, message_column, missing in (
+                ("response", C.c.response_target, C.c.response_due_at, C.c.response_message_id, response_missing),
+                ("resolution", None, C.c.resolution_due_at, C.c.resolution_message_id, resolution_missing)):
+            while True:
+                with self.db.write() as tx:
+                    conn = tx.session.connection()
+                    rows = conn.execute(
+                        select(C.c.id, due_column.label("due_at"), message_column.label("message_id"),
+                               (target_column if target_column is not None else C.c.id).label("target"))
+                        .where(C.c.status == OPEN, due_column <= now, message_column.is_not(None), missing)
+                        .order_by(due_column).limit(batch)).all()
+                    for row in rows:
+                        target = row.target if target_column is not None else "resolution"
+                        self._record(tx, conn, row.id, target, row.message_id, row.due_at, now)
+                        recorded.append((row.id, target, row.due_at))
+                if len(rows) < batch:
+                    break
+        return recorded
+
+    def _record(self, tx: Any, conn: Connection, conversation_id: int, target: str, message_id: int,
+                due_at: datetime, now: datetime) -> None:
+        conn.execute(insert(B).values(conversation_id=conversation_id, target=target, message_id=message_id,
+                                      due_at=due_at, recorded_at=now))
+        text = f"{TARGET_LABELS[target]} overdue: it was due {due_at.strftime('%Y-%m-%d %H:%M UTC')}"
+        conn.execute(insert(M).values(conversation_id=conversation_id, direction=OUT, kind=EVENT, channel="system",
+                                      body=text, meta={"event": "sla_breached", "target": target,
+                                                       "due_at": due_at.isoformat()}, created_at=now))
+        audit(conn, now, Actor.system(), "sla.breached", conversation_id, target=target, due_at=due_at.isoformat())
+        tx.emit(SLA_BREACHED, conversation_id, target=target, due_at=due_at.isoformat())
+
+    def breaches(self, conversation_id: int) -> list[SlaBreach]:
+        with self.db.read() as s:
+            return list(s.execute(select(SlaBreach).where(SlaBreach.conversation_id == conversation_id)
+                                  .order_by(SlaBreach.id)).scalars().all())
