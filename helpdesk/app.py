@@ -9,6 +9,7 @@ import logging
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -30,6 +31,8 @@ class HelpdeskApp:
         self.bus = EventBus()
         self._db: Database | None = None
         self._services: Services | None = None
+        self._jobs: Any = None
+        self._runner: Any = None
         self._api: FastAPI | None = None
         self._asgi: PathDispatcher | None = None
 
@@ -50,7 +53,33 @@ class HelpdeskApp:
         self._services = Services(db, self.clock, self.settings)
         return self
 
+    def start_jobs(self, sla_scan_minutes: int = 1) -> "HelpdeskApp":
+        """Start the scheduled jobs (the server does; tests and one-off commands do not)."""
+        from helpdesk.jobs.scheduler import Jobs
+
+        if self._jobs is None:
+            self._jobs = Jobs(self.job_runner, self.db.engine, self.settings.effective_database_url,
+                              sla_scan_minutes).start()
+        return self
+
+    @property
+    def job_runner(self):  # type: ignore[no-untyped-def]
+        from helpdesk.jobs.runner import JobRunner
+
+        if self._runner is None:
+            self._runner = JobRunner(self.services, self.settings.data_dir)
+        return self._runner
+
+    @property
+    def jobs(self):  # type: ignore[no-untyped-def]
+        """The running scheduler, or None when jobs were not started."""
+        return self._jobs
+
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
+            self._jobs = None
+        self._runner = None
         if self._db is not None:
             self._db.dispose()
         self._db = None
@@ -91,7 +120,7 @@ class HelpdeskApp:
             from helpdesk.ui.app import build_web_app
 
             self._api = create_api(self.services, self.settings)
-            self._asgi = PathDispatcher(self._api, build_web_app(self.services, self.settings))
+            self._asgi = PathDispatcher(self._api, build_web_app(self))
         return self._asgi
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from helpdesk import __version__
-from helpdesk.config import ConfigError, Settings, parse_port
+from helpdesk.config import ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
 log = logging.getLogger("helpdesk")
@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
+
+    backup = sub.add_parser("backup", help="copy the database to PATH (safe while Helpdesk runs)")
+    _common(backup)
+    backup.add_argument("path", type=Path, help="a file, or a folder for a dated file")
+    restore = sub.add_parser("restore", help="replace the database with the backup at PATH (stop Helpdesk first)")
+    _common(restore)
+    restore.add_argument("path", type=Path)
     return parser
 
 
@@ -107,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _token(settings, args)
         if command == "demo":
             return _demo(settings)
+        if command == "backup":
+            return _backup(settings, args.path)
+        if command == "restore":
+            return _restore(settings, args.path)
     except ConfigError as exc:
         print(f"helpdesk: error: {exc}", file=sys.stderr)
         return 2
@@ -127,10 +138,24 @@ def _open(settings: Settings):  # type: ignore[no-untyped-def]
         raise ConfigError(f"cannot open the database at {settings.effective_database_url}: {exc}") from exc
 
 
+def _lock(settings: Settings):  # type: ignore[no-untyped-def]
+    """One server per data directory (jobs and backups assume it)."""
+    from helpdesk.runlock import AlreadyRunning, RunLock
+
+    if settings.database_url:
+        return None
+    try:
+        return RunLock(ensure_data_dir(settings.data_dir)).acquire()
+    except AlreadyRunning as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _serve(settings: Settings, demo: bool = False) -> int:
     import uvicorn
 
+    lock = _lock(settings)
     app = _open(settings)
+    app.start_jobs()
     if demo:
         _fill_demo_if_empty(app)
     where = settings.data_dir if not settings.database_url else settings.database_url
@@ -146,6 +171,33 @@ def _serve(settings: Settings, demo: bool = False) -> int:
         raise ConfigError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from exc
     finally:
         app.close()
+        if lock:
+            lock.release()
+    return 0
+
+
+def _backup(settings: Settings, path: Path) -> int:
+    from helpdesk.db import backup as backups
+
+    try:
+        made = backups.backup(backups.sqlite_path(settings.effective_database_url), path)
+    except (backups.BackupError, OSError) as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"backup written to {made} ({made.stat().st_size // 1024} KiB)")
+    return 0
+
+
+def _restore(settings: Settings, path: Path) -> int:
+    from helpdesk.db import backup as backups
+    from helpdesk.runlock import RunLock
+
+    if not settings.database_url and RunLock(settings.data_dir).held_elsewhere():
+        raise ConfigError("Helpdesk is running with this data; stop it, then restore")
+    try:
+        previous = backups.restore(path, backups.sqlite_path(settings.effective_database_url))
+    except (backups.BackupError, OSError) as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"restored {path}; the previous database was kept as {previous}")
     return 0
 
 
@@ -162,7 +214,9 @@ def _desktop(settings: Settings) -> int:
 
     import uvicorn
 
+    lock = _lock(settings)
     app = _open(settings)
+    app.start_jobs()
     where = settings.data_dir if not settings.database_url else settings.database_url
     print(f"Helpdesk {__version__}: data in {where}")
     server = uvicorn.Server(app.uvicorn_config())
@@ -199,6 +253,8 @@ def _desktop(settings: Settings) -> int:
         server.should_exit = True
         thread.join(timeout=10)
         app.close()
+        if lock:
+            lock.release()
     return 0
 
 

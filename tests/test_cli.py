@@ -136,3 +136,30 @@ def test_serve_honours_environment_variables(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_backup_and_restore_from_the_command_line(tmp_path):
+    data = tmp_path / "data"
+    assert run("token", "create", "first", "--data-dir", str(data)).returncode == 0
+    made = run("backup", str(tmp_path / "copy.db"), "--data-dir", str(data))
+    assert made.returncode == 0 and "backup written to" in made.stdout
+    assert run("token", "create", "second", "--data-dir", str(data)).returncode == 0
+    restored = run("restore", str(tmp_path / "copy.db"), "--data-dir", str(data))
+    assert restored.returncode == 0, restored.stderr
+    listed = run("token", "list", "--data-dir", str(data)).stdout
+    assert "first" in listed and "second" not in listed
+    bad = run("restore", str(tmp_path / "missing.db"), "--data-dir", str(data))
+    assert bad.returncode == 2 and bad.stderr.startswith("helpdesk: error:")
+
+
+def test_a_second_server_on_the_same_data_is_refused(tmp_path):
+    from helpdesk.runlock import RunLock
+    lock = RunLock(tmp_path).acquire()
+    try:
+        result = run("serve", "--data-dir", str(tmp_path), "--port", "0")
+        assert result.returncode == 2
+        assert "already running" in result.stderr
+        assert run("restore", str(tmp_path / "x.db"), "--data-dir", str(tmp_path)).stderr.strip() == \
+            "helpdesk: error: Helpdesk is running with this data; stop it, then restore"
+    finally:
+        lock.release()

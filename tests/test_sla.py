@@ -144,3 +144,20 @@ def test_auto_resolve_touches_only_conversations_pending_on_the_customer(office,
     assert office.conversations.get(pending).conversation.status == "resolved"
     assert office.conversations.get(waiting_on_team).conversation.status == "open"
     assert "no reply from the customer for 10 days" in office.conversations.get(pending).messages[-1].body
+
+
+def test_the_api_shows_due_times_and_breaches(office, clock, client, auth):
+    clock.set(berlin(2026, 3, 10, 9, 0))
+    created = client.post("/api/v1/messages", headers=auth, json={
+        "customer": {"email": "api@example.com"}, "body": "Hello?"}).json()
+    sla = client.get(f"/api/v1/conversations/{created['conversation_id']}", headers=auth).json()["sla"]
+    assert sla["response_target"] == "first_response"
+    assert sla["response_due_at"] == "2026-03-10T12:00:00Z" and not sla["overdue"]
+    clock.set(berlin(2026, 3, 10, 13, 30))
+    office.sla.scan()
+    sla = client.get(f"/api/v1/conversations/{created['conversation_id']}", headers=auth).json()["sla"]
+    assert sla["overdue"] is True
+    assert sla["breaches"] == [{"target": "first_response", "due_at": "2026-03-10T12:00:00Z",
+                                "recorded_at": "2026-03-10T12:30:00Z"}]
+    listed = client.get("/api/v1/conversations", headers=auth).json()["conversations"][0]["sla"]
+    assert listed["overdue"] is True and listed["breaches"] == []

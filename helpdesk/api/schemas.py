@@ -11,6 +11,7 @@ from helpdesk.models import IN, EMAIL, EXTERNAL_ID, PHONE
 from helpdesk.services.canned import conversation_link
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerProfile, customer_display_name
+from helpdesk.services.sla import Clocks, SlaRules
 from helpdesk.models import Conversation
 
 Text = Optional[StrictStr]
@@ -80,6 +81,24 @@ class MessageOut(BaseModel):
     author: Author
 
 
+class BreachOut(BaseModel):
+    target: Literal["first_response", "next_response", "resolution"]
+    due_at: datetime
+    recorded_at: datetime
+
+
+class SlaOut(BaseModel):
+    """Response-time targets: when the next reply and the resolution are due (null while the
+    clock is stopped: pending, snoozed or resolved), and every target missed so far."""
+
+    response_target: Optional[Literal["first_response", "next_response"]]
+    response_due_at: Optional[datetime]
+    resolution_due_at: Optional[datetime]
+    overdue: bool
+    at_risk: bool
+    breaches: list[BreachOut] = Field(default_factory=list, description="only on a single conversation")
+
+
 class ConversationOut(BaseModel):
     id: int
     status: str
@@ -98,6 +117,7 @@ class ConversationOut(BaseModel):
     resolved_at: Optional[datetime]
     conversation_url: str
     last_message_preview: str
+    sla: SlaOut
 
 
 class ConversationWithMessages(ConversationOut):
@@ -115,8 +135,17 @@ def customer_out(profile: CustomerProfile) -> CustomerOut:
                        external_id=profile.first(EXTERNAL_ID))
 
 
+def sla_out(conversation: Conversation, now: datetime, breaches: list | None = None) -> SlaOut:
+    due = SlaRules.next_due(Clocks.of(conversation), now) if conversation.status == "open" else None
+    return SlaOut(response_target=conversation.response_target if conversation.response_due_at else None,
+                  response_due_at=conversation.response_due_at, resolution_due_at=conversation.resolution_due_at,
+                  overdue=bool(due and due.overdue), at_risk=bool(due and due.at_risk),
+                  breaches=[BreachOut(target=b.target, due_at=b.due_at, recorded_at=b.recorded_at)
+                            for b in breaches or []])
+
+
 def conversation_out(conversation: Conversation, profile: CustomerProfile, tags: list[str],
-                     assignee: AgentRef | None, base_url: str) -> dict:
+                     assignee: AgentRef | None, base_url: str, now: datetime, breaches: list | None = None) -> dict:
     return ConversationOut(
         id=conversation.id, status=conversation.status, priority=conversation.priority,  # type: ignore[arg-type]
         subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
@@ -126,13 +155,14 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
         resolved_at=conversation.resolved_at,
         conversation_url=conversation_link(base_url, conversation.public_token),
         last_message_preview=conversation.last_message_preview,
+        sla=sla_out(conversation, now, breaches),
     ).model_dump(mode="json")
 
 
-def conversation_detail_out(detail: ConversationDetail, base_url: str) -> dict:
+def conversation_detail_out(detail: ConversationDetail, base_url: str, now: datetime, breaches: list) -> dict:
     c = detail.conversation
     assignee = AgentRef(id=detail.assignee.id, name=detail.assignee.name) if detail.assignee else None  # type: ignore[arg-type]
-    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url)
+    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches)
     messages = []
     for m in detail.messages:
         if m.direction == IN:

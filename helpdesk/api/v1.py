@@ -86,8 +86,10 @@ def build_router() -> APIRouter:
                 responses=ERROR_RESPONSES)
     def get_conversation(conversation_id: int, request: Request,
                          _actor: Annotated[Actor, Depends(require_token)]) -> dict:
-        detail = services_of(request).conversations.get(conversation_id, public_only=True)
-        return conversation_detail_out(detail, base_url(request))
+        services = services_of(request)
+        detail = services.conversations.get(conversation_id, public_only=True)
+        return conversation_detail_out(detail, base_url(request), services.clock.now(),
+                                       services.sla.breaches(conversation_id))
 
     @router.get("/conversations", response_model=ConversationList, tags=["conversations"],
                 summary="Conversations, newest first", responses=ERROR_RESPONSES)
@@ -111,7 +113,8 @@ def build_router() -> APIRouter:
         for c in page.conversations:
             agent = agents.get(c.assignee_id) if c.assignee_id else None
             items.append(conversation_out(c, page.customers[c.customer_id], page.tags.get(c.id, []),  # type: ignore[arg-type]
-                                          AgentRef(id=agent.id, name=agent.name) if agent else None, url))  # type: ignore[arg-type]
+                                          AgentRef(id=agent.id, name=agent.name) if agent else None, url,  # type: ignore[arg-type]
+                                          services_of(request).clock.now()))
         return {"conversations": items, "next_cursor": page.next_cursor}
 
     return router

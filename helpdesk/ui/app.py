@@ -27,13 +27,13 @@ SESSION_KEY = "helpdesk.session"
 SEED = ft.Colors.INDIGO
 
 
-def build_web_app(services: Services, settings: Settings):  # type: ignore[no-untyped-def]
+def build_web_app(helpdesk):  # type: ignore[no-untyped-def]
     """The Flet web app as an ASGI app, to mount at / after the API routes."""
     import flet.fastapi as flet_fastapi
 
     async def main(page: ft.Page) -> None:
         try:
-            await AgentApp(page, services, settings).start()
+            await AgentApp(page, helpdesk.services, helpdesk.settings, helpdesk).start()
         except Exception:
             log.exception("the agent page failed to start")
             raise
@@ -43,8 +43,9 @@ def build_web_app(services: Services, settings: Settings):  # type: ignore[no-un
 
 
 class AgentApp:
-    def __init__(self, page: ft.Page, services: Services, settings: Settings) -> None:
+    def __init__(self, page: ft.Page, services: Services, settings: Settings, helpdesk: Any = None) -> None:
         self.page = page
+        self.helpdesk = helpdesk  # the composition root: scheduled jobs for the Jobs page
         self.services = services
         self.settings = settings
         self.agent: Agent | None = None

@@ -12,7 +12,8 @@ target_metadata = SQLModel.metadata
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     # The full-text tables are made by hand (migration 0002), not from the models.
-    return not (type_ == "table" and name and name.startswith("fts_"))
+    # So is APScheduler's job table (created by its job store when the scheduler starts).
+    return not (type_ == "table" and name and (name.startswith("fts_") or name == "apscheduler_jobs"))
 
 
 def run_migrations() -> None:

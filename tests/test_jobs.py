@@ -1,0 +1,84 @@
+"""Scheduled jobs: stored in the app's database, never duplicated, recorded, and backups."""
+
+import sqlite3
+
+import pytest
+
+from helpdesk.app import HelpdeskApp
+from helpdesk.db import backup as backups
+from helpdesk.jobs.runner import JOBS
+from helpdesk.services.conversations import IncomingMessage
+
+
+def test_restarting_the_scheduler_never_duplicates_jobs(settings, clock):
+    for _ in range(3):
+        app = HelpdeskApp(settings, clock=clock).start().start_jobs()
+        assert sorted(j.id for j in app.jobs.scheduler.get_jobs()) == sorted(j.id for j in JOBS)
+        app.close()
+    with sqlite3.connect(settings.data_dir / "helpdesk.db") as db:
+        assert db.execute("SELECT count(*) FROM apscheduler_jobs").fetchone()[0] == len(JOBS)
+
+
+def test_a_late_job_is_set_to_catch_up_once(settings, clock):
+    app = HelpdeskApp(settings, clock=clock).start().start_jobs()
+    try:
+        for job in app.jobs.scheduler.get_jobs():
+            assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time is None
+    finally:
+        app.close()
+
+
+def test_a_job_run_is_recorded_with_its_result(app, services, clock):
+    services.conversations.receive(IncomingMessage(body="hi", email="a@example.com"))
+    clock.advance(days=3)
+    assert app.job_runner.run("sla_scan") == "1 new breach"  # first response; resolution is not due yet
+    status = app.job_runner.statuses()["sla_scan"]
+    assert status.last_result == "1 new breach" and status.last_error == ""
+    assert status.last_finished_at == clock.now()
+
+
+def test_a_failing_job_records_its_error(app, monkeypatch):
+    def broken():
+        raise RuntimeError("disk full")
+    monkeypatch.setitem(app.job_runner._tasks, "purge_sessions", broken)
+    assert app.job_runner.run("purge_sessions") == "failed"
+    assert "disk full" in app.job_runner.statuses()["purge_sessions"].last_error
+
+
+def test_the_nightly_backup_is_a_valid_database_holding_every_row_and_keeps_seven(app, services, settings):
+    for i in range(20):
+        services.conversations.receive(IncomingMessage(body=f"message {i}", email=f"c{i}@example.com"))
+    for _ in range(9):
+        assert app.job_runner.run("nightly_backup") != "failed"
+    kept = sorted((settings.data_dir / "backups").glob("helpdesk-*.db"))
+    assert 1 <= len(kept) <= 7
+    backups.verify(kept[-1])
+    with sqlite3.connect(kept[-1]) as db:
+        assert db.execute("SELECT count(*) FROM message").fetchone()[0] == 20
+        assert db.execute("SELECT count(*) FROM fts_message WHERE fts_message MATCH 'message'").fetchone()[0] == 20
+
+
+def test_restore_brings_back_the_backup_and_keeps_the_current_database(settings, clock, tmp_path):
+    app = HelpdeskApp(settings, clock=clock).start()
+    app.services.conversations.receive(IncomingMessage(body="before the backup", email="a@example.com"))
+    database = settings.data_dir / "helpdesk.db"
+    saved = backups.backup(database, tmp_path / "saved.db")
+    app.services.conversations.receive(IncomingMessage(body="after the backup", email="b@example.com"))
+    app.close()
+    previous = backups.restore(saved, database)
+    assert previous.exists()
+    app = HelpdeskApp(settings, clock=clock).start()
+    try:
+        bodies = [m.body for c in app.services.conversations.list(
+            __import__("helpdesk.services.conversations", fromlist=["x"]).ConversationFilter()).conversations
+            for m in app.services.conversations.get(c.id).messages]
+        assert bodies == ["before the backup"]
+    finally:
+        app.close()
+
+
+def test_restore_refuses_a_file_that_is_not_a_helpdesk_database(settings, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(backups.BackupError):
+        backups.restore(junk, settings.data_dir / "helpdesk.db")
