@@ -27,9 +27,15 @@ def open_app(context, url: str):
 
 def type_into(page, name: str, text: str, role: str = "textbox") -> None:
     field = page.get_by_role(role, name=name)
-    field.click()
-    time.sleep(0.3)  # let Flutter move the focus before the keys arrive
-    field.press_sequentially(text)
+    for _ in range(3):
+        field.click()
+        time.sleep(0.3)  # let Flutter move the focus before the keys arrive
+        field.press_sequentially(text)
+        if any(text in value for value in input_values(page)):
+            return
+        field.press("Control+a")
+        field.press("Delete")
+    raise AssertionError(f"could not type into {name!r}")
 
 
 def sign_in(page, email: str, password: str) -> None:

@@ -99,9 +99,13 @@ def test_a_draft_typed_on_one_device_is_there_on_another(shop, browser):
         sign_in(first, "ann@shop.example", "ann-password")
         first.get_by_text("Dora Draft").first.click()
         type_into(first, "Reply", "Half-written answer about the saddle")
-        time.sleep(1.5)  # the draft is saved about 0.7 s after the last keystroke
-        saved = shop["app"].services.drafts.get(shop["ann"].id, 1)
-        assert saved is not None and saved.body == "Half-written answer about the saddle"
+        deadline = time.monotonic() + 5  # saved about 0.7 s after the last keystroke
+        while True:
+            saved = shop["app"].services.drafts.get(shop["ann"].id, 1)
+            if saved is not None and saved.body == "Half-written answer about the saddle":
+                break
+            assert time.monotonic() < deadline, f"draft on the server: {saved.body if saved else None!r}"
+            time.sleep(0.1)
 
         second = open_app(laptop, shop["url"])
         sign_in(second, "ann@shop.example", "ann-password")
@@ -177,7 +181,10 @@ def test_a_reply_started_before_a_new_customer_message_asks_first(shop, context)
     sign_in(page, "ann@shop.example", "ann-password")
     page.get_by_text("Cora Collision").first.click()
     type_into(page, "Reply", "Yes, size M is in stock.")
-    time.sleep(1.2)  # the draft (and when it was started) is saved
+    deadline = time.monotonic() + 5  # the draft (and when it was started) reaches the server
+    while shop["app"].services.drafts.get(shop["ann"].id, created["conversation_id"]) is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     post(shop, "Cora Collision", "Actually I need size L.", email="cora@example.com")
     expect(shown(page, "Actually I need size L.")).to_be_visible(timeout=3_000)
     page.get_by_role("button", name="Send and set pending").click()

@@ -173,6 +173,10 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             clock.set(when)
         step()
 
+    # Deadlines missed while the demo's past played out are recorded as the scheduler would have.
+    from helpdesk.services.sla import SlaService
+    SlaService(db, real_clock, settings).scan()
+
     from sqlmodel import func, select
     from helpdesk.models import Conversation, Customer, Message
     with db.read() as s:

@@ -40,3 +40,14 @@ def stamp(when: datetime, now: datetime, tz=None) -> str:  # type: ignore[no-unt
     if (local_now - local) < timedelta(days=6):
         return local.strftime("%a %H:%M")
     return local.strftime("%-d %b %Y %H:%M") if local.year != local_now.year else local.strftime("%-d %b %H:%M")
+
+
+DUE_LABELS = {"first_response": "First reply", "next_response": "Reply", "resolution": "Resolution"}
+
+
+def due(target: str, due_at: datetime, now: datetime) -> str:
+    """'First reply due in 20 min', 'Reply overdue by 1 h 5 min'."""
+    label = DUE_LABELS.get(target, target)
+    if due_at <= now:
+        return f"{label} overdue by {duration(now - due_at)}"
+    return f"{label} due in {duration(due_at - now)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -11,13 +12,18 @@ from helpdesk.ui.widgets import sync_value
 import segno
 
 from helpdesk.netinfo import lan_urls
+from helpdesk.jobs.runner import JOBS
+from helpdesk.models import PRIORITIES
+from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.canned import VARIABLES
+from helpdesk.ui import format as fmt
 
 if TYPE_CHECKING:
     from helpdesk.ui.workspace import Workspace
 
 SECTIONS = [("Agents", ft.Icons.GROUP_OUTLINED), ("API tokens", ft.Icons.KEY_OUTLINED),
-            ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED), ("Connect a device", ft.Icons.DEVICES_OUTLINED)]
+            ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED), ("Response targets", ft.Icons.ALARM),
+            ("Jobs", ft.Icons.SCHEDULE), ("Connect a device", ft.Icons.DEVICES_OUTLINED)]
 
 
 def qr_png(text: str) -> bytes:
@@ -59,7 +65,7 @@ class SettingsView:
         await self.render()
 
     async def render(self) -> None:
-        builder = [self._agents, self._tokens, self._canned, self._devices][self.section]
+        builder = [self._agents, self._tokens, self._canned, self._targets, self._jobs, self._devices][self.section]
         self.content.content = await builder()
         self.page.update()
 
@@ -218,6 +224,115 @@ class SettingsView:
         if await self.app.attempt(self.services.canned.delete, reply.id, self.actor,
                                   success=f"Deleted {reply.title}") is not None:
             await self.render()
+
+    # ---- response targets ------------------------------------------------------------------
+
+    async def _targets(self) -> ft.Control:
+        policies = await self.app.read(self.services.sla.policies)
+        calendar = await self.app.read(self.services.sla.calendar)
+        rows = []
+        editors: dict[str, tuple] = {}
+        for priority in PRIORITIES:
+            p = policies.get(priority)
+            fields = tuple(ft.TextField(on_change=sync_value, value=str(v), width=110, dense=True,
+                                        keyboard_type=ft.KeyboardType.NUMBER, label=label)
+                           for v, label in ((p.first_response_minutes if p else 240, "First reply"),
+                                            (p.next_response_minutes if p else 480, "Next reply"),
+                                            (p.resolution_minutes if p else 2400, "Resolution")))
+            business = ft.Checkbox(label="business hours", value=p.business_hours if p else True)
+            editors[priority] = (*fields, business)
+            rows.append(ft.Row([ft.Text(priority.title(), width=80, weight=ft.FontWeight.BOLD), *fields, business],
+                               spacing=12))
+
+        async def save_policies(e: Any) -> None:
+            for priority, (first, nxt, resolution, business) in editors.items():
+                try:
+                    values = [int(first.value or 0), int(nxt.value or 0), int(resolution.value or 0)]
+                except ValueError:
+                    self.app.toast(f"{priority.title()}: targets are whole numbers of minutes.", error=True)
+                    return
+                if await self.app.attempt(self.services.sla.set_policy, priority, *values, bool(business.value),
+                                          self.actor) is None:
+                    return
+            self.app.toast("Response targets saved; running clocks were updated.")
+
+        days = [ft.Checkbox(label=name, value=bool(calendar.hours.get(i))) for i, name in
+                enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))]
+        first_day = next(iter(calendar.hours.values()), ((time(9), time(17)),))[0]
+        opens = ft.TextField(on_change=sync_value, value=first_day[0].strftime("%H:%M"), width=100, dense=True,
+                             label="Opens")
+        closes = ft.TextField(on_change=sync_value, value="24:00" if first_day[1] == time.max else
+                              first_day[1].strftime("%H:%M"), width=100, dense=True, label="Closes")
+        zone = ft.TextField(on_change=sync_value, value=calendar.timezone, width=220, dense=True, label="Time zone")
+        holidays = ft.TextField(on_change=sync_value, value=", ".join(d.isoformat() for d in sorted(calendar.holidays)),
+                                label="Holidays (YYYY-MM-DD, comma separated)", multiline=True, min_lines=1)
+
+        async def save_calendar(e: Any) -> None:
+            try:
+                start = time.fromisoformat(opens.value or "")
+                end = time.max if (closes.value or "") == "24:00" else time.fromisoformat(closes.value or "")
+                if end <= start:
+                    raise ValueError("closes before it opens")
+                dates = frozenset(date.fromisoformat(d.strip()) for d in (holidays.value or "").split(",") if d.strip())
+                new = BusinessCalendar(timezone=(zone.value or "UTC").strip(),
+                                       hours={i: ((start, end),) for i, box in enumerate(days) if box.value},
+                                       holidays=dates)
+                new.tz  # noqa: B018  (an unknown zone fails here)
+            except Exception as exc:
+                self.app.toast(f"The business hours were not saved: {exc}", error=True)
+                return
+            await self.app.attempt(self.services.sla.set_calendar, new, self.actor,
+                                   success="Business hours saved; running clocks were updated.")
+
+        return ft.Column([
+            *self._heading("Response targets", "How soon customers get an answer, per priority, in minutes. "
+                           "Clocks run only while a conversation waits on the team; at 80 % it shows as at risk."),
+            *rows,
+            ft.FilledButton("Save targets", on_click=save_policies),
+            ft.Divider(),
+            ft.Text("Business hours", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Row(days, spacing=4), ft.Row([opens, closes, zone], wrap=True), holidays,
+            ft.FilledButton("Save business hours", on_click=save_calendar),
+        ], spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    # ---- jobs --------------------------------------------------------------------------------
+
+    async def _jobs(self) -> ft.Control:
+        helpdesk = self.app.helpdesk
+        runner = helpdesk.job_runner if helpdesk is not None else None
+        statuses = await self.app.read(runner.statuses) if runner else {}
+        next_runs = helpdesk.jobs.next_runs() if helpdesk is not None and helpdesk.jobs is not None else {}
+        now = self.services.clock.now()
+        rows = []
+        for spec in JOBS:
+            st = statuses.get(spec.id)
+            last = fmt.ago(st.last_finished_at, now) if st and st.last_finished_at else "never"
+            result = (st.last_result if st else "") or "—"
+            error = st.last_error.splitlines()[0] if st and st.last_error else ""
+            upcoming = next_runs.get(spec.id)
+            rows.append(ft.DataRow(cells=[
+                ft.DataCell(ft.Column([ft.Text(spec.name), ft.Text(spec.every, size=11,
+                                                                  color=ft.Colors.ON_SURFACE_VARIANT)], spacing=0)),
+                ft.DataCell(ft.Text(last)),
+                ft.DataCell(ft.Text(error or result, color=ft.Colors.ERROR if error else None)),
+                ft.DataCell(ft.Text(fmt.stamp(upcoming, now, None) if upcoming else
+                                    ("not scheduled" if helpdesk is None or helpdesk.jobs is None else "—"))),
+                ft.DataCell(ft.TextButton("Run now", on_click=lambda e, j=spec.id: self.page.run_task(self._run_job, j))),
+            ]))
+        return ft.Column([
+            *self._heading("Jobs", "Work Helpdesk does on its own. Each job runs one at a time; "
+                                   "after the computer was off, each late job runs once at start."),
+            ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Job", "Last run", "Last result", "Next run", "")],
+                         rows=rows),
+        ], spacing=16, scroll=ft.ScrollMode.AUTO)
+
+    async def _run_job(self, job_id: str) -> None:
+        helpdesk = self.app.helpdesk
+        if helpdesk is None:
+            return
+        result = await self.app.read(helpdesk.job_runner.run, job_id)
+        self.app.toast(f"Done: {result}", error=result == "failed")
+        await self.render()
 
     # ---- devices -----------------------------------------------------------------------------
 

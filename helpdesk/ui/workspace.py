@@ -19,6 +19,7 @@ from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.errors import NewCustomerMessages, NotFound
 from helpdesk.services.inbox import InboxQuery, InboxRow
 from helpdesk.services.presence import PRESENCE_CHANGED
+from helpdesk.services.sla import SLA_BREACHED, Clocks, SlaRules
 from helpdesk.ui import format as fmt
 from helpdesk.ui.widgets import sync_value
 
@@ -32,7 +33,10 @@ def version_label() -> str:
     return f"Helpdesk {__version__}"
 
 NARROW = 820
-VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All"}
+VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk"}
+VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
+              "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
+              "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL)}
 STATUS_LABELS = {"open": "Open", "pending": "Pending", "snoozed": "Snoozed", "resolved": "Resolved", "any": "Any status"}
 PRIORITY_COLORS = {"urgent": ft.Colors.RED, "high": ft.Colors.ORANGE, "normal": None, "low": ft.Colors.BLUE_GREY}
 STATUS_COLORS = {"open": ft.Colors.GREEN_100, "pending": ft.Colors.AMBER_100, "snoozed": ft.Colors.BLUE_100,
@@ -84,10 +88,8 @@ class Workspace:
         self.counts_text = {v: ft.Text("") for v in VIEW_LABELS}
         self.rail = ft.NavigationRail(
             selected_index=2, label_type=ft.NavigationRailLabelType.ALL, min_width=88,
-            destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=selected, label=VIEW_LABELS[v])
-                          for v, icon, selected in (("mine", ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON),
-                                                    ("unassigned", ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
-                                                    ("all", ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX))],
+            destinations=[ft.NavigationRailDestination(icon=VIEW_ICONS[v][0], selected_icon=VIEW_ICONS[v][1],
+                                                       label=label) for v, label in VIEW_LABELS.items()],
             on_change=self._on_view_change)
         self.status_filter = ft.Dropdown(
             value="open", dense=True, width=124, label="Status",
@@ -103,9 +105,8 @@ class Workspace:
         self.filters_row = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
         self.nav_bar = ft.NavigationBar(
             selected_index=2, on_change=self._on_nav_bar_change, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
-            destinations=[ft.NavigationBarDestination(icon=icon, label=VIEW_LABELS[v]) for v, icon in (
-                ("mine", ft.Icons.PERSON_OUTLINE), ("unassigned", ft.Icons.INBOX_OUTLINED),
-                ("all", ft.Icons.ALL_INBOX_OUTLINED))])
+            destinations=[ft.NavigationBarDestination(icon=VIEW_ICONS[v][0], label=label)
+                          for v, label in VIEW_LABELS.items()])
         self.list_view = ft.ListView(expand=True, spacing=0)
         self.list_pane = ft.Container(width=400, content=ft.Column([
             ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4), content=ft.Column([
@@ -207,6 +208,7 @@ class Workspace:
         pending, self._pending_events = self._pending_events, []
         self._flush_scheduled = False
         list_dirty = thread_dirty = presence_dirty = False
+        breached: list[events.Event] = []
         for ev in pending:
             if ev.type in (events.MESSAGE_CREATED, events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
                 list_dirty = True
@@ -217,6 +219,10 @@ class Workspace:
                 self._apply_remote_draft(ev.data.get("body", ""))
             elif ev.type == PRESENCE_CHANGED and ev.conversation_id == self.selected_id:
                 presence_dirty = True
+            elif ev.type == SLA_BREACHED:
+                list_dirty = True
+                thread_dirty = thread_dirty or ev.conversation_id == self.selected_id
+                breached.append(ev)
         try:
             if list_dirty and self.searching is None:
                 await self.refresh_list(keep=True)
@@ -224,6 +230,11 @@ class Workspace:
                 await self.open_conversation(self.selected_id, refresh_only=True)
             elif presence_dirty:
                 self._render_presence()
+            if breached:
+                first = breached[0]
+                label = fmt.DUE_LABELS.get(first.data.get("target", ""), "Reply")
+                more = f" and {len(breached) - 1} more" if len(breached) > 1 else ""
+                self.app.toast(f"Overdue: {label.lower()} for conversation #{first.conversation_id}{more}", error=True)
             self.page.update()
         except Exception:  # the page went away mid-refresh
             pass
@@ -258,9 +269,14 @@ class Workspace:
         for view, label in VIEW_LABELS.items():
             self.rail.destinations[list(VIEW_LABELS).index(view)].label = f"{label} {counts[view]}"
             self.nav_bar.destinations[list(VIEW_LABELS).index(view)].label = f"{label} {counts[view]}"
-        self.view_title.value = f"{VIEW_LABELS[self.query.view]} · {STATUS_LABELS[self.query.status].lower()} " \
-                                f"({counts[self.query.view]})"
-        self.page.title = f"Helpdesk ({counts['unassigned']} unassigned)" if counts["unassigned"] else "Helpdesk"
+        status = "open" if self.query.view in ("overdue", "at_risk") else STATUS_LABELS[self.query.status].lower()
+        self.view_title.value = f"{VIEW_LABELS[self.query.view]} · {status} ({counts[self.query.view]})"
+        self.filters_row.visible = self.searching is None
+        self.status_filter.disabled = self.query.view in ("overdue", "at_risk")
+        # The window title (and the browser tab) carries what needs attention.
+        attention = [f"{counts['overdue']} overdue"] if counts["overdue"] else []
+        attention += [f"{counts['unassigned']} unassigned"] if counts["unassigned"] else []
+        self.page.title = f"Helpdesk ({', '.join(attention)})" if attention else "Helpdesk"
         self._render_rows()
 
     async def load_more(self, _e: Any = None) -> None:
@@ -284,8 +300,11 @@ class Workspace:
             hint = {"mine": "Nothing assigned to you. Take one from Unassigned, or reply to one to take it.",
                     "unassigned": "Every conversation has someone on it.",
                     "all": "No conversations here yet. Customer messages arrive through the intake API "
-                           "(see Settings → API tokens)."}[self.query.view]
-            if self.query.status != "open" or self.query.tag or self.query.priority:
+                           "(see Settings → API tokens).",
+                    "overdue": "Nothing is overdue: every customer has had an answer in time.",
+                    "at_risk": "Nothing is close to its response-time target."}[self.query.view]
+            if (self.query.status != "open" and self.query.view not in ("overdue", "at_risk")) \
+                    or self.query.tag or self.query.priority:
                 hint = "Nothing matches these filters."
             controls.append(ft.Container(padding=24, content=ft.Column([
                 ft.Icon(ft.Icons.INBOX_OUTLINED, size=40, color=ft.Colors.OUTLINE),
@@ -308,6 +327,14 @@ class Workspace:
             badges.append(ft.Container(ft.Text(tag, size=11), bgcolor=ft.Colors.SECONDARY_CONTAINER,
                                        border_radius=8, padding=ft.Padding.symmetric(horizontal=6, vertical=1)))
         weight = ft.FontWeight.BOLD if row.unread else ft.FontWeight.W_500
+        if row.due is not None:
+            colour = ft.Colors.ERROR if row.due.overdue else ft.Colors.ORANGE_800 if row.due.at_risk else \
+                ft.Colors.ON_SURFACE_VARIANT
+            badges.insert(0, ft.Row([ft.Icon(ft.Icons.ALARM if row.due.overdue else ft.Icons.SCHEDULE, size=14,
+                                             color=colour),
+                                     ft.Text(fmt.due(row.due.target, row.due.due_at, now), size=11, color=colour,
+                                             weight=ft.FontWeight.BOLD if row.due.overdue else None)],
+                                    spacing=2, tight=True))
         return ft.Container(
             key=f"row-{row.id}",
             bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
@@ -458,6 +485,7 @@ class Workspace:
         self.subtitle_text = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1)
         self.status_chip = ft.Container(border_radius=10, padding=ft.Padding.symmetric(horizontal=10, vertical=2))
         self.presence_text = ft.Text("", italic=True, size=12, color=ft.Colors.TERTIARY)
+        self.due_text = ft.Text("", size=13, weight=ft.FontWeight.W_500)
         self.assignee_label = ft.Text("")
         self.assignee_menu = ft.PopupMenuButton(
             tooltip="Assign or transfer",
@@ -480,7 +508,8 @@ class Workspace:
         self.tags_row = ft.Row(wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self.status_actions = ft.Row(spacing=4)
         self.header = ft.Container(padding=ft.Padding.only(left=20, right=12, top=12, bottom=8), content=ft.Column([
-            ft.Row([ft.Column([self.title_text, self.subtitle_text], spacing=0, expand=True), self.status_chip]),
+            ft.Row([ft.Column([self.title_text, self.subtitle_text, self.due_text], spacing=0, expand=True),
+                    self.status_chip], vertical_alignment=ft.CrossAxisAlignment.START),
             ft.Row([self.assignee_menu, self.priority_dropdown, self.status_actions], wrap=True, spacing=8),
             self.tags_row,
             self.presence_text,
@@ -549,6 +578,14 @@ class Workspace:
             f" until {fmt.stamp(c.snoozed_until, self.services.clock.now(), self.tz)}" if c.snoozed_until else ""),
             size=12, color=ft.Colors.BLACK)
         self.status_chip.bgcolor = STATUS_COLORS[c.status]
+        now = self.services.clock.now()
+        next_due = SlaRules.next_due(Clocks.of(c), now) if c.status == "open" else None
+        self.due_text.visible = next_due is not None
+        if next_due is not None:
+            self.due_text.value = fmt.due(next_due.target, next_due.due_at, now) + \
+                f" ({fmt.stamp(next_due.due_at, now, self.tz)})"
+            self.due_text.color = ft.Colors.ERROR if next_due.overdue else ft.Colors.ORANGE_800 \
+                if next_due.at_risk else ft.Colors.ON_SURFACE_VARIANT
         self.assignee_label.value = f"Assigned to {detail.assignee.name}" if detail.assignee else "Unassigned"
         self.priority_dropdown.value = c.priority
         self.tags_row.controls = [ft.Chip(label=ft.Text(t), on_delete=lambda e, t=t: self.page.run_task(
@@ -660,8 +697,15 @@ class Workspace:
             self._draft_task = asyncio.create_task(self._save_draft_later())
 
     async def _save_draft_later(self) -> None:
-        await asyncio.sleep(DRAFT_SAVE_DELAY)
-        await self._save_draft_now()
+        """Save once typing pauses; keystrokes that arrive during a save are saved after it."""
+        while True:
+            await asyncio.sleep(DRAFT_SAVE_DELAY)
+            if time.monotonic() - self.last_local_edit < DRAFT_SAVE_DELAY:
+                continue  # still typing
+            saved = self.reply_field.value or "" if hasattr(self, "reply_field") else ""
+            await self._save_draft_now()
+            if not hasattr(self, "reply_field") or (self.reply_field.value or "") == saved:
+                return
 
     async def _save_draft_now(self) -> None:
         if self.selected_id is None or not hasattr(self, "reply_field"):
