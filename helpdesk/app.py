@@ -53,13 +53,13 @@ class HelpdeskApp:
         self._services = Services(db, self.clock, self.settings)
         return self
 
-    def start_jobs(self, sla_scan_minutes: int = 1) -> "HelpdeskApp":
+    def start_jobs(self) -> "HelpdeskApp":
         """Start the scheduled jobs (the server does; tests and one-off commands do not)."""
         from helpdesk.jobs.scheduler import Jobs
 
         if self._jobs is None:
             self._jobs = Jobs(self.job_runner, self.db.engine, self.settings.effective_database_url,
-                              sla_scan_minutes).start()
+                              self.settings.sla_scan_minutes).start()
         return self
 
     @property

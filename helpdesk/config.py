@@ -37,6 +37,10 @@ class Settings:
     default_phone_region: str | None = None
     # FULL: an acknowledged message survives a power cut, not only a crash.
     sqlite_synchronous: str = "FULL"
+    # Conversations pending on the customer this many days resolve by themselves.
+    auto_resolve_days: int = 10
+    # How often the response-time check runs.
+    sla_scan_minutes: int = 1
 
     @property
     def effective_database_url(self) -> str:
@@ -73,6 +77,16 @@ class Settings:
             if sync not in {"FULL", "NORMAL"}:
                 raise ConfigError("HELPDESK_SQLITE_SYNCHRONOUS must be FULL or NORMAL")
             values["sqlite_synchronous"] = sync
+        for name, key, low, high in (("auto_resolve_days", "HELPDESK_AUTO_RESOLVE_DAYS", 1, 3650),
+                                     ("sla_scan_minutes", "HELPDESK_SLA_SCAN_MINUTES", 1, 1440)):
+            if env.get(key):
+                try:
+                    number = int(env[key])
+                    if not low <= number <= high:
+                        raise ValueError
+                except ValueError:
+                    raise ConfigError(f"{key} must be a whole number from {low} to {high}") from None
+                values[name] = number
         return cls(**values)  # type: ignore[arg-type]
 
 

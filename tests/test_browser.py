@@ -216,3 +216,34 @@ def test_canned_reply_and_snooze_from_the_workspace(shop, context):
     expect(shown(page, "Snoozed until")).to_be_visible()
     detail = httpx.get(f"{shop['url']}/api/v1/conversations/{created['conversation_id']}", headers=shop["auth"]).json()
     assert detail["status"] == "snoozed" and detail["snoozed_until"] is not None
+
+
+def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_reload(tmp_path, browser):
+    from datetime import datetime, timedelta, timezone
+
+    from helpdesk.clock import ManualClock
+    from helpdesk.services import Actor
+    from helpdesk.services.calendar import BusinessCalendar
+
+    clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "sla", host="127.0.0.1", port=0), clock=clock).start()
+    try:
+        app.services.sla.set_calendar(BusinessCalendar.always(), Actor.system())  # 4 h, around the clock
+        app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
+        token = app.services.tokens.create("t").plaintext
+        with ServerThread(app) as server:
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = open_app(ctx, server.url)
+            sign_in(page, "ann@shop.example", "ann-password")
+            expect(shown(page, "All clear")).to_be_visible()
+            httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"},
+                       json={"customer": {"email": "late@example.com", "name": "Lena Late"}, "body": "Hello?"})
+            expect(shown(page, "First reply due in 4 h")).to_be_visible()
+            clock.advance(timedelta(hours=4, minutes=5))
+            assert app.job_runner.run("sla_scan") == "1 new breach"  # what the scheduler does each minute
+            expect(shown(page, "Overdue 1")).to_be_visible(timeout=3_000)
+            expect(shown(page, "Overdue: first reply for conversation")).to_be_visible()
+            expect(shown(page, "First reply overdue by 5 min")).to_be_visible()
+            ctx.close()
+    finally:
+        app.close()

@@ -20,7 +20,6 @@ from helpdesk.models import JobStatus
 from helpdesk.services import Services
 
 log = logging.getLogger(__name__)
-AUTO_RESOLVE_DAYS = 10
 BACKUPS_KEPT = 7
 JOB_FINISHED = "job.finished"
 
@@ -35,7 +34,7 @@ class JobSpec:
 JOBS = [
     JobSpec("sla_scan", "Response-time check", "every minute"),
     JobSpec("wake_snoozed", "Wake snoozed conversations", "every minute"),
-    JobSpec("auto_resolve", f"Resolve conversations pending on the customer for {AUTO_RESOLVE_DAYS} days",
+    JobSpec("auto_resolve", "Resolve conversations pending on the customer for days (10 unless configured)",
             "every hour"),
     JobSpec("nightly_backup", f"Back up the database (keeps the last {BACKUPS_KEPT})", "nightly at 02:30"),
     JobSpec("purge_sessions", "Remove expired sign-ins", "every 6 hours"),
@@ -131,7 +130,7 @@ class JobRunner:
         return f"{len(woken)} woken"
 
     def _auto_resolve(self) -> str:
-        resolved = self.services.conversations.auto_resolve(AUTO_RESOLVE_DAYS)
+        resolved = self.services.conversations.auto_resolve(self.services.settings.auto_resolve_days)
         return f"{len(resolved)} resolved"
 
     def _backup(self) -> str:

@@ -285,7 +285,9 @@ class SlaService(Service):
                     rows = conn.execute(
                         select(C.c.id, due_column.label("due_at"), message_column.label("message_id"),
                                (target_column if target_column is not None else C.c.id).label("target"))
-                        .where(C.c.status == OPEN, due_column <= now, message_column.is_not(None), missing)
+                        # A due time exists only while a clock runs, i.e. while open: no status test
+                        # needed, and the due-time index alone serves the range.
+                        .where(due_column <= now, message_column.is_not(None), missing)
                         .order_by(due_column).limit(batch)).all()
                     for row in rows:
                         target = row.target if target_column is not None else "resolution"
