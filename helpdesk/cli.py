@@ -214,9 +214,13 @@ def _desktop(settings: Settings) -> int:
 
     import uvicorn
 
+    from helpdesk.notify import breach_notifier
+
     lock = _lock(settings)
     app = _open(settings)
     app.start_jobs()
+    if has_display():
+        app.bus.subscribe(breach_notifier(app.services))  # overdue customers pop up on the shop PC
     where = settings.data_dir if not settings.database_url else settings.database_url
     print(f"Helpdesk {__version__}: data in {where}")
     server = uvicorn.Server(app.uvicorn_config())
