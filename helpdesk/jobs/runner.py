@@ -34,8 +34,7 @@ class JobSpec:
 JOBS = [
     JobSpec("sla_scan", "Response-time check", "every minute"),
     JobSpec("wake_snoozed", "Wake snoozed conversations", "every minute"),
-    JobSpec("auto_resolve", "Resolve conversations pending on the customer for days (10 unless configured)",
-            "every hour"),
+    JobSpec("auto_resolve", "Resolve conversations left pending on the customer", "every hour"),
     JobSpec("nightly_backup", f"Back up the database (keeps the last {BACKUPS_KEPT})", "nightly at 02:30"),
     JobSpec("purge_sessions", "Remove expired sign-ins", "every 6 hours"),
 ]

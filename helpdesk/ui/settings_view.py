@@ -311,7 +311,9 @@ class SettingsView:
             error = st.last_error.splitlines()[0] if st and st.last_error else ""
             upcoming = next_runs.get(spec.id)
             rows.append(ft.DataRow(cells=[
-                ft.DataCell(ft.Column([ft.Text(spec.name), ft.Text(spec.every, size=11,
+                ft.DataCell(ft.Column([ft.Text(spec.name), ft.Text(spec.every + (
+                    f", after {self.app.settings.auto_resolve_days} days without a customer message"
+                    if spec.id == "auto_resolve" else ""), size=11,
                                                                   color=ft.Colors.ON_SURFACE_VARIANT)], spacing=0)),
                 ft.DataCell(ft.Text(last)),
                 ft.DataCell(ft.Text(error or result, color=ft.Colors.ERROR if error else None)),

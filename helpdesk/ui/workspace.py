@@ -316,25 +316,29 @@ class Workspace:
 
     def _row_control(self, row: InboxRow, now: datetime) -> ft.Control:
         selected = row.id == self.selected_id
-        when = fmt.waiting(row.waiting_since, now) if row.status == "open" and row.waiting_since \
+        waited = fmt.waiting(row.waiting_since, now) if row.status == "open" and row.waiting_since \
             else fmt.ago(row.last_message_at, now)
+        # Top right: the response-time state when a clock runs, else how long it has been.
+        if row.due is not None:
+            colour = ft.Colors.ERROR if row.due.overdue else ft.Colors.ORANGE_800 if row.due.at_risk else \
+                ft.Colors.ON_SURFACE_VARIANT
+            corner = ft.Row([ft.Icon(ft.Icons.ALARM if row.due.overdue else ft.Icons.SCHEDULE, size=14, color=colour),
+                             ft.Text(fmt.due(row.due.target, row.due.due_at, now), size=12, color=colour,
+                                     weight=ft.FontWeight.BOLD if row.due.overdue else None)], spacing=2, tight=True)
+        else:
+            corner = ft.Text(waited, size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+            waited = ""
         badges: list[ft.Control] = []
+        if waited:
+            badges.append(ft.Text(waited, size=11, color=ft.Colors.ON_SURFACE_VARIANT))
         if row.priority != "normal":
             badges.append(ft.Container(ft.Text(row.priority, size=11, color=ft.Colors.WHITE),
                                        bgcolor=PRIORITY_COLORS[row.priority], border_radius=8,
                                        padding=ft.Padding.symmetric(horizontal=6, vertical=1)))
-        for tag in row.tags[:3]:
+        for tag in row.tags[:2]:
             badges.append(ft.Container(ft.Text(tag, size=11), bgcolor=ft.Colors.SECONDARY_CONTAINER,
                                        border_radius=8, padding=ft.Padding.symmetric(horizontal=6, vertical=1)))
         weight = ft.FontWeight.BOLD if row.unread else ft.FontWeight.W_500
-        if row.due is not None:
-            colour = ft.Colors.ERROR if row.due.overdue else ft.Colors.ORANGE_800 if row.due.at_risk else \
-                ft.Colors.ON_SURFACE_VARIANT
-            badges.insert(0, ft.Row([ft.Icon(ft.Icons.ALARM if row.due.overdue else ft.Icons.SCHEDULE, size=14,
-                                             color=colour),
-                                     ft.Text(fmt.due(row.due.target, row.due.due_at, now), size=11, color=colour,
-                                             weight=ft.FontWeight.BOLD if row.due.overdue else None)],
-                                    spacing=2, tight=True))
         return ft.Container(
             key=f"row-{row.id}",
             bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
@@ -347,15 +351,14 @@ class Workspace:
                                  bgcolor=ft.Colors.PRIMARY if row.unread else ft.Colors.TRANSPARENT),
                     ft.Text(row.customer_name, weight=weight, expand=True, max_lines=1,
                             overflow=ft.TextOverflow.ELLIPSIS),
-                    ft.Text(when, size=12, color=ft.Colors.ERROR if row.status == "open" and row.waiting_since
-                            and now - row.waiting_since > timedelta(hours=4) else ft.Colors.ON_SURFACE_VARIANT),
+                    corner,
                 ], spacing=6),
                 ft.Text(row.title, weight=weight, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS, size=13),
                 ft.Text(row.preview, size=12, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
                         overflow=ft.TextOverflow.ELLIPSIS),
                 ft.Row([*badges, ft.Container(expand=True),
                         ft.Text(row.assignee_name or "Unassigned", size=11, color=ft.Colors.ON_SURFACE_VARIANT,
-                                italic=row.assignee_name is None)], spacing=4),
+                                italic=row.assignee_name is None, max_lines=1)], spacing=6),
             ], spacing=2))
 
     async def _on_nav_bar_change(self, e: Any) -> None:
