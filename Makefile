@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test bench clean
+.PHONY: run demo test bench package clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Helpdesk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -25,6 +25,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	@bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
+
+## package: build the one-file executable dist/helpdesk (dist\helpdesk.exe on Windows)
+package: $(STAMP)
+	$(BIN)/python -m PyInstaller packaging/helpdesk.spec --noconfirm --distpath dist --workpath build/pyinstaller
+	@ls -l dist/
 
 ## bench: run the benchmarks (figures go to docs/performance.md)
 bench: $(STAMP)

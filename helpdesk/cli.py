@@ -97,6 +97,10 @@ def settings_from(args: argparse.Namespace, env: dict[str, str] | None = None) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Line by line even into a pipe or a log file: an owner (or a test) sees each message as it happens.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

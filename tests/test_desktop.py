@@ -58,12 +58,13 @@ def unique_colours(png: Path) -> int:
     return int(out.stdout.strip())
 
 
-def test_the_desktop_window_opens_connects_and_shows_the_sign_in(xvfb, tmp_path):
+def open_window_and_screenshot(command: list[str], xvfb: str, tmp_path: Path) -> Path:
+    """Start Helpdesk with a display; wait until its window's client connects; return a screenshot."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
     env.update({"DISPLAY": xvfb, "HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_PORT": str(port),
                 "HELPDESK_HOST": "127.0.0.1"})
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT, start_new_session=True,
+    app = subprocess.Popen(command, env=env, cwd=tmp_path, start_new_session=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log: list[str] = []
     threading.Thread(target=lambda: log.extend(iter(app.stdout.readline, "")), daemon=True).start()
@@ -88,6 +89,11 @@ def test_the_desktop_window_opens_connects_and_shows_the_sign_in(xvfb, tmp_path)
             app.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(app.pid, signal.SIGKILL)
+    return shot
+
+
+def test_the_desktop_window_opens_connects_and_shows_the_sign_in(xvfb, tmp_path):
+    shot = open_window_and_screenshot([sys.executable, str(ROOT / "main.py")], xvfb, tmp_path)
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(shot, artifacts / "desktop-window.png")

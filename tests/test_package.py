@@ -1,0 +1,150 @@
+"""The one-file executable, tested as built: the artefact, not the source tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from helpdesk import __version__
+from helpdesk.db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.package, pytest.mark.slow,
+              pytest.mark.skipif(sys.platform != "linux", reason="the artefact tests run on Linux")]
+
+
+@pytest.fixture(scope="module")
+def binary(tmp_path_factory) -> Path:
+    """HELPDESK_BINARY if given (a build to test), else build one now from this tree."""
+    given = os.environ.get("HELPDESK_BINARY")
+    if given:
+        return Path(given)
+    out = tmp_path_factory.mktemp("package")
+    subprocess.run([sys.executable, "-m", "PyInstaller", str(ROOT / "packaging" / "helpdesk.spec"), "--noconfirm",
+                    "--distpath", str(out / "dist"), "--workpath", str(out / "build"), "--log-level", "WARN"],
+                   check=True, cwd=ROOT, timeout=900)
+    built = out / "dist" / "helpdesk"
+    assert built.exists()
+    return built
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_") and k != "DISPLAY"}
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Running:
+    def __init__(self, binary: Path, data_dir: Path, env: dict | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        started = time.monotonic()
+        self.process = subprocess.Popen([str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                         "--data-dir", str(data_dir)], env=env or clean_env(),
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        while True:
+            try:
+                httpx.get(self.url + "/api/v1/health", timeout=0.5)
+                break
+            except httpx.TransportError:
+                assert self.process.poll() is None, self.process.stdout.read()
+                assert time.monotonic() - started < 60, "the binary did not start"
+                time.sleep(0.05)
+        self.start_seconds = time.monotonic() - started
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def test_version_matches_the_project(binary):
+    result = subprocess.run([str(binary), "--version"], capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert result.stdout.strip() == f"helpdesk {__version__}"
+
+
+def test_the_binary_serves_the_api_and_ui_and_keeps_data_across_restarts(binary, tmp_path):
+    data = tmp_path / "data"
+    token = subprocess.run([str(binary), "token", "create", "website", "--data-dir", str(data)], env=clean_env(),
+                           capture_output=True, text=True, check=True, timeout=60).stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    server = Running(binary, data)
+    try:
+        health = httpx.get(server.url + "/api/v1/health").json()
+        assert health == {"status": "ok", "version": __version__}
+        created = httpx.post(server.url + "/api/v1/messages", headers=headers, json={
+            "customer": {"email": "ann@example.com", "phone": "+1 555 0100"}, "body": "Sent to the binary"}).json()
+        assert "<flt-" in httpx.get(server.url + "/").text or "flutter" in httpx.get(server.url + "/").text
+        page = httpx.get(created["conversation_url"].replace(created["conversation_url"].split("/c/")[0], server.url))
+        assert "Sent to the binary" in page.text
+    finally:
+        server.stop()
+    print(f"\ncold start to first HTTP 200: {server.start_seconds:.2f} s; size {binary.stat().st_size / 1e6:.1f} MB")
+
+    again = Running(binary, data)
+    try:
+        conversation = httpx.get(f"{again.url}/api/v1/conversations/{created['conversation_id']}", headers=headers)
+        assert [m["body"] for m in conversation.json()["messages"]] == ["Sent to the binary"]
+        assert conversation.json()["customer"]["phone"] == "+15550100"  # phone metadata is inside
+    finally:
+        again.stop()
+    assert (data / "helpdesk.db").exists()
+
+
+def test_the_binary_migrates_an_older_database_in_place(binary, tmp_path):
+    data = tmp_path / "old"
+    data.mkdir()
+    engine = sa.create_engine(f"sqlite:///{data / 'helpdesk.db'}")
+    upgrade(engine, "0001")  # a database as the first release left it
+    engine.dispose()
+    server = Running(binary, data)
+    server.stop()
+    engine = sa.create_engine(f"sqlite:///{data / 'helpdesk.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
+        assert conn.exec_driver_sql("SELECT count(*) FROM sla_policy").scalar() == 4
+    engine.dispose()
+
+
+def test_data_goes_to_the_platform_user_data_folder_by_default(binary, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run([str(binary), "token", "create", "x"], capture_output=True, text=True, timeout=60,
+                            env=clean_env(HOME=str(home), XDG_DATA_HOME=""))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (home / ".local" / "share" / "Helpdesk" / "helpdesk.db").exists()
+
+
+@pytest.mark.skipif(not shutil.which("Xvfb") or not shutil.which("import"), reason="needs Xvfb and ImageMagick")
+def test_the_binary_opens_the_desktop_window(binary, tmp_path):
+    from tests.test_desktop import open_window_and_screenshot
+
+    number = 150 + os.getpid() % 50
+    display = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            assert display.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        shot = open_window_and_screenshot([str(binary)], f":{number}", tmp_path)
+        artifacts = ROOT / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        shutil.copy(shot, artifacts / "binary-window.png")
+    finally:
+        display.terminate()
+        display.wait(timeout=10)
