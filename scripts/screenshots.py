@@ -64,18 +64,13 @@ def main() -> int:
         shown(page, "Add an agent").wait_for()
         time.sleep(1)
         page.screenshot(path=args.out / "settings-agents.png")
-        page.get_by_text("Response targets").first.click()
-        shown(page, "Save targets").wait_for()
-        time.sleep(1)
-        page.screenshot(path=args.out / "settings-targets.png")
-        page.get_by_text("Jobs").first.click()
-        shown(page, "Work Helpdesk does on its own").wait_for()
-        time.sleep(1)
-        page.screenshot(path=args.out / "settings-jobs.png")
-        page.get_by_role("tab", name="Connect a device").or_(page.get_by_text("Connect a device")).first.click()
-        shown(page, "Connect another device").wait_for()
-        time.sleep(1)
-        page.screenshot(path=args.out / "settings-devices.png")
+        for section, ready, name in (("Response targets", "Save targets", "settings-targets"),
+                                     ("Jobs", "Work Helpdesk does on its own", "settings-jobs"),
+                                     ("Connect a device", "Connect another device", "settings-devices")):
+            page.get_by_text(section).first.click()
+            shown(page, ready).wait_for()
+            time.sleep(1)
+            page.screenshot(path=args.out / f"{name}.png")
         context.close()
 
         phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
