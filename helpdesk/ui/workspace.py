@@ -201,7 +201,9 @@ class Workspace:
         self._pending_events.append(event)
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self.page.run_task(self._flush_events)
+            # A plain task on this loop (not page.run_task): it is scheduled even while the
+            # page is closing, and the refresh then finds no page and ends quietly.
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_events())
 
     async def _flush_events(self) -> None:
         await asyncio.sleep(0.15)  # a burst of events becomes one refresh
