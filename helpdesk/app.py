@@ -57,9 +57,12 @@ class HelpdeskApp:
         """Start the scheduled jobs (the server does; tests and one-off commands do not)."""
         from helpdesk.jobs.scheduler import Jobs
 
+        from helpdesk.jobs.outbox_worker import OutboxWorker
+
         if self._jobs is None:
             self._jobs = Jobs(self.job_runner, self.db.engine, self.settings.effective_database_url,
                               self.settings.sla_scan_minutes).start()
+            self._outbox_worker = OutboxWorker(self.services.outbox, self.bus).start()
         return self
 
     @property
@@ -77,6 +80,7 @@ class HelpdeskApp:
 
     def close(self) -> None:
         if self._jobs is not None:
+            self._outbox_worker.stop()
             self._jobs.close()
             self._jobs = None
         self._runner = None

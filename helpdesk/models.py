@@ -270,3 +270,64 @@ class JobStatus(SQLModel, table=True):
     last_finished_at: Optional[datetime] = _ts(nullable=True)
     last_result: str = Field(default="", max_length=500)
     last_error: str = Field(default="", max_length=2000)
+
+
+class Webhook(SQLModel, table=True):
+    """Where outbound events go, signed with the webhook's own secret."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    events: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = Field(default=True)
+    description: str = Field(default="", max_length=200)
+    created_at: datetime = _ts()
+
+
+class OutboxEvent(SQLModel, table=True):
+    """Something to send out, written in the same transaction as what it reports."""
+
+    __tablename__ = "outbox_event"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)  # stable across retries, for receivers to de-duplicate
+    type: str = Field(max_length=32)
+    conversation_id: Optional[int] = Field(default=None)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event to one webhook: pending until a 2xx, retried with backoff, in order per conversation."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("outbox_event_id", "webhook_id", name="uq_delivery_once"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+        Index("ix_delivery_order", "webhook_id", "conversation_id", "status", "outbox_event_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    outbox_event_id: int = Field(foreign_key="outbox_event.id", ondelete="CASCADE")
+    webhook_id: int = Field(foreign_key="webhook.id", ondelete="CASCADE")
+    conversation_id: Optional[int] = Field(default=None)
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _ts()
+    last_status_code: Optional[int] = Field(default=None)
+    last_error: str = Field(default="", max_length=500)
+    delivered_at: Optional[datetime] = _ts(nullable=True)
+
+
+class CsatRating(SQLModel, table=True):
+    """A customer's 1-5 rating, once per resolution (keyed by when it was resolved)."""
+
+    __tablename__ = "csat_rating"
+    __table_args__ = (UniqueConstraint("conversation_id", "resolved_at", name="uq_csat_once_per_resolution"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    resolved_at: datetime = _ts()
+    rating: int
+    comment: str = Field(default="", max_length=2000)
+    created_at: datetime = _ts()

@@ -59,3 +59,32 @@ def test_unknown_tokens_are_404(client, auth):
     assert client.get("/c/not-a-real-token").status_code == 404
     assert client.post("/c/not-a-real-token", data={"body": "hi"}).status_code == 404
     assert client.get("/c/" + "x" * 500).status_code == 404
+
+
+def test_after_resolution_the_customer_rates_once_per_resolution(client, auth, services, ann, clock):
+    created = post_message(client, auth).json()
+    token = token_of(created)
+    assert "How did we do?" not in client.get(f"/c/{token}").text  # not before it is resolved
+    services.conversations.reply(created["conversation_id"], ann, "Sorted!", then="resolved")
+    assert "How did we do?" in client.get(f"/c/{token}").text
+    response = client.post(f"/c/{token}/rating", data={"rating": "4", "comment": "Quick <b>help</b>"},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    page = client.get(f"/c/{token}").text
+    assert "Thank you for your rating" in page and "How did we do?" not in page
+    again = client.post(f"/c/{token}/rating", data={"rating": "1"})
+    assert again.status_code == 409
+    events = [m.body for m in services.conversations.get(created["conversation_id"]).messages if m.kind == "event"]
+    assert "Customer rated the help 4/5: Quick <b>help</b>" in events
+    # Reopened and resolved again (days later): a new resolution may be rated again.
+    clock.advance(days=2)
+    client.post(f"/c/{token}", data={"body": "One more thing"})
+    services.conversations.reply(created["conversation_id"], ann, "Done again", then="resolved")
+    assert client.post(f"/c/{token}/rating", data={"rating": "5"}, follow_redirects=False).status_code == 303
+
+
+def test_a_rating_outside_one_to_five_is_refused(client, auth, services, ann):
+    created = post_message(client, auth).json()
+    services.conversations.reply(created["conversation_id"], ann, "Done", then="resolved")
+    bad = client.post(f"/c/{token_of(created)}/rating", data={"rating": "9"})
+    assert bad.status_code == 422 and "Please choose a rating from 1 to 5." in bad.text

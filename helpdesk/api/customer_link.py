@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from helpdesk.models import IN, RESOLVED
 from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail
-from helpdesk.services.errors import NotFound, ValidationFailed
+from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -41,10 +41,27 @@ textarea{width:100%;min-height:120px;font:inherit;padding:10px;border:1px solid 
 button{margin-top:10px;font:inherit;font-weight:600;padding:10px 20px;border:0;border-radius:10px;
 background:#2457c5;color:#fff}.error{color:#a4161a;font-weight:600}.note{color:#5b6475;font-size:.9rem}
 .status{display:inline-block;padding:2px 10px;border-radius:99px;background:#e6e9ef;font-size:.8rem}
+.rate{margin-top:20px;background:#fff;padding:14px;border-radius:14px}.stars{display:flex;gap:14px;margin:8px 0 12px}
+.star{font-weight:600;display:inline}
 """
 
 
-def _render(detail: ConversationDetail, error: str = "", draft: str = "") -> str:
+def _rating_form(rated: object | None, error: str = "") -> str:
+    if rated is not None:
+        stars = "★" * rated.rating + "☆" * (5 - rated.rating)  # type: ignore[attr-defined]
+        return f"<section class=rate><p><strong>Thank you for your rating</strong> {stars}</p></section>"
+    options = "".join(f"<label class=star><input type=radio name=rating value={n} required> {n}</label>"
+                      for n in range(1, 6))
+    problem = f"<p class=error role=alert>{escape(error)}</p>" if error else ""
+    return ("<form method=post action=rating class=rate id=rate><p><strong>How did we do?</strong> "
+            f"1 = poor, 5 = excellent</p>{problem}<div class=stars>{options}</div>"
+            "<label for=comment>Anything to add? (optional)</label>"
+            "<textarea id=comment name=comment maxlength=2000 style='min-height:70px'></textarea>"
+            "<button type=submit>Send rating</button></form>")
+
+
+def _render(detail: ConversationDetail, error: str = "", draft: str = "", rated: object | None = None,
+            rating_error: str = "") -> str:
     c = detail.conversation
     title = escape(c.subject or "Your conversation")
     parts = [
@@ -65,6 +82,8 @@ def _render(detail: ConversationDetail, error: str = "", draft: str = "") -> str
         when = m.created_at.strftime("%d %b %Y, %H:%M UTC")
         parts.append(f"<div class='msg {css}' id=m{m.id}><span class=meta>{escape(who)} · "
                      f"<time datetime='{m.created_at.isoformat()}'>{when}</time></span>{escape(m.body)}</div>")
+    if c.status == RESOLVED:
+        parts.append(_rating_form(rated, rating_error))
     parts.append("<form method=post id=reply>")
     if error:
         parts.append(f"<p class=error role=alert>{escape(error)}</p>")
@@ -94,7 +113,30 @@ def build_router() -> APIRouter:
             detail = services.conversations.get_by_token(token)
         except NotFound:
             return _not_found()
-        return HTMLResponse(_render(detail), headers=SECURITY_HEADERS)
+        rated = services.conversations.rating_for_current_resolution(detail.conversation)
+        return HTMLResponse(_render(detail, rated=rated), headers=SECURITY_HEADERS)
+
+    @router.post("/c/{token}/rating")
+    async def rate(token: str, request: Request):
+        services: Services = request.app.state.services
+        raw = (await request.body()).decode("utf-8", errors="replace")
+        form = parse_qs(raw, keep_blank_values=True)
+        try:
+            rating = int((form.get("rating") or [""])[0])
+        except ValueError:
+            rating = 0
+        comment = (form.get("comment") or [""])[0]
+        try:
+            await run_in_threadpool(services.conversations.rate, token, rating, comment)
+        except NotFound:
+            return _not_found()
+        except (ValidationFailed, Conflict) as exc:
+            detail = await run_in_threadpool(services.conversations.get_by_token, token)
+            rated = services.conversations.rating_for_current_resolution(detail.conversation)
+            message = "Please choose a rating from 1 to 5." if "rating" in exc.fields else exc.message.capitalize() + "."
+            return HTMLResponse(_render(detail, rated=rated, rating_error=message), status_code=422
+                                if isinstance(exc, ValidationFailed) else 409, headers=SECURITY_HEADERS)
+        return RedirectResponse(f"/c/{token}#rate", status_code=303, headers=SECURITY_HEADERS)
 
     @router.post("/c/{token}")
     async def reply(token: str, request: Request):

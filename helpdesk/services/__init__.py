@@ -14,6 +14,7 @@ from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
 from helpdesk.services.drafts import DraftService
 from helpdesk.services.inbox import InboxService
+from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
@@ -38,6 +39,7 @@ class Services:
         self.canned = CannedReplyService(*args)
         self.search = SearchService(*args)
         self.inbox = InboxService(*args)
+        self.outbox = OutboxService(*args)
         self.auth = AuthService(db, clock, settings, self.agents)
         self.presence = PresenceService(db.bus, clock)
 

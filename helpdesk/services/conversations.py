@@ -25,14 +25,15 @@ from sqlmodel import Session, col, select
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import (EMAIL, EVENT, IN, NOTE, OPEN, OUT, PENDING, PRIORITIES, REPLY, RESOLVED,
+from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, EVENT, IN, NOTE, OPEN, OUT, PENDING, PRIORITIES, REPLY, RESOLVED,
                              SNOOZED, STATUSES, Agent, Conversation, ConversationRead, ConversationTag,
-                             Customer, CustomerIdentifier, Draft, IdempotencyRecord, Message, Tag)
+                             CsatRating, Customer, CustomerIdentifier, Draft, IdempotencyRecord, Message, Tag)
 from helpdesk.services.base import Actor, Service, audit, require_text
 from helpdesk.services.customers import (CustomerIdentity, CustomerProfile, customer_display_name,
                                          load_profile, normalize_email, normalize_external_id,
                                          normalize_phone, resolve_customer)
 from helpdesk.services.errors import (Conflict, NewCustomerMessages, NotFound, ValidationFailed)
+from helpdesk.services import outbox
 from helpdesk.services.sla import Clocks, SlaService
 
 MAX_BODY = 100_000
@@ -354,6 +355,16 @@ class ConversationService(Service):
             s.exec(delete(Draft).where(col(Draft.agent_id) == agent_id,  # type: ignore[call-overload]
                                        col(Draft.conversation_id) == conversation_id))
             self._mark_read(s, agent_id, conversation_id, message.id)  # type: ignore[arg-type]
+            # The reply goes out to webhooks from the outbox, written in this same transaction.
+            profile = load_profile(s, s.get(Customer, conversation.customer_id))  # type: ignore[arg-type]
+            outbox.enqueue(s.connection(), "message.created", conversation_id, {
+                "conversation_id": conversation_id, "message_id": message.id, "direction": OUT, "body": body,
+                "created_at": now.isoformat(), "author": {"type": "agent", "id": agent_id, "name": actor.name},
+                "conversation_status": conversation.status, "public_token": conversation.public_token,
+                "customer": {"id": conversation.customer_id, "name": profile.customer.name,
+                             "email": profile.first(EMAIL), "phone": profile.first(PHONE),
+                             "external_id": profile.first(EXTERNAL_ID)}}, now)
+            tx.emit(outbox.OUTBOX_ENQUEUED, conversation_id)
             tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message.id, direction=OUT, kind=REPLY,
                     agent_id=agent_id)
             tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=conversation.status)
@@ -434,6 +445,44 @@ class ConversationService(Service):
         audit(s, now, actor, "conversation.status", conversation.id, old=old, new=status,
               snooze_until=snooze_until.isoformat() if snooze_until else None)
         return True
+
+    def rate(self, token: str, rating: int, comment: str = "") -> CsatRating:
+        """The customer rates the help (1-5) after a resolution; once per resolution."""
+        fields: dict[str, str] = {}
+        if not isinstance(rating, int) or not 1 <= rating <= 5:
+            fields["rating"] = "must be 1, 2, 3, 4 or 5"
+        comment = require_text(fields, "comment", comment, 2000, required=False)
+        if fields:
+            raise ValidationFailed("the rating was not saved", fields)
+        now = self.now()
+        with self.db.write() as tx:
+            s = tx.session
+            conversation = s.exec(select(Conversation).where(Conversation.public_token == token)).first() \
+                if token else None
+            if conversation is None:
+                raise NotFound("conversation not found")
+            if conversation.status != RESOLVED or conversation.resolved_at is None:
+                raise Conflict("a rating can be given once the conversation is resolved")
+            if s.exec(select(CsatRating).where(CsatRating.conversation_id == conversation.id,
+                                               CsatRating.resolved_at == conversation.resolved_at)).first():
+                raise Conflict("this resolution has already been rated")
+            rated = CsatRating(conversation_id=conversation.id, resolved_at=conversation.resolved_at, rating=rating,
+                               comment=comment, created_at=now)
+            s.add(rated)
+            text = f"Customer rated the help {rating}/5" + (f": {comment}" if comment else "")
+            add_system_event(s, conversation, now, text, Actor.customer(conversation.customer_id),
+                             event="csat", rating=rating)
+            audit(s, now, Actor.customer(conversation.customer_id), "conversation.rated", conversation.id,
+                  rating=rating)
+            tx.emit(events.CONVERSATION_UPDATED, conversation.id, rating=rating)
+            return rated
+
+    def rating_for_current_resolution(self, conversation: Conversation) -> CsatRating | None:
+        if conversation.status != RESOLVED or conversation.resolved_at is None:
+            return None
+        with self.db.read() as s:
+            return s.exec(select(CsatRating).where(CsatRating.conversation_id == conversation.id,
+                                                   CsatRating.resolved_at == conversation.resolved_at)).first()
 
     def _update_clocks(self, s: Session, conversation: Conversation, now: datetime) -> None:
         """Start, pause, resume or stop the SLA clocks after a status change."""

@@ -31,6 +31,7 @@ from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SN
 from helpdesk.services.base import Actor, Service, audit
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 
 AT_RISK_SHARE = 0.8
 CALENDAR_KEY = "business_calendar"
@@ -306,7 +307,10 @@ class SlaService(Service):
                                       body=text, meta={"event": "sla_breached", "target": target,
                                                        "due_at": due_at.isoformat()}, created_at=now))
         audit(conn, now, Actor.system(), "sla.breached", conversation_id, target=target, due_at=due_at.isoformat())
+        enqueue(conn, "sla.breached", conversation_id, {"conversation_id": conversation_id, "target": target,
+                                                        "due_at": due_at.isoformat(), "message_id": message_id}, now)
         tx.emit(SLA_BREACHED, conversation_id, target=target, due_at=due_at.isoformat())
+        tx.emit(OUTBOX_ENQUEUED, conversation_id)
 
     def breaches(self, conversation_id: int) -> list[SlaBreach]:
         with self.db.read() as s:

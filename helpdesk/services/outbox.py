@@ -1,0 +1,206 @@
+"""Outbound webhooks from a durable outbox.
+
+Every agent reply and every SLA breach becomes an outbox event in the same transaction
+that stores it, with one delivery per subscribed webhook. A worker posts deliveries,
+signed with HMAC-SHA256, in order per conversation; a failure is retried with
+exponential backoff and jitter, so a receiver that is down for an hour, or a restart in
+between, loses nothing. Each event carries a stable id for receivers to de-duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.orm import aliased
+
+from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
+from helpdesk.services.base import Actor, Service, audit, require_text
+from helpdesk.services.errors import NotFound, ValidationFailed
+
+WEBHOOK_EVENTS = ("message.created", "sla.breached")
+TEST_EVENT = "webhook.test"
+OUTBOX_ENQUEUED = "outbox.enqueued"
+BACKOFF_FIRST_SECONDS = 5
+BACKOFF_MAX_SECONDS = 3600
+GIVE_UP_AFTER = timedelta(days=3)
+POST_TIMEOUT_SECONDS = 10
+
+E = OutboxEvent.__table__  # type: ignore[attr-defined]
+W = Webhook.__table__  # type: ignore[attr-defined]
+D = WebhookDelivery.__table__  # type: ignore[attr-defined]
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """X-Helpdesk-Signature: "sha256=" + HMAC-SHA256(secret, "<timestamp>.<body>")."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """What a receiver does (documented, and used by the tests)."""
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """5 s, 10 s, 20 s … capped at 1 h, each ±20 % so many retries do not arrive together."""
+    base = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=base * (rng or random).uniform(0.8, 1.2))
+
+
+def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict, now: datetime,
+            only_webhook: int | None = None) -> str:
+    """Write an event and its deliveries in the caller's transaction; returns the event id."""
+    event_id = str(uuid.uuid4())
+    outbox_id = conn.execute(insert(E).values(event_id=event_id, type=type, conversation_id=conversation_id,
+                                              payload=payload, created_at=now)).inserted_primary_key[0]
+    hooks = conn.execute(select(W.c.id, W.c.events).where(W.c.active.is_(True))).all()
+    rows = [{"outbox_event_id": outbox_id, "webhook_id": h.id, "conversation_id": conversation_id,
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": ""}
+            for h in hooks if (h.id == only_webhook if only_webhook is not None else type in (h.events or []))]
+    if rows:
+        conn.execute(insert(D), rows)
+    return event_id
+
+
+@dataclass
+class Attempt:
+    delivery_id: int
+    url: str
+    secret: str
+    body: bytes
+    event_id: str
+    type: str
+    attempts: int
+    created_at: datetime
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=POST_TIMEOUT_SECONDS) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+class OutboxService(Service):
+    post: Callable[[str, bytes, dict[str, str]], int] = staticmethod(http_post)  # type: ignore[assignment]
+
+    # ---- webhooks ------------------------------------------------------------------------
+
+    def create_webhook(self, url: str, events: list[str], description: str, actor: Actor) -> Webhook:
+        fields: dict[str, str] = {}
+        url = require_text(fields, "url", url, 500)
+        parsed = urlparse(url)
+        if "url" not in fields and (parsed.scheme not in ("http", "https") or not parsed.netloc):
+            fields["url"] = "must be an http:// or https:// address"
+        chosen = [e for e in WEBHOOK_EVENTS if e in events]
+        if not chosen:
+            fields["events"] = "choose at least one of " + ", ".join(WEBHOOK_EVENTS)
+        description = require_text(fields, "description", description, 200, required=False)
+        if fields:
+            raise ValidationFailed("the webhook was not saved", fields)
+        with self.db.write() as tx:
+            hook = Webhook(url=url, secret=secrets.token_urlsafe(32), events=chosen, description=description,
+                           created_at=self.now())
+            tx.session.add(hook)
+            tx.session.flush()
+            audit(tx.session, self.now(), actor, "webhook.created", webhook_id=hook.id, url=url, events=chosen)
+            return hook
+
+    def set_active(self, webhook_id: int, active: bool, actor: Actor) -> Webhook:
+        with self.db.write() as tx:
+            hook = tx.session.get(Webhook, webhook_id)
+            if hook is None:
+                raise NotFound(f"webhook {webhook_id} not found")
+            hook.active = active
+            tx.session.add(hook)
+            audit(tx.session, self.now(), actor, "webhook.enabled" if active else "webhook.disabled",
+                  webhook_id=webhook_id)
+            return hook
+
+    def webhooks(self) -> list[Webhook]:
+        with self.db.read() as s:
+            return list(s.execute(select(Webhook).order_by(Webhook.id)).scalars().all())  # type: ignore[arg-type]
+
+    def deliveries(self, webhook_id: int, limit: int = 50) -> list[tuple[WebhookDelivery, OutboxEvent]]:
+        with self.db.read() as s:
+            rows = s.execute(select(WebhookDelivery, OutboxEvent)
+                             .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)  # type: ignore[arg-type]
+                             .where(WebhookDelivery.webhook_id == webhook_id)
+                             .order_by(WebhookDelivery.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+            return [(d, e) for d, e in rows]
+
+    def send_test(self, webhook_id: int, actor: Actor) -> str:
+        with self.db.write() as tx:
+            if tx.session.get(Webhook, webhook_id) is None:
+                raise NotFound(f"webhook {webhook_id} not found")
+            event_id = enqueue(tx.session.connection(), TEST_EVENT, None,
+                               {"message": "A test from Helpdesk settings"}, self.now(), only_webhook=webhook_id)
+            tx.emit(OUTBOX_ENQUEUED, None)
+        return event_id
+
+    # ---- delivery -----------------------------------------------------------------------
+
+    def deliver_due(self, limit: int = 20) -> int:
+        """One pass: post every due delivery that is next in line for its conversation.
+        The HTTP calls happen outside any database transaction. Returns how many were tried."""
+        now = self.now()
+        earlier = aliased(D)
+        older_pending = exists().where(and_(
+            earlier.c.webhook_id == D.c.webhook_id, earlier.c.conversation_id == D.c.conversation_id,
+            earlier.c.status == "pending", earlier.c.outbox_event_id < D.c.outbox_event_id))
+        with self.db.read() as s:
+            rows = s.execute(
+                select(D.c.id, D.c.attempts, W.c.url, W.c.secret, E.c.event_id, E.c.type, E.c.payload, E.c.created_at)
+                .join(W, W.c.id == D.c.webhook_id).join(E, E.c.id == D.c.outbox_event_id)
+                .where(D.c.status == "pending", D.c.next_attempt_at <= now, W.c.active.is_(True),
+                       ~and_(D.c.conversation_id.is_not(None), older_pending))
+                .order_by(D.c.outbox_event_id).limit(limit)).all()
+        for row in rows:
+            body = json.dumps({"id": row.event_id, "type": row.type, "created_at": row.created_at.isoformat(),
+                               "data": row.payload}, separators=(",", ":"), ensure_ascii=False).encode()
+            self._attempt(Attempt(row.id, row.url, row.secret, body, row.event_id, row.type, row.attempts,
+                                  row.created_at))
+        return len(rows)
+
+    def _attempt(self, a: Attempt) -> None:
+        timestamp = str(int(self.now().timestamp()))
+        headers = {"Content-Type": "application/json", "User-Agent": "Helpdesk-Webhooks",
+                   "X-Helpdesk-Event": a.type, "X-Helpdesk-Event-Id": a.event_id,
+                   "X-Helpdesk-Timestamp": timestamp, "X-Helpdesk-Signature": sign(a.secret, timestamp, a.body)}
+        code: int | None = None
+        error = ""
+        try:
+            code = self.post(a.url, a.body, headers)
+        except Exception as exc:  # refused, timed out, DNS: the receiver is down; retry later
+            error = f"{exc.__class__.__name__}: {exc}"[:500]
+        now = self.now()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            if code is not None and 200 <= code < 300:
+                conn.execute(update(D).where(D.c.id == a.delivery_id).values(
+                    status="delivered", attempts=a.attempts + 1, last_status_code=code, last_error="",
+                    delivered_at=now))
+                return
+            attempts = a.attempts + 1
+            gave_up = now - a.created_at > GIVE_UP_AFTER
+            conn.execute(update(D).where(D.c.id == a.delivery_id).values(
+                status="failed" if gave_up else "pending", attempts=attempts, last_status_code=code,
+                last_error=error or f"HTTP {code}", next_attempt_at=now + backoff(attempts)))
+
+    def pending_count(self) -> int:
+        with self.db.read() as s:
+            return len(s.execute(select(D.c.id).where(D.c.status == "pending").limit(10_000)).all())
