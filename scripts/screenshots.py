@@ -33,6 +33,10 @@ def main() -> int:
                                public_url="http://shop-pc:8080")).start()
     fill_demo(app.db, app.settings, app.clock)
     app.start_jobs()
+    from helpdesk.services import Actor
+    # A loopback address: this script never sends anything off the machine.
+    app.services.outbox.create_webhook("http://127.0.0.1:8099/hooks/helpdesk",
+                                       ["message.created", "sla.breached"], "CRM", Actor.system())
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -65,6 +69,7 @@ def main() -> int:
         time.sleep(1)
         page.screenshot(path=args.out / "settings-agents.png")
         for section, ready, name in (("Response targets", "Save targets", "settings-targets"),
+                                     ("Webhooks", "Add a webhook", "settings-webhooks"),
                                      ("Jobs", "Work Helpdesk does on its own", "settings-jobs"),
                                      ("Connect a device", "Connect another device", "settings-devices")):
             page.get_by_text(section).first.click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from helpdesk.jobs.runner import JOBS
 from helpdesk.models import PRIORITIES
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.canned import VARIABLES
+from helpdesk.services.outbox import WEBHOOK_EVENTS
 from helpdesk.ui import format as fmt
 
 if TYPE_CHECKING:
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
 
 SECTIONS = [("Agents", ft.Icons.GROUP_OUTLINED), ("API tokens", ft.Icons.KEY_OUTLINED),
             ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED), ("Response targets", ft.Icons.ALARM),
-            ("Jobs", ft.Icons.SCHEDULE), ("Connect a device", ft.Icons.DEVICES_OUTLINED)]
+            ("Webhooks", ft.Icons.WEBHOOK), ("Jobs", ft.Icons.SCHEDULE),
+            ("Connect a device", ft.Icons.DEVICES_OUTLINED)]
 
 
 def qr_png(text: str) -> bytes:
@@ -65,7 +68,8 @@ class SettingsView:
         await self.render()
 
     async def render(self) -> None:
-        builder = [self._agents, self._tokens, self._canned, self._targets, self._jobs, self._devices][self.section]
+        builder = [self._agents, self._tokens, self._canned, self._targets, self._webhooks, self._jobs,
+                   self._devices][self.section]
         self.content.content = await builder()
         self.page.update()
 
@@ -294,6 +298,64 @@ class SettingsView:
             ft.Row(days, spacing=4), ft.Row([opens, closes, zone], wrap=True), holidays,
             ft.FilledButton("Save business hours", on_click=save_calendar),
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    # ---- webhooks ----------------------------------------------------------------------------
+
+    async def _webhooks(self) -> ft.Control:
+        hooks = await self.app.read(self.services.outbox.webhooks)
+        now = self.services.clock.now()
+        cards: list[ft.Control] = []
+        for hook in hooks:
+            deliveries = await self.app.read(self.services.outbox.deliveries, hook.id, 8)
+            log_rows = [ft.DataRow(cells=[
+                ft.DataCell(ft.Text(event.type)), ft.DataCell(ft.Text(d.status)),
+                ft.DataCell(ft.Text(str(d.last_status_code or "—"))), ft.DataCell(ft.Text(str(d.attempts))),
+                ft.DataCell(ft.Text(fmt.stamp(d.next_attempt_at, now, None) if d.status == "pending" else
+                                    fmt.ago(d.delivered_at, now) if d.delivered_at else "—")),
+                ft.DataCell(ft.Text(d.last_error[:60], color=ft.Colors.ERROR if d.last_error else None)),
+            ]) for d, event in deliveries]
+            cards.append(ft.Card(content=ft.Container(padding=16, content=ft.Column([
+                ft.Row([ft.Text(hook.url, weight=ft.FontWeight.BOLD, expand=True, selectable=True),
+                        ft.Text("active" if hook.active else "disabled",
+                                color=ft.Colors.PRIMARY if hook.active else ft.Colors.OUTLINE)]),
+                ft.Text(f"{hook.description or 'No description'} · events: {', '.join(hook.events)}", size=12),
+                ft.TextField(value=hook.secret, read_only=True, label="Signing secret (HMAC-SHA256)", dense=True,
+                             password=True, can_reveal_password=True),
+                ft.Row([ft.TextButton("Send test", icon=ft.Icons.SEND,
+                                      on_click=lambda e, h=hook: self.page.run_task(self._test_webhook, h)),
+                        ft.TextButton("Disable" if hook.active else "Enable",
+                                      on_click=lambda e, h=hook: self.page.run_task(self._toggle_webhook, h))]),
+                ft.DataTable(columns=[ft.DataColumn(ft.Text(c)) for c in
+                                      ("Event", "Status", "HTTP", "Attempts", "Next try / delivered", "Error")],
+                             rows=log_rows) if log_rows else ft.Text("No deliveries yet.", italic=True, size=12),
+            ], spacing=8))))
+        url = ft.TextField(on_change=sync_value, label="Receiver URL (https://…)", width=420, dense=True)
+        description = ft.TextField(on_change=sync_value, label="What is it? (e.g. CRM)", width=220, dense=True)
+        boxes = {event: ft.Checkbox(label=event, value=True) for event in WEBHOOK_EVENTS}
+
+        async def add(e: Any) -> None:
+            chosen = [event for event, box in boxes.items() if box.value]
+            if await self.app.attempt(self.services.outbox.create_webhook, url.value or "", chosen,
+                                      description.value or "", self.actor, success="Webhook added") is not None:
+                await self.render()
+
+        return ft.Column([
+            *self._heading("Webhooks", "Agent replies and missed response targets are posted to these addresses, "
+                                       "signed in X-Helpdesk-Signature, retried until the receiver answers 2xx."),
+            *cards,
+            ft.Text("Add a webhook", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Row([url, description, *boxes.values(), ft.FilledButton("Add webhook", on_click=add)], wrap=True),
+        ], spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    async def _test_webhook(self, hook: Any) -> None:
+        if await self.app.attempt(self.services.outbox.send_test, hook.id, self.actor,
+                                  success="Test event queued; its delivery shows below") is not None:
+            await asyncio.sleep(1.5)  # the outbox worker usually delivers within a second
+            await self.render()
+
+    async def _toggle_webhook(self, hook: Any) -> None:
+        if await self.app.attempt(self.services.outbox.set_active, hook.id, not hook.active, self.actor) is not None:
+            await self.render()
 
     # ---- jobs --------------------------------------------------------------------------------
 
