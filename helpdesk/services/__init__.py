@@ -16,6 +16,7 @@ from helpdesk.services.drafts import DraftService
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
+from helpdesk.services.reports import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
 from helpdesk.services.tokens import TokenService
@@ -40,6 +41,7 @@ class Services:
         self.search = SearchService(*args)
         self.inbox = InboxService(*args)
         self.outbox = OutboxService(*args)
+        self.reports = ReportService(db, clock, settings, self.sla)
         self.auth = AuthService(db, clock, settings, self.agents)
         self.presence = PresenceService(db.bus, clock)
 
