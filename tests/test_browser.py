@@ -246,3 +246,17 @@ def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_rel
             ctx.close()
     finally:
         app.close()
+
+
+def test_the_reports_screen_shows_the_figures(shop, context):
+    created = post(shop, "Rhea Report", "How long does shipping take?")
+    from helpdesk.services import Actor
+    shop["app"].services.conversations.reply(created["conversation_id"], Actor("agent", shop["ann"].id, "Ann Agent"),
+                                             "Two days.")
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_role("button", name="Account").or_(page.get_by_role("button", name="Ann")).first.click()
+    page.get_by_role("menuitem", name="Reports").click()
+    expect(shown(page, "First response (median)")).to_be_visible()
+    expect(shown(page, "1 measured")).to_be_visible()
+    expect(shown(page, "Busiest hours")).to_be_visible()

@@ -122,7 +122,8 @@ class Workspace:
         self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
                             self.conversation_pane, self.customer_pane], expand=True, spacing=0,
                            vertical_alignment=ft.CrossAxisAlignment.STRETCH)
-        account_items = [ft.PopupMenuItem(content=f"{self.agent.name} ({self.agent.role})", disabled=True)]
+        account_items = [ft.PopupMenuItem(content=f"{self.agent.name} ({self.agent.role})", disabled=True),
+                         ft.PopupMenuItem(content="Reports", icon=ft.Icons.INSIGHTS, on_click=self._open_reports)]
         if self.agent.role == "admin":
             account_items.append(ft.PopupMenuItem(content="Settings", icon=ft.Icons.SETTINGS,
                                                   on_click=self._open_settings))
@@ -860,6 +861,11 @@ class Workspace:
         index = ids.index(self.selected_id) + step if self.selected_id in ids else 0
         index = max(0, min(len(ids) - 1, index))
         await self.open_conversation(ids[index])
+
+    async def _open_reports(self, e: Any) -> None:
+        from helpdesk.ui.reports_view import ReportsView
+
+        await ReportsView(self).show()
 
     async def _open_settings(self, e: Any) -> None:
         from helpdesk.ui.settings_view import SettingsView

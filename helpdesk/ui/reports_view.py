@@ -1,0 +1,153 @@
+"""The Reports screen: the service's figures for a period, with simple charts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from helpdesk.services.reports import Summary, TimeFigure
+from helpdesk.ui import format as fmt
+
+if TYPE_CHECKING:
+    from helpdesk.ui.workspace import Workspace
+
+PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def seconds_text(value: float | None) -> str:
+    return "—" if value is None else fmt.duration(timedelta(seconds=value))
+
+
+def share_text(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f} %"
+
+
+class ReportsView:
+    def __init__(self, workspace: "Workspace") -> None:
+        self.ws = workspace
+        self.app = workspace.app
+        self.page = workspace.page
+        self.services = workspace.services
+        self.days = "30"
+        self.summary: Summary | None = None
+        self.content = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=16)
+
+    async def show(self) -> None:
+        if self.ws._ticker:
+            self.ws._ticker.cancel()
+        self.services.presence.left(self.app.presence_key)
+        period = ft.Dropdown(value=self.days, dense=True, width=180, label="Period",
+                             options=[ft.DropdownOption(key=k, text=v) for k, v in PERIODS.items()],
+                             on_select=self._on_period)
+        self.page.appbar = ft.AppBar(
+            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip="Back to the inbox",
+                                  on_click=lambda e: self.page.run_task(self.ws.restore)),
+            title=ft.Text("Reports"), bgcolor=ft.Colors.SURFACE_CONTAINER,
+            actions=[period, ft.TextButton("Copy as CSV", icon=ft.Icons.CONTENT_COPY,
+                                           on_click=lambda e: self.page.run_task(self._copy_csv)),
+                     ft.Container(width=8)])
+        self.page.navigation_bar = None
+        self.page.on_keyboard_event = None
+        self.page.controls.clear()
+        self.page.add(ft.Container(self.content, expand=True, padding=24))
+        await self.render()
+
+    async def _on_period(self, e: Any) -> None:
+        self.days = e.control.value or "30"
+        await self.render()
+
+    async def render(self) -> None:
+        today = self.services.clock.now().date()
+        start = today - timedelta(days=int(self.days) - 1)
+        self.summary = s = await self.app.read(self.services.reports.summary, start, today)
+        self.content.controls = [
+            ft.Text(f"{PERIODS[self.days]}: {start:%-d %b} to {today:%-d %b %Y} ({s.timezone})",
+                    color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Row([
+                self._card("First response", s.first_response, target=True),
+                self._card("Next response", s.next_response),
+                self._card("Resolution", s.resolution),
+                self._kpi("Re-contact rate", share_text(s.recontact_rate), "back within 7 days of a resolution"),
+                self._kpi("Satisfaction", "—" if s.csat_average is None else f"{s.csat_average:.1f} / 5",
+                          f"{s.csat_count} rating{'s' if s.csat_count != 1 else ''}"),
+                self._kpi("Waiting now", str(s.backlog_now), f"{s.overdue_now} overdue"),
+                self._kpi("Turns per conversation",
+                          "—" if s.turns_customer_average is None else
+                          f"{s.turns_customer_average:.1f} / {s.turns_agent_average:.1f}", "customer / agent"),
+            ], wrap=True, spacing=12, run_spacing=12),
+            ft.Text("Conversations per day", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            self._per_day_chart(s),
+            ft.Text("Busiest hours (customer messages)", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            self._heatmap(s),
+            ft.Text("Per agent", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in
+                                  ("Agent", "Replies", "First responses", "Median first response", "Resolutions",
+                                   "Satisfaction")],
+                         rows=[ft.DataRow(cells=[
+                             ft.DataCell(ft.Text(a.name)), ft.DataCell(ft.Text(str(a.replies))),
+                             ft.DataCell(ft.Text(str(a.first_response.count))),
+                             ft.DataCell(ft.Text(seconds_text(a.first_response.median_seconds))),
+                             ft.DataCell(ft.Text(str(a.resolutions))),
+                             ft.DataCell(ft.Text("—" if a.csat_average is None else f"{a.csat_average:.1f}"))])
+                             for a in s.agents]) if s.agents else ft.Text("No agent activity in this period.",
+                                                                          italic=True),
+        ]
+        self.page.update()
+
+    @staticmethod
+    def _kpi(title: str, value: str, note: str) -> ft.Control:
+        return ft.Card(content=ft.Container(width=220, padding=16, content=ft.Column([
+            ft.Text(title, color=ft.Colors.ON_SURFACE_VARIANT, size=13),
+            ft.Text(value, theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.BOLD),
+            ft.Text(note, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ], spacing=4)))
+
+    def _card(self, title: str, figure: TimeFigure, target: bool = False) -> ft.Control:
+        note = f"p90 {seconds_text(figure.p90_seconds)} · {figure.count} measured"
+        if target:
+            note += f" · {share_text(figure.within_target_share)} in target"
+        return self._kpi(f"{title} (median)", seconds_text(figure.median_seconds), note)
+
+    @staticmethod
+    def _per_day_chart(s: Summary) -> ft.Control:
+        peak = max([max(d["created"], d["resolved"]) for d in s.per_day] + [1])
+        height = 120
+        bars = []
+        for day in s.per_day:
+            bars.append(ft.Column([
+                ft.Row([
+                    ft.Container(width=6, height=max(1, height * day["created"] / peak), bgcolor=ft.Colors.PRIMARY,
+                                 tooltip=f"{day['date']}: {day['created']} created"),
+                    ft.Container(width=6, height=max(1, height * day["resolved"] / peak), bgcolor=ft.Colors.TERTIARY,
+                                 tooltip=f"{day['date']}: {day['resolved']} resolved"),
+                ], spacing=1, vertical_alignment=ft.CrossAxisAlignment.END, height=height),
+            ], spacing=0))
+        legend = ft.Row([ft.Container(width=12, height=12, bgcolor=ft.Colors.PRIMARY), ft.Text("created", size=12),
+                         ft.Container(width=12, height=12, bgcolor=ft.Colors.TERTIARY), ft.Text("resolved", size=12),
+                         ft.Text(f"peak {peak} a day", size=12, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=6)
+        return ft.Column([ft.Row(bars, spacing=3, vertical_alignment=ft.CrossAxisAlignment.END,
+                                 scroll=ft.ScrollMode.AUTO), legend], spacing=8)
+
+    @staticmethod
+    def _heatmap(s: Summary) -> ft.Control:
+        peak = max([max(row) for row in s.busiest_hours] + [1])
+        rows = [ft.Row([ft.Container(width=36)] + [ft.Container(width=22, content=ft.Text(
+            f"{h:02d}" if h % 3 == 0 else "", size=10)) for h in range(24)], spacing=2)]
+        for weekday, counts in enumerate(s.busiest_hours):
+            cells = [ft.Container(width=36, content=ft.Text(WEEKDAYS[weekday], size=12))]
+            for hour, count in enumerate(counts):
+                cells.append(ft.Container(
+                    width=22, height=18, border_radius=3, tooltip=f"{WEEKDAYS[weekday]} {hour:02d}:00: {count}",
+                    bgcolor=ft.Colors.with_opacity(0.08 + 0.92 * count / peak, ft.Colors.PRIMARY) if count
+                    else ft.Colors.SURFACE_CONTAINER_HIGH))
+            rows.append(ft.Row(cells, spacing=2))
+        return ft.Column(rows, spacing=2)
+
+    async def _copy_csv(self) -> None:
+        if self.summary is None:
+            return
+        await ft.Clipboard().set(self.services.reports.to_csv(self.summary))
+        self.app.toast("The report is on the clipboard as CSV (paste it into a spreadsheet).")
