@@ -23,9 +23,35 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
     around_the_clock: bool = False
 
+    def __post_init__(self) -> None:
+        # Working intervals per local day, in UTC: computed once per day, reused by every
+        # duration (a report measures thousands of them over the same few weeks).
+        object.__setattr__(self, "_days", {})
+
+    def __hash__(self) -> int:
+        return hash((self.timezone, self.around_the_clock, self.holidays,
+                     tuple(sorted(self.hours.items()))))
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        cached = self._days.get(day)  # type: ignore[attr-defined]
+        if cached is None:
+            tz = self.tz
+            spans = []
+            if day not in self.holidays:
+                for open_at, close_at in self.hours.get(day.weekday(), ()):
+                    a = datetime.combine(day, open_at, tz).astimezone(timezone.utc)
+                    b = (datetime.combine(day + timedelta(days=1), time.min, tz) if close_at == time.max
+                         else datetime.combine(day, close_at, tz)).astimezone(timezone.utc)
+                    if b > a:
+                        spans.append((a, b))
+            cached = tuple(spans)
+            if len(self._days) < 20_000:  # type: ignore[attr-defined]
+                self._days[day] = cached  # type: ignore[attr-defined]
+        return cached
 
     @classmethod
     def office(cls, tz: str = "UTC", start: time = time(9), end: time = time(17),
@@ -43,17 +69,14 @@ class BusinessCalendar:
         """Working intervals (UTC, clipped to start..end) from `start` onwards."""
         tz = self.tz
         day = start.astimezone(tz).date()
+        last = end.astimezone(tz).date() if end is not None else None
         for _ in range(MAX_DAYS):
-            if end is not None and datetime.combine(day, time.min, tz) > end:
+            if last is not None and day > last:
                 return
-            if day not in self.holidays:
-                for open_at, close_at in self.hours.get(day.weekday(), ()):
-                    a = datetime.combine(day, open_at, tz).astimezone(timezone.utc)
-                    b = (datetime.combine(day + timedelta(days=1), time.min, tz) if close_at == time.max
-                         else datetime.combine(day, close_at, tz)).astimezone(timezone.utc)
-                    a, b = max(a, start), (min(b, end) if end is not None else b)
-                    if b > a:
-                        yield a, b
+            for a, b in self._day(day):
+                a, b = max(a, start), (min(b, end) if end is not None else b)
+                if b > a:
+                    yield a, b
             day += timedelta(days=1)
 
     def seconds_between(self, start: datetime, end: datetime) -> float:
