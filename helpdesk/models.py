@@ -70,6 +70,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_assignee_status", "assignee_id", "status"),
         Index("ix_conversation_status_last", "status", "last_message_at", "id"),
         Index("ix_conversation_last", "last_message_at", "id"),
+        Index("ix_conversation_created", "created_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -110,7 +111,8 @@ class Conversation(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    __table_args__ = (Index("ix_message_conversation", "conversation_id", "id"),)
+    __table_args__ = (Index("ix_message_conversation", "conversation_id", "id"),
+                      Index("ix_message_created", "created_at"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
