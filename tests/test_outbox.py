@@ -148,3 +148,13 @@ def test_a_disabled_webhook_gets_nothing_and_bad_urls_are_refused(services, ann,
     assert services.outbox.deliver_due() == 0 and receiver.requests == []
     with pytest.raises(ValidationFailed):
         services.outbox.create_webhook("ftp://example", ["message.created"], "", ann)
+
+
+def test_editing_a_webhook_sends_pending_deliveries_to_the_new_address(services, ann, receiver):
+    hook = services.outbox.create_webhook("http://127.0.0.1:9/unreachable", ["message.created"], "old", ann)
+    cid = services.conversations.receive(IncomingMessage(body="hi", email="c@example.com")).conversation_id
+    services.conversations.reply(cid, ann, "moved")
+    services.outbox.update_webhook(hook.id, receiver.url, ["message.created", "sla.breached"], "new", ann)
+    services.outbox.deliver_due()
+    assert [e["data"]["body"] for e in receiver.delivered()] == ["moved"]
+    assert services.outbox.webhooks()[0].events == ["message.created", "sla.breached"]

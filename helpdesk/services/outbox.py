@@ -100,7 +100,8 @@ class OutboxService(Service):
 
     # ---- webhooks ------------------------------------------------------------------------
 
-    def create_webhook(self, url: str, events: list[str], description: str, actor: Actor) -> Webhook:
+    @staticmethod
+    def _check(url: str, events: list[str], description: str) -> tuple[str, list[str], str]:
         fields: dict[str, str] = {}
         url = require_text(fields, "url", url, 500)
         parsed = urlparse(url)
@@ -112,6 +113,23 @@ class OutboxService(Service):
         description = require_text(fields, "description", description, 200, required=False)
         if fields:
             raise ValidationFailed("the webhook was not saved", fields)
+        return url, chosen, description
+
+    def update_webhook(self, webhook_id: int, url: str, events: list[str], description: str,
+                       actor: Actor) -> Webhook:
+        """Change where a webhook posts and what it receives (pending deliveries go to the new URL)."""
+        url, chosen, description = self._check(url, events, description)
+        with self.db.write() as tx:
+            hook = tx.session.get(Webhook, webhook_id)
+            if hook is None:
+                raise NotFound(f"webhook {webhook_id} not found")
+            hook.url, hook.events, hook.description = url, chosen, description
+            tx.session.add(hook)
+            audit(tx.session, self.now(), actor, "webhook.updated", webhook_id=webhook_id, url=url, events=chosen)
+            return hook
+
+    def create_webhook(self, url: str, events: list[str], description: str, actor: Actor) -> Webhook:
+        url, chosen, description = self._check(url, events, description)
         with self.db.write() as tx:
             hook = Webhook(url=url, secret=secrets.token_urlsafe(32), events=chosen, description=description,
                            created_at=self.now())

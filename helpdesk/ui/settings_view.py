@@ -321,7 +321,9 @@ class SettingsView:
                 ft.Text(f"{hook.description or 'No description'} · events: {', '.join(hook.events)}", size=12),
                 ft.TextField(value=hook.secret, read_only=True, label="Signing secret (HMAC-SHA256)", dense=True,
                              password=True, can_reveal_password=True),
-                ft.Row([ft.TextButton("Send test", icon=ft.Icons.SEND,
+                ft.Row([ft.TextButton("Edit", icon=ft.Icons.EDIT_OUTLINED,
+                                      on_click=lambda e, h=hook: self.page.run_task(self._edit_webhook, h)),
+                        ft.TextButton("Send test", icon=ft.Icons.SEND,
                                       on_click=lambda e, h=hook: self.page.run_task(self._test_webhook, h)),
                         ft.TextButton("Disable" if hook.active else "Enable",
                                       on_click=lambda e, h=hook: self.page.run_task(self._toggle_webhook, h))]),
@@ -346,6 +348,24 @@ class SettingsView:
             ft.Text("Add a webhook", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Row([url, description, *boxes.values(), ft.FilledButton("Add webhook", on_click=add)], wrap=True),
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
+
+    async def _edit_webhook(self, hook: Any) -> None:
+        url = ft.TextField(on_change=sync_value, label="Receiver URL", value=hook.url, autofocus=True)
+        description = ft.TextField(on_change=sync_value, label="What is it?", value=hook.description)
+        boxes = {event: ft.Checkbox(label=event, value=event in hook.events) for event in WEBHOOK_EVENTS}
+
+        async def save(e: Any) -> None:
+            chosen = [event for event, box in boxes.items() if box.value]
+            if await self.app.attempt(self.services.outbox.update_webhook, hook.id, url.value or "", chosen,
+                                      description.value or "", self.actor, success="Webhook saved") is not None:
+                self.page.pop_dialog()
+                await self.render()
+
+        self.page.show_dialog(ft.AlertDialog(title=ft.Text("Edit webhook"), content=ft.Column(
+            [url, description, *boxes.values()], tight=True, width=480),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: self.page.pop_dialog()),
+                     ft.FilledButton("Save", on_click=save)]))
+        self.page.update()
 
     async def _test_webhook(self, hook: Any) -> None:
         if await self.app.attempt(self.services.outbox.send_test, hook.id, self.actor,
