@@ -1,0 +1,110 @@
+"""Crash safety: SIGKILL the server during sustained intake; every acknowledged message
+is there exactly once after a restart, and retried requests create no duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(data: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_") and k != "DISPLAY"}
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1",
+                                "--port", str(port), "--data-dir", str(data)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=0.5)
+            return process
+        except httpx.TransportError:
+            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+
+
+def test_sigkill_during_intake_loses_no_acknowledged_message(tmp_path):
+    data = tmp_path / "data"
+    token = subprocess.run([sys.executable, str(ROOT / "main.py"), "token", "create", "crash", "--data-dir",
+                            str(data)], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    port = free_port()
+    server = start(data, port)
+    acknowledged: dict[str, int] = {}  # idempotency key -> message id the server confirmed
+    unanswered: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(worker: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=5) as http:
+            n = 0
+            while not stop.is_set() and n < 400:
+                key = f"w{worker}-{n}"
+                n += 1
+                try:
+                    response = http.post("/api/v1/messages", json={
+                        "customer": {"email": f"c{worker}@example.com"}, "body": f"message {key}",
+                        "idempotency_key": key})
+                except httpx.TransportError:
+                    with lock:
+                        unanswered.append(key)
+                    return
+                with lock:
+                    if response.status_code in (200, 201):
+                        acknowledged[key] = response.json()["message_id"]
+                    else:
+                        unanswered.append(key)
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    while len(acknowledged) < 150:  # sustained intake is under way
+        time.sleep(0.01)
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+
+    server = start(data, port)
+    try:
+        with sqlite3.connect(data / "helpdesk.db") as db:
+            stored = dict(db.execute("SELECT key, message_id FROM idempotency_record").fetchall())
+            bodies = [r[0] for r in db.execute("SELECT body FROM message WHERE direction = 'in'")]
+        for key, message_id in acknowledged.items():
+            assert stored.get(key) == message_id, f"acknowledged {key} was lost"
+        assert len(bodies) == len(set(bodies)), "a message was stored twice"
+        # Clients retry what got no answer, with the same keys: nothing is duplicated.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
+            for key in list(acknowledged)[:20] + unanswered:
+                worker = key.split("-")[0][1:]
+                response = http.post("/api/v1/messages", json={
+                    "customer": {"email": f"c{worker}@example.com"}, "body": f"message {key}", "idempotency_key": key})
+                assert response.status_code in (200, 201)
+                if key in acknowledged:
+                    assert response.status_code == 200 and response.json()["message_id"] == acknowledged[key]
+        with sqlite3.connect(data / "helpdesk.db") as db:
+            bodies = [r[0] for r in db.execute("SELECT body FROM message WHERE direction = 'in'")]
+        assert len(bodies) == len(set(bodies))
+        assert len(bodies) == len(set(acknowledged) | set(unanswered) | set(stored))
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
