@@ -11,6 +11,7 @@ import pytest
 from helpdesk import __version__
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
+from tests.helpers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,27 +112,15 @@ def test_demo_fills_a_believable_shop(tmp_path):
 
 
 def test_serve_honours_environment_variables(tmp_path):
-    import socket
-    import time
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
     env.update({"HELPDESK_DATA_DIR": str(tmp_path / "env-data"), "HELPDESK_HOST": "127.0.0.1",
                 "HELPDESK_PORT": str(port)})
     process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve"], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stderr.read()
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
-        assert health.json()["status"] == "ok"
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").json()["status"] == "ok"
         assert (tmp_path / "env-data" / "helpdesk.db").exists()
     finally:
         process.terminate()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,14 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import free_port, wait_until_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(data: Path, port: int) -> subprocess.Popen:
@@ -31,14 +26,8 @@ def start(data: Path, port: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--data-dir", str(data)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=0.5)
-            return process
-        except httpx.TransportError:
-            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
+    wait_until_healthy(f"http://127.0.0.1:{port}", process)
+    return process
 
 
 def test_sigkill_during_intake_loses_no_acknowledged_message(tmp_path):

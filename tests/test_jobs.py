@@ -7,7 +7,7 @@ import pytest
 from helpdesk.app import HelpdeskApp
 from helpdesk.db import backup as backups
 from helpdesk.jobs.runner import JOBS
-from helpdesk.services.conversations import IncomingMessage
+from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 
 
 def test_restarting_the_scheduler_never_duplicates_jobs(settings, clock):
@@ -69,9 +69,8 @@ def test_restore_brings_back_the_backup_and_keeps_the_current_database(settings,
     assert previous.exists()
     app = HelpdeskApp(settings, clock=clock).start()
     try:
-        bodies = [m.body for c in app.services.conversations.list(
-            __import__("helpdesk.services.conversations", fromlist=["x"]).ConversationFilter()).conversations
-            for m in app.services.conversations.get(c.id).messages]
+        bodies = [m.body for c in app.services.conversations.list(ConversationFilter()).conversations
+                  for m in app.services.conversations.get(c.id).messages]
         assert bodies == ["before the backup"]
     finally:
         app.close()

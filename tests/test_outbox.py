@@ -42,7 +42,7 @@ class Receiver:
     def delivered(self) -> list[dict]:
         """Events the receiver accepted (answered 2xx), de-duplicated by event id as a receiver would."""
         seen, events = set(), []
-        for headers, body in self.requests:
+        for _headers, body in self.requests:
             event = json.loads(body)
             if event["id"] not in seen:
                 seen.add(event["id"])

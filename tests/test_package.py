@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ import sqlalchemy as sa
 
 from helpdesk import __version__
 from helpdesk.db.migrate import head_revision, upgrade
+
+from tests.helpers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.package, pytest.mark.slow,
@@ -43,29 +44,14 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Running:
     def __init__(self, binary: Path, data_dir: Path, env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        started = time.monotonic()
         self.process = subprocess.Popen([str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port),
                                          "--data-dir", str(data_dir)], env=env or clean_env(),
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        while True:
-            try:
-                httpx.get(self.url + "/api/v1/health", timeout=0.5)
-                break
-            except httpx.TransportError:
-                assert self.process.poll() is None, self.process.stdout.read()
-                assert time.monotonic() - started < 60, "the binary did not start"
-                time.sleep(0.05)
-        self.start_seconds = time.monotonic() - started
+        self.start_seconds = wait_until_healthy(self.url, self.process, timeout=60)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -4,7 +4,6 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from helpdesk.services import Actor
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.conversations import IncomingMessage
 

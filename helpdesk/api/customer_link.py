@@ -103,6 +103,12 @@ def _not_found() -> HTMLResponse:
                         status_code=404, headers=SECURITY_HEADERS)
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """An urlencoded form (what the page's plain HTML forms send), first value of each field."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    return {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}
+
+
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -119,13 +125,12 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}/rating")
     async def rate(token: str, request: Request):
         services: Services = request.app.state.services
-        raw = (await request.body()).decode("utf-8", errors="replace")
-        form = parse_qs(raw, keep_blank_values=True)
+        form = await _form(request)
         try:
-            rating = int((form.get("rating") or [""])[0])
+            rating = int(form.get("rating", ""))
         except ValueError:
             rating = 0
-        comment = (form.get("comment") or [""])[0]
+        comment = form.get("comment", "")
         try:
             await run_in_threadpool(services.conversations.rate, token, rating, comment)
         except NotFound:
@@ -141,8 +146,7 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}")
     async def reply(token: str, request: Request):
         services: Services = request.app.state.services
-        raw = (await request.body()).decode("utf-8", errors="replace")
-        body = (parse_qs(raw, keep_blank_values=True).get("body") or [""])[0]
+        body = (await _form(request)).get("body", "")
         try:
             result = await run_in_threadpool(services.conversations.receive_from_link, token, body)
         except NotFound:

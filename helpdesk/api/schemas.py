@@ -7,12 +7,11 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from helpdesk.models import IN, EMAIL, EXTERNAL_ID, PHONE
+from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Conversation
 from helpdesk.services.canned import conversation_link
 from helpdesk.services.conversations import ConversationDetail
-from helpdesk.services.customers import CustomerProfile, customer_display_name
+from helpdesk.services.customers import CustomerProfile
 from helpdesk.services.sla import Clocks, SlaRules
-from helpdesk.models import Conversation
 
 Text = Optional[StrictStr]
 
@@ -130,7 +129,7 @@ class ConversationList(BaseModel):
 
 
 def customer_out(profile: CustomerProfile) -> CustomerOut:
-    return CustomerOut(id=profile.customer.id, name=customer_display_name(profile) if profile.customer.name else "",  # type: ignore[arg-type]
+    return CustomerOut(id=profile.customer.id, name=profile.customer.name,  # type: ignore[arg-type]
                        email=profile.first(EMAIL), phone=profile.first(PHONE),
                        external_id=profile.first(EXTERNAL_ID))
 

@@ -286,14 +286,13 @@ class ConversationService(Service):
         message_id = conn.execute(_INSERT_MESSAGE, {
             "conversation_id": conversation_id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
             "body": clean["body"], "created_at": now}).inserted_primary_key[0]
-        before = Clocks.of(conversation) if conversation is not None else Clocks()
+        before = (Clocks.of(conversation) if conversation is not None else Clocks()).values()
         clocks = self.sla.rules().customer_wrote(
-            Clocks.of(conversation) if conversation is not None else Clocks(), message_id,
+            Clocks(**before), message_id,
             replied_before=conversation is not None and conversation.first_reply_at is not None, now=now,
             priority=conversation.priority if conversation is not None else "normal")
         # Only the clock columns that changed: unchanged indexed columns cost no index writes.
-        old_values = before.values()
-        clock_changes = {k: v for k, v in clocks.values().items() if conversation is None or old_values[k] != v}
+        clock_changes = {k: v for k, v in clocks.values().items() if conversation is None or before[k] != v}
         conn.execute(_UPDATE_CONVERSATION, {
             "b_id": conversation_id, "last_message_id": message_id, "last_message_at": now,
             "last_customer_message_at": now, "updated_at": now, "last_message_preview": preview_of(clean["body"]),

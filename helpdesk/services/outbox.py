@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
@@ -221,4 +221,4 @@ class OutboxService(Service):
 
     def pending_count(self) -> int:
         with self.db.read() as s:
-            return len(s.execute(select(D.c.id).where(D.c.status == "pending").limit(10_000)).all())
+            return s.execute(select(func.count()).select_from(D).where(D.c.status == "pending")).scalar_one()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from helpdesk.models import (EVENT, IN, OPEN, OUT, REPLY, Agent, Conversation, CsatRating, Message)
 from helpdesk.services.base import Service

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import tzlocal
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, AppSetting, Conversation,
@@ -277,23 +277,22 @@ class SlaService(Service):
                                                 B.c.message_id == C.c.response_message_id))
         resolution_missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == "resolution",
                                                   B.c.message_id == C.c.resolution_message_id))
-        for part, target_column, due_column, message_column, missing in (
-                ("response", C.c.response_target, C.c.response_due_at, C.c.response_message_id, response_missing),
-                ("resolution", None, C.c.resolution_due_at, C.c.resolution_message_id, resolution_missing)):
+        for target, due_column, message_column, missing in (
+                (C.c.response_target, C.c.response_due_at, C.c.response_message_id, response_missing),
+                (literal("resolution"), C.c.resolution_due_at, C.c.resolution_message_id, resolution_missing)):
             while True:
                 with self.db.write() as tx:
                     conn = tx.session.connection()
                     rows = conn.execute(
                         select(C.c.id, due_column.label("due_at"), message_column.label("message_id"),
-                               (target_column if target_column is not None else C.c.id).label("target"))
+                               target.label("target"))
                         # A due time exists only while a clock runs, i.e. while open: no status test
                         # needed, and the due-time index alone serves the range.
                         .where(due_column <= now, message_column.is_not(None), missing)
                         .order_by(due_column).limit(batch)).all()
                     for row in rows:
-                        target = row.target if target_column is not None else "resolution"
-                        self._record(tx, conn, row.id, target, row.message_id, row.due_at, now)
-                        recorded.append((row.id, target, row.due_at))
+                        self._record(tx, conn, row.id, row.target, row.message_id, row.due_at, now)
+                        recorded.append((row.id, row.target, row.due_at))
                 if len(rows) < batch:
                     break
         return recorded

@@ -72,11 +72,10 @@ class TokenService(Service):
         comparison never touches the secret itself."""
         if not plaintext or len(plaintext) > 200:
             return None
+        cached = self.cached(plaintext)
+        if cached is not None:
+            return cached
         digest = hash_token(plaintext)
-        with self._cache_lock:
-            cached = self._cache.get(digest)
-        if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
-            return cached[1]
         with self.db.read() as session:
             token = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
         if token is None or token.revoked_at is not None:

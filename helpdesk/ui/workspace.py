@@ -636,13 +636,11 @@ class Workspace:
                 continue
             agent = detail.agents.get(m.author_agent_id) if m.author_agent_id else None
             if m.direction == IN:
-                who, bg, align = detail.customer_name, ft.Colors.SURFACE_CONTAINER_HIGH, ft.MainAxisAlignment.START
+                who, bg = detail.customer_name, ft.Colors.SURFACE_CONTAINER_HIGH
             elif m.kind == NOTE:
-                who, bg, align = f"{agent.name if agent else 'Agent'} · internal note", ft.Colors.AMBER_100, \
-                    ft.MainAxisAlignment.END
+                who, bg = f"{agent.name if agent else 'Agent'} · internal note", ft.Colors.AMBER_100
             else:
-                who, bg, align = agent.name if agent else "Support", ft.Colors.PRIMARY_CONTAINER, \
-                    ft.MainAxisAlignment.END
+                who, bg = agent.name if agent else "Support", ft.Colors.PRIMARY_CONTAINER
             bubble = ft.Container(
                 key=f"m{m.id}", bgcolor=bg, border_radius=14, padding=ft.Padding.symmetric(horizontal=14, vertical=10),
                 border=ft.Border.all(1, ft.Colors.AMBER_400) if m.kind == NOTE else None, expand=5,
