@@ -260,3 +260,27 @@ def test_the_reports_screen_shows_the_figures(shop, context):
     expect(shown(page, "First response (median)")).to_be_visible()
     expect(shown(page, "1 measured")).to_be_visible()
     expect(shown(page, "Busiest hours")).to_be_visible()
+
+
+def test_the_customer_replies_and_rates_through_the_real_page(shop, browser):
+    created = post(shop, "Pia Page", "Is my bike ready?")
+    from helpdesk.services import Actor
+    conversations = shop["app"].services.conversations
+    conversations.reply(created["conversation_id"], Actor("agent", shop["ann"].id, "Ann Agent"), "Yes, collect it.",
+                        then="resolved")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(created["conversation_url"])
+        page.get_by_label("4").check()
+        page.get_by_label("Anything to add? (optional)").fill("Friendly and fast")
+        page.get_by_role("button", name="Send rating").click()
+        expect(page.get_by_text("Thank you for your rating")).to_be_visible()
+        page.get_by_label("Write again").fill("One more question: do you sell locks?")
+        page.get_by_role("button", name="Send", exact=True).click()
+        expect(page.get_by_text("One more question: do you sell locks?")).to_be_visible()
+    finally:
+        context.close()
+    detail = conversations.get(created["conversation_id"])
+    assert detail.conversation.status == "open"
+    assert any(m.body == "Customer rated the help 4/5: Friendly and fast" for m in detail.messages)

@@ -88,3 +88,15 @@ def test_a_rating_outside_one_to_five_is_refused(client, auth, services, ann):
     services.conversations.reply(created["conversation_id"], ann, "Done", then="resolved")
     bad = client.post(f"/c/{token_of(created)}/rating", data={"rating": "9"})
     assert bad.status_code == 422 and "Please choose a rating from 1 to 5." in bad.text
+
+
+def test_the_rating_form_posts_to_this_conversation(client, auth, services, ann):
+    created = post_message(client, auth).json()
+    services.conversations.reply(created["conversation_id"], ann, "Done", then="resolved")
+    page = client.get(f"/c/{token_of(created)}").text
+    assert f"action='/c/{token_of(created)}/rating'" in page
+
+
+def test_an_empty_reply_to_an_unknown_link_is_the_same_404_page(client):
+    response = client.post("/c/no-such-token", data={"body": ""})
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")

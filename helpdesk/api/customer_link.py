@@ -46,14 +46,15 @@ background:#2457c5;color:#fff}.error{color:#a4161a;font-weight:600}.note{color:#
 """
 
 
-def _rating_form(rated: object | None, error: str = "") -> str:
+def _rating_form(token: str, rated: object | None, error: str = "") -> str:
     if rated is not None:
         stars = "★" * rated.rating + "☆" * (5 - rated.rating)  # type: ignore[attr-defined]
         return f"<section class=rate><p><strong>Thank you for your rating</strong> {stars}</p></section>"
     options = "".join(f"<label class=star><input type=radio name=rating value={n} required> {n}</label>"
                       for n in range(1, 6))
     problem = f"<p class=error role=alert>{escape(error)}</p>" if error else ""
-    return ("<form method=post action=rating class=rate id=rate><p><strong>How did we do?</strong> "
+    # An absolute action: a relative "rating" would resolve to /c/rating, not this conversation.
+    return (f"<form method=post action='/c/{escape(token)}/rating' class=rate id=rate><p><strong>How did we do?</strong> "
             f"1 = poor, 5 = excellent</p>{problem}<div class=stars>{options}</div>"
             "<label for=comment>Anything to add? (optional)</label>"
             "<textarea id=comment name=comment maxlength=2000 style='min-height:70px'></textarea>"
@@ -83,7 +84,7 @@ def _render(detail: ConversationDetail, error: str = "", draft: str = "", rated:
         parts.append(f"<div class='msg {css}' id=m{m.id}><span class=meta>{escape(who)} · "
                      f"<time datetime='{m.created_at.isoformat()}'>{when}</time></span>{escape(m.body)}</div>")
     if c.status == RESOLVED:
-        parts.append(_rating_form(rated, rating_error))
+        parts.append(_rating_form(c.public_token, rated, rating_error))
     parts.append("<form method=post id=reply>")
     if error:
         parts.append(f"<p class=error role=alert>{escape(error)}</p>")
@@ -152,7 +153,10 @@ def build_router() -> APIRouter:
         except NotFound:
             return _not_found()
         except ValidationFailed as exc:
-            detail = await run_in_threadpool(services.conversations.get_by_token, token)
+            try:
+                detail = await run_in_threadpool(services.conversations.get_by_token, token)
+            except NotFound:
+                return _not_found()
             problem = "Please write a message before sending." if not body.strip() else \
                 f"Your message could not be sent: {exc.fields.get('body', exc.message)}."
             return HTMLResponse(_render(detail, error=problem, draft=body[:100_000]), status_code=422,
