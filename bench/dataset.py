@@ -12,12 +12,18 @@ from sqlalchemy import insert
 
 from helpdesk.db import Database
 from helpdesk.models import Conversation, Customer, CustomerIdentifier, Message
+from helpdesk.services.conversations import public_token_digest
 
 WORDS = ("order delivery parcel refund invoice helmet brake chain tyre saddle frame warranty battery "
          "return exchange size colour stock discount code payment card address courier tracking late "
          "damaged missing wheel pedal light lock gear cable service booking repair question thanks").split()
 FIRST = "Ann Ben Chloe David Emma Felix Grace Hugo Isla Jonas Kira Leo Maya Noah Olivia Paul Rosa Sven".split()
 LAST = "Keller Okafor Martin Nguyen Schmidt Rossi Silva Kowalski Dubois Hansen Murphy Tanaka Garcia".split()
+
+
+def _link() -> dict[str, str]:
+    token = secrets.token_urlsafe(24)
+    return {"public_token": token, "public_token_digest": public_token_digest(token)}
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -50,7 +56,7 @@ def load(db: Database, customers: int, conversations: int, messages_per: int, se
             batch_v.append({
                 "id": cid, "customer_id": rng.randint(1, customers), "subject": sentence(rng, 4)[:-1],
                 "channel": "email", "status": status, "priority": rng.choice(["normal"] * 6 + ["high", "urgent", "low"]),
-                "public_token": secrets.token_urlsafe(24), "created_at": started_at, "updated_at": last,
+                **_link(), "created_at": started_at, "updated_at": last,
                 "waiting_since": last if status == "open" else None, "last_message_at": last,
                 "last_customer_message_at": last, "last_message_preview": "", "reopen_count": 0,
                 "first_reply_at": started_at + timedelta(minutes=30) if messages_per > 1 else None,

@@ -35,6 +35,9 @@ class HelpdeskApp:
         self._runner: Any = None
         self._api: FastAPI | None = None
         self._asgi: PathDispatcher | None = None
+        self._outbox_worker: Any = None
+        self._leadership: Any = None
+        self._event_relay: Any = None
 
     # ---- lifecycle ------------------------------------------------------------
 
@@ -51,6 +54,10 @@ class HelpdeskApp:
             raise
         self._db = db
         self._services = Services(db, self.clock, self.settings)
+        if not db.is_sqlite:  # other processes' live events (PostgreSQL LISTEN/NOTIFY)
+            from helpdesk.db.pg import EventRelay
+
+            self._event_relay = EventRelay(db.url, self.bus).start()
         return self
 
     def start_jobs(self) -> "HelpdeskApp":
@@ -59,11 +66,28 @@ class HelpdeskApp:
 
         from helpdesk.jobs.outbox_worker import OutboxWorker
 
-        if self._jobs is None:
+        def start() -> None:
             self._jobs = Jobs(self.job_runner, self.db.engine, self.settings.effective_database_url,
                               self.settings.sla_scan_minutes).start()
             self._outbox_worker = OutboxWorker(self.services.outbox, self.bus).start()
+
+        if self._jobs is not None or self._leadership is not None:
+            return self
+        if self.db.is_sqlite:  # one process per SQLite file (the run lock sees to it)
+            start()
+        else:
+            from helpdesk.db.pg import JobsLock
+            from helpdesk.jobs.leader import JobsLeadership
+
+            self._leadership = JobsLeadership(JobsLock(self.db.url), start, self._stop_jobs).start()
         return self
+
+    def _stop_jobs(self) -> None:
+        if self._jobs is not None:
+            self._outbox_worker.stop()
+            self._jobs.close()
+            self._jobs = None
+            self._outbox_worker = None
 
     @property
     def job_runner(self):  # type: ignore[no-untyped-def]
@@ -79,10 +103,13 @@ class HelpdeskApp:
         return self._jobs
 
     def close(self) -> None:
-        if self._jobs is not None:
-            self._outbox_worker.stop()
-            self._jobs.close()
-            self._jobs = None
+        if self._leadership is not None:
+            self._leadership.stop()
+            self._leadership = None
+        self._stop_jobs()
+        if self._event_relay is not None:
+            self._event_relay.stop()
+            self._event_relay = None
         self._runner = None
         if self._db is not None:
             self._db.dispose()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from helpdesk import __version__
-from helpdesk.config import ConfigError, Settings, ensure_data_dir, parse_port
+from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
 log = logging.getLogger("helpdesk")
@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the database with the backup at PATH (stop Helpdesk first)")
     _common(restore)
     restore.add_argument("path", type=Path)
+    migrate_to = sub.add_parser("migrate-to", help="copy this shop's data into another database "
+                                "(e.g. PostgreSQL), verified by counts and checksums")
+    _common(migrate_to)
+    migrate_to.add_argument("url", help="the target, e.g. postgresql+psycopg://user:password@host/helpdesk")
     return parser
 
 
@@ -123,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(settings, args.path)
         if command == "restore":
             return _restore(settings, args.path)
+        if command == "migrate-to":
+            return _migrate_to(settings, args.url)
     except ConfigError as exc:
         print(f"helpdesk: error: {exc}", file=sys.stderr)
         return 2
@@ -203,6 +209,40 @@ def _restore(settings: Settings, path: Path) -> int:
     except (backups.BackupError, OSError) as exc:
         raise ConfigError(str(exc)) from None
     print(f"restored {path}; the previous database was kept as {previous}")
+    return 0
+
+
+def _migrate_to(settings: Settings, target_url: str) -> int:
+    import sqlalchemy as sa
+
+    from helpdesk.db import Database
+    from helpdesk.db.transfer import TransferError, copy_database
+    from helpdesk.runlock import RunLock
+
+    if not settings.database_url and RunLock(settings.data_dir).held_elsewhere():
+        raise ConfigError("Helpdesk is running with this data; stop it, then migrate")
+    if settings.is_sqlite and not settings.database_url and not (settings.data_dir / DB_FILENAME).exists():
+        raise ConfigError(f"no Helpdesk database in {settings.data_dir}")
+    try:
+        target = Database(target_url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise ConfigError(f"not a database URL: {target_url!r} ({exc})") from None
+    source = Database(settings.effective_database_url)
+    shown = sa.make_url(target_url).render_as_string(hide_password=True)
+    print(f"copying {settings.effective_database_url} to {shown}")
+    try:
+        results = copy_database(source.engine, target.engine, progress=lambda line: print("  " + line))
+    except TransferError as exc:
+        raise ConfigError(str(exc)) from None
+    except sa.exc.OperationalError as exc:
+        raise ConfigError(f"cannot reach the database: {str(exc.orig).strip().splitlines()[0]}") from None
+    finally:
+        source.dispose()
+        target.dispose()
+    print(f"verified {len(results)} tables, {sum(r.rows for r in results)} rows; every count and checksum matches:")
+    for r in results:
+        print(f"  {r.table:<22} {r.rows:>9}  sha256 {r.checksum[:16]}")
+    print(f"done. Start Helpdesk on it with HELPDESK_DATABASE_URL={shown} (the SQLite file is left as it was)")
     return 0
 
 

@@ -41,6 +41,8 @@ class Settings:
     auto_resolve_days: int = 10
     # How often the response-time check runs.
     sla_scan_minutes: int = 1
+    # Messages one API token may post per minute (bursts up to a sixth of it); 0: no limit.
+    intake_per_minute: int = 6000
 
     @property
     def effective_database_url(self) -> str:
@@ -78,7 +80,8 @@ class Settings:
                 raise ConfigError("HELPDESK_SQLITE_SYNCHRONOUS must be FULL or NORMAL")
             values["sqlite_synchronous"] = sync
         for name, key, low, high in (("auto_resolve_days", "HELPDESK_AUTO_RESOLVE_DAYS", 1, 3650),
-                                     ("sla_scan_minutes", "HELPDESK_SLA_SCAN_MINUTES", 1, 1440)):
+                                     ("sla_scan_minutes", "HELPDESK_SLA_SCAN_MINUTES", 1, 1440),
+                                     ("intake_per_minute", "HELPDESK_INTAKE_PER_MINUTE", 0, 10_000_000)):
             if env.get(key):
                 try:
                     number = int(env[key])

@@ -71,6 +71,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_status_last", "status", "last_message_at", "id"),
         Index("ix_conversation_last", "last_message_at", "id"),
         Index("ix_conversation_created", "created_at"),
+        Index("ix_conversation_public_token_digest", "public_token_digest", unique=True),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -82,6 +83,9 @@ class Conversation(SQLModel, table=True):
     assignee_id: Optional[int] = Field(default=None, foreign_key="agent.id")
     # The customer's own link: /c/<public_token>. 192 random bits.
     public_token: str = Field(max_length=64, unique=True)
+    # Links are looked up by SHA-256(token), then compared in constant time (migration 0006).
+    # Nullable only because SQLite cannot add a NOT NULL column; every row has one.
+    public_token_digest: Optional[str] = Field(default=None, max_length=64)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     # Oldest customer message not yet answered by a public reply (None: nobody waits).

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,9 +21,71 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=["sqlite", "postgresql"],
+                     default=os.environ.get("HELPDESK_TEST_DATABASE", "sqlite"),
+                     help="run the suite on the embedded SQLite (default) or on a real PostgreSQL")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only (about the SQLite file "
+                                       "itself, or nothing in it depends on the database)")
+
+
+def pytest_report_header(config):
+    return f"helpdesk database: {config.getoption('--database')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--database") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="SQLite pass only")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres(request):
+    """The PostgreSQL server of the PostgreSQL pass, or None on the SQLite pass."""
+    if request.config.getoption("--database") != "postgresql":
+        yield None
+        return
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer.start()
+    try:
+        server.prepare_template()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", port=0, public_url=None)
+def new_database(postgres) -> Callable[..., str | None]:
+    """Makes a database for one app: None (a SQLite file in the app's data folder) on the
+    SQLite pass, a fresh PostgreSQL database on the PostgreSQL pass (migrated=False: empty)."""
+    made: list[str] = []
+
+    def make(migrated: bool = True) -> str | None:
+        if postgres is None:
+            return None
+        made.append(postgres.create_database(migrated))
+        return made[-1]
+
+    yield make
+    for url in made:
+        postgres.drop_database(url)
+
+
+@pytest.fixture
+def database_url(new_database) -> str | None:
+    return new_database()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, port=0, public_url=None)
 
 
 @pytest.fixture

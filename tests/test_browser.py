@@ -25,9 +25,10 @@ def browser():
 
 
 @pytest.fixture
-def shop(tmp_path):
-    """A running Helpdesk with two agents and an API token; real time, real SQLite file."""
-    app = HelpdeskApp(Settings(data_dir=tmp_path / "data", host="127.0.0.1", port=0)).start()
+def shop(tmp_path, new_database):
+    """A running Helpdesk with two agents and an API token; real time, a real database
+    (a SQLite file, or PostgreSQL on the PostgreSQL pass)."""
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "data", database_url=new_database(), host="127.0.0.1", port=0)).start()
     ann = app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
     bob = app.services.agents.create("bob@shop.example", "Bob Agent", "bob-password")
     token = app.services.tokens.create("browser tests").plaintext
@@ -148,8 +149,8 @@ def test_two_agents_see_each_others_assignment_change(shop, browser):
         bob_ctx.close()
 
 
-def test_the_first_account_cannot_be_created_from_the_lan(tmp_path, browser):
-    app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", host="127.0.0.1", port=0)).start()
+def test_the_first_account_cannot_be_created_from_the_lan(tmp_path, browser, new_database):
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", database_url=new_database(), host="127.0.0.1", port=0)).start()
     try:
         with ServerThread(app) as server:
             # A browser elsewhere on the LAN (its address reaches us as a colleague's would, through
@@ -217,7 +218,7 @@ def test_canned_reply_and_snooze_from_the_workspace(shop, context):
     assert detail["status"] == "snoozed" and detail["snoozed_until"] is not None
 
 
-def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_reload(tmp_path, browser):
+def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_reload(tmp_path, browser, new_database):
     from datetime import datetime, timedelta, timezone
 
     from helpdesk.clock import ManualClock
@@ -225,7 +226,7 @@ def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_rel
     from helpdesk.services.calendar import BusinessCalendar
 
     clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
-    app = HelpdeskApp(Settings(data_dir=tmp_path / "sla", host="127.0.0.1", port=0), clock=clock).start()
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "sla", database_url=new_database(), host="127.0.0.1", port=0), clock=clock).start()
     try:
         app.services.sla.set_calendar(BusinessCalendar.always(), Actor.system())  # 4 h, around the clock
         app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")

@@ -14,10 +14,21 @@ from helpdesk.config import Settings
 from tests.helpers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
+DATABASE_ENV: dict[str, str] = {}  # on the PostgreSQL pass: this test's database
+
+
+@pytest.fixture(autouse=True)
+def database_env(database_url):
+    DATABASE_ENV.clear()
+    if database_url:
+        DATABASE_ENV["HELPDESK_DATABASE_URL"] = database_url
+    yield database_url
+    DATABASE_ENV.clear()
 
 
 def run(*args, env=None, input=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    full_env.update(DATABASE_ENV)
     full_env.update(env or {})
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
                           env=full_env, input=input, timeout=120, cwd=ROOT)
@@ -41,6 +52,7 @@ def test_a_bad_flag_is_one_clear_line():
         "helpdesk: error: --port must be a number from 1 to 65535, not 'eighty'"
 
 
+@pytest.mark.sqlite_only  # with PostgreSQL the data directory holds no database
 def test_an_unwritable_data_directory_is_one_clear_line(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -49,12 +61,12 @@ def test_an_unwritable_data_directory_is_one_clear_line(tmp_path):
     assert result.stderr.strip() == f"helpdesk: error: data directory {blocker / 'data'} is not writable: Not a directory"
 
 
-def test_token_create_prints_a_working_token_as_its_last_line(tmp_path):
+def test_token_create_prints_a_working_token_as_its_last_line(tmp_path, database_env):
     result = run("token", "create", "website", env={"HELPDESK_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("hd_") and len(token) > 40
-    app = HelpdeskApp(Settings(data_dir=tmp_path)).start()
+    app = HelpdeskApp(Settings(data_dir=tmp_path, database_url=database_env)).start()
     try:
         with ServerThread(app) as server:
             ok = httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"},
@@ -85,10 +97,10 @@ def test_admin_create_and_its_errors(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_fills_a_believable_shop(tmp_path):
+def test_demo_fills_a_believable_shop(tmp_path, database_env):
     result = run("demo", "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    app = HelpdeskApp(Settings(data_dir=tmp_path)).start()
+    app = HelpdeskApp(Settings(data_dir=tmp_path, database_url=database_env)).start()
     try:
         from sqlmodel import func, select
         from helpdesk.models import Conversation, Customer, Message
@@ -115,18 +127,19 @@ def test_serve_honours_environment_variables(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
     env.update({"HELPDESK_DATA_DIR": str(tmp_path / "env-data"), "HELPDESK_HOST": "127.0.0.1",
-                "HELPDESK_PORT": str(port)})
+                "HELPDESK_PORT": str(port), **DATABASE_ENV})
     process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve"], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", process)
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").json()["status"] == "ok"
-        assert (tmp_path / "env-data" / "helpdesk.db").exists()
+        assert (tmp_path / "env-data" / "helpdesk.db").exists() != bool(DATABASE_ENV)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
+@pytest.mark.sqlite_only
 def test_backup_and_restore_from_the_command_line(tmp_path):
     data = tmp_path / "data"
     assert run("token", "create", "first", "--data-dir", str(data)).returncode == 0
@@ -141,6 +154,7 @@ def test_backup_and_restore_from_the_command_line(tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("helpdesk: error:")
 
 
+@pytest.mark.sqlite_only
 def test_a_second_server_on_the_same_data_is_refused(tmp_path):
     from helpdesk.runlock import RunLock
     lock = RunLock(tmp_path).acquire()

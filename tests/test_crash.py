@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from tests.helpers import free_port, wait_until_healthy
 
@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")]
 
 
-def start(data: Path, port: int) -> subprocess.Popen:
+def start(data: Path, port: int, database_url: str | None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_") and k != "DISPLAY"}
+    env["HELPDESK_INTAKE_PER_MINUTE"] = "0"  # sustained intake from six clients, beyond the flood guard
+    if database_url:
+        env["HELPDESK_DATABASE_URL"] = database_url
     process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--data-dir", str(data)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -30,13 +33,16 @@ def start(data: Path, port: int) -> subprocess.Popen:
     return process
 
 
-def test_sigkill_during_intake_loses_no_acknowledged_message(tmp_path):
+def test_sigkill_during_intake_loses_no_acknowledged_message(tmp_path, database_url):
     data = tmp_path / "data"
+    database = sa.create_engine(database_url or f"sqlite:///{data / 'helpdesk.db'}", poolclass=sa.NullPool)
     token = subprocess.run([sys.executable, str(ROOT / "main.py"), "token", "create", "crash", "--data-dir",
-                            str(data)], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+                            str(data)], capture_output=True, text=True, check=True,
+                           env={**os.environ, **({"HELPDESK_DATABASE_URL": database_url} if database_url else {})},
+                           ).stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     port = free_port()
-    server = start(data, port)
+    server = start(data, port, database_url)
     acknowledged: dict[str, int] = {}  # idempotency key -> message id the server confirmed
     unanswered: list[str] = []
     lock = threading.Lock()
@@ -73,11 +79,11 @@ def test_sigkill_during_intake_loses_no_acknowledged_message(tmp_path):
     for t in threads:
         t.join(timeout=10)
 
-    server = start(data, port)
+    server = start(data, port, database_url)
     try:
-        with sqlite3.connect(data / "helpdesk.db") as db:
-            stored = dict(db.execute("SELECT key, message_id FROM idempotency_record").fetchall())
-            bodies = [r[0] for r in db.execute("SELECT body FROM message WHERE direction = 'in'")]
+        with database.connect() as db:
+            stored = dict(db.exec_driver_sql("SELECT key, message_id FROM idempotency_record").all())
+            bodies = list(db.exec_driver_sql("SELECT body FROM message WHERE direction = 'in'").scalars())
         for key, message_id in acknowledged.items():
             assert stored.get(key) == message_id, f"acknowledged {key} was lost"
         assert len(bodies) == len(set(bodies)), "a message was stored twice"
@@ -90,10 +96,11 @@ def test_sigkill_during_intake_loses_no_acknowledged_message(tmp_path):
                 assert response.status_code in (200, 201)
                 if key in acknowledged:
                     assert response.status_code == 200 and response.json()["message_id"] == acknowledged[key]
-        with sqlite3.connect(data / "helpdesk.db") as db:
-            bodies = [r[0] for r in db.execute("SELECT body FROM message WHERE direction = 'in'")]
+        with database.connect() as db:
+            bodies = list(db.exec_driver_sql("SELECT body FROM message WHERE direction = 'in'").scalars())
         assert len(bodies) == len(set(bodies))
         assert len(bodies) == len(set(acknowledged) | set(unanswered) | set(stored))
     finally:
         server.terminate()
         server.wait(timeout=15)
+        database.dispose()

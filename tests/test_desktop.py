@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
     pytest.mark.desktop,
+    pytest.mark.sqlite_only,  # the window is the same whatever the database
     pytest.mark.skipif(sys.platform != "linux", reason="the window test runs on Linux under Xvfb"),
     pytest.mark.skipif(not shutil.which("Xvfb"), reason="Xvfb is not installed (apt-get install xvfb)"),
     pytest.mark.skipif(not shutil.which("import"), reason="ImageMagick is not installed (apt-get install imagemagick)"),

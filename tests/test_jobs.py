@@ -15,8 +15,12 @@ def test_restarting_the_scheduler_never_duplicates_jobs(settings, clock):
         app = HelpdeskApp(settings, clock=clock).start().start_jobs()
         assert sorted(j.id for j in app.jobs.scheduler.get_jobs()) == sorted(j.id for j in JOBS)
         app.close()
-    with sqlite3.connect(settings.data_dir / "helpdesk.db") as db:
-        assert db.execute("SELECT count(*) FROM apscheduler_jobs").fetchone()[0] == len(JOBS)
+    app = HelpdeskApp(settings, clock=clock).start()
+    try:
+        with app.db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM apscheduler_jobs").scalar() == len(JOBS)
+    finally:
+        app.close()
 
 
 def test_a_late_job_is_set_to_catch_up_once(settings, clock):
@@ -45,6 +49,7 @@ def test_a_failing_job_records_its_error(app, monkeypatch):
     assert "disk full" in app.job_runner.statuses()["purge_sessions"].last_error
 
 
+@pytest.mark.sqlite_only
 def test_the_nightly_backup_is_a_valid_database_holding_every_row_and_keeps_seven(app, services, settings):
     for i in range(20):
         services.conversations.receive(IncomingMessage(body=f"message {i}", email=f"c{i}@example.com"))
@@ -58,6 +63,7 @@ def test_the_nightly_backup_is_a_valid_database_holding_every_row_and_keeps_seve
         assert db.execute("SELECT count(*) FROM fts_message WHERE fts_message MATCH 'message'").fetchone()[0] == 20
 
 
+@pytest.mark.sqlite_only
 def test_restore_brings_back_the_backup_and_keeps_the_current_database(settings, clock, tmp_path):
     app = HelpdeskApp(settings, clock=clock).start()
     app.services.conversations.receive(IncomingMessage(body="before the backup", email="a@example.com"))
@@ -76,6 +82,7 @@ def test_restore_brings_back_the_backup_and_keeps_the_current_database(settings,
         app.close()
 
 
+@pytest.mark.sqlite_only
 def test_restore_refuses_a_file_that_is_not_a_helpdesk_database(settings, tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)

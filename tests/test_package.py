@@ -63,12 +63,14 @@ def test_version_matches_the_project(binary):
     assert result.stdout.strip() == f"helpdesk {__version__}"
 
 
-def test_the_binary_serves_the_api_and_ui_and_keeps_data_across_restarts(binary, tmp_path):
+def test_the_binary_serves_the_api_and_ui_and_keeps_data_across_restarts(binary, tmp_path, database_url):
+    """On the PostgreSQL pass the same binary runs on PostgreSQL: one setting."""
     data = tmp_path / "data"
-    token = subprocess.run([str(binary), "token", "create", "website", "--data-dir", str(data)], env=clean_env(),
+    env = clean_env(**({"HELPDESK_DATABASE_URL": database_url} if database_url else {}))
+    token = subprocess.run([str(binary), "token", "create", "website", "--data-dir", str(data)], env=env,
                            capture_output=True, text=True, check=True, timeout=60).stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
-    server = Running(binary, data)
+    server = Running(binary, data, env)
     try:
         health = httpx.get(server.url + "/api/v1/health").json()
         assert health == {"status": "ok", "version": __version__}
@@ -81,16 +83,17 @@ def test_the_binary_serves_the_api_and_ui_and_keeps_data_across_restarts(binary,
         server.stop()
     print(f"\ncold start to first HTTP 200: {server.start_seconds:.2f} s; size {binary.stat().st_size / 1e6:.1f} MB")
 
-    again = Running(binary, data)
+    again = Running(binary, data, env)
     try:
         conversation = httpx.get(f"{again.url}/api/v1/conversations/{created['conversation_id']}", headers=headers)
         assert [m["body"] for m in conversation.json()["messages"]] == ["Sent to the binary"]
         assert conversation.json()["customer"]["phone"] == "+15550100"  # phone metadata is inside
     finally:
         again.stop()
-    assert (data / "helpdesk.db").exists()
+    assert (data / "helpdesk.db").exists() != bool(database_url)
 
 
+@pytest.mark.sqlite_only
 def test_the_binary_migrates_an_older_database_in_place(binary, tmp_path):
     data = tmp_path / "old"
     data.mkdir()
@@ -106,6 +109,7 @@ def test_the_binary_migrates_an_older_database_in_place(binary, tmp_path):
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_data_goes_to_the_platform_user_data_folder_by_default(binary, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -115,6 +119,7 @@ def test_data_goes_to_the_platform_user_data_folder_by_default(binary, tmp_path)
     assert (home / ".local" / "share" / "Helpdesk" / "helpdesk.db").exists()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.skipif(not shutil.which("Xvfb") or not shutil.which("import"), reason="needs Xvfb and ImageMagick")
 def test_the_binary_opens_the_desktop_window(binary, tmp_path):
     from tests.test_desktop import open_window_and_screenshot

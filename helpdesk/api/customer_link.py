@@ -6,6 +6,8 @@ is the customer's credential, so the page sends no Referer to anyone."""
 
 from __future__ import annotations
 
+import math
+
 from html import escape
 from urllib.parse import parse_qs
 
@@ -104,6 +106,17 @@ def _not_found() -> HTMLResponse:
                         status_code=404, headers=SECURITY_HEADERS)
 
 
+def _too_many(seconds: float) -> HTMLResponse:
+    wait = max(1, math.ceil(seconds))
+    return HTMLResponse("<!doctype html><title>Too many requests</title><p>Too many requests from your "
+                        f"connection. Please wait {wait} seconds and try again.</p>", status_code=429,
+                        headers={**SECURITY_HEADERS, "Retry-After": str(wait)})
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def _form(request: Request) -> dict[str, str]:
     """An urlencoded form (what the page's plain HTML forms send), first value of each field."""
     raw = (await request.body()).decode("utf-8", errors="replace")
@@ -113,12 +126,18 @@ async def _form(request: Request) -> dict[str, str]:
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
+    # Unknown links cost the asking address from the same bucket as posts, so links cannot
+    # be enumerated; a customer reading their own page never runs into the limit.
     @router.get("/c/{token}")
     def show(token: str, request: Request) -> HTMLResponse:
         services: Services = request.app.state.services
+        limit = services.limits.customer_page
+        if wait := limit.wait(_client(request)):
+            return _too_many(wait)
         try:
             detail = services.conversations.get_by_token(token)
         except NotFound:
+            limit.take(_client(request))
             return _not_found()
         rated = services.conversations.rating_for_current_resolution(detail.conversation)
         return HTMLResponse(_render(detail, rated=rated), headers=SECURITY_HEADERS)
@@ -126,6 +145,8 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}/rating")
     async def rate(token: str, request: Request):
         services: Services = request.app.state.services
+        if wait := services.limits.customer_page.take(_client(request)):
+            return _too_many(wait)
         form = await _form(request)
         try:
             rating = int(form.get("rating", ""))
@@ -147,6 +168,8 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}")
     async def reply(token: str, request: Request):
         services: Services = request.app.state.services
+        if wait := services.limits.customer_page.take(_client(request)):
+            return _too_many(wait)
         body = (await _form(request)).get("body", "")
         try:
             result = await run_in_threadpool(services.conversations.receive_from_link, token, body)

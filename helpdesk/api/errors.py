@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from helpdesk.services.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+from helpdesk.services.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 403
         elif isinstance(exc, ValidationFailed):
             status = 422
+        elif isinstance(exc, RateLimited):
+            return error_response(429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
         return error_response(status, exc.code, exc.message, exc.fields)
 
     @app.exception_handler(RequestValidationError)

@@ -16,6 +16,9 @@ from helpdesk.services.sla import Clocks, SlaRules
 Text = Optional[StrictStr]
 
 
+# Ids are 32-bit integers on PostgreSQL; a larger number can name nothing.
+MAX_ID = 2**31 - 1
+
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: Text = Field(None, max_length=254, examples=["ann@example.com"])
@@ -34,7 +37,7 @@ class MessageIn(BaseModel):
     body: StrictStr = Field(..., max_length=100_000)
     subject: Text = Field(None, max_length=300)
     channel: Text = Field(None, max_length=32, description="where the message came from: api, email, sms, web…")
-    conversation_id: Optional[Annotated[StrictInt, Field(ge=1, le=2**62)]] = Field(
+    conversation_id: Optional[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
         None, description="continue this conversation (it must belong to the same customer)")
     idempotency_key: Text = Field(None, max_length=255,
                                   description="the same key again returns the first answer and adds nothing")

@@ -6,13 +6,13 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from helpdesk import __version__
-from helpdesk.api.schemas import (ConversationList, ConversationWithMessages, Health, MessageAccepted,
+from helpdesk.api.schemas import (MAX_ID, ConversationList, ConversationWithMessages, Health, MessageAccepted,
                                   MessageIn, conversation_detail_out, conversation_out)
 from helpdesk.api.schemas import AgentRef
 from helpdesk.models import ApiToken
@@ -20,6 +20,7 @@ from helpdesk.services import Actor, Services
 from helpdesk.services.canned import conversation_link
 from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.ratelimit import RateLimited
 
 ERROR_RESPONSES = {
     400: {"description": "malformed JSON"},
@@ -28,6 +29,8 @@ ERROR_RESPONSES = {
     409: {"description": "idempotency key reused for a different message"},
     413: {"description": "request body over 1 MiB"},
     422: {"description": "invalid fields, named in error.fields"},
+    429: {"description": "too many messages for this token, or too many wrong tokens from this address; "
+                         "wait Retry-After seconds"},
 }
 
 
@@ -42,12 +45,17 @@ def services_of(request: Request) -> Services:
 
 async def require_token(request: Request, authorization: Annotated[Optional[str], Header()] = None) -> Actor:
     """Bearer token auth: from the in-memory cache when possible, else the database (in a thread)."""
+    services = services_of(request)
+    client = request.client.host if request.client else "unknown"
+    if wait := services.limits.bad_token.wait(client):  # this address has been guessing
+        raise RateLimited("too many requests with a wrong API token", wait)
     scheme, _, secret = (authorization or "").partition(" ")
     token: ApiToken | None = None
     if scheme.lower() == "bearer" and secret.strip():
-        tokens = services_of(request).tokens
+        tokens = services.tokens
         token = tokens.cached(secret.strip()) or await run_in_threadpool(tokens.authenticate, secret.strip())
     if token is None:
+        services.limits.bad_token.take(client)
         raise HTTPException(401, "a valid API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
     return Actor("api", token.id, token.name)
@@ -74,6 +82,7 @@ def build_router() -> APIRouter:
             key = idempotency_key
         c = payload.customer
         services = services_of(request)
+        services.limits.intake.check(f"token {actor.id}", "this API token is sending messages too fast")
         result = await services.db.run_write(services.conversations.receive, IncomingMessage(
             body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id, name=c.name,
             subject=payload.subject, channel=payload.channel, conversation_id=payload.conversation_id,
@@ -86,7 +95,7 @@ def build_router() -> APIRouter:
     @router.get("/conversations/{conversation_id}", response_model=ConversationWithMessages,
                 tags=["conversations"], summary="A conversation with its public messages in order",
                 responses=ERROR_RESPONSES)
-    def get_conversation(conversation_id: int, request: Request,
+    def get_conversation(conversation_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request,
                          _actor: Annotated[Actor, Depends(require_token)]) -> dict:
         services = services_of(request)
         detail = services.conversations.get(conversation_id, public_only=True)
@@ -101,10 +110,10 @@ def build_router() -> APIRouter:
         customer_email: Annotated[Optional[str], Query(max_length=254)] = None,
         priority: Optional[Literal["urgent", "high", "normal", "low"]] = None,
         tag: Annotated[Optional[str], Query(max_length=50)] = None,
-        assignee_id: Annotated[Optional[int], Query(ge=1, le=2**62)] = None,
+        assignee_id: Annotated[Optional[int], Query(ge=1, le=MAX_ID)] = None,
         unassigned: bool = False,
         limit: Annotated[int, Query(ge=1, le=100)] = 50,
-        cursor: Annotated[Optional[int], Query(ge=1, le=2**62)] = None,
+        cursor: Annotated[Optional[int], Query(ge=1, le=MAX_ID)] = None,
     ) -> dict:
         page = services_of(request).conversations.list(
             ConversationFilter(status=status, customer_email=customer_email, priority=priority, tag=tag,

@@ -4,6 +4,12 @@ Every write goes through `Database.write()`: one writer at a time (a process-wid
 lock, as Datasette does with its write thread), short transactions started with
 BEGIN IMMEDIATE on SQLite so a reader never has to upgrade to a writer, and events
 published only after the commit. Reads run in parallel with `Database.read()`.
+
+On PostgreSQL several server processes may share one database, so a write transaction
+also takes a transaction-level advisory lock: the same one-writer-at-a-time rule across
+processes, which keeps every business rule (threading, idempotency, breaches recorded
+once) exactly as it is on SQLite. Its events also go to the other processes, by
+NOTIFY inside the transaction (delivered only if it commits); see helpdesk/db/pg.py.
 """
 
 from __future__ import annotations
@@ -52,7 +58,10 @@ class Database:
             )
             _configure_sqlite(self.engine, sqlite_synchronous)
         else:
+            from helpdesk.db import pg
+
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            pg.configure(self.engine)
         self._write_engine = self.engine.execution_options(helpdesk_write=True)
 
     @contextmanager
@@ -68,6 +77,10 @@ class Database:
                 tx = Transaction(session)
                 try:
                     yield tx
+                    if tx.events and not self.is_sqlite:
+                        from helpdesk.db import pg
+
+                        pg.notify(session, tx.events)
                     session.commit()
                 except BaseException:
                     session.rollback()

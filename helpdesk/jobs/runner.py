@@ -133,6 +133,8 @@ class JobRunner:
         return f"{len(resolved)} resolved"
 
     def _backup(self) -> str:
+        if not self.services.settings.is_sqlite:
+            return "skipped: a PostgreSQL database is backed up with pg_dump (see the README)"
         database = backups.sqlite_path(self.services.settings.effective_database_url)
         folder = self.data_dir / "backups"
         folder.mkdir(parents=True, exist_ok=True)

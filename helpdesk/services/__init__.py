@@ -16,6 +16,7 @@ from helpdesk.services.drafts import DraftService
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
+from helpdesk.services.ratelimit import RateLimits
 from helpdesk.services.reports import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
@@ -42,7 +43,8 @@ class Services:
         self.inbox = InboxService(*args)
         self.outbox = OutboxService(*args)
         self.reports = ReportService(db, clock, settings, self.sla)
-        self.auth = AuthService(db, clock, settings, self.agents)
+        self.limits = RateLimits(clock, settings.intake_per_minute)
+        self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)
 
 

@@ -2,9 +2,9 @@
 
 - The very first account can only be created from the machine itself (loopback),
   never from a LAN browser.
-- Failed sign-ins for an email (or from one address) are slowed (a growing delay the
-  UI waits out) and capped: after MAX_FAILURES within the window, sign-in for that
-  email is locked for LOCKOUT.
+- Failed sign-ins for an email are slowed (a growing delay the UI waits out) and
+  capped: after MAX_FAILURES within the window, sign-in for that email is locked for
+  LOCKOUT. Attempts from one address are rate limited whatever the email.
 - A session token lives on the device; only its SHA-256 is stored. "Remember this
   device" makes it last REMEMBER_FOR and survive restarts; otherwise SESSION_FOR.
 """
@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import secrets
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from helpdesk.models import Agent, AgentSession
 from helpdesk.services.agents import AgentService
 from helpdesk.services.base import Actor, Service, audit
 from helpdesk.services.errors import PermissionDenied, ServiceError
+from helpdesk.services.ratelimit import RateLimiter
 from helpdesk.services.tokens import hash_token
 
 REMEMBER_FOR = timedelta(days=30)
@@ -58,9 +60,11 @@ class SignedIn:
 
 
 class AuthService(Service):
-    def __init__(self, db, clock, settings, agents: AgentService) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db, clock, settings, agents: AgentService,  # type: ignore[no-untyped-def]
+                 attempts: RateLimiter) -> None:
         super().__init__(db, clock, settings)
         self.agents = agents
+        self.attempts = attempts  # per client address, whatever email is tried
         self._failures: dict[str, list[datetime]] = {}
         self._locked_until: dict[str, datetime] = {}
         self._lock = threading.Lock()
@@ -86,6 +90,9 @@ class AuthService(Service):
                 client: str = "") -> SignedIn:
         key = (email or "").strip().lower()
         now = self.now()
+        wait = self.attempts.take(client_ip or "unknown")
+        if wait:
+            raise SignInFailed(f"too many sign-in attempts from this device; try again in {math.ceil(wait)} s", 0)
         with self._lock:
             locked = self._locked_until.get(key)
             if locked and locked > now:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -46,6 +47,15 @@ _TAG = re.compile(r"^[\w][\w \-/.&]{0,49}$", re.UNICODE)
 
 def new_public_token() -> str:
     return secrets.token_urlsafe(24)  # 192 random bits
+
+
+def public_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_matches(stored: str, given: str) -> bool:
+    """Constant time: a near miss takes as long as a far one."""
+    return hmac.compare_digest(stored.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))
 
 
 def preview_of(body: str) -> str:
@@ -169,7 +179,7 @@ _IDEMPOTENCY_BY_KEY = select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("
 _STATUS_AND_TOKEN = select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
     CONVERSATION.c.id == bindparam("b_id"))
 _CONVERSATION_BY_ID = select(*_INTAKE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id"))
-_CONVERSATION_BY_TOKEN = select(*_INTAKE_COLUMNS).where(CONVERSATION.c.public_token == bindparam("b_token"))
+_CONVERSATION_BY_TOKEN = select(*_INTAKE_COLUMNS).where(CONVERSATION.c.public_token_digest == bindparam("b_digest"))
 _LATEST_UNRESOLVED = select(*_INTAKE_COLUMNS).where(
     CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
 ).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1)
@@ -240,8 +250,9 @@ class ConversationService(Service):
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            conversation = conn.execute(_CONVERSATION_BY_TOKEN, {"b_token": token}).first() if token else None
-            if conversation is None:
+            conversation = conn.execute(_CONVERSATION_BY_TOKEN, {"b_digest": public_token_digest(token)}).first() \
+                if token else None
+            if conversation is None or not token_matches(conversation.public_token, token):
                 raise NotFound("conversation not found")
             actor = Actor.customer(conversation.customer_id)
             return self._append_customer_message(tx, conn, conversation, conversation.customer_id,
@@ -266,7 +277,8 @@ class ConversationService(Service):
             token = new_public_token()
             conversation_id = conn.execute(_INSERT_CONVERSATION, {
                 "customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
-                "status": OPEN, "priority": "normal", "public_token": token, "created_at": now,
+                "status": OPEN, "priority": "normal", "public_token": token,
+                "public_token_digest": public_token_digest(token), "created_at": now,
                 "updated_at": now, "waiting_since": now, "last_message_preview": "", "reopen_count": 0,
             }).inserted_primary_key[0]
             tx.emit(events.CONVERSATION_CREATED, conversation_id)
@@ -460,8 +472,7 @@ class ConversationService(Service):
         now = self.now()
         with self.db.write() as tx:
             s = tx.session
-            conversation = s.exec(select(Conversation).where(Conversation.public_token == token)).first() \
-                if token else None
+            conversation = self._by_token(s, token)
             if conversation is None:
                 raise NotFound("conversation not found")
             if conversation.status != RESOLVED or conversation.resolved_at is None:
@@ -670,13 +681,19 @@ class ConversationService(Service):
 
     def get_by_token(self, token: str) -> ConversationDetail:
         """The customer's view through their link: public messages only."""
-        if not token or len(token) > 64:
-            raise NotFound("conversation not found")
         with self.db.read() as s:
-            conversation = s.exec(select(Conversation).where(Conversation.public_token == token)).first()
+            conversation = self._by_token(s, token)
             if conversation is None:
                 raise NotFound("conversation not found")
             return self._detail(s, conversation, public_only=True)
+
+    @staticmethod
+    def _by_token(s: Session, token: str) -> Conversation | None:
+        if not token or len(token) > 64:
+            return None
+        conversation = s.exec(select(Conversation).where(
+            Conversation.public_token_digest == public_token_digest(token))).first()
+        return conversation if conversation is not None and token_matches(conversation.public_token, token) else None
 
     def _detail(self, s: Session, conversation: Conversation, public_only: bool) -> ConversationDetail:
         query = select(Message).where(Message.conversation_id == conversation.id)

@@ -82,16 +82,15 @@ class SearchService(Service):
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         query = (query or "").strip()[:200]
         limit = max(1, min(limit, MAX_RESULTS))
-        expression = fts.match_expression(query)
-        if expression is None:
-            return []
         words = fts.query_words(query)
+        if not words:
+            return []
         with self.db.read() as s:
             hits = self._identifier_hits(s, query)
             seen_customers = {h.customer_id for h in hits}
-            message_hits = fts.search_messages(s, expression, limit)
-            subject_hits = fts.search_conversation_subjects(s, expression, limit)
-            customer_hits = [h for h in fts.search_customers(s, expression, limit) if h.id not in seen_customers]
+            message_hits = fts.search_messages(s, query, limit)
+            subject_hits = fts.search_conversation_subjects(s, query, limit)
+            customer_hits = [h for h in fts.search_customers(s, query, limit) if h.id not in seen_customers]
 
             messages = _by_id(s, Message, [h.id for h in message_hits])
             conversation_ids = {m.conversation_id for m in messages.values()} | {h.id for h in subject_hits}

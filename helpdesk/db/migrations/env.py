@@ -13,7 +13,14 @@ target_metadata = SQLModel.metadata
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     # The full-text tables are made by hand (migration 0002), not from the models.
     # So is APScheduler's job table (created by its job store when the scheduler starts).
-    return not (type_ == "table" and name and (name.startswith("fts_") or name == "apscheduler_jobs"))
+    # On PostgreSQL the index is a generated column and a GIN index per table (also 0002).
+    if type_ == "table":
+        return not (name and (name.startswith("fts_") or name == "apscheduler_jobs"))
+    if type_ == "column":
+        return name != "search_vector"
+    if type_ == "index":
+        return not (name and name.startswith("fts_"))
+    return True
 
 
 def run_migrations() -> None:

@@ -4,7 +4,11 @@ SQLite FTS5 external-content tables kept in step by triggers, so every write tha
 touches a message, a subject or a customer updates the index in the same
 transaction, whoever makes it (services, bulk loads, the demo). Existing rows are
 indexed here, so a database from revision 0001 becomes searchable on upgrade.
-PostgreSQL (tsvector + GIN) is added by its own revision.
+
+PostgreSQL gets the same three indexes as stored generated tsvector columns with GIN
+indexes. Punctuation is turned into spaces first so both engines split text into the
+same words (PostgreSQL's parser would otherwise keep "carol@example.com" as one token),
+and accents are removed with the unaccent extension where the server has it.
 
 Revision ID: 0002
 Revises: 0001
@@ -80,15 +84,57 @@ SQLITE_DOWN = [
 ]
 
 
+# The words of a text, as the search service splits a query (helpdesk/db/fts.py).
+PG_WORDS = "helpdesk_search_words({})"
+PG_VECTORS = {
+    "message": ("CASE WHEN kind <> 'event' THEN to_tsvector('simple'::regconfig, "
+                + PG_WORDS.format("body") + ") END"),
+    "conversation": "to_tsvector('simple'::regconfig, " + PG_WORDS.format("subject") + ")",
+    "customer": ("to_tsvector('simple'::regconfig, " + PG_WORDS.format("name") + " || ' ' || "
+                 + PG_WORDS.format("contact") + ")"),
+}
+
+
+def _postgresql_up() -> None:
+    bind = op.get_bind()
+    has_unaccent = bind.exec_driver_sql(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent'").first() is not None
+    if has_unaccent:
+        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        unaccented = "public.unaccent('public.unaccent'::regdictionary, coalesce($1, ''))"
+    else:
+        unaccented = "coalesce($1, '')"
+    # IMMUTABLE so a generated column may use it: the dictionary is fixed per database.
+    op.execute(
+        "CREATE FUNCTION helpdesk_search_words(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        f"AS $$ SELECT lower(regexp_replace({unaccented}, '[^[:alnum:]]+', ' ', 'g')) $$")
+    for table, vector in PG_VECTORS.items():
+        op.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({vector}) STORED")
+        op.execute(f"CREATE INDEX fts_{table}_gin ON {table} USING gin (search_vector)")
+
+
+def _postgresql_down() -> None:
+    for table in PG_VECTORS:
+        op.execute(f"DROP INDEX IF EXISTS fts_{table}_gin")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
+    op.execute("DROP FUNCTION IF EXISTS helpdesk_search_words(text)")
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        raise NotImplementedError("full-text index: only SQLite is supported so far")
-    for statement in SQLITE_UP:
-        op.execute(statement)
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        _postgresql_up()
+    elif dialect == "sqlite":
+        for statement in SQLITE_UP:
+            op.execute(statement)
+    else:
+        raise NotImplementedError(f"full-text index: {dialect} is not supported (SQLite or PostgreSQL)")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for statement in SQLITE_DOWN:
-        op.execute(statement)
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        _postgresql_down()
+    elif dialect == "sqlite":
+        for statement in SQLITE_DOWN:
+            op.execute(statement)

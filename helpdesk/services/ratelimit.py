@@ -1,0 +1,114 @@
+"""Rate limits: token buckets per key (an API token, a client address), on the app clock.
+
+They answer "how long must this caller wait", never sleep: the API turns a wait into
+429 with Retry-After, the sign-in form into a message. Limits live in memory, per
+process: they exist to blunt floods and guessing, not to meter usage.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from helpdesk.clock import Clock
+from helpdesk.services.errors import ServiceError
+
+MAX_KEYS = 10_000  # beyond this many callers, full (idle) buckets are forgotten
+
+
+class RateLimited(ServiceError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float  # clock seconds of the last refill
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_minute: float  # sustained rate
+    burst: int  # how many may come at once
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+
+class RateLimiter:
+    def __init__(self, clock: Clock, limit: Limit) -> None:
+        self.clock = clock
+        self.limit = limit
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def _refilled(self, key: str, now: float) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= MAX_KEYS:
+                self._forget_full(now)
+            bucket = self._buckets[key] = _Bucket(float(self.limit.burst), now)
+        else:
+            rate = self.limit.per_minute / 60.0
+            bucket.tokens = min(float(self.limit.burst), bucket.tokens + (now - bucket.at) * rate)
+            bucket.at = now
+        return bucket
+
+    def _forget_full(self, now: float) -> None:
+        rate = self.limit.per_minute / 60.0
+        for key in [k for k, b in self._buckets.items() if b.tokens + (now - b.at) * rate >= self.limit.burst]:
+            del self._buckets[key]
+
+    def _seconds(self) -> float:
+        return self.clock.now().timestamp()
+
+    def wait(self, key: str) -> float:
+        """Seconds until `key` may act again (0: it may now). Takes nothing."""
+        if not self.limit.enabled:
+            return 0.0
+        with self._lock:
+            bucket = self._refilled(key, self._seconds())
+            return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) * 60.0 / self.limit.per_minute
+
+    def take(self, key: str) -> float:
+        """Count one action by `key`; returns 0 if allowed, else the seconds to wait."""
+        if not self.limit.enabled:
+            return 0.0
+        with self._lock:
+            bucket = self._refilled(key, self._seconds())
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return 0.0
+            return (1 - bucket.tokens) * 60.0 / self.limit.per_minute
+
+    def check(self, key: str, message: str) -> None:
+        """take(), raising RateLimited with a wait a person can read."""
+        wait = self.take(key)
+        if wait:
+            raise RateLimited(f"{message}; try again in {_in_words(wait)}", wait)
+
+
+def _in_words(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    return f"{seconds} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
+
+
+class RateLimits:
+    """The app's limits. Generous for people and real integrations; floods and guessing
+    get 429 (API, customer page) or a wait message (sign-in)."""
+
+    def __init__(self, clock: Clock, intake_per_minute: int) -> None:
+        # Per API token: a flood guard so one integration cannot starve the inbox.
+        self.intake = RateLimiter(clock, Limit(intake_per_minute, burst=max(1, intake_per_minute // 6)))
+        # Per client address: requests with a missing or wrong API token (token guessing).
+        self.bad_token = RateLimiter(clock, Limit(per_minute=30, burst=30))
+        # Per client address: replies and ratings sent from customer pages, and unknown links.
+        self.customer_page = RateLimiter(clock, Limit(per_minute=30, burst=15))
+        # Per client address: sign-in attempts (the per-email lockout comes on top).
+        self.sign_in = RateLimiter(clock, Limit(per_minute=10, burst=10))
