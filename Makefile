@@ -21,10 +21,14 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python main.py serve --demo --data-dir .data/demo
 
-## test: set up and run the whole test suite (installs Chromium/Xvfb via apt when it can)
+## test: set up and run the whole test suite twice: on SQLite, then on a private PostgreSQL
+## (installs Chromium, Xvfb and PostgreSQL via apt when it can)
 test: $(STAMP)
 	@bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -m tests.pgserver --available; then \
+		$(BIN)/python -m pytest --database postgresql; \
+	else echo "note: PostgreSQL is not installed, so the PostgreSQL pass was skipped (apt-get install postgresql)"; fi
 
 ## package: build the one-file executable dist/helpdesk (dist\helpdesk.exe on Windows)
 package: $(STAMP)

@@ -57,7 +57,7 @@ class HelpdeskApp:
         if not db.is_sqlite:  # other processes' live events (PostgreSQL LISTEN/NOTIFY)
             from helpdesk.db.pg import EventRelay
 
-            self._event_relay = EventRelay(db.url, self.bus).start()
+            self._event_relay = EventRelay(db.url, self.bus, db.origin).start()
         return self
 
     def start_jobs(self) -> "HelpdeskApp":

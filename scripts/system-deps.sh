@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond Python: Chromium (browser tests), Xvfb and
-# ImageMagick (the desktop window and its screenshot), and the libraries Flet's desktop
-# client links against. Installs what is missing when it can (root, or passwordless sudo);
+# ImageMagick (the desktop window and its screenshot), the libraries Flet's desktop
+# client links against, and PostgreSQL (the suite's second pass starts a private server). Installs what is missing when it can (root, or passwordless sudo);
 # otherwise says which tests will be skipped.
 set -euo pipefail
 
@@ -9,6 +9,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb xauth)
 command -v import >/dev/null 2>&1 || missing+=(imagemagick)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if command -v ldconfig >/dev/null 2>&1; then
     ldconfig -p | grep -q 'libmpv.so.2' || missing+=(libmpv2)
     ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
@@ -22,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if ! command -v apt-get >/dev/null 2>&1 || [ "$SUDO" = "none" ]; then
     echo "note: missing system packages: ${missing[*]}" >&2
-    echo "      browser and desktop-window tests will be skipped; install them with:" >&2
+    echo "      browser and desktop-window tests (and the PostgreSQL pass) will be skipped; install them with:" >&2
     echo "      sudo apt-get install ${missing[*]}" >&2
     exit 0
 fi

@@ -122,3 +122,10 @@ class PostgresServer:
         self._admin.dispose()
         if self._stop:
             self._stop()
+
+
+if __name__ == "__main__":  # `python -m tests.pgserver --available`: can the PostgreSQL pass run here?
+    import sys
+
+    usable = bool(os.environ.get("HELPDESK_TEST_POSTGRES_URL")) or bool(find_bin("initdb") and find_bin("postgres"))
+    sys.exit(0 if usable else 1)

@@ -62,6 +62,7 @@ class Database:
 
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             pg.configure(self.engine)
+            self.origin = pg.new_origin()
         self._write_engine = self.engine.execution_options(helpdesk_write=True)
 
     @contextmanager
@@ -80,7 +81,7 @@ class Database:
                     if tx.events and not self.is_sqlite:
                         from helpdesk.db import pg
 
-                        pg.notify(session, tx.events)
+                        pg.notify(session, tx.events, self.origin)
                     session.commit()
                 except BaseException:
                     session.rollback()

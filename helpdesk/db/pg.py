@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 import uuid
@@ -38,8 +39,11 @@ JOBS_LOCK_KEY = 0x48444A42
 CHANNEL = "helpdesk_events"
 NOTIFY_LIMIT = 7900  # PostgreSQL's payload limit is 8000 bytes
 
-# One id per process, so a process ignores the notifications of its own events.
-PROCESS_ID = uuid.uuid4().hex
+
+
+def new_origin() -> str:
+    """An id per Database, so an app ignores the notifications of its own events."""
+    return uuid.uuid4().hex
 
 _ESCAPE = "\ue000"
 _UNESCAPE = re.compile("\ue000(.)", re.DOTALL)
@@ -81,13 +85,13 @@ def configure(engine: Engine) -> None:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
-def notify(session: "Session", events: Iterable["Event"]) -> None:
+def notify(session: "Session", events: Iterable["Event"], origin: str) -> None:
     """Queue the transaction's events for the other processes (sent only on commit)."""
     for ev in events:
-        payload = json.dumps({"origin": PROCESS_ID, "type": ev.type,
+        payload = json.dumps({"origin": origin, "type": ev.type,
                               "conversation_id": ev.conversation_id, "data": ev.data}, default=str)
         if len(payload) > NOTIFY_LIMIT:  # the others only need to know what changed
-            payload = json.dumps({"origin": PROCESS_ID, "type": ev.type,
+            payload = json.dumps({"origin": origin, "type": ev.type,
                                   "conversation_id": ev.conversation_id, "data": {}})
         session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
 
@@ -102,9 +106,10 @@ def psycopg_conninfo(sqlalchemy_url: str) -> str:
 class EventRelay:
     """Listens on the events channel and republishes other processes' events locally."""
 
-    def __init__(self, database_url: str, bus: "EventBus") -> None:
+    def __init__(self, database_url: str, bus: "EventBus", origin: str) -> None:
         self._conninfo = psycopg_conninfo(database_url)
         self._bus = bus
+        self._origin = origin
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="helpdesk-pg-events", daemon=True)
         self.connected = threading.Event()
@@ -128,7 +133,7 @@ class EventRelay:
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             message = json.loads(note.payload)
-                            if message.get("origin") == PROCESS_ID:
+                            if message.get("origin") == self._origin:
                                 continue
                             self._bus.publish(Event(type=message["type"],
                                                     conversation_id=message.get("conversation_id"),
@@ -150,7 +155,8 @@ class JobsLock:
     def try_acquire(self) -> bool:
         if self._conn is not None:
             return True
-        conn = psycopg.connect(self._conninfo, autocommit=True)
+        # Named, so an operator (or a test) can see which process runs the jobs.
+        conn = psycopg.connect(self._conninfo, autocommit=True, application_name=f"helpdesk-jobs pid={os.getpid()}")
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (JOBS_LOCK_KEY,)).fetchone()[0]
         if got:
             self._conn = conn
