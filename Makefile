@@ -35,10 +35,10 @@ package: $(STAMP)
 	$(BIN)/python -m PyInstaller packaging/helpdesk.spec --noconfirm --distpath dist --workpath build/pyinstaller
 	@ls -l dist/
 
-## bench: run the benchmarks (figures go to docs/performance.md)
+## bench: the scale benchmark at a million messages, one table (figures go to docs/performance.md)
 bench: $(STAMP)
-	$(BIN)/python bench/intake.py
-	$(BIN)/python bench/reads.py
+	@bash scripts/system-deps.sh
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert
 
 from helpdesk.db import Database
+from helpdesk.db.transfer import reset_sequences
 from helpdesk.models import Conversation, Customer, CustomerIdentifier, Message
 from helpdesk.services.conversations import public_token_digest
 
@@ -81,5 +82,6 @@ def load(db: Database, customers: int, conversations: int, messages_per: int, se
             conn.execute(insert(V), batch_v)
         if batch_m:
             conn.execute(insert(M), batch_m)
+        reset_sequences(conn)  # PostgreSQL: rows came with their ids
     return {"customers": customers, "conversations": conversations, "messages": message_id,
             "seconds": time.perf_counter() - started}

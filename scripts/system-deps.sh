@@ -14,6 +14,7 @@ if command -v ldconfig >/dev/null 2>&1; then
     ldconfig -p | grep -q 'libmpv.so.2' || missing+=(libmpv2)
     ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
     ldconfig -p | grep -q 'libgstapp-1.0.so.0' || missing+=(libgstreamer-plugins-base1.0-0)
+    ldconfig -p | grep -q 'libsecret-1.so.0' || missing+=(libsecret-1-0)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -92,7 +92,7 @@ def _holds_shop_data(conn: Connection) -> str | None:
     return None
 
 
-def _reset_sequences(conn: Connection) -> None:
+def reset_sequences(conn: Connection) -> None:
     """Rows were copied with their ids; new rows must continue after them."""
     if conn.dialect.name != "postgresql":
         return
@@ -134,7 +134,7 @@ def copy_database(source: Engine, target: Engine,
                 dst.execute(table.insert(), batch)
                 copied += len(batch)
             progress(f"copied {table.name}: {copied} rows")
-        _reset_sequences(dst)
+        reset_sequences(dst)
 
     results = []
     with source.connect() as src, target.connect() as dst:
