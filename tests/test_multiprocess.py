@@ -10,14 +10,16 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
-from helpdesk.app import HelpdeskApp
+from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
 from helpdesk.db.pg import JOBS_LOCK_KEY
 from helpdesk.events import MESSAGE_CREATED
 from helpdesk.services.conversations import IncomingMessage
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_app, shown, sign_in
 from tests.helpers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +120,30 @@ def test_one_process_runs_the_jobs_and_another_takes_over_when_it_dies(shared_da
                 p.terminate()
                 p.wait(timeout=15)
         engine.dispose()
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_an_agent_on_one_process_sees_a_message_posted_to_another_live(two_apps):
+    """The whole path: API on process A, PostgreSQL NOTIFY, the relay in process B, and the
+    agent's browser connected to B."""
+    from playwright.sync_api import expect, sync_playwright
+
+    front, back = two_apps
+    back.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
+    token = front.services.tokens.create("website").plaintext
+    with ServerThread(front) as api_side, ServerThread(back) as agent_side, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = open_app(browser.new_context(viewport={"width": 1280, "height": 800}), agent_side.url)
+            sign_in(page, "ann@shop.example", "ann-password")
+            expect(shown(page, "All clear")).to_be_visible()
+            started = time.monotonic()
+            answer = httpx.post(api_side.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"},
+                                json={"customer": {"email": "pia@example.com", "name": "Pia Process"},
+                                      "body": "Posted to the other process"})
+            assert answer.status_code == 201
+            expect(shown(page, "Pia Process")).to_be_visible(timeout=3_000)
+            assert time.monotonic() - started < 3.0
+        finally:
+            browser.close()

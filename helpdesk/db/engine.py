@@ -58,10 +58,11 @@ class Database:
             )
             _configure_sqlite(self.engine, sqlite_synchronous)
         else:
-            from helpdesk.db import pg
+            from helpdesk.db import pg  # psycopg is loaded only for PostgreSQL
 
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             pg.configure(self.engine)
+            self._pg = pg
             self.origin = pg.new_origin()
         self._write_engine = self.engine.execution_options(helpdesk_write=True)
 
@@ -78,10 +79,8 @@ class Database:
                 tx = Transaction(session)
                 try:
                     yield tx
-                    if tx.events and not self.is_sqlite:
-                        from helpdesk.db import pg
-
-                        pg.notify(session, tx.events, self.origin)
+                    if tx.events and not self.is_sqlite:  # the other processes' agents too
+                        self._pg.notify(session, tx.events, self.origin)
                     session.commit()
                 except BaseException:
                     session.rollback()

@@ -399,8 +399,7 @@ class SettingsView:
                                                                   color=ft.Colors.ON_SURFACE_VARIANT)], spacing=0)),
                 ft.DataCell(ft.Text(last)),
                 ft.DataCell(ft.Text(error or result, color=ft.Colors.ERROR if error else None)),
-                ft.DataCell(ft.Text(fmt.stamp(upcoming, now, None) if upcoming else
-                                    ("not scheduled" if helpdesk is None or helpdesk.jobs is None else "—"))),
+                ft.DataCell(ft.Text(fmt.stamp(upcoming, now, None) if upcoming else self._not_here(helpdesk))),
                 ft.DataCell(ft.TextButton("Run now", on_click=lambda e, j=spec.id: self.page.run_task(self._run_job, j))),
             ]))
         return ft.Column([
@@ -409,6 +408,13 @@ class SettingsView:
             ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Job", "Last run", "Last result", "Next run", "")],
                          rows=rows),
         ], spacing=16, scroll=ft.ScrollMode.AUTO)
+
+    @staticmethod
+    def _not_here(helpdesk) -> str:  # type: ignore[no-untyped-def]
+        if helpdesk is None or helpdesk.jobs is None:
+            # On PostgreSQL one of several processes runs the jobs (jobs/leader.py).
+            return "not scheduled" if helpdesk is None or helpdesk.db.is_sqlite else "in another Helpdesk process"
+        return "—"
 
     async def _run_job(self, job_id: str) -> None:
         helpdesk = self.app.helpdesk
