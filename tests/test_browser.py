@@ -285,3 +285,15 @@ def test_the_customer_replies_and_rates_through_the_real_page(shop, browser):
     detail = conversations.get(created["conversation_id"])
     assert detail.conversation.status == "open"
     assert any(m.body == "Customer rated the help 4/5: Friendly and fast" for m in detail.messages)
+
+
+def test_markup_in_a_message_is_shown_as_text_and_never_runs_in_the_workspace(shop, context):
+    attack = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> Héllo שלום 🚲'
+    post(shop, "Mallory Markup", attack)
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_text("Mallory Markup").first.click()
+    expect(shown(page, 'onerror="window.pwned=1"')).to_be_visible()  # the text itself, shown
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("img[src=x]").count() == 0  # never became an element
+    assert not any("pwned" in text for text in page.eval_on_selector_all("script", "els => els.map(e => e.text)"))

@@ -94,7 +94,10 @@ CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 IDENTIFIER = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 
 # Built once: the intake hot path only binds values (no statement building per message).
+# Both columns, so the unique (kind, value) index answers it: by value alone it was a scan
+# of every identifier (2 ms a message at 100,000 customers, found by bench/scale.py).
 _OWNERS = select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id).where(
+    IDENTIFIER.c.kind.in_(bindparam("kinds", expanding=True)),
     IDENTIFIER.c.value.in_(bindparam("values", expanding=True)))
 _INSERT_CUSTOMER = insert(CUSTOMER)
 _INSERT_IDENTIFIER = insert(IDENTIFIER)
@@ -114,7 +117,8 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
     Written in SQLAlchemy Core: this is the intake hot path.
     """
     pairs = identity.pairs()
-    rows = conn.execute(_OWNERS, {"values": [value for _, value in pairs]}).all()
+    rows = conn.execute(_OWNERS, {"kinds": sorted({kind for kind, _ in pairs}),
+                                  "values": [value for _, value in pairs]}).all()
     owners = {(row.kind, row.value): row.customer_id for row in rows if (row.kind, row.value) in pairs}
     created = False
     if owners:
