@@ -53,3 +53,22 @@ def test_search_input_is_never_fts_syntax(services):
     for query in ['"', "AND OR NOT", "NEAR(", "*", "col:value", "'; DROP TABLE message; --", "😀"]:
         services.search.search(query)  # no error
     assert services.search.search("") == []
+
+
+def test_the_newest_matches_are_found_whether_a_word_is_common_medium_or_rare(services, monkeypatch):
+    """PostgreSQL picks its way by how common the words are (db/fts.py); made small here so
+    every way is taken. Whatever the way, the candidates are the newest matching messages."""
+    from helpdesk.db import fts
+
+    monkeypatch.setattr(fts, "CANDIDATES", 8)
+    monkeypatch.setattr(fts, "PROBE", 10)
+    monkeypatch.setattr(fts, "INDEX_BELOW", 13)
+    bodies = {}
+    for i in range(120):
+        words = ["common"] + (["medium"] if i % 6 == 0 else []) + (["rare"] if i in (3, 50) else [])
+        bodies[receive(services, " ".join(words) + f" note {i}", email=f"c{i % 9}@example.com").message_id] = words
+    with services.db.read() as session:
+        for word in ("common", "medium", "rare"):
+            newest = sorted((m for m, words in bodies.items() if word in words), reverse=True)[:8]
+            hits = fts.search_messages(session, word, limit=8)
+            assert sorted((h.id for h in hits), reverse=True) == newest, word
