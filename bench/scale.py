@@ -192,7 +192,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=3000, help="messages posted in the intake run")
     parser.add_argument("--sessions", type=int, default=20, help="signed-in web sessions for the memory figure")
     parser.add_argument("--postgresql", nargs="?", const="private", metavar="URL",
-                        help="run on PostgreSQL: a private server (needs its binaries), or the empty database at URL")
+                        help="run on PostgreSQL: a private server with default (durable) settings, "
+                             "or the empty database at URL")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="helpdesk-scale-"))
@@ -201,7 +202,7 @@ def main() -> int:
     if args.postgresql == "private":
         from tests.pgserver import PostgresServer
 
-        pg = PostgresServer.start()
+        pg = PostgresServer.start(durable=True)  # fsync and synchronous commit on, as a shop runs it
         pg.execute("CREATE DATABASE helpdesk_scale")
         database_url = pg.url_for("helpdesk_scale")
     elif args.postgresql:

@@ -41,7 +41,9 @@ class PostgresServer:
         self._admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
 
     @classmethod
-    def start(cls) -> "PostgresServer":
+    def start(cls, durable: bool = False) -> "PostgresServer":
+        """durable=False (tests): fsync and synchronous commit off, since the databases are
+        thrown away. durable=True (benchmarks): PostgreSQL's defaults, as a shop would run it."""
         given = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
         if given:
             return cls(given)
@@ -58,11 +60,10 @@ class PostgresServer:
         subprocess.run([*run_as, initdb, "-D", str(data), "-U", SUPERUSER, "--auth=trust",
                         "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
         port = free_port()
-        # Durability settings off: these databases are thrown away, and the suite is faster.
+        fast = [] if durable else ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         process = subprocess.Popen(
             [*run_as, postgres, "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
-             "-k", str(root), "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off", "-c", "max_connections=300"],
+             "-k", str(root), *fast, "-c", "max_connections=300"],
             stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "wb"))
 
         def stop() -> None:
