@@ -91,10 +91,8 @@ def in_process(app: HelpdeskApp, args, clock: ManualClock, rows: list[Row]) -> N
     rows.append(Row("LIKE '%word%' scan of the same text (rare word)", f"{like50:.0f} ms",
                     f"search is {like50 / rare50:.0f}x faster"))
     today = clock.now().date()
-    started = time.perf_counter()
-    s.reports.summary(today - timedelta(days=29), today)
-    report_ms = (time.perf_counter() - started) * 1000
-    rows.append(Row("report summary, last 30 days", f"{report_ms:.0f} ms", "< 1 s", report_ms < 1000))
+    report_ms = min(percentiles(lambda: s.reports.summary(today - timedelta(days=29), today), 3))
+    rows.append(Row("report summary, last 30 days (median of 3)", f"{report_ms:.0f} ms", "< 1 s", report_ms < 1000))
 
     # SLA: every open conversation gets running clocks, a tenth of them already overdue.
     now = clock.now().replace(tzinfo=None)
@@ -211,8 +209,8 @@ def main() -> int:
         clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
         app = HelpdeskApp(Settings(data_dir=data_dir, database_url=database_url), clock=clock).start()
         loaded = load(app.db, args.customers, args.conversations, args.messages_per)
-        if not app.db.is_sqlite:
-            with app.db.engine.connect() as conn:
+        if not app.db.is_sqlite:  # as autovacuum would have by now on a shop's server
+            with app.db.engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         app.services.agents.create("bench@shop.example", "Bench Agent", "bench-password")
         token = app.services.tokens.create("scale bench").plaintext
