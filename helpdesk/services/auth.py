@@ -4,7 +4,7 @@
   never from a LAN browser.
 - Failed sign-ins for an email are slowed (a growing delay the UI waits out) and
   capped: after MAX_FAILURES within the window, sign-in for that email is locked for
-  LOCKOUT. Attempts from one LAN address are rate limited whatever the email.
+  LOCKOUT. Failed attempts from one LAN address are limited whatever the emails.
 - A session token lives on the device; only its SHA-256 is stored. "Remember this
   device" makes it last REMEMBER_FOR and survive restarts; otherwise SESSION_FOR.
 """
@@ -33,6 +33,10 @@ SESSION_FOR = timedelta(hours=12)
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 8
 LOCKOUT = timedelta(minutes=15)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{math.ceil(seconds)} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
 
 
 class SignInFailed(ServiceError):
@@ -90,10 +94,11 @@ class AuthService(Service):
                 client: str = "") -> SignedIn:
         key = (email or "").strip().lower()
         now = self.now()
-        # Not for the machine itself: whoever sits there can reset passwords from the command line.
-        wait = 0.0 if is_loopback(client_ip) else self.attempts.take(client_ip or "unknown")
-        if wait:
-            raise SignInFailed(f"too many sign-in attempts from this device; try again in {math.ceil(wait)} s", 0)
+        # Failed attempts per address, whatever the emails (guessing across accounts). Not for
+        # the machine itself: whoever sits there can reset passwords from the command line.
+        address = None if is_loopback(client_ip) else (client_ip or "unknown")
+        if address and (wait := self.attempts.wait(address)):
+            raise SignInFailed(f"too many failed sign-ins from this device; try again in {_minutes(wait)}", 0)
         with self._lock:
             locked = self._locked_until.get(key)
             if locked and locked > now:
@@ -101,6 +106,8 @@ class AuthService(Service):
                 raise SignInFailed(f"too many failed attempts; try again in {minutes} min", 0)
         agent = self.agents.authenticate(email, password)
         if agent is None:
+            if address:
+                self.attempts.take(address)
             with self._lock:
                 recent = [t for t in self._failures.get(key, []) if now - t < FAILURE_WINDOW] + [now]
                 self._failures[key] = recent

@@ -15,6 +15,7 @@ from helpdesk.clock import Clock
 from helpdesk.services.errors import ServiceError
 
 MAX_KEYS = 10_000  # beyond this many callers, full (idle) buckets are forgotten
+_WHOLE = 1 - 1e-9  # a token refilled over exactly its interval counts, despite float rounding
 
 
 class RateLimited(ServiceError):
@@ -74,7 +75,7 @@ class RateLimiter:
             return 0.0
         with self._lock:
             bucket = self._refilled(key, self._seconds())
-            return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) * 60.0 / self.limit.per_minute
+            return 0.0 if bucket.tokens >= _WHOLE else (1 - bucket.tokens) * 60.0 / self.limit.per_minute
 
     def take(self, key: str) -> float:
         """Count one action by `key`; returns 0 if allowed, else the seconds to wait."""
@@ -82,8 +83,8 @@ class RateLimiter:
             return 0.0
         with self._lock:
             bucket = self._refilled(key, self._seconds())
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
+            if bucket.tokens >= _WHOLE:
+                bucket.tokens = max(0.0, bucket.tokens - 1)
                 return 0.0
             return (1 - bucket.tokens) * 60.0 / self.limit.per_minute
 
@@ -110,5 +111,6 @@ class RateLimits:
         self.bad_token = RateLimiter(clock, Limit(per_minute=30, burst=30))
         # Per client address: replies and ratings sent from customer pages, and unknown links.
         self.customer_page = RateLimiter(clock, Limit(per_minute=30, burst=15))
-        # Per client address: sign-in attempts (the per-email lockout comes on top).
-        self.sign_in = RateLimiter(clock, Limit(per_minute=10, burst=10))
+        # Per client address: failed sign-ins, 20 at once then one per 3 minutes (the
+        # per-email lockout comes on top). Successful sign-ins cost nothing.
+        self.sign_in = RateLimiter(clock, Limit(per_minute=1 / 3, burst=20))
