@@ -23,20 +23,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import load  # noqa: E402
+from timing import timed  # noqa: E402
 
 from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
 from helpdesk.services.inbox import InboxQuery  # noqa: E402
-
-
-def timed(fn, runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import load  # noqa: E402
 from httpload import build_request, run_load  # noqa: E402
+from timing import timed  # noqa: E402
 
 from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.clock import ManualClock  # noqa: E402
@@ -51,16 +52,6 @@ class Row:
     met: bool | None = None
 
 
-def percentiles(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
-
-
 def rss_mb(pid: int) -> tuple[float, float]:
     """Resident memory now and at its peak (VmRSS, VmHWM), in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -72,26 +63,26 @@ def in_process(app: HelpdeskApp, args, clock: ManualClock, rows: list[Row]) -> N
     agent = s.agents.authenticate("bench@shop.example", "bench-password")
     rng = random.Random(1)
     runs = args.runs
-    _, p95 = percentiles(lambda: s.inbox.page(InboxQuery(view="all", status="open"), agent.id), runs)
+    _, p95 = timed(lambda: s.inbox.page(InboxQuery(view="all", status="open"), agent.id), runs)
     rows.append(Row("inbox page p95 (open, longest waiting)", f"{p95:.1f} ms", "< 20 ms", p95 < 20))
-    _, p95 = percentiles(lambda: s.inbox.page(InboxQuery(view="all", status="resolved"), agent.id), runs)
+    _, p95 = timed(lambda: s.inbox.page(InboxQuery(view="all", status="resolved"), agent.id), runs)
     rows.append(Row("inbox page p95 (resolved, newest)", f"{p95:.1f} ms", "< 20 ms", p95 < 20))
-    _, p95 = percentiles(lambda: s.customers.history(rng.randint(1, args.customers)), runs)
+    _, p95 = timed(lambda: s.customers.history(rng.randint(1, args.customers)), runs)
     rows.append(Row("customer history p95", f"{p95:.1f} ms", "< 20 ms", p95 < 20))
     words = ["delivery", "damaged parcel", "zyzzyva", "warranty battery", "custom"]
-    _, search95 = percentiles(lambda: s.search.search(rng.choice(words)), runs)
+    _, search95 = timed(lambda: s.search.search(rng.choice(words)), runs)
     rows.append(Row("search p95 (common, two-word, rare, prefix)", f"{search95:.1f} ms", "< 50 ms", search95 < 50))
-    rare50, rare95 = percentiles(lambda: s.search.search("zyzzyva"), runs)
+    rare50, rare95 = timed(lambda: s.search.search("zyzzyva"), runs)
 
     def like_scan() -> None:
         with app.db.read() as session:
             session.execute(text("SELECT id FROM message WHERE body LIKE '%zyzzyva%' LIMIT 20")).all()
 
-    like50, _ = percentiles(like_scan, max(3, runs // 10))
+    like50, _ = timed(like_scan, max(3, runs // 10))
     rows.append(Row("LIKE '%word%' scan of the same text (rare word)", f"{like50:.0f} ms",
                     f"search is {like50 / rare50:.0f}x faster"))
     today = clock.now().date()
-    report_ms = min(percentiles(lambda: s.reports.summary(today - timedelta(days=29), today), 3))
+    report_ms = min(timed(lambda: s.reports.summary(today - timedelta(days=29), today), 3))
     rows.append(Row("report summary, last 30 days (median of 3)", f"{report_ms:.0f} ms", "< 1 s", report_ms < 1000))
 
     # SLA: every open conversation gets running clocks, a tenth of them already overdue.

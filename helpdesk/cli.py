@@ -198,12 +198,17 @@ def _backup(settings: Settings, path: Path) -> int:
     return 0
 
 
-def _restore(settings: Settings, path: Path) -> int:
-    from helpdesk.db import backup as backups
+def _refuse_while_running(settings: Settings, then: str) -> None:
     from helpdesk.runlock import RunLock
 
     if not settings.database_url and RunLock(settings.data_dir).held_elsewhere():
-        raise ConfigError("Helpdesk is running with this data; stop it, then restore")
+        raise ConfigError(f"Helpdesk is running with this data; stop it, then {then}")
+
+
+def _restore(settings: Settings, path: Path) -> int:
+    from helpdesk.db import backup as backups
+
+    _refuse_while_running(settings, "restore")
     try:
         previous = backups.restore(path, backups.sqlite_path(settings.effective_database_url))
     except (backups.BackupError, OSError) as exc:
@@ -217,10 +222,8 @@ def _migrate_to(settings: Settings, target_url: str) -> int:
 
     from helpdesk.db import Database
     from helpdesk.db.transfer import TransferError, copy_database
-    from helpdesk.runlock import RunLock
 
-    if not settings.database_url and RunLock(settings.data_dir).held_elsewhere():
-        raise ConfigError("Helpdesk is running with this data; stop it, then migrate")
+    _refuse_while_running(settings, "migrate")
     if settings.is_sqlite and not settings.database_url and not (settings.data_dir / DB_FILENAME).exists():
         raise ConfigError(f"no Helpdesk database in {settings.data_dir}")
     try:

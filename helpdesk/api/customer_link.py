@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from helpdesk.api.limits import client_address
 from helpdesk.models import IN, RESOLVED
 from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail
@@ -113,10 +114,6 @@ def _too_many(seconds: float) -> HTMLResponse:
                         headers={**SECURITY_HEADERS, "Retry-After": str(wait)})
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def _form(request: Request) -> dict[str, str]:
     """An urlencoded form (what the page's plain HTML forms send), first value of each field."""
     raw = (await request.body()).decode("utf-8", errors="replace")
@@ -132,12 +129,12 @@ def build_router() -> APIRouter:
     def show(token: str, request: Request) -> HTMLResponse:
         services: Services = request.app.state.services
         limit = services.limits.customer_page
-        if wait := limit.wait(_client(request)):
+        if wait := limit.wait(client_address(request)):
             return _too_many(wait)
         try:
             detail = services.conversations.get_by_token(token)
         except NotFound:
-            limit.take(_client(request))
+            limit.take(client_address(request))
             return _not_found()
         rated = services.conversations.rating_for_current_resolution(detail.conversation)
         return HTMLResponse(_render(detail, rated=rated), headers=SECURITY_HEADERS)
@@ -145,7 +142,7 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}/rating")
     async def rate(token: str, request: Request):
         services: Services = request.app.state.services
-        if wait := services.limits.customer_page.take(_client(request)):
+        if wait := services.limits.customer_page.take(client_address(request)):
             return _too_many(wait)
         form = await _form(request)
         try:
@@ -168,7 +165,7 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}")
     async def reply(token: str, request: Request):
         services: Services = request.app.state.services
-        if wait := services.limits.customer_page.take(_client(request)):
+        if wait := services.limits.customer_page.take(client_address(request)):
             return _too_many(wait)
         body = (await _form(request)).get("body", "")
         try:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from helpdesk import __version__
 from helpdesk.api.schemas import (MAX_ID, ConversationList, ConversationWithMessages, Health, MessageAccepted,
                                   MessageIn, conversation_detail_out, conversation_out)
+from helpdesk.api.limits import client_address
 from helpdesk.api.schemas import AgentRef
 from helpdesk.models import ApiToken
 from helpdesk.services import Actor, Services
@@ -46,7 +47,7 @@ def services_of(request: Request) -> Services:
 async def require_token(request: Request, authorization: Annotated[Optional[str], Header()] = None) -> Actor:
     """Bearer token auth: from the in-memory cache when possible, else the database (in a thread)."""
     services = services_of(request)
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     if wait := services.limits.bad_token.wait(client):  # this address has been guessing
         raise RateLimited("too many requests with a wrong API token", wait)
     scheme, _, secret = (authorization or "").partition(" ")

@@ -49,6 +49,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer")
+        self._pg = None  # helpdesk.db.pg, on PostgreSQL
+        self.origin: str | None = None  # this database's id in NOTIFY payloads (PostgreSQL)
         if self.is_sqlite:
             self.engine = create_engine(
                 url,

@@ -146,38 +146,42 @@ class EventRelay:
 
 class JobsLock:
     """A session-level advisory lock on its own connection: held by exactly one process
-    at a time, and released by PostgreSQL itself if that process dies."""
+    at a time, and released by PostgreSQL itself if that process dies. A process that
+    does not hold it keeps its connection and simply asks again."""
 
     def __init__(self, database_url: str) -> None:
         self._conninfo = psycopg_conninfo(database_url)
         self._conn: psycopg.Connection | None = None
+        self._held = False
 
     def try_acquire(self) -> bool:
-        if self._conn is not None:
+        if self._held:
             return True
-        # Named, so an operator (or a test) can see which process runs the jobs.
-        conn = psycopg.connect(self._conninfo, autocommit=True, application_name=f"helpdesk-jobs pid={os.getpid()}")
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (JOBS_LOCK_KEY,)).fetchone()[0]
-        if got:
-            self._conn = conn
-        else:
-            conn.close()
-        return bool(got)
+        if self._conn is None or self._conn.closed:
+            # Named, so an operator (or a test) can see which process runs the jobs.
+            self._conn = psycopg.connect(self._conninfo, autocommit=True,
+                                         application_name=f"helpdesk-jobs pid={os.getpid()}")
+        try:
+            self._held = bool(self._conn.execute("SELECT pg_try_advisory_lock(%s)", (JOBS_LOCK_KEY,)).fetchone()[0])
+        except psycopg.Error:
+            self.release()
+        return self._held
+
+    def still_held(self) -> bool:
+        if not self._held or self._conn is None:
+            return False
+        try:
+            self._conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:  # the session is gone, and the lock with it
+            self.release()
+            return False
 
     def release(self) -> None:
+        self._held = False
         if self._conn is not None:
             try:
                 self._conn.close()  # closing the session releases the lock
             except psycopg.Error:
                 pass
             self._conn = None
-
-    def still_held(self) -> bool:
-        if self._conn is None:
-            return False
-        try:
-            self._conn.execute("SELECT 1")
-            return True
-        except psycopg.Error:
-            self.release()
-            return False

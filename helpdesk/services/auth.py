@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import secrets
 import threading
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from helpdesk.models import Agent, AgentSession
 from helpdesk.services.agents import AgentService
 from helpdesk.services.base import Actor, Service, audit
 from helpdesk.services.errors import PermissionDenied, ServiceError
-from helpdesk.services.ratelimit import RateLimiter
+from helpdesk.services.ratelimit import RateLimiter, wait_in_words
 from helpdesk.services.tokens import hash_token
 
 REMEMBER_FOR = timedelta(days=30)
@@ -33,10 +32,6 @@ SESSION_FOR = timedelta(hours=12)
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 8
 LOCKOUT = timedelta(minutes=15)
-
-
-def _minutes(seconds: float) -> str:
-    return f"{math.ceil(seconds)} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
 
 
 class SignInFailed(ServiceError):
@@ -98,7 +93,7 @@ class AuthService(Service):
         # the machine itself: whoever sits there can reset passwords from the command line.
         address = None if is_loopback(client_ip) else (client_ip or "unknown")
         if address and (wait := self.attempts.wait(address)):
-            raise SignInFailed(f"too many failed sign-ins from this device; try again in {_minutes(wait)}", 0)
+            raise SignInFailed(f"too many failed sign-ins from this device; try again in {wait_in_words(wait)}", 0)
         with self._lock:
             locked = self._locked_until.get(key)
             if locked and locked > now:

@@ -92,10 +92,10 @@ class RateLimiter:
         """take(), raising RateLimited with a wait a person can read."""
         wait = self.take(key)
         if wait:
-            raise RateLimited(f"{message}; try again in {_in_words(wait)}", wait)
+            raise RateLimited(f"{message}; try again in {wait_in_words(wait)}", wait)
 
 
-def _in_words(seconds: float) -> str:
+def wait_in_words(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     return f"{seconds} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
 
