@@ -28,6 +28,7 @@ from timing import timed  # noqa: E402
 from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
 from helpdesk.services.inbox import InboxQuery  # noqa: E402
+from helpdesk.services.base import Actor
 
 
 def main() -> int:
@@ -41,7 +42,7 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="helpdesk-reads-"))
     app = HelpdeskApp(Settings(data_dir=data_dir)).start()
     loaded = load(app.db, args.customers, args.conversations, args.messages_per)
-    agent = app.services.agents.create("bench@shop.example", "Bench", "bench-password")
+    agent = app.services.agents.create("bench@shop.example", "Bench", "bench-password", actor=Actor.system())
     s = app.services
     rng = random.Random(1)
     rows: list[tuple[str, float, float]] = []

@@ -41,6 +41,7 @@ from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.clock import ManualClock  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
 from helpdesk.services.inbox import InboxQuery  # noqa: E402
+from helpdesk.services.base import Actor
 from tests.helpers import free_port, wait_until_healthy  # noqa: E402
 
 
@@ -203,8 +204,8 @@ def main() -> int:
         if not app.db.is_sqlite:  # as autovacuum would have by now on a shop's server
             with app.db.engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
-        app.services.agents.create("bench@shop.example", "Bench Agent", "bench-password")
-        token = app.services.tokens.create("scale bench").plaintext
+        app.services.agents.create("bench@shop.example", "Bench Agent", "bench-password", actor=Actor.system())
+        token = app.services.tokens.create("scale bench", actor=Actor.system()).plaintext
         rows: list[Row] = []
         in_process(app, args, clock, rows)
         size = database_size_mb(app, data_dir)

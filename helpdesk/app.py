@@ -189,6 +189,7 @@ class ServerThread:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.port = self._socket.getsockname()[1]
+        app.services.links.listening_on(self.port)
         self.server = uvicorn.Server(app.uvicorn_config(host, self.port))
         self._thread = threading.Thread(target=self._run, name="helpdesk-server", daemon=True)
 

@@ -311,6 +311,7 @@ def _desktop(settings: Settings) -> int:
 
 
 def _admin_create(settings: Settings, args: argparse.Namespace) -> int:
+    from helpdesk.services.base import Actor
     from helpdesk.services.errors import ServiceError
 
     password = args.password or os.environ.get("HELPDESK_ADMIN_PASSWORD")
@@ -320,7 +321,7 @@ def _admin_create(settings: Settings, args: argparse.Namespace) -> int:
         password = getpass.getpass("Password for the new account: ")
     app = _open(settings)
     try:
-        agent = app.services.agents.create(args.email, args.name, password, role=args.role)
+        agent = app.services.agents.create(args.email, args.name, password, role=args.role, actor=Actor.system())
     except ServiceError as exc:
         details = "; ".join(f"{k} {v}" for k, v in exc.fields.items())
         raise ConfigError(f"{exc.message}{': ' + details if details else ''}") from None
@@ -331,12 +332,13 @@ def _admin_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from helpdesk.services.base import Actor
     from helpdesk.services.errors import ServiceError
 
     app = _open(settings)
     try:
         if args.token_command == "create":
-            created = app.services.tokens.create(args.name)
+            created = app.services.tokens.create(args.name, actor=Actor.system())
             print(f"API token {created.token.id} '{created.token.name}' created. It is shown only once:")
             print(created.plaintext)
         elif args.token_command == "list":
@@ -348,7 +350,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
                 used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
                 print(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\t{used}")
         elif args.token_command == "revoke":
-            t = app.services.tokens.revoke(args.id)
+            t = app.services.tokens.revoke(args.id, actor=Actor.system())
             print(f"token {t.id} '{t.name}' revoked")
     except ServiceError as exc:
         raise ConfigError(exc.message) from None

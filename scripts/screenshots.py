@@ -98,7 +98,7 @@ def main() -> int:
         page.screenshot(path=args.out / "phone-conversation.png")
         phone.close()
 
-        token = app.services.tokens.create("screenshots").plaintext
+        token = app.services.tokens.create("screenshots", actor=Actor.system()).plaintext
         created = httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, json={
             "customer": {"email": "emma.schmidt@example.com"}, "body": "One more question: do you ship to Austria?"})
         customer = browser.new_context(viewport={"width": 390, "height": 844})

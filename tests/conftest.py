@@ -85,7 +85,8 @@ def database_url(new_database) -> str | None:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, port=0, public_url=None)
+    # The address customers are given links to, as a shop behind its own domain configures it.
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, port=0, public_url="http://shop.test")
 
 
 @pytest.fixture
@@ -102,19 +103,19 @@ def services(app: HelpdeskApp) -> Services:
 
 @pytest.fixture
 def ann(services: Services) -> Actor:
-    agent = services.agents.create("ann@shop.example", "Ann Agent", "correct horse", role="admin")
-    return Actor("agent", agent.id, agent.name)
+    agent = services.agents.create("ann@shop.example", "Ann Agent", "correct horse", role="admin", actor=Actor.system())
+    return Actor.for_agent(agent)
 
 
 @pytest.fixture
 def bob(services: Services) -> Actor:
-    agent = services.agents.create("bob@shop.example", "Bob Agent", "battery staple")
-    return Actor("agent", agent.id, agent.name)
+    agent = services.agents.create("bob@shop.example", "Bob Agent", "battery staple", actor=Actor.system())
+    return Actor.for_agent(agent)
 
 
 @pytest.fixture
 def token(services: Services) -> str:
-    return services.tokens.create("tests").plaintext
+    return services.tokens.create("tests", actor=Actor.system()).plaintext
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import json
 
 from helpdesk.config import MAX_REQUEST_BYTES
+from helpdesk.services.base import Actor
 from tests.conftest import post_message
 
 
@@ -30,15 +31,15 @@ def test_missing_or_wrong_token_is_401(client, auth):
 
 
 def test_a_revoked_token_stops_working(client, services):
-    created = services.tokens.create("temporary")
+    created = services.tokens.create("temporary", actor=Actor.system())
     headers = {"Authorization": f"Bearer {created.plaintext}"}
     assert client.get("/api/v1/conversations", headers=headers).status_code == 200
-    services.tokens.revoke(created.token.id)
+    services.tokens.revoke(created.token.id, actor=Actor.system())
     assert client.get("/api/v1/conversations", headers=headers).status_code == 401
 
 
 def test_tokens_are_stored_hashed(services, app):
-    created = services.tokens.create("website")
+    created = services.tokens.create("website", actor=Actor.system())
     from sqlalchemy import text
     with app.db.read() as s:
         stored = s.execute(text("SELECT token_hash FROM api_token WHERE id = :i"), {"i": created.token.id}).scalar()

@@ -11,6 +11,7 @@ import pytest
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
 from helpdesk.db import backup as backups
+from helpdesk.services.base import Actor
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 def test_a_backup_during_sustained_writes_restores_consistent(tmp_path, clock):
     settings = Settings(data_dir=tmp_path / "live", intake_per_minute=0)
     app = HelpdeskApp(settings, clock=clock).start()
-    token = app.services.tokens.create("writer").plaintext
+    token = app.services.tokens.create("writer", actor=Actor.system()).plaintext
     acknowledged: list[int] = []
     stop = threading.Event()
 

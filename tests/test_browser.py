@@ -29,9 +29,9 @@ def shop(tmp_path, new_database):
     """A running Helpdesk with two agents and an API token; real time, a real database
     (a SQLite file, or PostgreSQL on the PostgreSQL pass)."""
     app = HelpdeskApp(Settings(data_dir=tmp_path / "data", database_url=new_database(), host="127.0.0.1", port=0)).start()
-    ann = app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
-    bob = app.services.agents.create("bob@shop.example", "Bob Agent", "bob-password")
-    token = app.services.tokens.create("browser tests").plaintext
+    ann = app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin", actor=Actor.system())
+    bob = app.services.agents.create("bob@shop.example", "Bob Agent", "bob-password", actor=Actor.system())
+    token = app.services.tokens.create("browser tests", actor=Actor.system()).plaintext
     with ServerThread(app) as server:
         yield {"app": app, "url": server.url, "auth": {"Authorization": f"Bearer {token}"}, "ann": ann, "bob": bob}
     app.close()
@@ -229,8 +229,8 @@ def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_rel
     app = HelpdeskApp(Settings(data_dir=tmp_path / "sla", database_url=new_database(), host="127.0.0.1", port=0), clock=clock).start()
     try:
         app.services.sla.set_calendar(BusinessCalendar.always(), Actor.system())  # 4 h, around the clock
-        app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
-        token = app.services.tokens.create("t").plaintext
+        app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin", actor=Actor.system())
+        token = app.services.tokens.create("t", actor=Actor.system()).plaintext
         with ServerThread(app) as server:
             ctx = browser.new_context(viewport={"width": 1280, "height": 800})
             page = open_app(ctx, server.url)

@@ -18,7 +18,7 @@ def test_the_page_shows_the_public_thread_but_never_notes(client, auth, services
     assert "My order has not arrived" in page.text and "Bring it in on Thursday" in page.text
     assert "SECRET" not in page.text
     assert "took this conversation" not in page.text  # system events are for agents
-    assert "name=viewport" in page.text  # readable on a phone
+    assert 'name="viewport"' in page.text  # readable on a phone
 
 
 def test_markup_in_messages_is_shown_as_text(client, auth):
@@ -26,7 +26,7 @@ def test_markup_in_messages_is_shown_as_text(client, auth):
                            subject="<b>bold</b>").json()
     page = client.get(f"/c/{token_of(created)}")
     assert "<script>alert" not in page.text and "<img src=x" not in page.text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
     assert "&lt;b&gt;bold&lt;/b&gt;" in page.text
     assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none' forbids scripts
     assert "default-src 'none'" in page.headers["content-security-policy"]
@@ -94,7 +94,7 @@ def test_the_rating_form_posts_to_this_conversation(client, auth, services, ann)
     created = post_message(client, auth).json()
     services.conversations.reply(created["conversation_id"], ann, "Done", then="resolved")
     page = client.get(f"/c/{token_of(created)}").text
-    assert f"action='/c/{token_of(created)}/rating'" in page
+    assert f'action="/c/{token_of(created)}/rating"' in page
 
 
 def test_an_empty_reply_to_an_unknown_link_is_the_same_404_page(client):

@@ -46,14 +46,14 @@ def test_canned_replies_fill_their_variables(services, ann):
     result = conversation(services, name="Carol Jones")
     canned = services.canned.create("Hello", "Hi {{customer.first_name}} ({{ customer.name }}), "
                                              "{{agent.name}} here. {{conversation.link}} {{unknown.var}}", ann)
-    text = services.canned.render(canned.body, result.conversation_id, ann.id, "http://shop:8080")
-    assert text == (f"Hi Carol (Carol Jones), Ann Agent here. http://shop:8080/c/{result.public_token} "
+    text = services.canned.render(canned.body, result.conversation_id, ann.id)
+    assert text == (f"Hi Carol (Carol Jones), Ann Agent here. http://shop.test/c/{result.public_token} "
                     "{{unknown.var}}")
 
 
 def test_a_missing_name_renders_as_a_friendly_word(services, ann):
     result = services.conversations.receive(IncomingMessage(body="hi", phone="+15550111"))
-    assert services.canned.render("Hi {{customer.first_name}}!", result.conversation_id, ann.id, "http://x") == \
+    assert services.canned.render("Hi {{customer.first_name}}!", result.conversation_id, ann.id) == \
         "Hi there!"
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from helpdesk.services.auth import MAX_FAILURES, SignInFailed
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.services.errors import PermissionDenied
+from helpdesk.services.errors import Forbidden
 from helpdesk.services.inbox import InboxQuery
 
 
@@ -65,12 +65,12 @@ def test_resolved_view_is_newest_activity_first(services, ann, clock):
 
 def test_the_first_account_only_from_the_machine_itself(services):
     assert services.auth.needs_owner()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.auth.create_owner("o@shop.example", "Owner", "long password", client_ip="192.168.1.20")
     assert services.auth.needs_owner()
     signed = services.auth.create_owner("o@shop.example", "Owner", "long password", client_ip="127.0.0.1")
     assert signed.agent.role == "admin"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.auth.create_owner("x@shop.example", "X", "long password", client_ip="127.0.0.1")
 
 

@@ -19,6 +19,7 @@ from helpdesk.config import Settings
 from helpdesk.db.pg import JOBS_LOCK_KEY
 from helpdesk.events import MESSAGE_CREATED
 from helpdesk.services.conversations import IncomingMessage
+from helpdesk.services.base import Actor
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_app, shown, sign_in
 from tests.helpers import free_port, wait_until_healthy
 
@@ -130,8 +131,8 @@ def test_an_agent_on_one_process_sees_a_message_posted_to_another_live(two_apps)
     from playwright.sync_api import expect, sync_playwright
 
     front, back = two_apps
-    back.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin")
-    token = front.services.tokens.create("website").plaintext
+    back.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin", actor=Actor.system())
+    token = front.services.tokens.create("website", actor=Actor.system()).plaintext
     with ServerThread(front) as api_side, ServerThread(back) as agent_side, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -82,8 +82,9 @@ def test_replies_are_signed_and_delivered_once(services, ann, receiver):
 
 def test_a_receiver_down_across_a_restart_gets_every_reply_once_and_in_order(settings, clock, receiver):
     app = HelpdeskApp(settings, clock=clock).start()
-    ann_agent = app.services.agents.create("ann@shop.example", "Ann", "long password")
-    ann = Actor("agent", ann_agent.id, "Ann")
+    ann_agent = app.services.agents.create("ann@shop.example", "Ann", "long password", role="admin",
+                                              actor=Actor.system())
+    ann = Actor("admin", ann_agent.id, "Ann")
     make_webhook(app.services, receiver.url, ann)
     cid = app.services.conversations.receive(IncomingMessage(body="hi", email="c@example.com")).conversation_id
     receiver.statuses = [503, 503]  # down
@@ -126,8 +127,9 @@ def test_sla_breaches_go_out_too(services, ann, clock, receiver):
 def test_the_worker_thread_delivers_without_being_asked(settings, receiver):
     app = HelpdeskApp(settings).start().start_jobs()
     try:
-        agent = app.services.agents.create("ann@shop.example", "Ann", "long password")
-        ann = Actor("agent", agent.id, "Ann")
+        agent = app.services.agents.create("ann@shop.example", "Ann", "long password", role="admin",
+                                              actor=Actor.system())
+        ann = Actor("admin", agent.id, "Ann")
         make_webhook(app.services, receiver.url, ann)
         cid = app.services.conversations.receive(IncomingMessage(body="hi", email="c@example.com")).conversation_id
         app.services.conversations.reply(cid, ann, "on its way")

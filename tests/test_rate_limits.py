@@ -7,6 +7,7 @@ from sqlalchemy import event
 from helpdesk.app import HelpdeskApp
 from helpdesk.services.auth import SignInFailed
 from helpdesk.services.ratelimit import Limit, RateLimiter
+from helpdesk.services.base import Actor
 from tests.conftest import post_message
 
 
@@ -18,7 +19,7 @@ def token_of(created):
 def limited(settings, clock):
     """An app whose API tokens may post 6 messages a minute (bursts of 1)."""
     app = HelpdeskApp(settings.with_overrides(intake_per_minute=6), clock=clock).start()
-    token = app.services.tokens.create("limited").plaintext
+    token = app.services.tokens.create("limited", actor=Actor.system()).plaintext
     with TestClient(app.asgi, base_url="http://shop.test") as client:
         yield client, {"Authorization": f"Bearer {token}"}, app
     app.close()

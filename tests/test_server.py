@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from helpdesk.app import HelpdeskApp, ServerThread
+from helpdesk.services.base import Actor
 
 
 def test_post_and_read_back_over_http(server, auth):
@@ -15,12 +16,14 @@ def test_post_and_read_back_over_http(server, auth):
         conversation = http.get(f"/api/v1/conversations/{created.json()['conversation_id']}").json()
         assert conversation["customer"]["phone"] == "+15550100"
         assert conversation["messages"][0]["body"] == "Is the shop open on Sunday?"
-        assert created.json()["conversation_url"].startswith(server.url + "/c/")
+        link = created.json()["conversation_url"]
+        assert link.startswith("http://shop.test/c/")  # the configured address customers use
+        assert http.get("/c/" + link.rsplit("/", 1)[1]).status_code == 200
 
 
 def test_messages_survive_a_server_restart(settings, clock, tmp_path):
     first = HelpdeskApp(settings, clock=clock).start()
-    token = first.services.tokens.create("restart").plaintext
+    token = first.services.tokens.create("restart", actor=Actor.system()).plaintext
     headers = {"Authorization": f"Bearer {token}"}
     with ServerThread(first) as server:
         created = httpx.post(server.url + "/api/v1/messages", headers=headers, json={

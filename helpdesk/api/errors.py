@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from helpdesk.services.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
+from helpdesk.services.errors import Conflict, NotFound, Forbidden, ServiceError, ValidationFailed
 from helpdesk.services.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 404
         elif isinstance(exc, Conflict):
             status = 409
-        elif isinstance(exc, PermissionDenied):
+        elif isinstance(exc, Forbidden):
             status = 403
         elif isinstance(exc, ValidationFailed):
             status = 422

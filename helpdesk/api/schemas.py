@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Conversation
-from helpdesk.services.canned import conversation_link
+from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerProfile
 from helpdesk.services.sla import Clocks, SlaRules

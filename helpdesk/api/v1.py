@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from helpdesk import __version__
@@ -18,7 +17,8 @@ from helpdesk.api.limits import client_address
 from helpdesk.api.schemas import AgentRef
 from helpdesk.models import ApiToken
 from helpdesk.services import Actor, Services
-from helpdesk.services.canned import conversation_link
+from helpdesk.services.base import INTEGRATION
+from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.ratelimit import RateLimited
@@ -36,8 +36,8 @@ ERROR_RESPONSES = {
 
 
 def base_url(request: Request) -> str:
-    configured = request.app.state.settings.public_url
-    return configured or str(request.base_url).rstrip("/")
+    """Links in answers come from the configured address (services/links.py), never the Host header."""
+    return services_of(request).links.base_url()
 
 
 def services_of(request: Request) -> Services:
@@ -54,12 +54,12 @@ async def require_token(request: Request, authorization: Annotated[Optional[str]
     token: ApiToken | None = None
     if scheme.lower() == "bearer" and secret.strip():
         tokens = services.tokens
-        token = tokens.cached(secret.strip()) or await run_in_threadpool(tokens.authenticate, secret.strip())
+        token = tokens.cached(secret.strip()) or await services.db.run_read(tokens.authenticate, secret.strip())
     if token is None:
         services.limits.bad_token.take(client)
         raise HTTPException(401, "a valid API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    return Actor("api", token.id, token.name)
+    return Actor(INTEGRATION, token.id, token.name)
 
 
 def build_router() -> APIRouter:

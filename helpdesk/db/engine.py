@@ -1,9 +1,11 @@
 """Engine, sessions and the write discipline.
 
-Every write goes through `Database.write()`: one writer at a time (a process-wide
-lock, as Datasette does with its write thread), short transactions started with
-BEGIN IMMEDIATE on SQLite so a reader never has to upgrade to a writer, and events
-published only after the commit. Reads run in parallel with `Database.read()`.
+Every write goes through `Database.write()`, which runs only on the database's one
+writer thread (as Datasette does with its write thread): services mark their write
+methods with `@writes`, which hands the call to that thread whoever makes it. Short
+transactions start with BEGIN IMMEDIATE on SQLite so a reader never has to upgrade to
+a writer; events are published only after the commit. Reads run in parallel with
+`Database.read()`, never on an event loop.
 
 On PostgreSQL several server processes may share one database, so a write transaction
 also takes a transaction-level advisory lock: the same one-writer-at-a-time rule across
@@ -42,13 +44,22 @@ class Transaction:
         self.events.append(Event(type=type, conversation_id=conversation_id, data=data))
 
 
+class WrongThread(RuntimeError):
+    """A write off the writer thread, or a blocking database call on an event loop: a bug."""
+
+
+def _on_event_loop() -> bool:
+    return asyncio._get_running_loop() is not None  # C-fast; public get_running_loop raises instead
+
+
 class Database:
     def __init__(self, url: str, bus: EventBus | None = None, sqlite_synchronous: str = "FULL") -> None:
         self.url = url
         self.bus = bus or EventBus()
         self.is_sqlite = url.startswith("sqlite")
-        self._write_lock = threading.Lock()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer")
+        self._writer_ident: int | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
+                                          initializer=self._become_writer)
         self._pg = None  # helpdesk.db.pg, on PostgreSQL
         self.origin: str | None = None  # this database's id in NOTIFY payloads (PostgreSQL)
         if self.is_sqlite:
@@ -68,36 +79,67 @@ class Database:
             self.origin = pg.new_origin()
         self._write_engine = self.engine.execution_options(helpdesk_write=True)
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+    # ---- the one write path --------------------------------------------------------------
 
-    @contextmanager
-    def write(self) -> Iterator[Transaction]:
-        """One serialised write transaction; events are published after it commits."""
-        with self._write_lock:
-            with Session(self._write_engine, expire_on_commit=False) as session:
-                tx = Transaction(session)
-                try:
-                    yield tx
-                    if tx.events and not self.is_sqlite:  # the other processes' agents too
-                        self._pg.notify(session, tx.events, self.origin)
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-        for ev in tx.events:
-            self.bus.publish(ev)
+    def _become_writer(self) -> None:
+        self._writer_ident = threading.get_ident()
+
+    @property
+    def on_writer_thread(self) -> bool:
+        return threading.get_ident() == self._writer_ident
+
+    def on_writer(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call fn on the writer thread and wait for it (directly when already there).
+        Services' write methods go through here (services.base.writes), whoever calls them:
+        the UI, the API, jobs, the command line, channel workers."""
+        if self.on_writer_thread:
+            return fn(*args, **kwargs)
+        if _on_event_loop():
+            raise WrongThread(f"{getattr(fn, '__qualname__', fn)} would block the event loop: "
+                              "await Database.run_write(...) instead")
+        return self._writer.submit(fn, *args, **kwargs).result()
 
     async def run_write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a writing service call on the single writer thread, from async code.
 
-        As Datasette does, writes from the event loop queue up for one thread instead
-        of many pool threads contending for the write lock (measured: fewer context
-        switches, higher intake rate). Reads keep using the ordinary thread pool."""
+        As Datasette does, writes queue up for one thread instead of many pool threads
+        contending for a lock (measured: fewer context switches, higher intake rate)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """One write transaction, only on the writer thread; events are published after it commits."""
+        if not self.on_writer_thread:
+            raise WrongThread("a database write outside the writer thread: decorate the service "
+                              "method with @writes (services/base.py) or use Database.run_write")
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            tx = Transaction(session)
+            try:
+                yield tx
+                if tx.events and not self.is_sqlite:  # the other processes' agents too
+                    self._pg.notify(session, tx.events, self.origin)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        for ev in tx.events:
+            self.bus.publish(ev)
+
+    # ---- reads --------------------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session in its own snapshot; reads run in parallel on pooled
+        connections, never on an event loop (they would stall every agent and the API)."""
+        if _on_event_loop():
+            raise WrongThread("a database read on the event loop: use asyncio.to_thread or a plain def route")
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    async def run_read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a reading service call in a worker thread, from async code."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     def dispose(self) -> None:
         self._writer.shutdown(wait=True)

@@ -100,6 +100,9 @@ class JobRunner:
                 self._running.discard(job_id)
 
     def _record(self, job_id: str, started=None, finished=None, result=None, error=None) -> None:  # type: ignore[no-untyped-def]
+        self.services.db.on_writer(self._record_on_writer, job_id, started, finished, result, error)
+
+    def _record_on_writer(self, job_id: str, started, finished, result, error) -> None:  # type: ignore[no-untyped-def]
         with self.services.db.write() as tx:
             status = tx.session.get(JobStatus, job_id) or JobStatus(job_id=job_id)
             if started is not None:

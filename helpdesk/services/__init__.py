@@ -14,6 +14,7 @@ from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
 from helpdesk.services.drafts import DraftService
 from helpdesk.services.inbox import InboxService
+from helpdesk.services.links import Links
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.ratelimit import RateLimits
@@ -32,13 +33,14 @@ class Services:
         self.settings = settings
         self.events = db.bus
         args = (db, clock, settings)
+        self.links = Links(settings)
         self.agents = AgentService(*args)
         self.tokens = TokenService(*args)
         self.customers = CustomerService(*args)
         self.sla = SlaService(*args)
         self.conversations = ConversationService(*args, sla=self.sla)
         self.drafts = DraftService(*args)
-        self.canned = CannedReplyService(*args)
+        self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)
         self.inbox = InboxService(*args)
         self.outbox = OutboxService(*args)

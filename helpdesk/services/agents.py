@@ -7,11 +7,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import col, func, select
 
 from helpdesk.models import Agent
-from helpdesk.services.base import Actor, Service, audit, require_text
+from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
-ROLES = ("admin", "agent")
+AGENT_ROLES = ("admin", "agent")
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps timing the same either way.
@@ -26,19 +26,23 @@ def _check_password(fields: dict[str, str], password: str) -> None:
 
 
 class AgentService(Service):
-    def create(self, email: str, name: str, password: str, role: str = "agent",
-               actor: Actor | None = None) -> Agent:
+    def create(self, email: str, name: str, password: str, role: str = "agent", *, actor: Actor) -> Agent:
+        """A new account (admins only). The password is hashed before the write, off the writer thread."""
+        require_admin(actor, "add agents")
         fields: dict[str, str] = {}
         clean_email = normalize_email(email or "")
         if clean_email is None:
             fields["email"] = "must be an email address like ann@example.com"
         clean_name = require_text(fields, "name", name, 120)
         _check_password(fields, password or "")
-        if role not in ROLES:
+        if role not in AGENT_ROLES:
             fields["role"] = "must be admin or agent"
         if fields:
             raise ValidationFailed("the agent could not be created", fields)
-        password_hash = _hasher.hash(password)
+        return self._insert(clean_email, clean_name, _hasher.hash(password), role, actor)  # type: ignore[arg-type]
+
+    @writes
+    def _insert(self, clean_email: str, clean_name: str, password_hash: str, role: str, actor: Actor) -> Agent:
         with self.db.write() as tx:
             exists = tx.session.exec(select(Agent.id).where(Agent.email == clean_email)).first()
             if exists is not None:
@@ -47,7 +51,7 @@ class AgentService(Service):
                           created_at=self.now())
             tx.session.add(agent)
             tx.session.flush()
-            audit(tx.session, self.now(), actor or Actor.system(), "agent.created", agent_id=agent.id, role=role)
+            audit(tx.session, self.now(), actor, "agent.created", agent_id=agent.id, role=role)
             return agent
 
     def authenticate(self, email: str, password: str) -> Agent | None:
@@ -83,6 +87,11 @@ class AgentService(Service):
             return session.exec(select(func.count()).select_from(Agent)).one()
 
     def set_active(self, agent_id: int, active: bool, actor: Actor) -> Agent:
+        require_admin(actor, "activate or deactivate agents")
+        return self._set_active(agent_id, active, actor)
+
+    @writes
+    def _set_active(self, agent_id: int, active: bool, actor: Actor) -> Agent:
         with self.db.write() as tx:
             agent = tx.session.get(Agent, agent_id)
             if agent is None:
@@ -99,11 +108,17 @@ class AgentService(Service):
             return agent
 
     def reset_password(self, agent_id: int, password: str, actor: Actor) -> None:
+        """An admin sets anyone's password; an agent only their own."""
+        if actor.agent_id != agent_id:
+            require_admin(actor, "reset another agent's password")
         fields: dict[str, str] = {}
         _check_password(fields, password or "")
         if fields:
             raise ValidationFailed("the password was not changed", fields)
-        password_hash = _hasher.hash(password)
+        self._set_password(agent_id, _hasher.hash(password), actor)
+
+    @writes
+    def _set_password(self, agent_id: int, password_hash: str, actor: Actor) -> None:
         with self.db.write() as tx:
             agent = tx.session.get(Agent, agent_id)
             if agent is None:

@@ -22,10 +22,9 @@ from sqlmodel import col, select
 
 from helpdesk.models import Agent, AgentSession
 from helpdesk.services.agents import AgentService
-from helpdesk.services.base import Actor, Service, audit
-from helpdesk.services.errors import PermissionDenied, ServiceError
+from helpdesk.services.base import Actor, Service, audit, sha256_hex, writes
+from helpdesk.services.errors import Forbidden, ServiceError
 from helpdesk.services.ratelimit import RateLimiter, wait_in_words
-from helpdesk.services.tokens import hash_token
 
 REMEMBER_FOR = timedelta(days=30)
 SESSION_FOR = timedelta(hours=12)
@@ -77,9 +76,9 @@ class AuthService(Service):
                      remember: bool = True, client: str = "") -> SignedIn:
         """The first account (an admin). Only from the machine itself, and only once."""
         if not is_loopback(client_ip):
-            raise PermissionDenied("the first account can only be created on the computer Helpdesk runs on")
+            raise Forbidden("the first account can only be created on the computer Helpdesk runs on")
         if not self.needs_owner():
-            raise PermissionDenied("the owner account already exists; sign in instead")
+            raise Forbidden("the owner account already exists; sign in instead")
         agent = self.agents.create(email, name, password, role="admin", actor=Actor.system())
         return self._start_session(agent, remember, client)
 
@@ -114,16 +113,17 @@ class AuthService(Service):
             raise SignInFailed("wrong email or password", min(8.0, 0.25 * 2 ** len(recent)))
         with self._lock:
             self._failures.pop(key, None)
-        with self.db.write() as tx:
-            audit(tx.session, now, Actor("agent", agent.id, agent.name), "agent.signed_in", client=client[:200])
-        return self._start_session(agent, remember, client)
+        return self._start_session(agent, remember, client, signed_in=True)
 
-    def _start_session(self, agent: Agent, remember: bool, client: str) -> SignedIn:
+    @writes
+    def _start_session(self, agent: Agent, remember: bool, client: str, signed_in: bool = False) -> SignedIn:
         token = secrets.token_urlsafe(32)
         now = self.now()
         expires = now + (REMEMBER_FOR if remember else SESSION_FOR)
         with self.db.write() as tx:
-            tx.session.add(AgentSession(agent_id=agent.id, token_hash=hash_token(token), created_at=now,  # type: ignore[arg-type]
+            if signed_in:
+                audit(tx.session, now, Actor.for_agent(agent), "agent.signed_in", client=client[:200])
+            tx.session.add(AgentSession(agent_id=agent.id, token_hash=sha256_hex(token), created_at=now,  # type: ignore[arg-type]
                                         expires_at=expires, remember=remember, client=client[:300]))
         return SignedIn(agent=agent, token=token, expires_at=expires)
 
@@ -133,7 +133,7 @@ class AuthService(Service):
             return None
         with self.db.read() as s:
             row = s.exec(select(AgentSession, Agent).join(Agent, col(Agent.id) == AgentSession.agent_id)
-                         .where(AgentSession.token_hash == hash_token(token))).first()
+                         .where(AgentSession.token_hash == sha256_hex(token))).first()
         if row is None:
             return None
         session, agent = row
@@ -141,17 +141,20 @@ class AuthService(Service):
             return None
         return agent
 
+    @writes
     def sign_out(self, token: str | None) -> None:
         if not token:
             return
         with self.db.write() as tx:
             tx.session.exec(delete(AgentSession).where(  # type: ignore[call-overload]
-                col(AgentSession.token_hash) == hash_token(token)))
+                col(AgentSession.token_hash) == sha256_hex(token)))
 
+    @writes
     def sign_out_everywhere(self, agent_id: int) -> None:
         with self.db.write() as tx:
             tx.session.exec(delete(AgentSession).where(col(AgentSession.agent_id) == agent_id))  # type: ignore[call-overload]
 
+    @writes
     def purge_expired(self) -> int:
         with self.db.write() as tx:
             result = tx.session.exec(delete(AgentSession).where(  # type: ignore[call-overload]

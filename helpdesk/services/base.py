@@ -1,10 +1,15 @@
-"""What every service gets: the database, the clock and the settings."""
+"""What every service gets: the database, the clock and the settings; who acts (Actor,
+with a role the services check), and the two kinds of service method: reads, which run
+on any thread but an event loop, and writes (`@writes`), which always run on the
+database's single writer thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
@@ -14,29 +19,97 @@ from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
 from helpdesk.models import AuditEntry
+from helpdesk.services.errors import Forbidden
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Roles. Staff sign in (admin, agent); API tokens act as an integration (intake and
+# reading) or, with the reply scope, as a bot that answers like an agent.
+ADMIN, AGENT, BOT, INTEGRATION, CUSTOMER, SYSTEM = "admin", "agent", "bot", "integration", "customer", "system"
+ROLES = (ADMIN, AGENT, BOT, INTEGRATION, CUSTOMER, SYSTEM)
+STAFF = (ADMIN, AGENT)
+# Who may work on conversations as the team does (reply, note, assign, change status).
+TEAM = (ADMIN, AGENT, BOT, SYSTEM)
+_AUDIT_TYPE = {ADMIN: "agent", AGENT: "agent", BOT: "api", INTEGRATION: "api", CUSTOMER: "customer", SYSTEM: "system"}
+
+
+def sha256_hex(text: str) -> str:
+    """Digest of a secret (API token, session token, customer link) for lookups and storage."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who does something: an agent, an API token, the customer, or the system."""
+    """Who does something, and so what they may do."""
 
-    type: str  # agent | api | customer | system
-    id: int | None = None
+    role: str  # admin | agent | bot | integration | customer | system
+    id: int | None = None  # agent id, API token id or customer id
     name: str = ""
+    scopes: frozenset[str] = field(default_factory=frozenset)  # API tokens only
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown actor role {self.role!r}")
 
     @classmethod
     def system(cls) -> "Actor":
-        return cls("system", None, "Helpdesk")
+        return cls(SYSTEM, None, "Helpdesk")
 
     @classmethod
     def customer(cls, customer_id: int | None = None) -> "Actor":
-        return cls("customer", customer_id, "Customer")
+        return cls(CUSTOMER, customer_id, "Customer")
+
+    @classmethod
+    def for_agent(cls, agent: Any) -> "Actor":
+        """A signed-in agent (anything with id, name and role)."""
+        return cls(ADMIN if agent.role == ADMIN else AGENT, agent.id, agent.name)
+
+    @property
+    def type(self) -> str:
+        """The kind of author recorded in the audit trail: agent, api, customer or system."""
+        return _AUDIT_TYPE[self.role]
 
     @property
     def agent_id(self) -> int | None:
-        return self.id if self.type == "agent" else None
+        return self.id if self.role in STAFF else None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+    def has_scope(self, scope: str) -> bool:
+        return self.role not in (BOT, INTEGRATION) or scope in self.scopes
+
+
+def require_role(actor: Actor | None, *roles: str, doing: str) -> Actor:
+    """Refuse with Forbidden unless the actor has one of the roles (the system always may)."""
+    if actor is None or (actor.role not in roles and actor.role != SYSTEM):
+        raise Forbidden(f"only {' or '.join(_role_words(roles))} can {doing}")
+    return actor
+
+
+def require_admin(actor: Actor | None, doing: str) -> Actor:
+    return require_role(actor, ADMIN, doing=doing)
+
+
+def _role_words(roles: tuple[str, ...]) -> list[str]:
+    words = {ADMIN: "an admin", AGENT: "an agent", BOT: "a bot token", INTEGRATION: "an integration",
+             CUSTOMER: "the customer"}
+    return [words[r] for r in roles if r in words]
+
+
+def writes(method: F) -> F:
+    """A service method that writes: it runs on the database's writer thread whoever calls
+    it (a UI handler via run_write, an API route, a job, the command line). Calling it from
+    an event loop directly is refused (it would block every agent and the API)."""
+
+    @functools.wraps(method)
+    def on_writer(self: "Service", *args: Any, **kwargs: Any) -> Any:
+        return self.db.on_writer(method, self, *args, **kwargs)
+
+    on_writer.writes = True  # type: ignore[attr-defined]
+    return on_writer  # type: ignore[return-value]
 
 
 class Service:

@@ -11,7 +11,8 @@ import re
 from sqlmodel import col, select
 
 from helpdesk.models import Agent, CannedReply, Conversation, Customer
-from helpdesk.services.base import Actor, Service, audit, require_text
+from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
+from helpdesk.services.links import Links
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
 VARIABLES = ("customer.name", "customer.first_name", "agent.name", "conversation.link")
@@ -23,21 +24,26 @@ def render_template(body: str, values: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 
-def conversation_link(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/c/{token}"
-
-
 class CannedReplyService(Service):
+    def __init__(self, db, clock, settings, links: Links) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.links = links
+
     def list(self) -> list[CannedReply]:
         with self.db.read() as s:
             return list(s.exec(select(CannedReply).order_by(col(CannedReply.title))).all())
 
     def create(self, title: str, body: str, actor: Actor) -> CannedReply:
+        require_admin(actor, "manage canned replies")
         fields: dict[str, str] = {}
         title = require_text(fields, "title", title, 100)
         body = require_text(fields, "body", body, 20_000)
         if fields:
             raise ValidationFailed("the canned reply was not saved", fields)
+        return self._insert(title, body, actor)
+
+    @writes
+    def _insert(self, title: str, body: str, actor: Actor) -> CannedReply:
         now = self.now()
         with self.db.write() as tx:
             if tx.session.exec(select(CannedReply.id).where(CannedReply.title == title)).first() is not None:
@@ -49,11 +55,16 @@ class CannedReplyService(Service):
             return reply
 
     def update(self, canned_id: int, title: str, body: str, actor: Actor) -> CannedReply:
+        require_admin(actor, "manage canned replies")
         fields: dict[str, str] = {}
         title = require_text(fields, "title", title, 100)
         body = require_text(fields, "body", body, 20_000)
         if fields:
             raise ValidationFailed("the canned reply was not saved", fields)
+        return self._update(canned_id, title, body, actor)
+
+    @writes
+    def _update(self, canned_id: int, title: str, body: str, actor: Actor) -> CannedReply:
         now = self.now()
         with self.db.write() as tx:
             reply = tx.session.get(CannedReply, canned_id)
@@ -69,6 +80,11 @@ class CannedReplyService(Service):
             return reply
 
     def delete(self, canned_id: int, actor: Actor) -> None:
+        require_admin(actor, "manage canned replies")
+        self._delete(canned_id, actor)
+
+    @writes
+    def _delete(self, canned_id: int, actor: Actor) -> None:
         with self.db.write() as tx:
             reply = tx.session.get(CannedReply, canned_id)
             if reply is None:
@@ -76,7 +92,7 @@ class CannedReplyService(Service):
             tx.session.delete(reply)
             audit(tx.session, self.now(), actor, "canned.deleted", canned_id=canned_id, title=reply.title)
 
-    def render(self, body: str, conversation_id: int, agent_id: int | None, base_url: str) -> str:
+    def render(self, body: str, conversation_id: int, agent_id: int | None) -> str:
         """Fill a canned reply's variables for one conversation and agent."""
         with self.db.read() as s:
             conversation = s.get(Conversation, conversation_id)
@@ -89,6 +105,6 @@ class CannedReplyService(Service):
             "customer.name": name or "there",
             "customer.first_name": name.split()[0] if name else "there",
             "agent.name": agent.name if agent else "the team",
-            "conversation.link": conversation_link(base_url, conversation.public_token),
+            "conversation.link": self.links.conversation(conversation.public_token),
         }
         return render_template(body, values)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, Conversation, Customer,
                              CustomerIdentifier)
-from helpdesk.services.base import Actor, Service, audit
+from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, writes
 from helpdesk.services.errors import NotFound
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -155,6 +155,15 @@ def load_profile(session: Session, customer: Customer) -> CustomerProfile:
     return CustomerProfile(customer=customer, identifiers=identifiers)
 
 
+def identifiers_of(conn: Connection, customer_id: int) -> dict[str, str]:
+    """The customer's first identifier of each kind, inside a transaction."""
+    out: dict[str, str] = {}
+    for kind, value in conn.execute(select(IDENTIFIER.c.kind, IDENTIFIER.c.value)
+                                    .where(IDENTIFIER.c.customer_id == customer_id).order_by(IDENTIFIER.c.id)):
+        out.setdefault(kind, value)
+    return out
+
+
 def customer_display_name(profile: CustomerProfile) -> str:
     return profile.customer.name or profile.first(EMAIL) or profile.first(PHONE) or \
         profile.first(EXTERNAL_ID) or f"Customer #{profile.customer.id}"
@@ -193,7 +202,11 @@ class CustomerService(Service):
             return CustomerHistory(profile=load_profile(session, customer), conversations=list(conversations))
 
     def rename(self, customer_id: int, name: str, actor: Actor) -> Customer:
-        name = name.strip()[:200]
+        require_role(actor, *TEAM, doing="rename a customer")
+        return self._rename(customer_id, name.strip()[:200], actor)
+
+    @writes
+    def _rename(self, customer_id: int, name: str, actor: Actor) -> Customer:
         with self.db.write() as tx:
             customer = tx.session.get(Customer, customer_id)
             if customer is None:

@@ -20,6 +20,7 @@ from helpdesk.services.agents import AgentService
 from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
 from helpdesk.services.conversations import ConversationService, IncomingMessage
+from helpdesk.services.links import Links
 
 DEMO_PASSWORD = "demo-password"
 DEMO_AGENTS = [("sam@bikeshop.example", "Sam Rivera", "admin"),
@@ -78,10 +79,10 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
     clock = ManualClock(end - timedelta(days=14))
     agents_svc = AgentService(db, clock, settings)
     convs = ConversationService(db, clock, settings)
-    canned = CannedReplyService(db, clock, settings)
+    canned = CannedReplyService(db, clock, settings, Links(settings))
 
-    agents: list[Agent] = [agents_svc.create(e, n, DEMO_PASSWORD, r) for e, n, r in DEMO_AGENTS]
-    actors = [Actor("agent", a.id, a.name) for a in agents]
+    agents: list[Agent] = [agents_svc.create(e, n, DEMO_PASSWORD, r, actor=Actor.system()) for e, n, r in DEMO_AGENTS]
+    actors = [Actor.for_agent(a) for a in agents]
     for title, body in CANNED:
         canned.create(title, body, actors[0])
 

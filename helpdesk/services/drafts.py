@@ -8,12 +8,13 @@ from sqlmodel import col, select
 
 from helpdesk import events
 from helpdesk.models import Agent, Conversation, Draft
-from helpdesk.services.base import Service
+from helpdesk.services.base import Service, writes
 from helpdesk.services.conversations import MAX_BODY
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 
 class DraftService(Service):
+    @writes
     def save(self, agent_id: int, conversation_id: int, body: str, seen_message_id: int | None = None) -> Draft | None:
         """Save (or, when empty, discard) the agent's draft. `seen_message_id` is the newest
         message the agent had in view; it is kept from the draft's first save on."""
@@ -48,17 +49,14 @@ class DraftService(Service):
             return s.exec(select(Draft).where(Draft.agent_id == agent_id,
                                               Draft.conversation_id == conversation_id)).first()
 
-    def list_for_agent(self, agent_id: int, limit: int = 100) -> list[Draft]:
-        with self.db.read() as s:
-            return list(s.exec(select(Draft).where(Draft.agent_id == agent_id)
-                               .order_by(col(Draft.updated_at).desc()).limit(limit)).all())
-
+    @writes
     def discard(self, agent_id: int, conversation_id: int) -> None:
         with self.db.write() as tx:
             tx.session.exec(delete(Draft).where(col(Draft.agent_id) == agent_id,  # type: ignore[call-overload]
                                                 col(Draft.conversation_id) == conversation_id))
             tx.emit(events.DRAFT_SAVED, conversation_id, agent_id=agent_id, body="")
 
+    @writes
     def set_location(self, agent_id: int, conversation_id: int | None) -> None:
         """Remember the conversation the agent has open, to resume there on another device."""
         with self.db.write() as tx:

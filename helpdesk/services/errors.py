@@ -36,5 +36,7 @@ class NewCustomerMessages(Conflict):
         self.count = count
 
 
-class PermissionDenied(ServiceError):
+class Forbidden(ServiceError):
+    """The actor's role (or token scope) does not allow this."""
+
     code = "forbidden"

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from helpdesk.models import (OPEN, Agent, Conversation, ConversationRead, ConversationTag, Customer, Tag)
 from helpdesk.services.base import Service
-from helpdesk.services.conversations import _tag_names
+from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import Clocks, Due, SlaRules
 
@@ -152,7 +152,7 @@ class InboxService(Service):
                 rows += s.execute(statement).all()
             more = len(rows) > limit
             rows = rows[:limit]
-            tags = _tag_names(s, [r.id for r in rows])  # type: ignore[arg-type]
+            tags = tag_names(s, [r.id for r in rows])  # type: ignore[arg-type]
         now = self.now()
         out = [InboxRow(
             id=r.id, customer_name=r.customer_name or (r.customer_contact or "").split(" ")[0] or f"Customer #{r.customer_id}",

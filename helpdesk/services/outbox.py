@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
-from helpdesk.services.base import Actor, Service, audit, require_text
+from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 WEBHOOK_EVENTS = ("message.created", "sla.breached")
@@ -118,7 +118,12 @@ class OutboxService(Service):
     def update_webhook(self, webhook_id: int, url: str, events: list[str], description: str,
                        actor: Actor) -> Webhook:
         """Change where a webhook posts and what it receives (pending deliveries go to the new URL)."""
-        url, chosen, description = self._check(url, events, description)
+        require_admin(actor, "manage webhooks")
+        return self._update_webhook(webhook_id, *self._check(url, events, description), actor)
+
+    @writes
+    def _update_webhook(self, webhook_id: int, url: str, chosen: list[str], description: str,
+                        actor: Actor) -> Webhook:
         with self.db.write() as tx:
             hook = tx.session.get(Webhook, webhook_id)
             if hook is None:
@@ -129,7 +134,11 @@ class OutboxService(Service):
             return hook
 
     def create_webhook(self, url: str, events: list[str], description: str, actor: Actor) -> Webhook:
-        url, chosen, description = self._check(url, events, description)
+        require_admin(actor, "manage webhooks")
+        return self._create_webhook(*self._check(url, events, description), actor)
+
+    @writes
+    def _create_webhook(self, url: str, chosen: list[str], description: str, actor: Actor) -> Webhook:
         with self.db.write() as tx:
             hook = Webhook(url=url, secret=secrets.token_urlsafe(32), events=chosen, description=description,
                            created_at=self.now())
@@ -139,6 +148,11 @@ class OutboxService(Service):
             return hook
 
     def set_active(self, webhook_id: int, active: bool, actor: Actor) -> Webhook:
+        require_admin(actor, "manage webhooks")
+        return self._set_active(webhook_id, active, actor)
+
+    @writes
+    def _set_active(self, webhook_id: int, active: bool, actor: Actor) -> Webhook:
         with self.db.write() as tx:
             hook = tx.session.get(Webhook, webhook_id)
             if hook is None:
@@ -162,6 +176,11 @@ class OutboxService(Service):
             return [(d, e) for d, e in rows]
 
     def send_test(self, webhook_id: int, actor: Actor) -> str:
+        require_admin(actor, "send test webhooks")
+        return self._send_test(webhook_id)
+
+    @writes
+    def _send_test(self, webhook_id: int) -> str:
         with self.db.write() as tx:
             if tx.session.get(Webhook, webhook_id) is None:
                 raise NotFound(f"webhook {webhook_id} not found")
@@ -205,6 +224,10 @@ class OutboxService(Service):
             code = self.post(a.url, a.body, headers)
         except Exception as exc:  # refused, timed out, DNS: the receiver is down; retry later
             error = f"{exc.__class__.__name__}: {exc}"[:500]
+        self._record_attempt(a, code, error)
+
+    @writes
+    def _record_attempt(self, a: Attempt, code: int | None, error: str) -> None:
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()

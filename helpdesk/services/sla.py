@@ -28,7 +28,8 @@ from sqlalchemy.engine import Connection
 
 from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, AppSetting, Conversation,
                              Message, SlaBreach, SlaPolicy)
-from helpdesk.services.base import Actor, Service, audit
+from helpdesk.events import CONVERSATION_UPDATED
+from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
@@ -36,7 +37,9 @@ from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 AT_RISK_SHARE = 0.8
 CALENDAR_KEY = "business_calendar"
 SLA_BREACHED = "sla.breached"
+# Words for people: the target's name, and the short form inbox rows use ("First reply due in 20 min").
 TARGET_LABELS = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
+DUE_LABELS = {"first_response": "First reply", "next_response": "Reply", "resolution": "Resolution"}
 
 C = Conversation.__table__  # type: ignore[attr-defined]
 B = SlaBreach.__table__  # type: ignore[attr-defined]
@@ -209,6 +212,7 @@ class SlaService(Service):
 
     def set_policy(self, priority: str, first_response_minutes: int, next_response_minutes: int,
                    resolution_minutes: int, business_hours: bool, actor: Actor) -> Policy:
+        require_admin(actor, "change response targets")
         fields_: dict[str, str] = {}
         if priority not in PRIORITIES:
             fields_["priority"] = "must be urgent, high, normal or low"
@@ -219,6 +223,14 @@ class SlaService(Service):
                 fields_[name] = "must be a number of minutes from 1 to 525600"
         if fields_:
             raise ValidationFailed("the policy was not saved", fields_)
+        self._save_policy(priority, first_response_minutes, next_response_minutes, resolution_minutes,
+                          business_hours, actor)
+        self._changed()
+        return self.policies()[priority]
+
+    @writes
+    def _save_policy(self, priority: str, first_response_minutes: int, next_response_minutes: int,
+                     resolution_minutes: int, business_hours: bool, actor: Actor) -> None:
         with self.db.write() as tx:
             policy = tx.session.get(SlaPolicy, priority) or SlaPolicy(priority=priority, first_response_minutes=1,
                                                                       next_response_minutes=1, resolution_minutes=1)
@@ -229,16 +241,19 @@ class SlaService(Service):
             tx.session.add(policy)
             audit(tx.session, self.now(), actor, "sla.policy", priority=priority, first=first_response_minutes,
                   next=next_response_minutes, resolution=resolution_minutes, business_hours=business_hours)
-        self._changed()
-        return self.policies()[priority]
 
     def set_calendar(self, calendar: BusinessCalendar, actor: Actor) -> None:
+        require_admin(actor, "change business hours")
+        self._save_calendar(calendar, actor)
+        self._changed()
+
+    @writes
+    def _save_calendar(self, calendar: BusinessCalendar, actor: Actor) -> None:
         with self.db.write() as tx:
             setting = tx.session.get(AppSetting, CALENDAR_KEY) or AppSetting(key=CALENDAR_KEY)
             setting.value = calendar.to_json()
             tx.session.add(setting)
             audit(tx.session, self.now(), actor, "sla.calendar", calendar=setting.value)
-        self._changed()
 
     def _changed(self) -> None:
         with self._lock:
@@ -247,24 +262,28 @@ class SlaService(Service):
 
     def reschedule_all(self, batch: int = 2000) -> int:
         """Recompute due times of every running clock (after a policy or calendar change)."""
-        rules = self.rules()
         done, last_id = 0, 0
-        while True:
-            with self.db.write() as tx:
-                conn = tx.session.connection()
-                rows = conn.execute(select(C.c.id, C.c.priority, *[C.c[f.name] for f in fields(Clocks)])
-                                    .where(C.c.id > last_id, or_(C.c.response_resumed_at.is_not(None),
-                                                                 C.c.resolution_resumed_at.is_not(None)))
-                                    .order_by(C.c.id).limit(batch)).all()
-                for row in rows:
-                    clocks = rules.schedule(Clocks.of(row), row.priority)
-                    conn.execute(update(C).where(C.c.id == row.id).values(**clocks.values()))
-                if rows:
-                    tx.emit("conversation.updated", None, sla=True)
-            if not rows:
-                return done
+        while rows := self._reschedule_batch(last_id, batch):
             done += len(rows)
-            last_id = rows[-1].id
+            last_id = rows[-1]
+        return done
+
+    @writes
+    def _reschedule_batch(self, after_id: int, batch: int) -> list[int]:
+        """One batch of running clocks after `after_id`; returns the conversation ids."""
+        rules = self.rules()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            rows = conn.execute(select(C.c.id, C.c.priority, *[C.c[f.name] for f in fields(Clocks)])
+                                .where(C.c.id > after_id, or_(C.c.response_resumed_at.is_not(None),
+                                                              C.c.resolution_resumed_at.is_not(None)))
+                                .order_by(C.c.id).limit(batch)).all()
+            for row in rows:
+                clocks = rules.schedule(Clocks.of(row), row.priority)
+                conn.execute(update(C).where(C.c.id == row.id).values(**clocks.values()))
+            if rows:
+                tx.emit(CONVERSATION_UPDATED, None, sla=True)
+        return [row.id for row in rows]
 
     # ---- the scan ---------------------------------------------------------------------------
 
@@ -273,29 +292,35 @@ class SlaService(Service):
         Returns (conversation id, target, due time) of the breaches recorded now."""
         now = self.now()
         recorded: list[tuple[int, str, datetime]] = []
-        response_missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == C.c.response_target,
-                                                B.c.message_id == C.c.response_message_id))
-        resolution_missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == "resolution",
-                                                  B.c.message_id == C.c.resolution_message_id))
-        for target, due_column, message_column, missing in (
-                (C.c.response_target, C.c.response_due_at, C.c.response_message_id, response_missing),
-                (literal("resolution"), C.c.resolution_due_at, C.c.resolution_message_id, resolution_missing)):
+        for part in ("response", "resolution"):
             while True:
-                with self.db.write() as tx:
-                    conn = tx.session.connection()
-                    rows = conn.execute(
-                        select(C.c.id, due_column.label("due_at"), message_column.label("message_id"),
-                               target.label("target"))
-                        # A due time exists only while a clock runs, i.e. while open: no status test
-                        # needed, and the due-time index alone serves the range.
-                        .where(due_column <= now, message_column.is_not(None), missing)
-                        .order_by(due_column).limit(batch)).all()
-                    for row in rows:
-                        self._record(tx, conn, row.id, row.target, row.message_id, row.due_at, now)
-                        recorded.append((row.id, row.target, row.due_at))
-                if len(rows) < batch:
+                found = self._scan_batch(part, now, batch)
+                recorded += found
+                if len(found) < batch:
                     break
         return recorded
+
+    @writes
+    def _scan_batch(self, part: str, now: datetime, batch: int) -> list[tuple[int, str, datetime]]:
+        if part == "response":
+            target, due_column, message_column = C.c.response_target, C.c.response_due_at, C.c.response_message_id
+            missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == C.c.response_target,
+                                           B.c.message_id == C.c.response_message_id))
+        else:
+            target, due_column, message_column = literal("resolution"), C.c.resolution_due_at, C.c.resolution_message_id
+            missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == "resolution",
+                                           B.c.message_id == C.c.resolution_message_id))
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            rows = conn.execute(
+                select(C.c.id, due_column.label("due_at"), message_column.label("message_id"), target.label("target"))
+                # A due time exists only while a clock runs, i.e. while open: no status test
+                # needed, and the due-time index alone serves the range.
+                .where(due_column <= now, message_column.is_not(None), missing)
+                .order_by(due_column).limit(batch)).all()
+            for row in rows:
+                self._record(tx, conn, row.id, row.target, row.message_id, row.due_at, now)
+        return [(row.id, row.target, row.due_at) for row in rows]
 
     def _record(self, tx: Any, conn: Connection, conversation_id: int, target: str, message_id: int,
                 due_at: datetime, now: datetime) -> None:

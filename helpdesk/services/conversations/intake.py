@@ -1,0 +1,203 @@
+"""Customer messages arriving: from the intake API, the customer's own link, and soon
+every channel. Threading (DESIGN.md): a message with a conversation id goes there (it
+must be this customer's); otherwise to the customer's latest unresolved conversation,
+or a new one. Whatever the conversation's status was, it opens (the status machine).
+
+This is the hot path: SQLAlchemy Core statements built once, one short transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+
+from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy.engine import Connection
+
+from helpdesk import events
+from helpdesk.db import Transaction
+from helpdesk.models import IN, OPEN, REPLY, RESOLVED, IdempotencyRecord
+from helpdesk.services.base import Actor, require_text, writes
+from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MAX_SUBJECT,
+                                                    STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
+                                                    new_public_token, preview_of, public_token_digest,
+                                                    token_matches)
+from helpdesk.services.conversations.status import CUSTOMER, change_status
+from helpdesk.services.customers import (CustomerIdentity, normalize_email, normalize_external_id, normalize_phone,
+                                         resolve_customer)
+from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.services.sla import Clocks
+
+_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+@dataclass
+class IncomingMessage:
+    """A customer message as an integration (or the customer link, or a channel) hands it in."""
+
+    body: str
+    email: str | None = None
+    phone: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+    subject: str | None = None
+    channel: str | None = None
+    conversation_id: int | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    message_id: int
+    conversation_id: int
+    customer_id: int
+    conversation_status: str
+    public_token: str
+    replayed: bool = False  # True: the idempotency key was seen before; nothing was written
+    created: bool = False  # True: this message started a new conversation
+
+
+def validate_incoming(msg: IncomingMessage, default_region: str | None) -> tuple[CustomerIdentity, dict]:
+    """Check and normalise a customer message; raises ValidationFailed naming each bad field."""
+    fields: dict[str, str] = {}
+    identity = CustomerIdentity()
+    if msg.email not in (None, ""):
+        identity.email = normalize_email(msg.email)  # type: ignore[arg-type]
+        if identity.email is None:
+            fields["customer.email"] = "must be an email address like ann@example.com"
+    if msg.phone not in (None, ""):
+        identity.phone = normalize_phone(msg.phone, default_region)  # type: ignore[arg-type]
+        if identity.phone is None:
+            fields["customer.phone"] = "must be a phone number like +15550100"
+    if msg.external_id not in (None, ""):
+        identity.external_id = normalize_external_id(msg.external_id)  # type: ignore[arg-type]
+        if identity.external_id is None:
+            fields["customer.external_id"] = "must be 1 to 200 characters"
+    if not (msg.email or msg.phone or msg.external_id) or (not fields and not identity.pairs()):
+        fields["customer"] = "needs at least one of email, phone or external_id"
+    identity.name = require_text(fields, "customer.name", msg.name, 200, required=False)
+    body = require_text(fields, "body", msg.body, MAX_BODY)
+    subject = require_text(fields, "subject", msg.subject, MAX_SUBJECT, required=False)
+    channel = (msg.channel or "api").strip().lower()
+    if not _CHANNEL.match(channel):
+        fields["channel"] = "must be a short name like api, email, sms or web"
+    if msg.conversation_id is not None and msg.conversation_id <= 0:
+        fields["conversation_id"] = "must be a positive number"
+    key = msg.idempotency_key
+    if key is not None and not (0 < len(key) <= 255):
+        fields["idempotency_key"] = "must be 1 to 255 characters"
+    if fields:
+        raise ValidationFailed("the message was not accepted", fields)
+    clean = {"body": body, "subject": subject, "channel": channel, "conversation_id": msg.conversation_id}
+    return identity, clean
+
+
+def _request_hash(identity: CustomerIdentity, clean: dict) -> str:
+    canonical = json.dumps({"ids": identity.pairs(), **clean}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_IDEMPOTENCY_BY_KEY = select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("b_key"))
+_STATUS_AND_TOKEN = select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
+    CONVERSATION.c.id == bindparam("b_id"))
+_STATE_BY_ID = select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id"))
+_LATEST_UNRESOLVED = select(*STATE_COLUMNS).where(
+    CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
+).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1)
+_INSERT_CONVERSATION = insert(CONVERSATION)
+_INSERT_IDEMPOTENCY = insert(IDEMPOTENCY)
+
+
+class IntakeMixin(ConversationBase):
+    @writes
+    def receive(self, incoming: IncomingMessage, actor: Actor | None = None) -> IntakeResult:
+        """A customer message arrives (intake API, channels, demo): one short transaction."""
+        identity, clean = validate_incoming(incoming, self.settings.default_phone_region)
+        actor = actor or Actor.customer()
+        now = self.now()
+        key = incoming.idempotency_key
+        request_hash = _request_hash(identity, clean) if key else ""
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            if key:
+                record = conn.execute(_IDEMPOTENCY_BY_KEY, {"b_key": key}).first()
+                if record is not None:
+                    if record.request_hash != request_hash:
+                        raise Conflict("this idempotency_key was already used for a different message",
+                                       {"idempotency_key": "already used for a different message"})
+                    conversation = conn.execute(_STATUS_AND_TOKEN, {"b_id": record.conversation_id}).first()
+                    return IntakeResult(record.message_id, record.conversation_id, record.customer_id,
+                                        conversation.status if conversation else OPEN,
+                                        conversation.public_token if conversation else "", replayed=True)
+            customer_id, _ = resolve_customer(conn, identity, now, actor)
+            state = self._conversation_for(conn, customer_id, clean["conversation_id"])
+            result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor)
+            if key:
+                conn.execute(_INSERT_IDEMPOTENCY, {
+                    "key": key, "request_hash": request_hash, "message_id": result.message_id,
+                    "conversation_id": result.conversation_id, "customer_id": customer_id, "created_at": now})
+            return result
+
+    @writes
+    def receive_from_link(self, token: str, body: str) -> IntakeResult:
+        """The customer replies on their own conversation page (/c/<token>)."""
+        fields: dict[str, str] = {}
+        body = require_text(fields, "body", body, MAX_BODY)
+        if fields:
+            raise ValidationFailed("the message was not sent", fields)
+        now = self.now()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            state = conn.execute(STATE_BY_TOKEN, {"b_digest": public_token_digest(token)}).first() \
+                if token and len(token) <= 64 else None
+            if state is None or not token_matches(state.public_token, token):
+                raise NotFound("conversation not found")
+            actor = Actor.customer(state.customer_id)
+            return self._append_customer_message(tx, conn, state, state.customer_id,
+                                                 {"body": body, "channel": "web", "subject": ""}, now, actor)
+
+    @staticmethod
+    def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row | None:
+        """The conversation a customer message belongs to, or None for a new one."""
+        if wanted is not None:
+            state = conn.execute(_STATE_BY_ID, {"b_id": wanted}).first()
+            # Another customer's conversation looks exactly like a missing one.
+            if state is None or state.customer_id != customer_id:
+                raise NotFound(f"conversation {wanted} not found")
+            return state
+        return conn.execute(_LATEST_UNRESOLVED, {"b_customer": customer_id}).first()
+
+    def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row | None, customer_id: int,
+                                 clean: dict, now: datetime, actor: Actor) -> IntakeResult:
+        """Store a customer message and open its conversation, whatever state it was in."""
+        created = state is None
+        if state is None:
+            token = new_public_token()
+            values = {"customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
+                      "status": OPEN, "priority": "normal", "public_token": token,
+                      "public_token_digest": public_token_digest(token), "created_at": now, "updated_at": now,
+                      "waiting_since": now, "last_message_preview": "", "reopen_count": 0}
+            conversation_id = conn.execute(_INSERT_CONVERSATION, values).inserted_primary_key[0]
+            state = SimpleNamespace(id=conversation_id, first_reply_at=None, snoozed_until=None, resolved_at=None,
+                                    assignee_id=None, **values, **Clocks().values())
+            tx.emit(events.CONVERSATION_CREATED, conversation_id)
+        written: list[int] = []
+
+        def write_message() -> int:
+            message_id = conn.execute(INSERT_MESSAGE, {
+                "conversation_id": state.id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
+                "body": clean["body"], "created_at": now}).inserted_primary_key[0]
+            tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=IN, kind=REPLY,
+                    customer_id=customer_id)
+            written.append(message_id)
+            return message_id
+
+        change_status(tx, conn, state, OPEN, CUSTOMER, actor, now, self.sla.rules(),  # type: ignore[arg-type]
+                      customer_message=write_message,
+                      also={"last_message_at": now, "last_customer_message_at": now,
+                            "last_message_preview": preview_of(clean["body"])})
+        return IntakeResult(written[0], state.id, customer_id, OPEN, state.public_token, created=created)

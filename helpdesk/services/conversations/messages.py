@@ -1,0 +1,155 @@
+"""What the team writes in a conversation: public replies (which go out through the
+outbox in the same transaction), internal notes (never shown to the customer, no
+status change), and how far each agent has read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from helpdesk import events
+from helpdesk.db import Transaction
+from helpdesk.models import (EMAIL, EXTERNAL_ID, IN, NOTE, OPEN, OUT, PENDING, PHONE, REPLY, RESOLVED,
+                             ConversationRead, Customer, Draft, Message)
+from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.base import TEAM, Actor, audit, require_role, require_text, writes
+from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MESSAGE,
+                                                    ConversationBase, insert_event, load_state, preview_of)
+from helpdesk.services.conversations.status import REPLY as BY_REPLY
+from helpdesk.services.conversations.status import change_status
+from helpdesk.services.customers import identifiers_of
+from helpdesk.services.errors import NewCustomerMessages, NotFound, ValidationFailed
+
+AFTER_REPLY = {"pending": PENDING, "resolved": RESOLVED, "open": OPEN}
+
+DRAFT = Draft.__table__  # type: ignore[attr-defined]
+READ = ConversationRead.__table__  # type: ignore[attr-defined]
+CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+_UNSEEN = select(func.count()).select_from(MESSAGE).where(
+    MESSAGE.c.conversation_id == bindparam("b_id"), MESSAGE.c.direction == IN, MESSAGE.c.kind == REPLY,
+    MESSAGE.c.id > bindparam("b_seen"))
+_DELETE_DRAFT = delete(DRAFT).where(DRAFT.c.agent_id == bindparam("b_agent"),
+                                    DRAFT.c.conversation_id == bindparam("b_id"))
+_READ_MARK = select(READ.c.last_read_message_id).where(READ.c.agent_id == bindparam("b_agent"),
+                                                       READ.c.conversation_id == bindparam("b_id"))
+
+
+def mark_read(conn: Connection, agent_id: int, conversation_id: int, message_id: int) -> None:
+    """Move the agent's read mark forward to message_id (never back)."""
+    current = conn.execute(_READ_MARK, {"b_agent": agent_id, "b_id": conversation_id}).scalar()
+    if current is None:
+        conn.execute(insert(READ).values(agent_id=agent_id, conversation_id=conversation_id,
+                                         last_read_message_id=message_id))
+    elif current < message_id:
+        conn.execute(update(READ).where(and_(READ.c.agent_id == agent_id, READ.c.conversation_id == conversation_id))
+                     .values(last_read_message_id=message_id))
+
+
+class MessagesMixin(ConversationBase):
+    def reply(self, conversation_id: int, actor: Actor, body: str, then: str = "pending",
+              seen_message_id: int | None = None, confirm_new_messages: bool = False) -> Message:
+        """A public reply. `then` is what happens to the conversation: pending (waits on the
+        customer), resolved, or open (keep open).
+
+        If `seen_message_id` is given and customer messages newer than it exist, the reply
+        is refused with NewCustomerMessages unless `confirm_new_messages`."""
+        require_role(actor, *TEAM, doing="reply to a customer")
+        fields: dict[str, str] = {}
+        body = require_text(fields, "body", body, MAX_BODY)
+        if then not in AFTER_REPLY:
+            fields["then"] = "must be pending, resolved or open"
+        if fields:
+            raise ValidationFailed("the reply was not sent", fields)
+        return self._reply(conversation_id, actor, body, AFTER_REPLY[then], seen_message_id, confirm_new_messages)
+
+    @writes
+    def _reply(self, conversation_id: int, actor: Actor, body: str, then: str, seen_message_id: int | None,
+               confirm_new_messages: bool) -> Message:
+        now = self.now()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            state = load_state(conn, conversation_id)
+            if seen_message_id is not None and not confirm_new_messages:
+                unseen = conn.execute(_UNSEEN, {"b_id": conversation_id, "b_seen": seen_message_id}).scalar_one()
+                if unseen:
+                    raise NewCustomerMessages(unseen)
+            message_id = conn.execute(INSERT_MESSAGE, {
+                "conversation_id": conversation_id, "direction": OUT, "kind": REPLY,
+                "author_agent_id": actor.agent_id, "channel": state.channel, "body": body,
+                "created_at": now}).inserted_primary_key[0]
+            also: dict[str, object] = {"waiting_since": None, "first_reply_at": state.first_reply_at or now,
+                                       "last_message_at": now, "last_message_preview": preview_of(body),
+                                       "last_message_id": message_id}
+            if state.assignee_id is None and actor.agent_id is not None:
+                also["assignee_id"] = actor.agent_id
+                insert_event(conn, conversation_id, now, f"{actor.name} took this conversation by replying", actor,
+                             event="assigned", to=actor.agent_id, by=actor.agent_id)
+                audit(conn, now, actor, "conversation.assigned", conversation_id, old=None, new=actor.agent_id)
+            change_status(tx, conn, state, then, BY_REPLY, actor, now, self.sla.rules(), also=also)
+            self._after_writing(tx, conn, actor, conversation_id, message_id)
+            # The reply goes out to webhooks from the outbox, written in this same transaction.
+            enqueue(conn, "message.created", conversation_id, self._reply_payload(
+                conn, state, message_id, body, then, actor, now), now)
+            tx.emit(OUTBOX_ENQUEUED, conversation_id)
+            tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=REPLY,
+                    agent_id=actor.agent_id)
+            return tx.session.get(Message, message_id)  # type: ignore[return-value]
+
+    @staticmethod
+    def _reply_payload(conn: Connection, state, message_id: int, body: str, status: str,  # type: ignore[no-untyped-def]
+                       actor: Actor, now: datetime) -> dict:
+        name = conn.execute(select(CUSTOMER.c.name).where(CUSTOMER.c.id == state.customer_id)).scalar() or ""
+        ids = identifiers_of(conn, state.customer_id)
+        return {"conversation_id": state.id, "message_id": message_id, "direction": OUT, "body": body,
+                "created_at": now.isoformat(),
+                "author": {"type": actor.type, "id": actor.id, "name": actor.name},
+                "conversation_status": status, "public_token": state.public_token,
+                "customer": {"id": state.customer_id, "name": name, "email": ids.get(EMAIL),
+                             "phone": ids.get(PHONE), "external_id": ids.get(EXTERNAL_ID)}}
+
+    def add_note(self, conversation_id: int, actor: Actor, body: str) -> Message:
+        """An internal note: never shown to the customer, changes no status."""
+        require_role(actor, *TEAM, doing="add a note")
+        fields: dict[str, str] = {}
+        body = require_text(fields, "body", body, MAX_BODY)
+        if fields:
+            raise ValidationFailed("the note was not saved", fields)
+        return self._add_note(conversation_id, actor, body)
+
+    @writes
+    def _add_note(self, conversation_id: int, actor: Actor, body: str) -> Message:
+        now = self.now()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            state = load_state(conn, conversation_id)
+            message_id = conn.execute(INSERT_MESSAGE, {
+                "conversation_id": conversation_id, "direction": OUT, "kind": NOTE,
+                "author_agent_id": actor.agent_id, "channel": "note", "body": body,
+                "created_at": now}).inserted_primary_key[0]
+            conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(last_message_preview=preview_of("Note: " + body), updated_at=now,
+                                 last_message_id=message_id))
+            self._after_writing(tx, conn, actor, conversation_id, message_id)
+            tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=NOTE,
+                    agent_id=actor.agent_id)
+            tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=state.status)
+            return tx.session.get(Message, message_id)  # type: ignore[return-value]
+
+    @staticmethod
+    def _after_writing(tx: Transaction, conn: Connection, actor: Actor, conversation_id: int, message_id: int) -> None:
+        """The writer's draft is done and the thread is read up to what they wrote."""
+        if actor.agent_id is None:
+            return
+        conn.execute(_DELETE_DRAFT, {"b_agent": actor.agent_id, "b_id": conversation_id})
+        mark_read(conn, actor.agent_id, conversation_id, message_id)
+        tx.emit(events.DRAFT_SAVED, conversation_id, agent_id=actor.agent_id, body="")
+
+    @writes
+    def mark_read(self, conversation_id: int, agent_id: int) -> None:
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            row = conn.execute(select(CONVERSATION.c.last_message_id).where(CONVERSATION.c.id == conversation_id)).first()
+            if row is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            mark_read(conn, agent_id, conversation_id, row.last_message_id or 0)

@@ -1,0 +1,150 @@
+"""Reading conversations: one with its thread, the customer's view through their link,
+filtered lists paged by key, and tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from helpdesk.models import (EMAIL, PRIORITIES, REPLY, STATUSES, Agent, Conversation, ConversationTag, Customer,
+                             CustomerIdentifier, Message, Tag)
+from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
+                                                    public_token_digest, token_matches)
+from helpdesk.services.customers import CustomerProfile, load_profile, normalize_email
+from helpdesk.services.errors import NotFound, ValidationFailed
+
+
+@dataclass
+class ConversationFilter:
+    status: str | None = None
+    customer_email: str | None = None
+    customer_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    priority: str | None = None
+    tag: str | None = None
+
+
+@dataclass
+class ConversationPage:
+    conversations: list[Conversation]
+    next_cursor: int | None
+    customers: dict[int, CustomerProfile]
+    tags: dict[int, list[str]]
+
+
+def tag_names(s: Session, conversation_ids: list[int]) -> dict[int, list[str]]:
+    """Each conversation's tags, alphabetically."""
+    if not conversation_ids:
+        return {}
+    rows = s.exec(select(ConversationTag.conversation_id, Tag.name)
+                  .join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                  .where(col(ConversationTag.conversation_id).in_(conversation_ids))
+                  .order_by(Tag.name)).all()
+    out: dict[int, list[str]] = {}
+    for conversation_id, name in rows:
+        out.setdefault(conversation_id, []).append(name)
+    return out
+
+
+class QueriesMixin(ConversationBase):
+    def get(self, conversation_id: int, public_only: bool = False) -> ConversationDetail:
+        """A conversation with its whole thread in order (public replies only if asked)."""
+        with self.db.read() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            return self._detail(s, conversation, public_only)
+
+    def get_row(self, conversation_id: int) -> Conversation:
+        """The conversation's own columns, without its thread."""
+        with self.db.read() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            return conversation
+
+    def get_by_token(self, token: str) -> ConversationDetail:
+        """The customer's view through their link: public messages only."""
+        with self.db.read() as s:
+            conversation = self._by_token(s, token)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            return self._detail(s, conversation, public_only=True)
+
+    @staticmethod
+    def _by_token(s: Session, token: str) -> Conversation | None:
+        if not token or len(token) > 64:
+            return None
+        conversation = s.exec(select(Conversation).where(
+            Conversation.public_token_digest == public_token_digest(token))).first()
+        return conversation if conversation is not None and token_matches(conversation.public_token, token) else None
+
+    def _detail(self, s: Session, conversation: Conversation, public_only: bool) -> ConversationDetail:
+        query = select(Message).where(Message.conversation_id == conversation.id)
+        if public_only:
+            query = query.where(Message.kind == REPLY)
+        messages = list(s.exec(query.order_by(col(Message.id))).all())
+        customer = s.get(Customer, conversation.customer_id)
+        author_ids = {m.author_agent_id for m in messages if m.author_agent_id}
+        if conversation.assignee_id:
+            author_ids.add(conversation.assignee_id)
+        agents = {a.id: a for a in s.exec(select(Agent).where(col(Agent.id).in_(author_ids))).all()} \
+            if author_ids else {}
+        return ConversationDetail(
+            conversation=conversation, customer=load_profile(s, customer),  # type: ignore[arg-type]
+            messages=messages, tags=tag_names(s, [conversation.id]).get(conversation.id, []),  # type: ignore[list-item]
+            assignee=agents.get(conversation.assignee_id) if conversation.assignee_id else None,
+            agents=agents)  # type: ignore[arg-type]
+
+    def list(self, filters: ConversationFilter, limit: int = 50, before_id: int | None = None) -> ConversationPage:
+        """Conversations matching the filters, newest first, paged by id (keyset)."""
+        limit = max(1, min(limit, MAX_LIST))
+        query = select(Conversation)
+        if filters.status:
+            if filters.status not in STATUSES:
+                raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed or resolved"})
+            query = query.where(Conversation.status == filters.status)
+        if filters.priority:
+            if filters.priority not in PRIORITIES:
+                raise ValidationFailed("unknown priority", {"priority": "must be urgent, high, normal or low"})
+            query = query.where(Conversation.priority == filters.priority)
+        if filters.customer_email is not None:
+            email = normalize_email(filters.customer_email)
+            if email is None:
+                raise ValidationFailed("not an email address", {"customer_email": "must be an email address"})
+            query = query.where(col(Conversation.customer_id).in_(
+                select(CustomerIdentifier.customer_id).where(
+                    CustomerIdentifier.kind == EMAIL, CustomerIdentifier.value == email)))
+        if filters.customer_id is not None:
+            query = query.where(Conversation.customer_id == filters.customer_id)
+        if filters.unassigned:
+            query = query.where(col(Conversation.assignee_id).is_(None))
+        elif filters.assignee_id is not None:
+            query = query.where(Conversation.assignee_id == filters.assignee_id)
+        if filters.tag:
+            query = query.where(col(Conversation.id).in_(
+                select(ConversationTag.conversation_id).join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                .where(Tag.name == filters.tag.strip().lower())))
+        if before_id is not None:
+            query = query.where(col(Conversation.id) < before_id)
+        query = query.order_by(col(Conversation.id).desc()).limit(limit + 1)
+        with self.db.read() as s:
+            rows = list(s.exec(query).all())
+            more = len(rows) > limit
+            rows = rows[:limit]
+            customer_ids = {c.customer_id for c in rows}
+            customers = {c.id: load_profile(s, c) for c in
+                         s.exec(select(Customer).where(col(Customer.id).in_(customer_ids))).all()}
+            tags = tag_names(s, [c.id for c in rows])  # type: ignore[misc]
+        return ConversationPage(conversations=rows, next_cursor=rows[-1].id if more else None,
+                                customers=customers, tags=tags)  # type: ignore[arg-type]
+
+    def tags_of(self, conversation_id: int) -> list[str]:
+        with self.db.read() as s:
+            return tag_names(s, [conversation_id]).get(conversation_id, [])
+
+    def all_tags(self) -> list[str]:
+        with self.db.read() as s:
+            return list(s.exec(select(Tag.name).order_by(Tag.name)).all())

@@ -1,0 +1,37 @@
+"""Every link Helpdesk writes (customer pages, and later attachments, mail and the chat
+widget) starts from one base address: the configured public address when the shop has
+one, else this machine's LAN address. Never the Host header of a request, which whoever
+sends the request controls."""
+
+from __future__ import annotations
+
+from helpdesk.config import Settings
+from helpdesk.netinfo import lan_urls
+
+
+def conversation_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/c/{token}"
+
+
+class Links:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = settings.port  # the port actually listened on, once the server has bound it
+        self._lan: str | None = None
+
+    def listening_on(self, port: int) -> None:
+        self.port = port
+        self._lan = None
+
+    def _lan_base(self) -> str:
+        if self._lan is None:  # asks the OS once (no traffic), not on every link
+            urls = lan_urls(self.port) if self.settings.host in ("0.0.0.0", "::") else []
+            host = self.settings.host if self.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
+            self._lan = urls[0].rstrip("/") if urls else f"http://{host}:{self.port}"
+        return self._lan
+
+    def base_url(self) -> str:
+        return (self.settings.public_url or self._lan_base()).rstrip("/")
+
+    def conversation(self, token: str) -> str:
+        return conversation_link(self.base_url(), token)
