@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test bench package clean
+.PHONY: run demo check test bench package clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Helpdesk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -20,6 +20,12 @@ run: $(STAMP)
 ## demo: start with a demo shop's history in ./.data/demo (sign-in details are printed)
 demo: $(STAMP)
 	$(BIN)/python main.py serve --demo --data-dir .data/demo
+
+## check: the fast tier for the edit loop: services, API, the UI's controller and the database
+## layer on SQLite, plus pyflakes-level lint; no browser, no binary, no PostgreSQL (under a minute)
+check: $(STAMP)
+	$(BIN)/python -m ruff check --quiet helpdesk tests bench scripts
+	$(BIN)/python -m pytest -q tests/services tests/api tests/ui tests/db
 
 ## test: set up and run the whole test suite twice: on SQLite, then on a private PostgreSQL
 ## (installs Chromium, Xvfb and PostgreSQL via apt when it can)

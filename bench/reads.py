@@ -10,7 +10,6 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time

@@ -17,7 +17,6 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import httpx
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,6 +5,7 @@ so tests build as many isolated apps as they like."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -54,6 +55,7 @@ class HelpdeskApp:
             raise
         self._db = db
         self._services = Services(db, self.clock, self.settings)
+        self._services.jobs.attach(self.job_runner.run, self._next_runs)
         if not db.is_sqlite:  # other processes' live events (PostgreSQL LISTEN/NOTIFY)
             from helpdesk.db.pg import EventRelay
 
@@ -96,6 +98,9 @@ class HelpdeskApp:
         if self._runner is None:
             self._runner = JobRunner(self.services, self.settings.data_dir)
         return self._runner
+
+    def _next_runs(self) -> dict:
+        return self._jobs.next_runs() if self._jobs is not None else {}
 
     @property
     def jobs(self):  # type: ignore[no-untyped-def]
@@ -151,7 +156,7 @@ class HelpdeskApp:
             from helpdesk.ui.app import build_web_app
 
             self._api = create_api(self.services, self.settings)
-            self._asgi = PathDispatcher(self._api, build_web_app(self))
+            self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db)
         return self._asgi
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:
@@ -167,11 +172,13 @@ class PathDispatcher:
 
     API_PREFIXES = ("/api/", "/c/")
 
-    def __init__(self, api: FastAPI, ui) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, api: FastAPI, ui, db: Database) -> None:  # type: ignore[no-untyped-def]
         self.api = api
         self.ui = ui
+        self.db = db
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        self.db.serves_on(asyncio.get_running_loop())  # from now on, blocking this loop is refused
         path = scope.get("path", "")
         if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
             await self.api(scope, receive, send)

@@ -60,8 +60,3 @@ class EventBus:
                 callback(event)
             except Exception:  # one broken subscriber must not stop the others or the write
                 log.exception("event subscriber failed for %s", event.type)
-
-    @property
-    def subscriber_count(self) -> int:
-        with self._lock:
-            return len(self._subscribers)

@@ -96,6 +96,10 @@ def main() -> int:
         page.get_by_role("button").filter(has_text="Discount code not working").first.click()
         time.sleep(2)
         page.screenshot(path=args.out / "phone-conversation.png")
+        page.get_by_role("button", name="Conversation actions").click()
+        shown(page, "Assign to me").wait_for()
+        time.sleep(1)
+        page.screenshot(path=args.out / "phone-actions.png")
         phone.close()
 
         token = app.services.tokens.create("screenshots", actor=Actor.system()).plaintext

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -10,10 +12,27 @@ from fastapi.testclient import TestClient
 
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.clock import ManualClock
-from helpdesk.config import Settings
+from helpdesk.config import DB_FILENAME, Settings
 from helpdesk.services import Actor, Services
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday morning
+
+
+@pytest.fixture(scope="session", autouse=True)
+def argon2_once_per_password():
+    """Argon2 takes ~0.13 s a hash here by design; tests that create the same accounts over
+    and over reuse one real hash per password (verification still runs in full)."""
+    from argon2 import PasswordHasher
+
+    from helpdesk.services import agents
+
+    class OnceAPassword(PasswordHasher):
+        hash = functools.lru_cache(maxsize=64)(PasswordHasher.hash)  # type: ignore[assignment]
+
+    real = agents._hasher
+    agents._hasher = OnceAPassword()
+    yield
+    agents._hasher = real
 
 
 @pytest.fixture
@@ -83,10 +102,29 @@ def database_url(new_database) -> str | None:
     return new_database()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite database migrated to the head once per run; each test starts from a copy
+    (migrating takes five times as long as opening a migrated file)."""
+    folder = tmp_path_factory.mktemp("template")
+    HelpdeskApp(Settings(data_dir=folder, port=0)).start().close()
+    return folder / DB_FILENAME
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str | None) -> Settings:
+def data_dir(tmp_path: Path, database_url: str | None, sqlite_template: Path) -> Path:
+    """The test's data directory: holding a copy of the migrated template on the SQLite pass."""
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    if database_url is None:
+        shutil.copyfile(sqlite_template, folder / DB_FILENAME)
+    return folder
+
+
+@pytest.fixture
+def settings(data_dir: Path, database_url: str | None) -> Settings:
     # The address customers are given links to, as a shop behind its own domain configures it.
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, port=0, public_url="http://shop.test")
+    return Settings(data_dir=data_dir, database_url=database_url, port=0, public_url="http://shop.test")
 
 
 @pytest.fixture

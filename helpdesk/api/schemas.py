@@ -11,7 +11,7 @@ from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Conversation
 from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerProfile
-from helpdesk.services.sla import Clocks, SlaRules
+from helpdesk.services.sla import SlaRules
 
 Text = Optional[StrictStr]
 
@@ -138,7 +138,7 @@ def customer_out(profile: CustomerProfile) -> CustomerOut:
 
 
 def sla_out(conversation: Conversation, now: datetime, breaches: list | None = None) -> SlaOut:
-    due = SlaRules.next_due(Clocks.of(conversation), now) if conversation.status == "open" else None
+    due = SlaRules.due_of(conversation, now)
     return SlaOut(response_target=conversation.response_target if conversation.response_due_at else None,
                   response_due_at=conversation.response_due_at, resolution_due_at=conversation.resolution_due_at,
                   overdue=bool(due and due.overdue), at_risk=bool(due and due.at_risk),

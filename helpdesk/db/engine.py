@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
@@ -48,8 +49,8 @@ class WrongThread(RuntimeError):
     """A write off the writer thread, or a blocking database call on an event loop: a bug."""
 
 
-def _on_event_loop() -> bool:
-    return asyncio._get_running_loop() is not None  # C-fast; public get_running_loop raises instead
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    return asyncio._get_running_loop()  # C-fast; the public get_running_loop raises instead
 
 
 class Database:
@@ -58,6 +59,8 @@ class Database:
         self.bus = bus or EventBus()
         self.is_sqlite = url.startswith("sqlite")
         self._writer_ident: int | None = None
+        # The event loops that serve people (the server's): a blocking call on one of them is a bug.
+        self._served_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
                                           initializer=self._become_writer)
         self._pg = None  # helpdesk.db.pg, on PostgreSQL
@@ -81,6 +84,15 @@ class Database:
 
     # ---- the one write path --------------------------------------------------------------
 
+    def serves_on(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The server runs its requests and every agent session on this loop."""
+        if loop not in self._served_loops:
+            self._served_loops.add(loop)
+
+    def _blocking_a_served_loop(self) -> bool:
+        loop = _running_loop()
+        return loop is not None and loop in self._served_loops
+
     def _become_writer(self) -> None:
         self._writer_ident = threading.get_ident()
 
@@ -94,7 +106,7 @@ class Database:
         the UI, the API, jobs, the command line, channel workers."""
         if self.on_writer_thread:
             return fn(*args, **kwargs)
-        if _on_event_loop():
+        if self._blocking_a_served_loop():
             raise WrongThread(f"{getattr(fn, '__qualname__', fn)} would block the event loop: "
                               "await Database.run_write(...) instead")
         return self._writer.submit(fn, *args, **kwargs).result()
@@ -132,7 +144,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A read-only session in its own snapshot; reads run in parallel on pooled
         connections, never on an event loop (they would stall every agent and the API)."""
-        if _on_event_loop():
+        if self._blocking_a_served_loop():
             raise WrongThread("a database read on the event loop: use asyncio.to_thread or a plain def route")
         with Session(self.engine, expire_on_commit=False) as session:
             yield session

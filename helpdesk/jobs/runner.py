@@ -9,36 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from helpdesk.db import backup as backups
-from sqlmodel import select
-
-from helpdesk.models import JobStatus
 from helpdesk.services import Services
+from helpdesk.services.jobs import BACKUPS_KEPT
 
 log = logging.getLogger(__name__)
-BACKUPS_KEPT = 7
-JOB_FINISHED = "job.finished"
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    id: str
-    name: str
-    every: str  # for people: "every minute", "nightly at 02:30"
-
-
-JOBS = [
-    JobSpec("sla_scan", "Response-time check", "every minute"),
-    JobSpec("wake_snoozed", "Wake snoozed conversations", "every minute"),
-    JobSpec("auto_resolve", "Resolve conversations left pending on the customer", "every hour"),
-    JobSpec("nightly_backup", f"Back up the database (keeps the last {BACKUPS_KEPT})", "nightly at 02:30"),
-    JobSpec("purge_sessions", "Remove expired sign-ins", "every 6 hours"),
-]
-
 _registry: dict[str, "JobRunner"] = {}
 _registry_lock = threading.Lock()
 
@@ -99,27 +77,8 @@ class JobRunner:
             with self._lock:
                 self._running.discard(job_id)
 
-    def _record(self, job_id: str, started=None, finished=None, result=None, error=None) -> None:  # type: ignore[no-untyped-def]
-        self.services.db.on_writer(self._record_on_writer, job_id, started, finished, result, error)
-
-    def _record_on_writer(self, job_id: str, started, finished, result, error) -> None:  # type: ignore[no-untyped-def]
-        with self.services.db.write() as tx:
-            status = tx.session.get(JobStatus, job_id) or JobStatus(job_id=job_id)
-            if started is not None:
-                status.last_started_at = started
-            if finished is not None:
-                status.last_finished_at = finished
-            if result is not None:
-                status.last_result = result[:500]
-            if error is not None:
-                status.last_error = error
-            tx.session.add(status)
-            if finished is not None:
-                tx.emit(JOB_FINISHED, None, job_id=job_id, result=result)
-
-    def statuses(self) -> dict[str, JobStatus]:
-        with self.services.db.read() as s:
-            return {j.job_id: j for j in s.exec(select(JobStatus)).all()}
+    def _record(self, job_id: str, **fields) -> None:  # type: ignore[no-untyped-def]
+        self.services.jobs.record(job_id, **fields)
 
     # ---- the jobs ----------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from helpdesk.jobs import runner as job_runner
-from helpdesk.jobs.runner import JOBS, JobRunner
+from helpdesk.jobs.runner import JobRunner
+from helpdesk.services.jobs import JOBS
 
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"
@@ -63,14 +64,6 @@ class Jobs:
         self.scheduler.start()
         log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
         return self
-
-    def run_now(self, job_id: str) -> None:
-        """Ask the scheduler to run a job at once (still one at a time)."""
-        job = self.scheduler.get_job(job_id)
-        if job is not None:
-            job.modify(next_run_time=datetime.now(job.next_run_time.tzinfo if job.next_run_time else None))
-        else:
-            self.runner.run(job_id)
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}

@@ -14,6 +14,7 @@ from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
 from helpdesk.services.drafts import DraftService
 from helpdesk.services.inbox import InboxService
+from helpdesk.services.jobs import JobsService
 from helpdesk.services.links import Links
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
@@ -44,6 +45,7 @@ class Services:
         self.search = SearchService(*args)
         self.inbox = InboxService(*args)
         self.outbox = OutboxService(*args)
+        self.jobs = JobsService(*args)
         self.reports = ReportService(db, clock, settings, self.sla)
         self.limits = RateLimits(clock, settings.intake_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)

@@ -14,7 +14,7 @@ from helpdesk.models import (OPEN, Agent, Conversation, ConversationRead, Conver
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
-from helpdesk.services.sla import Clocks, Due, SlaRules
+from helpdesk.services.sla import Due, SlaRules
 
 VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk")
 STATUS_FILTERS = ("open", "pending", "snoozed", "resolved", "any")
@@ -160,7 +160,7 @@ class InboxService(Service):
             preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
             last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=tags.get(r.id, []),
             unread=(r.last_message_id or 0) > (r.last_read_message_id or 0),
-            due=SlaRules.next_due(Clocks.of(r), now) if r.status == OPEN else None,
+            due=SlaRules.due_of(r, now),
         ) for r in rows]
         next_cursor = None
         if more and out:

@@ -166,6 +166,11 @@ class SlaRules:
         return c
 
     @staticmethod
+    def due_of(conversation: Any, now: datetime) -> Due | None:
+        """The next deadline of a conversation; only one waiting on the team (open) has any."""
+        return SlaRules.next_due(Clocks.of(conversation), now) if conversation.status == OPEN else None
+
+    @staticmethod
     def next_due(c: Clocks, now: datetime) -> Due | None:
         candidates = []
         if c.response_due_at is not None and c.response_target:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from helpdesk.services.errors import ServiceError
+from helpdesk.services.sla import DUE_LABELS
+
 
 def duration(delta: timedelta) -> str:
     """'45 s', '12 min', '2 h', '2 h 5 min', '3 d'."""
@@ -42,12 +45,16 @@ def stamp(when: datetime, now: datetime, tz=None) -> str:  # type: ignore[no-unt
     return local.strftime("%-d %b %Y %H:%M") if local.year != local_now.year else local.strftime("%-d %b %H:%M")
 
 
-DUE_LABELS = {"first_response": "First reply", "next_response": "Reply", "resolution": "Resolution"}
-
-
 def due(target: str, due_at: datetime, now: datetime) -> str:
     """'First reply due in 20 min', 'Reply overdue by 1 h 5 min'."""
     label = DUE_LABELS.get(target, target)
     if due_at <= now:
         return f"{label} overdue by {duration(now - due_at)}"
     return f"{label} due in {duration(due_at - now)}"
+
+
+def explain(exc: ServiceError) -> str:
+    """A service's refusal in one sentence for a person."""
+    details = "; ".join(f"{k.split('.')[-1]} {v}" for k, v in exc.fields.items())
+    text = f"{exc.message}{': ' + details if details else ''}"
+    return text[:1].upper() + text[1:]

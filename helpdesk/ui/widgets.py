@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
+
+import flet as ft
 
 
 async def sync_value(_e: Any) -> None:
     """A no-op change handler. A TextField with a change handler sends its value with
     every keystroke, so a button pressed right after typing never reads a stale value."""
+
+
+def local_zone() -> tzinfo | None:
+    """This computer's time zone: agents read times as the shop's clock shows them."""
+    return datetime.now().astimezone().tzinfo
+
+
+def labelled_icon(icon: str, label: str) -> ft.Icon:
+    """An icon that screen readers (and the browser tests) know by name; a tooltip alone is
+    only announced on hover."""
+    return ft.Icon(icon, semantics_label=label)
+
+
+def icon_button(icon: str, label: str, **kwargs: Any) -> ft.IconButton:
+    return ft.IconButton(labelled_icon(icon, label), tooltip=label, **kwargs)

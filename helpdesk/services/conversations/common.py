@@ -20,7 +20,7 @@ from helpdesk.models import EVENT, OUT, Agent, Conversation, Message
 from helpdesk.services.base import Actor, Service, sha256_hex
 from helpdesk.services.customers import CustomerProfile, customer_display_name
 from helpdesk.services.errors import NotFound
-from helpdesk.services.sla import Clocks, SlaService
+from helpdesk.services.sla import Clocks, Due, SlaService
 
 MAX_BODY = 100_000
 MAX_SUBJECT = 300
@@ -91,6 +91,7 @@ class ConversationDetail:
     tags: list[str]
     assignee: Agent | None
     agents: dict[int, Agent] = field(default_factory=dict)  # authors of messages
+    due: Due | None = None  # the next response-time deadline while it waits on the team
 
     @property
     def customer_name(self) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import (EMAIL, EXTERNAL_ID, IN, NOTE, OPEN, OUT, PENDING, PHONE, REPLY, RESOLVED,
+from helpdesk.models import (EMAIL, EXTERNAL_ID, IN, NOTE, OPEN, OUT, PENDING, PHONE, REPLY, RESOLVED, Agent,
                              ConversationRead, Customer, Draft, Message)
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_text, writes
@@ -27,6 +27,7 @@ AFTER_REPLY = {"pending": PENDING, "resolved": RESOLVED, "open": OPEN}
 DRAFT = Draft.__table__  # type: ignore[attr-defined]
 READ = ConversationRead.__table__  # type: ignore[attr-defined]
 CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+AGENT = Agent.__table__  # type: ignore[attr-defined]
 _UNSEEN = select(func.count()).select_from(MESSAGE).where(
     MESSAGE.c.conversation_id == bindparam("b_id"), MESSAGE.c.direction == IN, MESSAGE.c.kind == REPLY,
     MESSAGE.c.id > bindparam("b_seen"))
@@ -146,10 +147,14 @@ class MessagesMixin(ConversationBase):
         tx.emit(events.DRAFT_SAVED, conversation_id, agent_id=actor.agent_id, body="")
 
     @writes
-    def mark_read(self, conversation_id: int, agent_id: int) -> None:
+    def mark_read(self, conversation_id: int, agent_id: int, resume_here: bool = False) -> None:
+        """The agent has read the conversation to its end; `resume_here` also makes it where the
+        agent's next sign-in, on any device, opens."""
         with self.db.write() as tx:
             conn = tx.session.connection()
             row = conn.execute(select(CONVERSATION.c.last_message_id).where(CONVERSATION.c.id == conversation_id)).first()
             if row is None:
                 raise NotFound(f"conversation {conversation_id} not found")
             mark_read(conn, agent_id, conversation_id, row.last_message_id or 0)
+            if resume_here:
+                conn.execute(update(AGENT).where(AGENT.c.id == agent_id).values(last_conversation_id=conversation_id))

@@ -13,6 +13,7 @@ from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, 
                                                     public_token_digest, token_matches)
 from helpdesk.services.customers import CustomerProfile, load_profile, normalize_email
 from helpdesk.services.errors import NotFound, ValidationFailed
+from helpdesk.services.sla import SlaRules
 
 
 @dataclass
@@ -96,7 +97,7 @@ class QueriesMixin(ConversationBase):
             conversation=conversation, customer=load_profile(s, customer),  # type: ignore[arg-type]
             messages=messages, tags=tag_names(s, [conversation.id]).get(conversation.id, []),  # type: ignore[list-item]
             assignee=agents.get(conversation.assignee_id) if conversation.assignee_id else None,
-            agents=agents)  # type: ignore[arg-type]
+            agents=agents, due=SlaRules.due_of(conversation, self.now()))  # type: ignore[arg-type]
 
     def list(self, filters: ConversationFilter, limit: int = 50, before_id: int | None = None) -> ConversationPage:
         """Conversations matching the filters, newest first, paged by id (keyset)."""

@@ -10,6 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
+from helpdesk.services.base import Actor
 from tests.browser import (CHROMIUM, CHROMIUM_ARGS, input_values, needs_chromium, open_app, shown, sign_in,
                            type_into)
 
@@ -200,7 +201,7 @@ def test_canned_reply_and_snooze_from_the_workspace(shop, context):
     app = shop["app"]
     from helpdesk.services import Actor
     app.services.canned.create("Greeting", "Hi {{customer.first_name}}, {{agent.name}} here.",
-                               Actor("agent", shop["ann"].id, "Ann Agent"))
+                               Actor.for_agent(shop["ann"]))
     created = post(shop, "Sami Snooze", "Please call me next week.")
     page = open_app(context, shop["url"])
     sign_in(page, "ann@shop.example", "ann-password")
@@ -252,7 +253,7 @@ def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_rel
 def test_the_reports_screen_shows_the_figures(shop, context):
     created = post(shop, "Rhea Report", "How long does shipping take?")
     from helpdesk.services import Actor
-    shop["app"].services.conversations.reply(created["conversation_id"], Actor("agent", shop["ann"].id, "Ann Agent"),
+    shop["app"].services.conversations.reply(created["conversation_id"], Actor.for_agent(shop["ann"]),
                                              "Two days.")
     page = open_app(context, shop["url"])
     sign_in(page, "ann@shop.example", "ann-password")
@@ -267,7 +268,7 @@ def test_the_customer_replies_and_rates_through_the_real_page(shop, browser):
     created = post(shop, "Pia Page", "Is my bike ready?")
     from helpdesk.services import Actor
     conversations = shop["app"].services.conversations
-    conversations.reply(created["conversation_id"], Actor("agent", shop["ann"].id, "Ann Agent"), "Yes, collect it.",
+    conversations.reply(created["conversation_id"], Actor.for_agent(shop["ann"]), "Yes, collect it.",
                         then="resolved")
     context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
@@ -297,3 +298,23 @@ def test_markup_in_a_message_is_shown_as_text_and_never_runs_in_the_workspace(sh
     assert page.evaluate("window.pwned") is None
     assert page.locator("img[src=x]").count() == 0  # never became an element
     assert not any("pwned" in text for text in page.eval_on_selector_all("script", "els => els.map(e => e.text)"))
+
+
+def test_on_a_phone_the_thread_has_the_screen_and_the_actions_wait_in_a_sheet(shop, browser):
+    created = post(shop, "Pia Phone", "My bell rings by itself.")
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = open_app(phone, shop["url"])
+        sign_in(page, "ann@shop.example", "ann-password")
+        page.get_by_role("button").filter(has_text="Pia Phone").first.click()
+        expect(shown(page, "My bell rings by itself.")).to_be_visible()
+        assert page.get_by_role("button", name="Resolve").count() == 0  # not in the header on a phone
+        page.get_by_role("button", name="Conversation actions").click()
+        page.get_by_role("button", name="Resolve").or_(page.get_by_text("Resolve", exact=True)).first.click()
+        deadline = time.monotonic() + 5
+        while shop["app"].services.conversations.get_row(created["conversation_id"]).status != "resolved":
+            assert time.monotonic() < deadline, "resolving from the sheet did nothing"
+            time.sleep(0.1)
+        expect(shown(page, "Resolved by Ann Agent")).to_be_visible()
+    finally:
+        phone.close()

@@ -15,7 +15,7 @@ from helpdesk.db.transfer import TransferError, copy_database
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.demo import fill_demo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "nul\x00byte \ue000 emoji 🚲 RTL שלום combining e\u0301 <script>x</script>"
 
 

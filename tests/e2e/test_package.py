@@ -18,7 +18,7 @@ from helpdesk.db.migrate import head_revision, upgrade
 
 from tests.helpers import free_port, wait_until_healthy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.package, pytest.mark.slow,
               pytest.mark.skipif(sys.platform != "linux", reason="the artefact tests run on Linux")]
 
@@ -122,7 +122,7 @@ def test_data_goes_to_the_platform_user_data_folder_by_default(binary, tmp_path)
 @pytest.mark.sqlite_only
 @pytest.mark.skipif(not shutil.which("Xvfb") or not shutil.which("import"), reason="needs Xvfb and ImageMagick")
 def test_the_binary_opens_the_desktop_window(binary, tmp_path):
-    from tests.test_desktop import open_window_and_screenshot
+    from tests.e2e.test_desktop import open_window_and_screenshot
 
     number = 150 + os.getpid() % 50
     display = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],

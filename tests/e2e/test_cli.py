@@ -13,7 +13,7 @@ from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
 from tests.helpers import free_port, wait_until_healthy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATABASE_ENV: dict[str, str] = {}  # on the PostgreSQL pass: this test's database
 
 

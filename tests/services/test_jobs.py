@@ -6,7 +6,7 @@ import pytest
 
 from helpdesk.app import HelpdeskApp
 from helpdesk.db import backup as backups
-from helpdesk.jobs.runner import JOBS
+from helpdesk.services.jobs import JOBS
 from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 
 
@@ -36,7 +36,7 @@ def test_a_job_run_is_recorded_with_its_result(app, services, clock):
     services.conversations.receive(IncomingMessage(body="hi", email="a@example.com"))
     clock.advance(days=3)
     assert app.job_runner.run("sla_scan") == "1 new breach"  # first response; resolution is not due yet
-    status = app.job_runner.statuses()["sla_scan"]
+    status = app.services.jobs.statuses()["sla_scan"]
     assert status.last_result == "1 new breach" and status.last_error == ""
     assert status.last_finished_at == clock.now()
 
@@ -46,7 +46,7 @@ def test_a_failing_job_records_its_error(app, monkeypatch):
         raise RuntimeError("disk full")
     monkeypatch.setitem(app.job_runner._tasks, "purge_sessions", broken)
     assert app.job_runner.run("purge_sessions") == "failed"
-    assert "disk full" in app.job_runner.statuses()["purge_sessions"].last_error
+    assert "disk full" in app.services.jobs.statuses()["purge_sessions"].last_error
 
 
 @pytest.mark.sqlite_only

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import flet as ft
 
 from helpdesk.services.reports import Summary, TimeFigure
 from helpdesk.ui import format as fmt
-
-if TYPE_CHECKING:
-    from helpdesk.ui.workspace import Workspace
+from helpdesk.ui.context import UiContext
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -25,32 +23,22 @@ def share_text(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
 
 
-class ReportsView:
-    def __init__(self, workspace: "Workspace") -> None:
-        self.ws = workspace
-        self.app = workspace.app
-        self.page = workspace.page
-        self.services = workspace.services
+class ReportsScreen:
+    def __init__(self, ctx: UiContext) -> None:
+        self.ctx = ctx
+        self.page = ctx.page
+        self.services = ctx.services
         self.days = "30"
         self.summary: Summary | None = None
         self.content = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=16)
 
     async def show(self) -> None:
-        if self.ws._ticker:
-            self.ws._ticker.cancel()
-        self.services.presence.left(self.app.presence_key)
         period = ft.Dropdown(value=self.days, dense=True, width=180, label="Period",
                              options=[ft.DropdownOption(key=k, text=v) for k, v in PERIODS.items()],
                              on_select=self._on_period)
-        self.page.appbar = ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip="Back to the inbox",
-                                  on_click=lambda e: self.page.run_task(self.ws.restore)),
-            title=ft.Text("Reports"), bgcolor=ft.Colors.SURFACE_CONTAINER,
-            actions=[period, ft.TextButton("Copy as CSV", icon=ft.Icons.CONTENT_COPY,
-                                           on_click=lambda e: self.page.run_task(self._copy_csv)),
-                     ft.Container(width=8)])
-        self.page.navigation_bar = None
-        self.page.on_keyboard_event = None
+        self.page.appbar = self.ctx.back_bar("Reports", [
+            period, ft.TextButton("Copy as CSV", icon=ft.Icons.CONTENT_COPY,
+                                  on_click=lambda e: self.page.run_task(self._copy_csv)), ft.Container(width=8)])
         self.page.controls.clear()
         self.page.add(ft.Container(self.content, expand=True, padding=24))
         await self.render()
@@ -62,7 +50,7 @@ class ReportsView:
     async def render(self) -> None:
         today = self.services.clock.now().date()
         start = today - timedelta(days=int(self.days) - 1)
-        self.summary = s = await self.app.read(self.services.reports.summary, start, today)
+        self.summary = s = await self.ctx.read(self.services.reports.summary, start, today)
         self.content.controls = [
             ft.Text(f"{PERIODS[self.days]}: {start:%-d %b} to {today:%-d %b %Y} ({s.timezone})",
                     color=ft.Colors.ON_SURFACE_VARIANT),
@@ -141,7 +129,7 @@ class ReportsView:
             for hour, count in enumerate(counts):
                 cells.append(ft.Container(
                     width=22, height=18, border_radius=3, tooltip=f"{WEEKDAYS[weekday]} {hour:02d}:00: {count}",
-                    bgcolor=ft.Colors.with_opacity(0.08 + 0.92 * count / peak, ft.Colors.PRIMARY) if count
+                    bgcolor=ft.Colors.with_opacity(min(1.0, 0.08 + 0.92 * count / peak), ft.Colors.PRIMARY) if count
                     else ft.Colors.SURFACE_CONTAINER_HIGH))
             rows.append(ft.Row(cells, spacing=2))
         return ft.Column(rows, spacing=2)
@@ -150,4 +138,4 @@ class ReportsView:
         if self.summary is None:
             return
         await ft.Clipboard().set(self.services.reports.to_csv(self.summary))
-        self.app.toast("The report is on the clipboard as CSV (paste it into a spreadsheet).")
+        self.ctx.toast("The report is on the clipboard as CSV (paste it into a spreadsheet).")

@@ -23,7 +23,7 @@ from helpdesk.services.base import Actor
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_app, shown, sign_in
 from tests.helpers import free_port, wait_until_healthy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""What every screen of a signed-in session gets: the page, the services, who is signed in,
+how to leave the event loop for a read or a write, how to tell the agent something, and
+how to go to another screen. Screens take this, never each other."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import flet as ft
+
+from helpdesk.config import Settings
+from helpdesk.models import Agent
+from helpdesk.services import Services
+from helpdesk.services.base import Actor
+from helpdesk.services.errors import ServiceError
+from helpdesk.ui.format import explain
+from helpdesk.ui.widgets import icon_button
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UiContext:
+    page: ft.Page
+    services: Services
+    settings: Settings
+    agent: Agent
+    presence_key: str
+    navigate: Callable[[str], Awaitable[None]]  # "inbox", "settings" or "reports"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.for_agent(self.agent)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor.role == "admin"
+
+    async def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await self.services.db.run_write(fn, *args, **kwargs)
+
+    def toast(self, message: str, error: bool = False) -> None:
+        self.page.show_dialog(ft.SnackBar(
+            content=ft.Text(message, color=ft.Colors.ON_ERROR_CONTAINER if error else None),
+            bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=4000))
+        self.page.update()
+
+    async def attempt(self, action: Callable[..., Any], *args: Any, success: str | None = None,
+                      writer: bool = True, **kwargs: Any) -> Any:
+        """Run a service write (on the writer thread; writer=False: a longer task in a worker
+        thread whose own writes go to the writer); a refusal is shown in words, never as a
+        traceback. None: it failed."""
+        try:
+            result = await (self.write if writer else self.read)(action, *args, **kwargs)
+        except ServiceError as exc:
+            self.toast(explain(exc), error=True)
+            return None
+        except Exception:
+            log.exception("UI action failed")
+            self.toast("Something went wrong; it has been logged. Please try again.", error=True)
+            return None
+        if success:
+            self.toast(success)
+        return result
+
+    async def confirm(self, title: str, text: str, yes: str, no: str) -> bool:
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def close(value: bool) -> None:
+            if not answer.done():
+                answer.set_result(value)
+            self.page.pop_dialog()
+
+        self.page.show_dialog(ft.AlertDialog(modal=True, title=ft.Text(title), content=ft.Text(text), actions=[
+            ft.TextButton(no, on_click=lambda e: close(False)),
+            ft.FilledButton(yes, on_click=lambda e: close(True))]))
+        self.page.update()
+        return await answer
+
+    def back_bar(self, title: str, actions: list[ft.Control] | None = None) -> ft.AppBar:
+        """The top bar of a screen opened from the inbox (settings, reports)."""
+        return ft.AppBar(leading=icon_button(ft.Icons.ARROW_BACK, "Back to the inbox",
+                                             on_click=lambda e: self.page.run_task(self.navigate, "inbox")),
+                         title=ft.Text(title), bgcolor=ft.Colors.SURFACE_CONTAINER, actions=actions)

@@ -1,0 +1,51 @@
+"""Settings for admins, one section a file: agents, API tokens, canned replies, response
+targets, webhooks, jobs, connecting another device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from helpdesk.ui.context import UiContext
+from helpdesk.ui.settings.agents import AgentsSection
+from helpdesk.ui.settings.canned import CannedSection
+from helpdesk.ui.settings.common import Section
+from helpdesk.ui.settings.devices import DevicesSection
+from helpdesk.ui.settings.jobs import JobsSection
+from helpdesk.ui.settings.targets import TargetsSection
+from helpdesk.ui.settings.tokens import TokensSection
+from helpdesk.ui.settings.webhooks import WebhooksSection
+
+SECTIONS: list[tuple[str, str, type[Section]]] = [
+    ("Agents", ft.Icons.GROUP_OUTLINED, AgentsSection), ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
+    ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
+    ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),
+    ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection)]
+
+
+class SettingsScreen:
+    def __init__(self, ctx: UiContext) -> None:
+        self.ctx = ctx
+        self.section = 0
+        self.content = ft.Container(expand=True, padding=24)
+
+    async def show(self) -> None:
+        page = self.ctx.page
+        rail = ft.NavigationRail(
+            selected_index=0, label_type=ft.NavigationRailLabelType.ALL, min_width=110, on_change=self._on_section,
+            destinations=[ft.NavigationRailDestination(icon=icon, label=label) for label, icon, _ in SECTIONS])
+        page.appbar = self.ctx.back_bar("Settings")
+        page.controls.clear()
+        page.add(ft.Row([rail, ft.VerticalDivider(width=1), self.content], expand=True,
+                        vertical_alignment=ft.CrossAxisAlignment.STRETCH))
+        await self.render()
+
+    async def _on_section(self, e: Any) -> None:
+        self.section = e.control.selected_index or 0
+        await self.render()
+
+    async def render(self) -> None:
+        section = SECTIONS[self.section][2](self.ctx, self.render)
+        self.content.content = await section.build()
+        self.ctx.page.update()

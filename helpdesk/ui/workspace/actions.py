@@ -1,0 +1,105 @@
+"""What the agent does to the open conversation from the header and the reply box:
+send, insert a canned reply, assign, prioritise, change status, snooze, tag, copy the
+customer's link. Refusals come back in words."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, tzinfo
+from typing import Any, Awaitable, Callable
+
+import flet as ft
+
+from helpdesk.ui import format as fmt
+from helpdesk.ui.context import UiContext
+from helpdesk.ui.workspace.composer import Composer
+from helpdesk.ui.workspace.controller import WorkspaceController
+from helpdesk.ui.workspace.dialogs import pick_snooze_time
+
+log = logging.getLogger(__name__)
+
+
+class ConversationActions:
+    def __init__(self, ctx: UiContext, controller: WorkspaceController, zone: tzinfo | None,
+                 refresh_open: Callable[[], Awaitable[None]]) -> None:
+        self.ctx = ctx
+        self.c = controller
+        self.zone = zone
+        self.refresh_open = refresh_open
+        self.composer: Composer  # set once the composer exists (it calls back into send)
+
+    async def save_draft(self, body: str) -> None:
+        try:
+            await self.c.save_draft(body)
+        except Exception:
+            log.exception("saving the draft failed")
+            self.ctx.toast("Your draft could not be saved on the server; it is still in the reply box.", error=True)
+
+    async def send(self, then: str) -> None:
+        self.composer.cancel_pending_save()
+        outcome = await self.c.send(self.composer.text, then)
+        if outcome.unseen:
+            count = outcome.unseen
+            if not await self.ctx.confirm(
+                    "New message from the customer",
+                    f"The customer sent {count} new message{'s' if count > 1 else ''} after you started this reply. "
+                    "Read it before sending?", "Send anyway", "Go back and read"):
+                await self.refresh_open()
+                self.c.caught_up()
+                return
+            outcome = await self.c.send(self.composer.text, then, confirmed=True)
+        if not outcome.sent:
+            if outcome.words:
+                self.ctx.toast(outcome.words, error=True)
+            return
+        self.composer.set_text("")
+        await self.refresh_open()
+        self.ctx.toast(outcome.words)
+
+    async def insert_canned(self, body: str) -> None:
+        if self.c.selected_id is None:
+            return
+        text = await self.c.canned_text(body)
+        current = self.composer.text
+        self.composer.set_text((current.rstrip() + "\n\n" + text) if current.strip() else text)
+        self.composer.typed()
+        self.ctx.page.update()
+
+    async def _act(self, fn: Any, *args: Any) -> bool:
+        refused = await self.c.act(fn, self.c.selected_id, *args)
+        if refused:
+            self.ctx.toast(refused, error=True)
+        return refused is None
+
+    async def assign(self, agent_id: int | None) -> None:
+        await self._act(self.ctx.services.conversations.assign, agent_id, self.ctx.actor)
+
+    async def priority(self, priority: str) -> None:
+        await self._act(self.ctx.services.conversations.set_priority, priority, self.ctx.actor)
+
+    async def status(self, status: str) -> None:
+        await self._act(self.ctx.services.conversations.set_status, status, self.ctx.actor)
+
+    async def snooze(self, until: datetime) -> None:
+        if await self._act(self.ctx.services.conversations.set_status, "snoozed", self.ctx.actor, until):
+            self.ctx.toast(f"Snoozed until {fmt.stamp(until, self.ctx.services.clock.now(), self.zone)}")
+
+    async def pick_snooze(self) -> None:
+        pick_snooze_time(self.ctx.page, self.ctx.services.clock.now(), self.zone, self.snooze)
+
+    async def add_tag(self, name: str) -> bool:
+        return await self._act(self.ctx.services.conversations.add_tag, name, self.ctx.actor)
+
+    async def remove_tag(self, name: str) -> None:
+        await self._act(self.ctx.services.conversations.remove_tag, name, self.ctx.actor)
+
+    async def copy_link(self) -> None:
+        link = self.c.conversation_link()
+        if link is None:
+            return
+        try:
+            await ft.Clipboard().set(link)
+            self.ctx.toast(f"Copied: {link}")
+        except Exception:  # a client without clipboard access: show the link to copy by hand
+            log.debug("clipboard unavailable", exc_info=True)
+            self.ctx.toast(link)

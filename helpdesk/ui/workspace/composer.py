@@ -1,0 +1,104 @@
+"""The reply box: text, canned replies, and the four ways to send. Typing saves a draft on
+the server once the agent pauses, so the reply continues on another device."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Awaitable, Callable
+
+import flet as ft
+
+from helpdesk.models import CannedReply
+from helpdesk.ui.widgets import labelled_icon
+
+DRAFT_SAVE_DELAY = 0.7
+
+
+class Composer:
+    def __init__(self, page: ft.Page, on_typed: Callable[[], None], save_draft: Callable[[str], Awaitable[None]],
+                 send: Callable[[str], Awaitable[None]], insert_canned: Callable[[str], Awaitable[None]]) -> None:
+        self.page = page
+        self._on_typed, self._save_draft = on_typed, save_draft
+        self.field = ft.TextField(multiline=True, min_lines=3, max_lines=10, label="Reply", border_radius=12,
+                                  hint_text="Write a reply… (Ctrl+Enter sends and sets pending)",
+                                  on_change=self._changed)
+        self.canned = ft.PopupMenuButton(
+            content=ft.Row([ft.Icon(ft.Icons.QUICKREPLY_OUTLINED, color=ft.Colors.PRIMARY),
+                            ft.Text("Canned reply", color=ft.Colors.PRIMARY)], tight=True, spacing=6),
+            tooltip="Insert a canned reply", items=[])
+        self._insert_canned = insert_canned
+        run = page.run_task
+        # On a phone the other ways to send live in a menu beside Send, so the thread keeps the screen.
+        self.others = [ft.TextButton("Add internal note", icon=ft.Icons.STICKY_NOTE_2_OUTLINED,
+                                     on_click=lambda e: run(send, "note")),
+                       ft.OutlinedButton("Send and keep open", on_click=lambda e: run(send, "open")),
+                       ft.OutlinedButton("Send and resolve", icon=ft.Icons.CHECK,
+                                         on_click=lambda e: run(send, "resolved"))]
+        self.more = ft.PopupMenuButton(content=labelled_icon(ft.Icons.MORE_HORIZ, "More ways to send"),
+                                       tooltip="More ways to send", visible=False, items=[
+            ft.PopupMenuItem(content="Add internal note", icon=ft.Icons.STICKY_NOTE_2_OUTLINED,
+                             on_click=lambda e: run(send, "note")),
+            ft.PopupMenuItem(content="Send and keep open", on_click=lambda e: run(send, "open")),
+            ft.PopupMenuItem(content="Send and resolve", icon=ft.Icons.CHECK, on_click=lambda e: run(send, "resolved"))])
+        self.send_button = ft.FilledButton("Send and set pending", icon=ft.Icons.SEND,
+                                           on_click=lambda e: run(send, "pending"))
+        self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
+            self.field,
+            ft.Row([self.canned, ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+                                        run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
+                   vertical_alignment=ft.CrossAxisAlignment.START),
+        ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+        self._last_edit = 0.0
+        self._saver: asyncio.Task | None = None
+        self.dirty = False  # typed in since the draft was loaded or saved
+
+    def compact(self, narrow: bool) -> None:
+        for button in self.others:
+            button.visible = not narrow
+        self.more.visible = narrow
+        self.field.min_lines = 2 if narrow else 3
+
+    @property
+    def text(self) -> str:
+        return self.field.value or ""
+
+    def set_text(self, text: str) -> None:
+        self.field.value = text
+        self.dirty = False
+
+    def set_canned(self, replies: list[CannedReply]) -> None:
+        self.canned.items = [ft.PopupMenuItem(content=r.title, on_click=lambda e, r=r: self.page.run_task(
+            self._insert_canned, r.body)) for r in replies] or \
+            [ft.PopupMenuItem(content="No canned replies yet (Settings → Canned replies)", disabled=True)]
+
+    async def _changed(self, _e: Any) -> None:
+        self.typed()
+
+    def typed(self) -> None:
+        self._last_edit = time.monotonic()
+        self.dirty = True
+        self._on_typed()
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.get_running_loop().create_task(self._save_when_paused())
+
+    async def _save_when_paused(self) -> None:
+        """Save once typing pauses; keystrokes that arrive during a save are saved after it."""
+        while True:
+            await asyncio.sleep(DRAFT_SAVE_DELAY)
+            if time.monotonic() - self._last_edit < DRAFT_SAVE_DELAY:
+                continue  # still typing
+            saved = self.text
+            await self.flush()
+            if self.text == saved:
+                return
+
+    async def flush(self) -> None:
+        """Save the draft now if it changed (before switching conversation, signing out, leaving)."""
+        if self.dirty:
+            self.dirty = False
+            await self._save_draft(self.text)
+
+    def cancel_pending_save(self) -> None:
+        if self._saver is not None and not self._saver.done():
+            self._saver.cancel()

@@ -1,0 +1,300 @@
+"""The workspace's state and what an agent does in it, without Flet: which view and
+filters, the inbox rows, the open conversation, the draft, search, merging live events
+and sending. The views (one file each beside this one) only draw what this holds, so
+this part is tested with a ManualClock and no browser.
+
+Every service call leaves the event loop: reads through `backend.read` (a worker
+thread), writes through `backend.write` (the database's writer thread)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Awaitable, Callable, Protocol
+
+from helpdesk import events
+from helpdesk.models import EVENT, IN, OPEN
+from helpdesk.services import Services
+from helpdesk.services.base import Actor
+from helpdesk.services.conversations import ConversationDetail
+from helpdesk.services.customers import CustomerHistory
+from helpdesk.services.errors import NewCustomerMessages, ServiceError
+from helpdesk.services.inbox import VIEWS, InboxQuery, InboxRow
+from helpdesk.services.presence import PRESENCE_CHANGED
+from helpdesk.services.search import SearchHit
+from helpdesk.services.sla import SLA_BREACHED
+from helpdesk.ui.format import explain
+
+PAGE_SIZE = 50
+# While the agent typed here this recently, a draft saved on another device does not replace it.
+LOCAL_EDIT_WINS_FOR = 2.0
+SENT_WORDS = {"note": "Note added", "pending": "Sent; waiting on the customer",
+              "resolved": "Sent and resolved", "open": "Sent; kept open"}
+
+
+class Backend(Protocol):
+    async def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+    async def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+
+@dataclass
+class Opened:
+    """A conversation just opened (or re-read after a change)."""
+
+    detail: ConversationDetail
+    history: CustomerHistory
+    draft: str | None  # the saved draft when the conversation was newly opened, else None
+    switched: bool
+
+
+@dataclass
+class Refresh:
+    """What a batch of live events asks the views to redraw."""
+
+    inbox: bool = False
+    thread: bool = False
+    presence: bool = False
+    breaches: list[events.Event] = field(default_factory=list)
+    remote_draft: str | None = None  # the same agent's draft from another device
+
+
+@dataclass
+class SendOutcome:
+    sent: bool
+    unseen: int = 0  # > 0: customer messages arrived after the reply was started; ask first
+    words: str = ""  # what to tell the agent
+
+
+class WorkspaceController:
+    def __init__(self, services: Services, actor: Actor, backend: Backend, presence_key: str,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.services = services
+        self.actor = actor
+        self.backend = backend
+        self.presence_key = presence_key
+        self.monotonic = monotonic
+        self.query = InboxQuery(view="all", status=OPEN)
+        self.rows: list[InboxRow] = []
+        self.cursor: str | None = None
+        self.counts: dict[str, int] = {v: 0 for v in VIEWS}
+        self.tags: list[str] = []
+        self.selected_id: int | None = None
+        self.detail: ConversationDetail | None = None
+        self.history: CustomerHistory | None = None
+        self.seen_message_id: int | None = None
+        self.searching: str | None = None
+        self.hits: list[SearchHit] = []
+        self.last_local_edit = float("-inf")
+        self._open_seq = 0
+
+    @property
+    def agent_id(self) -> int:
+        assert self.actor.agent_id is not None
+        return self.actor.agent_id
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    # ---- the inbox ---------------------------------------------------------------------
+
+    async def load_inbox(self, keep: bool = False) -> None:
+        """Rows of the current view and filters (keep: as many as are shown now), and the counts."""
+        limit = max(PAGE_SIZE, len(self.rows)) if keep else PAGE_SIZE
+        services, query, agent_id = self.services, self.query, self.agent_id
+
+        def read() -> tuple:
+            return (services.inbox.page(query, agent_id, None, limit), services.inbox.counts(query, agent_id),
+                    services.conversations.all_tags())
+
+        page, self.counts, self.tags = await self.backend.read(read)
+        self.rows, self.cursor = page.rows, page.cursor
+        self._mark_selected_read()
+
+    async def load_more(self) -> None:
+        if not self.cursor:
+            return
+        page = await self.backend.read(self.services.inbox.page, self.query, self.agent_id, self.cursor)
+        known = {r.id for r in self.rows}
+        self.rows += [r for r in page.rows if r.id not in known]
+        self.cursor = page.cursor
+
+    async def set_view(self, view: str) -> None:
+        self.query.view = view
+        await self.load_inbox()
+
+    async def set_filters(self, status: str | None, priority: str | None, tag: str | None) -> None:
+        self.query.status = status or OPEN
+        self.query.priority = priority or None
+        self.query.tag = tag or None
+        await self.load_inbox()
+
+    def window_title(self) -> str:
+        """The window title (and browser tab) carries what needs attention."""
+        attention = [f"{self.counts['overdue']} overdue"] if self.counts.get("overdue") else []
+        attention += [f"{self.counts['unassigned']} unassigned"] if self.counts.get("unassigned") else []
+        return f"Helpdesk ({', '.join(attention)})" if attention else "Helpdesk"
+
+    def neighbour(self, step: int) -> int | None:
+        """The conversation above (-1) or below (+1) the open one in the list."""
+        ids = [r.id for r in self.rows]
+        if not ids:
+            return None
+        index = ids.index(self.selected_id) + step if self.selected_id in ids else 0
+        return ids[max(0, min(len(ids) - 1, index))]
+
+    def _mark_selected_read(self) -> None:
+        for row in self.rows:
+            if row.id == self.selected_id:
+                row.unread = False
+
+    # ---- one conversation ----------------------------------------------------------------
+
+    async def open(self, conversation_id: int) -> Opened | None:
+        """Open a conversation (or re-read the open one). None: the agent has already clicked
+        another one while this was loading. NotFound: it no longer exists."""
+        switched = conversation_id != self.selected_id
+        self._open_seq += 1
+        seq = self._open_seq
+        services, agent_id = self.services, self.agent_id
+
+        def read() -> tuple:
+            detail = services.conversations.get(conversation_id)
+            history = services.customers.history(detail.conversation.customer_id, 50)
+            draft = services.drafts.get(agent_id, conversation_id) if switched else None
+            return detail, history, draft
+
+        detail, history, draft = await self.backend.read(read)
+        if seq != self._open_seq:
+            return None
+        self.selected_id, self.detail, self.history = conversation_id, detail, history
+        if switched:
+            self.seen_message_id = draft.seen_message_id if draft else None
+            self.last_local_edit = float("-inf")
+            self.services.presence.viewing(self.presence_key, agent_id, self.actor.name, conversation_id)
+        self._mark_selected_read()
+        return Opened(detail, history, (draft.body if draft else "") if switched else None, switched)
+
+    async def after_open(self, opened: Opened) -> None:
+        """Bookkeeping once the thread is on screen: read marks, and where to resume elsewhere."""
+        await self.backend.write(self.services.conversations.mark_read, opened.detail.conversation.id,
+                                 self.agent_id, opened.switched)
+
+    async def close(self) -> None:
+        self.selected_id = None
+        self.detail = None
+        self.history = None
+        self.seen_message_id = None
+        self.services.presence.left(self.presence_key)
+        await self.backend.write(self.services.drafts.set_location, self.agent_id, None)
+
+    def presence_words(self) -> str:
+        """'Bob is typing… · Cleo is viewing' for the open conversation."""
+        if self.selected_id is None:
+            return ""
+        others = self.services.presence.others(self.selected_id, self.agent_id)
+        return " · ".join(f"{name} is typing…" if typing else f"{name} is viewing" for name, typing in others)
+
+    # ---- search ----------------------------------------------------------------------------
+
+    async def search(self, text: str) -> None:
+        self.searching = text.strip() or None
+        self.hits = await self.backend.read(self.services.search.search, self.searching, 30) if self.searching else []
+
+    def clear_search(self) -> None:
+        self.searching = None
+        self.hits = []
+
+    # ---- live events --------------------------------------------------------------------------
+
+    def merge(self, batch: list[events.Event]) -> Refresh:
+        """Decide what a batch of events (coalesced by the view) means for this agent's screen."""
+        refresh = Refresh()
+        for ev in batch:
+            mine = ev.conversation_id is not None and ev.conversation_id == self.selected_id
+            if ev.type in (events.MESSAGE_CREATED, events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
+                refresh.inbox = True
+                refresh.thread = refresh.thread or mine or (ev.conversation_id is None and self.selected_id is not None)
+            elif ev.type == events.DRAFT_SAVED and ev.data.get("agent_id") == self.agent_id and mine:
+                if self.monotonic() - self.last_local_edit >= LOCAL_EDIT_WINS_FOR:
+                    refresh.remote_draft = ev.data.get("body", "")
+            elif ev.type == PRESENCE_CHANGED and mine:
+                refresh.presence = True
+            elif ev.type == SLA_BREACHED:
+                refresh.inbox = True
+                refresh.thread = refresh.thread or mine
+                refresh.breaches.append(ev)
+        if self.searching is not None:
+            refresh.inbox = False  # the results stay until the agent closes the search
+        return refresh
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def typed(self) -> None:
+        """The agent typed in the reply box: remember what they had seen when they started."""
+        self.last_local_edit = self.monotonic()
+        if self.seen_message_id is None and self.detail and self.detail.messages:
+            self.seen_message_id = self.detail.messages[-1].id
+        self.services.presence.typing(self.presence_key)
+
+    async def save_draft(self, body: str) -> None:
+        if self.selected_id is not None:
+            await self.backend.write(self.services.drafts.save, self.agent_id, self.selected_id, body,
+                                     self.seen_message_id)
+
+    async def send(self, body: str, then: str, confirmed: bool = False) -> SendOutcome:
+        """Send a reply (then: pending, resolved or open) or add a note (then: note)."""
+        if self.selected_id is None:
+            return SendOutcome(False)
+        if not body.strip():
+            return SendOutcome(False, words="Write something first.")
+        conversations = self.services.conversations
+        try:
+            if then == "note":
+                await self.backend.write(conversations.add_note, self.selected_id, self.actor, body)
+            else:
+                await self.backend.write(conversations.reply, self.selected_id, self.actor, body, then,
+                                         self.seen_message_id, confirmed)
+        except NewCustomerMessages as exc:
+            return SendOutcome(False, unseen=exc.count)
+        except ServiceError as exc:
+            return SendOutcome(False, words=explain(exc))
+        self.seen_message_id = None
+        return SendOutcome(True, words=SENT_WORDS[then])
+
+    def caught_up(self) -> None:
+        """The agent chose to read the new messages first: the reply now answers them."""
+        self.seen_message_id = self.detail.messages[-1].id if self.detail and self.detail.messages else None
+
+    async def act(self, fn: Callable[..., Awaitable[Any] | Any], *args: Any) -> str | None:
+        """Run a conversation action (status, assignment, priority, tags); None, or why it was refused."""
+        try:
+            await self.backend.write(fn, *args)
+        except ServiceError as exc:
+            return explain(exc)
+        return None
+
+    async def canned_text(self, body: str) -> str:
+        assert self.selected_id is not None
+        return await self.backend.read(self.services.canned.render, body, self.selected_id, self.agent_id)
+
+    def conversation_link(self) -> str | None:
+        if self.detail is None:
+            return None
+        return self.services.links.conversation(self.detail.conversation.public_token)
+
+    def unseen_since_draft(self) -> int:
+        """Customer messages in the open thread newer than what the draft was started on."""
+        if self.detail is None or self.seen_message_id is None:
+            return 0
+        return sum(1 for m in self.detail.messages if m.direction == IN and m.kind != EVENT
+                   and (m.id or 0) > self.seen_message_id)
+
+
+def snooze_presets(now: datetime, zone: tzinfo | None) -> list[tuple[str, datetime]]:
+    """'For 1 hour', 'Until tomorrow 9:00', 'Until Monday 9:00' in the agent's time zone."""
+    local = now.astimezone(zone)
+    tomorrow = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    monday = (local + timedelta(days=(7 - local.weekday()) or 7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    return [("For 1 hour", now + timedelta(hours=1)), ("Until tomorrow 9:00", tomorrow),
+            ("Until Monday 9:00", monday)]

@@ -1,0 +1,205 @@
+"""The open conversation's header: who and what, its status and deadline, who else is
+here, and the actions (assign, priority, resolve/reopen, snooze, pending, tags, link).
+Built once per session; opening another conversation changes values, not controls.
+On a phone the actions move into a sheet so the thread keeps the screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Awaitable, Callable
+
+import flet as ft
+
+from helpdesk.models import PRIORITIES
+from helpdesk.services.conversations import ConversationDetail
+from helpdesk.ui import format as fmt
+from helpdesk.ui.widgets import icon_button, sync_value
+from helpdesk.ui.workspace.controller import snooze_presets
+
+STATUS_LABELS = {"open": "Open", "pending": "Pending", "snoozed": "Snoozed", "resolved": "Resolved", "any": "Any status"}
+STATUS_COLORS = {"open": ft.Colors.GREEN_100, "pending": ft.Colors.AMBER_100, "snoozed": ft.Colors.BLUE_100,
+                 "resolved": ft.Colors.GREY_300}
+
+
+@dataclass
+class HeaderActions:
+    assign: Callable[[int | None], Awaitable[None]]
+    priority: Callable[[str], Awaitable[None]]
+    status: Callable[[str], Awaitable[None]]
+    snooze: Callable[[datetime], Awaitable[None]]
+    pick_snooze: Callable[[], Awaitable[None]]
+    add_tag: Callable[[str], Awaitable[bool]]
+    remove_tag: Callable[[str], Awaitable[None]]
+    copy_link: Callable[[], Awaitable[None]]
+
+
+class ConversationHeader:
+    def __init__(self, page: ft.Page, agents: list[Any], me: int, actions: HeaderActions, zone: tzinfo | None,
+                 clock_now: Callable[[], datetime]) -> None:
+        self.page, self.actions, self.zone, self.now = page, actions, zone, clock_now
+        self.agents, self.me = agents, me
+        run = page.run_task
+        self.title = ft.Text("", theme_style=ft.TextThemeStyle.TITLE_LARGE, max_lines=1,
+                             overflow=ft.TextOverflow.ELLIPSIS)
+        self.subtitle = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS)
+        self.status_text = ft.Text("", size=12, color=ft.Colors.BLACK)
+        self.status_chip = ft.Container(self.status_text, border_radius=10,
+                                        padding=ft.Padding.symmetric(horizontal=10, vertical=2))
+        self.due = ft.Text("", size=13, weight=ft.FontWeight.W_500, visible=False)
+        self.presence = ft.Text("", italic=True, size=12, color=ft.Colors.TERTIARY, visible=False)
+        self.assignee = ft.Text("")
+        self.assign_menu = ft.PopupMenuButton(
+            tooltip="Assign or transfer",
+            content=ft.Container(ft.Row([ft.Icon(ft.Icons.PERSON_OUTLINE, size=18), self.assignee,
+                                         ft.Icon(ft.Icons.ARROW_DROP_DOWN)], tight=True, spacing=6),
+                                 border=ft.Border.all(1, ft.Colors.OUTLINE), border_radius=8,
+                                 padding=ft.Padding.symmetric(horizontal=12, vertical=10)),
+            items=[ft.PopupMenuItem(content="Assign to me", icon=ft.Icons.PERSON_ADD_ALT,
+                                    on_click=lambda e: run(actions.assign, me))] +
+                  [ft.PopupMenuItem(content=f"Assign to {a.name}", on_click=lambda e, a=a: run(actions.assign, a.id))
+                   for a in agents if a.id != me] +
+                  [ft.PopupMenuItem(content="Unassign", icon=ft.Icons.PERSON_OFF_OUTLINED,
+                                    on_click=lambda e: run(actions.assign, None))])
+        self.priority = ft.Dropdown(dense=True, width=130, label="Priority",
+                                    on_select=lambda e: run(actions.priority, e.control.value or "normal"),
+                                    options=[ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
+        self.resolve = ft.OutlinedButton("Resolve", icon=ft.Icons.CHECK_CIRCLE_OUTLINE,
+                                         on_click=lambda e: run(actions.status, "resolved"))
+        self.reopen = ft.OutlinedButton("Reopen", icon=ft.Icons.REPLAY, on_click=lambda e: run(actions.status, "open"))
+        self.snooze_menu = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.SNOOZE), ft.Text("Snooze")], tight=True),
+                                              tooltip="Snooze", items=[])
+        self.pending = ft.TextButton("Set pending", on_click=lambda e: run(actions.status, "pending"))
+        self.link = icon_button(ft.Icons.LINK, "Copy the customer's link", on_click=lambda e: run(actions.copy_link))
+        self.tag_input = ft.TextField(dense=True, width=130, label="Add tag", prefix_icon=ft.Icons.LABEL_OUTLINE,
+                                      on_submit=self._on_add_tag, on_change=sync_value)
+        self.tags = ft.Row([self.tag_input], wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        self.actions_row = ft.Row([self.assign_menu, self.priority, self.resolve, self.reopen, self.snooze_menu,
+                                   self.pending, self.link], wrap=True, spacing=8)
+        self.more = icon_button(ft.Icons.MORE_VERT, "Conversation actions", visible=False,
+                                on_click=lambda e: self._open_sheet())
+        self.control = ft.Container(padding=ft.Padding.only(left=20, right=12, top=12, bottom=8), content=ft.Column([
+            ft.Row([ft.Column([self.title, self.subtitle, self.due], spacing=0, expand=True), self.status_chip,
+                    self.more], vertical_alignment=ft.CrossAxisAlignment.START),
+            self.actions_row, self.tags, self.presence,
+        ], spacing=8))
+        self._detail: ConversationDetail | None = None
+        self._tag_names: list[str] = []
+
+    def show(self, detail: ConversationDetail, now: datetime) -> None:
+        self._detail = detail
+        c = detail.conversation
+        self.title.value = detail.customer_name
+        self.subtitle.value = f"#{c.id} · {c.subject or 'No subject'} · via {c.channel}"
+        self.status_text.value = STATUS_LABELS[c.status] + (
+            f" until {fmt.stamp(c.snoozed_until, now, self.zone)}" if c.snoozed_until else "")
+        self.status_chip.bgcolor = STATUS_COLORS[c.status]
+        self.show_due(now)
+        self.assignee.value = f"Assigned to {detail.assignee.name}" if detail.assignee else "Unassigned"
+        self.priority.value = c.priority
+        resolved = c.status == "resolved"
+        self.resolve.visible = self.snooze_menu.visible = not resolved
+        self.reopen.visible = resolved
+        self.pending.visible = c.status not in ("pending", "resolved")
+        if not resolved:
+            self.snooze_menu.items = [ft.PopupMenuItem(content=label, on_click=lambda e, t=when: self.page.run_task(
+                self.actions.snooze, t)) for label, when in snooze_presets(now, self.zone)] + [
+                ft.PopupMenuItem(content="Pick a date and time…", on_click=lambda e: self.page.run_task(
+                    self.actions.pick_snooze))]
+        if detail.tags != self._tag_names:
+            self._tag_names = list(detail.tags)
+            self.tags.controls = [ft.Chip(label=ft.Text(t), on_delete=lambda e, t=t: self.page.run_task(
+                self.actions.remove_tag, t)) for t in detail.tags] + [self.tag_input]
+
+    def show_due(self, now: datetime) -> None:
+        due = self._detail.due if self._detail else None
+        self.due.visible = due is not None
+        if due is not None:
+            overdue = due.due_at <= now
+            self.due.value = f"{fmt.due(due.target, due.due_at, now)} ({fmt.stamp(due.due_at, now, self.zone)})"
+            self.due.color = ft.Colors.ERROR if overdue else ft.Colors.ORANGE_800 if due.at_risk else \
+                ft.Colors.ON_SURFACE_VARIANT
+
+    def show_presence(self, words: str) -> None:
+        self.presence.value = words
+        self.presence.visible = bool(words)
+
+    def compact(self, narrow: bool) -> None:
+        """On a phone: title and status only; the actions live in a sheet behind ⋮."""
+        self.actions_row.visible = self.tags.visible = not narrow
+        self.more.visible = narrow
+
+    async def _on_add_tag(self, e: Any) -> None:
+        name = (self.tag_input.value or "").strip()
+        if name and await self.actions.add_tag(name):
+            self.tag_input.value = ""
+            self.page.update()
+
+    def _open_sheet(self) -> None:
+        if self._detail is None:
+            return
+        c = self._detail.conversation
+        run, act = self.page.run_task, self.actions
+
+        def then(fn: Callable[..., Awaitable[None]], *args: Any) -> Callable[[Any], None]:
+            def handler(_e: Any) -> None:
+                self.page.pop_dialog()
+                run(fn, *args)
+            return handler
+
+        tiles: list[ft.Control] = [ft.ListTile(title=ft.Text("Assign to me"), leading=ft.Icon(ft.Icons.PERSON_ADD_ALT),
+                                               on_click=then(act.assign, self.me))]
+        tiles += [ft.ListTile(title=ft.Text(f"Assign to {a.name}"), on_click=then(act.assign, a.id))
+                  for a in self.agents if a.id != self.me]
+        if c.status == "resolved":
+            tiles.append(ft.ListTile(title=ft.Text("Reopen"), leading=ft.Icon(ft.Icons.REPLAY),
+                                     on_click=then(act.status, "open")))
+        else:
+            tiles.append(ft.ListTile(title=ft.Text("Resolve"), leading=ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE),
+                                     on_click=then(act.status, "resolved")))
+            tiles += [ft.ListTile(title=ft.Text(f"Snooze {label[0].lower()}{label[1:]}"), leading=ft.Icon(ft.Icons.SNOOZE),
+                                  on_click=then(act.snooze, when)) for label, when in snooze_presets(self.now(), self.zone)]
+            if c.status != "pending":
+                tiles.append(ft.ListTile(title=ft.Text("Set pending"), on_click=then(act.status, "pending")))
+        tiles += [ft.ListTile(title=ft.Text(f"Priority: {p}"), on_click=then(act.priority, p))
+                  for p in PRIORITIES if p != c.priority]
+        tags = ", ".join(self._detail.tags) or "none"
+        tiles.append(ft.ListTile(title=ft.Text(f"Tags: {tags}"), leading=ft.Icon(ft.Icons.LABEL_OUTLINE),
+                                 on_click=lambda e: self._open_tags()))
+        tiles.append(ft.ListTile(title=ft.Text("Copy the customer's link"), leading=ft.Icon(ft.Icons.LINK),
+                                 on_click=then(act.copy_link)))
+        self.page.show_dialog(ft.BottomSheet(ft.Container(ft.Column(tiles, tight=True, scroll=ft.ScrollMode.AUTO),
+                                                          padding=ft.Padding.symmetric(vertical=8))))
+        self.page.update()
+
+    def _open_tags(self) -> None:
+        """Tags on a phone: a small dialog with the same add and remove as the wide header."""
+        self.page.pop_dialog()
+        field = ft.TextField(label="Add tag", autofocus=True, dense=True, on_change=sync_value)
+        chips = ft.Row(wrap=True, spacing=6)
+
+        def draw() -> None:
+            names = self._detail.tags if self._detail else []
+            chips.controls = [ft.Chip(label=ft.Text(t), on_delete=lambda e, t=t: self.page.run_task(remove, t))
+                              for t in names]
+
+        async def add(_e: Any) -> None:
+            if (field.value or "").strip() and await self.actions.add_tag(field.value.strip()):  # type: ignore[union-attr]
+                if self._detail is not None:
+                    self._detail.tags = sorted({*self._detail.tags, field.value.strip().lower()})  # type: ignore[union-attr]
+                field.value = ""
+                draw()
+                self.page.update()
+
+        async def remove(name: str) -> None:
+            await self.actions.remove_tag(name)
+            if self._detail is not None:
+                self._detail.tags = [t for t in self._detail.tags if t != name]
+            draw()
+            self.page.update()
+
+        field.on_submit = add
+        draw()
+        self.page.show_dialog(ft.AlertDialog(title=ft.Text("Tags"), content=ft.Column([chips, field], tight=True),
+                                             actions=[ft.TextButton("Done", on_click=lambda e: self.page.pop_dialog())]))
+        self.page.update()

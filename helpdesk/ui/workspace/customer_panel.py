@@ -1,0 +1,56 @@
+"""Beside the thread: who the customer is (every identifier) and all their conversations,
+so nobody asks what the customer already told the shop."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Awaitable, Callable
+
+import flet as ft
+
+from helpdesk.services.conversations import ConversationDetail
+from helpdesk.services.customers import CustomerHistory
+from helpdesk.ui import format as fmt
+from helpdesk.ui.workspace.conversation_header import STATUS_LABELS
+
+ICONS = {"email": ft.Icons.EMAIL_OUTLINED, "phone": ft.Icons.PHONE_OUTLINED, "external_id": ft.Icons.BADGE_OUTLINED}
+
+
+class CustomerPanel:
+    def __init__(self, page: ft.Page, on_open: Callable[[int], Awaitable[None]], zone: tzinfo | None) -> None:
+        self.page, self.on_open, self.zone = page, on_open, zone
+        self.column = ft.Column([], spacing=6, scroll=ft.ScrollMode.AUTO)
+        self.control = ft.Container(self.column, width=280, padding=16, visible=False,
+                                    bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
+        self._key: tuple = ()
+
+    def show(self, detail: ConversationDetail, history: CustomerHistory, now: datetime) -> None:
+        current = detail.conversation.id
+        key = (history.profile.customer.id, history.profile.customer.name, current,
+               tuple((c.id, c.status, c.subject, c.last_message_at) for c in history.conversations),
+               tuple(sorted((k, tuple(v)) for k, v in history.profile.identifiers.items())))
+        if key == self._key:
+            return  # nothing the panel shows has changed
+        self._key = key
+        rows: list[ft.Control] = [
+            ft.Text(detail.customer_name, theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Text(f"Customer since {history.profile.customer.created_at.astimezone(self.zone):%-d %b %Y}", size=12,
+                    color=ft.Colors.ON_SURFACE_VARIANT),
+        ]
+        for kind, values in history.profile.identifiers.items():
+            rows += [ft.Row([ft.Icon(ICONS.get(kind, ft.Icons.TAG), size=16),
+                             ft.Text(value, selectable=True, size=13, expand=True)], spacing=6) for value in values]
+        rows += [ft.Divider(), ft.Text(f"Conversations ({len(history.conversations)})",
+                                       theme_style=ft.TextThemeStyle.TITLE_SMALL)]
+        for c in history.conversations:
+            here = c.id == current
+            rows.append(ft.Container(
+                padding=8, border_radius=8, bgcolor=ft.Colors.SECONDARY_CONTAINER if here else None,
+                on_click=None if here else (lambda e, cid=c.id: self.page.run_task(self.on_open, cid)),
+                content=ft.Column([
+                    ft.Text(c.subject or c.last_message_preview[:60] or f"#{c.id}", size=13, max_lines=1,
+                            overflow=ft.TextOverflow.ELLIPSIS, weight=ft.FontWeight.W_500),
+                    ft.Text(f"{STATUS_LABELS[c.status]} · {fmt.ago(c.last_message_at, now)}", size=12,
+                            color=ft.Colors.ON_SURFACE_VARIANT),
+                ], spacing=0)))
+        self.column.controls = rows

@@ -1,0 +1,153 @@
+"""The inbox list. Each conversation keeps its row control for as long as it is listed:
+a refresh changes the texts that changed and reorders, it never rebuilds rows (a rebuilt
+row under the pointer swallows the click, and every new control costs time to build,
+send and lay out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Awaitable, Callable
+
+import flet as ft
+
+from helpdesk.services.inbox import InboxRow
+from helpdesk.ui import format as fmt
+
+PRIORITY_COLORS = {"urgent": ft.Colors.RED, "high": ft.Colors.ORANGE, "normal": None, "low": ft.Colors.BLUE_GREY}
+EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or reply to one to take it.",
+               "unassigned": "Every conversation has someone on it.",
+               "all": "No conversations here yet. Customer messages arrive through the intake API "
+                      "(see Settings → API tokens).",
+               "overdue": "Nothing is overdue: every customer has had an answer in time.",
+               "at_risk": "Nothing is close to its response-time target."}
+
+
+def badge(text: str, bgcolor: str | None, color: str | None = None) -> ft.Control:
+    return ft.Container(ft.Text(text, size=11, color=color), bgcolor=bgcolor, border_radius=8,
+                        padding=ft.Padding.symmetric(horizontal=6, vertical=1))
+
+
+class RowControl:
+    """One conversation in the list; `show` changes only what differs from last time."""
+
+    def __init__(self, conversation_id: int, on_open: Callable[[int], Awaitable[None]], page: ft.Page) -> None:
+        self.id = conversation_id
+        self.dot = ft.Container(width=8, height=8, border_radius=4)
+        self.name = ft.Text("", expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS)
+        self.corner_icon = ft.Icon(ft.Icons.SCHEDULE, size=14, visible=False)
+        self.corner_text = ft.Text("", size=12)
+        self.title = ft.Text("", max_lines=1, overflow=ft.TextOverflow.ELLIPSIS, size=13)
+        self.preview = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
+                               overflow=ft.TextOverflow.ELLIPSIS)
+        self.badges = ft.Row([], spacing=6, tight=True)
+        self.assignee = ft.Text("", size=11, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1)
+        self.control = ft.Container(
+            key=f"row-{conversation_id}", padding=ft.Padding.symmetric(horizontal=16, vertical=10),
+            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+            on_click=lambda e: page.run_task(on_open, conversation_id),
+            content=ft.Column([
+                ft.Row([self.dot, self.name, ft.Row([self.corner_icon, self.corner_text], spacing=2, tight=True)],
+                       spacing=6),
+                self.title, self.preview,
+                ft.Row([self.badges, ft.Container(expand=True), self.assignee], spacing=6),
+            ], spacing=2))
+        self._badge_key: tuple = ()
+
+    def show(self, row: InboxRow, selected: bool, now: datetime) -> None:
+        weight = ft.FontWeight.BOLD if row.unread else ft.FontWeight.W_500
+        self.control.bgcolor = ft.Colors.SECONDARY_CONTAINER if selected else None
+        self.dot.bgcolor = ft.Colors.PRIMARY if row.unread else ft.Colors.TRANSPARENT
+        self.name.value, self.name.weight = row.customer_name, weight
+        self.title.value, self.title.weight = row.title, weight
+        self.preview.value = row.preview
+        self.assignee.value = row.assignee_name or "Unassigned"
+        self.assignee.italic = row.assignee_name is None
+        self.show_time(row, now)
+
+    def show_time(self, row: InboxRow, now: datetime) -> None:
+        """The parts that change as time passes: the deadline (or age) and the waiting time."""
+        waited = fmt.waiting(row.waiting_since, now) if row.status == "open" and row.waiting_since \
+            else fmt.ago(row.last_message_at, now)
+        if row.due is not None:  # top right: the response-time state while a clock runs
+            overdue = row.due.due_at <= now
+            colour = ft.Colors.ERROR if overdue else ft.Colors.ORANGE_800 if row.due.at_risk else \
+                ft.Colors.ON_SURFACE_VARIANT
+            self.corner_icon.visible = True
+            self.corner_icon.name = ft.Icons.ALARM if overdue else ft.Icons.SCHEDULE
+            self.corner_icon.color = self.corner_text.color = colour
+            self.corner_text.value = fmt.due(row.due.target, row.due.due_at, now)
+            self.corner_text.weight = ft.FontWeight.BOLD if overdue else None
+        else:
+            self.corner_icon.visible = False
+            self.corner_text.value, self.corner_text.color = waited, ft.Colors.ON_SURFACE_VARIANT
+            self.corner_text.weight = None
+            waited = ""
+        key = (waited, row.priority, tuple(row.tags[:2]))
+        if key != self._badge_key:
+            self._badge_key = key
+            badges: list[ft.Control] = [ft.Text(waited, size=11, color=ft.Colors.ON_SURFACE_VARIANT)] if waited else []
+            if row.priority != "normal":
+                badges.append(badge(row.priority, PRIORITY_COLORS[row.priority], ft.Colors.WHITE))
+            badges += [badge(tag, ft.Colors.SECONDARY_CONTAINER) for tag in row.tags[:2]]
+            self.badges.controls = badges
+
+
+class InboxList:
+    def __init__(self, page: ft.Page, on_open: Callable[[int], Awaitable[None]],
+                 on_load_more: Callable[[], Awaitable[None]]) -> None:
+        self.page = page
+        self.on_open = on_open
+        self.view = ft.ListView(expand=True, spacing=0)
+        self.rows: dict[int, RowControl] = {}
+        self.more = ft.Container(ft.TextButton("Load more", on_click=lambda e: page.run_task(on_load_more)),
+                                 padding=8, alignment=ft.Alignment.CENTER)
+        self.empty_title = ft.Text("", theme_style=ft.TextThemeStyle.TITLE_MEDIUM)
+        self.empty_hint = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER)
+        self.empty = ft.Container(padding=24, content=ft.Column([
+            ft.Icon(ft.Icons.INBOX_OUTLINED, size=40, color=ft.Colors.OUTLINE), self.empty_title, self.empty_hint,
+        ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6))
+        self._shown: list[InboxRow] = []
+
+    def show(self, rows: list[InboxRow], selected_id: int | None, now: datetime, more: bool, view: str,
+             filtered: bool) -> None:
+        controls: list[ft.Control] = []
+        for row in rows:
+            control = self.rows.get(row.id)
+            if control is None:
+                control = self.rows[row.id] = RowControl(row.id, self.on_open, self.page)
+            control.show(row, row.id == selected_id, now)
+            controls.append(control.control)
+        listed = {r.id for r in rows}
+        for gone in [i for i in self.rows if i not in listed]:
+            del self.rows[gone]
+        if more:
+            controls.append(self.more)
+        if not rows:
+            self.empty_title.value = "Nothing here" if filtered else "All clear"
+            self.empty_hint.value = "Nothing matches these filters." if filtered else EMPTY_HINTS[view]
+            controls.append(self.empty)
+        self.view.controls = controls
+        self._shown = rows
+
+    def select(self, selected_id: int | None) -> list[ft.Control]:
+        """Only the highlight moves: returns the (two) rows that changed, to update just those."""
+        changed: list[ft.Control] = []
+        for row in self._shown:
+            control = self.rows.get(row.id)
+            if control is None:
+                continue
+            bgcolor = ft.Colors.SECONDARY_CONTAINER if row.id == selected_id else None
+            if control.control.bgcolor != bgcolor or (row.id == selected_id and control.dot.bgcolor != ft.Colors.TRANSPARENT):
+                control.control.bgcolor = bgcolor
+                if row.id == selected_id and not row.unread:
+                    control.dot.bgcolor = ft.Colors.TRANSPARENT
+                    control.name.weight = control.title.weight = ft.FontWeight.W_500
+                changed.append(control.control)
+        return changed
+
+    def tick(self, now: datetime) -> None:
+        """Minutes pass: 'waiting 5 min' becomes 'waiting 6 min' without touching anything else."""
+        for row in self._shown:
+            control = self.rows.get(row.id)
+            if control is not None:
+                control.show_time(row, now)

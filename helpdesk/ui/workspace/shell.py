@@ -1,0 +1,381 @@
+"""The agent workspace: the views laid out (rail, inbox list or search results, the open
+conversation, the customer panel), the keyboard, the phone layout, and live events.
+What is shown comes from the controller; each view changes its controls in place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import flet as ft
+
+from helpdesk import __version__, events
+from helpdesk.models import PRIORITIES
+from helpdesk.services.errors import NotFound
+from helpdesk.ui import format as fmt
+from helpdesk.ui.context import UiContext
+from helpdesk.ui.widgets import icon_button, local_zone, sync_value
+from helpdesk.ui.workspace.actions import ConversationActions
+from helpdesk.ui.workspace.composer import Composer
+from helpdesk.ui.workspace.controller import WorkspaceController
+from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
+from helpdesk.ui.workspace.customer_panel import CustomerPanel
+from helpdesk.ui.workspace.inbox_list import InboxList
+from helpdesk.ui.workspace.search_results import search_results
+from helpdesk.ui.workspace.thread import ThreadView
+
+log = logging.getLogger(__name__)
+NARROW = 820
+VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk"}
+VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
+              "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
+              "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL)}
+EVENT_COALESCE_SECONDS = 0.15  # a burst of events becomes one refresh
+TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
+
+
+class Workspace:
+    def __init__(self, ctx: UiContext) -> None:
+        self.ctx = ctx
+        self.page = ctx.page
+        self.zone = local_zone()
+        self.c = WorkspaceController(ctx.services, ctx.actor, ctx, ctx.presence_key)
+        self.narrow = False
+        self._arrangement: tuple[bool, bool] | None = None
+        self._pending: list[events.Event] = []
+        self._flush_task: asyncio.Task | None = None
+        self._ticker: asyncio.Task | None = None
+        self._active = False
+
+    # ---- building -------------------------------------------------------------------------
+
+    async def mount(self, resume_at: int | None = None) -> None:
+        page, ctx = self.page, self.ctx
+        agents, canned = await ctx.read(lambda: (ctx.services.agents.list(False), ctx.services.canned.list()))
+        self.search_field = ft.TextField(hint_text="Search all conversations (Ctrl+K)", prefix_icon=ft.Icons.SEARCH,
+                                         dense=True, border_radius=24, filled=True, expand=True, label="Search",
+                                         on_submit=self._on_search, on_change=sync_value)
+        self.rail = ft.NavigationRail(
+            selected_index=2, label_type=ft.NavigationRailLabelType.ALL, min_width=88, on_change=self._on_rail,
+            destinations=[ft.NavigationRailDestination(icon=VIEW_ICONS[v][0], selected_icon=VIEW_ICONS[v][1],
+                                                       label=label) for v, label in VIEW_LABELS.items()])
+        self.nav_bar = ft.NavigationBar(
+            selected_index=2, on_change=self._on_nav_bar, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
+            destinations=[ft.NavigationBarDestination(icon=VIEW_ICONS[v][0], label=label)
+                          for v, label in VIEW_LABELS.items()])
+        self.status_filter = ft.Dropdown(value="open", dense=True, width=124, label="Status",
+                                         options=[ft.DropdownOption(key=k, text=v) for k, v in STATUS_LABELS.items()],
+                                         on_select=self._on_filter)
+        self.priority_filter = ft.Dropdown(
+            value="", dense=True, width=110, label="Priority", on_select=self._on_filter,
+            options=[ft.DropdownOption(key="", text="Any")] + [ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
+        self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[], on_select=self._on_filter)
+        self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD)
+        self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
+        self.inbox = InboxList(page, self.open, self._load_more)
+        self.list_pane = ft.Container(width=400, content=ft.Column([
+            ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4),
+                         content=ft.Column([self.view_title, self.filters], spacing=8)),
+            ft.Divider(height=1), self.inbox.view], spacing=0, expand=True))
+        acts = self.actions = ConversationActions(ctx, self.c, self.zone, self._refresh_open)
+        self.header = ConversationHeader(page, agents, self.c.agent_id, HeaderActions(
+            assign=acts.assign, priority=acts.priority, status=acts.status, snooze=acts.snooze,
+            pick_snooze=acts.pick_snooze, add_tag=acts.add_tag, remove_tag=acts.remove_tag,
+            copy_link=acts.copy_link), self.zone, ctx.services.clock.now)
+        self.thread = ThreadView(page, self.zone)
+        self.composer = acts.composer = Composer(page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned)
+        self.composer.set_canned(canned)
+        self.conversation = ft.Column([
+            self.header.control, ft.Divider(height=1),
+            ft.Container(self.thread.view, expand=True, bgcolor=ft.Colors.SURFACE_CONTAINER_LOWEST),
+            ft.Divider(height=1), self.composer.control], spacing=0, expand=True, visible=False)
+        self.placeholder = ft.Container(alignment=ft.Alignment.CENTER, expand=True, padding=32, content=ft.Column([
+            ft.Icon(ft.Icons.MARK_CHAT_UNREAD_OUTLINED, size=48, color=ft.Colors.OUTLINE),
+            ft.Text("Pick a conversation", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Text("Customer messages appear on the left as they arrive. Alt+Down and Alt+Up move between them.",
+                    color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER),
+        ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
+        self.conversation_pane = ft.Container(ft.Stack([self.placeholder, self.conversation], expand=True),
+                                              expand=True)
+        self.customer = CustomerPanel(page, self.open, self.zone)
+        self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
+                            self.conversation_pane, self.customer.control], expand=True, spacing=0,
+                           vertical_alignment=ft.CrossAxisAlignment.STRETCH)
+        page.appbar = self._app_bar()
+        page.controls.clear()
+        page.add(self.body)
+        page.on_keyboard_event = self._on_key
+        page.on_resize = self._on_resize
+        self._active = True
+        self._layout(page.width or 1280)
+        await self.c.load_inbox()
+        self._show_inbox()
+        page.update()
+        resume_at = resume_at or await ctx.read(ctx.services.drafts.location, self.c.agent_id)
+        if resume_at:
+            await self.open(resume_at)
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    def _app_bar(self) -> ft.AppBar:
+        agent = self.ctx.agent
+        items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True),
+                 ft.PopupMenuItem(content="Reports", icon=ft.Icons.INSIGHTS,
+                                  on_click=lambda e: self.page.run_task(self.ctx.navigate, "reports"))]
+        if self.ctx.is_admin:
+            items.append(ft.PopupMenuItem(content="Settings", icon=ft.Icons.SETTINGS,
+                                          on_click=lambda e: self.page.run_task(self.ctx.navigate, "settings")))
+        items += [ft.PopupMenuItem(content="Sign out", icon=ft.Icons.LOGOUT,
+                                   on_click=lambda e: self.page.run_task(self.ctx.navigate, "sign-out")),
+                  ft.PopupMenuItem(content=f"Helpdesk {__version__}", disabled=True)]
+        self.brand = ft.Text("Helpdesk")
+        self.back = icon_button(ft.Icons.ARROW_BACK, "Back to the inbox", visible=False,
+                                on_click=lambda e: self.page.run_task(self.close_conversation))
+        return ft.AppBar(
+            leading=self.back, center_title=False, bgcolor=ft.Colors.SURFACE_CONTAINER, toolbar_height=64,
+            title=ft.Row([ft.Icon(ft.Icons.FORUM_OUTLINED, color=ft.Colors.PRIMARY), self.brand,
+                          ft.Container(self.search_field, expand=True, padding=ft.Padding.only(left=16, right=4))],
+                         spacing=8),
+            actions=[ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
+                                                        ft.Text(agent.name.split()[0])], tight=True),
+                                        tooltip="Account", items=items), ft.Container(width=8)])
+
+    async def leave(self) -> None:
+        """Going to another screen or signing out: save the draft, stop the live parts."""
+        self._active = False
+        if self._ticker:
+            self._ticker.cancel()
+        self.composer.cancel_pending_save()
+        if self.c.selected_id is not None:
+            await self.composer.flush()
+        self.ctx.services.presence.left(self.ctx.presence_key)
+        self.page.on_keyboard_event = None
+        self.page.on_resize = None
+        self.page.navigation_bar = None
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def _layout(self, width: float) -> bool:
+        """Arrange the panes for the width and whether a conversation is open; True if that changed."""
+        self.narrow = width < NARROW
+        opened = self.c.selected_id is not None
+        arrangement = (self.narrow, opened)
+        if arrangement == self._arrangement:
+            return False
+        self._arrangement = arrangement
+        self.rail.visible = not self.narrow
+        self.brand.visible = not self.narrow
+        # On a phone the views move from the side rail to a bar at the bottom, and the
+        # conversation, when one is open, takes the whole screen.
+        self.page.navigation_bar = self.nav_bar if self.narrow and not opened else None
+        self.customer.control.visible = not self.narrow and opened
+        self.header.compact(self.narrow)
+        self.composer.compact(self.narrow)
+        self.placeholder.visible = not opened
+        self.conversation.visible = opened
+        if self.narrow:
+            self.list_pane.visible = not opened
+            self.list_pane.width, self.list_pane.expand = None, True
+            self.conversation_pane.visible = opened
+            self.back.visible = opened
+        else:
+            self.list_pane.visible = True
+            self.list_pane.width, self.list_pane.expand = 400, False
+            self.conversation_pane.visible = True
+            self.back.visible = False
+        return True
+
+    async def _on_resize(self, _e: Any) -> None:
+        if self._layout(self.page.width or 1280):
+            self.page.update()
+
+    # ---- the inbox ------------------------------------------------------------------------
+
+    def _show_inbox(self) -> bool:
+        """Draw counts, title and rows; True when the window title changed."""
+        c = self.c
+        for index, view in enumerate(VIEW_LABELS):
+            label = f"{VIEW_LABELS[view]} {c.counts[view]}"
+            self.rail.destinations[index].label = label
+            self.nav_bar.destinations[index].label = label
+        timed_view = c.query.view in ("overdue", "at_risk")
+        status = "open" if timed_view else STATUS_LABELS[c.query.status].lower()
+        self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
+        self.status_filter.disabled = timed_view
+        self.filters.visible = True
+        self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
+            [ft.DropdownOption(key=t, text=t) for t in c.tags]
+        title_changed = self.page.title != c.window_title()
+        self.page.title = c.window_title()
+        filtered = (c.query.status != "open" and not timed_view) or bool(c.query.tag or c.query.priority)
+        self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view, filtered)
+        return title_changed
+
+    def _update_inbox(self, title_changed: bool) -> None:
+        if title_changed or self.narrow:
+            self.page.update()  # the window title (or the phone's bottom bar) is on the page itself
+        else:
+            self.page.update(self.rail, self.list_pane)
+
+    async def _load_more(self) -> None:
+        await self.c.load_more()
+        self._update_inbox(self._show_inbox())
+
+    async def _on_rail(self, _e: Any) -> None:
+        self.nav_bar.selected_index = self.rail.selected_index
+        await self._change_view()
+
+    async def _on_nav_bar(self, _e: Any) -> None:
+        self.rail.selected_index = self.nav_bar.selected_index
+        await self._change_view()
+
+    async def _change_view(self) -> None:
+        if self.c.searching is not None:
+            self.c.clear_search()
+            self.search_field.value = ""
+        await self.c.set_view(list(VIEW_LABELS)[self.rail.selected_index or 0])
+        self._update_inbox(self._show_inbox())
+
+    async def _on_filter(self, _e: Any) -> None:
+        await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value)
+        self._update_inbox(self._show_inbox())
+
+    # ---- search ----------------------------------------------------------------------------
+
+    async def _on_search(self, _e: Any = None) -> None:
+        text = (self.search_field.value or "").strip()
+        if not text:
+            await self.clear_search()
+            return
+        await self.c.search(text)
+        self.inbox.view.controls = search_results(self.page, text, self.c.hits, self.ctx.services.clock.now(),
+                                                  self.open, self.clear_search)
+        self.view_title.value = "Search"
+        self.filters.visible = False
+        if self.narrow and self.c.selected_id is not None:
+            await self.close_conversation(update=False)
+        self.page.update()
+
+    async def clear_search(self) -> None:
+        self.c.clear_search()
+        self.search_field.value = ""
+        await self.c.load_inbox()
+        self._show_inbox()
+        self.page.update()  # the search field is in the app bar
+
+    # ---- a conversation ----------------------------------------------------------------------
+
+    async def open(self, conversation_id: int, focus_message_id: int | None = None) -> None:
+        switching = conversation_id != self.c.selected_id
+        if switching and self.c.selected_id is not None:
+            self.composer.cancel_pending_save()
+            await self.composer.flush()
+        try:
+            opened = await self.c.open(conversation_id)
+        except NotFound:
+            self.ctx.toast("That conversation no longer exists.", error=True)
+            return
+        if opened is None:  # another click came first
+            return
+        now = self.ctx.services.clock.now()
+        self.header.show(opened.detail, now)
+        self.header.show_presence(self.c.presence_words())
+        self.thread.show(opened.detail, now)
+        self.customer.show(opened.detail, opened.history, now)
+        if opened.draft is not None:
+            self.composer.set_text(opened.draft)
+        rows = self.inbox.select(conversation_id)
+        if self._layout(self.page.width or 1280):
+            self.page.update()  # the layout changed (a phone switching to the conversation)
+        else:  # only what changed: a whole-page diff alone costs tens of milliseconds
+            self.page.update(self.conversation_pane, self.customer.control, *rows)
+        if focus_message_id:
+            await self.thread.focus(focus_message_id)
+        await self.c.after_open(opened)
+
+    async def close_conversation(self, update: bool = True) -> None:
+        self.composer.cancel_pending_save()
+        await self.composer.flush()
+        await self.c.close()
+        self.thread.clear()
+        self.inbox.select(None)
+        self._layout(self.page.width or 1280)
+        if update:
+            self.page.update()
+
+    async def _refresh_open(self) -> None:
+        if self.c.selected_id is not None:
+            await self.open(self.c.selected_id)
+
+    # ---- live events -------------------------------------------------------------------------
+
+    def on_event(self, event: events.Event) -> None:
+        """On this page's loop: remember the event and refresh soon (coalesced)."""
+        if not self._active:
+            return
+        self._pending.append(event)
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_events())
+
+    async def _flush_events(self) -> None:
+        await asyncio.sleep(EVENT_COALESCE_SECONDS)
+        batch, self._pending = self._pending, []
+        if not self._active:
+            return
+        refresh = self.c.merge(batch)
+        try:
+            if refresh.inbox:
+                await self.c.load_inbox(keep=True)
+                self._update_inbox(self._show_inbox())
+            if refresh.thread:
+                await self._refresh_open()
+            elif refresh.presence:
+                self.header.show_presence(self.c.presence_words())
+                self.page.update(self.header.presence)
+            if refresh.remote_draft is not None and refresh.remote_draft != self.composer.text:
+                self.composer.set_text(refresh.remote_draft)
+                self.page.update(self.composer.field)
+            if refresh.breaches:
+                first = refresh.breaches[0]
+                label = fmt.DUE_LABELS.get(first.data.get("target", ""), "Reply")
+                more = f" and {len(refresh.breaches) - 1} more" if len(refresh.breaches) > 1 else ""
+                self.ctx.toast(f"Overdue: {label.lower()} for conversation #{first.conversation_id}{more}",
+                               error=True)
+        except Exception:
+            if self._active:
+                log.exception("live refresh failed")
+                self.ctx.toast("The inbox could not be refreshed; the error has been logged.", error=True)
+
+    async def _tick(self) -> None:
+        """Keeps 'waiting 5 min' and 'is typing' honest without any event."""
+        count = 0
+        while self._active:
+            await asyncio.sleep(TICK_SECONDS)
+            count += 1
+            now = self.ctx.services.clock.now()
+            changed: list[ft.Control] = []
+            if self.c.selected_id is not None:
+                self.header.show_presence(self.c.presence_words())
+                changed.append(self.header.presence)
+            if count % 10 == 0:
+                if self.c.searching is None:
+                    self.inbox.tick(now)
+                    changed.append(self.inbox.view)
+                self.header.show_due(now)
+                changed.append(self.header.due)
+            if self._active and changed:
+                self.page.update(*changed)
+
+    # ---- keyboard ------------------------------------------------------------------------------
+
+    async def _on_key(self, e: ft.KeyboardEvent) -> None:
+        if e.ctrl and e.key == "Enter":
+            await self.actions.send("pending")
+        elif e.ctrl and e.key.upper() == "K":
+            await self.search_field.focus()
+        elif e.alt and e.key in ("Arrow Down", "Arrow Up"):
+            target = self.c.neighbour(1 if e.key == "Arrow Down" else -1)
+            if target is not None:
+                await self.open(target)
+        elif e.key == "Escape" and self.c.searching is not None:
+            await self.clear_search()

@@ -1,0 +1,107 @@
+"""The thread of the open conversation, newest at the bottom. A list that grows upwards
+(reverse), so it opens at the newest message without a scroll, and a new message is one
+control added, not a thread rebuilt. Long threads show their last THREAD_PAGE messages
+first; "Show earlier messages" brings the rest a page at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import flet as ft
+
+from helpdesk.models import EVENT, IN, NOTE, Message
+from helpdesk.services.conversations import ConversationDetail
+from helpdesk.ui import format as fmt
+
+THREAD_PAGE = 40
+BUBBLE_MARGIN = 72  # the side a bubble leaves free: the customer's on the left, the team's on the right
+
+
+def message_control(message: Message, detail: ConversationDetail, now: datetime, zone: tzinfo | None) -> ft.Control:
+    when = fmt.stamp(message.created_at, now, zone)
+    if message.kind == EVENT:
+        return ft.Container(key=f"m{message.id}", alignment=ft.Alignment.CENTER, padding=ft.Padding.symmetric(
+            horizontal=24), content=ft.Text(f"{message.body} · {when}", size=12, italic=True,
+                                            color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER))
+    agent = detail.agents.get(message.author_agent_id) if message.author_agent_id else None
+    if message.direction == IN:
+        who, bg, margin = detail.customer_name, ft.Colors.SURFACE_CONTAINER_HIGH, ft.Margin.only(right=BUBBLE_MARGIN)
+    elif message.kind == NOTE:
+        who, bg, margin = f"{agent.name if agent else 'Agent'} · internal note", ft.Colors.AMBER_100, \
+            ft.Margin.only(left=BUBBLE_MARGIN)
+    else:
+        who, bg, margin = agent.name if agent else "Support", ft.Colors.PRIMARY_CONTAINER, \
+            ft.Margin.only(left=BUBBLE_MARGIN)
+    note = message.kind == NOTE
+    return ft.Container(
+        key=f"m{message.id}", bgcolor=bg, border_radius=14, margin=margin,
+        padding=ft.Padding.symmetric(horizontal=14, vertical=10),
+        border=ft.Border.all(1, ft.Colors.AMBER_400) if note else None,
+        content=ft.Text(selectable=True, spans=[
+            ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}\n",
+                        ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
+            ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)]))
+
+
+class ThreadView:
+    def __init__(self, page: ft.Page, zone: tzinfo | None) -> None:
+        self.page = page
+        self.zone = zone
+        self.view = ft.ListView(expand=True, reverse=True, spacing=10,
+                                padding=ft.Padding.symmetric(horizontal=20, vertical=12))
+        self.earlier = ft.Container(alignment=ft.Alignment.CENTER, content=ft.TextButton(
+            "Show earlier messages", icon=ft.Icons.EXPAND_LESS, on_click=lambda e: self._show_earlier()))
+        self.conversation_id: int | None = None
+        self._detail: ConversationDetail | None = None
+        self._shown_ids: list[int] = []  # oldest first
+        self._hidden = 0
+        self._now: datetime | None = None
+
+    def show(self, detail: ConversationDetail, now: datetime) -> None:
+        """Draw a newly opened conversation, or add what is new to the one on screen."""
+        self._detail, self._now = detail, now
+        if detail.conversation.id != self.conversation_id:
+            self.conversation_id = detail.conversation.id
+            recent = detail.messages[-THREAD_PAGE:]
+            self._hidden = len(detail.messages) - len(recent)
+            self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
+            self.view.controls = [message_control(m, detail, now, self.zone) for m in reversed(recent)]
+        else:
+            last = self._shown_ids[-1] if self._shown_ids else 0
+            new = [m for m in detail.messages if (m.id or 0) > last]
+            for m in new:
+                self.view.controls.insert(0, message_control(m, detail, now, self.zone))
+                self._shown_ids.append(m.id)  # type: ignore[arg-type]
+        self._place_earlier_button()
+
+    def clear(self) -> None:
+        self.conversation_id = None
+        self._shown_ids = []
+        self.view.controls = []
+
+    def _place_earlier_button(self) -> None:
+        if self.earlier in self.view.controls:
+            self.view.controls.remove(self.earlier)
+        if self._hidden:
+            self.earlier.content.text = f"Show {min(self._hidden, THREAD_PAGE)} earlier messages " \
+                                        f"({self._hidden} not shown)"  # type: ignore[union-attr]
+            self.view.controls.append(self.earlier)
+
+    def _show_earlier(self) -> None:
+        if not self._hidden or self._detail is None or self._now is None:
+            return
+        older = self._detail.messages[max(0, self._hidden - THREAD_PAGE):self._hidden]
+        self._hidden -= len(older)
+        self._shown_ids = [m.id for m in older] + self._shown_ids  # type: ignore[misc]
+        if self.earlier in self.view.controls:
+            self.view.controls.remove(self.earlier)
+        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone) for m in reversed(older))
+        self._place_earlier_button()
+        self.page.update()
+
+    async def focus(self, message_id: int) -> None:
+        """Scroll to a message (a search hit), bringing earlier pages in if it is not shown yet."""
+        while message_id not in self._shown_ids and self._hidden:
+            self._show_earlier()
+        if message_id in self._shown_ids:
+            await self.view.scroll_to(scroll_key=f"m{message_id}", duration=300)

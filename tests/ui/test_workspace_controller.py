@@ -1,0 +1,177 @@
+"""The workspace's controller, without a browser: selection, rows, drafts, search, live
+events and sending, on a ManualClock and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helpdesk import events
+from helpdesk.services.conversations import IncomingMessage
+from helpdesk.services.presence import PRESENCE_CHANGED
+from helpdesk.services.sla import SLA_BREACHED
+from helpdesk.ui.workspace.controller import WorkspaceController, snooze_presets
+
+
+class Backend:
+    """What the UI context does: reads in a worker thread, writes on the writer thread."""
+
+    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+        self.db = db
+
+    async def read(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def write(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return await self.db.run_write(fn, *args, **kwargs)
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def monotonic() -> FakeMonotonic:
+    return FakeMonotonic()
+
+
+@pytest.fixture
+def ws(services, ann, monotonic) -> WorkspaceController:
+    return WorkspaceController(services, ann, Backend(services.db), "page-1", monotonic)
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def customer_writes(services, email: str, body: str, **kw) -> int:
+    return services.conversations.receive(IncomingMessage(body=body, email=email, **kw)).conversation_id
+
+
+def test_the_inbox_lists_the_longest_waiting_first_with_counts(ws, services, clock, ann):
+    first = customer_writes(services, "early@example.com", "First")
+    clock.advance(minutes=10)
+    second = customer_writes(services, "late@example.com", "Second")
+    services.conversations.assign(second, ann.id, ann)
+    run(ws.load_inbox())
+    assert [r.id for r in ws.rows] == [first, second]
+    assert ws.counts["all"] == 2 and ws.counts["mine"] == 1 and ws.counts["unassigned"] == 1
+    assert ws.window_title() == "Helpdesk (1 unassigned)"
+    run(ws.set_view("mine"))
+    assert [r.id for r in ws.rows] == [second]
+    run(ws.set_filters("resolved", None, None))
+    assert ws.rows == []
+
+
+def test_opening_a_conversation_reads_it_and_remembers_where_the_agent_was(ws, services, clock, ann):
+    cid = customer_writes(services, "carol@example.com", "Where is my parcel?")
+    services.drafts.save(ann.id, cid, "Half a reply", None)
+    run(ws.load_inbox())
+    assert ws.rows[0].unread
+    opened = run(ws.open(cid))
+    assert opened.switched and opened.draft == "Half a reply"
+    assert opened.detail.messages[-1].body == "Where is my parcel?"
+    assert not ws.rows[0].unread  # the row stops looking unread at once
+    run(ws.after_open(opened))
+    assert services.drafts.location(ann.id) == cid
+    run(ws.load_inbox())
+    assert not ws.rows[0].unread  # and stays read
+    again = run(ws.open(cid))
+    assert not again.switched and again.draft is None  # a re-read keeps what is in the reply box
+
+
+def test_a_slow_open_overtaken_by_another_click_is_dropped(ws, services):
+    first = customer_writes(services, "a@example.com", "A")
+    second = customer_writes(services, "b@example.com", "B")
+
+    async def both():  # type: ignore[no-untyped-def]
+        return await asyncio.gather(ws.open(first), ws.open(second))
+
+    older, newer = run(both())
+    assert older is None and newer is not None and ws.selected_id == second
+
+
+def test_live_events_for_the_open_conversation_refresh_the_thread(ws, services, ann):
+    cid = customer_writes(services, "carol@example.com", "Hi")
+    other = customer_writes(services, "dan@example.com", "Hello")
+    run(ws.open(cid))
+    refresh = ws.merge([events.Event(events.MESSAGE_CREATED, other)])
+    assert refresh.inbox and not refresh.thread
+    refresh = ws.merge([events.Event(events.MESSAGE_CREATED, cid), events.Event(PRESENCE_CHANGED, cid)])
+    assert refresh.inbox and refresh.thread
+    assert ws.merge([events.Event(PRESENCE_CHANGED, cid)]).presence
+    breach = events.Event(SLA_BREACHED, cid, {"target": "first_response"})
+    assert ws.merge([breach]).breaches == [breach]
+
+
+def test_a_draft_from_the_agents_other_device_arrives_unless_they_are_typing_here(ws, services, ann, monotonic):
+    cid = customer_writes(services, "carol@example.com", "Hi")
+    run(ws.open(cid))
+    saved = events.Event(events.DRAFT_SAVED, cid, {"agent_id": ann.id, "body": "typed on the laptop"})
+    assert ws.merge([saved]).remote_draft == "typed on the laptop"
+    ws.typed()
+    monotonic.now += 1.0
+    assert ws.merge([saved]).remote_draft is None  # typing here wins
+    monotonic.now += 1.5
+    assert ws.merge([saved]).remote_draft == "typed on the laptop"
+    someone_else = events.Event(events.DRAFT_SAVED, cid, {"agent_id": ann.id + 1, "body": "theirs"})
+    assert ws.merge([someone_else]).remote_draft is None
+
+
+def test_a_reply_started_before_the_customer_wrote_again_asks_first(ws, services, clock):
+    cid = customer_writes(services, "carol@example.com", "Is it in stock?")
+    run(ws.open(cid))
+    ws.typed()  # the agent starts typing, having seen the first message
+    clock.advance(minutes=2)
+    customer_writes(services, "carol@example.com", "Never mind, found it", conversation_id=cid)
+    outcome = run(ws.send("It is!", "pending"))
+    assert not outcome.sent and outcome.unseen == 1
+    assert services.conversations.get_row(cid).status == "open"  # nothing was sent
+    outcome = run(ws.send("Great, enjoy!", "resolved", confirmed=True))
+    assert outcome.sent and outcome.words == "Sent and resolved"
+    assert services.conversations.get_row(cid).status == "resolved"
+
+
+def test_sending_nothing_or_a_refused_reply_explains_itself(ws, services, clock):
+    cid = customer_writes(services, "carol@example.com", "Hi")
+    run(ws.open(cid))
+    assert run(ws.send("   ", "pending")).words == "Write something first."
+    refused = run(ws.send("x" * 100_001, "pending"))
+    assert not refused.sent and "at most 100000 characters" in refused.words
+    assert run(ws.send("Noted internally", "note")).words == "Note added"
+
+
+def test_search_replaces_the_list_until_closed(ws, services):
+    customer_writes(services, "carol@example.com", "My sprocket is bent")
+    run(ws.search("sprocket"))
+    assert [h.customer_name for h in ws.hits] == ["carol@example.com"]
+    assert not ws.merge([events.Event(events.MESSAGE_CREATED, 99)]).inbox  # results stay put
+    ws.clear_search()
+    assert ws.searching is None and ws.merge([events.Event(events.MESSAGE_CREATED, 99)]).inbox
+
+
+def test_snooze_presets_are_in_the_agents_time_zone():
+    zone = ZoneInfo("Europe/Berlin")
+    thursday_evening = datetime(2026, 3, 5, 21, 30, tzinfo=timezone.utc)  # 22:30 in Berlin
+    presets = dict(snooze_presets(thursday_evening, zone))
+    assert presets["For 1 hour"] == thursday_evening + timedelta(hours=1)
+    assert presets["Until tomorrow 9:00"] == datetime(2026, 3, 6, 9, 0, tzinfo=zone)
+    assert presets["Until Monday 9:00"] == datetime(2026, 3, 9, 9, 0, tzinfo=zone)
+
+
+def test_moving_through_the_list_stops_at_its_ends(ws, services, clock):
+    ids = []
+    for i in range(3):
+        ids.append(customer_writes(services, f"c{i}@example.com", "Hi"))
+        clock.advance(minutes=1)
+    run(ws.load_inbox())
+    assert ws.neighbour(1) == ids[0]  # nothing open: the first
+    run(ws.open(ids[2]))
+    assert ws.neighbour(1) == ids[2] and ws.neighbour(-1) == ids[1]
