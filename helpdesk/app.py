@@ -5,8 +5,8 @@ so tests build as many isolated apps as they like."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import os
 import socket
 import threading
 import time
@@ -16,9 +16,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from helpdesk.clock import Clock, SystemClock
-from helpdesk.config import Settings, ensure_data_dir
+from helpdesk.config import DB_FILENAME, Settings, ensure_data_dir
 from helpdesk.db import Database
 from helpdesk.db.migrate import upgrade
+from helpdesk.dispatch import PathDispatcher
+from helpdesk.hosts import AllowedHosts
 from helpdesk.events import EventBus
 from helpdesk.services import Services
 
@@ -47,6 +49,9 @@ class HelpdeskApp:
             return self
         if self.settings.is_sqlite and not self.settings.database_url:
             ensure_data_dir(self.settings.data_dir)
+            database = self.settings.data_dir / DB_FILENAME
+            if not database.exists():  # SQLite gives its -wal and -shm files the database's mode
+                os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = Database(self.settings.effective_database_url, self.bus, self.settings.sqlite_synchronous)
         try:
             upgrade(db.engine)
@@ -150,40 +155,24 @@ class HelpdeskApp:
         return self._api
 
     @property
-    def asgi(self) -> "PathDispatcher":
+    def asgi(self) -> PathDispatcher:
         if self._asgi is None:
             from helpdesk.api import create_api
             from helpdesk.ui.app import build_web_app
 
             self._api = create_api(self.services, self.settings)
-            self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db)
+            self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db,
+                                        AllowedHosts(self.settings), self.services.auth.desktop_window)
         return self._asgi
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+        trusted = self.settings.trusted_proxies
         return uvicorn.Config(self.asgi, host=host or self.settings.host,
                               port=self.settings.port if port is None else port,
                               log_level="warning", access_log=False, server_header=False,
-                              timeout_graceful_shutdown=5, lifespan="off")
-
-
-class PathDispatcher:
-    """/api/… and /c/… go to the FastAPI app (JSON errors, 404 and 405 included);
-    every other path is the Flet web UI (its page, assets and the /ws socket)."""
-
-    API_PREFIXES = ("/api/", "/c/")
-
-    def __init__(self, api: FastAPI, ui, db: Database) -> None:  # type: ignore[no-untyped-def]
-        self.api = api
-        self.ui = ui
-        self.db = db
-
-    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-        self.db.serves_on(asyncio.get_running_loop())  # from now on, blocking this loop is refused
-        path = scope.get("path", "")
-        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
-            await self.api(scope, receive, send)
-        else:
-            await self.ui(scope, receive, send)
+                              timeout_graceful_shutdown=5, lifespan="off",
+                              # Forwarded headers only from proxies the owner named (none by default).
+                              proxy_headers=bool(trusted), forwarded_allow_ips=list(trusted) or None)
 
 
 class ServerThread:

@@ -176,6 +176,7 @@ def _serve(settings: Settings, demo: bool = False) -> int:
         for url in lan_urls(settings.port):
             print(f"  on the LAN:       {url}")
     print(f"  intake API docs:  http://127.0.0.1:{settings.port}/api/docs")
+    _print_setup_code(app, f"http://127.0.0.1:{settings.port}/")
     try:
         uvicorn.Server(app.uvicorn_config()).run()
     except OSError as exc:
@@ -185,6 +186,14 @@ def _serve(settings: Settings, demo: bool = False) -> int:
         if lock:
             lock.release()
     return 0
+
+
+def _print_setup_code(app, url: str) -> None:  # type: ignore[no-untyped-def]
+    """First run, as Jupyter does: whoever started Helpdesk gets the code that creates the owner."""
+    code = app.services.auth.setup_code()
+    if code:
+        print(f"  first run: open {url} and create the owner account with the setup code {code}")
+        print(f"  (the code is also in {app.settings.data_dir / 'setup-code.txt'}, readable only by you)")
 
 
 def _backup(settings: Settings, path: Path) -> int:
@@ -287,6 +296,7 @@ def _desktop(settings: Settings) -> int:
     try:
         if not has_display():
             print(f"No display found: serving without a window. Open {local}/ in a browser; Ctrl+C stops.")
+            _print_setup_code(app, local + "/")
             thread.join()
             return 0
         from pathlib import Path
@@ -295,6 +305,7 @@ def _desktop(settings: Settings) -> int:
 
         assets = Path(__file__).resolve().parent.parent / "assets"
         process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
+        app.services.auth.desktop_window.opened(process.pid, pid_file)  # its connection may create the owner account
         print("The Helpdesk window is open; closing it stops Helpdesk (use `serve` to keep it running).")
         while process.poll() is None and thread.is_alive():
             time.sleep(0.3)

@@ -3,12 +3,16 @@ Nothing here runs at import time; every app gets its own Settings object."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
 import platformdirs
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "0.0.0.0"  # the product serves colleagues on the LAN by design
@@ -43,6 +47,11 @@ class Settings:
     sla_scan_minutes: int = 1
     # Messages one API token may post per minute (bursts up to a sixth of it); 0: no limit.
     intake_per_minute: int = 6000
+    # Reverse proxies whose X-Forwarded-For / -Proto are believed (addresses or networks).
+    # None by default: every address limit counts the peer that actually connected.
+    trusted_proxies: tuple[str, ...] = ()
+    # More names the agent UI answers to, beyond this machine's own names and addresses.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def effective_database_url(self) -> str:
@@ -72,6 +81,15 @@ class Settings:
             values["port"] = parse_port(env["HELPDESK_PORT"], "HELPDESK_PORT")
         if env.get("HELPDESK_PUBLIC_URL"):
             values["public_url"] = env["HELPDESK_PUBLIC_URL"].rstrip("/")
+        for name, key in (("trusted_proxies", "HELPDESK_TRUSTED_PROXIES"), ("allowed_hosts", "HELPDESK_ALLOWED_HOSTS")):
+            if env.get(key):
+                values[name] = tuple(part.strip() for part in env[key].split(",") if part.strip())
+        if values.get("trusted_proxies"):
+            for proxy in values["trusted_proxies"]:  # type: ignore[union-attr]
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ConfigError(f"HELPDESK_TRUSTED_PROXIES: {proxy!r} is not an address or network") from None
         if env.get("HELPDESK_PHONE_REGION"):
             values["default_phone_region"] = env["HELPDESK_PHONE_REGION"].upper()
         if env.get("HELPDESK_SQLITE_SYNCHRONOUS"):
@@ -104,9 +122,12 @@ def parse_port(raw: str | int, name: str = "port") -> int:
 
 
 def ensure_data_dir(path: Path) -> Path:
-    """Create the data directory and prove it is writable, or raise ConfigError."""
+    """Create the data directory owner-only (0700), tighten it and what is in it if looser
+    (with a warning), and prove it is writable, or raise ConfigError. It holds customers,
+    their links and every secret: other users of the PC have no business reading it."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tighten(path)
         probe = path / ".write-test"
         probe.write_bytes(b"ok")
         probe.unlink()
@@ -114,3 +135,31 @@ def ensure_data_dir(path: Path) -> Path:
         reason = exc.strerror or exc.__class__.__name__
         raise ConfigError(f"data directory {path} is not writable: {reason}") from None
     return path
+
+
+def tighten(path: Path) -> list[Path]:
+    """Owner-only modes for the data directory, its folders (0700) and files (0600); returns
+    what was looser, which is logged. A no-op on Windows, whose user folders are private."""
+    if os.name != "posix":
+        return []
+    loosened: list[Path] = []
+    for item in [path, *path.rglob("*")]:
+        if item.is_symlink():
+            continue
+        wanted = 0o700 if item.is_dir() else 0o600
+        mode = item.stat().st_mode & 0o777
+        if mode & 0o077:
+            item.chmod(wanted)
+            loosened.append(item)
+    if loosened:
+        log.warning("tightened permissions of %d item(s) in %s to owner-only (was readable by others): %s",
+                    len(loosened), path, ", ".join(p.name for p in loosened[:5]))
+    return loosened
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600), from the moment it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)

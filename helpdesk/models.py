@@ -288,6 +288,8 @@ class Webhook(SQLModel, table=True):
     active: bool = Field(default=True)
     description: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
+    # Loopback and LAN receivers only when an admin ticks it; link-local and metadata never.
+    allow_local: bool = Field(default=False)
 
 
 class OutboxEvent(SQLModel, table=True):

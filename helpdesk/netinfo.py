@@ -1,13 +1,13 @@
-"""The machine's own network addresses, for showing colleagues where to connect."""
+"""The machine's own network addresses, for showing colleagues where to connect and for
+knowing which names the agent UI answers to."""
 
 from __future__ import annotations
 
 import socket
 
 
-def lan_urls(port: int) -> list[str]:
-    """http://<address>:<port>/ for each non-loopback IPv4 address of this machine.
-    Only asks the OS; sends no traffic."""
+def lan_addresses() -> list[str]:
+    """This machine's non-loopback IPv4 addresses. Only asks the OS; sends no traffic."""
     addresses: set[str] = set()
     try:
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
@@ -16,4 +16,9 @@ def lan_urls(port: int) -> list[str]:
                 addresses.add(address)
     except OSError:
         pass
-    return [f"http://{a}:{port}/" for a in sorted(addresses)]
+    return sorted(addresses)
+
+
+def lan_urls(port: int) -> list[str]:
+    """http://<address>:<port>/ for each of lan_addresses()."""
+    return [f"http://{a}:{port}/" for a in lan_addresses()]

@@ -36,7 +36,8 @@ def main() -> int:
     from helpdesk.services import Actor
     # A loopback address: this script never sends anything off the machine.
     app.services.outbox.create_webhook("http://127.0.0.1:8099/hooks/helpdesk",
-                                       ["message.created", "sla.breached"], "CRM", Actor.system())
+                                       ["message.created", "sla.breached"], "CRM", Actor.system(),
+                                       allow_local=True)
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800})

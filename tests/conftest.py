@@ -118,6 +118,7 @@ def data_dir(tmp_path: Path, database_url: str | None, sqlite_template: Path) ->
     folder.mkdir(mode=0o700)
     if database_url is None:
         shutil.copyfile(sqlite_template, folder / DB_FILENAME)
+        (folder / DB_FILENAME).chmod(0o600)
     return folder
 
 

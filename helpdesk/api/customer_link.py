@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from helpdesk.api.limits import client_address
 from helpdesk.models import IN, RESOLVED, CsatRating
 from helpdesk.services import Services
-from helpdesk.services.conversations import ConversationDetail
+from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.web import PAGE_HEADERS, render
 
@@ -66,6 +66,13 @@ def too_many(seconds: float) -> HTMLResponse:
                 429, **{"Retry-After": str(wait)})
 
 
+def unknown_link(services: Services, request: Request) -> HTMLResponse:
+    """404 for a link that opens nothing, and one guess counted against the address."""
+    if wait := services.limits.customer_page.take(client_address(request)):
+        return too_many(wait)
+    return not_found()
+
+
 def redirect(url: str) -> RedirectResponse:
     """Post/redirect/get: a refresh never sends a form twice."""
     return RedirectResponse(url, status_code=303, headers=PAGE_HEADERS)
@@ -89,25 +96,28 @@ def _page_with(services: Services, token: str, **extra: str) -> str | None:
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    # Unknown links cost the asking address from the same bucket as posts, so links cannot
-    # be enumerated; a customer reading their own page never runs into the limit.
+    # The link is checked first: a valid one always opens, whatever others at the same address
+    # (a shop's Wi-Fi, a mobile carrier's NAT) got wrong. Unknown links cost the asking address,
+    # so links cannot be enumerated.
     @router.get("/c/{token}")
     def show(token: str, request: Request) -> HTMLResponse:
         services: Services = request.app.state.services
-        limit = services.limits.customer_page
-        if wait := limit.wait(client_address(request)):
-            return too_many(wait)
         try:
             detail = services.conversations.get_by_token(token)
         except NotFound:
-            limit.take(client_address(request))
-            return not_found()
+            return unknown_link(services, request)
         return html(page_html(detail, services.conversations.rating_for_current_resolution(detail.conversation)))
+
+    @router.get("/c/{token}/")
+    def trailing_slash(token: str) -> RedirectResponse:
+        """A link pasted with a slash at the end: to the page, by a relative address (never
+        built from the Host header)."""
+        return redirect(f"/c/{token}")
 
     @router.post("/c/{token}/rating")
     async def rate(token: str, request: Request):  # type: ignore[no-untyped-def]
         services: Services = request.app.state.services
-        if wait := services.limits.customer_page.take(client_address(request)):
+        if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)
         form = await form_fields(request)
         try:
@@ -117,7 +127,7 @@ def build_router() -> APIRouter:
         try:
             await services.db.run_write(services.conversations.rate, token, rating, form.get("comment", ""))
         except NotFound:
-            return not_found()
+            return unknown_link(services, request)
         except (ValidationFailed, Conflict) as exc:
             message = "Please choose a rating from 1 to 5." if "rating" in exc.fields else exc.message.capitalize() + "."
             body = await services.db.run_read(_page_with, services, token, rating_error=message)
@@ -129,13 +139,13 @@ def build_router() -> APIRouter:
     @router.post("/c/{token}")
     async def reply(token: str, request: Request):  # type: ignore[no-untyped-def]
         services: Services = request.app.state.services
-        if wait := services.limits.customer_page.take(client_address(request)):
+        if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)
         body = (await form_fields(request)).get("body", "")
         try:
             result = await services.db.run_write(services.conversations.receive_from_link, token, body)
         except NotFound:
-            return not_found()
+            return unknown_link(services, request)
         except ValidationFailed as exc:
             problem = "Please write a message before sending." if not body.strip() else \
                 f"Your message could not be sent: {exc.fields.get('body', exc.message)}."

@@ -10,8 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def client_address(request: Request) -> str:
-    """Who a rate limit counts: the peer, or the client a local reverse proxy names
-    (uvicorn trusts X-Forwarded-For from 127.0.0.1 only)."""
+    """Who a rate limit counts: the peer, or the client a configured reverse proxy names
+    (uvicorn believes X-Forwarded-For only from HELPDESK_TRUSTED_PROXIES; none by default)."""
     return request.client.host if request.client else "unknown"
 
 

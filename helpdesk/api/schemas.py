@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Conversation
 from helpdesk.services.links import conversation_link
@@ -25,6 +25,10 @@ class CustomerIn(BaseModel):
     phone: Text = Field(None, max_length=40, examples=["+15550100"])
     name: Text = Field(None, max_length=200, examples=["Ann"])
     external_id: Text = Field(None, max_length=200, examples=["crm-42"])
+    verified: StrictBool = Field(False, description=(
+        "true only for a customer your site has signed in (you vouch that they are who the identifiers "
+        "say). Only then does a message that joins an existing conversation return that conversation's "
+        "link: anyone can type someone else's email address into a contact form."))
 
 
 class MessageIn(BaseModel):
@@ -48,7 +52,9 @@ class MessageAccepted(BaseModel):
     conversation_id: int
     customer_id: int
     conversation_status: str
-    conversation_url: str
+    conversation_url: Optional[str] = Field(description=(
+        "the customer's own page: for a new conversation, or for a verified customer; otherwise null"))
+    link_sent: bool = Field(description="true when the link was mailed to the customer's own address instead")
 
 
 class Health(BaseModel):

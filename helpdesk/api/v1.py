@@ -35,6 +35,10 @@ ERROR_RESPONSES = {
 }
 
 
+CSV_RESPONSE = {"description": "CSV for spreadsheets (cells a spreadsheet would run as a formula start with ')",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
 def base_url(request: Request) -> str:
     """Links in answers come from the configured address (services/links.py), never the Host header."""
     return services_of(request).links.base_url()
@@ -45,18 +49,19 @@ def services_of(request: Request) -> Services:
 
 
 async def require_token(request: Request, authorization: Annotated[Optional[str], Header()] = None) -> Actor:
-    """Bearer token auth: from the in-memory cache when possible, else the database (in a thread)."""
+    """Bearer token auth: from the in-memory cache when possible, else the database (in a thread).
+    The credential is checked first: a right token is never refused because others at the same
+    address guessed wrong; only wrong ones count towards the address's limit."""
     services = services_of(request)
-    client = client_address(request)
-    if wait := services.limits.bad_token.wait(client):  # this address has been guessing
-        raise RateLimited("too many requests with a wrong API token", wait)
     scheme, _, secret = (authorization or "").partition(" ")
     token: ApiToken | None = None
     if scheme.lower() == "bearer" and secret.strip():
         tokens = services.tokens
         token = tokens.cached(secret.strip()) or await services.db.run_read(tokens.authenticate, secret.strip())
     if token is None:
-        services.limits.bad_token.take(client)
+        client = client_address(request)
+        if wait := services.limits.bad_token.take(client):  # this address has been guessing
+            raise RateLimited("too many requests with a wrong API token", wait)
         raise HTTPException(401, "a valid API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
     return Actor(INTEGRATION, token.id, token.name)
@@ -88,9 +93,12 @@ def build_router() -> APIRouter:
             body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id, name=c.name,
             subject=payload.subject, channel=payload.channel, conversation_id=payload.conversation_id,
             idempotency_key=key), actor=actor)
+        # The link opens the whole thread: only to whoever started it, or a customer the site vouches for.
+        shown = result.created or c.verified
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,
-                "conversation_url": conversation_link(base_url(request), result.public_token)}
+                "conversation_url": conversation_link(base_url(request), result.public_token) if shown else None,
+                "link_sent": False}
         return JSONResponse(body, status_code=200 if result.replayed else 201)
 
     @router.get("/conversations/{conversation_id}", response_model=ConversationWithMessages,
@@ -142,7 +150,8 @@ def build_router() -> APIRouter:
         start, end = period(request, from_, to)
         return jsonable(asdict(services_of(request).reports.summary(start, end)))
 
-    @router.get("/reports/summary.csv", tags=["reports"], summary="The summary as CSV", responses=ERROR_RESPONSES)
+    @router.get("/reports/summary.csv", tags=["reports"], summary="The summary as CSV", response_class=Response,
+                responses={200: CSV_RESPONSE, **ERROR_RESPONSES})
     def report_summary_csv(request: Request, _actor: Annotated[Actor, Depends(require_token)],
                            from_: Annotated[Optional[date], Query(alias="from")] = None,
                            to: Optional[date] = None) -> Response:
@@ -152,7 +161,7 @@ def build_router() -> APIRouter:
                         headers={"Content-Disposition": f'attachment; filename="helpdesk-report-{start}-{end}.csv"'})
 
     @router.get("/conversations.csv", tags=["reports"], summary="Conversations created in a period, as CSV",
-                responses=ERROR_RESPONSES)
+                response_class=Response, responses={200: CSV_RESPONSE, **ERROR_RESPONSES})
     def conversations_csv(request: Request, _actor: Annotated[Actor, Depends(require_token)],
                           from_: Annotated[Optional[date], Query(alias="from")] = None,
                           to: Optional[date] = None) -> Response:

@@ -46,6 +46,7 @@ def backup(database: Path, destination: Path) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
     partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # owner-only from the start
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     target = sqlite3.connect(partial)
     try:
@@ -75,6 +76,7 @@ def restore(backup_file: Path, database: Path) -> Path:
     previous = database.with_name(f"{database.stem}.before-restore-{stamp}.db")
     incoming = database.with_name(database.name + ".restoring")
     shutil.copyfile(backup_file, incoming)
+    incoming.chmod(0o600)
     if database.exists():
         # Fold the write-ahead log into the old file first, so what is kept is complete.
         with sqlite3.connect(database) as db:

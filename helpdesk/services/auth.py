@@ -1,7 +1,9 @@
 """Signing in: the first owner account, sessions per device, and slowing down guessing.
 
-- The very first account can only be created from the machine itself (loopback),
-  never from a LAN browser.
+- The very first account needs the one-time setup code Helpdesk prints where it was started
+  (and writes to setup-code.txt in its data folder, owner-only), as Jupyter does; only the
+  desktop window this process opened, recognised by the OS, may skip it. Being on loopback
+  proves nothing: any web page in a browser on the shop PC is on loopback too.
 - Failed sign-ins for an email are slowed (a growing delay the UI waits out) and
   capped: after MAX_FAILURES within the window, sign-in for that email is locked for
   LOCKOUT. Failed attempts from one LAN address are limited whatever the emails.
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import secrets
 import threading
@@ -20,12 +23,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from helpdesk.config import write_private
 from helpdesk.models import Agent, AgentSession
 from helpdesk.services.agents import AgentService
 from helpdesk.services.base import Actor, Service, audit, sha256_hex, writes
 from helpdesk.services.errors import Forbidden, ServiceError
 from helpdesk.services.ratelimit import RateLimiter, wait_in_words
+from helpdesk.window import DesktopWindow
 
+SETUP_CODE_FILE = "setup-code.txt"
+SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a screen and typed
 REMEMBER_FOR = timedelta(days=30)
 SESSION_FOR = timedelta(hours=12)
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -66,20 +73,46 @@ class AuthService(Service):
         self._failures: dict[str, list[datetime]] = {}
         self._locked_until: dict[str, datetime] = {}
         self._lock = threading.Lock()
+        self._setup_code: str | None = None
+        self.desktop_window = DesktopWindow()  # the window this process opened, once it has
 
     # ---- first run ------------------------------------------------------------
 
     def needs_owner(self) -> bool:
         return self.agents.count() == 0
 
-    def create_owner(self, email: str, name: str, password: str, client_ip: str | None,
-                     remember: bool = True, client: str = "") -> SignedIn:
-        """The first account (an admin). Only from the machine itself, and only once."""
-        if not is_loopback(client_ip):
-            raise Forbidden("the first account can only be created on the computer Helpdesk runs on")
+    def setup_code(self) -> str | None:
+        """The one-time code that lets whoever started Helpdesk create the owner account,
+        while there is none; also written to setup-code.txt in the data folder (0600)."""
+        if not self.needs_owner():
+            return None
+        with self._lock:
+            if self._setup_code is None:
+                raw = "".join(secrets.choice(SETUP_ALPHABET) for _ in range(8))
+                self._setup_code = f"{raw[:4]}-{raw[4:]}"
+                write_private(self.settings.data_dir / SETUP_CODE_FILE, self._setup_code + "\n")
+            return self._setup_code
+
+    def create_owner(self, email: str, name: str, password: str, setup_code: str | None = None,
+                     from_window: bool = False, client_ip: str | None = None, remember: bool = True,
+                     client: str = "") -> SignedIn:
+        """The first account (an admin), once: with the setup code, or from the desktop window."""
         if not self.needs_owner():
             raise Forbidden("the owner account already exists; sign in instead")
+        if not from_window:
+            address = client_ip or "unknown"
+            if wait := self.attempts.wait(address):
+                raise Forbidden(f"too many wrong setup codes from this device; try again in {wait_in_words(wait)}")
+            expected = self.setup_code() or ""
+            given = "".join(c for c in (setup_code or "").upper() if c.isalnum())
+            if not hmac.compare_digest(given.encode(), expected.replace("-", "").encode()):
+                self.attempts.take(address)
+                raise Forbidden("the setup code is not right: it is shown where Helpdesk was started, and in "
+                                f"{SETUP_CODE_FILE} in its data folder", {"setup_code": "is not right"})
         agent = self.agents.create(email, name, password, role="admin", actor=Actor.system())
+        with self._lock:
+            self._setup_code = None
+        (self.settings.data_dir / SETUP_CODE_FILE).unlink(missing_ok=True)
         return self._start_session(agent, remember, client)
 
     # ---- sign in ----------------------------------------------------------------
@@ -88,10 +121,10 @@ class AuthService(Service):
                 client: str = "") -> SignedIn:
         key = (email or "").strip().lower()
         now = self.now()
-        # Failed attempts per address, whatever the emails (guessing across accounts). Not for
-        # the machine itself: whoever sits there can reset passwords from the command line.
-        address = None if is_loopback(client_ip) else (client_ip or "unknown")
-        if address and (wait := self.attempts.wait(address)):
+        # Failed attempts per address, whatever the emails (guessing across accounts), the
+        # machine itself included: a web page in a browser on the shop PC is on loopback too.
+        address = client_ip or "unknown"
+        if wait := self.attempts.wait(address):
             raise SignInFailed(f"too many failed sign-ins from this device; try again in {wait_in_words(wait)}", 0)
         with self._lock:
             locked = self._locked_until.get(key)
@@ -100,8 +133,7 @@ class AuthService(Service):
                 raise SignInFailed(f"too many failed attempts; try again in {minutes} min", 0)
         agent = self.agents.authenticate(email, password)
         if agent is None:
-            if address:
-                self.attempts.take(address)
+            self.attempts.take(address)
             with self._lock:
                 recent = [t for t in self._failures.get(key, []) if now - t < FAILURE_WINDOW] + [now]
                 self._failures[key] = recent

@@ -15,7 +15,7 @@ from typing import Callable
 from helpdesk.clock import Clock, ManualClock
 from helpdesk.config import Settings
 from helpdesk.db import Database
-from helpdesk.models import Agent
+from helpdesk.models import OPEN, PENDING, RESOLVED, SNOOZED, Agent
 from helpdesk.services.agents import AgentService
 from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
@@ -88,7 +88,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
 
     # 32 customers, 80 conversations: a customer's earlier conversations were resolved
     # before they wrote again (otherwise their message would join the open one).
-    last_outcomes = ["open"] * 14 + ["pending"] * 9 + ["snoozed"] * 5 + ["resolved"] * 4
+    last_outcomes = [OPEN] * 14 + [PENDING] * 9 + [SNOOZED] * 5 + [RESOLVED] * 4
     rng.shuffle(last_outcomes)
     counts = [1] * 32
     for _ in range(80 - 32):
@@ -99,14 +99,14 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
         last = LAST[(i * 4) % len(LAST)]
         customer = {"name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}@example.com",
                     "phone": f"+1555{rng.randint(1000000, 9999999)}" if i % 3 == 0 else None}
-        recent = last_outcomes[i] == "open"
+        recent = last_outcomes[i] == OPEN
         last_start = end - timedelta(days=rng.uniform(0.05, 1.5) if recent else rng.uniform(0.5, 4))
         earlier = sorted(end - timedelta(days=rng.uniform(4.5, 14)) for _ in range(count - 1))
         starts = earlier + [last_start]
         for j, started in enumerate(starts):
             is_last = j == len(starts) - 1
             limit = end - timedelta(minutes=1) if is_last else starts[j + 1] - timedelta(minutes=5)
-            plan.append((customer, last_outcomes[i] if is_last else "resolved", started, limit))
+            plan.append((customer, last_outcomes[i] if is_last else RESOLVED, started, limit))
 
     # Every step of every conversation, with its time; replayed in time order.
     steps: list[tuple[datetime, int, Callable[[], None]]] = []
@@ -135,7 +135,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
         steps.append((t, k, lambda b=first_msg.format(n=order), f=incoming: f(b)))
         if rng.random() < 0.4:
             steps.append((at(rng.uniform(0.5, 20)), k, lambda b=follow_up, f=incoming: f(b)))
-        if outcome == "open":
+        if outcome == OPEN:
             if rng.random() < 0.5:
                 steps.append((at(0.3), k, lambda k=k, a=agent: convs.assign(state[k], a.id, actors[0])))
             if rng.random() < 0.3:
@@ -154,19 +154,19 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             agent = other
         if rng.random() < 0.2:
             steps.append((at(0.1), k, lambda k=k, a=agent: convs.set_priority(state[k], "high", a)))
-        then = {"pending": "pending", "snoozed": "pending", "resolved": "resolved"}[outcome]
-        if outcome == "resolved" and rng.random() < 0.5:
+        then = {PENDING: PENDING, SNOOZED: PENDING, RESOLVED: RESOLVED}[outcome]
+        if outcome == RESOLVED and rng.random() < 0.5:
             # A longer thread: reply, customer answers, then resolve.
             steps.append((at(rng.uniform(0.2, 6)), k, lambda k=k, a=agent, b=answer: convs.reply(state[k], a, b)))
             steps.append((at(rng.uniform(2, 30)), k, lambda f=incoming: f("Great, thank you! That sorted it.")))
             steps.append((at(rng.uniform(0.2, 3)), k, lambda k=k, a=agent: convs.reply(
-                state[k], a, "You're welcome, enjoy the ride!", then="resolved")))
+                state[k], a, "You're welcome, enjoy the ride!", then=RESOLVED)))
         else:
             steps.append((at(rng.uniform(0.2, 6)), k, lambda k=k, a=agent, b=answer, th=then:
                           convs.reply(state[k], a, b, then=th)))
-        if outcome == "snoozed":
+        if outcome == SNOOZED:
             steps.append((at(0.2), k, lambda k=k, a=agent: convs.set_status(
-                state[k], "snoozed", a, snooze_until=end + timedelta(days=rng.randint(1, 4)))))
+                state[k], SNOOZED, a, snooze_until=end + timedelta(days=rng.randint(1, 4)))))
 
     steps.sort(key=lambda s: (s[0], s[1]))
     for when, _, step in steps:

@@ -10,21 +10,22 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import col
 
-from helpdesk.models import (OPEN, Agent, Conversation, ConversationRead, ConversationTag, Customer, Tag)
+from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, Agent, Conversation, ConversationRead, ConversationTag,
+                             Customer, Tag)
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import Due, SlaRules
 
 VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk")
-STATUS_FILTERS = ("open", "pending", "snoozed", "resolved", "any")
+STATUS_FILTERS = (OPEN, PENDING, SNOOZED, RESOLVED, "any")
 PAGE_SIZE = 50
 
 
 @dataclass
 class InboxQuery:
     view: str = "all"
-    status: str = "open"
+    status: str = OPEN
     tag: str | None = None
     priority: str | None = None
 

@@ -14,8 +14,6 @@ import hmac
 import json
 import random
 import secrets
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +24,7 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
+from helpdesk.services import netpolicy
 from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
@@ -84,64 +83,72 @@ class Attempt:
     type: str
     attempts: int
     created_at: datetime
+    allow_local: bool = False
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=POST_TIMEOUT_SECONDS) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+def _status_words(code: int | None) -> str:
+    return f"HTTP {code} (redirects are not followed)" if code and 300 <= code < 400 else f"HTTP {code}"
 
 
 class OutboxService(Service):
-    post: Callable[[str, bytes, dict[str, str]], int] = staticmethod(http_post)  # type: ignore[assignment]
+    # Tests may replace how a delivery is posted (url, body, headers, allow_local) -> HTTP status.
+    post: Callable[[str, bytes, dict[str, str], bool], int] = staticmethod(  # type: ignore[assignment]
+        lambda url, body, headers, allow_local: netpolicy.post(url, body, headers, allow_local, POST_TIMEOUT_SECONDS))
 
     # ---- webhooks ------------------------------------------------------------------------
 
     @staticmethod
-    def _check(url: str, events: list[str], description: str) -> tuple[str, list[str], str]:
+    def _check(url: str, events: list[str], description: str, allow_local: bool) -> tuple[str, list[str], str, bool]:
         fields: dict[str, str] = {}
         url = require_text(fields, "url", url, 500)
         parsed = urlparse(url)
         if "url" not in fields and (parsed.scheme not in ("http", "https") or not parsed.netloc):
             fields["url"] = "must be an http:// or https:// address"
+        elif "url" not in fields:
+            try:
+                netpolicy.resolve(url, allow_local)
+            except netpolicy.TargetUnresolved:
+                pass  # offline or not yet in DNS: each delivery attempt checks the address again
+            except netpolicy.TargetRefused as exc:
+                fields["url"] = str(exc)
         chosen = [e for e in WEBHOOK_EVENTS if e in events]
         if not chosen:
             fields["events"] = "choose at least one of " + ", ".join(WEBHOOK_EVENTS)
         description = require_text(fields, "description", description, 200, required=False)
         if fields:
             raise ValidationFailed("the webhook was not saved", fields)
-        return url, chosen, description
+        return url, chosen, description, allow_local
 
     def update_webhook(self, webhook_id: int, url: str, events: list[str], description: str,
-                       actor: Actor) -> Webhook:
-        """Change where a webhook posts and what it receives (pending deliveries go to the new URL)."""
+                       actor: Actor, allow_local: bool = False) -> Webhook:
+        """Change where a webhook posts and what it receives (pending deliveries go to the new URL).
+        `allow_local`: the receiver may be on this computer or the LAN (the admin says so)."""
         require_admin(actor, "manage webhooks")
-        return self._update_webhook(webhook_id, *self._check(url, events, description), actor)
+        return self._update_webhook(webhook_id, *self._check(url, events, description, allow_local), actor)
 
     @writes
-    def _update_webhook(self, webhook_id: int, url: str, chosen: list[str], description: str,
+    def _update_webhook(self, webhook_id: int, url: str, chosen: list[str], description: str, allow_local: bool,
                         actor: Actor) -> Webhook:
         with self.db.write() as tx:
             hook = tx.session.get(Webhook, webhook_id)
             if hook is None:
                 raise NotFound(f"webhook {webhook_id} not found")
-            hook.url, hook.events, hook.description = url, chosen, description
+            hook.url, hook.events, hook.description, hook.allow_local = url, chosen, description, allow_local
             tx.session.add(hook)
             audit(tx.session, self.now(), actor, "webhook.updated", webhook_id=webhook_id, url=url, events=chosen)
             return hook
 
-    def create_webhook(self, url: str, events: list[str], description: str, actor: Actor) -> Webhook:
+    def create_webhook(self, url: str, events: list[str], description: str, actor: Actor,
+                       allow_local: bool = False) -> Webhook:
         require_admin(actor, "manage webhooks")
-        return self._create_webhook(*self._check(url, events, description), actor)
+        return self._create_webhook(*self._check(url, events, description, allow_local), actor)
 
     @writes
-    def _create_webhook(self, url: str, chosen: list[str], description: str, actor: Actor) -> Webhook:
+    def _create_webhook(self, url: str, chosen: list[str], description: str, allow_local: bool,
+                        actor: Actor) -> Webhook:
         with self.db.write() as tx:
             hook = Webhook(url=url, secret=secrets.token_urlsafe(32), events=chosen, description=description,
-                           created_at=self.now())
+                           created_at=self.now(), allow_local=allow_local)
             tx.session.add(hook)
             tx.session.flush()
             audit(tx.session, self.now(), actor, "webhook.created", webhook_id=hook.id, url=url, events=chosen)
@@ -201,7 +208,8 @@ class OutboxService(Service):
             earlier.c.status == "pending", earlier.c.outbox_event_id < D.c.outbox_event_id))
         with self.db.read() as s:
             rows = s.execute(
-                select(D.c.id, D.c.attempts, W.c.url, W.c.secret, E.c.event_id, E.c.type, E.c.payload, E.c.created_at)
+                select(D.c.id, D.c.attempts, W.c.url, W.c.secret, W.c.allow_local, E.c.event_id, E.c.type, E.c.payload,
+                       E.c.created_at)
                 .join(W, W.c.id == D.c.webhook_id).join(E, E.c.id == D.c.outbox_event_id)
                 .where(D.c.status == "pending", D.c.next_attempt_at <= now, W.c.active.is_(True),
                        ~and_(D.c.conversation_id.is_not(None), older_pending))
@@ -210,7 +218,7 @@ class OutboxService(Service):
             body = json.dumps({"id": row.event_id, "type": row.type, "created_at": row.created_at.isoformat(),
                                "data": row.payload}, separators=(",", ":"), ensure_ascii=False).encode()
             self._attempt(Attempt(row.id, row.url, row.secret, body, row.event_id, row.type, row.attempts,
-                                  row.created_at))
+                                  row.created_at, row.allow_local))
         return len(rows)
 
     def _attempt(self, a: Attempt) -> None:
@@ -221,7 +229,7 @@ class OutboxService(Service):
         code: int | None = None
         error = ""
         try:
-            code = self.post(a.url, a.body, headers)
+            code = self.post(a.url, a.body, headers, a.allow_local)
         except Exception as exc:  # refused, timed out, DNS: the receiver is down; retry later
             error = f"{exc.__class__.__name__}: {exc}"[:500]
         self._record_attempt(a, code, error)
@@ -240,7 +248,7 @@ class OutboxService(Service):
             gave_up = now - a.created_at > GIVE_UP_AFTER
             conn.execute(update(D).where(D.c.id == a.delivery_id).values(
                 status="failed" if gave_up else "pending", attempts=attempts, last_status_code=code,
-                last_error=error or f"HTTP {code}", next_attempt_at=now + backoff(attempts)))
+                last_error=error or _status_words(code), next_attempt_at=now + backoff(attempts)))
 
     def pending_count(self) -> int:
         with self.db.read() as s:

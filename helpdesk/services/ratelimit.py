@@ -109,8 +109,11 @@ class RateLimits:
         self.intake = RateLimiter(clock, Limit(intake_per_minute, burst=max(1, intake_per_minute // 6)))
         # Per client address: requests with a missing or wrong API token (token guessing).
         self.bad_token = RateLimiter(clock, Limit(per_minute=30, burst=30))
-        # Per client address: replies and ratings sent from customer pages, and unknown links.
+        # Per client address: unknown customer links (link guessing). A valid link is never
+        # limited by what others at the same address got wrong.
         self.customer_page = RateLimiter(clock, Limit(per_minute=30, burst=15))
+        # Per conversation: replies and ratings sent from its page (a stuck form or a script).
+        self.customer_posts = RateLimiter(clock, Limit(per_minute=30, burst=15))
         # Per client address: failed sign-ins, 20 at once then one per 3 minutes (the
         # per-email lockout comes on top). Successful sign-ins cost nothing.
         self.sign_in = RateLimiter(clock, Limit(per_minute=1 / 3, burst=20))

@@ -11,8 +11,6 @@ are in the business calendar's time zone.
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from sqlalchemy import func, or_, select
 from helpdesk.models import (EVENT, IN, OPEN, OUT, REPLY, Agent, Conversation, CsatRating, Message)
 from helpdesk.services.base import Service
 from helpdesk.services.calendar import BusinessCalendar
+from helpdesk.services.exports import csv_text
 from helpdesk.services.errors import ValidationFailed
 
 RECONTACT_WINDOW = timedelta(days=7)
@@ -93,8 +92,7 @@ class ReportService(Service):
         self.sla = sla
 
     def summary(self, start: date, end: date) -> Summary:
-        if end < start:
-            raise ValidationFailed("the period ends before it starts", {"to": "must not be before from"})
+        check_period(start, end)
         if (end - start).days >= MAX_DAYS:
             raise ValidationFailed("the period is too long", {"to": f"at most {MAX_DAYS} days after from"})
         rules = self.sla.rules()
@@ -260,8 +258,7 @@ class ReportService(Service):
 
     def conversations_csv(self, start: date, end: date, limit: int = 100_000) -> str:
         """Conversations created in the period, one row each (for spreadsheets)."""
-        if end < start:
-            raise ValidationFailed("the period ends before it starts", {"to": "must not be before from"})
+        check_period(start, end)
         tz = self.sla.rules().calendar.tz
         t0 = datetime.combine(start, time.min, tz)
         t1 = datetime.combine(end + timedelta(days=1), time.min, tz)
@@ -275,31 +272,26 @@ class ReportService(Service):
                        C.c.resolved_at, C.c.reopen_count)
                 .join(K, K.c.id == C.c.customer_id).outerjoin(A, A.c.id == C.c.assignee_id)
                 .where(C.c.created_at >= t0, C.c.created_at < t1).order_by(C.c.id).limit(limit)).all()
-        out = io.StringIO()
-        w = csv.writer(out)
-        w.writerow(["id", "created_at", "status", "priority", "channel", "subject", "customer", "contact",
-                    "assignee", "first_reply_at", "resolved_at", "reopened"])
-        for r in rows:
-            w.writerow([r.id, r.created_at.isoformat(), r.status, r.priority, r.channel, r.subject, r.customer,
-                        r.contact, r.assignee or "", r.first_reply_at.isoformat() if r.first_reply_at else "",
-                        r.resolved_at.isoformat() if r.resolved_at else "", r.reopen_count])
-        return out.getvalue()
+        header = ["id", "created_at", "status", "priority", "channel", "subject", "customer", "contact",
+                  "assignee", "first_reply_at", "resolved_at", "reopened"]
+        return csv_text([header] + [
+            [r.id, r.created_at.isoformat(), r.status, r.priority, r.channel, r.subject, r.customer, r.contact,
+             r.assignee or "", r.first_reply_at.isoformat() if r.first_reply_at else "",
+             r.resolved_at.isoformat() if r.resolved_at else "", r.reopen_count] for r in rows])
 
     @staticmethod
     def to_csv(summary: Summary) -> str:
         """The summary as CSV: one row per figure (overall and per agent), then one per day."""
-        out = io.StringIO()
-        w = csv.writer(out)
-        w.writerow(["scope", "figure", "value"])
+        rows: list[list[Any]] = [["scope", "figure", "value"]]
 
         def figure(scope: str, name: str, f: TimeFigure) -> None:
-            w.writerow([scope, f"{name} count", f.count])
-            w.writerow([scope, f"{name} median seconds", _num(f.median_seconds)])
-            w.writerow([scope, f"{name} p90 seconds", _num(f.p90_seconds)])
+            rows.append([scope, f"{name} count", f.count])
+            rows.append([scope, f"{name} median seconds", _num(f.median_seconds)])
+            rows.append([scope, f"{name} p90 seconds", _num(f.p90_seconds)])
             if f.within_target_share is not None:
-                w.writerow([scope, f"{name} within target", _num(f.within_target_share)])
+                rows.append([scope, f"{name} within target", _num(f.within_target_share)])
 
-        w.writerow(["all", "conversations created", summary.conversations_created])
+        rows.append(["all", "conversations created", summary.conversations_created])
         figure("all", "first response", summary.first_response)
         figure("all", "next response", summary.next_response)
         figure("all", "resolution", summary.resolution)
@@ -308,17 +300,33 @@ class ReportService(Service):
                             ("re-contact rate", summary.recontact_rate), ("csat average", summary.csat_average),
                             ("csat count", summary.csat_count), ("backlog now", summary.backlog_now),
                             ("overdue now", summary.overdue_now)):
-            w.writerow(["all", name, _num(value)])
+            rows.append(["all", name, _num(value)])
         for a in summary.agents:
-            w.writerow([a.name, "replies", a.replies])
+            rows.append([a.name, "replies", a.replies])
             figure(a.name, "first response", a.first_response)
-            w.writerow([a.name, "resolutions", a.resolutions])
-            w.writerow([a.name, "csat average", _num(a.csat_average)])
-        w.writerow([])
-        w.writerow(["date", "created", "resolved"])
-        for day in summary.per_day:
-            w.writerow([day["date"], day["created"], day["resolved"]])
-        return out.getvalue()
+            rows.append([a.name, "resolutions", a.resolutions])
+            rows.append([a.name, "csat average", _num(a.csat_average)])
+        rows += [[], ["date", "created", "resolved"]]
+        rows += [[day["date"], day["created"], day["resolved"]] for day in summary.per_day]
+        return csv_text(rows)
+
+
+# Reports cover days a shop has been open: this century, at most ten years at a time.
+EARLIEST, LATEST, LONGEST = date(2000, 1, 1), date(2099, 12, 31), timedelta(days=3660)
+
+
+def check_period(start: date, end: date) -> None:
+    """A period people can ask for, or ValidationFailed naming what is wrong (never an overflow)."""
+    fields: dict[str, str] = {}
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST <= day <= LATEST:
+            fields[name] = f"must be a date from {EARLIEST} to {LATEST}"
+    if not fields and end < start:
+        fields["to"] = "must not be before from"
+    if not fields and end - start > LONGEST:
+        fields["to"] = "the period can be at most ten years"
+    if fields:
+        raise ValidationFailed("the period is not valid", fields)
 
 
 def _num(value: Any) -> Any:

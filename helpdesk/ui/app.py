@@ -16,7 +16,7 @@ import flet as ft
 from helpdesk.events import Event
 from helpdesk.models import Agent
 from helpdesk.services import Services
-from helpdesk.services.auth import SignedIn, is_loopback
+from helpdesk.services.auth import SignedIn
 from helpdesk.ui import sign_in
 from helpdesk.ui.context import UiContext
 
@@ -91,10 +91,10 @@ class AgentApp:
 
     async def show_sign_in(self) -> None:
         if await asyncio.to_thread(self.services.auth.needs_owner):
-            if is_loopback(self.page.client_ip):
-                sign_in.card(self.page, sign_in.first_run_form(self.page, self.services, self._signed_in))
-            else:
-                sign_in.card(self.page, sign_in.not_set_up_yet())
+            from_window = self.services.auth.desktop_window.recognises(self.page.client_user_agent)
+            log.info("first run: the owner account form, %s", "in the desktop window" if from_window
+                     else "asking for the setup code")
+            sign_in.card(self.page, sign_in.first_run_form(self.page, self.services, self._signed_in, from_window))
             return
         sign_in.card(self.page, sign_in.sign_in_form(self.page, self.services, self._signed_in))
 

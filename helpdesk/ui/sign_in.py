@@ -11,6 +11,7 @@ from helpdesk import __version__
 from helpdesk.services import Services
 from helpdesk.services.auth import SignedIn, SignInFailed
 from helpdesk.services.errors import ServiceError
+from helpdesk.ui.format import explain
 from helpdesk.ui.widgets import sync_value
 
 SignedInHandler = Callable[[SignedIn, bool], Awaitable[None]]
@@ -67,8 +68,13 @@ def sign_in_form(page: ft.Page, services: Services, done: SignedInHandler) -> ft
     ], tight=True, spacing=14)
 
 
-def first_run_form(page: ft.Page, services: Services, done: SignedInHandler) -> ft.Control:
-    name = ft.TextField(on_change=sync_value, label="Your name", autofocus=True)
+def first_run_form(page: ft.Page, services: Services, done: SignedInHandler, from_window: bool) -> ft.Control:
+    """The owner account. The desktop window needs nothing more; any other client (a browser
+    on this PC or the LAN) needs the setup code Helpdesk printed where it was started."""
+    code = ft.TextField(on_change=sync_value, label="Setup code", autofocus=True, visible=not from_window,
+                        helper="Shown where Helpdesk was started, and in setup-code.txt in its data folder",
+                        capitalization=ft.TextCapitalization.CHARACTERS)
+    name = ft.TextField(on_change=sync_value, label="Your name", autofocus=from_window)
     email = ft.TextField(on_change=sync_value, label="Email", keyboard_type=ft.KeyboardType.EMAIL)
     password = ft.TextField(on_change=sync_value, label="Password", helper="8 characters or more", password=True,
                             can_reveal_password=True)
@@ -78,10 +84,10 @@ def first_run_form(page: ft.Page, services: Services, done: SignedInHandler) -> 
     async def submit(_e: Any) -> None:
         try:
             signed = await asyncio.to_thread(services.auth.create_owner, email.value or "", name.value or "",
-                                             password.value or "", page.client_ip, True,
-                                             f"{page.client_ip or 'desktop'} (first run)")
+                                             password.value or "", code.value or "", from_window, page.client_ip,
+                                             True, f"{page.client_ip or 'desktop'} (first run)")
         except ServiceError as exc:
-            error.value = "; ".join(f"{k} {v}" for k, v in exc.fields.items()) or exc.message
+            error.value = explain(exc)
             error.visible = True
             page.update()
             return
@@ -93,14 +99,5 @@ def first_run_form(page: ft.Page, services: Services, done: SignedInHandler) -> 
         ft.Text("Welcome to Helpdesk", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
         ft.Text("Create the owner account. You can add your colleagues afterwards in Settings.",
                 color=ft.Colors.ON_SURFACE_VARIANT),
-        name, email, password, error, ft.Row([button], alignment=ft.MainAxisAlignment.END),
+        code, name, email, password, error, ft.Row([button], alignment=ft.MainAxisAlignment.END),
     ], tight=True, spacing=14)
-
-
-def not_set_up_yet() -> ft.Control:
-    return ft.Column([
-        ft.Text("Helpdesk is not set up yet", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
-        ft.Text("The owner account can only be created on the computer Helpdesk runs on. "
-                "Open Helpdesk there first, then come back to this page."),
-    ], tight=True, spacing=12)
-

@@ -50,7 +50,8 @@ def test_posting_a_message_creates_the_thread(client, auth):
     response = post_message(client, auth, subject="Order 1042", channel="sms")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"message_id", "conversation_id", "customer_id", "conversation_status", "conversation_url"}
+    assert set(body) == {"message_id", "conversation_id", "customer_id", "conversation_status", "conversation_url",
+                         "link_sent"}
     assert body["conversation_status"] == "open"
     assert body["conversation_url"].startswith("http://shop.test/c/")
     token = body["conversation_url"].rsplit("/", 1)[1]

@@ -150,24 +150,25 @@ def test_two_agents_see_each_others_assignment_change(shop, browser):
         bob_ctx.close()
 
 
-def test_the_first_account_cannot_be_created_from_the_lan(tmp_path, browser, new_database):
-    app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", database_url=new_database(), host="127.0.0.1", port=0)).start()
+def test_the_first_account_needs_the_setup_code_even_on_this_machine(tmp_path, browser, new_database):
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", database_url=new_database(), host="127.0.0.1",
+                               port=0)).start()
+    code = app.services.auth.setup_code()
     try:
         with ServerThread(app) as server:
-            # A browser elsewhere on the LAN (its address reaches us as a colleague's would, through
-            # the forwarding header uvicorn trusts only from this machine).
-            lan = browser.new_context(extra_http_headers={"X-Forwarded-For": "192.168.1.77"})
-            page = open_app(lan, server.url)
-            expect(shown(page, "Helpdesk is not set up yet")).to_be_visible()
-            expect(page.get_by_role("button", name="Create owner account")).to_have_count(0)
-            lan.close()
-            assert app.services.auth.needs_owner()
-
             local = browser.new_context()
-            page = open_app(local, server.url)
+            page = open_app(local, server.url)  # a browser on the shop PC is a loopback client too
+            type_into(page, "Setup code", "WRNG-CODE")
             type_into(page, "Your name", "Olga Owner")
             type_into(page, "Email", "olga@shop.example")
             type_into(page, "Password", "owner-password")
+            page.get_by_role("button", name="Create owner account").click()
+            expect(shown(page, "The setup code is not right")).to_be_visible()
+            assert app.services.auth.needs_owner()
+            field = page.get_by_role("textbox", name="Setup code")
+            field.click()
+            field.press("Control+a")
+            field.press_sequentially(code.lower())
             page.get_by_role("button", name="Create owner account").click()
             expect(shown(page, "All clear")).to_be_visible()
             local.close()

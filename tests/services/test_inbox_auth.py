@@ -63,15 +63,38 @@ def test_resolved_view_is_newest_activity_first(services, ann, clock):
     assert [r.id for r in services.inbox.page(InboxQuery(status="resolved"), ann.id, cursor=rows.cursor).rows] == [b]
 
 
-def test_the_first_account_only_from_the_machine_itself(services):
+def test_the_first_account_needs_the_setup_code_whoever_asks(services, settings):
     assert services.auth.needs_owner()
-    with pytest.raises(Forbidden):
-        services.auth.create_owner("o@shop.example", "Owner", "long password", client_ip="192.168.1.20")
+    code = services.auth.setup_code()
+    shown = settings.data_dir / "setup-code.txt"
+    assert shown.read_text().strip() == code and shown.stat().st_mode & 0o777 == 0o600
+    for attempt in (dict(client_ip="127.0.0.1"), dict(setup_code="AAAA-BBBB", client_ip="127.0.0.1")):
+        with pytest.raises(Forbidden, match="setup code"):  # being on this machine proves nothing
+            services.auth.create_owner("o@shop.example", "Owner", "long password", **attempt)
     assert services.auth.needs_owner()
-    signed = services.auth.create_owner("o@shop.example", "Owner", "long password", client_ip="127.0.0.1")
+    # Typed as people type it: lower case, without the dash, from a laptop on the LAN.
+    signed = services.auth.create_owner("o@shop.example", "Owner", "long password",
+                                        setup_code=code.replace("-", " ").lower(), client_ip="192.168.1.20")
     assert signed.agent.role == "admin"
-    with pytest.raises(Forbidden):
-        services.auth.create_owner("x@shop.example", "X", "long password", client_ip="127.0.0.1")
+    assert not shown.exists() and services.auth.setup_code() is None
+    with pytest.raises(Forbidden, match="already exists"):
+        services.auth.create_owner("x@shop.example", "X", "long password", setup_code=code)
+
+
+def test_the_desktop_window_this_process_opened_needs_no_code(services):
+    signed = services.auth.create_owner("o@shop.example", "Owner", "long password", from_window=True)
+    assert signed.agent.role == "admin"
+
+
+def test_guessing_the_setup_code_is_stopped(services):
+    services.auth.setup_code()
+    for i in range(20):
+        with pytest.raises(Forbidden, match="not right"):
+            services.auth.create_owner("o@shop.example", "O", "long password", setup_code=f"GUESS{i:03d}",
+                                       client_ip="203.0.113.9")
+    with pytest.raises(Forbidden, match="too many wrong setup codes"):
+        services.auth.create_owner("o@shop.example", "O", "long password", setup_code=services.auth.setup_code(),
+                                   client_ip="203.0.113.9")
 
 
 def test_remembered_sessions_survive_and_expire(services, ann, clock):

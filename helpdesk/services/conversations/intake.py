@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import IN, OPEN, REPLY, RESOLVED, IdempotencyRecord
 from helpdesk.services.base import Actor, require_text, writes
-from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MAX_SUBJECT,
+from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
                                                     STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
                                                     new_public_token, preview_of, public_token_digest,
                                                     token_matches)
@@ -108,6 +108,7 @@ _STATE_BY_ID = select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id
 _LATEST_UNRESOLVED = select(*STATE_COLUMNS).where(
     CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
 ).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1)
+_FIRST_MESSAGE = select(func.min(MESSAGE.c.id)).where(MESSAGE.c.conversation_id == bindparam("b_id"))
 _INSERT_CONVERSATION = insert(CONVERSATION)
 _INSERT_IDEMPOTENCY = insert(IDEMPOTENCY)
 
@@ -130,9 +131,11 @@ class IntakeMixin(ConversationBase):
                         raise Conflict("this idempotency_key was already used for a different message",
                                        {"idempotency_key": "already used for a different message"})
                     conversation = conn.execute(_STATUS_AND_TOKEN, {"b_id": record.conversation_id}).first()
+                    first = conn.execute(_FIRST_MESSAGE, {"b_id": record.conversation_id}).scalar()
                     return IntakeResult(record.message_id, record.conversation_id, record.customer_id,
                                         conversation.status if conversation else OPEN,
-                                        conversation.public_token if conversation else "", replayed=True)
+                                        conversation.public_token if conversation else "", replayed=True,
+                                        created=first == record.message_id)
             customer_id, _ = resolve_customer(conn, identity, now, actor)
             state = self._conversation_for(conn, customer_id, clean["conversation_id"])
             result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor)

@@ -22,7 +22,7 @@ from helpdesk.services.conversations.status import change_status
 from helpdesk.services.customers import identifiers_of
 from helpdesk.services.errors import NewCustomerMessages, NotFound, ValidationFailed
 
-AFTER_REPLY = {"pending": PENDING, "resolved": RESOLVED, "open": OPEN}
+AFTER_REPLY = (PENDING, RESOLVED, OPEN)  # what a public reply may leave the conversation as
 
 DRAFT = Draft.__table__  # type: ignore[attr-defined]
 READ = ConversationRead.__table__  # type: ignore[attr-defined]
@@ -49,7 +49,7 @@ def mark_read(conn: Connection, agent_id: int, conversation_id: int, message_id:
 
 
 class MessagesMixin(ConversationBase):
-    def reply(self, conversation_id: int, actor: Actor, body: str, then: str = "pending",
+    def reply(self, conversation_id: int, actor: Actor, body: str, then: str = PENDING,
               seen_message_id: int | None = None, confirm_new_messages: bool = False) -> Message:
         """A public reply. `then` is what happens to the conversation: pending (waits on the
         customer), resolved, or open (keep open).
@@ -63,7 +63,7 @@ class MessagesMixin(ConversationBase):
             fields["then"] = "must be pending, resolved or open"
         if fields:
             raise ValidationFailed("the reply was not sent", fields)
-        return self._reply(conversation_id, actor, body, AFTER_REPLY[then], seen_message_id, confirm_new_messages)
+        return self._reply(conversation_id, actor, body, then, seen_message_id, confirm_new_messages)
 
     @writes
     def _reply(self, conversation_id: int, actor: Actor, body: str, then: str, seen_message_id: int | None,

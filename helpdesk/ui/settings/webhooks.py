@@ -13,6 +13,11 @@ from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
 
 
+LOCAL_LABEL = "Allow local targets"
+LOCAL_HELP = ("Let this receiver be on this computer or the shop's network (a LAN address). "
+              "Link-local and cloud-metadata addresses are never allowed.")
+
+
 class WebhooksSection(Section):
 
     async def build(self) -> ft.Control:
@@ -48,11 +53,13 @@ class WebhooksSection(Section):
         url = ft.TextField(on_change=sync_value, label="Receiver URL (https://…)", width=420, dense=True)
         description = ft.TextField(on_change=sync_value, label="What is it? (e.g. CRM)", width=220, dense=True)
         boxes = {event: ft.Checkbox(label=event, value=True) for event in WEBHOOK_EVENTS}
+        local = ft.Checkbox(label=LOCAL_LABEL, value=False, tooltip=LOCAL_HELP)
 
         async def add(e: Any) -> None:
             chosen = [event for event, box in boxes.items() if box.value]
             if await self.ctx.attempt(self.ctx.services.outbox.create_webhook, url.value or "", chosen,
-                                      description.value or "", self.ctx.actor, success="Webhook added") is not None:
+                                      description.value or "", self.ctx.actor, bool(local.value),
+                                      success="Webhook added") is not None:
                 await self.rerender()
 
         return ft.Column([
@@ -60,23 +67,25 @@ class WebhooksSection(Section):
                                        "signed in X-Helpdesk-Signature, retried until the receiver answers 2xx."),
             *cards,
             ft.Text("Add a webhook", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-            ft.Row([url, description, *boxes.values(), ft.FilledButton("Add webhook", on_click=add)], wrap=True),
+            ft.Row([url, description, *boxes.values(), local, ft.FilledButton("Add webhook", on_click=add)], wrap=True),
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
 
     async def _edit_webhook(self, hook: Any) -> None:
         url = ft.TextField(on_change=sync_value, label="Receiver URL", value=hook.url, autofocus=True)
         description = ft.TextField(on_change=sync_value, label="What is it?", value=hook.description)
         boxes = {event: ft.Checkbox(label=event, value=event in hook.events) for event in WEBHOOK_EVENTS}
+        local = ft.Checkbox(label=LOCAL_LABEL, value=hook.allow_local, tooltip=LOCAL_HELP)
 
         async def save(e: Any) -> None:
             chosen = [event for event, box in boxes.items() if box.value]
             if await self.ctx.attempt(self.ctx.services.outbox.update_webhook, hook.id, url.value or "", chosen,
-                                      description.value or "", self.ctx.actor, success="Webhook saved") is not None:
+                                      description.value or "", self.ctx.actor, bool(local.value),
+                                      success="Webhook saved") is not None:
                 self.ctx.page.pop_dialog()
                 await self.rerender()
 
         self.ctx.page.show_dialog(ft.AlertDialog(title=ft.Text("Edit webhook"), content=ft.Column(
-            [url, description, *boxes.values()], tight=True, width=480),
+            [url, description, *boxes.values(), local], tight=True, width=480),
             actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
                      ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()

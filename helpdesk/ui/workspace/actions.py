@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 
 import flet as ft
 
+from helpdesk.models import SNOOZED
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.workspace.composer import Composer
@@ -81,7 +82,7 @@ class ConversationActions:
         await self._act(self.ctx.services.conversations.set_status, status, self.ctx.actor)
 
     async def snooze(self, until: datetime) -> None:
-        if await self._act(self.ctx.services.conversations.set_status, "snoozed", self.ctx.actor, until):
+        if await self._act(self.ctx.services.conversations.set_status, SNOOZED, self.ctx.actor, until):
             self.ctx.toast(f"Snoozed until {fmt.stamp(until, self.ctx.services.clock.now(), self.zone)}")
 
     async def pick_snooze(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 import flet as ft
 
-from helpdesk.models import CannedReply
+from helpdesk.models import OPEN, PENDING, RESOLVED, CannedReply
 from helpdesk.ui.widgets import labelled_icon
 
 DRAFT_SAVE_DELAY = 0.7
@@ -32,17 +32,17 @@ class Composer:
         # On a phone the other ways to send live in a menu beside Send, so the thread keeps the screen.
         self.others = [ft.TextButton("Add internal note", icon=ft.Icons.STICKY_NOTE_2_OUTLINED,
                                      on_click=lambda e: run(send, "note")),
-                       ft.OutlinedButton("Send and keep open", on_click=lambda e: run(send, "open")),
+                       ft.OutlinedButton("Send and keep open", on_click=lambda e: run(send, OPEN)),
                        ft.OutlinedButton("Send and resolve", icon=ft.Icons.CHECK,
-                                         on_click=lambda e: run(send, "resolved"))]
+                                         on_click=lambda e: run(send, RESOLVED))]
         self.more = ft.PopupMenuButton(content=labelled_icon(ft.Icons.MORE_HORIZ, "More ways to send"),
                                        tooltip="More ways to send", visible=False, items=[
             ft.PopupMenuItem(content="Add internal note", icon=ft.Icons.STICKY_NOTE_2_OUTLINED,
                              on_click=lambda e: run(send, "note")),
-            ft.PopupMenuItem(content="Send and keep open", on_click=lambda e: run(send, "open")),
-            ft.PopupMenuItem(content="Send and resolve", icon=ft.Icons.CHECK, on_click=lambda e: run(send, "resolved"))])
+            ft.PopupMenuItem(content="Send and keep open", on_click=lambda e: run(send, OPEN)),
+            ft.PopupMenuItem(content="Send and resolve", icon=ft.Icons.CHECK, on_click=lambda e: run(send, RESOLVED))])
         self.send_button = ft.FilledButton("Send and set pending", icon=ft.Icons.SEND,
-                                           on_click=lambda e: run(send, "pending"))
+                                           on_click=lambda e: run(send, PENDING))
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
             self.field,
             ft.Row([self.canned, ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,

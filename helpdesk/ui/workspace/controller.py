@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Awaitable, Callable, Protocol
 
 from helpdesk import events
-from helpdesk.models import EVENT, IN, OPEN
+from helpdesk.models import EVENT, IN, OPEN, PENDING, RESOLVED
 from helpdesk.services import Services
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import ConversationDetail
@@ -29,8 +29,8 @@ from helpdesk.ui.format import explain
 PAGE_SIZE = 50
 # While the agent typed here this recently, a draft saved on another device does not replace it.
 LOCAL_EDIT_WINS_FOR = 2.0
-SENT_WORDS = {"note": "Note added", "pending": "Sent; waiting on the customer",
-              "resolved": "Sent and resolved", "open": "Sent; kept open"}
+SENT_WORDS = {"note": "Note added", PENDING: "Sent; waiting on the customer",
+              RESOLVED: "Sent and resolved", OPEN: "Sent; kept open"}
 
 
 class Backend(Protocol):

@@ -11,15 +11,15 @@ from typing import Any, Awaitable, Callable
 
 import flet as ft
 
-from helpdesk.models import PRIORITIES
+from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SNOOZED
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
 from helpdesk.ui.widgets import icon_button, sync_value
 from helpdesk.ui.workspace.controller import snooze_presets
 
-STATUS_LABELS = {"open": "Open", "pending": "Pending", "snoozed": "Snoozed", "resolved": "Resolved", "any": "Any status"}
-STATUS_COLORS = {"open": ft.Colors.GREEN_100, "pending": ft.Colors.AMBER_100, "snoozed": ft.Colors.BLUE_100,
-                 "resolved": ft.Colors.GREY_300}
+STATUS_LABELS = {OPEN: "Open", PENDING: "Pending", SNOOZED: "Snoozed", RESOLVED: "Resolved", "any": "Any status"}
+STATUS_COLORS = {OPEN: ft.Colors.GREEN_100, PENDING: ft.Colors.AMBER_100, SNOOZED: ft.Colors.BLUE_100,
+                 RESOLVED: ft.Colors.GREY_300}
 
 
 @dataclass
@@ -65,11 +65,11 @@ class ConversationHeader:
                                     on_select=lambda e: run(actions.priority, e.control.value or "normal"),
                                     options=[ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
         self.resolve = ft.OutlinedButton("Resolve", icon=ft.Icons.CHECK_CIRCLE_OUTLINE,
-                                         on_click=lambda e: run(actions.status, "resolved"))
-        self.reopen = ft.OutlinedButton("Reopen", icon=ft.Icons.REPLAY, on_click=lambda e: run(actions.status, "open"))
+                                         on_click=lambda e: run(actions.status, RESOLVED))
+        self.reopen = ft.OutlinedButton("Reopen", icon=ft.Icons.REPLAY, on_click=lambda e: run(actions.status, OPEN))
         self.snooze_menu = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.SNOOZE), ft.Text("Snooze")], tight=True),
                                               tooltip="Snooze", items=[])
-        self.pending = ft.TextButton("Set pending", on_click=lambda e: run(actions.status, "pending"))
+        self.pending = ft.TextButton("Set pending", on_click=lambda e: run(actions.status, PENDING))
         self.link = icon_button(ft.Icons.LINK, "Copy the customer's link", on_click=lambda e: run(actions.copy_link))
         self.tag_input = ft.TextField(dense=True, width=130, label="Add tag", prefix_icon=ft.Icons.LABEL_OUTLINE,
                                       on_submit=self._on_add_tag, on_change=sync_value)
@@ -97,10 +97,10 @@ class ConversationHeader:
         self.show_due(now)
         self.assignee.value = f"Assigned to {detail.assignee.name}" if detail.assignee else "Unassigned"
         self.priority.value = c.priority
-        resolved = c.status == "resolved"
+        resolved = c.status == RESOLVED
         self.resolve.visible = self.snooze_menu.visible = not resolved
         self.reopen.visible = resolved
-        self.pending.visible = c.status not in ("pending", "resolved")
+        self.pending.visible = c.status not in (PENDING, RESOLVED)
         if not resolved:
             self.snooze_menu.items = [ft.PopupMenuItem(content=label, on_click=lambda e, t=when: self.page.run_task(
                 self.actions.snooze, t)) for label, when in snooze_presets(now, self.zone)] + [
@@ -151,16 +151,16 @@ class ConversationHeader:
                                                on_click=then(act.assign, self.me))]
         tiles += [ft.ListTile(title=ft.Text(f"Assign to {a.name}"), on_click=then(act.assign, a.id))
                   for a in self.agents if a.id != self.me]
-        if c.status == "resolved":
+        if c.status == RESOLVED:
             tiles.append(ft.ListTile(title=ft.Text("Reopen"), leading=ft.Icon(ft.Icons.REPLAY),
-                                     on_click=then(act.status, "open")))
+                                     on_click=then(act.status, OPEN)))
         else:
             tiles.append(ft.ListTile(title=ft.Text("Resolve"), leading=ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE),
-                                     on_click=then(act.status, "resolved")))
+                                     on_click=then(act.status, RESOLVED)))
             tiles += [ft.ListTile(title=ft.Text(f"Snooze {label[0].lower()}{label[1:]}"), leading=ft.Icon(ft.Icons.SNOOZE),
                                   on_click=then(act.snooze, when)) for label, when in snooze_presets(self.now(), self.zone)]
-            if c.status != "pending":
-                tiles.append(ft.ListTile(title=ft.Text("Set pending"), on_click=then(act.status, "pending")))
+            if c.status != PENDING:
+                tiles.append(ft.ListTile(title=ft.Text("Set pending"), on_click=then(act.status, PENDING)))
         tiles += [ft.ListTile(title=ft.Text(f"Priority: {p}"), on_click=then(act.priority, p))
                   for p in PRIORITIES if p != c.priority]
         tags = ", ".join(self._detail.tags) or "none"

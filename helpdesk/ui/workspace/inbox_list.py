@@ -10,6 +10,7 @@ from typing import Awaitable, Callable
 
 import flet as ft
 
+from helpdesk.models import OPEN
 from helpdesk.services.inbox import InboxRow
 from helpdesk.ui import format as fmt
 
@@ -66,7 +67,7 @@ class RowControl:
 
     def show_time(self, row: InboxRow, now: datetime) -> None:
         """The parts that change as time passes: the deadline (or age) and the waiting time."""
-        waited = fmt.waiting(row.waiting_since, now) if row.status == "open" and row.waiting_since \
+        waited = fmt.waiting(row.waiting_since, now) if row.status == OPEN and row.waiting_since \
             else fmt.ago(row.last_message_at, now)
         if row.due is not None:  # top right: the response-time state while a clock runs
             overdue = row.due.due_at <= now

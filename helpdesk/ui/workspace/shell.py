@@ -11,7 +11,7 @@ from typing import Any
 import flet as ft
 
 from helpdesk import __version__, events
-from helpdesk.models import PRIORITIES
+from helpdesk.models import OPEN, PENDING, PRIORITIES
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
@@ -64,7 +64,7 @@ class Workspace:
             selected_index=2, on_change=self._on_nav_bar, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
             destinations=[ft.NavigationBarDestination(icon=VIEW_ICONS[v][0], label=label)
                           for v, label in VIEW_LABELS.items()])
-        self.status_filter = ft.Dropdown(value="open", dense=True, width=124, label="Status",
+        self.status_filter = ft.Dropdown(value=OPEN, dense=True, width=124, label="Status",
                                          options=[ft.DropdownOption(key=k, text=v) for k, v in STATUS_LABELS.items()],
                                          on_select=self._on_filter)
         self.priority_filter = ft.Dropdown(
@@ -199,7 +199,7 @@ class Workspace:
             self.rail.destinations[index].label = label
             self.nav_bar.destinations[index].label = label
         timed_view = c.query.view in ("overdue", "at_risk")
-        status = "open" if timed_view else STATUS_LABELS[c.query.status].lower()
+        status = OPEN if timed_view else STATUS_LABELS[c.query.status].lower()
         self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
         self.status_filter.disabled = timed_view
         self.filters.visible = True
@@ -207,7 +207,7 @@ class Workspace:
             [ft.DropdownOption(key=t, text=t) for t in c.tags]
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
-        filtered = (c.query.status != "open" and not timed_view) or bool(c.query.tag or c.query.priority)
+        filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
         self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view, filtered)
         return title_changed
 
@@ -370,7 +370,7 @@ class Workspace:
 
     async def _on_key(self, e: ft.KeyboardEvent) -> None:
         if e.ctrl and e.key == "Enter":
-            await self.actions.send("pending")
+            await self.actions.send(PENDING)
         elif e.ctrl and e.key.upper() == "K":
             await self.search_field.focus()
         elif e.alt and e.key in ("Arrow Down", "Arrow Up"):

@@ -1,0 +1,96 @@
+"""The one ASGI app the server runs: /api/… and /c/… go to FastAPI (JSON errors, customer
+pages); every other path is the Flet agent UI (its page, assets and the /ws socket),
+guarded here because Flet itself trusts every origin:
+
+- the UI answers only requests addressed to this machine's own names (hosts.AllowedHosts),
+  which stops DNS-rebinding pages;
+- its websocket accepts only pages served from those names (Origin), so a web page on
+  another site, open in a browser on the shop PC, cannot drive it as a loopback client;
+- its responses may not be framed (clickjacking) and allow no cross-origin reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from helpdesk.db import Database
+from helpdesk.hosts import AllowedHosts
+from helpdesk.window import DesktopWindow
+
+log = logging.getLogger(__name__)
+UI_HEADERS = ((b"content-security-policy", b"frame-ancestors 'none'"), (b"x-frame-options", b"DENY"),
+              (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"))
+DROPPED = {b"access-control-allow-origin", b"access-control-allow-credentials"}
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or []:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+class PathDispatcher:
+    API_PREFIXES = ("/api/", "/c/")
+
+    def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow) -> None:
+        self.api = api
+        self.ui = ui
+        self.db = db
+        self.hosts = hosts
+        self.window = window
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.db.serves_on(asyncio.get_running_loop())  # from now on, blocking this loop is refused
+        path = scope.get("path", "")
+        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
+            await self.api(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._page(scope, receive, send)
+
+    async def _page(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.hosts.allows_host(header(scope, b"host")):
+            await _refuse(send, 400, "This address is not one Helpdesk answers to. Open it by this computer's "
+                                     "name or IP address, or add the name to HELPDESK_ALLOWED_HOSTS.")
+            return
+
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers") or [] if k.lower() not in DROPPED]
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in UI_HEADERS if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.ui(scope, receive, guarded)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = header(scope, b"origin")
+        if not (self.hosts.allows_host(header(scope, b"host")) and self.hosts.allows_origin(origin)):
+            log.warning("refused the agent UI's websocket to a page from %s", origin)
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})  # before accept: HTTP 403
+            return
+        client = scope.get("client")
+        if origin is None and client and self.window.owns(client[1]):
+            scope = _with_user_agent(scope, self.window.marker)  # the desktop window: see window.py
+        await self.ui(scope, receive, send)
+
+
+def _with_user_agent(scope: Scope, marker: str) -> Scope:
+    headers = [(k, v) for k, v in scope.get("headers") or [] if k.lower() != b"user-agent"]
+    agent = (header(scope, b"user-agent") or "") + " " + marker
+    return {**scope, "headers": headers + [(b"user-agent", agent.strip().encode("latin-1"))]}
+
+
+async def _refuse(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                            *UI_HEADERS]})
+    await send({"type": "http.response.body", "body": body})
