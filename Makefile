@@ -25,7 +25,7 @@ demo: $(STAMP)
 ## layer on SQLite, plus pyflakes-level lint; no browser, no binary, no PostgreSQL (under a minute)
 check: $(STAMP)
 	$(BIN)/python -m ruff check --quiet helpdesk tests bench scripts
-	$(BIN)/python -m pytest -q tests/services tests/api tests/ui tests/db
+	$(BIN)/python -m pytest -q -m "not slow" tests/services tests/api tests/ui tests/db
 
 ## test: set up and run the whole test suite twice: on SQLite, then on a private PostgreSQL
 ## (installs Chromium, Xvfb and PostgreSQL via apt when it can)

@@ -61,6 +61,7 @@ class HelpdeskApp:
         self._db = db
         self._services = Services(db, self.clock, self.settings)
         self._services.jobs.attach(self.job_runner.run, self._next_runs)
+        self._services.files.ensure_link_key()
         if not db.is_sqlite:  # other processes' live events (PostgreSQL LISTEN/NOTIFY)
             from helpdesk.db.pg import EventRelay
 

@@ -200,10 +200,11 @@ def _backup(settings: Settings, path: Path) -> int:
     from helpdesk.db import backup as backups
 
     try:
-        made = backups.backup(backups.sqlite_path(settings.effective_database_url), path)
+        made = backups.backup(backups.sqlite_path(settings.effective_database_url), path,
+                              settings.data_dir / backups.FILES)
     except (backups.BackupError, OSError) as exc:
         raise ConfigError(str(exc)) from None
-    print(f"backup written to {made} ({made.stat().st_size // 1024} KiB)")
+    print(f"backup written to {made} ({made.stat().st_size // 1024} KiB: the database and its files)")
     return 0
 
 
@@ -219,7 +220,8 @@ def _restore(settings: Settings, path: Path) -> int:
 
     _refuse_while_running(settings, "restore")
     try:
-        previous = backups.restore(path, backups.sqlite_path(settings.effective_database_url))
+        previous = backups.restore(path, backups.sqlite_path(settings.effective_database_url),
+                                   settings.data_dir / backups.FILES)
     except (backups.BackupError, OSError) as exc:
         raise ConfigError(str(exc)) from None
     print(f"restored {path}; the previous database was kept as {previous}")

@@ -52,6 +52,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # More names the agent UI answers to, beyond this machine's own names and addresses.
     allowed_hosts: tuple[str, ...] = ()
+    # Files: the most one file, and one message's files together, may be (megabytes).
+    max_file_mb: int = 25
+    max_message_mb: int = 50
 
     @property
     def effective_database_url(self) -> str:
@@ -99,7 +102,9 @@ class Settings:
             values["sqlite_synchronous"] = sync
         for name, key, low, high in (("auto_resolve_days", "HELPDESK_AUTO_RESOLVE_DAYS", 1, 3650),
                                      ("sla_scan_minutes", "HELPDESK_SLA_SCAN_MINUTES", 1, 1440),
-                                     ("intake_per_minute", "HELPDESK_INTAKE_PER_MINUTE", 0, 10_000_000)):
+                                     ("intake_per_minute", "HELPDESK_INTAKE_PER_MINUTE", 0, 10_000_000),
+                                     ("max_file_mb", "HELPDESK_MAX_FILE_MB", 1, 2000),
+                                     ("max_message_mb", "HELPDESK_MAX_MESSAGE_MB", 1, 4000)):
             if env.get(key):
                 try:
                     number = int(env[key])

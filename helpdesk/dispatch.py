@@ -1,5 +1,5 @@
-"""The one ASGI app the server runs: /api/… and /c/… go to FastAPI (JSON errors, customer
-pages); every other path is the Flet agent UI (its page, assets and the /ws socket),
+"""The one ASGI app the server runs: /api/…, /c/… and /files/… go to FastAPI (JSON errors,
+customer pages, signed file links); every other path is the Flet agent UI (its page, assets and the /ws socket),
 guarded here because Flet itself trusts every origin:
 
 - the UI answers only requests addressed to this machine's own names (hosts.AllowedHosts),
@@ -34,7 +34,7 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 class PathDispatcher:
-    API_PREFIXES = ("/api/", "/c/")
+    API_PREFIXES = ("/api/", "/c/", "/files/")
 
     def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow) -> None:
         self.api = api

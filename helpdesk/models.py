@@ -81,6 +81,8 @@ class Conversation(SQLModel, table=True):
     status: str = Field(default=OPEN, max_length=16)
     priority: str = Field(default="normal", max_length=16)
     assignee_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    # Set while a bot answers first (the "Bot" view, no SLA clocks); cleared when it hands over.
+    bot_token_id: Optional[int] = Field(default=None, index=True)  # an api_token id (see author_token_id)
     # The customer's own link: /c/<public_token>. 192 random bits.
     public_token: str = Field(max_length=64, unique=True)
     # Links are looked up by SHA-256(token), then compared in constant time (migration 0006).
@@ -123,6 +125,9 @@ class Message(SQLModel, table=True):
     direction: str = Field(max_length=3)  # in | out
     kind: str = Field(default=REPLY, max_length=8)  # reply | note | event
     author_agent_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    # A bot's reply or note: the API token that wrote it (shown with the token's name). No
+    # foreign key: SQLite cannot add one to an existing table, and tokens are only ever revoked.
+    author_token_id: Optional[int] = Field(default=None)
     channel: str = Field(default="api", max_length=32)
     body: str
     # For system events: what happened, machine-readable ({"event": "assigned", ...}).
@@ -154,6 +159,10 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _ts()
     last_used_at: Optional[datetime] = _ts(nullable=True)
     revoked_at: Optional[datetime] = _ts(nullable=True)
+    # What the token may do: intake, read, reply, admin (comma separated).
+    scopes: str = Field(default="intake,read", max_length=100)
+    # A bot token answers new conversations of this channel first, before people.
+    first_responder: Optional[str] = Field(default=None, max_length=32)
 
 
 class Tag(SQLModel, table=True):
@@ -339,3 +348,33 @@ class CsatRating(SQLModel, table=True):
     rating: int
     comment: str = Field(default="", max_length=2000)
     created_at: datetime = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A file sent with a message. The bytes live once in the data folder's file store,
+    named by their SHA-256 (the same file sent twice is stored once)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True, ondelete="CASCADE")
+    filename: str = Field(max_length=255)  # as given, made safe
+    content_type: str = Field(max_length=100)  # sniffed from the bytes, not taken from the sender
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    created_at: datetime = _ts()
+
+
+class Delivery(SQLModel, table=True):
+    """How a public reply reaches the customer over its channel: queued, sent, delivered,
+    or failed with the channel's reason. Written with the reply, in the same transaction."""
+
+    __table_args__ = (Index("ix_delivery_due_status", "status", "next_attempt_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", unique=True, ondelete="CASCADE")
+    channel: str = Field(max_length=32)
+    status: str = Field(default="queued", max_length=16)  # queued | sent | delivered | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: Optional[datetime] = _ts(nullable=True)
+    last_error: str = Field(default="", max_length=500)
+    external_id: str = Field(default="", max_length=255)  # the channel's own id for it (Message-ID, SMS id)
+    updated_at: datetime = _ts()

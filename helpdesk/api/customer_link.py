@@ -13,13 +13,23 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import UploadFile
 
 from helpdesk.api.limits import client_address
 from helpdesk.models import IN, RESOLVED, CsatRating
 from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
-from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from helpdesk.services.files import MAX_FILES, THUMB_TYPES, FileService, StagedFile, mb
 from helpdesk.web import PAGE_HEADERS, render
+
+
+@dataclass(frozen=True)
+class ShownFile:
+    name: str
+    size: str
+    url: str  # signed: the customer's page has no token to send
+    thumb: str | None  # an image's small version, shown in the page
 
 
 @dataclass(frozen=True)
@@ -30,21 +40,22 @@ class ShownMessage:
     body: str
     iso: str
     when: str
+    files: list[ShownFile]
 
 
-def page_html(detail: ConversationDetail, rated: CsatRating | None = None, error: str = "", draft: str = "",
-              rating_error: str = "") -> str:
+def page_html(detail: ConversationDetail, files: FileService, rated: CsatRating | None = None, error: str = "",
+              draft: str = "", rating_error: str = "") -> str:
     messages = []
     for m in detail.messages:
-        if m.direction == IN:
-            who, css = "You", "in"
-        else:
-            agent = detail.agents.get(m.author_agent_id) if m.author_agent_id else None
-            who, css = (agent.name if agent else "Support"), "out"
-        messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(), _when(m.created_at)))
+        who, css = ("You", "in") if m.direction == IN else (detail.author_name(m), "out")
+        shown = [ShownFile(a.filename, mb(a.size), files.signed_path(a),
+                           files.signed_path(a, "thumb") if a.content_type in THUMB_TYPES else None)
+                 for a in detail.attachments.get(m.id, [])]  # type: ignore[arg-type]
+        messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(), _when(m.created_at), shown))  # type: ignore[arg-type]
     c = detail.conversation
     return render("conversation.html", conversation=c, token=c.public_token, messages=messages,
-                  resolved=c.status == RESOLVED, rated=rated, error=error, draft=draft, rating_error=rating_error)
+                  resolved=c.status == RESOLVED, rated=rated, error=error, draft=draft, rating_error=rating_error,
+                  max_file=mb(files.limits.per_file))
 
 
 def _when(at: datetime) -> str:
@@ -78,10 +89,17 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=PAGE_HEADERS)
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """An urlencoded form (what the page's plain HTML forms send), first value of each field."""
+async def form_fields(request: Request, services: Services | None = None) -> tuple[dict[str, str], list[StagedFile]]:
+    """The page's plain HTML form: urlencoded, or multipart with files (streamed into the store)."""
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        form = await request.form(max_files=MAX_FILES, max_fields=10)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        staged = [await services.db.run_read(services.files.stage_file, f.file, f.filename)  # type: ignore[union-attr]
+                  for f in uploads] if services else []
+        return fields, staged
     raw = (await request.body()).decode("utf-8", errors="replace")
-    return {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}
+    return {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}, []
 
 
 def _page_with(services: Services, token: str, **extra: str) -> str | None:
@@ -90,7 +108,8 @@ def _page_with(services: Services, token: str, **extra: str) -> str | None:
         detail = services.conversations.get_by_token(token)
     except NotFound:
         return None
-    return page_html(detail, services.conversations.rating_for_current_resolution(detail.conversation), **extra)
+    return page_html(detail, services.files, services.conversations.rating_for_current_resolution(detail.conversation),
+                     **extra)
 
 
 def build_router() -> APIRouter:
@@ -106,7 +125,8 @@ def build_router() -> APIRouter:
             detail = services.conversations.get_by_token(token)
         except NotFound:
             return unknown_link(services, request)
-        return html(page_html(detail, services.conversations.rating_for_current_resolution(detail.conversation)))
+        return html(page_html(detail, services.files,
+                              services.conversations.rating_for_current_resolution(detail.conversation)))
 
     @router.get("/c/{token}/")
     def trailing_slash(token: str) -> RedirectResponse:
@@ -119,7 +139,7 @@ def build_router() -> APIRouter:
         services: Services = request.app.state.services
         if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)
-        form = await form_fields(request)
+        form, _ = await form_fields(request)
         try:
             rating = int(form.get("rating", ""))
         except ValueError:
@@ -141,16 +161,21 @@ def build_router() -> APIRouter:
         services: Services = request.app.state.services
         if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)
-        body = (await form_fields(request)).get("body", "")
         try:
-            result = await services.db.run_write(services.conversations.receive_from_link, token, body)
+            fields, files = await form_fields(request, services)
+        except PayloadTooLarge as exc:
+            page = await services.db.run_read(_page_with, services, token, error=exc.message.capitalize() + ".")
+            return not_found() if page is None else html(page, 413)
+        body = fields.get("body", "")
+        try:
+            result = await services.db.run_write(services.conversations.receive_from_link, token, body, files)
         except NotFound:
             return unknown_link(services, request)
-        except ValidationFailed as exc:
-            problem = "Please write a message before sending." if not body.strip() else \
+        except (ValidationFailed, PayloadTooLarge) as exc:
+            problem = "Please write a message or add a file before sending." if not body.strip() and not files else \
                 f"Your message could not be sent: {exc.fields.get('body', exc.message)}."
             page = await services.db.run_read(_page_with, services, token, error=problem, draft=body[:100_000])
-            return not_found() if page is None else html(page, 422)
+            return not_found() if page is None else html(page, 413 if isinstance(exc, PayloadTooLarge) else 422)
         return redirect(f"/c/{token}#m{result.message_id}")
 
     return router

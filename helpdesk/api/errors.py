@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from helpdesk.services.errors import Conflict, NotFound, Forbidden, ServiceError, ValidationFailed
+from helpdesk.services.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from helpdesk.services.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 409
         elif isinstance(exc, Forbidden):
             status = 403
+        elif isinstance(exc, PayloadTooLarge):
+            status = 413
         elif isinstance(exc, ValidationFailed):
             status = 422
         elif isinstance(exc, RateLimited):

@@ -4,6 +4,7 @@ address rate limits count by."""
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,53 +17,65 @@ def client_address(request: Request) -> str:
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """A request body over its limit is refused with 413, counted as it streams in (a chunked
+    upload included), never buffered here: routes that take files get the per-message file
+    limit (plus room for base64 and form overhead), everything else a small one."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0,
+                 upload_paths: tuple[re.Pattern[str], ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+        self.upload_paths = upload_paths
+
+    def limit_for(self, path: str) -> int:
+        return self.upload_bytes if any(p.fullmatch(path) for p in self.upload_paths) else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None:
-            try:
-                if int(declared) > self.max_bytes:
-                    await self._reject(send)
-                    return
-            except ValueError:
-                pass
-        # Read the body here (bounded), so chunked uploads are limited too, then replay it.
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
+        try:
+            if declared is not None and int(declared) > limit:
+                await self._reject(send, limit)
+                return
+        except ValueError:
+            pass
+        seen = 0
+        over = False
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen, over
             message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._reject(send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        replayed = False
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:  # tell the app the client went away; answer 413 ourselves
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if over:
+                return  # whatever the app answers after the cut-off is replaced by the 413
+            started = True
+            await send(message)
 
-        await self.app(scope, replay, send)
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
+    @staticmethod
+    async def _reject(send: Send, limit: int) -> None:
         payload = json.dumps({"error": {"code": "payload_too_large",
-                                        "message": f"the request body must be at most {self.max_bytes} bytes"}}
-                             ).encode()
+                                        "message": f"the request body must be at most {limit} bytes"}}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode()),

@@ -31,6 +31,15 @@ class CustomerIn(BaseModel):
         "link: anyone can type someone else's email address into a contact form."))
 
 
+class AttachmentIn(BaseModel):
+    """A file sent inside JSON. Its type is read from its bytes; content_type is only a hint."""
+
+    model_config = ConfigDict(extra="forbid")
+    filename: StrictStr = Field(..., max_length=1000, examples=["photo.jpg"])
+    content_type: Text = Field(None, max_length=200, description="ignored: Helpdesk sniffs the type from the bytes")
+    data: StrictStr = Field(..., description="the file's bytes, base64 (for large files prefer multipart)")
+
+
 class MessageIn(BaseModel):
     """A customer message. At least one customer identifier and a non-empty body."""
 
@@ -45,6 +54,7 @@ class MessageIn(BaseModel):
         None, description="continue this conversation (it must belong to the same customer)")
     idempotency_key: Text = Field(None, max_length=255,
                                   description="the same key again returns the first answer and adds nothing")
+    attachments: Optional[list[AttachmentIn]] = Field(None, max_length=20, description="files, base64 in JSON")
 
 
 class MessageAccepted(BaseModel):
@@ -76,17 +86,35 @@ class AgentRef(BaseModel):
 
 
 class Author(BaseModel):
-    type: Literal["customer", "agent"]
+    type: Literal["customer", "agent", "bot"]
     name: str
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str = Field(description="sniffed from the file's bytes")
+    size: int
+    sha256: str
+    url: str = Field(description="GET it with your bearer token (scope read)")
+
+
+class DeliveryOut(BaseModel):
+    channel: str
+    status: Literal["queued", "sent", "delivered", "failed"]
+    error: str = Field("", description="the channel's reason, when it failed or is being retried")
 
 
 class MessageOut(BaseModel):
     id: int
     direction: Literal["in", "out"]
+    kind: Literal["reply", "note"] = "reply"
     body: str
     channel: str
     created_at: datetime
     author: Author
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    delivery: Optional[DeliveryOut] = Field(None, description="for the team's public replies: how it left")
 
 
 class BreachOut(BaseModel):
@@ -167,18 +195,84 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
     ).model_dump(mode="json")
 
 
+def messages_out(detail: ConversationDetail) -> list[dict]:
+    out = []
+    for m in detail.messages:
+        kind = "customer" if m.direction == IN else "bot" if m.author_token_id else "agent"
+        delivery = detail.deliveries.get(m.id)  # type: ignore[arg-type]
+        out.append(MessageOut(
+            id=m.id, direction=m.direction, kind=m.kind, body=m.body, channel=m.channel,  # type: ignore[arg-type]
+            created_at=m.created_at, author=Author(type=kind, name=detail.author_name(m)),  # type: ignore[arg-type]
+            attachments=[AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,  # type: ignore[arg-type]
+                                       sha256=a.sha256, url=f"/api/v1/attachments/{a.id}")
+                         for a in detail.attachments.get(m.id, [])],  # type: ignore[arg-type]
+            delivery=DeliveryOut(channel=delivery.channel, status=delivery.status, error=delivery.error)  # type: ignore[arg-type]
+            if delivery else None).model_dump(mode="json"))
+    return out
+
+
 def conversation_detail_out(detail: ConversationDetail, base_url: str, now: datetime, breaches: list) -> dict:
     c = detail.conversation
     assignee = AgentRef(id=detail.assignee.id, name=detail.assignee.name) if detail.assignee else None  # type: ignore[arg-type]
     data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches)
-    messages = []
-    for m in detail.messages:
-        if m.direction == IN:
-            author = Author(type="customer", name=detail.customer_name)
-        else:
-            agent = detail.agents.get(m.author_agent_id) if m.author_agent_id else None
-            author = Author(type="agent", name=agent.name if agent else "Support")
-        messages.append(MessageOut(id=m.id, direction=m.direction, body=m.body, channel=m.channel,  # type: ignore[arg-type]
-                                   created_at=m.created_at, author=author).model_dump(mode="json"))
-    data["messages"] = messages
+    data["messages"] = messages_out(detail)
     return data
+
+
+class ReplyIn(BaseModel):
+    """A public reply from a bot (or an integration acting for the team)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "body": "Your order 1042 left our warehouse today.", "then": "pending"}]})
+    body: StrictStr = Field("", max_length=100_000, description="may be empty when files are attached")
+    then: Literal["pending", "open", "resolved"] = Field("pending", description="what the conversation becomes")
+    idempotency_key: Text = Field(None, max_length=200, description="the same key again sends nothing twice")
+    attachments: Optional[list[AttachmentIn]] = Field(None, max_length=20)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"body": "Order 1042: paid, not shipped"}]})
+    body: StrictStr = Field("", max_length=100_000)
+    attachments: Optional[list[AttachmentIn]] = Field(None, max_length=20)
+
+
+class WrittenOut(BaseModel):
+    message_id: int
+    conversation_status: str
+    delivery: Optional[DeliveryOut] = None
+
+
+class PatchIn(BaseModel):
+    """Any of these; all change together or none does."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "assignee_email": "sam@bikeshop.example", "priority": "high", "tags": ["shipping"]}]})
+    status: Optional[Literal["open", "pending", "snoozed", "resolved"]] = None
+    snoozed_until: Optional[datetime] = Field(None, description="with status snoozed: when it wakes (with a time zone)")
+    assignee_email: Optional[Annotated[StrictStr, Field(max_length=254)]] = Field(
+        None, description="an active agent's email, or null to unassign")
+    priority: Optional[Literal["urgent", "high", "normal", "low"]] = None
+    tags: Optional[list[Annotated[StrictStr, Field(max_length=60)]]] = Field(None, max_length=30)
+
+
+class HandoffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "asks about a refund"}]})
+    reason: StrictStr = Field("", max_length=300, description="shown in the thread: why people should take over")
+
+
+class MessagesOut(BaseModel):
+    conversation_id: int
+    conversation_status: str
+    messages: list[MessageOut]
+
+
+class EventOut(BaseModel):
+    id: str = Field(description="the same id as the webhook's X-Helpdesk-Event-Id")
+    type: str
+    created_at: datetime
+    data: dict
+
+
+class EventsOut(BaseModel):
+    events: list[EventOut]
+    next: str = Field(description="pass as `after` to get what comes next")

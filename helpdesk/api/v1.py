@@ -11,13 +11,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from helpdesk import __version__
+from helpdesk.api.bodies import multipart_schema, read_body
 from helpdesk.api.schemas import (MAX_ID, ConversationList, ConversationWithMessages, Health, MessageAccepted,
                                   MessageIn, conversation_detail_out, conversation_out)
 from helpdesk.api.limits import client_address
 from helpdesk.api.schemas import AgentRef
 from helpdesk.models import ApiToken
 from helpdesk.services import Actor, Services
-from helpdesk.services.base import INTEGRATION
+from helpdesk.services.base import require_scope
 from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 from helpdesk.services.errors import ValidationFailed
@@ -26,6 +27,7 @@ from helpdesk.services.ratelimit import RateLimited
 ERROR_RESPONSES = {
     400: {"description": "malformed JSON"},
     401: {"description": "missing or wrong token"},
+    403: {"description": "the token lacks the scope this route needs (named in error.message)"},
     404: {"description": "no such conversation (or not this customer's)"},
     409: {"description": "idempotency key reused for a different message"},
     413: {"description": "request body over 1 MiB"},
@@ -64,7 +66,28 @@ async def require_token(request: Request, authorization: Annotated[Optional[str]
             raise RateLimited("too many requests with a wrong API token", wait)
         raise HTTPException(401, "a valid API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    return Actor(INTEGRATION, token.id, token.name)
+    return Actor.for_token(token)
+
+
+def conversation_json(request: Request, conversation_id: int) -> dict:
+    """A conversation with its public messages, as the API shows it (read in a worker thread)."""
+    services = services_of(request)
+    detail = services.conversations.get(conversation_id, public_only=True)
+    return conversation_detail_out(detail, base_url(request), services.clock.now(),
+                                   services.sla.breaches(conversation_id))
+
+
+def scoped(scope: str):  # type: ignore[no-untyped-def]
+    """A dependency: the token, which must carry `scope` (403 naming it otherwise)."""
+
+    async def check(actor: Annotated[Actor, Depends(require_token)]) -> Actor:
+        return require_scope(actor, scope, SCOPE_WORDS[scope])
+
+    return check
+
+
+SCOPE_WORDS = {"intake": "post customer messages", "read": "read conversations, files and events",
+               "reply": "answer, note and change conversations", "admin": "administer Helpdesk"}
 
 
 def build_router() -> APIRouter:
@@ -75,11 +98,16 @@ def build_router() -> APIRouter:
         return {"status": "ok", "version": __version__}
 
     @router.post("/messages", status_code=201, response_model=MessageAccepted, tags=["intake"],
-                 summary="A customer message arrives", responses={200: {"description": "idempotent replay",
-                                                                        "model": MessageAccepted},
-                                                                   **ERROR_RESPONSES})
-    async def post_message(payload: MessageIn, request: Request, actor: Annotated[Actor, Depends(require_token)],
-                     idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key")] = None):
+                 summary="A customer message arrives (scope intake)", openapi_extra=multipart_schema(MessageIn),
+                 responses={200: {"description": "idempotent replay", "model": MessageAccepted}, **ERROR_RESPONSES},
+                 description="JSON, or multipart/form-data with the same JSON in a `message` part and files in "
+                             "`files` parts (better for large files). Files: at most 25 MB each and 50 MB a "
+                             "message by default (413 beyond).")
+    async def post_message(request: Request, actor: Annotated[Actor, Depends(scoped("intake"))],
+                           idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key")] = None):
+        services = services_of(request)
+        services.limits.intake.check(f"token {actor.id}", "this API token is sending messages too fast")
+        payload, files = await read_body(request, services, MessageIn)
         key = payload.idempotency_key
         if idempotency_key is not None:
             if key is not None and key != idempotency_key:
@@ -87,12 +115,10 @@ def build_router() -> APIRouter:
                                        {"idempotency_key": "differs from the Idempotency-Key header"})
             key = idempotency_key
         c = payload.customer
-        services = services_of(request)
-        services.limits.intake.check(f"token {actor.id}", "this API token is sending messages too fast")
         result = await services.db.run_write(services.conversations.receive, IncomingMessage(
             body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id, name=c.name,
             subject=payload.subject, channel=payload.channel, conversation_id=payload.conversation_id,
-            idempotency_key=key), actor=actor)
+            idempotency_key=key), actor=actor, files=files)
         # The link opens the whole thread: only to whoever started it, or a customer the site vouches for.
         shown = result.created or c.verified
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
@@ -102,19 +128,16 @@ def build_router() -> APIRouter:
         return JSONResponse(body, status_code=200 if result.replayed else 201)
 
     @router.get("/conversations/{conversation_id}", response_model=ConversationWithMessages,
-                tags=["conversations"], summary="A conversation with its public messages in order",
+                tags=["conversations"], summary="A conversation with its public messages in order (scope read)",
                 responses=ERROR_RESPONSES)
     def get_conversation(conversation_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request,
-                         _actor: Annotated[Actor, Depends(require_token)]) -> dict:
-        services = services_of(request)
-        detail = services.conversations.get(conversation_id, public_only=True)
-        return conversation_detail_out(detail, base_url(request), services.clock.now(),
-                                       services.sla.breaches(conversation_id))
+                         _actor: Annotated[Actor, Depends(scoped("read"))]) -> dict:
+        return conversation_json(request, conversation_id)
 
     @router.get("/conversations", response_model=ConversationList, tags=["conversations"],
-                summary="Conversations, newest first", responses=ERROR_RESPONSES)
+                summary="Conversations, newest first (scope read)", responses=ERROR_RESPONSES)
     def list_conversations(
-        request: Request, _actor: Annotated[Actor, Depends(require_token)],
+        request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
         status: Optional[Literal["open", "pending", "snoozed", "resolved"]] = None,
         customer_email: Annotated[Optional[str], Query(max_length=254)] = None,
         priority: Optional[Literal["urgent", "high", "normal", "low"]] = None,
@@ -142,17 +165,17 @@ def build_router() -> APIRouter:
         today = services_of(request).clock.now().date()
         return start or today - timedelta(days=29), end or today
 
-    @router.get("/reports/summary", tags=["reports"], summary="Service figures for a period, overall and per agent",
+    @router.get("/reports/summary", tags=["reports"], summary="Service figures for a period, overall and per agent (scope read)",
                 responses=ERROR_RESPONSES)
-    def report_summary(request: Request, _actor: Annotated[Actor, Depends(require_token)],
+    def report_summary(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
                        from_: Annotated[Optional[date], Query(alias="from")] = None,
                        to: Optional[date] = None) -> dict:
         start, end = period(request, from_, to)
         return jsonable(asdict(services_of(request).reports.summary(start, end)))
 
-    @router.get("/reports/summary.csv", tags=["reports"], summary="The summary as CSV", response_class=Response,
+    @router.get("/reports/summary.csv", tags=["reports"], summary="The summary as CSV (scope read)", response_class=Response,
                 responses={200: CSV_RESPONSE, **ERROR_RESPONSES})
-    def report_summary_csv(request: Request, _actor: Annotated[Actor, Depends(require_token)],
+    def report_summary_csv(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
                            from_: Annotated[Optional[date], Query(alias="from")] = None,
                            to: Optional[date] = None) -> Response:
         start, end = period(request, from_, to)
@@ -160,9 +183,9 @@ def build_router() -> APIRouter:
         return Response(reports.to_csv(reports.summary(start, end)), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="helpdesk-report-{start}-{end}.csv"'})
 
-    @router.get("/conversations.csv", tags=["reports"], summary="Conversations created in a period, as CSV",
+    @router.get("/conversations.csv", tags=["reports"], summary="Conversations created in a period, as CSV (scope read)",
                 response_class=Response, responses={200: CSV_RESPONSE, **ERROR_RESPONSES})
-    def conversations_csv(request: Request, _actor: Annotated[Actor, Depends(require_token)],
+    def conversations_csv(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
                           from_: Annotated[Optional[date], Query(alias="from")] = None,
                           to: Optional[date] = None) -> Response:
         start, end = period(request, from_, to)

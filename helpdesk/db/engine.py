@@ -59,6 +59,7 @@ class Database:
         self.bus = bus or EventBus()
         self.is_sqlite = url.startswith("sqlite")
         self._writer_ident: int | None = None
+        self._writing = False  # only the writer thread reads or sets it
         # The event loops that serve people (the server's): a blocking call on one of them is a bug.
         self._served_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
@@ -125,16 +126,22 @@ class Database:
         if not self.on_writer_thread:
             raise WrongThread("a database write outside the writer thread: decorate the service "
                               "method with @writes (services/base.py) or use Database.run_write")
-        with Session(self._write_engine, expire_on_commit=False) as session:
-            tx = Transaction(session)
-            try:
-                yield tx
-                if tx.events and not self.is_sqlite:  # the other processes' agents too
-                    self._pg.notify(session, tx.events, self.origin)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        if self._writing:  # a second connection would wait on the first one's lock until it timed out
+            raise WrongThread("a write transaction inside another: do the inner work on the outer transaction")
+        self._writing = True
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                tx = Transaction(session)
+                try:
+                    yield tx
+                    if tx.events and not self.is_sqlite:  # the other processes' agents too
+                        self._pg.notify(session, tx.events, self.origin)
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            self._writing = False
         for ev in tx.events:
             self.bus.publish(ev)
 

@@ -100,7 +100,7 @@ class JobRunner:
         database = backups.sqlite_path(self.services.settings.effective_database_url)
         folder = self.data_dir / "backups"
         folder.mkdir(parents=True, exist_ok=True)
-        made = backups.backup(database, folder)
+        made = backups.backup(database, folder, self.data_dir / backups.FILES)
         removed = backups.rotate(folder, BACKUPS_KEPT)
         return f"{made.name}, {made.stat().st_size // 1024} KiB" + (f"; removed {len(removed)} old" if removed else "")
 

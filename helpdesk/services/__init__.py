@@ -12,7 +12,9 @@ from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
 from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
+from helpdesk.services.deliveries import DeliveryService
 from helpdesk.services.drafts import DraftService
+from helpdesk.services.files import FileService
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.jobs import JobsService
 from helpdesk.services.links import Links
@@ -39,7 +41,10 @@ class Services:
         self.tokens = TokenService(*args)
         self.customers = CustomerService(*args)
         self.sla = SlaService(*args)
-        self.conversations = ConversationService(*args, sla=self.sla)
+        self.files = FileService(*args)
+        self.deliveries = DeliveryService(*args)
+        self.conversations = ConversationService(*args, sla=self.sla, files=self.files, deliveries=self.deliveries,
+                                                 links=self.links)
         self.drafts = DraftService(*args)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)

@@ -31,7 +31,10 @@ ROLES = (ADMIN, AGENT, BOT, INTEGRATION, CUSTOMER, SYSTEM)
 STAFF = (ADMIN, AGENT)
 # Who may work on conversations as the team does (reply, note, assign, change status).
 TEAM = (ADMIN, AGENT, BOT, SYSTEM)
-_AUDIT_TYPE = {ADMIN: "agent", AGENT: "agent", BOT: "api", INTEGRATION: "api", CUSTOMER: "customer", SYSTEM: "system"}
+# Who it is, as opposed to what it may do: a signed-in agent, an API token, the customer, Helpdesk.
+KINDS = {ADMIN: "agent", AGENT: "agent", BOT: "token", INTEGRATION: "token", CUSTOMER: "customer", SYSTEM: "system"}
+_AUDIT_TYPE = {"agent": "agent", "token": "api", "customer": "customer", "system": "system"}
+SCOPES = ("intake", "read", "reply", "admin")
 
 
 def sha256_hex(text: str) -> str:
@@ -47,10 +50,13 @@ class Actor:
     id: int | None = None  # agent id, API token id or customer id
     name: str = ""
     scopes: frozenset[str] = field(default_factory=frozenset)  # API tokens only
+    kind: str = ""  # agent | token | customer | system; from the role unless given
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown actor role {self.role!r}")
+        if not self.kind:
+            object.__setattr__(self, "kind", KINDS[self.role])
 
     @classmethod
     def system(cls) -> "Actor":
@@ -63,23 +69,31 @@ class Actor:
     @classmethod
     def for_agent(cls, agent: Any) -> "Actor":
         """A signed-in agent (anything with id, name and role)."""
-        return cls(ADMIN if agent.role == ADMIN else AGENT, agent.id, agent.name)
+        return cls(ADMIN if agent.role == ADMIN else AGENT, agent.id, agent.name, kind="agent")
+
+    @classmethod
+    def for_token(cls, token: Any) -> "Actor":
+        """An API token: a bot when it may reply, an admin when it may administer, else an integration."""
+        scopes = frozenset(s for s in (token.scopes or "").split(",") if s)
+        role = ADMIN if "admin" in scopes else BOT if "reply" in scopes else INTEGRATION
+        return cls(role, token.id, token.name, scopes, kind="token")
 
     @property
     def type(self) -> str:
         """The kind of author recorded in the audit trail: agent, api, customer or system."""
-        return _AUDIT_TYPE[self.role]
+        return _AUDIT_TYPE[self.kind]
 
     @property
     def agent_id(self) -> int | None:
-        return self.id if self.role in STAFF else None
+        return self.id if self.kind == "agent" else None
 
     @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF
+    def token_id(self) -> int | None:
+        return self.id if self.kind == "token" else None
 
     def has_scope(self, scope: str) -> bool:
-        return self.role not in (BOT, INTEGRATION) or scope in self.scopes
+        """People and Helpdesk itself have no scopes to check; a token has what it was given."""
+        return self.kind != "token" or scope in self.scopes
 
 
 def require_role(actor: Actor | None, *roles: str, doing: str) -> Actor:
@@ -91,6 +105,13 @@ def require_role(actor: Actor | None, *roles: str, doing: str) -> Actor:
 
 def require_admin(actor: Actor | None, doing: str) -> Actor:
     return require_role(actor, ADMIN, doing=doing)
+
+
+def require_scope(actor: Actor | None, scope: str, doing: str) -> Actor:
+    """An API token needs the scope for what it does (403 with the scope named)."""
+    if actor is not None and not actor.has_scope(scope):
+        raise Forbidden(f"this API token lacks the {scope} scope, needed to {doing}", {"scope": f"needs {scope}"})
+    return actor  # type: ignore[return-value]
 
 
 def _role_words(roles: tuple[str, ...]) -> list[str]:

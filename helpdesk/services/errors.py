@@ -40,3 +40,9 @@ class Forbidden(ServiceError):
     """The actor's role (or token scope) does not allow this."""
 
     code = "forbidden"
+
+
+class PayloadTooLarge(ServiceError):
+    """A file, or a message's files together, over the limit (413)."""
+
+    code = "payload_too_large"

@@ -28,7 +28,8 @@ from helpdesk.services import netpolicy
 from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
-WEBHOOK_EVENTS = ("message.created", "sla.breached")
+# What receivers can subscribe to: the team's replies, customers' messages, missed targets, bots handing over.
+WEBHOOK_EVENTS = ("message.created", "message.received", "sla.breached", "conversation.handoff")
 TEST_EVENT = "webhook.test"
 OUTBOX_ENQUEUED = "outbox.enqueued"
 BACKOFF_FIRST_SECONDS = 5
@@ -249,6 +250,17 @@ class OutboxService(Service):
             conn.execute(update(D).where(D.c.id == a.delivery_id).values(
                 status="failed" if gave_up else "pending", attempts=attempts, last_status_code=code,
                 last_error=error or _status_words(code), next_attempt_at=now + backoff(attempts)))
+
+    def events_after(self, after: int, limit: int = 100) -> list[Any]:
+        """Outbox events with a number above `after`, oldest first: what the events API serves,
+        with the same ids webhooks carry."""
+        with self.db.read() as s:
+            return list(s.execute(select(E.c.id, E.c.event_id, E.c.type, E.c.created_at, E.c.payload)
+                                  .where(E.c.id > after, E.c.type != TEST_EVENT).order_by(E.c.id).limit(limit)))
+
+    def last_event_number(self) -> int:
+        with self.db.read() as s:
+            return s.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()
 
     def pending_count(self) -> int:
         with self.db.read() as s:

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Iterable
 
 from sqlmodel import col, select
 
 from helpdesk.models import ApiToken
-from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, sha256_hex, writes
+from helpdesk.services.base import SCOPES, Actor, Service, audit, require_admin, require_text, sha256_hex, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 TOKEN_PREFIX = "hd_"
+DEFAULT_SCOPES = ("intake", "read")  # what integrations posting messages and reading them back need
+_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def check_scopes(fields: dict[str, str], scopes: Iterable[str]) -> list[str]:
+    chosen = [s.strip().lower() for s in scopes if s.strip()]
+    unknown = [s for s in chosen if s not in SCOPES]
+    if unknown or not chosen:
+        fields["scope"] = "choose from " + ", ".join(SCOPES)
+    return [s for s in SCOPES if s in chosen]
+
+
+def check_first_responder(fields: dict[str, str], channel: str | None, scopes: Iterable[str]) -> str | None:
+    if not channel:
+        return None
+    channel = channel.strip().lower()
+    if not _CHANNEL.match(channel):
+        fields["first_responder"] = "must be a channel name like api, web or email"
+    elif "reply" not in scopes:
+        fields["first_responder"] = "only a token with the reply scope (a bot) can answer first"
+    return channel
 # Writing last_used_at on every request would add a write to every read.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -37,25 +60,60 @@ class TokenService(Service):
         self._cache: dict[str, tuple[float, ApiToken]] = {}
         self._cache_lock = threading.Lock()
 
-    def create(self, name: str, *, actor: Actor) -> CreatedToken:
+    def create(self, name: str, *, actor: Actor, scopes: Iterable[str] = DEFAULT_SCOPES,
+               first_responder: str | None = None) -> CreatedToken:
+        """A token for an integration: `scopes` say what it may do (intake, read, reply, admin);
+        a bot token (reply) may be the first responder for a channel's new conversations."""
         require_admin(actor, "create API tokens")
         fields: dict[str, str] = {}
         clean_name = require_text(fields, "name", name, 100)
+        chosen = check_scopes(fields, scopes)
+        responder = check_first_responder(fields, first_responder, chosen)
         if fields:
             raise ValidationFailed("the token could not be created", fields)
-        return self._insert(clean_name, actor)
+        return self._insert(clean_name, ",".join(chosen), responder, actor)
 
     @writes
-    def _insert(self, clean_name: str, actor: Actor) -> CreatedToken:
+    def _insert(self, clean_name: str, scopes: str, first_responder: str | None, actor: Actor) -> CreatedToken:
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.write() as tx:
             token = ApiToken(name=clean_name, token_hash=sha256_hex(plaintext), prefix=plaintext[:8],
-                             created_at=self.now())
+                             created_at=self.now(), scopes=scopes, first_responder=first_responder)
             tx.session.add(token)
             tx.session.flush()
-            audit(tx.session, self.now(), actor, "token.created", token_id=token.id,
-                  name=clean_name)
+            audit(tx.session, self.now(), actor, "token.created", token_id=token.id, name=clean_name,
+                  scopes=scopes, first_responder=first_responder)
         return CreatedToken(token=token, plaintext=plaintext)
+
+    def set_first_responder(self, token_id: int, channel: str | None, *, actor: Actor) -> ApiToken:
+        """Make a bot token answer a channel's new conversations first (None: no longer)."""
+        require_admin(actor, "choose a first responder")
+        token = next((t for t in self.list() if t.id == token_id), None)
+        if token is None:
+            raise NotFound(f"token {token_id} not found")
+        fields: dict[str, str] = {}
+        responder = check_first_responder(fields, channel, token.scopes.split(","))
+        if fields:
+            raise ValidationFailed("the first responder was not set", fields)
+        return self._set_first_responder(token_id, responder, actor)
+
+    @writes
+    def _set_first_responder(self, token_id: int, channel: str | None, actor: Actor) -> ApiToken:
+        with self.db.write() as tx:
+            for other in tx.session.exec(select(ApiToken).where(ApiToken.first_responder == channel)).all() \
+                    if channel else []:
+                other.first_responder = None  # one bot answers a channel first
+                tx.session.add(other)
+            token = tx.session.get(ApiToken, token_id)
+            token.first_responder = channel  # type: ignore[union-attr]
+            tx.session.add(token)
+            audit(tx.session, self.now(), actor, "token.first_responder", token_id=token_id, channel=channel)
+            return token  # type: ignore[return-value]
+
+    def first_responder_for(self, conn: Any, channel: str) -> int | None:
+        """The live bot token that answers this channel's new conversations, inside a transaction."""
+        return conn.execute(select(ApiToken.id).where(  # type: ignore[call-overload]
+            ApiToken.first_responder == channel, col(ApiToken.revoked_at).is_(None))).scalar()
 
     def cached(self, plaintext: str) -> ApiToken | None:
         """The token if it was recently authenticated (no database access: safe on the event loop)."""

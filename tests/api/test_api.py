@@ -2,6 +2,11 @@
 
 import json
 
+import pytest
+from fastapi.testclient import TestClient
+
+from helpdesk.app import HelpdeskApp
+
 from helpdesk.config import MAX_REQUEST_BYTES
 from helpdesk.services.base import Actor
 from tests.conftest import post_message
@@ -138,17 +143,37 @@ def test_malformed_json_is_400(client, auth):
     assert empty.status_code == 400
 
 
-def test_a_request_over_one_mebibyte_is_413_and_stores_nothing(client, auth):
-    response = post_message(client, auth, body="x" * (MAX_REQUEST_BYTES + 10))
+@pytest.fixture
+def small(settings, clock):
+    """An app whose messages may carry at most 1 MB of files (the default is 50)."""
+    app = HelpdeskApp(settings.with_overrides(max_message_mb=1, max_file_mb=1), clock=clock).start()
+    token = app.services.tokens.create("small", actor=Actor.system()).plaintext
+    with TestClient(app.asgi, base_url="http://shop.test") as client:
+        yield client, {"Authorization": f"Bearer {token}"}
+    app.close()
+
+
+def test_a_request_over_its_limit_is_413_and_stores_nothing(small):
+    client, auth = small
+    over = 1_000_000 * 4 // 3 + MAX_REQUEST_BYTES + 10  # a message's files in base64, plus the JSON around them
+    response = post_message(client, auth, body="x" * over)
     assert response.status_code == 413
     assert error_of(response)["code"] == "payload_too_large"
     assert client.get("/api/v1/conversations", headers=auth).json()["conversations"] == []
+    # Routes that take no files keep the small limit.
+    assert client.patch("/api/v1/conversations/1", content=b"{" + b" " * MAX_REQUEST_BYTES + b"}",
+                        headers={**auth, "Content-Type": "application/json"}).status_code == 413
+    # A long text within the limit is refused for what it is.
+    too_long = post_message(client, auth, body="x" * 100_001)
+    assert too_long.status_code == 422 and "body" in error_of(too_long)["fields"]
 
 
-def test_a_chunked_request_over_the_limit_is_413(client, auth):
+def test_a_chunked_request_over_the_limit_is_413(small):
+    client, auth = small
+
     def chunks():
         yield b'{"customer": {"email": "a@example.com"}, "body": "'
-        for _ in range(20):
+        for _ in range(40):
             yield b"y" * 65536
         yield b'"}'
     response = client.post("/api/v1/messages", content=chunks(), headers={**auth, "Content-Type": "application/json"})
@@ -203,9 +228,19 @@ def test_unknown_api_routes_answer_json(client, auth):
     assert wrong_method.status_code == 405
 
 
-def test_the_openapi_document_describes_the_intake(client):
+def test_the_openapi_document_describes_every_route_and_scope(client):
     spec = client.get("/api/openapi.json").json()
-    assert spec["info"]["title"] == "Helpdesk intake API"
+    assert spec["info"]["title"] == "Helpdesk API"
     assert {"/api/v1/health", "/api/v1/messages", "/api/v1/conversations",
-            "/api/v1/conversations/{conversation_id}"} <= set(spec["paths"])
-    assert "MessageIn" in spec["components"]["schemas"]
+            "/api/v1/conversations/{conversation_id}", "/api/v1/conversations/{conversation_id}/replies",
+            "/api/v1/conversations/{conversation_id}/notes", "/api/v1/conversations/{conversation_id}/handoff",
+            "/api/v1/conversations/{conversation_id}/messages", "/api/v1/events",
+            "/api/v1/attachments/{attachment_id}"} <= set(spec["paths"])
+    assert {"MessageIn", "ReplyIn", "PatchIn"} <= set(spec["components"]["schemas"])
+    post = spec["paths"]["/api/v1/messages"]["post"]
+    assert {"application/json", "multipart/form-data"} <= set(post["requestBody"]["content"])
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if path != "/api/v1/health":
+                assert "scope" in operation["summary"], f"{method} {path} names no scope"
+                assert {"401", "403", "422"} <= set(operation["responses"]), f"{method} {path}"

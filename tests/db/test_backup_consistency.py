@@ -40,7 +40,7 @@ def test_a_backup_during_sustained_writes_restores_consistent(tmp_path, clock):
         while len(acknowledged) < 200:
             threading.Event().wait(0.01)
         before = set(acknowledged)
-        copy = backups.backup(settings.data_dir / "helpdesk.db", tmp_path / "during.db")
+        copy = backups.backup(settings.data_dir / "helpdesk.db", tmp_path / "during.zip")
         while len(acknowledged) < len(before) + 100:  # writes went on after the copy
             threading.Event().wait(0.01)
         stop.set()

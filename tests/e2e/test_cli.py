@@ -143,10 +143,10 @@ def test_serve_honours_environment_variables(tmp_path):
 def test_backup_and_restore_from_the_command_line(tmp_path):
     data = tmp_path / "data"
     assert run("token", "create", "first", "--data-dir", str(data)).returncode == 0
-    made = run("backup", str(tmp_path / "copy.db"), "--data-dir", str(data))
+    made = run("backup", str(tmp_path / "copy.zip"), "--data-dir", str(data))
     assert made.returncode == 0 and "backup written to" in made.stdout
     assert run("token", "create", "second", "--data-dir", str(data)).returncode == 0
-    restored = run("restore", str(tmp_path / "copy.db"), "--data-dir", str(data))
+    restored = run("restore", str(tmp_path / "copy.zip"), "--data-dir", str(data))
     assert restored.returncode == 0, restored.stderr
     listed = run("token", "list", "--data-dir", str(data)).stdout
     assert "first" in listed and "second" not in listed

@@ -1,6 +1,8 @@
 """Scheduled jobs: stored in the app's database, never duplicated, recorded, and backups."""
 
+import shutil
 import sqlite3
+import zipfile
 
 import pytest
 
@@ -50,15 +52,18 @@ def test_a_failing_job_records_its_error(app, monkeypatch):
 
 
 @pytest.mark.sqlite_only
-def test_the_nightly_backup_is_a_valid_database_holding_every_row_and_keeps_seven(app, services, settings):
+def test_the_nightly_backup_is_a_valid_archive_holding_every_row_and_keeps_seven(app, services, settings, tmp_path):
     for i in range(20):
         services.conversations.receive(IncomingMessage(body=f"message {i}", email=f"c{i}@example.com"))
     for _ in range(9):
         assert app.job_runner.run("nightly_backup") != "failed"
-    kept = sorted((settings.data_dir / "backups").glob("helpdesk-*.db"))
+    kept = sorted((settings.data_dir / "backups").glob("helpdesk-*.zip"))
     assert 1 <= len(kept) <= 7
     backups.verify(kept[-1])
-    with sqlite3.connect(kept[-1]) as db:
+    assert all(p.stat().st_mode & 0o077 == 0 for p in kept)  # owner-only, like the database
+    with zipfile.ZipFile(kept[-1]) as archive:
+        archive.extract("helpdesk.db", tmp_path)
+    with sqlite3.connect(tmp_path / "helpdesk.db") as db:
         assert db.execute("SELECT count(*) FROM message").fetchone()[0] == 20
         assert db.execute("SELECT count(*) FROM fts_message WHERE fts_message MATCH 'message'").fetchone()[0] == 20
 
@@ -68,16 +73,38 @@ def test_restore_brings_back_the_backup_and_keeps_the_current_database(settings,
     app = HelpdeskApp(settings, clock=clock).start()
     app.services.conversations.receive(IncomingMessage(body="before the backup", email="a@example.com"))
     database = settings.data_dir / "helpdesk.db"
-    saved = backups.backup(database, tmp_path / "saved.db")
+    saved = backups.backup(database, tmp_path / "saved.zip", settings.data_dir / "files")
     app.services.conversations.receive(IncomingMessage(body="after the backup", email="b@example.com"))
     app.close()
-    previous = backups.restore(saved, database)
+    previous = backups.restore(saved, database, settings.data_dir / "files")
     assert previous.exists()
     app = HelpdeskApp(settings, clock=clock).start()
     try:
         bodies = [m.body for c in app.services.conversations.list(ConversationFilter()).conversations
                   for m in app.services.conversations.get(c.id).messages]
         assert bodies == ["before the backup"]
+    finally:
+        app.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_restored_backup_opens_its_attachments(settings, clock, tmp_path):
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    app = HelpdeskApp(settings, clock=clock).start()
+    staged = app.services.files.stage_bytes(photo, "broken-part.png")
+    app.services.conversations.receive(IncomingMessage(body="see the photo", email="a@example.com"), files=[staged])
+    files = settings.data_dir / "files"
+    saved = backups.backup(settings.data_dir / "helpdesk.db", tmp_path, files)
+    app.close()
+    shutil.rmtree(files)  # the disk with the files is lost
+    (settings.data_dir / "helpdesk.db").unlink()
+    backups.restore(saved, settings.data_dir / "helpdesk.db", files)
+    app = HelpdeskApp(settings, clock=clock).start()
+    try:
+        detail = app.services.conversations.get(1)
+        attachment = detail.attachments[detail.messages[0].id][0]
+        assert attachment.filename == "broken-part.png" and attachment.content_type == "image/png"
+        assert app.services.files.path_of(attachment.sha256).read_bytes() == photo
     finally:
         app.close()
 

@@ -50,7 +50,7 @@ def test_every_transition_is_applied_or_refused_as_the_table_says(services, ann,
                           snooze_until=until, days=10)
 
     step = TRANSITIONS.get((cause, old, new))
-    same = old == new and new != SNOOZED
+    same = old == new and new != SNOOZED and step is None
     if step is None and not same:
         with pytest.raises(InvalidTransition):
             services.db.on_writer(attempt)

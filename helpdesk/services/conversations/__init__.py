@@ -4,6 +4,7 @@
 - messages: the team's public replies (out through the outbox), notes, read marks
 - status:   the state machine every status change goes through
 - triage:   assignment, priority and tags
+- handoff:  bots first, then people
 - csat:     the customer's rating after a resolution
 - queries:  reading conversations and lists
 
@@ -11,9 +12,10 @@
 
 from __future__ import annotations
 
-from helpdesk.services.conversations.common import (MAX_BODY, ConversationDetail, new_public_token,
+from helpdesk.services.conversations.common import (MAX_BODY, ConversationDetail, Written, new_public_token,
                                                     public_token_digest)
 from helpdesk.services.conversations.csat import CsatMixin
+from helpdesk.services.conversations.handoff import HandoffMixin
 from helpdesk.services.conversations.intake import IncomingMessage, IntakeMixin, IntakeResult, validate_incoming
 from helpdesk.services.conversations.messages import MessagesMixin
 from helpdesk.services.conversations.queries import ConversationFilter, ConversationPage, QueriesMixin, tag_names
@@ -21,10 +23,10 @@ from helpdesk.services.conversations.status import InvalidTransition, StatusMixi
 from helpdesk.services.conversations.triage import UNSET, TriageMixin, TriageResult
 
 
-class ConversationService(IntakeMixin, MessagesMixin, StatusMixin, TriageMixin, CsatMixin, QueriesMixin):
+class ConversationService(IntakeMixin, MessagesMixin, StatusMixin, TriageMixin, HandoffMixin, CsatMixin, QueriesMixin):
     """Every conversation operation, over one database, clock, settings and SLA service."""
 
 
 __all__ = ["ConversationService", "IncomingMessage", "IntakeResult", "ConversationFilter", "ConversationDetail",
            "ConversationPage", "InvalidTransition", "TriageResult", "UNSET", "MAX_BODY", "tag_names",
-           "new_public_token", "public_token_digest", "validate_incoming"]
+           "new_public_token", "public_token_digest", "validate_incoming", "Written"]

@@ -10,16 +10,20 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import EVENT, OUT, Agent, Conversation, Message
+from helpdesk.models import EMAIL, EVENT, EXTERNAL_ID, IN, OUT, PHONE, Agent, Attachment, Conversation, Customer, Message
 from helpdesk.services.base import Actor, Service, sha256_hex
-from helpdesk.services.customers import CustomerProfile, customer_display_name
+from helpdesk.services.customers import CustomerProfile, customer_display_name, identifiers_of
+from helpdesk.services.deliveries import DeliveryService, DeliveryState
 from helpdesk.services.errors import NotFound
+from helpdesk.services.files import FileService
+from helpdesk.services.links import Links
 from helpdesk.services.sla import Clocks, Due, SlaService
 
 MAX_BODY = 100_000
@@ -28,10 +32,11 @@ MAX_LIST = 100
 
 CONVERSATION = Conversation.__table__  # type: ignore[attr-defined]
 MESSAGE = Message.__table__  # type: ignore[attr-defined]
+CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 
 # The columns a change of state reads: status, waiting, counters and the SLA clocks.
 STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.status, CONVERSATION.c.priority,
-                 CONVERSATION.c.assignee_id, CONVERSATION.c.channel, CONVERSATION.c.subject,
+                 CONVERSATION.c.assignee_id, CONVERSATION.c.bot_token_id, CONVERSATION.c.channel, CONVERSATION.c.subject,
                  CONVERSATION.c.waiting_since, CONVERSATION.c.public_token, CONVERSATION.c.reopen_count,
                  CONVERSATION.c.first_reply_at, CONVERSATION.c.snoozed_until, CONVERSATION.c.resolved_at,
                  *[CONVERSATION.c[f.name] for f in dataclass_fields(Clocks)])
@@ -75,8 +80,9 @@ def insert_event(conn: Connection, conversation_id: int, now: datetime, text: st
                  **meta: object) -> int:
     """A system event in the thread ("Resolved by Ann"); `meta` says what happened for machines."""
     return conn.execute(INSERT_MESSAGE, {"conversation_id": conversation_id, "direction": OUT, "kind": EVENT,
-                                         "author_agent_id": actor.agent_id, "channel": "system", "body": text,
-                                         "meta": meta, "created_at": now}).inserted_primary_key[0]
+                                         "author_agent_id": actor.agent_id, "author_token_id": actor.token_id,
+                                         "channel": "system", "body": text, "meta": meta,
+                                         "created_at": now}).inserted_primary_key[0]
 
 
 def actor_words(actor: Actor) -> str:
@@ -92,13 +98,55 @@ class ConversationDetail:
     assignee: Agent | None
     agents: dict[int, Agent] = field(default_factory=dict)  # authors of messages
     due: Due | None = None  # the next response-time deadline while it waits on the team
+    bots: dict[int, str] = field(default_factory=dict)  # API token id -> name, for bots' messages
+    attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # message id -> its files
+    deliveries: dict[int, DeliveryState] = field(default_factory=dict)  # public reply id -> how it left
 
     @property
     def customer_name(self) -> str:
         return customer_display_name(self.customer)
 
+    def author_name(self, message: Message) -> str:
+        """Who wrote a message, as the team and the customer see it."""
+        if message.direction == IN:
+            return self.customer_name
+        if message.author_token_id:
+            return self.bots.get(message.author_token_id, "Bot")
+        agent = self.agents.get(message.author_agent_id) if message.author_agent_id else None
+        return agent.name if agent else "Support"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a reply or note produced: its id, the conversation's status after it, and for a
+    public reply, how it leaves over the conversation's channel."""
+
+    message_id: int
+    conversation_status: str
+    delivery: DeliveryState | None = None
+
 
 class ConversationBase(Service):
-    def __init__(self, db, clock, settings, sla: SlaService | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db, clock, settings, sla: SlaService | None = None,  # type: ignore[no-untyped-def]
+                 files: FileService | None = None, deliveries: DeliveryService | None = None,
+                 links: Links | None = None) -> None:
         super().__init__(db, clock, settings)
         self.sla = sla or SlaService(db, clock, settings)
+        self.files = files or FileService(db, clock, settings)
+        self.deliveries = deliveries or DeliveryService(db, clock, settings)
+        self.links = links or Links(settings)
+
+    def message_payload(self, conn: Connection, state: Any, message_id: int, body: str, direction: str,
+                        author: dict, attachments: list[Attachment], status: str, now: datetime,
+                        with_link: bool = False) -> dict:
+        """What webhooks and the events API say about a message (customer or team). The customer's
+        link (their credential) only where the webhook contract has always carried it: replies."""
+        name = conn.execute(select(CUSTOMER.c.name).where(CUSTOMER.c.id == state.customer_id)).scalar() or ""
+        ids = identifiers_of(conn, state.customer_id)
+        return {"conversation_id": state.id, "message_id": message_id, "direction": direction, "body": body,
+                "created_at": now.isoformat(), "author": author, "conversation_status": status,
+                **({"public_token": state.public_token} if with_link else {}), "channel": state.channel,
+                "bot_token_id": getattr(state, "bot_token_id", None),
+                "attachments": self.files.described(attachments, self.links.base_url()),
+                "customer": {"id": state.customer_id, "name": name, "email": ids.get(EMAIL),
+                             "phone": ids.get(PHONE), "external_id": ids.get(EXTERNAL_ID)}}

@@ -19,19 +19,23 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import IN, OPEN, REPLY, RESOLVED, IdempotencyRecord
-from helpdesk.services.base import Actor, require_text, writes
+from helpdesk.models import IN, OPEN, REPLY, RESOLVED, ApiToken, IdempotencyRecord
+from helpdesk.services.base import Actor, require_scope, require_text, writes
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
                                                     STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
-                                                    new_public_token, preview_of, public_token_digest,
-                                                    token_matches)
+                                                    load_state, new_public_token, preview_of,
+                                                    public_token_digest, token_matches)
+from helpdesk.services.conversations.handoff import wants_a_person
 from helpdesk.services.conversations.status import CUSTOMER, change_status
 from helpdesk.services.customers import (CustomerIdentity, normalize_email, normalize_external_id, normalize_phone,
                                          resolve_customer)
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.services.files import StagedFile
+from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.sla import Clocks
 
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MESSAGE_RECEIVED = "message.received"
 
 
 @dataclass
@@ -109,14 +113,23 @@ _LATEST_UNRESOLVED = select(*STATE_COLUMNS).where(
     CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
 ).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1)
 _FIRST_MESSAGE = select(func.min(MESSAGE.c.id)).where(MESSAGE.c.conversation_id == bindparam("b_id"))
+_FIRST_RESPONDER = select(ApiToken.id).where(  # type: ignore[call-overload]
+    ApiToken.first_responder == bindparam("b_channel"), ApiToken.revoked_at.is_(None)).limit(1)  # type: ignore[union-attr]
 _INSERT_CONVERSATION = insert(CONVERSATION)
 _INSERT_IDEMPOTENCY = insert(IDEMPOTENCY)
 
 
 class IntakeMixin(ConversationBase):
+    def receive(self, incoming: IncomingMessage, actor: Actor | None = None,
+                files: list[StagedFile] | tuple[StagedFile, ...] = ()) -> IntakeResult:
+        """A customer message arrives (intake API, channels, demo), with its files already in the store."""
+        require_scope(actor, "intake", "post customer messages")
+        self.files.limits.check_total(list(files))
+        return self._receive(incoming, actor, tuple(files))
+
     @writes
-    def receive(self, incoming: IncomingMessage, actor: Actor | None = None) -> IntakeResult:
-        """A customer message arrives (intake API, channels, demo): one short transaction."""
+    def _receive(self, incoming: IncomingMessage, actor: Actor | None, files: tuple[StagedFile, ...]) -> IntakeResult:
+        """One short transaction."""
         identity, clean = validate_incoming(incoming, self.settings.default_phone_region)
         actor = actor or Actor.customer()
         now = self.now()
@@ -138,20 +151,26 @@ class IntakeMixin(ConversationBase):
                                         created=first == record.message_id)
             customer_id, _ = resolve_customer(conn, identity, now, actor)
             state = self._conversation_for(conn, customer_id, clean["conversation_id"])
-            result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor)
+            result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor, files)
             if key:
                 conn.execute(_INSERT_IDEMPOTENCY, {
                     "key": key, "request_hash": request_hash, "message_id": result.message_id,
                     "conversation_id": result.conversation_id, "customer_id": customer_id, "created_at": now})
             return result
 
-    @writes
-    def receive_from_link(self, token: str, body: str) -> IntakeResult:
-        """The customer replies on their own conversation page (/c/<token>)."""
+    def receive_from_link(self, token: str, body: str,
+                          files: list[StagedFile] | tuple[StagedFile, ...] = ()) -> IntakeResult:
+        """The customer replies on their own conversation page (/c/<token>), perhaps with files
+        (then the text may be empty)."""
         fields: dict[str, str] = {}
-        body = require_text(fields, "body", body, MAX_BODY)
+        body = require_text(fields, "body", body, MAX_BODY, required=not files)
         if fields:
             raise ValidationFailed("the message was not sent", fields)
+        self.files.limits.check_total(list(files))
+        return self._receive_from_link(token, body, tuple(files))
+
+    @writes
+    def _receive_from_link(self, token: str, body: str, files: tuple[StagedFile, ...]) -> IntakeResult:
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
@@ -161,7 +180,7 @@ class IntakeMixin(ConversationBase):
                 raise NotFound("conversation not found")
             actor = Actor.customer(state.customer_id)
             return self._append_customer_message(tx, conn, state, state.customer_id,
-                                                 {"body": body, "channel": "web", "subject": ""}, now, actor)
+                                                 {"body": body, "channel": "web", "subject": ""}, now, actor, files)
 
     @staticmethod
     def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row | None:
@@ -175,7 +194,8 @@ class IntakeMixin(ConversationBase):
         return conn.execute(_LATEST_UNRESOLVED, {"b_customer": customer_id}).first()
 
     def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row | None, customer_id: int,
-                                 clean: dict, now: datetime, actor: Actor) -> IntakeResult:
+                                 clean: dict, now: datetime, actor: Actor,
+                                 files: tuple[StagedFile, ...] = ()) -> IntakeResult:
         """Store a customer message and open its conversation, whatever state it was in."""
         created = state is None
         if state is None:
@@ -183,7 +203,9 @@ class IntakeMixin(ConversationBase):
             values = {"customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
                       "status": OPEN, "priority": "normal", "public_token": token,
                       "public_token_digest": public_token_digest(token), "created_at": now, "updated_at": now,
-                      "waiting_since": now, "last_message_preview": "", "reopen_count": 0}
+                      "waiting_since": now, "last_message_preview": "", "reopen_count": 0,
+                      # A bot that answers this channel first takes it before people see it.
+                      "bot_token_id": conn.execute(_FIRST_RESPONDER, {"b_channel": clean["channel"]}).scalar()}
             conversation_id = conn.execute(_INSERT_CONVERSATION, values).inserted_primary_key[0]
             state = SimpleNamespace(id=conversation_id, first_reply_at=None, snoozed_until=None, resolved_at=None,
                                     assignee_id=None, **values, **Clocks().values())
@@ -194,13 +216,22 @@ class IntakeMixin(ConversationBase):
             message_id = conn.execute(INSERT_MESSAGE, {
                 "conversation_id": state.id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
                 "body": clean["body"], "created_at": now}).inserted_primary_key[0]
+            attached = self.files.attach(conn, message_id, files, now)
             tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=IN, kind=REPLY,
                     customer_id=customer_id)
+            # Bots and webhooks hear of customer messages too (the events API reads the same outbox).
+            enqueue(conn, MESSAGE_RECEIVED, state.id, self.message_payload(
+                conn, state, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
+                attached, OPEN, now), now)
+            tx.emit(OUTBOX_ENQUEUED, state.id)
             written.append(message_id)
             return message_id
 
+        preview = preview_of(clean["body"]) or ", ".join(f.filename for f in files)[:200]
         change_status(tx, conn, state, OPEN, CUSTOMER, actor, now, self.sla.rules(),  # type: ignore[arg-type]
                       customer_message=write_message,
-                      also={"last_message_at": now, "last_customer_message_at": now,
-                            "last_message_preview": preview_of(clean["body"])})
+                      also={"last_message_at": now, "last_customer_message_at": now, "last_message_preview": preview})
+        if state.bot_token_id and wants_a_person(clean["body"], self.handoff_settings()[0]):  # type: ignore[attr-defined]
+            self.hand_over(tx, conn, load_state(conn, state.id), Actor.system(),  # type: ignore[attr-defined]
+                           "the customer asked for a person", now)
         return IntakeResult(written[0], state.id, customer_id, OPEN, state.public_token, created=created)

@@ -4,29 +4,28 @@ status change), and how far each agent has read."""
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import (EMAIL, EXTERNAL_ID, IN, NOTE, OPEN, OUT, PENDING, PHONE, REPLY, RESOLVED, Agent,
-                             ConversationRead, Customer, Draft, Message)
+from helpdesk.models import (IN, NOTE, OPEN, OUT, PENDING, REPLY, RESOLVED, Agent, ConversationRead, Draft,
+                             IdempotencyRecord)
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
-from helpdesk.services.base import TEAM, Actor, audit, require_role, require_text, writes
+from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, require_text, sha256_hex, writes
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MESSAGE,
-                                                    ConversationBase, insert_event, load_state, preview_of)
+                                                    ConversationBase, Written, insert_event, load_state, preview_of)
 from helpdesk.services.conversations.status import REPLY as BY_REPLY
 from helpdesk.services.conversations.status import change_status
-from helpdesk.services.customers import identifiers_of
-from helpdesk.services.errors import NewCustomerMessages, NotFound, ValidationFailed
+from helpdesk.services.errors import Conflict, NewCustomerMessages, NotFound, ValidationFailed
+from helpdesk.services.files import StagedFile
 
 AFTER_REPLY = (PENDING, RESOLVED, OPEN)  # what a public reply may leave the conversation as
 
 DRAFT = Draft.__table__  # type: ignore[attr-defined]
 READ = ConversationRead.__table__  # type: ignore[attr-defined]
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 AGENT = Agent.__table__  # type: ignore[attr-defined]
 _UNSEEN = select(func.count()).select_from(MESSAGE).where(
     MESSAGE.c.conversation_id == bindparam("b_id"), MESSAGE.c.direction == IN, MESSAGE.c.kind == REPLY,
@@ -50,38 +49,58 @@ def mark_read(conn: Connection, agent_id: int, conversation_id: int, message_id:
 
 class MessagesMixin(ConversationBase):
     def reply(self, conversation_id: int, actor: Actor, body: str, then: str = PENDING,
-              seen_message_id: int | None = None, confirm_new_messages: bool = False) -> Message:
-        """A public reply. `then` is what happens to the conversation: pending (waits on the
-        customer), resolved, or open (keep open).
+              seen_message_id: int | None = None, confirm_new_messages: bool = False,
+              files: list[StagedFile] | tuple[StagedFile, ...] = (), idempotency_key: str | None = None) -> Written:
+        """A public reply, perhaps with files. `then` is what happens to the conversation:
+        pending (waits on the customer), resolved, or open (keep open). It leaves over the
+        conversation's channel through its delivery row, written in the same transaction.
 
         If `seen_message_id` is given and customer messages newer than it exist, the reply
-        is refused with NewCustomerMessages unless `confirm_new_messages`."""
+        is refused with NewCustomerMessages unless `confirm_new_messages`. The same
+        `idempotency_key` (per author) again returns the first reply and sends nothing."""
         require_role(actor, *TEAM, doing="reply to a customer")
+        require_scope(actor, "reply", "reply to a customer")
         fields: dict[str, str] = {}
-        body = require_text(fields, "body", body, MAX_BODY)
+        body = require_text(fields, "body", body, MAX_BODY, required=not files)
         if then not in AFTER_REPLY:
             fields["then"] = "must be pending, resolved or open"
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+            fields["idempotency_key"] = "must be 1 to 200 characters"
         if fields:
             raise ValidationFailed("the reply was not sent", fields)
-        return self._reply(conversation_id, actor, body, then, seen_message_id, confirm_new_messages)
+        self.files.limits.check_total(list(files))
+        return self._reply(conversation_id, actor, body, then, seen_message_id, confirm_new_messages, tuple(files),
+                           idempotency_key)
 
     @writes
     def _reply(self, conversation_id: int, actor: Actor, body: str, then: str, seen_message_id: int | None,
-               confirm_new_messages: bool) -> Message:
+               confirm_new_messages: bool, files: tuple[StagedFile, ...], idempotency_key: str | None) -> Written:
         now = self.now()
+        key = f"reply:{actor.kind}:{actor.id}:{idempotency_key}" if idempotency_key else None
+        request_hash = sha256_hex(f"{conversation_id}\n{then}\n{body}\n{[f.sha256 for f in files]}") if key else ""
         with self.db.write() as tx:
             conn = tx.session.connection()
+            if key and (replay := self._replayed(conn, key, request_hash)) is not None:
+                return replay
             state = load_state(conn, conversation_id)
             if seen_message_id is not None and not confirm_new_messages:
                 unseen = conn.execute(_UNSEEN, {"b_id": conversation_id, "b_seen": seen_message_id}).scalar_one()
                 if unseen:
                     raise NewCustomerMessages(unseen)
+            if state.bot_token_id and actor.kind == "agent":  # a person answering takes over from the bot
+                self.hand_over(tx, conn, state, actor, "answered the customer", now,  # type: ignore[attr-defined]
+                               text=f"{actor.name} took over from the bot")
+                state = load_state(conn, conversation_id)
             message_id = conn.execute(INSERT_MESSAGE, {
                 "conversation_id": conversation_id, "direction": OUT, "kind": REPLY,
-                "author_agent_id": actor.agent_id, "channel": state.channel, "body": body,
-                "created_at": now}).inserted_primary_key[0]
-            also: dict[str, object] = {"waiting_since": None, "first_reply_at": state.first_reply_at or now,
-                                       "last_message_at": now, "last_message_preview": preview_of(body),
+                "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": state.channel,
+                "body": body, "created_at": now}).inserted_primary_key[0]
+            attached = self.files.attach(conn, message_id, files, now)
+            delivery = self.deliveries.record(conn, message_id, state.channel, now)
+            # The first response a person gives is what reports and targets measure; a bot's is not.
+            first_reply = state.first_reply_at or (now if actor.kind == "agent" else None)
+            also: dict[str, object] = {"waiting_since": None, "first_reply_at": first_reply, "last_message_at": now,
+                                       "last_message_preview": preview_of(body) or ", ".join(f.filename for f in files),
                                        "last_message_id": message_id}
             if state.assignee_id is None and actor.agent_id is not None:
                 also["assignee_id"] = actor.agent_id
@@ -91,51 +110,62 @@ class MessagesMixin(ConversationBase):
             change_status(tx, conn, state, then, BY_REPLY, actor, now, self.sla.rules(), also=also)
             self._after_writing(tx, conn, actor, conversation_id, message_id)
             # The reply goes out to webhooks from the outbox, written in this same transaction.
-            enqueue(conn, "message.created", conversation_id, self._reply_payload(
-                conn, state, message_id, body, then, actor, now), now)
+            author = {"type": "bot" if actor.kind == "token" else actor.type, "id": actor.id, "name": actor.name}
+            enqueue(conn, "message.created", conversation_id, {**self.message_payload(
+                conn, state, message_id, body, OUT, author, attached, then, now, with_link=True),
+                "delivery": {"channel": delivery.channel, "status": delivery.status}}, now)
             tx.emit(OUTBOX_ENQUEUED, conversation_id)
             tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=REPLY,
                     agent_id=actor.agent_id)
-            return tx.session.get(Message, message_id)  # type: ignore[return-value]
+            written = Written(message_id, then, delivery)
+            if key:
+                conn.execute(insert(IDEMPOTENCY).values(key=key, request_hash=request_hash, message_id=message_id,
+                                                        conversation_id=conversation_id,
+                                                        customer_id=state.customer_id, created_at=now))
+            return written
 
-    @staticmethod
-    def _reply_payload(conn: Connection, state, message_id: int, body: str, status: str,  # type: ignore[no-untyped-def]
-                       actor: Actor, now: datetime) -> dict:
-        name = conn.execute(select(CUSTOMER.c.name).where(CUSTOMER.c.id == state.customer_id)).scalar() or ""
-        ids = identifiers_of(conn, state.customer_id)
-        return {"conversation_id": state.id, "message_id": message_id, "direction": OUT, "body": body,
-                "created_at": now.isoformat(),
-                "author": {"type": actor.type, "id": actor.id, "name": actor.name},
-                "conversation_status": status, "public_token": state.public_token,
-                "customer": {"id": state.customer_id, "name": name, "email": ids.get(EMAIL),
-                             "phone": ids.get(PHONE), "external_id": ids.get(EXTERNAL_ID)}}
+    def _replayed(self, conn: Connection, key: str, request_hash: str) -> Written | None:
+        record = conn.execute(select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == key)).first()
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise Conflict("this idempotency_key was already used for a different reply",
+                           {"idempotency_key": "already used for a different reply"})
+        status = conn.execute(select(CONVERSATION.c.status).where(CONVERSATION.c.id == record.conversation_id)).scalar()
+        delivery = self.deliveries.of_message_in(conn, record.message_id)
+        return Written(record.message_id, status or "", delivery)
 
-    def add_note(self, conversation_id: int, actor: Actor, body: str) -> Message:
-        """An internal note: never shown to the customer, changes no status."""
+    def add_note(self, conversation_id: int, actor: Actor, body: str,
+                 files: list[StagedFile] | tuple[StagedFile, ...] = ()) -> Written:
+        """An internal note (files allowed): never shown to the customer, changes no status."""
         require_role(actor, *TEAM, doing="add a note")
+        require_scope(actor, "reply", "add a note")
         fields: dict[str, str] = {}
-        body = require_text(fields, "body", body, MAX_BODY)
+        body = require_text(fields, "body", body, MAX_BODY, required=not files)
         if fields:
             raise ValidationFailed("the note was not saved", fields)
-        return self._add_note(conversation_id, actor, body)
+        self.files.limits.check_total(list(files))
+        return self._add_note(conversation_id, actor, body, tuple(files))
 
     @writes
-    def _add_note(self, conversation_id: int, actor: Actor, body: str) -> Message:
+    def _add_note(self, conversation_id: int, actor: Actor, body: str, files: tuple[StagedFile, ...]) -> Written:
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
             state = load_state(conn, conversation_id)
             message_id = conn.execute(INSERT_MESSAGE, {
                 "conversation_id": conversation_id, "direction": OUT, "kind": NOTE,
-                "author_agent_id": actor.agent_id, "channel": "note", "body": body,
-                "created_at": now}).inserted_primary_key[0]
-            conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(last_message_preview=preview_of("Note: " + body), updated_at=now,
-                                 last_message_id=message_id))
+                "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": "note",
+                "body": body, "created_at": now}).inserted_primary_key[0]
+            self.files.attach(conn, message_id, files, now)
+            conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(
+                last_message_preview=preview_of("Note: " + (body or ", ".join(f.filename for f in files))),
+                updated_at=now, last_message_id=message_id))
             self._after_writing(tx, conn, actor, conversation_id, message_id)
             tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=NOTE,
                     agent_id=actor.agent_id)
             tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=state.status)
-            return tx.session.get(Message, message_id)  # type: ignore[return-value]
+            return Written(message_id, state.status)
 
     @staticmethod
     def _after_writing(tx: Transaction, conn: Connection, actor: Actor, conversation_id: int, message_id: int) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from helpdesk.models import (EMAIL, PRIORITIES, REPLY, STATUSES, Agent, Conversation, ConversationTag, Customer,
-                             CustomerIdentifier, Message, Tag)
+from helpdesk.models import (EMAIL, EVENT, PRIORITIES, REPLY, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
+                             Customer, CustomerIdentifier, Message, Tag)
 from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
                                                     public_token_digest, token_matches)
 from helpdesk.services.customers import CustomerProfile, load_profile, normalize_email
@@ -82,22 +82,41 @@ class QueriesMixin(ConversationBase):
             Conversation.public_token_digest == public_token_digest(token))).first()
         return conversation if conversation is not None and token_matches(conversation.public_token, token) else None
 
-    def _detail(self, s: Session, conversation: Conversation, public_only: bool) -> ConversationDetail:
-        query = select(Message).where(Message.conversation_id == conversation.id)
+    def _detail(self, s: Session, conversation: Conversation, public_only: bool, after_id: int = 0,
+                limit: int | None = None) -> ConversationDetail:
+        query = select(Message).where(Message.conversation_id == conversation.id, col(Message.id) > after_id)
         if public_only:
             query = query.where(Message.kind == REPLY)
-        messages = list(s.exec(query.order_by(col(Message.id))).all())
+        elif after_id:  # an incremental read for a bot: what people and customers wrote, not system events
+            query = query.where(Message.kind != EVENT)
+        query = query.order_by(col(Message.id))
+        messages = list(s.exec(query.limit(limit) if limit else query).all())
         customer = s.get(Customer, conversation.customer_id)
         author_ids = {m.author_agent_id for m in messages if m.author_agent_id}
         if conversation.assignee_id:
             author_ids.add(conversation.assignee_id)
         agents = {a.id: a for a in s.exec(select(Agent).where(col(Agent.id).in_(author_ids))).all()} \
             if author_ids else {}
+        bot_ids = {m.author_token_id for m in messages if m.author_token_id}
+        bots = dict(s.exec(select(ApiToken.id, ApiToken.name).where(col(ApiToken.id).in_(bot_ids))).all()) \
+            if bot_ids else {}
+        ids = [m.id for m in messages if m.kind != EVENT]
         return ConversationDetail(
             conversation=conversation, customer=load_profile(s, customer),  # type: ignore[arg-type]
             messages=messages, tags=tag_names(s, [conversation.id]).get(conversation.id, []),  # type: ignore[list-item]
             assignee=agents.get(conversation.assignee_id) if conversation.assignee_id else None,
-            agents=agents, due=SlaRules.due_of(conversation, self.now()))  # type: ignore[arg-type]
+            agents=agents, due=SlaRules.due_of(conversation, self.now()), bots=bots,  # type: ignore[arg-type]
+            attachments=self.files.of_messages(ids), deliveries=self.deliveries.of_messages(ids))  # type: ignore[arg-type]
+
+    def messages_after(self, conversation_id: int, after_id: int = 0, include_notes: bool = False,
+                       limit: int = 200) -> ConversationDetail:
+        """The conversation with only its messages after `after_id` (for incremental reads)."""
+        with self.db.read() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            detail = self._detail(s, conversation, public_only=not include_notes, after_id=after_id, limit=limit)
+        return detail
 
     def list(self, filters: ConversationFilter, limit: int = 50, before_id: int | None = None) -> ConversationPage:
         """Conversations matching the filters, newest first, paged by id (keyset)."""

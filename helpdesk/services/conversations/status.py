@@ -72,8 +72,9 @@ def _table() -> dict[tuple[str, str, str], Step]:
     t[(TIMER, SNOOZED, OPEN)] = Step("woke", "Snooze ended")
     t[(AUTO_RESOLVE, PENDING, RESOLVED)] = Step(
         "auto_resolved", "Resolved automatically: no reply from the customer for {days} days")
-    for old in (PENDING, SNOOZED, RESOLVED):
-        t[(HANDOFF, old, OPEN)] = Step("opened", "Opened for the team by {who}")
+    # A bot hands over from any state, an open conversation included: it now waits on people.
+    for old in (OPEN, PENDING, SNOOZED, RESOLVED):
+        t[(HANDOFF, old, OPEN)] = Step("handoff", "{who} handed over: {reason}")
     return t
 
 
@@ -99,7 +100,7 @@ def is_allowed(cause: str, old: str, new: str) -> bool:
 
 def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause: str, actor: Actor,
                   now: datetime, rules: SlaRules, *, snooze_until: datetime | None = None, days: int | None = None,
-                  customer_message: Callable[[], int] | None = None,
+                  customer_message: Callable[[], int] | None = None, reason: str = "", text: str = "",
                   also: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Move one conversation to `new` because of `cause`, inside the caller's write.
 
@@ -109,7 +110,9 @@ def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause
     (last message, preview…), written in the same UPDATE. Returns the columns written, or
     None when nothing changed (an agent setting the status it already has)."""
     old = state.status
-    same = old == new and not (new == SNOOZED and snooze_until != state.snoozed_until)
+    # Staying in the same status is no change, unless the table names it (a bot handing over an open one).
+    same = old == new and not (new == SNOOZED and snooze_until != state.snoozed_until) \
+        and (cause, old, new) not in TRANSITIONS
     if same and cause in (AGENT, TIMER, AUTO_RESOLVE, HANDOFF) and not also:
         return None
     changes: dict[str, Any] = {"updated_at": now}
@@ -126,8 +129,8 @@ def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause
                 changes["reopen_count"] = (state.reopen_count or 0) + 1
         event_id = None
         if step.event is not None:
-            text = step.text.format(who=actor_words(actor), until=fmt_time(snooze_until) if snooze_until else "",
-                                    days=days)
+            text = text or step.text.format(who=actor_words(actor), days=days, reason=reason,
+                                            until=fmt_time(snooze_until) if snooze_until else "")
             meta: dict[str, Any] = {"event": step.event, "old": old}
             if new == SNOOZED and snooze_until is not None:
                 meta["until"] = snooze_until.isoformat()
@@ -137,6 +140,8 @@ def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause
                 meta.update(by="time", until=state.snoozed_until.isoformat() if state.snoozed_until else None)
             elif days is not None:
                 meta["days"] = days
+            if reason:
+                meta["reason"] = reason
             event_id = insert_event(conn, state.id, now, text, actor, **meta)
         audit(conn, now, actor, "conversation.status", state.id, old=old, new=new, cause=cause,
               snooze_until=snooze_until.isoformat() if snooze_until else None,
@@ -158,6 +163,16 @@ def _clocks_after(conn: Connection, state: Row, new: str, cause: str, now: datet
     """The SLA clock columns that change (unchanged indexed columns cost no index writes)."""
     before = Clocks.of(state).values()
     clocks = Clocks(**before)
+    if cause == CUSTOMER and getattr(state, "bot_token_id", None):
+        return {}  # a bot answers first: the team's clocks start when it hands over
+    if cause == HANDOFF and getattr(state, "bot_token_id", None):  # the team's clocks start now
+        latest = conn.execute(select(func.max(MESSAGE.c.id)).where(
+            MESSAGE.c.conversation_id == state.id, MESSAGE.c.direction == "in")).scalar()
+        if latest is not None:
+            clocks = rules.customer_wrote(Clocks(**{**before, "response_message_id": None, "resolution_message_id": None}),
+                                          latest, replied_before=state.first_reply_at is not None, now=now,
+                                          priority=state.priority)
+        return {k: v for k, v in clocks.values().items() if before[k] != v}
     if cause == CUSTOMER:
         assert message_id is not None
         rules.customer_wrote(clocks, message_id, replied_before=state.first_reply_at is not None, now=now,

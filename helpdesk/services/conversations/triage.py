@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
+from helpdesk.db import Transaction
+
 from helpdesk import events
-from helpdesk.models import PRIORITIES, Agent, Conversation, ConversationTag, Tag
-from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
+from helpdesk.models import PRIORITIES, SNOOZED, STATUSES, Agent, Conversation, ConversationTag, Tag
+from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, writes
 from helpdesk.services.conversations.common import (UPDATE_CONVERSATION, ConversationBase, actor_words, insert_event,
                                                     load_state)
+from helpdesk.services.conversations.status import AGENT as AGENT_CAUSE
+from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import Clocks
 
@@ -70,6 +75,7 @@ class TriageMixin(ConversationBase):
                remove_tags: tuple[str, ...] | list[str] = ()) -> TriageResult:
         """Assign (or unassign with None), set the priority and the tags, in one transaction."""
         require_role(actor, *TEAM, doing="assign, prioritise or tag conversations")
+        require_scope(actor, "reply", "assign, prioritise or tag conversations")
         if priority is not None and priority not in PRIORITIES:
             raise ValidationFailed("unknown priority", {"priority": "must be urgent, high, normal or low"})
         return self._triage(conversation_id, actor, assignee_id, priority,
@@ -98,35 +104,88 @@ class TriageMixin(ConversationBase):
     @writes
     def _triage(self, conversation_id: int, actor: Actor, assignee_id: Any, priority: str | None,
                 tags: list[str] | None, add_tags: list[str], remove_tags: list[str]) -> TriageResult:
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            return self.triage_in(tx, conn, load_state(conn, conversation_id), actor, self.now(), assignee_id,
+                                  priority, tags, add_tags, remove_tags)
+
+    def triage_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, now: datetime, assignee_id: Any,
+                  priority: str | None, tags: list[str] | None, add_tags: list[str] = (),  # type: ignore[assignment]
+                  remove_tags: list[str] = ()) -> TriageResult:  # type: ignore[assignment]
+        """Assignment, priority and tags inside the caller's write."""
+        conversation_id = state.id
+        changed: dict[str, Any] = {}
+        columns: dict[str, Any] = {}
+        if assignee_id is not UNSET and assignee_id != state.assignee_id:
+            self._assign(conn, state, assignee_id, actor, now)
+            columns["assignee_id"] = changed["assignee_id"] = assignee_id
+        if priority is not None and priority != state.priority:
+            clocks = self.sla.rules().schedule(Clocks.of(state), priority)
+            columns.update(priority=priority, **clocks.values())
+            insert_event(conn, conversation_id, now, f"Priority changed from {state.priority} to {priority} by "
+                         f"{actor_words(actor)}", actor, event="priority", old=state.priority, new=priority)
+            audit(conn, now, actor, "conversation.priority", conversation_id, old=state.priority, new=priority)
+            changed["priority"] = priority
+        old_tags = tags_in(conn, conversation_id)
+        new_tags = list(tags) if tags is not None else list(old_tags)
+        new_tags = [t for t in new_tags + [t for t in add_tags if t not in new_tags] if t not in remove_tags]
+        if sorted(new_tags) != sorted(old_tags):
+            self._replace_tags(conn, conversation_id, new_tags)
+            audit(conn, now, actor, "conversation.tags", conversation_id, old=old_tags, new=new_tags)
+            changed["tags"] = new_tags
+        if columns:
+            conn.execute(UPDATE_CONVERSATION, {"b_id": conversation_id, "updated_at": now, **columns})
+        if changed:
+            tx.emit(events.CONVERSATION_UPDATED, conversation_id, **changed)
+        return TriageResult(assignee_id=columns.get("assignee_id", state.assignee_id),
+                            priority=columns.get("priority", state.priority), tags=sorted(new_tags))
+
+    def update(self, conversation_id: int, actor: Actor, *, status: str | None = None,
+               snooze_until: datetime | None = None, assignee_email: Any = UNSET, priority: str | None = None,
+               tags: list[str] | None = None) -> Conversation:
+        """Change any of status (with snooze_until), assignee (by email, or None), priority and
+        tags in one transaction: all of them, or none when one is refused."""
+        require_role(actor, *TEAM, doing="change a conversation")
+        require_scope(actor, "reply", "change a conversation")
+        fields: dict[str, str] = {}
+        if status is not None and status not in STATUSES:
+            fields["status"] = "must be open, pending, snoozed or resolved"
+        if status == SNOOZED and (snooze_until is None or snooze_until.tzinfo is None or snooze_until <= self.now()):
+            fields["snoozed_until"] = "a snooze needs a time in the future, with a time zone"
+        if status != SNOOZED and snooze_until is not None:
+            fields["snoozed_until"] = "only with status snoozed"
+        if priority is not None and priority not in PRIORITIES:
+            fields["priority"] = "must be urgent, high, normal or low"
+        assignee: Any = UNSET
+        if assignee_email is not UNSET:
+            assignee = None
+            if assignee_email is not None:
+                agent = next((a for a in self.agents_by_email() if a.email == (assignee_email or "").strip().lower()
+                              and a.active), None)
+                if agent is None:
+                    fields["assignee_email"] = "no active agent has this email"
+                else:
+                    assignee = agent.id
+        clean = clean_tags(tags) if tags is not None else None
+        if fields:
+            raise ValidationFailed("the conversation was not changed", fields)
+        self._update(conversation_id, actor, status, snooze_until, assignee, priority, clean)
+        return self.get_row(conversation_id)  # type: ignore[attr-defined]
+
+    def agents_by_email(self) -> list[Agent]:
+        with self.db.read() as s:
+            return list(s.execute(select(Agent)).scalars())
+
+    @writes
+    def _update(self, conversation_id: int, actor: Actor, status: str | None, snooze_until: datetime | None,
+                assignee: Any, priority: str | None, tags: list[str] | None) -> None:
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            state = load_state(conn, conversation_id)
-            changed: dict[str, Any] = {}
-            columns: dict[str, Any] = {}
-            if assignee_id is not UNSET and assignee_id != state.assignee_id:
-                self._assign(conn, state, assignee_id, actor, now)
-                columns["assignee_id"] = changed["assignee_id"] = assignee_id
-            if priority is not None and priority != state.priority:
-                clocks = self.sla.rules().schedule(Clocks.of(state), priority)
-                columns.update(priority=priority, **clocks.values())
-                insert_event(conn, conversation_id, now, f"Priority changed from {state.priority} to {priority} by "
-                             f"{actor_words(actor)}", actor, event="priority", old=state.priority, new=priority)
-                audit(conn, now, actor, "conversation.priority", conversation_id, old=state.priority, new=priority)
-                changed["priority"] = priority
-            old_tags = tags_in(conn, conversation_id)
-            new_tags = list(tags) if tags is not None else list(old_tags)
-            new_tags = [t for t in new_tags + [t for t in add_tags if t not in new_tags] if t not in remove_tags]
-            if sorted(new_tags) != sorted(old_tags):
-                self._replace_tags(conn, conversation_id, new_tags)
-                audit(conn, now, actor, "conversation.tags", conversation_id, old=old_tags, new=new_tags)
-                changed["tags"] = new_tags
-            if columns:
-                conn.execute(UPDATE_CONVERSATION, {"b_id": conversation_id, "updated_at": now, **columns})
-            if changed:
-                tx.emit(events.CONVERSATION_UPDATED, conversation_id, **changed)
-            return TriageResult(assignee_id=columns.get("assignee_id", state.assignee_id),
-                                priority=columns.get("priority", state.priority), tags=sorted(new_tags))
+            self.triage_in(tx, conn, load_state(conn, conversation_id), actor, now, assignee, priority, tags)
+            if status is not None:
+                change_status(tx, conn, load_state(conn, conversation_id), status, AGENT_CAUSE, actor, now,
+                              self.sla.rules(), snooze_until=snooze_until)
 
     @staticmethod
     def _assign(conn: Connection, state: Any, assignee_id: int | None, actor: Actor, now: Any) -> None:

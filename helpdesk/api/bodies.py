@@ -1,0 +1,58 @@
+"""Request bodies that may carry files: JSON (files as base64 in `attachments`) or
+multipart/form-data (the same JSON in a `message` part, files in `files` parts, streamed to
+the store a megabyte at a time). Either way the route gets the validated model and the
+files already in the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import UploadFile
+
+from helpdesk.services import Services
+from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.files import MAX_FILES, StagedFile
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def multipart_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that takes JSON or multipart."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["message"], "properties": {
+            "message": {"type": "string", "description": f"the {model.__name__} object as JSON"},
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+
+
+async def read_body(request: Request, services: Services, model: type[M]) -> tuple[M, list[StagedFile]]:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        form = await request.form(max_files=MAX_FILES, max_fields=10)
+        raw = form.get("message")
+        if not isinstance(raw, str):
+            raise ValidationFailed("the request has invalid fields", {"message": "a JSON part named message is required"})
+        payload = _parse(model, raw)
+        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+        files = [await services.db.run_read(services.files.stage_file, f.file, f.filename) for f in uploads]
+    else:
+        payload = _parse(model, (await request.body()).decode("utf-8", errors="replace"))
+        files = []
+    for attachment in getattr(payload, "attachments", None) or []:
+        files.append(await services.db.run_read(services.files.stage_base64, attachment.data, attachment.filename))
+    return payload, files
+
+
+def _parse(model: type[M], raw: str) -> M:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "not JSON"}]) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None

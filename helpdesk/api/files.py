@@ -1,0 +1,53 @@
+"""Serving stored files. Never as a page: HTML, SVG and anything not a plain image is a
+download (Content-Disposition: attachment, served as octet-stream when it could run
+script), images may show inline; nosniff and a sandboxing CSP always. /files/… answers
+signed, expiring links (the UI, the customer page, webhooks, mail), /api/v1/attachments/…
+bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, PlainTextResponse
+
+from helpdesk.models import Attachment
+from helpdesk.services.errors import NotFound
+from helpdesk.services.files import INLINE_TYPES, FileService
+
+SCRIPTABLE = ("text/html", "image/svg+xml", "application/xml", "text/xml", "application/xhtml+xml")
+FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Cache-Control": "private, max-age=3600", "Referrer-Policy": "no-referrer"}
+
+
+def disposition(kind: str, filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def file_response(files: FileService, attachment: Attachment, thumb: bool = False) -> FileResponse:
+    if thumb and (small := files.thumbnail(attachment)) is not None:
+        return FileResponse(small, media_type="image/jpeg", headers=FILE_HEADERS)
+    inline = attachment.content_type in INLINE_TYPES
+    media = "application/octet-stream" if attachment.content_type in SCRIPTABLE else attachment.content_type
+    return FileResponse(files.path_of(attachment.sha256), media_type=media, headers={
+        **FILE_HEADERS, "Content-Disposition": disposition("inline" if inline else "attachment", attachment.filename)})
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/files/{attachment_id}/{name}")
+    def signed(attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], name: str, request: Request,
+               e: Annotated[str, Query(max_length=20)] = "", v: Annotated[str, Query(max_length=10)] = "file",
+               s: Annotated[str, Query(max_length=64)] = ""):  # type: ignore[no-untyped-def]
+        files: FileService = request.app.state.services.files
+        if not files.check_link(attachment_id, e, v, s):
+            return PlainTextResponse("This link to a file is not valid, or it has expired.", status_code=403)
+        try:
+            return file_response(files, files.get(attachment_id), thumb=v == "thumb")
+        except NotFound:
+            return PlainTextResponse("This file is no longer here.", status_code=404)
+
+    return router

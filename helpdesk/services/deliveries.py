@@ -1,0 +1,133 @@
+"""How each public reply reaches its customer: a delivery row per reply, written in the
+reply's own transaction, for the reply's channel.
+
+A channel with a transport (email, SMS, messaging apps) registers its kind here; its
+replies start `queued` and a worker sends them, retrying with backoff while the channel
+is down (offline is normal, not an error), then records `sent`, `delivered`, or `failed`
+with the channel's reason. Channels without one (the intake API, the customer's page)
+need no sending: the reply is on the customer's page and in the webhooks at once, `sent`."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection
+
+from helpdesk.models import Delivery, Message
+from helpdesk.services.base import Service, writes
+
+QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
+D = Delivery.__table__  # type: ignore[attr-defined]
+M = Message.__table__  # type: ignore[attr-defined]
+DELIVERY_UPDATED = "delivery.updated"
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    channel: str
+    status: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Due:
+    id: int
+    message_id: int
+    conversation_id: int
+    channel: str
+    attempts: int
+    external_id: str
+
+
+def retry_after(attempts: int, first: float = 15.0, cap: float = 900.0) -> timedelta:
+    """15 s, 30 s, 1 min … capped at 15 min, each ±20 % so retries do not arrive together."""
+    return timedelta(seconds=min(cap, first * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2))
+
+
+class DeliveryService(Service):
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.transports: set[str] = set()  # channel kinds that send replies themselves
+
+    def record(self, conn: Connection, message_id: int, channel: str, now: datetime) -> DeliveryState:
+        """The reply's delivery, in the reply's transaction."""
+        status = QUEUED if channel in self.transports else SENT
+        conn.execute(insert(D).values(message_id=message_id, channel=channel, status=status, attempts=0,
+                                      next_attempt_at=now if status == QUEUED else None, last_error="",
+                                      external_id="", updated_at=now))
+        return DeliveryState(channel, status)
+
+    @staticmethod
+    def of_message_in(conn: Connection, message_id: int) -> DeliveryState | None:
+        row = conn.execute(select(D.c.channel, D.c.status, D.c.last_error).where(D.c.message_id == message_id)).first()
+        return DeliveryState(row.channel, row.status, row.last_error) if row else None
+
+    def of_messages(self, message_ids: list[int]) -> dict[int, DeliveryState]:
+        if not message_ids:
+            return {}
+        with self.db.read() as s:
+            rows = s.execute(select(D.c.message_id, D.c.channel, D.c.status, D.c.last_error)
+                             .where(D.c.message_id.in_(message_ids))).all()
+        return {r.message_id: DeliveryState(r.channel, r.status, r.last_error) for r in rows}
+
+    # ---- for the channel workers -------------------------------------------------------
+
+    def due(self, channel: str, limit: int = 20) -> list[Due]:
+        """Queued replies of a channel whose next try has come, oldest first."""
+        with self.db.read() as s:
+            rows = s.execute(select(D.c.id, D.c.message_id, M.c.conversation_id, D.c.channel, D.c.attempts,
+                                    D.c.external_id)
+                             .join(M, M.c.id == D.c.message_id)
+                             .where(and_(D.c.status == QUEUED, D.c.channel == channel, D.c.next_attempt_at <= self.now()))
+                             .order_by(D.c.id).limit(limit)).all()
+        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id) for r in rows]
+
+    @writes
+    def prepare(self, delivery_id: int, external_id: str) -> None:
+        """Fix the channel's own id before the first try (a Message-ID), so a retry after a crash
+        between sending and recording is recognised as the same message."""
+        with self.db.write() as tx:
+            tx.session.connection().execute(update(D).where(D.c.id == delivery_id).values(external_id=external_id))
+
+    @writes
+    def sent(self, delivery_id: int, external_id: str = "", delivered: bool = False) -> None:
+        self._set(delivery_id, status=DELIVERED if delivered else SENT, last_error="",
+                  **({"external_id": external_id} if external_id else {}))
+
+    @writes
+    def retry(self, delivery_id: int, attempts: int, error: str) -> None:
+        """The channel is down (offline, refused): try again later, the reason kept for people."""
+        self._set(delivery_id, attempts=attempts, last_error=error[:500],
+                  next_attempt_at=self.now() + retry_after(attempts))
+
+    @writes
+    def failed(self, delivery_id: int, error: str) -> None:
+        """The channel said no for good (a bad address, a bounce): people see why."""
+        self._set(delivery_id, status=FAILED, last_error=error[:500], next_attempt_at=None)
+
+    @writes
+    def update_by_external_id(self, channel: str, external_id: str, status: str, error: str = "") -> int | None:
+        """A channel's later report (delivered, failed) on a message it sent; returns the message id."""
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            row = conn.execute(select(D.c.id, D.c.message_id, M.c.conversation_id).join(M, M.c.id == D.c.message_id)
+                               .where(D.c.channel == channel, D.c.external_id == external_id)).first()
+            if row is None:
+                return None
+            conn.execute(update(D).where(D.c.id == row.id).values(status=status, last_error=error[:500],
+                                                                  updated_at=self.now()))
+            tx.emit(DELIVERY_UPDATED, row.conversation_id, message_id=row.message_id, status=status)
+            return row.message_id
+
+    @writes
+    def _set(self, delivery_id: int, **values: object) -> None:
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            conn.execute(update(D).where(D.c.id == delivery_id).values(updated_at=self.now(), **values))
+            row = conn.execute(select(M.c.conversation_id, D.c.message_id).join(M, M.c.id == D.c.message_id)
+                               .where(D.c.id == delivery_id)).first()
+            if row is not None:
+                tx.emit(DELIVERY_UPDATED, row.conversation_id, message_id=row.message_id, status=values.get("status"))

@@ -1,0 +1,303 @@
+"""Files sent with messages: a content-addressed store in the data folder, safe names,
+types sniffed from the bytes (never taken from the sender), limits, thumbnails, and signed
+expiring links for places that cannot send a bearer token (the UI, the customer page,
+webhooks, mail).
+
+The store keeps each distinct file once, under files/ab/cd/<sha256>, written to a temporary
+file while its hash is computed and moved into place when complete, so nothing holds a whole
+upload in memory and a crash leaves no half file under a real name."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+from urllib.parse import quote
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from helpdesk.models import AppSetting, Attachment
+from helpdesk.services.base import Service, writes
+from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
+
+ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
+CHUNK = 1024 * 1024
+MAX_FILES = 20  # per message
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # safe to show in a page
+THUMB_TYPES = INLINE_TYPES - {"image/gif"}
+THUMB_SIZE = 320
+LINK_KEY = "file_link_key"
+LINK_LIFETIME = timedelta(days=7)
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(raw: str | None) -> str:
+    """The name as given, minus what could hurt: folders (../../x), control and invisible
+    characters (NUL, right-to-left overrides that make evil.exe look like evil.txt), names
+    Windows reserves; at most 200 characters, keeping the extension."""
+    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    name = " ".join(name.split()).strip(" .")
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    if len(name) > 200:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:20]
+        name = stem[:200 - len(ext)] + ext
+    return name or "file"
+
+
+def sniff(head: bytes, filename: str) -> str:
+    """The content type the bytes say, whatever the sender claimed."""
+    ext = os.path.splitext(filename.lower())[1]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                ".odt": "application/vnd.oasis.opendocument.text"}.get(ext, "application/zip")
+    if head[4:8] == b"ftyp":
+        return "image/heic" if head[8:12] in (b"heic", b"heix", b"mif1") else "video/mp4"
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"ID3") or head[:2] == b"\xff\xfb":
+        return "audio/mpeg"
+    if b"\x00" in head:
+        return "application/octet-stream"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "application/octet-stream"
+        text = head[:exc.start].decode("utf-8")
+    start = text.lstrip("\ufeff \t\r\n").lower()[:1024]
+    if start.startswith(("<!doctype html", "<html", "<head", "<body", "<script", "<iframe")) or "<html" in start:
+        return "text/html"
+    if "<svg" in start:
+        return "image/svg+xml"
+    if start.startswith("<?xml"):
+        return "application/xml"
+    return {".csv": "text/csv", ".json": "application/json"}.get(ext, "text/plain")
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file in the store, not yet attached to a message."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    per_file: int
+    per_message: int
+
+    def check_total(self, files: list[StagedFile]) -> None:
+        if len(files) > MAX_FILES:
+            raise ValidationFailed("too many files", {"attachments": f"at most {MAX_FILES} files a message"})
+        total = sum(f.size for f in files)
+        if total > self.per_message:
+            raise PayloadTooLarge(f"the files together are {mb(total)}; a message may carry at most "
+                                  f"{mb(self.per_message)}")
+
+
+def mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, size // 1000)} KB"
+
+
+class FileService(Service):
+    def __init__(self, db, clock, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.root = settings.data_dir / "files"
+        self.limits = FileLimits(settings.max_file_mb * 1_000_000, settings.max_message_mb * 1_000_000)
+        self._key: bytes | None = None
+
+    # ---- storing ------------------------------------------------------------------------
+
+    def path_of(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def stage(self, chunks: Iterable[bytes], filename: str | None) -> StagedFile:
+        """Stream a file into the store (refused past the per-file limit, nothing kept then)."""
+        name = safe_filename(filename)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        digest, size, head = hashlib.sha256(), 0, b""
+        fd, temp = tempfile.mkstemp(dir=self.root, prefix=".upload-")  # 0600, in the store's own folder
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > self.limits.per_file:
+                        raise PayloadTooLarge(f"{name} is over {mb(self.limits.per_file)}, the most a file may be")
+                    if len(head) < 4096:
+                        head += chunk[:4096 - len(head)]
+                    digest.update(chunk)
+                    out.write(chunk)
+            sha = digest.hexdigest()
+            final = self.path_of(sha)
+            if final.exists():  # the same bytes are already here: keep one copy
+                os.unlink(temp)
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.replace(temp, final)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return StagedFile(name, sniff(head, name), size, sha)
+
+    def stage_bytes(self, data: bytes, filename: str | None) -> StagedFile:
+        return self.stage((data[i:i + CHUNK] for i in range(0, len(data), CHUNK)) if data else [b""], filename)
+
+    def stage_base64(self, text: str, filename: str | None) -> StagedFile:
+        """Decode base64 (the JSON intake's `data`) a slice at a time into the store."""
+        clean = "".join(text.split())
+        step = 4 * (CHUNK // 3)
+
+        def pieces() -> Iterator[bytes]:
+            for i in range(0, len(clean), step):
+                try:
+                    yield base64.b64decode(clean[i:i + step], validate=True)
+                except ValueError:
+                    raise ValidationFailed("a file's data is not base64",
+                                           {"attachments.data": "must be base64"}) from None
+
+        return self.stage(pieces(), filename)
+
+    def stage_file(self, source: BinaryIO, filename: str | None) -> StagedFile:
+        return self.stage(iter(lambda: source.read(CHUNK), b""), filename)
+
+    @staticmethod
+    def attach(conn: Connection, message_id: int, files: list[StagedFile] | tuple[StagedFile, ...],
+               now: datetime) -> list[Attachment]:
+        """Attachment rows for a message, in the caller's write transaction."""
+        made = []
+        for f in files:
+            row = {"message_id": message_id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
+                   "sha256": f.sha256, "created_at": now}
+            made.append(Attachment(id=conn.execute(insert(ATTACHMENT).values(**row)).inserted_primary_key[0], **row))
+        return made
+
+    def described(self, attachments: list[Attachment], base_url: str) -> list[dict]:
+        """What webhooks and mail carry about files: metadata and a signed link that works without a token."""
+        return [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                 "sha256": a.sha256, "url": base_url + self.signed_path(a)} for a in attachments]
+
+    # ---- reading --------------------------------------------------------------------------
+
+    def get(self, attachment_id: int) -> Attachment:
+        with self.db.read() as s:
+            found = s.get(Attachment, attachment_id)
+        if found is None or not self.path_of(found.sha256).exists():
+            raise NotFound(f"file {attachment_id} not found")
+        return found
+
+    def of_messages(self, message_ids: list[int]) -> dict[int, list[Attachment]]:
+        if not message_ids:
+            return {}
+        with self.db.read() as s:
+            rows = s.execute(select(Attachment).where(Attachment.message_id.in_(message_ids))  # type: ignore[union-attr]
+                             .order_by(Attachment.id)).scalars().all()
+        out: dict[int, list[Attachment]] = {}
+        for row in rows:
+            out.setdefault(row.message_id, []).append(row)
+        return out
+
+    def thumbnail(self, attachment: Attachment) -> Path | None:
+        """A small JPEG of an image (made once, kept beside the store), or None for other files."""
+        if attachment.content_type not in THUMB_TYPES:
+            return None
+        thumb = self.root / "thumbs" / f"{attachment.sha256}-{THUMB_SIZE}.jpg"
+        if not thumb.exists():
+            from PIL import Image, ImageOps
+
+            Image.MAX_IMAGE_PIXELS = 60_000_000  # a decompression bomb is refused, not rendered
+            thumb.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                with Image.open(self.path_of(attachment.sha256)) as image:
+                    image = ImageOps.exif_transpose(image).convert("RGB")
+                    image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+                    fd, temp = tempfile.mkstemp(dir=thumb.parent, suffix=".jpg")
+                    with os.fdopen(fd, "wb") as out:
+                        image.save(out, "JPEG", quality=82)
+                    os.replace(temp, thumb)
+            except (OSError, ValueError, Image.DecompressionBombError):
+                return None
+        return thumb
+
+    # ---- signed links ------------------------------------------------------------------------
+
+    def _link_key(self) -> bytes:
+        if self._key is None:
+            with self.db.read() as s:
+                setting = s.get(AppSetting, LINK_KEY)
+            if setting is None or not setting.value:
+                raise RuntimeError("no key for file links: HelpdeskApp.start() makes it (ensure_link_key)")
+            self._key = bytes.fromhex(setting.value["key"])
+        return self._key
+
+    @writes
+    def ensure_link_key(self) -> bytes:
+        """Make the key that signs file links, once per database (at start: links are often made
+        inside other writes, which must not open a second one)."""
+        with self.db.write() as tx:
+            setting = tx.session.get(AppSetting, LINK_KEY)
+            if setting is None or not setting.value:  # shared through the database by every process
+                setting = AppSetting(key=LINK_KEY, value={"key": secrets.token_hex(32)})
+                tx.session.add(setting)
+            return bytes.fromhex(setting.value["key"])  # type: ignore[index]
+
+    def _signature(self, attachment_id: int, expires: int, variant: str) -> str:
+        message = f"{attachment_id}.{expires}.{variant}".encode()
+        return hmac.new(self._link_key(), message, hashlib.sha256).hexdigest()[:32]
+
+    def signed_path(self, attachment: Attachment, variant: str = "file", lifetime: timedelta = LINK_LIFETIME) -> str:
+        """/files/<id>/<name>?e=<expiry>&v=<file|thumb>&s=<HMAC over id, expiry and variant>."""
+        expires = int((self.now() + lifetime).timestamp())
+        return (f"/files/{attachment.id}/{quote(attachment.filename)}?e={expires}&v={variant}"
+                f"&s={self._signature(attachment.id, expires, variant)}")  # type: ignore[arg-type]
+
+    def check_link(self, attachment_id: int, expires: str, variant: str, signature: str) -> bool:
+        try:
+            when = int(expires)
+        except ValueError:
+            return False
+        if variant not in ("file", "thumb") or when < self.now().timestamp():
+            return False
+        return hmac.compare_digest(self._signature(attachment_id, when, variant), signature or "")
+
+    # ---- housekeeping -------------------------------------------------------------------------
+
+    def collect_garbage(self, older_than: timedelta = timedelta(days=1)) -> int:
+        """Delete stored files no message refers to (uploads never sent), a day after they came."""
+        if not self.root.exists():
+            return 0
+        cutoff = (self.now() - older_than).timestamp()
+        with self.db.read() as s:
+            used = set(s.execute(select(ATTACHMENT.c.sha256).distinct()).scalars())
+        removed = 0
+        for path in self.root.glob("??/??/*"):
+            if path.name not in used and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
