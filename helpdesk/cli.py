@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     token_create = token_sub.add_parser("create", help="create a token; it is printed once, as the last line")
     _common(token_create)
     token_create.add_argument("name", help="what the token is for, e.g. website")
+    token_create.add_argument("--scope", default="intake,read",
+                              help="what it may do, comma separated: intake, read, reply, admin (default intake,read; "
+                                   "a bot needs reply)")
+    token_create.add_argument("--first-responder", metavar="CHANNEL",
+                              help="a bot token that answers this channel's new conversations before people "
+                                   "(e.g. web or api)")
     token_list = token_sub.add_parser("list", help="list tokens")
     _common(token_list)
     token_revoke = token_sub.add_parser("revoke", help="revoke a token by id")
@@ -351,8 +357,11 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     app = _open(settings)
     try:
         if args.token_command == "create":
-            created = app.services.tokens.create(args.name, actor=Actor.system())
-            print(f"API token {created.token.id} '{created.token.name}' created. It is shown only once:")
+            created = app.services.tokens.create(args.name, actor=Actor.system(), scopes=args.scope.split(","),
+                                                 first_responder=args.first_responder)
+            first = f", first responder for {created.token.first_responder}" if created.token.first_responder else ""
+            print(f"API token {created.token.id} '{created.token.name}' created (scopes {created.token.scopes}{first}). "
+                  "It is shown only once:")
             print(created.plaintext)
         elif args.token_command == "list":
             tokens = app.services.tokens.list()
@@ -361,12 +370,14 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
             for t in tokens:
                 state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
                 used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
-                print(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\t{used}")
+                first = f"\tfirst responder for {t.first_responder}" if t.first_responder else ""
+                print(f"{t.id}\t{t.prefix}…\t{t.name}\t{t.scopes}\t{state}\t{used}{first}")
         elif args.token_command == "revoke":
             t = app.services.tokens.revoke(args.id, actor=Actor.system())
             print(f"token {t.id} '{t.name}' revoked")
     except ServiceError as exc:
-        raise ConfigError(exc.message) from None
+        details = "; ".join(f"{k} {v}" for k, v in exc.fields.items())
+        raise ConfigError(f"{exc.message}{': ' + details if details else ''}") from None
     finally:
         app.close()
     return 0

@@ -19,8 +19,20 @@ sys.path.insert(0, str(ROOT))
 
 from helpdesk.app import HelpdeskApp, ServerThread  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
+from helpdesk.services.base import Actor  # noqa: E402
 from helpdesk.services.demo import fill_demo  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_app, shown, sign_in, type_into  # noqa: E402
+
+
+def photo_conversation(app) -> str | None:  # type: ignore[no-untyped-def]
+    """The customer name of an open conversation in the demo whose customer sent a photo."""
+    from helpdesk.services.inbox import InboxQuery
+
+    sam = next(a for a in app.services.agents.list() if a.email == "sam@bikeshop.example")
+    for row in app.services.inbox.page(InboxQuery(view="all", status="open"), sam.id, None, 50).rows:
+        if app.services.conversations.get(row.id).attachments:
+            return row.customer_name
+    return None
 
 
 def main() -> int:
@@ -33,7 +45,8 @@ def main() -> int:
                                public_url="http://shop-pc:8080")).start()
     fill_demo(app.db, app.settings, app.clock)
     app.start_jobs()
-    from helpdesk.services import Actor
+    app.services.tokens.create("Website contact form", actor=Actor.system())
+    app.services.tokens.create("Order bot", actor=Actor.system(), scopes=["read", "reply"], first_responder="web")
     # A loopback address: this script never sends anything off the machine.
     app.services.outbox.create_webhook("http://127.0.0.1:8099/hooks/helpdesk",
                                        ["message.created", "sla.breached"], "CRM", Actor.system(),
@@ -59,6 +72,17 @@ def main() -> int:
         type_into(page, "Reply", "Hi Kira, yes: we fit tubeless kits in the workshop, about 20 minutes a wheel.")
         time.sleep(1)
         page.screenshot(path=args.out / "conversation.png")
+        with_photo = photo_conversation(app)
+        if with_photo:  # found by search: its row may be below the window's edge
+            type_into(page, "Search", "photo of the label")
+            page.keyboard.press("Enter")
+            shown(page, "results for").wait_for()
+            page.get_by_role("button").filter(has_text=with_photo).first.click()
+            shown(page, "label.jpg").wait_for()
+            time.sleep(2)
+            page.screenshot(path=args.out / "conversation-photo.png")
+            page.get_by_role("button", name="Close search").click()
+            time.sleep(1)
         type_into(page, "Search", "warranty")
         page.keyboard.press("Enter")
         shown(page, "results for").wait_for()
@@ -78,7 +102,8 @@ def main() -> int:
         shown(page, "Add an agent").wait_for()
         time.sleep(1)
         page.screenshot(path=args.out / "settings-agents.png")
-        for section, ready, name in (("Response targets", "Save targets", "settings-targets"),
+        for section, ready, name in (("API tokens", "Bots first, then people", "settings-tokens"),
+                                     ("Response targets", "Save targets", "settings-targets"),
                                      ("Webhooks", "Add a webhook", "settings-webhooks"),
                                      ("Jobs", "Work Helpdesk does on its own", "settings-jobs"),
                                      ("Connect a device", "Connect another device", "settings-devices")):

@@ -14,8 +14,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from helpdesk.api.bodies import multipart_schema, read_body
 from helpdesk.api.files import file_response
 from helpdesk.api.schemas import (MAX_ID, ConversationOut, EventsOut, HandoffIn, MessagesOut, NoteIn, PatchIn, ReplyIn,
-                                  WrittenOut, messages_out)
-from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, scoped, services_of
+                                  TokenOut, WrittenOut, messages_out)
+from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, require_token, scoped, services_of
 from helpdesk.services import Actor
 from helpdesk.services.conversations import UNSET, Written
 from helpdesk.services.outbox import OUTBOX_ENQUEUED
@@ -62,6 +62,14 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
     router = APIRouter(prefix="/api/v1", tags=["agents and bots"], responses=ERROR_RESPONSES)
     waiters = EventWaiters()
     services.events.subscribe(waiters.wake, types={OUTBOX_ENQUEUED})
+
+    @router.get("/token", response_model=TokenOut, summary="The token making the request (any scope)",
+                description="Who you are: a bot uses its id to recognise conversations it answers first "
+                            "(`bot_token_id` in events).")
+    def token(request: Request, actor: Annotated[Actor, Depends(require_token)]) -> dict:
+        found = next(t for t in services_of(request).tokens.list() if t.id == actor.id)
+        return {"id": found.id, "name": found.name, "scopes": found.scopes.split(","),
+                "first_responder": found.first_responder}
 
     @router.post("/conversations/{conversation_id}/replies", status_code=201, response_model=WrittenOut,
                  summary="Answer the customer (scope reply)", openapi_extra=multipart_schema(ReplyIn),

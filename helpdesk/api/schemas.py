@@ -181,7 +181,9 @@ def sla_out(conversation: Conversation, now: datetime, breaches: list | None = N
 
 
 def conversation_out(conversation: Conversation, profile: CustomerProfile, tags: list[str],
-                     assignee: AgentRef | None, base_url: str, now: datetime, breaches: list | None = None) -> dict:
+                     assignee: AgentRef | None, base_url: str, now: datetime, breaches: list | None = None,
+                     preview_is_public: bool = True) -> dict:
+    """`preview_is_public`: False when the last message is an internal note, whose words stay inside."""
     return ConversationOut(
         id=conversation.id, status=conversation.status, priority=conversation.priority,  # type: ignore[arg-type]
         subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
@@ -190,7 +192,7 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
         last_message_at=conversation.last_message_at, snoozed_until=conversation.snoozed_until,
         resolved_at=conversation.resolved_at,
         conversation_url=conversation_link(base_url, conversation.public_token),
-        last_message_preview=conversation.last_message_preview,
+        last_message_preview=conversation.last_message_preview if preview_is_public else "",
         sla=sla_out(conversation, now, breaches),
     ).model_dump(mode="json")
 
@@ -214,7 +216,8 @@ def messages_out(detail: ConversationDetail) -> list[dict]:
 def conversation_detail_out(detail: ConversationDetail, base_url: str, now: datetime, breaches: list) -> dict:
     c = detail.conversation
     assignee = AgentRef(id=detail.assignee.id, name=detail.assignee.name) if detail.assignee else None  # type: ignore[arg-type]
-    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches)
+    public = c.last_message_id is None or any(m.id == c.last_message_id for m in detail.messages)
+    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches, public)
     data["messages"] = messages_out(detail)
     return data
 
@@ -276,3 +279,10 @@ class EventOut(BaseModel):
 class EventsOut(BaseModel):
     events: list[EventOut]
     next: str = Field(description="pass as `after` to get what comes next")
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    scopes: list[str]
+    first_responder: Optional[str] = Field(None, description="the channel whose new conversations it answers first")

@@ -157,7 +157,8 @@ def build_router() -> APIRouter:
             agent = agents.get(c.assignee_id) if c.assignee_id else None
             items.append(conversation_out(c, page.customers[c.customer_id], page.tags.get(c.id, []),  # type: ignore[arg-type]
                                           AgentRef(id=agent.id, name=agent.name) if agent else None, url,  # type: ignore[arg-type]
-                                          services_of(request).clock.now()))
+                                          services_of(request).clock.now(),
+                                          preview_is_public=c.id not in page.last_is_note))
         return {"conversations": items, "next_cursor": page.next_cursor}
 
     def period(request: Request, start: Optional[date], end: Optional[date]) -> tuple[date, date]:

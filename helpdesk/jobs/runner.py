@@ -51,6 +51,8 @@ class JobRunner:
             "auto_resolve": self._auto_resolve,
             "nightly_backup": self._backup,
             "purge_sessions": self._purge_sessions,
+            "bot_handoff": self._bot_handoff,
+            "collect_files": self._collect_files,
         }
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -103,6 +105,13 @@ class JobRunner:
         made = backups.backup(database, folder, self.data_dir / backups.FILES)
         removed = backups.rotate(folder, BACKUPS_KEPT)
         return f"{made.name}, {made.stat().st_size // 1024} KiB" + (f"; removed {len(removed)} old" if removed else "")
+
+    def _bot_handoff(self) -> str:
+        handed = self.services.conversations.hand_over_silent()
+        return f"{len(handed)} handed over"
+
+    def _collect_files(self) -> str:
+        return f"{self.services.files.collect_garbage()} removed"
 
     def _purge_sessions(self) -> str:
         return f"{self.services.auth.purge_expired()} removed"

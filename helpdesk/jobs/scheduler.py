@@ -35,6 +35,8 @@ def triggers(sla_scan_minutes: int = 1) -> dict:
         "auto_resolve": IntervalTrigger(hours=1),
         "nightly_backup": CronTrigger(hour=2, minute=30),
         "purge_sessions": IntervalTrigger(hours=6),
+        "bot_handoff": IntervalTrigger(seconds=30),
+        "collect_files": CronTrigger(hour=3, minute=15),
     }
 
 

@@ -64,6 +64,23 @@ CANNED = [
 ]
 
 
+def label_photo() -> bytes:
+    """The photo a customer sends of a helmet's size label (drawn, so the demo needs no files)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (480, 320), (236, 232, 222))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((40, 40, 440, 280), radius=18, fill="white", outline=(60, 60, 60), width=4)
+    draw.text((75, 75), "HELMET AERO 2", fill=(30, 30, 30), font=ImageFont.load_default(size=34))
+    draw.text((75, 140), "SIZE  M", fill=(200, 30, 30), font=ImageFont.load_default(size=52))
+    draw.text((75, 215), "54-58 cm   EN 1078", fill=(30, 30, 30), font=ImageFont.load_default(size=26))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 @dataclass
 class DemoSummary:
     agents: int
@@ -126,10 +143,11 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             return t
 
         def incoming(body: str, k: int = k, customer: dict = customer, subject: str = subject) -> None:
+            files = [convs.files.stage_bytes(label_photo(), "label.jpg")] if "photo of the label" in body else []
             result = convs.receive(IncomingMessage(body=body, email=customer["email"], phone=customer["phone"],
                                                    name=customer["name"], subject=subject,
                                                    channel="email" if k % 4 else "web",
-                                                   conversation_id=state.get(k)))
+                                                   conversation_id=state.get(k)), files=files)
             state[k] = result.conversation_id
 
         steps.append((t, k, lambda b=first_msg.format(n=order), f=incoming: f(b)))

@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -258,14 +259,15 @@ class FileService(Service):
 
     @writes
     def ensure_link_key(self) -> bytes:
-        """Make the key that signs file links, once per database (at start: links are often made
-        inside other writes, which must not open a second one)."""
+        """Make (or load) the key that signs file links, at start: links are made inside other
+        writes, which must not open a second one, and in UI handlers on the event loop."""
         with self.db.write() as tx:
             setting = tx.session.get(AppSetting, LINK_KEY)
             if setting is None or not setting.value:  # shared through the database by every process
                 setting = AppSetting(key=LINK_KEY, value={"key": secrets.token_hex(32)})
                 tx.session.add(setting)
-            return bytes.fromhex(setting.value["key"])  # type: ignore[index]
+            self._key = bytes.fromhex(setting.value["key"])  # type: ignore[index]
+            return self._key
 
     def _signature(self, attachment_id: int, expires: int, variant: str) -> str:
         message = f"{attachment_id}.{expires}.{variant}".encode()
@@ -289,10 +291,11 @@ class FileService(Service):
     # ---- housekeeping -------------------------------------------------------------------------
 
     def collect_garbage(self, older_than: timedelta = timedelta(days=1)) -> int:
-        """Delete stored files no message refers to (uploads never sent), a day after they came."""
+        """Delete stored files no message refers to (uploads never sent), a day after they came.
+        Their age is the file system's (when the bytes were written), not the app clock's."""
         if not self.root.exists():
             return 0
-        cutoff = (self.now() - older_than).timestamp()
+        cutoff = time.time() - older_than.total_seconds()
         with self.db.read() as s:
             used = set(s.execute(select(ATTACHMENT.c.sha256).distinct()).scalars())
         removed = 0

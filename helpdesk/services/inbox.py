@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import col
 
-from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, Agent, Conversation, ConversationRead, ConversationTag,
+from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, Agent, ApiToken, Conversation, ConversationRead, ConversationTag,
                              Customer, Tag)
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import Due, SlaRules
 
-VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk")
+VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk", "bot")
 STATUS_FILTERS = (OPEN, PENDING, SNOOZED, RESOLVED, "any")
 PAGE_SIZE = 50
 
@@ -44,6 +44,7 @@ class InboxRow:
     tags: list[str]
     unread: bool
     due: Due | None = None  # the next response-time deadline, if a clock runs
+    bot_name: str | None = None  # the bot answering first, while it does
 
 
 @dataclass
@@ -76,6 +77,11 @@ class InboxService(Service):
         conditions = []
         now = self.now()
         overdue = or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now)
+        if view == "bot":  # what bots are answering first; people step in from here
+            conditions.append(C.c.bot_token_id.is_not(None))
+            conditions.append(C.c.status != RESOLVED)
+            return conditions
+        conditions.append(C.c.bot_token_id.is_(None))  # every other view is the team's
         if view in ("overdue", "at_risk"):
             # Only conversations waiting on the team have running clocks.
             conditions.append(C.c.status == OPEN)
@@ -108,12 +114,12 @@ class InboxService(Service):
     def page(self, query: InboxQuery, agent_id: int, cursor: str | None = None,
              limit: int = PAGE_SIZE) -> InboxPage:
         if query.view not in VIEWS:
-            raise ValidationFailed("unknown view", {"view": "must be mine, unassigned or all"})
+            raise ValidationFailed("unknown view", {"view": "must be mine, unassigned, all, overdue, at_risk or bot"})
         if query.status not in STATUS_FILTERS:
             raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
         limit = max(1, min(limit, 200))
         conditions = self._filters(query, agent_id)
-        by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk")
+        by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk", "bot")
         # Open conversations: longest waiting first, then those nobody waits on (no
         # waiting_since). Two index-ordered queries instead of one ORDER BY over an
         # expression, which would sort every open conversation on each page.
@@ -136,8 +142,9 @@ class InboxService(Service):
                 extra.append(or_(C.c.last_message_at < at, and_(C.c.last_message_at == at, C.c.id < last_id)))
             phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
         R = ConversationRead.__table__  # type: ignore[attr-defined]
+        T = ApiToken.__table__  # type: ignore[attr-defined]
         columns = (C, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
-                   Agent.name.label("assignee_name"), R.c.last_read_message_id)  # type: ignore[attr-defined]
+                   Agent.name.label("assignee_name"), R.c.last_read_message_id, T.c.name.label("bot_name"))  # type: ignore[attr-defined]
         rows: list = []
         with self.db.read() as s:
             for where, order in phases:
@@ -148,6 +155,7 @@ class InboxService(Service):
                     .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
                     .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
                     .outerjoin(R, and_(R.c.conversation_id == C.c.id, R.c.agent_id == agent_id))
+                    .outerjoin(T, T.c.id == C.c.bot_token_id)
                     .where(*where).order_by(*order).limit(limit + 1 - len(rows))
                 )
                 rows += s.execute(statement).all()
@@ -161,7 +169,7 @@ class InboxService(Service):
             preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
             last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=tags.get(r.id, []),
             unread=(r.last_message_id or 0) > (r.last_read_message_id or 0),
-            due=SlaRules.due_of(r, now),
+            due=SlaRules.due_of(r, now), bot_name=r.bot_name,
         ) for r in rows]
         next_cursor = None
         if more and out:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Any, Callable
 
 import flet as ft
@@ -18,6 +19,7 @@ from helpdesk.models import Agent
 from helpdesk.services import Services
 from helpdesk.services.auth import SignedIn
 from helpdesk.ui import sign_in
+from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.context import UiContext
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,14 @@ def build_web_app(services: Services):  # type: ignore[no-untyped-def]
             log.exception("the agent page failed to start")
             raise
 
+    # Files an agent attaches are uploaded by the client to a signed URL into this folder, then
+    # moved into the file store (ui/workspace/attachments.py).
+    uploads = services.settings.data_dir / UPLOADS
+    uploads.mkdir(parents=True, exist_ok=True, mode=0o700)
     return flet_fastapi.app(main, no_cdn=True, app_name="Helpdesk", app_short_name="Helpdesk",
-                            app_description="Shared inbox")
+                            app_description="Shared inbox", upload_dir=str(uploads), upload_endpoint_path="upload",
+                            max_upload_size=services.settings.max_file_mb * 1_000_000,
+                            secret_key=secrets.token_urlsafe(32))
 
 
 class AgentApp:

@@ -184,7 +184,7 @@ def test_failed_sign_ins_count_on_this_machine_too(services, ann):
         with pytest.raises(SignInFailed):
             services.auth.sign_in(f"x{i}@shop.example", "guess", client_ip="127.0.0.1")
     with pytest.raises(SignInFailed, match="too many failed sign-ins"):
-        services.auth.sign_in(f"ann@shop.example", "guess", client_ip="127.0.0.1")
+        services.auth.sign_in("ann@shop.example", "guess", client_ip="127.0.0.1")
 
 
 # ---- proxies by configuration ---------------------------------------------------------------------

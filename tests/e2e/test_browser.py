@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -319,3 +320,38 @@ def test_on_a_phone_the_thread_has_the_screen_and_the_actions_wait_in_a_sheet(sh
         expect(shown(page, "Resolved by Ann Agent")).to_be_visible()
     finally:
         phone.close()
+
+
+def test_a_customer_sends_a_photo_and_gets_the_agents_pdf_back(shop, context, tmp_path):
+    created = post(shop, "Finn Files", "My wheel is bent, photo coming.")
+    photo = tmp_path / "bent-wheel.png"
+    from PIL import Image
+
+    Image.new("RGB", (800, 600), "orange").save(photo)
+    customer = context.new_page()
+    customer.goto(created["conversation_url"])
+    customer.set_input_files("input[type=file]", str(photo))
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.locator("img[alt='bent-wheel.png']")).to_be_visible()
+    assert customer.evaluate("document.querySelector(\"img[alt='bent-wheel.png']\").naturalWidth") > 0
+
+    invoice = tmp_path / "quote-1042.pdf"
+    invoice.write_bytes(b"%PDF-1.4\n% a quote for a new rim\n%%EOF\n")
+    page = open_app(context, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_text("Finn Files").first.click()
+    expect(page.get_by_label("bent-wheel.png")).to_be_visible()  # the thumbnail in the thread
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach").click()
+    chooser.value.set_files(str(invoice))
+    expect(shown(page, "quote-1042.pdf (")).to_be_visible()  # the chip of a file ready to send
+    type_into(page, "Reply", "Here is the quote for a new rim.")
+    page.get_by_role("button", name="Send and set pending").click()
+    expect(shown(page, "Sent; waiting on the customer")).to_be_visible()
+
+    customer.reload()
+    link = customer.get_by_role("link", name="quote-1042.pdf")
+    expect(link).to_be_visible()
+    with customer.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == invoice.read_bytes()

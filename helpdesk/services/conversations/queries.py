@@ -3,11 +3,11 @@ filtered lists paged by key, and tags."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from helpdesk.models import (EMAIL, EVENT, PRIORITIES, REPLY, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
+from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
                              Customer, CustomerIdentifier, Message, Tag)
 from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
                                                     public_token_digest, token_matches)
@@ -33,6 +33,7 @@ class ConversationPage:
     next_cursor: int | None
     customers: dict[int, CustomerProfile]
     tags: dict[int, list[str]]
+    last_is_note: set[int] = field(default_factory=set)  # conversations whose latest message is internal
 
 
 def tag_names(s: Session, conversation_ids: list[int]) -> dict[int, list[str]]:
@@ -158,8 +159,11 @@ class QueriesMixin(ConversationBase):
             customers = {c.id: load_profile(s, c) for c in
                          s.exec(select(Customer).where(col(Customer.id).in_(customer_ids))).all()}
             tags = tag_names(s, [c.id for c in rows])  # type: ignore[misc]
+            last_ids = [c.last_message_id for c in rows if c.last_message_id]
+            notes = set(s.exec(select(Message.conversation_id).where(col(Message.id).in_(last_ids),
+                                                                     Message.kind == NOTE)).all()) if last_ids else set()
         return ConversationPage(conversations=rows, next_cursor=rows[-1].id if more else None,
-                                customers=customers, tags=tags)  # type: ignore[arg-type]
+                                customers=customers, tags=tags, last_is_note=notes)  # type: ignore[arg-type]
 
     def tags_of(self, conversation_id: int) -> list[str]:
         with self.db.read() as s:

@@ -13,6 +13,7 @@ import flet as ft
 from helpdesk.models import SNOOZED
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
+from helpdesk.ui.workspace.attachments import PendingFiles
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.dialogs import pick_snooze_time
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 
 class ConversationActions:
     def __init__(self, ctx: UiContext, controller: WorkspaceController, zone: tzinfo | None,
-                 refresh_open: Callable[[], Awaitable[None]]) -> None:
+                 refresh_open: Callable[[], Awaitable[None]], files: PendingFiles) -> None:
         self.ctx = ctx
+        self.files = files
         self.c = controller
         self.zone = zone
         self.refresh_open = refresh_open
@@ -38,18 +40,21 @@ class ConversationActions:
 
     async def send(self, then: str) -> None:
         self.composer.cancel_pending_save()
-        outcome = await self.c.send(self.composer.text, then)
+        files = self.files.take()  # given back below if nothing is sent, so no file is lost
+        outcome = await self.c.send(self.composer.text, then, files=files)
         if outcome.unseen:
             count = outcome.unseen
             if not await self.ctx.confirm(
                     "New message from the customer",
                     f"The customer sent {count} new message{'s' if count > 1 else ''} after you started this reply. "
                     "Read it before sending?", "Send anyway", "Go back and read"):
+                self.files.put_back(files)
                 await self.refresh_open()
                 self.c.caught_up()
                 return
-            outcome = await self.c.send(self.composer.text, then, confirmed=True)
+            outcome = await self.c.send(self.composer.text, then, confirmed=True, files=files)
         if not outcome.sent:
+            self.files.put_back(files)
             if outcome.words:
                 self.ctx.toast(outcome.words, error=True)
             return

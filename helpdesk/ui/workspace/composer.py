@@ -17,7 +17,8 @@ DRAFT_SAVE_DELAY = 0.7
 
 class Composer:
     def __init__(self, page: ft.Page, on_typed: Callable[[], None], save_draft: Callable[[str], Awaitable[None]],
-                 send: Callable[[str], Awaitable[None]], insert_canned: Callable[[str], Awaitable[None]]) -> None:
+                 send: Callable[[str], Awaitable[None]], insert_canned: Callable[[str], Awaitable[None]],
+                 attach: Callable[[], Awaitable[None]] | None = None, files_row: ft.Control | None = None) -> None:
         self.page = page
         self._on_typed, self._save_draft = on_typed, save_draft
         self.field = ft.TextField(multiline=True, min_lines=3, max_lines=10, label="Reply", border_radius=12,
@@ -43,9 +44,12 @@ class Composer:
             ft.PopupMenuItem(content="Send and resolve", icon=ft.Icons.CHECK, on_click=lambda e: run(send, RESOLVED))])
         self.send_button = ft.FilledButton("Send and set pending", icon=ft.Icons.SEND,
                                            on_click=lambda e: run(send, PENDING))
+        self.attach = ft.TextButton("Attach", icon=ft.Icons.ATTACH_FILE, tooltip="Attach photos or files",
+                                    on_click=lambda e: run(attach), visible=attach is not None)
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
+            *([files_row] if files_row is not None else []),
             self.field,
-            ft.Row([self.canned, ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+            ft.Row([ft.Row([self.canned, self.attach], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))

@@ -20,6 +20,7 @@ from helpdesk.services.base import Actor
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerHistory
 from helpdesk.services.errors import NewCustomerMessages, ServiceError
+from helpdesk.services.files import StagedFile
 from helpdesk.services.inbox import VIEWS, InboxQuery, InboxRow
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.search import SearchHit
@@ -242,19 +243,20 @@ class WorkspaceController:
             await self.backend.write(self.services.drafts.save, self.agent_id, self.selected_id, body,
                                      self.seen_message_id)
 
-    async def send(self, body: str, then: str, confirmed: bool = False) -> SendOutcome:
-        """Send a reply (then: pending, resolved or open) or add a note (then: note)."""
+    async def send(self, body: str, then: str, confirmed: bool = False,
+                   files: list[StagedFile] | tuple[StagedFile, ...] = ()) -> SendOutcome:
+        """Send a reply (then: pending, resolved or open) or add a note (then: note), with files."""
         if self.selected_id is None:
             return SendOutcome(False)
-        if not body.strip():
+        if not body.strip() and not files:
             return SendOutcome(False, words="Write something first.")
         conversations = self.services.conversations
         try:
             if then == "note":
-                await self.backend.write(conversations.add_note, self.selected_id, self.actor, body)
+                await self.backend.write(conversations.add_note, self.selected_id, self.actor, body, files)
             else:
                 await self.backend.write(conversations.reply, self.selected_id, self.actor, body, then,
-                                         self.seen_message_id, confirmed)
+                                         self.seen_message_id, confirmed, files)
         except NewCustomerMessages as exc:
             return SendOutcome(False, unseen=exc.count)
         except ServiceError as exc:

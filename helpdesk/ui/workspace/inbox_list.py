@@ -20,7 +20,9 @@ EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or re
                "all": "No conversations here yet. Customer messages arrive through the intake API "
                       "(see Settings → API tokens).",
                "overdue": "Nothing is overdue: every customer has had an answer in time.",
-               "at_risk": "Nothing is close to its response-time target."}
+               "at_risk": "Nothing is close to its response-time target.",
+               "bot": "No bot is answering anyone first. A bot token can be made the first responder for a "
+                      "channel in Settings → API tokens."}
 
 
 def badge(text: str, bgcolor: str | None, color: str | None = None) -> ft.Control:
@@ -61,8 +63,8 @@ class RowControl:
         self.name.value, self.name.weight = row.customer_name, weight
         self.title.value, self.title.weight = row.title, weight
         self.preview.value = row.preview
-        self.assignee.value = row.assignee_name or "Unassigned"
-        self.assignee.italic = row.assignee_name is None
+        self.assignee.value = f"Bot: {row.bot_name}" if row.bot_name else row.assignee_name or "Unassigned"
+        self.assignee.italic = row.assignee_name is None and not row.bot_name
         self.show_time(row, now)
 
     def show_time(self, row: InboxRow, now: datetime) -> None:

@@ -16,7 +16,9 @@ from helpdesk.services.errors import NotFound
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.widgets import icon_button, local_zone, sync_value
+from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.workspace.actions import ConversationActions
+from helpdesk.ui.workspace.attachments import PendingFiles, file_chips
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
@@ -27,10 +29,12 @@ from helpdesk.ui.workspace.thread import ThreadView
 
 log = logging.getLogger(__name__)
 NARROW = 820
-VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk"}
+VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
+               "bot": "Bot"}
 VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
               "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
-              "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL)}
+              "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
+              "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY)}
 EVENT_COALESCE_SECONDS = 0.15  # a burst of events becomes one refresh
 TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
 
@@ -78,13 +82,16 @@ class Workspace:
             ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4),
                          content=ft.Column([self.view_title, self.filters], spacing=8)),
             ft.Divider(height=1), self.inbox.view], spacing=0, expand=True))
-        acts = self.actions = ConversationActions(ctx, self.c, self.zone, self._refresh_open)
+        self.files = PendingFiles(page, ctx.services, ctx.settings.data_dir / UPLOADS, self._files_changed, ctx.toast,
+                                  ctx.read)
+        acts = self.actions = ConversationActions(ctx, self.c, self.zone, self._refresh_open, self.files)
         self.header = ConversationHeader(page, agents, self.c.agent_id, HeaderActions(
             assign=acts.assign, priority=acts.priority, status=acts.status, snooze=acts.snooze,
             pick_snooze=acts.pick_snooze, add_tag=acts.add_tag, remove_tag=acts.remove_tag,
             copy_link=acts.copy_link), self.zone, ctx.services.clock.now)
-        self.thread = ThreadView(page, self.zone)
-        self.composer = acts.composer = Composer(page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned)
+        self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files))
+        self.composer = acts.composer = Composer(page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned,
+                                                 self.files.pick, self.files.row)
         self.composer.set_canned(canned)
         self.conversation = ft.Column([
             self.header.control, ft.Divider(height=1),
@@ -140,9 +147,14 @@ class Workspace:
                                                         ft.Text(agent.name.split()[0])], tight=True),
                                         tooltip="Account", items=items), ft.Container(width=8)])
 
+    def _files_changed(self) -> None:
+        if self._active:
+            self.page.update(self.composer.control)
+
     async def leave(self) -> None:
         """Going to another screen or signing out: save the draft, stop the live parts."""
         self._active = False
+        self.files.close()
         if self._ticker:
             self._ticker.cancel()
         self.composer.cancel_pending_save()
@@ -198,7 +210,7 @@ class Workspace:
             label = f"{VIEW_LABELS[view]} {c.counts[view]}"
             self.rail.destinations[index].label = label
             self.nav_bar.destinations[index].label = label
-        timed_view = c.query.view in ("overdue", "at_risk")
+        timed_view = c.query.view in ("overdue", "at_risk", "bot")  # these views choose their own statuses
         status = OPEN if timed_view else STATUS_LABELS[c.query.status].lower()
         self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
         self.status_filter.disabled = timed_view

@@ -6,6 +6,7 @@ first; "Show earlier messages" brings the rest a page at a time."""
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import Callable
 
 import flet as ft
 
@@ -17,36 +18,50 @@ THREAD_PAGE = 40
 BUBBLE_MARGIN = 72  # the side a bubble leaves free: the customer's on the left, the team's on the right
 
 
-def message_control(message: Message, detail: ConversationDetail, now: datetime, zone: tzinfo | None) -> ft.Control:
+DELIVERY_WORDS = {"queued": "⏳ waiting to be sent", "sent": "✓ sent", "delivered": "✓✓ delivered",
+                  "failed": "⚠ not delivered"}
+FileChips = Callable[[list], list[ft.Control]]
+
+
+def message_control(message: Message, detail: ConversationDetail, now: datetime, zone: tzinfo | None,
+                    file_chips: FileChips | None = None) -> ft.Control:
     when = fmt.stamp(message.created_at, now, zone)
     if message.kind == EVENT:
         return ft.Container(key=f"m{message.id}", alignment=ft.Alignment.CENTER, padding=ft.Padding.symmetric(
             horizontal=24), content=ft.Text(f"{message.body} · {when}", size=12, italic=True,
                                             color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER))
-    agent = detail.agents.get(message.author_agent_id) if message.author_agent_id else None
+    who = detail.author_name(message) + (" (bot)" if message.author_token_id else "")
     if message.direction == IN:
-        who, bg, margin = detail.customer_name, ft.Colors.SURFACE_CONTAINER_HIGH, ft.Margin.only(right=BUBBLE_MARGIN)
+        bg, margin = ft.Colors.SURFACE_CONTAINER_HIGH, ft.Margin.only(right=BUBBLE_MARGIN)
     elif message.kind == NOTE:
-        who, bg, margin = f"{agent.name if agent else 'Agent'} · internal note", ft.Colors.AMBER_100, \
-            ft.Margin.only(left=BUBBLE_MARGIN)
+        who, bg, margin = f"{who} · internal note", ft.Colors.AMBER_100, ft.Margin.only(left=BUBBLE_MARGIN)
     else:
-        who, bg, margin = agent.name if agent else "Support", ft.Colors.PRIMARY_CONTAINER, \
-            ft.Margin.only(left=BUBBLE_MARGIN)
+        bg, margin = ft.Colors.PRIMARY_CONTAINER, ft.Margin.only(left=BUBBLE_MARGIN)
     note = message.kind == NOTE
+    text = ft.Text(selectable=True, spans=[
+        ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}\n", ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
+        ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)])
+    files = detail.attachments.get(message.id, []) if message.id else []  # type: ignore[call-overload]
+    delivery = detail.deliveries.get(message.id) if message.id else None  # type: ignore[call-overload]
+    extra: list[ft.Control] = []
+    if files and file_chips is not None:
+        extra.append(ft.Row(file_chips(files), wrap=True, spacing=8))
+    if delivery is not None and delivery.status != "sent":
+        words = DELIVERY_WORDS.get(delivery.status, delivery.status)
+        extra.append(ft.Text(f"{words} by {delivery.channel}" + (f": {delivery.error}" if delivery.error else ""),
+                             size=11, color=ft.Colors.ERROR if delivery.status == "failed" else ft.Colors.ON_SURFACE_VARIANT))
     return ft.Container(
         key=f"m{message.id}", bgcolor=bg, border_radius=14, margin=margin,
         padding=ft.Padding.symmetric(horizontal=14, vertical=10),
         border=ft.Border.all(1, ft.Colors.AMBER_400) if note else None,
-        content=ft.Text(selectable=True, spans=[
-            ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}\n",
-                        ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
-            ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)]))
+        content=ft.Column([text, *extra], spacing=6, tight=True) if extra else text)
 
 
 class ThreadView:
-    def __init__(self, page: ft.Page, zone: tzinfo | None) -> None:
+    def __init__(self, page: ft.Page, zone: tzinfo | None, file_chips: FileChips | None = None) -> None:
         self.page = page
         self.zone = zone
+        self.file_chips = file_chips
         self.view = ft.ListView(expand=True, reverse=True, spacing=10,
                                 padding=ft.Padding.symmetric(horizontal=20, vertical=12))
         self.earlier = ft.Container(alignment=ft.Alignment.CENTER, content=ft.TextButton(
@@ -56,6 +71,7 @@ class ThreadView:
         self._shown_ids: list[int] = []  # oldest first
         self._hidden = 0
         self._now: datetime | None = None
+        self._deliveries: dict[int, str] = {}
 
     def show(self, detail: ConversationDetail, now: datetime) -> None:
         """Draw a newly opened conversation, or add what is new to the one on screen."""
@@ -65,14 +81,27 @@ class ThreadView:
             recent = detail.messages[-THREAD_PAGE:]
             self._hidden = len(detail.messages) - len(recent)
             self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
-            self.view.controls = [message_control(m, detail, now, self.zone) for m in reversed(recent)]
+            self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips) for m in reversed(recent)]
         else:
             last = self._shown_ids[-1] if self._shown_ids else 0
             new = [m for m in detail.messages if (m.id or 0) > last]
             for m in new:
-                self.view.controls.insert(0, message_control(m, detail, now, self.zone))
+                self.view.controls.insert(0, message_control(m, detail, now, self.zone, self.file_chips))
                 self._shown_ids.append(m.id)  # type: ignore[arg-type]
+            self._redraw_changed_deliveries(detail, now)
+        self._deliveries = {k: v.status for k, v in detail.deliveries.items()}
         self._place_earlier_button()
+
+    def _redraw_changed_deliveries(self, detail: ConversationDetail, now: datetime) -> None:
+        """A reply that was queued and is now sent (or failed) is drawn again; nothing else is."""
+        changed = {k for k, v in detail.deliveries.items() if self._deliveries.get(k) != v.status}
+        if not changed:
+            return
+        by_id = {m.id: m for m in detail.messages}
+        for index, control in enumerate(self.view.controls):
+            message_id = int(control.key[1:]) if isinstance(control.key, str) and control.key[1:].isdigit() else None
+            if message_id in changed and message_id in by_id:
+                self.view.controls[index] = message_control(by_id[message_id], detail, now, self.zone, self.file_chips)
 
     def clear(self) -> None:
         self.conversation_id = None
@@ -95,7 +124,7 @@ class ThreadView:
         self._shown_ids = [m.id for m in older] + self._shown_ids  # type: ignore[misc]
         if self.earlier in self.view.controls:
             self.view.controls.remove(self.earlier)
-        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone) for m in reversed(older))
+        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips) for m in reversed(older))
         self._place_earlier_button()
         self.page.update()
 
