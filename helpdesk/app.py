@@ -39,6 +39,7 @@ class HelpdeskApp:
         self._api: FastAPI | None = None
         self._asgi: PathDispatcher | None = None
         self._outbox_worker: Any = None
+        self._channels: Any = None
         self._leadership: Any = None
         self._event_relay: Any = None
 
@@ -62,6 +63,7 @@ class HelpdeskApp:
         self._services = Services(db, self.clock, self.settings)
         self._services.jobs.attach(self.job_runner.run, self._next_runs)
         self._services.files.ensure_link_key()
+        self._services.mail.mailboxes.secrets  # noqa: B018  (the install id, read once before any write needs it)
         if not db.is_sqlite:  # other processes' live events (PostgreSQL LISTEN/NOTIFY)
             from helpdesk.db.pg import EventRelay
 
@@ -72,12 +74,14 @@ class HelpdeskApp:
         """Start the scheduled jobs (the server does; tests and one-off commands do not)."""
         from helpdesk.jobs.scheduler import Jobs
 
+        from helpdesk.channels import Channels
         from helpdesk.jobs.outbox_worker import OutboxWorker
 
         def start() -> None:
             self._jobs = Jobs(self.job_runner, self.db.engine, self.settings.effective_database_url,
                               self.settings.sla_scan_minutes).start()
             self._outbox_worker = OutboxWorker(self.services.outbox, self.bus).start()
+            self._channels = Channels(self.services).start()
 
         if self._jobs is not None or self._leadership is not None:
             return self
@@ -92,10 +96,12 @@ class HelpdeskApp:
 
     def _stop_jobs(self) -> None:
         if self._jobs is not None:
+            self._channels.stop()
             self._outbox_worker.stop()
             self._jobs.close()
             self._jobs = None
             self._outbox_worker = None
+            self._channels = None
 
     @property
     def job_runner(self):  # type: ignore[no-untyped-def]
@@ -107,6 +113,11 @@ class HelpdeskApp:
 
     def _next_runs(self) -> dict:
         return self._jobs.next_runs() if self._jobs is not None else {}
+
+    @property
+    def channels(self):  # type: ignore[no-untyped-def]
+        """The running channel workers (email …), or None when jobs were not started here."""
+        return self._channels
 
     @property
     def jobs(self):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__
+from helpdesk import __version__, cli_mailbox
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(token_revoke)
     token_revoke.add_argument("id", type=int)
 
+    cli_mailbox.add_parser(sub, _common, OneLineParser)
+
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
 
@@ -127,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _admin_create(settings, args)
         if command == "token":
             return _token(settings, args)
+        if command == "mailbox":
+            return cli_mailbox.run(settings, args, _open)
         if command == "demo":
             return _demo(settings)
         if command == "backup":

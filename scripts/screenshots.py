@@ -35,6 +35,66 @@ def photo_conversation(app) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+MAIL_FROM_CUSTOMER = (
+    "From: Lena Vogel <lena.vogel@example.de>\r\nTo: Larsen Bikes <shop@bikeshop.example>\r\n"
+    "Cc: Jonas Vogel <jonas@example.de>\r\nSubject: Brake pads for a Shimano MT200?\r\n"
+    "Message-ID: <lena-1@example.de>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
+    "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\ndo you have brake pads that fit a Shimano "
+    "MT200? My son's bike squeaks and stops late. We could come by on Saturday.\r\n\r\nThanks,\r\nLena\r\n-- \r\n"
+    "Lena Vogel · +49 30 1234567\r\n\r\nOn Mon, 23 Nov 2026, Larsen Bikes <shop@bikeshop.example> wrote:\r\n"
+    "> Your order 4411 has shipped.\r\n--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hello,</p><p>do you "
+    "have brake pads that fit a <b>Shimano MT200</b>? My son's bike squeaks and stops late. We could come by on "
+    "Saturday.</p><p>Thanks,<br>Lena</p><blockquote>Your order 4411 has shipped.</blockquote>\r\n--B--\r\n")
+
+
+def mail_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """A mailbox on a private Dovecot and SMTP server (loopback), a customer's mail arriving,
+    the whole mail, and Settings → Mailboxes. Skipped when Dovecot is not installed."""
+    from helpdesk.services.mail.mailboxes import MailboxInput
+    from tests.mailservers import Dovecot, SmtpSink, dovecot_available, wait_until
+
+    if not dovecot_available():
+        print("Dovecot is not installed: the mail screenshots are skipped")
+        return
+    dovecot, smtp = Dovecot().start(), SmtpSink().start()
+    try:
+        app.services.mail.mailboxes.add(MailboxInput(name="Larsen Bikes", address="shop@bikeshop.example",
+                                                     imap=dovecot.url("shop"), smtp=smtp.url), Actor.system())
+        dovecot.append("shop", MAIL_FROM_CUSTOMER.encode())
+        wait_until(lambda: app.services.mail.intake.seen_key("<lena-1@example.de>"), 30, "the mail")
+        type_into(page, "Search", "Shimano MT200")  # found by search: the newest row is at the list's end
+        page.keyboard.press("Enter")
+        shown(page, "results for").wait_for()
+        page.get_by_role("button").filter(has_text="Lena Vogel").first.click()
+        shown(page, "Whole mail").wait_for()
+        time.sleep(1)
+        page.screenshot(path=out / "conversation-email.png")
+        page.get_by_role("button", name="Whole mail").click()
+        shown(page, "Download .eml").wait_for()
+        time.sleep(1)
+        page.screenshot(path=out / "email-whole-mail.png")
+        page.keyboard.press("Escape")
+        smtp.stop()  # the internet goes down: the reply waits, and the workspace says so quietly
+        type_into(page, "Reply", "Hi Lena, yes: we have Shimano B01S pads in stock, 12 € a pair, fitted while you "
+                                 "wait on Saturday.")
+        page.get_by_role("button", name="Send and set pending").click()
+        shown(page, "Email offline").wait_for(timeout=30000)
+        time.sleep(1)
+        page.screenshot(path=out / "email-offline.png")
+        smtp.start()  # back: the reply leaves at its next try (within 15 s)
+        smtp.wait_for(1, timeout=60)
+        time.sleep(2)
+        page.get_by_role("button", name="Account").or_(page.get_by_role("button", name="Sam")).first.click()
+        page.get_by_role("menuitem", name="Settings").click()
+        page.get_by_text("Mailboxes").first.click()
+        shown(page, "Customers who wrote another way").wait_for()
+        time.sleep(1)
+        page.screenshot(path=out / "settings-mailboxes.png")
+    finally:
+        smtp.stop()
+        dovecot.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -93,6 +153,9 @@ def main() -> int:
         shown(page, "Busiest hours").wait_for()
         time.sleep(1.5)
         page.screenshot(path=args.out / "reports.png")
+        page.get_by_role("button", name="Back to the inbox").click()
+        shown(page, "Unassigned").wait_for()
+        mail_screens(app, page, args.out)
         page.close()
         page = open_app(context, server.url)  # signed in still: "remember this device"
         shown(page, "Unassigned").wait_for()

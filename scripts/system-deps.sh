@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond Python: Chromium (browser tests), Xvfb and
 # ImageMagick (the desktop window and its screenshot), the libraries Flet's desktop
-# client links against, and PostgreSQL (the suite's second pass starts a private server). Installs what is missing when it can (root, or passwordless sudo);
+# client links against, PostgreSQL (the suite's second pass starts a private server) and
+# Dovecot (the email tests start a private IMAP server). Installs what is missing when it can (root, or passwordless sudo);
 # otherwise says which tests will be skipped.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb xauth)
 command -v import >/dev/null 2>&1 || missing+=(imagemagick)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd)
 if command -v ldconfig >/dev/null 2>&1; then
     ldconfig -p | grep -q 'libmpv.so.2' || missing+=(libmpv2)
     ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
@@ -24,7 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if ! command -v apt-get >/dev/null 2>&1 || [ "$SUDO" = "none" ]; then
     echo "note: missing system packages: ${missing[*]}" >&2
-    echo "      browser and desktop-window tests (and the PostgreSQL pass) will be skipped; install them with:" >&2
+    echo "      browser, desktop-window and email tests (and the PostgreSQL pass) will be skipped; install them with:" >&2
     echo "      sudo apt-get install ${missing[*]}" >&2
     exit 0
 fi

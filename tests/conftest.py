@@ -35,6 +35,19 @@ def argon2_once_per_password():
     agents._hasher = real
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_os_keyring():
+    """Tests never write to the keyring of the machine they run on: mailbox passwords go to the
+    database's encrypted store unless a test puts its own stand-in keyring in place."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
@@ -100,6 +113,18 @@ def new_database(postgres) -> Callable[..., str | None]:
 @pytest.fixture
 def database_url(new_database) -> str | None:
     return new_database()
+
+
+@pytest.fixture
+def database_env(database_url):
+    """Command-line runs (tests/cli.py) use this test's database."""
+    from tests.cli import DATABASE_ENV
+
+    DATABASE_ENV.clear()
+    if database_url:
+        DATABASE_ENV["HELPDESK_DATABASE_URL"] = database_url
+    yield database_url
+    DATABASE_ENV.clear()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from helpdesk.api.bodies import multipart_schema, read_body
 from helpdesk.api.files import file_response
-from helpdesk.api.schemas import (MAX_ID, ConversationOut, EventsOut, HandoffIn, MessagesOut, NoteIn, PatchIn, ReplyIn,
-                                  TokenOut, WrittenOut, messages_out)
+from helpdesk.api.schemas import (MAX_ID, ConversationOut, ConversationWithMessages, EventsOut, HandoffIn, MergeIn, MessagesOut, NoteIn, PatchIn,
+                                  ReplyIn, TokenOut, WrittenOut, messages_out)
 from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, require_token, scoped, services_of
 from helpdesk.services import Actor
 from helpdesk.services.conversations import UNSET, Written
@@ -122,6 +122,18 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
         await services.db.run_write(services.conversations.handoff, conversation_id, actor, payload.reason)
         return await services.db.run_read(conversation_json, request, conversation_id)
 
+    @router.post("/conversations/{conversation_id}/merge", response_model=ConversationWithMessages,
+                 summary="Merge this conversation into another of the same customer (scope reply)",
+                 description="Its messages, notes and events move into `into`, which records it in its thread; "
+                             "this one is resolved with `merged_into` set, and its customer link leads there. "
+                             "Answers with the kept conversation. 409 when they are different customers' or one "
+                             "was merged already.")
+    async def merge(conversation_id: ConversationId, payload: MergeIn, request: Request,
+                    actor: Annotated[Actor, Depends(scoped("reply"))]) -> dict:
+        services = services_of(request)
+        await services.db.run_write(services.conversations.merge, conversation_id, payload.into, actor)
+        return await services.db.run_read(conversation_json, request, payload.into)
+
     @router.get("/conversations/{conversation_id}/messages", response_model=MessagesOut,
                 summary="Messages after one you have seen (scope read)")
     def messages(conversation_id: ConversationId, request: Request,
@@ -142,7 +154,8 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
                      wait: Annotated[int, Query(ge=0, le=MAX_WAIT)] = 0) -> dict:
         outbox = services_of(request).outbox
         db = services_of(request).db
-        cursor = int(after) if after is not None else await db.run_read(outbox.last_event_number)
+        # A cursor past any event there can be simply has nothing after it (and fits the column).
+        cursor = min(int(after), MAX_ID) if after is not None else await db.run_read(outbox.last_event_number)
         rows = await db.run_read(outbox.events_after, cursor)
         if not rows and wait:
             await waiters.wait(wait)

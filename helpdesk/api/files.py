@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
 
 from helpdesk.models import Attachment
 from helpdesk.services.errors import NotFound
@@ -49,5 +49,25 @@ def build_router() -> APIRouter:
             return file_response(files, files.get(attachment_id), thumb=v == "thumb")
         except NotFound:
             return PlainTextResponse("This file is no longer here.", status_code=404)
+
+    @router.get("/files/mail/{record_id}/{name}")
+    def mail_original(record_id: Annotated[int, Path(ge=1, le=2**31 - 1)], name: str, request: Request,
+                      e: Annotated[str, Query(max_length=20)] = "", v: Annotated[str, Query(max_length=10)] = "eml",
+                      s: Annotated[str, Query(max_length=64)] = ""):  # type: ignore[no-untyped-def]
+        services = request.app.state.services
+        if not services.files.check_mail_link(record_id, e, v, s):
+            return PlainTextResponse("This link to a mail is not valid, or it has expired.", status_code=403)
+        record = services.mail.intake.record(record_id)
+        if record is None or not record.raw_sha256:
+            return PlainTextResponse("This mail is no longer here.", status_code=404)
+        if v == "html":  # sanitised when it came in; shown sandboxed, no scripts, no remote images (trackers)
+            return HTMLResponse(record.html or "<p>This mail had no HTML part.</p>", headers={
+                **FILE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                           "img-src data:; sandbox"})
+        path = services.files.path_of(record.raw_sha256)
+        if not path.exists():
+            return PlainTextResponse("This mail is no longer here.", status_code=404)
+        return FileResponse(path, media_type="message/rfc822", headers={
+            **FILE_HEADERS, "Content-Disposition": disposition("attachment", f"mail-{record_id}.eml")})
 
     return router

@@ -154,6 +154,8 @@ class ConversationOut(BaseModel):
     conversation_url: str
     last_message_preview: str
     sla: SlaOut
+    merged_into: Optional[int] = Field(None, description="set when an agent merged this conversation into "
+                                                         "another: its messages are there now")
 
 
 class ConversationWithMessages(ConversationOut):
@@ -191,6 +193,7 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
         waiting_since=conversation.waiting_since, first_reply_at=conversation.first_reply_at,
         last_message_at=conversation.last_message_at, snoozed_until=conversation.snoozed_until,
         resolved_at=conversation.resolved_at,
+        merged_into=conversation.merged_into_id,
         conversation_url=conversation_link(base_url, conversation.public_token),
         last_message_preview=conversation.last_message_preview if preview_is_public else "",
         sla=sla_out(conversation, now, breaches),
@@ -261,6 +264,11 @@ class PatchIn(BaseModel):
 class HandoffIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "asks about a refund"}]})
     reason: StrictStr = Field("", max_length=300, description="shown in the thread: why people should take over")
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"into": 42}]})
+    into: int = Field(ge=1, le=MAX_ID, description="the conversation to keep (the same customer's)")
 
 
 class MessagesOut(BaseModel):

@@ -121,10 +121,14 @@ def build_router() -> APIRouter:
             idempotency_key=key), actor=actor, files=files)
         # The link opens the whole thread: only to whoever started it, or a customer the site vouches for.
         shown = result.created or c.verified
+        link_sent = False
+        if not shown and not result.replayed:  # the customer gets it by mail instead, when they can
+            link_sent = await services.db.run_write(services.mail.mail_link, result.conversation_id,
+                                                    result.customer_id)
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,
                 "conversation_url": conversation_link(base_url(request), result.public_token) if shown else None,
-                "link_sent": False}
+                "link_sent": link_sent}
         return JSONResponse(body, status_code=200 if result.replayed else 201)
 
     @router.get("/conversations/{conversation_id}", response_model=ConversationWithMessages,

@@ -18,6 +18,7 @@ from helpdesk.services.files import FileService
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.jobs import JobsService
 from helpdesk.services.links import Links
+from helpdesk.services.mail import MailService
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.ratelimit import RateLimits
@@ -45,6 +46,8 @@ class Services:
         self.deliveries = DeliveryService(*args)
         self.conversations = ConversationService(*args, sla=self.sla, files=self.files, deliveries=self.deliveries,
                                                  links=self.links)
+        self.mail = MailService(*args, conversations=self.conversations, files=self.files,
+                                deliveries=self.deliveries, links=self.links)
         self.drafts = DraftService(*args)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)

@@ -195,7 +195,8 @@ class CustomerService(Service):
             if customer is None:
                 raise NotFound(f"customer {customer_id} not found")
             conversations = session.exec(
-                select(Conversation).where(Conversation.customer_id == customer_id)
+                select(Conversation).where(Conversation.customer_id == customer_id,
+                                           col(Conversation.merged_into_id).is_(None))  # merged ones are empty
                 .order_by(col(Conversation.last_message_at).desc(), col(Conversation.id).desc())
                 .limit(limit)
             ).all()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
@@ -51,9 +52,16 @@ class DeliveryService(Service):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.transports: set[str] = set()  # channel kinds that send replies themselves
+        # Channels that may carry a reply instead of the conversation's own (a customer who wrote on
+        # the website hears back by email): each gets (connection, conversation state), may name itself.
+        self.routers: list[Callable[[Connection, Any], str | None]] = []
 
-    def record(self, conn: Connection, message_id: int, channel: str, now: datetime) -> DeliveryState:
-        """The reply's delivery, in the reply's transaction."""
+    def record(self, conn: Connection, message_id: int, state: Any, now: datetime) -> DeliveryState:
+        """The reply's delivery, in the reply's transaction: by the conversation's channel, or
+        by another that carries its replies."""
+        channel = state.channel
+        if channel not in self.transports:
+            channel = next((c for c in (route(conn, state) for route in self.routers) if c), channel)
         status = QUEUED if channel in self.transports else SENT
         conn.execute(insert(D).values(message_id=message_id, channel=channel, status=status, attempts=0,
                                       next_attempt_at=now if status == QUEUED else None, last_error="",

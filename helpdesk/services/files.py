@@ -26,11 +26,12 @@ from urllib.parse import quote
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import AppSetting, Attachment
+from helpdesk.models import AppSetting, Attachment, MailRecord
 from helpdesk.services.base import Service, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
 
 ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
+MAIL = MailRecord.__table__  # type: ignore[attr-defined]
 CHUNK = 1024 * 1024
 MAX_FILES = 20  # per message
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # safe to show in a page
@@ -269,8 +270,8 @@ class FileService(Service):
             self._key = bytes.fromhex(setting.value["key"])  # type: ignore[index]
             return self._key
 
-    def _signature(self, attachment_id: int, expires: int, variant: str) -> str:
-        message = f"{attachment_id}.{expires}.{variant}".encode()
+    def _signature(self, subject: int | str, expires: int, variant: str) -> str:
+        message = f"{subject}.{expires}.{variant}".encode()
         return hmac.new(self._link_key(), message, hashlib.sha256).hexdigest()[:32]
 
     def signed_path(self, attachment: Attachment, variant: str = "file", lifetime: timedelta = LINK_LIFETIME) -> str:
@@ -280,24 +281,37 @@ class FileService(Service):
                 f"&s={self._signature(attachment.id, expires, variant)}")  # type: ignore[arg-type]
 
     def check_link(self, attachment_id: int, expires: str, variant: str, signature: str) -> bool:
+        return self._check(attachment_id, expires, variant, signature, ("file", "thumb"))
+
+    def signed_mail_path(self, record_id: int, variant: str, lifetime: timedelta = LINK_LIFETIME) -> str:
+        """A received mail as it came: the .eml (variant eml) or its sanitised HTML (html)."""
+        expires = int((self.now() + lifetime).timestamp())
+        name = "message.eml" if variant == "eml" else "message.html"
+        return f"/files/mail/{record_id}/{name}?e={expires}&v={variant}&s={self._signature(f'm{record_id}', expires, variant)}"
+
+    def check_mail_link(self, record_id: int, expires: str, variant: str, signature: str) -> bool:
+        return self._check(f"m{record_id}", expires, variant, signature, ("eml", "html"))
+
+    def _check(self, subject: int | str, expires: str, variant: str, signature: str, variants: tuple) -> bool:
         try:
             when = int(expires)
         except ValueError:
             return False
-        if variant not in ("file", "thumb") or when < self.now().timestamp():
+        if variant not in variants or when < self.now().timestamp():
             return False
-        return hmac.compare_digest(self._signature(attachment_id, when, variant), signature or "")
+        return hmac.compare_digest(self._signature(subject, when, variant), signature or "")
 
     # ---- housekeeping -------------------------------------------------------------------------
 
     def collect_garbage(self, older_than: timedelta = timedelta(days=1)) -> int:
-        """Delete stored files no message refers to (uploads never sent), a day after they came.
+        """Delete stored files no message or received mail refers to (uploads never sent), a day after they came.
         Their age is the file system's (when the bytes were written), not the app clock's."""
         if not self.root.exists():
             return 0
         cutoff = time.time() - older_than.total_seconds()
         with self.db.read() as s:
             used = set(s.execute(select(ATTACHMENT.c.sha256).distinct()).scalars())
+            used |= set(s.execute(select(MAIL.c.raw_sha256).distinct()).scalars())  # received mails as they came
         removed = 0
         for path in self.root.glob("??/??/*"):
             if path.name not in used and path.stat().st_mtime < cutoff:

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,27 +10,10 @@ import pytest
 from helpdesk import __version__
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
+from tests.cli import DATABASE_ENV, ROOT, run
 from tests.helpers import free_port, wait_until_healthy
 
-ROOT = Path(__file__).resolve().parents[2]
-DATABASE_ENV: dict[str, str] = {}  # on the PostgreSQL pass: this test's database
-
-
-@pytest.fixture(autouse=True)
-def database_env(database_url):
-    DATABASE_ENV.clear()
-    if database_url:
-        DATABASE_ENV["HELPDESK_DATABASE_URL"] = database_url
-    yield database_url
-    DATABASE_ENV.clear()
-
-
-def run(*args, env=None, input=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
-    full_env.update(DATABASE_ENV)
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          env=full_env, input=input, timeout=120, cwd=ROOT)
+pytestmark = pytest.mark.usefixtures("database_env")
 
 
 def test_version_and_help():

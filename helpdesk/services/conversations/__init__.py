@@ -17,13 +17,15 @@ from helpdesk.services.conversations.common import (MAX_BODY, ConversationDetail
 from helpdesk.services.conversations.csat import CsatMixin
 from helpdesk.services.conversations.handoff import HandoffMixin
 from helpdesk.services.conversations.intake import IncomingMessage, IntakeMixin, IntakeResult, validate_incoming
+from helpdesk.services.conversations.merge import MergeMixin
 from helpdesk.services.conversations.messages import MessagesMixin
 from helpdesk.services.conversations.queries import ConversationFilter, ConversationPage, QueriesMixin, tag_names
 from helpdesk.services.conversations.status import InvalidTransition, StatusMixin
 from helpdesk.services.conversations.triage import UNSET, TriageMixin, TriageResult
 
 
-class ConversationService(IntakeMixin, MessagesMixin, StatusMixin, TriageMixin, HandoffMixin, CsatMixin, QueriesMixin):
+class ConversationService(IntakeMixin, MessagesMixin, StatusMixin, TriageMixin, HandoffMixin, CsatMixin, MergeMixin,
+                          QueriesMixin):
     """Every conversation operation, over one database, clock, settings and SLA service."""
 
 

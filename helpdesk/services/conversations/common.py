@@ -76,6 +76,16 @@ def load_state(conn: Connection, conversation_id: int) -> Row:
     return row
 
 
+def follow_merges(conn: Connection, conversation_id: int) -> int:
+    """Where a conversation's messages are now: itself, or the one it was merged into."""
+    for _ in range(20):
+        into = conn.execute(select(CONVERSATION.c.merged_into_id).where(CONVERSATION.c.id == conversation_id)).scalar()
+        if into is None:
+            return conversation_id
+        conversation_id = into
+    return conversation_id
+
+
 def insert_event(conn: Connection, conversation_id: int, now: datetime, text: str, actor: Actor,
                  **meta: object) -> int:
     """A system event in the thread ("Resolved by Ann"); `meta` says what happened for machines."""

@@ -23,7 +23,7 @@ from helpdesk.models import IN, OPEN, REPLY, RESOLVED, ApiToken, IdempotencyReco
 from helpdesk.services.base import Actor, require_scope, require_text, writes
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
                                                     STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
-                                                    load_state, new_public_token, preview_of,
+                                                    follow_merges, load_state, new_public_token, preview_of,
                                                     public_token_digest, token_matches)
 from helpdesk.services.conversations.handoff import wants_a_person
 from helpdesk.services.conversations.status import CUSTOMER, change_status
@@ -178,6 +178,8 @@ class IntakeMixin(ConversationBase):
                 if token and len(token) <= 64 else None
             if state is None or not token_matches(state.public_token, token):
                 raise NotFound("conversation not found")
+            if (kept := follow_merges(conn, state.id)) != state.id:  # merged: the reply goes where the thread is
+                state = conn.execute(_STATE_BY_ID, {"b_id": kept}).first()
             actor = Actor.customer(state.customer_id)
             return self._append_customer_message(tx, conn, state, state.customer_id,
                                                  {"body": body, "channel": "web", "subject": ""}, now, actor, files)
@@ -186,7 +188,7 @@ class IntakeMixin(ConversationBase):
     def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row | None:
         """The conversation a customer message belongs to, or None for a new one."""
         if wanted is not None:
-            state = conn.execute(_STATE_BY_ID, {"b_id": wanted}).first()
+            state = conn.execute(_STATE_BY_ID, {"b_id": follow_merges(conn, wanted)}).first()
             # Another customer's conversation looks exactly like a missing one.
             if state is None or state.customer_id != customer_id:
                 raise NotFound(f"conversation {wanted} not found")
@@ -195,8 +197,9 @@ class IntakeMixin(ConversationBase):
 
     def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row | None, customer_id: int,
                                  clean: dict, now: datetime, actor: Actor,
-                                 files: tuple[StagedFile, ...] = ()) -> IntakeResult:
-        """Store a customer message and open its conversation, whatever state it was in."""
+                                 files: tuple[StagedFile, ...] = (), meta: dict | None = None) -> IntakeResult:
+        """Store a customer message and open its conversation, whatever state it was in
+        (channels call this inside their own transaction, with what they know in `meta`)."""
         created = state is None
         if state is None:
             token = new_public_token()
@@ -215,7 +218,7 @@ class IntakeMixin(ConversationBase):
         def write_message() -> int:
             message_id = conn.execute(INSERT_MESSAGE, {
                 "conversation_id": state.id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
-                "body": clean["body"], "created_at": now}).inserted_primary_key[0]
+                "body": clean["body"], "meta": meta, "created_at": now}).inserted_primary_key[0]
             attached = self.files.attach(conn, message_id, files, now)
             tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=IN, kind=REPLY,
                     customer_id=customer_id)

@@ -96,7 +96,7 @@ class MessagesMixin(ConversationBase):
                 "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": state.channel,
                 "body": body, "created_at": now}).inserted_primary_key[0]
             attached = self.files.attach(conn, message_id, files, now)
-            delivery = self.deliveries.record(conn, message_id, state.channel, now)
+            delivery = self.deliveries.record(conn, message_id, state, now)
             # The first response a person gives is what reports and targets measure; a bot's is not.
             first_reply = state.first_reply_at or (now if actor.kind == "agent" else None)
             also: dict[str, object] = {"waiting_since": None, "first_reply_at": first_reply, "last_message_at": now,

@@ -81,7 +81,13 @@ class QueriesMixin(ConversationBase):
             return None
         conversation = s.exec(select(Conversation).where(
             Conversation.public_token_digest == public_token_digest(token))).first()
-        return conversation if conversation is not None and token_matches(conversation.public_token, token) else None
+        if conversation is None or not token_matches(conversation.public_token, token):
+            return None
+        for _ in range(20):  # a merged conversation's link shows the one it was merged into
+            if conversation.merged_into_id is None:
+                break
+            conversation = s.get(Conversation, conversation.merged_into_id) or conversation
+        return conversation
 
     def _detail(self, s: Session, conversation: Conversation, public_only: bool, after_id: int = 0,
                 limit: int | None = None) -> ConversationDetail:
@@ -122,7 +128,7 @@ class QueriesMixin(ConversationBase):
     def list(self, filters: ConversationFilter, limit: int = 50, before_id: int | None = None) -> ConversationPage:
         """Conversations matching the filters, newest first, paged by id (keyset)."""
         limit = max(1, min(limit, MAX_LIST))
-        query = select(Conversation)
+        query = select(Conversation).where(col(Conversation.merged_into_id).is_(None))
         if filters.status:
             if filters.status not in STATUSES:
                 raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed or resolved"})

@@ -1,5 +1,5 @@
-"""Settings for admins, one section a file: agents, API tokens, canned replies, response
-targets, webhooks, jobs, connecting another device."""
+"""Settings for admins, one section a file: agents, mailboxes, API tokens, canned replies,
+response targets, webhooks, jobs, connecting another device."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from helpdesk.ui.settings.canned import CannedSection
 from helpdesk.ui.settings.common import Section
 from helpdesk.ui.settings.devices import DevicesSection
 from helpdesk.ui.settings.jobs import JobsSection
+from helpdesk.ui.settings.mailboxes import MailboxesSection
 from helpdesk.ui.settings.targets import TargetsSection
 from helpdesk.ui.settings.tokens import TokensSection
 from helpdesk.ui.settings.webhooks import WebhooksSection
 
 SECTIONS: list[tuple[str, str, type[Section]]] = [
-    ("Agents", ft.Icons.GROUP_OUTLINED, AgentsSection), ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
+    ("Agents", ft.Icons.GROUP_OUTLINED, AgentsSection), ("Mailboxes", ft.Icons.MAIL_OUTLINE, MailboxesSection),
+    ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
     ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),
     ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection)]

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 class ConversationActions:
     def __init__(self, ctx: UiContext, controller: WorkspaceController, zone: tzinfo | None,
-                 refresh_open: Callable[[], Awaitable[None]], files: PendingFiles) -> None:
+                 refresh_open: Callable[..., Awaitable[None]], files: PendingFiles) -> None:
         self.ctx = ctx
         self.files = files
         self.c = controller
@@ -98,6 +98,39 @@ class ConversationActions:
 
     async def remove_tag(self, name: str) -> None:
         await self._act(self.ctx.services.conversations.remove_tag, name, self.ctx.actor)
+
+    async def merge(self) -> None:
+        """Pick another of the customer's conversations; this one moves into it (or it into this)."""
+        detail, history = self.c.detail, self.c.history
+        if detail is None or history is None:
+            return
+        here = detail.conversation
+        others = [c for c in history.conversations if c.id != here.id]
+        if not others:
+            self.ctx.toast("This customer has no other conversation to merge with.")
+            return
+        page = self.ctx.page
+
+        async def into(target_id: int) -> None:
+            page.pop_dialog()
+            # The older one is kept, so its history and link stay where the customer knows them.
+            source, target = (here.id, target_id) if target_id < here.id else (target_id, here.id)
+            if await self.ctx.attempt(self.ctx.services.conversations.merge, source, target, self.ctx.actor,
+                                      success=f"Merged #{source} into #{target}") is not None:
+                await self.refresh_open(target)
+
+        tiles = [ft.ListTile(title=ft.Text(f"#{c.id} · {c.subject or 'No subject'}"),
+                             subtitle=ft.Text(f"{c.status.title()} · {fmt.ago(c.last_message_at, self.ctx.services.clock.now())}"
+                                              if c.last_message_at else c.status.title()),
+                             on_click=lambda e, c=c: page.run_task(into, c.id)) for c in others[:20]]
+        page.show_dialog(ft.AlertDialog(
+            title=ft.Text("Merge with…"),
+            content=ft.Column([ft.Text("The messages, notes and events of the newer conversation move into the older "
+                                       "one; the customer's links to either lead there.", size=12,
+                                       color=ft.Colors.ON_SURFACE_VARIANT), *tiles],
+                              tight=True, width=480, scroll=ft.ScrollMode.AUTO),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog())]))
+        page.update()
 
     async def copy_link(self) -> None:
         link = self.c.conversation_link()

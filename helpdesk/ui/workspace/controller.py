@@ -19,9 +19,11 @@ from helpdesk.services import Services
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerHistory
+from helpdesk.services.deliveries import DELIVERY_UPDATED
 from helpdesk.services.errors import NewCustomerMessages, ServiceError
 from helpdesk.services.files import StagedFile
 from helpdesk.services.inbox import VIEWS, InboxQuery, InboxRow
+from helpdesk.services.mail.mailboxes import MAILBOX_CHANGED
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.search import SearchHit
 from helpdesk.services.sla import SLA_BREACHED
@@ -58,6 +60,7 @@ class Refresh:
     presence: bool = False
     breaches: list[events.Event] = field(default_factory=list)
     remote_draft: str | None = None  # the same agent's draft from another device
+    mail: bool = False  # a mailbox's trouble started or ended (the banner)
 
 
 @dataclass
@@ -221,6 +224,11 @@ class WorkspaceController:
                     refresh.remote_draft = ev.data.get("body", "")
             elif ev.type == PRESENCE_CHANGED and mine:
                 refresh.presence = True
+            elif ev.type == DELIVERY_UPDATED:
+                refresh.thread = refresh.thread or mine  # queued → sent (or failed) on a reply on screen
+                refresh.mail = True
+            elif ev.type == MAILBOX_CHANGED:
+                refresh.mail = True
             elif ev.type == SLA_BREACHED:
                 refresh.inbox = True
                 refresh.thread = refresh.thread or mine
@@ -228,6 +236,10 @@ class WorkspaceController:
         if self.searching is not None:
             refresh.inbox = False  # the results stay until the agent closes the search
         return refresh
+
+    async def mail_trouble(self) -> str:
+        """The banner's words when mail cannot be fetched or sent; "" when all is well."""
+        return await self.backend.read(self.services.mail.mailboxes.trouble)
 
     # ---- writing -----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class HeaderActions:
     add_tag: Callable[[str], Awaitable[bool]]
     remove_tag: Callable[[str], Awaitable[None]]
     copy_link: Callable[[], Awaitable[None]]
+    merge: Callable[[], Awaitable[None]]
 
 
 class ConversationHeader:
@@ -71,11 +72,13 @@ class ConversationHeader:
                                               tooltip="Snooze", items=[])
         self.pending = ft.TextButton("Set pending", on_click=lambda e: run(actions.status, PENDING))
         self.link = icon_button(ft.Icons.LINK, "Copy the customer's link", on_click=lambda e: run(actions.copy_link))
+        self.merge = icon_button(ft.Icons.MERGE, "Merge with another of this customer's conversations",
+                                 on_click=lambda e: run(actions.merge))
         self.tag_input = ft.TextField(dense=True, width=130, label="Add tag", prefix_icon=ft.Icons.LABEL_OUTLINE,
                                       on_submit=self._on_add_tag, on_change=sync_value)
         self.tags = ft.Row([self.tag_input], wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self.actions_row = ft.Row([self.assign_menu, self.priority, self.resolve, self.reopen, self.snooze_menu,
-                                   self.pending, self.link], wrap=True, spacing=8)
+                                   self.pending, self.link, self.merge], wrap=True, spacing=8)
         self.more = icon_button(ft.Icons.MORE_VERT, "Conversation actions", visible=False,
                                 on_click=lambda e: self._open_sheet())
         self.control = ft.Container(padding=ft.Padding.only(left=20, right=12, top=12, bottom=8), content=ft.Column([
@@ -168,6 +171,8 @@ class ConversationHeader:
                                  on_click=lambda e: self._open_tags()))
         tiles.append(ft.ListTile(title=ft.Text("Copy the customer's link"), leading=ft.Icon(ft.Icons.LINK),
                                  on_click=then(act.copy_link)))
+        tiles.append(ft.ListTile(title=ft.Text("Merge with another conversation"), leading=ft.Icon(ft.Icons.MERGE),
+                                 on_click=then(act.merge)))
         self.page.show_dialog(ft.BottomSheet(ft.Container(ft.Column(tiles, tight=True, scroll=ft.ScrollMode.AUTO),
                                                           padding=ft.Padding.symmetric(vertical=8))))
         self.page.update()

@@ -19,6 +19,7 @@ from helpdesk.ui.widgets import icon_button, local_zone, sync_value
 from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.workspace.actions import ConversationActions
 from helpdesk.ui.workspace.attachments import PendingFiles, file_chips
+from helpdesk.ui.workspace.mail_original import mail_tools
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
@@ -78,7 +79,12 @@ class Workspace:
         self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD)
         self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
         self.inbox = InboxList(page, self.open, self._load_more)
+        self.mail_banner = ft.Container(
+            visible=False, bgcolor=ft.Colors.SECONDARY_CONTAINER, padding=ft.Padding.symmetric(horizontal=16, vertical=8),
+            content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF, size=18, color=ft.Colors.ON_SECONDARY_CONTAINER),
+                            ft.Text("", size=12, color=ft.Colors.ON_SECONDARY_CONTAINER, expand=True)], spacing=8))
         self.list_pane = ft.Container(width=400, content=ft.Column([
+            self.mail_banner,
             ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4),
                          content=ft.Column([self.view_title, self.filters], spacing=8)),
             ft.Divider(height=1), self.inbox.view], spacing=0, expand=True))
@@ -88,8 +94,9 @@ class Workspace:
         self.header = ConversationHeader(page, agents, self.c.agent_id, HeaderActions(
             assign=acts.assign, priority=acts.priority, status=acts.status, snooze=acts.snooze,
             pick_snooze=acts.pick_snooze, add_tag=acts.add_tag, remove_tag=acts.remove_tag,
-            copy_link=acts.copy_link), self.zone, ctx.services.clock.now)
-        self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files))
+            copy_link=acts.copy_link, merge=acts.merge), self.zone, ctx.services.clock.now)
+        self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files),
+                                 mail_tools(page, ctx.services))
         self.composer = acts.composer = Composer(page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned,
                                                  self.files.pick, self.files.row)
         self.composer.set_canned(canned)
@@ -118,6 +125,7 @@ class Workspace:
         self._layout(page.width or 1280)
         await self.c.load_inbox()
         self._show_inbox()
+        await self._show_mail_trouble(update=False)
         page.update()
         resume_at = resume_at or await ctx.read(ctx.services.drafts.location, self.c.agent_id)
         if resume_at:
@@ -315,9 +323,10 @@ class Workspace:
         if update:
             self.page.update()
 
-    async def _refresh_open(self) -> None:
-        if self.c.selected_id is not None:
-            await self.open(self.c.selected_id)
+    async def _refresh_open(self, conversation_id: int | None = None) -> None:
+        """Draw the open conversation again (or open another: where a merge put it)."""
+        if conversation_id is not None or self.c.selected_id is not None:
+            await self.open(conversation_id or self.c.selected_id)  # type: ignore[arg-type]
 
     # ---- live events -------------------------------------------------------------------------
 
@@ -344,6 +353,8 @@ class Workspace:
             elif refresh.presence:
                 self.header.show_presence(self.c.presence_words())
                 self.page.update(self.header.presence)
+            if refresh.mail:
+                await self._show_mail_trouble()
             if refresh.remote_draft is not None and refresh.remote_draft != self.composer.text:
                 self.composer.set_text(refresh.remote_draft)
                 self.page.update(self.composer.field)
@@ -375,8 +386,20 @@ class Workspace:
                     changed.append(self.inbox.view)
                 self.header.show_due(now)
                 changed.append(self.header.due)
+                await self._show_mail_trouble(update=False)
+                changed.append(self.mail_banner)
             if self._active and changed:
                 self.page.update(*changed)
+
+    async def _show_mail_trouble(self, update: bool = True) -> None:
+        """The quiet banner over the list: mail cannot be fetched or sent (offline is normal)."""
+        words = await self.c.mail_trouble()
+        text = self.mail_banner.content.controls[1]  # type: ignore[union-attr]
+        if words == text.value and self.mail_banner.visible == bool(words):
+            return
+        text.value, self.mail_banner.visible = words, bool(words)
+        if update and self._active:
+            self.page.update(self.mail_banner)
 
     # ---- keyboard ------------------------------------------------------------------------------
 

@@ -13,18 +13,20 @@ import flet as ft
 from helpdesk.models import EVENT, IN, NOTE, Message
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
+from helpdesk.ui.workspace.mail_original import mail_line
 
 THREAD_PAGE = 40
 BUBBLE_MARGIN = 72  # the side a bubble leaves free: the customer's on the left, the team's on the right
 
 
-DELIVERY_WORDS = {"queued": "⏳ waiting to be sent", "sent": "✓ sent", "delivered": "✓✓ delivered",
-                  "failed": "⚠ not delivered"}
+DELIVERY_WORDS = {"queued": ("waiting to be sent", ft.Icons.SCHEDULE), "sent": ("sent", ft.Icons.DONE),
+                  "delivered": ("delivered", ft.Icons.DONE_ALL), "failed": ("not delivered", ft.Icons.ERROR_OUTLINE)}
 FileChips = Callable[[list], list[ft.Control]]
+MessageTools = Callable[[Message], list[ft.Control]]
 
 
 def message_control(message: Message, detail: ConversationDetail, now: datetime, zone: tzinfo | None,
-                    file_chips: FileChips | None = None) -> ft.Control:
+                    file_chips: FileChips | None = None, tools: MessageTools | None = None) -> ft.Control:
     when = fmt.stamp(message.created_at, now, zone)
     if message.kind == EVENT:
         return ft.Container(key=f"m{message.id}", alignment=ft.Alignment.CENTER, padding=ft.Padding.symmetric(
@@ -38,18 +40,25 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
     else:
         bg, margin = ft.Colors.PRIMARY_CONTAINER, ft.Margin.only(left=BUBBLE_MARGIN)
     note = message.kind == NOTE
+    mail = mail_line(message)
     text = ft.Text(selectable=True, spans=[
-        ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}\n", ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
+        ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}" + (f" · {mail}" if mail else "") + "\n",
+                    ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
         ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)])
     files = detail.attachments.get(message.id, []) if message.id else []  # type: ignore[call-overload]
     delivery = detail.deliveries.get(message.id) if message.id else None  # type: ignore[call-overload]
     extra: list[ft.Control] = []
     if files and file_chips is not None:
         extra.append(ft.Row(file_chips(files), wrap=True, spacing=8))
+    if tools is not None:
+        extra.extend(tools(message))
     if delivery is not None and delivery.status != "sent":
-        words = DELIVERY_WORDS.get(delivery.status, delivery.status)
-        extra.append(ft.Text(f"{words} by {delivery.channel}" + (f": {delivery.error}" if delivery.error else ""),
-                             size=11, color=ft.Colors.ERROR if delivery.status == "failed" else ft.Colors.ON_SURFACE_VARIANT))
+        words, icon = DELIVERY_WORDS.get(delivery.status, (delivery.status, ft.Icons.INFO_OUTLINE))
+        color = ft.Colors.ERROR if delivery.status == "failed" else ft.Colors.ON_SURFACE_VARIANT
+        extra.append(ft.Row([ft.Icon(icon, size=14, color=color), ft.Text(
+            f"{words.capitalize()} by {delivery.channel}" + (f": {delivery.error}" if delivery.error else ""),
+            size=11, color=color, expand=True, selectable=True)], spacing=4,
+            vertical_alignment=ft.CrossAxisAlignment.START))
     return ft.Container(
         key=f"m{message.id}", bgcolor=bg, border_radius=14, margin=margin,
         padding=ft.Padding.symmetric(horizontal=14, vertical=10),
@@ -58,10 +67,12 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
 
 
 class ThreadView:
-    def __init__(self, page: ft.Page, zone: tzinfo | None, file_chips: FileChips | None = None) -> None:
+    def __init__(self, page: ft.Page, zone: tzinfo | None, file_chips: FileChips | None = None,
+                 tools: MessageTools | None = None) -> None:
         self.page = page
         self.zone = zone
         self.file_chips = file_chips
+        self.tools = tools
         self.view = ft.ListView(expand=True, reverse=True, spacing=10,
                                 padding=ft.Padding.symmetric(horizontal=20, vertical=12))
         self.earlier = ft.Container(alignment=ft.Alignment.CENTER, content=ft.TextButton(
@@ -81,12 +92,12 @@ class ThreadView:
             recent = detail.messages[-THREAD_PAGE:]
             self._hidden = len(detail.messages) - len(recent)
             self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
-            self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips) for m in reversed(recent)]
+            self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips, self.tools) for m in reversed(recent)]
         else:
             last = self._shown_ids[-1] if self._shown_ids else 0
             new = [m for m in detail.messages if (m.id or 0) > last]
             for m in new:
-                self.view.controls.insert(0, message_control(m, detail, now, self.zone, self.file_chips))
+                self.view.controls.insert(0, message_control(m, detail, now, self.zone, self.file_chips, self.tools))
                 self._shown_ids.append(m.id)  # type: ignore[arg-type]
             self._redraw_changed_deliveries(detail, now)
         self._deliveries = {k: v.status for k, v in detail.deliveries.items()}
@@ -101,7 +112,7 @@ class ThreadView:
         for index, control in enumerate(self.view.controls):
             message_id = int(control.key[1:]) if isinstance(control.key, str) and control.key[1:].isdigit() else None
             if message_id in changed and message_id in by_id:
-                self.view.controls[index] = message_control(by_id[message_id], detail, now, self.zone, self.file_chips)
+                self.view.controls[index] = message_control(by_id[message_id], detail, now, self.zone, self.file_chips, self.tools)
 
     def clear(self) -> None:
         self.conversation_id = None
@@ -124,7 +135,7 @@ class ThreadView:
         self._shown_ids = [m.id for m in older] + self._shown_ids  # type: ignore[misc]
         if self.earlier in self.view.controls:
             self.view.controls.remove(self.earlier)
-        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips) for m in reversed(older))
+        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools) for m in reversed(older))
         self._place_earlier_button()
         self.page.update()
 

@@ -1,0 +1,22 @@
+"""How customers reach the shop and replies reach them (DESIGN.md, Channels): one package
+per channel kind. Each turns what arrives into what the services take (receive), delivers
+what the outbox gives it (send), and says in one line whether it works (check). Channels
+hold no business rules and write no SQL: they call services."""
+
+from __future__ import annotations
+
+
+class Channels:
+    """The channel workers of the process that runs the jobs (one per database)."""
+
+    def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
+        from helpdesk.channels.email import EmailChannel
+
+        self.email = EmailChannel(services)
+
+    def start(self) -> "Channels":
+        self.email.start()
+        return self
+
+    def stop(self) -> None:
+        self.email.stop()

@@ -1,0 +1,94 @@
+"""The email outbox worker: replies queued for the email channel leave over SMTP from
+their mailbox. The Message-ID is fixed before the first try, so a retry is the same mail;
+an unreachable server or a 4xx is tried again with backoff (15 s doubling to 15 min),
+a 5xx refusal fails the reply with the server's words, and after three days of trying
+it gives up and says so."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.exc import DBAPIError
+
+from helpdesk.channels.email import mime, smtp
+from helpdesk.channels.email.errors import MailServerError
+from helpdesk.services.deliveries import Due
+from helpdesk.services.mail.outgoing import Unsendable
+from helpdesk.services.mail.secrets import SecretMissing
+
+log = logging.getLogger(__name__)
+CHANNEL = "email"
+GIVE_UP_AFTER_ATTEMPTS = 300  # ≈ 3 days at the 15-minute cap
+
+
+class EmailSender:
+    def __init__(self, services, interval: float = 1.0) -> None:  # type: ignore[no-untyped-def]
+        self.services = services
+        self.interval = interval
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
+        self._errors: dict[int, str] = {b.id: b.send_error for b in services.mail.mailboxes.all()}
+
+    def start(self) -> "EmailSender":
+        self.thread.start()
+        return self
+
+    def stop(self, wait: float = 10.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=wait)
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                due = self.services.deliveries.due(CHANNEL)
+                for item in due:
+                    if self.stop_event.is_set():
+                        break
+                    self.send_one(item)
+            except DBAPIError as exc:
+                log.warning("the email sender cannot read the outbox: %s", exc.__class__.__name__)
+                due = []
+            except Exception:
+                log.exception("the email sender failed")
+                due = []
+            if not due:
+                self.stop_event.wait(self.interval)
+
+    def send_one(self, due: Due) -> str:
+        deliveries = self.services.deliveries
+        out = self.services.mail.outgoing.compose(due)
+        if isinstance(out, Unsendable):
+            if out.retry:
+                deliveries.retry(due.id, due.attempts + 1, out.reason)
+            else:
+                deliveries.failed(due.id, out.reason)
+            return "failed"
+        if not due.external_id:
+            deliveries.prepare(due.id, out.message_id)
+        try:
+            box = self.services.mail.mailboxes.get(out.mailbox_id)
+            url = self.services.mail.mailboxes.connection(box).smtp
+            smtp.send(url, out.from_address, [*out.to, *out.cc], mime.to_bytes(mime.build(out)))
+        except (MailServerError, SecretMissing) as exc:
+            reason = str(exc)
+            if isinstance(exc, MailServerError) and exc.permanent:
+                deliveries.failed(due.id, reason)
+                return "failed"
+            if due.attempts + 1 >= GIVE_UP_AFTER_ATTEMPTS:
+                deliveries.failed(due.id, f"not sent after 3 days of trying: {reason}")
+                return "failed"
+            deliveries.retry(due.id, due.attempts + 1, reason)
+            self._mailbox_error(out.mailbox_id, reason)
+            return "queued"
+        except OSError as exc:  # a file of the reply is missing from the store
+            deliveries.failed(due.id, f"an attached file cannot be read: {exc.strerror or exc}")
+            return "failed"
+        deliveries.sent(due.id, out.message_id)
+        self._mailbox_error(out.mailbox_id, "")
+        return "sent"
+
+    def _mailbox_error(self, mailbox_id: int, reason: str) -> None:
+        if self._errors.get(mailbox_id, "") != reason:
+            self._errors[mailbox_id] = reason
+            self.services.mail.mailboxes.send_failed(mailbox_id, reason)

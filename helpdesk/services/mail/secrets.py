@@ -1,0 +1,101 @@
+"""Mailbox passwords: in the operating system's keyring when it has a usable one (Windows
+Credential Manager, macOS Keychain, a desktop Secret Service), otherwise encrypted in the
+database with a key kept in the data folder (`mail.key`, 0600), so a copied database alone
+does not give the passwords away. Never printed, logged or shown back."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+log = logging.getLogger(__name__)
+KEYRING, DATABASE, NONE = "keyring", "database", "none"
+SERVICE = "Helpdesk"
+KEY_FILE = "mail.key"
+
+
+class SecretMissing(Exception):
+    """A stored password cannot be read back here (another computer's keyring or key file)."""
+
+
+def _keyring():  # type: ignore[no-untyped-def]
+    """The keyring module when a real backend is there, else None (headless Linux has none)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+            return None
+        return keyring
+    except Exception:  # no backend library, no D-Bus session …
+        return None
+
+
+class SecretBox:
+    def __init__(self, data_dir: Path, install_id: str) -> None:
+        self.key_path = data_dir / KEY_FILE
+        self.install_id = install_id  # keeps two Helpdesks on one computer apart in the keyring
+
+    def _entry(self, mailbox: str, which: str) -> str:
+        return f"{self.install_id}/mailbox/{mailbox}/{which}"
+
+    def _fernet(self) -> Fernet:
+        if not self.key_path.exists():
+            self.key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another thread made it first
+                pass
+            else:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(Fernet.generate_key())
+        return Fernet(self.key_path.read_bytes().strip())
+
+    def put(self, mailbox: str, which: str, password: str) -> tuple[str, str]:
+        """Keep a password; returns (where, what the database keeps: a ciphertext or "")."""
+        if not password:
+            return NONE, ""
+        ring = _keyring()
+        if ring is not None:
+            try:
+                ring.set_password(SERVICE, self._entry(mailbox, which), password)
+                return KEYRING, ""
+            except Exception as exc:  # a locked or refusing keyring: fall back, say so without the secret
+                log.warning("the system keyring refused the password (%s); keeping it encrypted in the database",
+                            exc.__class__.__name__)
+        return DATABASE, self._fernet().encrypt(password.encode()).decode()
+
+    def get(self, mailbox: str, which: str, store: str, ciphertext: str) -> str:
+        if store == NONE:
+            return ""
+        if store == KEYRING:
+            ring = _keyring()
+            value = ring.get_password(SERVICE, self._entry(mailbox, which)) if ring is not None else None
+            if value is None:
+                raise SecretMissing(f"the {which.upper()} password of {mailbox} is not in this computer's keyring; "
+                                    f"enter it again (Settings → Mailboxes)")
+            return value
+        try:
+            return self._fernet().decrypt(ciphertext.encode()).decode()
+        except (InvalidToken, ValueError):
+            raise SecretMissing(f"the {which.upper()} password of {mailbox} cannot be decrypted with this data "
+                                f"folder's {KEY_FILE}; enter it again (Settings → Mailboxes)") from None
+
+    def forget(self, mailbox: str, which: str, store: str) -> None:
+        if store != KEYRING:
+            return
+        ring = _keyring()
+        if ring is not None:
+            try:
+                ring.delete_password(SERVICE, self._entry(mailbox, which))
+            except Exception:
+                pass
+
+
+def new_install_id() -> str:
+    return secrets.token_hex(8)
