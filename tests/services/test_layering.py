@@ -79,3 +79,15 @@ def test_adapters_do_not_call_each_other_and_nothing_imports_the_ui():
             if name.startswith(adapter) or name == "helpdesk.app":  # the composition root builds them all
                 continue
             assert not any(i == adapter or i.startswith(adapter + ".") for i in used), f"{name} imports {adapter}"
+
+
+def test_services_never_reach_down_into_channels_and_channels_stay_thin():
+    for name, path in modules().items():
+        used = imports(path, top_level_only=False)
+        if name.startswith("helpdesk.services"):
+            assert not any(i.startswith("helpdesk.channels") for i in used), f"{name} imports a channel"
+        if name.startswith("helpdesk.channels"):
+            assert not any(i.startswith(("helpdesk.api", "helpdesk.ui", "helpdesk.jobs")) for i in used), \
+                f"{name} imports an adapter"
+            assert not any(i.startswith("sqlalchemy") and not i.startswith("sqlalchemy.exc") for i in used), \
+                f"{name} writes SQL"
