@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__, cli_mailbox
+from helpdesk import __version__, cli_channel, cli_mailbox
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_revoke.add_argument("id", type=int)
 
     cli_mailbox.add_parser(sub, _common, OneLineParser)
+    cli_channel.add_parser(sub, _common, OneLineParser)
 
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
@@ -118,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry URLs: a bot token is in Telegram's
     command = args.command or "desktop"
     try:
         settings = settings_from(args)
@@ -131,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _token(settings, args)
         if command == "mailbox":
             return cli_mailbox.run(settings, args, _open)
+        if command == "channel":
+            return cli_channel.run(settings, args, _open)
         if command == "demo":
             return _demo(settings)
         if command == "backup":

@@ -83,7 +83,8 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
         payload, files = await read_body(request, services, ReplyIn)
         before = await services.db.run_read(services.conversations.get_row, conversation_id)
         written = await services.db.run_write(services.conversations.reply, conversation_id, actor, payload.body,
-                                              payload.then, files=files, idempotency_key=payload.idempotency_key)
+                                              payload.then, files=files, idempotency_key=payload.idempotency_key,
+                                              via=payload.via)
         replayed = payload.idempotency_key is not None and before.last_message_id is not None \
             and written.message_id <= before.last_message_id
         return JSONResponse(written_json(written), status_code=200 if replayed else 201)

@@ -160,6 +160,8 @@ class ConversationOut(BaseModel):
 
 class ConversationWithMessages(ConversationOut):
     messages: list[MessageOut]
+    reply_options: list[str] = Field(default_factory=list, description="channels a reply can leave by (`via`), "
+                                     "the default first: email, sms, whatsapp, telegram, web, api")
 
 
 class ConversationList(BaseModel):
@@ -234,6 +236,9 @@ class ReplyIn(BaseModel):
     then: Literal["pending", "open", "resolved"] = Field("pending", description="what the conversation becomes")
     idempotency_key: Text = Field(None, max_length=200, description="the same key again sends nothing twice")
     attachments: Optional[list[AttachmentIn]] = Field(None, max_length=20)
+    via: Optional[Literal["email", "sms", "whatsapp", "telegram", "web", "api"]] = Field(
+        None, description="the channel to answer by (one the customer has, see the conversation's `reply_options`); "
+                          "default: where the customer last wrote from")
 
 
 class NoteIn(BaseModel):

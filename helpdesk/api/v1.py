@@ -73,8 +73,10 @@ def conversation_json(request: Request, conversation_id: int) -> dict:
     """A conversation with its public messages, as the API shows it (read in a worker thread)."""
     services = services_of(request)
     detail = services.conversations.get(conversation_id, public_only=True)
-    return conversation_detail_out(detail, base_url(request), services.clock.now(),
+    data = conversation_detail_out(detail, base_url(request), services.clock.now(),
                                    services.sla.breaches(conversation_id))
+    data["reply_options"] = services.conversations.reply_options(detail.conversation.id)  # type: ignore[arg-type]
+    return data
 
 
 def scoped(scope: str):  # type: ignore[no-untyped-def]

@@ -11,12 +11,16 @@ class Channels:
 
     def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
         from helpdesk.channels.email import EmailChannel
+        from helpdesk.channels.texts import TextChannels
 
         self.email = EmailChannel(services)
+        self.texts = TextChannels(services)
 
     def start(self) -> "Channels":
         self.email.start()
+        self.texts.start()
         return self
 
     def stop(self) -> None:
+        self.texts.stop()
         self.email.stop()

@@ -3,8 +3,9 @@ services/, not here."""
 
 from helpdesk.models.core import (  # noqa: F401
     OPEN, PENDING, SNOOZED, RESOLVED, STATUSES, PRIORITIES, IN, OUT, REPLY, NOTE, EVENT, EMAIL, PHONE,
-    EXTERNAL_ID, IDENTIFIER_KINDS, Agent, Customer, CustomerIdentifier, Conversation, Message,
+    EXTERNAL_ID, TELEGRAM, IDENTIFIER_KINDS, Agent, Customer, CustomerIdentifier, Conversation, Message,
     IdempotencyRecord, ApiToken, Tag, ConversationTag, CannedReply, Draft, ConversationRead, AuditEntry,
     AgentSession, SlaPolicy, SlaBreach, AppSetting, JobStatus, Webhook, OutboxEvent, WebhookDelivery,
     CsatRating, Attachment, Delivery)
+from helpdesk.models.channels import Channel, ChannelRecord  # noqa: F401
 from helpdesk.models.mail import Mailbox, MailRecord  # noqa: F401

@@ -20,8 +20,8 @@ IN, OUT = "in", "out"
 REPLY, NOTE, EVENT = "reply", "note", "event"
 
 # Customer identifier kinds
-EMAIL, PHONE, EXTERNAL_ID = "email", "phone", "external_id"
-IDENTIFIER_KINDS = (EMAIL, PHONE, EXTERNAL_ID)
+EMAIL, PHONE, EXTERNAL_ID, TELEGRAM = "email", "phone", "external_id", "telegram"
+IDENTIFIER_KINDS = (EMAIL, PHONE, EXTERNAL_ID, TELEGRAM)
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -47,6 +47,8 @@ class Customer(SQLModel, table=True):
     contact: str = Field(default="", max_length=2000)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # The customer texted STOP: no more texts until they text START (migration 0010).
+    sms_opt_out_at: Optional[datetime] = _ts(nullable=True)
 
 
 class CustomerIdentifier(SQLModel, table=True):

@@ -19,6 +19,7 @@ from helpdesk.services.inbox import InboxService
 from helpdesk.services.jobs import JobsService
 from helpdesk.services.links import Links
 from helpdesk.services.mail import MailService
+from helpdesk.services.messaging import MessagingService
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.ratelimit import RateLimits
@@ -48,6 +49,8 @@ class Services:
                                                  links=self.links)
         self.mail = MailService(*args, conversations=self.conversations, files=self.files,
                                 deliveries=self.deliveries, links=self.links)
+        self.messaging = MessagingService(*args, conversations=self.conversations, files=self.files,
+                                          deliveries=self.deliveries, secret_box=lambda: self.mail.mailboxes.secrets)
         self.drafts = DraftService(*args)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)

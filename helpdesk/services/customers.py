@@ -14,13 +14,14 @@ from datetime import datetime
 
 import phonenumbers
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, Conversation, Customer,
+from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, Conversation, Customer,
                              CustomerIdentifier)
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, writes
-from helpdesk.services.errors import NotFound
+from helpdesk.services.errors import NotFound, ValidationFailed
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -61,9 +62,10 @@ class CustomerIdentity:
     phone: str | None = None
     external_id: str | None = None
     name: str = ""
+    telegram: str | None = None  # a Telegram user id
 
     def pairs(self) -> list[tuple[str, str]]:
-        # Most specific first: an integrator's own id, then email, then phone.
+        # Most specific first: an integrator's own id, then email, then phone, then Telegram.
         out = []
         if self.external_id:
             out.append((EXTERNAL_ID, self.external_id))
@@ -71,6 +73,8 @@ class CustomerIdentity:
             out.append((EMAIL, self.email))
         if self.phone:
             out.append((PHONE, self.phone))
+        if self.telegram:
+            out.append((TELEGRAM, self.telegram))
         return out
 
 
@@ -219,3 +223,48 @@ class CustomerService(Service):
             audit(tx.session, self.now(), actor, "customer.renamed", customer_id=customer_id, old=old, new=name)
             tx.emit("customer.updated", customer_id=customer_id)
             return customer
+
+    def link(self, source_id: int, target_id: int, actor: Actor) -> int:
+        """Two customers are one person (the one who texted is the one who mailed): everything of
+        `source_id` (identities, conversations) moves to `target_id`, which keeps its name unless it
+        has none, and a note in their latest conversation says so. Returns the customer kept."""
+        require_role(actor, *TEAM, doing="link customers")
+        if source_id == target_id:
+            raise ValidationFailed("a customer cannot be linked to themselves", {"into": "must be another customer"})
+        return self._link(source_id, target_id, actor)
+
+    @writes
+    def _link(self, source_id: int, target_id: int, actor: Actor) -> int:
+        from helpdesk.services.conversations.common import insert_event
+
+        now = self.now()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            rows = {r.id: r for r in conn.execute(sa_select(CUSTOMER).where(CUSTOMER.c.id.in_((source_id, target_id))))}
+            if source_id not in rows or target_id not in rows:
+                raise NotFound("customer not found")
+            source, target = rows[source_id], rows[target_id]
+            conversations = Conversation.__table__  # type: ignore[attr-defined]
+            moved = list(conn.execute(sa_select(conversations.c.id).where(conversations.c.customer_id == source_id))
+                         .scalars())
+            conn.execute(update(conversations).where(conversations.c.customer_id == source_id)
+                         .values(customer_id=target_id))
+            conn.execute(update(IDENTIFIER).where(IDENTIFIER.c.customer_id == source_id).values(customer_id=target_id))
+            values = conn.execute(_IDENTIFIER_VALUES, {"b_customer": target_id}).scalars().all()
+            opt_outs = [t for t in (source.sms_opt_out_at, target.sms_opt_out_at) if t is not None]
+            conn.execute(_UPDATE_CUSTOMER, {"b_customer": target_id, "name": target.name or source.name,
+                                            "contact": " ".join(values)[:2000],
+                                            "sms_opt_out_at": max(opt_outs) if opt_outs else None, "updated_at": now})
+            conn.execute(CUSTOMER.delete().where(CUSTOMER.c.id == source_id))
+            label = source.name or source.contact or f"customer #{source_id}"
+            latest = conn.execute(sa_select(conversations.c.id).where(conversations.c.customer_id == target_id)
+                                  .order_by(conversations.c.last_message_at.desc()).limit(1)).scalar()
+            if latest is not None:
+                insert_event(conn, latest, now, f"{actor.name or 'Helpdesk'} linked {label} to this customer: "
+                             f"one person, one history", actor, event="customers_linked", source=source_id)
+            audit(conn, now, actor, "customer.linked", customer_id=target_id, source=source_id,
+                  conversations=moved)
+            tx.emit("customer.updated", customer_id=target_id)
+            for conversation_id in {*moved, *([latest] if latest else [])}:
+                tx.emit("conversation.updated", conversation_id, linked=True)
+            return target_id

@@ -14,16 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import Delivery, Message
 from helpdesk.services.base import Service, writes
+from helpdesk.services.errors import ValidationFailed
 
 QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
 D = Delivery.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
 DELIVERY_UPDATED = "delivery.updated"
+_RANK = {QUEUED: 0, SENT: 1, FAILED: 2, DELIVERED: 3}
+_LAST_IN_CHANNEL = select(M.c.channel).where(M.c.conversation_id == bindparam("b_id"), M.c.direction == "in",
+                                            M.c.kind == "reply").order_by(M.c.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,42 @@ class DeliveryService(Service):
         # the website hears back by email): each gets (connection, conversation state), may name itself.
         self.routers: list[Callable[[Connection, Any], str | None]] = []
 
-    def record(self, conn: Connection, message_id: int, state: Any, now: datetime) -> DeliveryState:
-        """The reply's delivery, in the reply's transaction: by the conversation's channel, or
-        by another that carries its replies."""
-        channel = state.channel
+        # What a channel checks before a reply may leave by it (WhatsApp's 24 hours, an SMS opt-out):
+        # (connection, conversation state, now) -> None, or raises Conflict in words for the agent.
+        self.guards: dict[str, Callable[[Connection, Any, datetime], None]] = {}
+        # Which channels can reach this conversation's customer: (connection, state) -> [channel, …].
+        self.reachable: list[Callable[[Connection, Any], list[str]]] = []
+
+    def default_channel(self, conn: Connection, state: Any) -> str:
+        """Where the customer last wrote from (they texted about an email thread: the answer is a
+        text), else the conversation's own channel."""
+        last = conn.execute(_LAST_IN_CHANNEL, {"b_id": state.id}).scalar()
+        return last if last and last not in ("system",) else state.channel
+
+    def options(self, conn: Connection, state: Any) -> list[str]:
+        """The channels a reply could leave by, the default first."""
+        found = [self.default_channel(conn, state)]
+        for reach in self.reachable:
+            found += [c for c in reach(conn, state) if c not in found]
+        return found
+
+    def choose(self, conn: Connection, state: Any, now: datetime, via: str | None = None) -> str:
+        """The channel a reply leaves by, in the reply's transaction: the one the agent picked
+        (`via`), else where the customer last wrote from; a channel that sends nothing itself
+        (the customer's page) may be carried by another (email notifications). Raises when the
+        customer cannot be reached that way, or the channel refuses now (WhatsApp's 24 hours)."""
+        if via is not None and via not in self.options(conn, state):
+            raise ValidationFailed(f"this customer cannot be reached by {via}",
+                                   {"via": f"not one of {', '.join(self.options(conn, state))}"})
+        channel = via or self.default_channel(conn, state)
+        if channel in self.guards:
+            self.guards[channel](conn, state, now)
         if channel not in self.transports:
             channel = next((c for c in (route(conn, state) for route in self.routers) if c), channel)
+        return channel
+
+    def record(self, conn: Connection, message_id: int, channel: str, now: datetime) -> DeliveryState:
+        """The reply's delivery row: queued for a channel that sends, else sent (it is on the page)."""
         status = QUEUED if channel in self.transports else SENT
         conn.execute(insert(D).values(message_id=message_id, channel=channel, status=status, attempts=0,
                                       next_attempt_at=now if status == QUEUED else None, last_error="",
@@ -92,6 +126,14 @@ class DeliveryService(Service):
                              .where(and_(D.c.status == QUEUED, D.c.channel == channel, D.c.next_attempt_at <= self.now()))
                              .order_by(D.c.id).limit(limit)).all()
         return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id) for r in rows]
+
+    def awaiting_report(self, channel: str, prefix: str = "", within: timedelta = timedelta(days=2)) -> list[str]:
+        """The channel's ids of replies it took but has not reported delivered or failed, recently."""
+        with self.db.read() as s:
+            rows = s.execute(select(D.c.external_id).where(
+                D.c.channel == channel, D.c.status == SENT, D.c.external_id.like(f"{prefix}%"),
+                D.c.updated_at >= self.now() - within).order_by(D.c.id).limit(200)).scalars()
+            return [r for r in rows if r]
 
     @writes
     def prepare(self, delivery_id: int, external_id: str) -> None:
@@ -125,8 +167,12 @@ class DeliveryService(Service):
                                .where(D.c.channel == channel, D.c.external_id == external_id)).first()
             if row is None:
                 return None
+            # Reports can arrive out of order (delivered before sent): a state never goes back.
+            current = conn.execute(select(D.c.status).where(D.c.id == row.id)).scalar()
+            if _RANK.get(status, 0) < _RANK.get(current, 0):
+                return row.message_id
             conn.execute(update(D).where(D.c.id == row.id).values(status=status, last_error=error[:500],
-                                                                  updated_at=self.now()))
+                                                                  next_attempt_at=None, updated_at=self.now()))
             tx.emit(DELIVERY_UPDATED, row.conversation_id, message_id=row.message_id, status=status)
             return row.message_id
 

@@ -30,6 +30,10 @@ class Links:
             self._lan = urls[0].rstrip("/") if urls else f"http://{host}:{self.port}"
         return self._lan
 
+    def lan_url(self) -> str:
+        """This machine's LAN address, for devices in the shop (the SMS phone's webhooks)."""
+        return self._lan_base().rstrip("/")
+
     def base_url(self) -> str:
         return (self.settings.public_url or self._lan_base()).rstrip("/")
 

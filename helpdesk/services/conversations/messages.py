@@ -50,10 +50,12 @@ def mark_read(conn: Connection, agent_id: int, conversation_id: int, message_id:
 class MessagesMixin(ConversationBase):
     def reply(self, conversation_id: int, actor: Actor, body: str, then: str = PENDING,
               seen_message_id: int | None = None, confirm_new_messages: bool = False,
-              files: list[StagedFile] | tuple[StagedFile, ...] = (), idempotency_key: str | None = None) -> Written:
+              files: list[StagedFile] | tuple[StagedFile, ...] = (), idempotency_key: str | None = None,
+              via: str | None = None) -> Written:
         """A public reply, perhaps with files. `then` is what happens to the conversation:
-        pending (waits on the customer), resolved, or open (keep open). It leaves over the
-        conversation's channel through its delivery row, written in the same transaction.
+        pending (waits on the customer), resolved, or open (keep open). It leaves through its
+        delivery row, written in the same transaction: by `via` when the agent picked a channel
+        the customer has ("reply by SMS instead"), else where the customer last wrote from.
 
         If `seen_message_id` is given and customer messages newer than it exist, the reply
         is refused with NewCustomerMessages unless `confirm_new_messages`. The same
@@ -70,11 +72,18 @@ class MessagesMixin(ConversationBase):
             raise ValidationFailed("the reply was not sent", fields)
         self.files.limits.check_total(list(files))
         return self._reply(conversation_id, actor, body, then, seen_message_id, confirm_new_messages, tuple(files),
-                           idempotency_key)
+                           idempotency_key, via)
+
+    def reply_options(self, conversation_id: int) -> list[str]:
+        """The channels a reply to this conversation could leave by, the default first."""
+        with self.db.read() as s:
+            conn = s.connection()
+            return self.deliveries.options(conn, load_state(conn, conversation_id))
 
     @writes
     def _reply(self, conversation_id: int, actor: Actor, body: str, then: str, seen_message_id: int | None,
-               confirm_new_messages: bool, files: tuple[StagedFile, ...], idempotency_key: str | None) -> Written:
+               confirm_new_messages: bool, files: tuple[StagedFile, ...], idempotency_key: str | None,
+               via: str | None = None) -> Written:
         now = self.now()
         key = f"reply:{actor.kind}:{actor.id}:{idempotency_key}" if idempotency_key else None
         request_hash = sha256_hex(f"{conversation_id}\n{then}\n{body}\n{[f.sha256 for f in files]}") if key else ""
@@ -91,12 +100,13 @@ class MessagesMixin(ConversationBase):
                 self.hand_over(tx, conn, state, actor, "answered the customer", now,  # type: ignore[attr-defined]
                                text=f"{actor.name} took over from the bot")
                 state = load_state(conn, conversation_id)
+            channel = self.deliveries.choose(conn, state, now, via)
             message_id = conn.execute(INSERT_MESSAGE, {
                 "conversation_id": conversation_id, "direction": OUT, "kind": REPLY,
-                "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": state.channel,
+                "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": channel,
                 "body": body, "created_at": now}).inserted_primary_key[0]
             attached = self.files.attach(conn, message_id, files, now)
-            delivery = self.deliveries.record(conn, message_id, state, now)
+            delivery = self.deliveries.record(conn, message_id, channel, now)
             # The first response a person gives is what reports and targets measure; a bot's is not.
             first_reply = state.first_reply_at or (now if actor.kind == "agent" else None)
             also: dict[str, object] = {"waiting_since": None, "first_reply_at": first_reply, "last_message_at": now,

@@ -32,6 +32,14 @@ class MailService(Service):
         self.outgoing = MailOutService(db, clock, settings, links, files)
         deliveries.transports.add(CHANNEL)  # email replies are queued and sent by the channel's worker
         deliveries.routers.append(self.route)
+        deliveries.reachable.append(self.reachable)
+
+    def reachable(self, conn: Connection, state: Any) -> list[str]:
+        """Email, for a customer with an address while a mailbox is set up."""
+        has_mailbox = conn.execute(select(exists().where(MAILBOX.c.active.is_(True)))).scalar()
+        has_address = conn.execute(select(exists().where(IDENT.c.customer_id == state.customer_id,
+                                                         IDENT.c.kind == EMAIL))).scalar()
+        return [CHANNEL] if has_mailbox and has_address else []
 
     def route(self, conn: Connection, state: Any) -> str | None:
         """Email conversations are answered by mail; so are customers who wrote another way, when
@@ -40,10 +48,7 @@ class MailService(Service):
             return CHANNEL
         if state.channel not in self._notify_channels(conn):
             return None
-        has_mailbox = conn.execute(select(exists().where(MAILBOX.c.active.is_(True)))).scalar()
-        has_address = conn.execute(select(exists().where(IDENT.c.customer_id == state.customer_id,
-                                                         IDENT.c.kind == EMAIL))).scalar()
-        return CHANNEL if has_mailbox and has_address else None
+        return CHANNEL if self.reachable(conn, state) else None
 
     def _notify_channels(self, conn: Connection) -> list[str]:
         from helpdesk.models import AppSetting

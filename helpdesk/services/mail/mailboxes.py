@@ -126,7 +126,7 @@ class MailboxService(Service):
             old_name, old_store = box.name, box.secret_store
             if old_name != name:
                 for which in ("imap", "smtp"):
-                    self.secrets.forget(old_name, which, old_store)
+                    self.secrets.forget(f"mailbox/{old_name}", which, old_store)
             moved_to_new_server = (box.imap_url != imap.stored() or box.folder != (data.folder.strip() or "INBOX"))
             box.name, box.address = name, normalize_email(data.address) or data.address
             box.imap_url, box.smtp_url = imap.stored(), smtp.stored()
@@ -153,7 +153,7 @@ class MailboxService(Service):
             if box is None:
                 raise NotFound(f"mailbox {mailbox_id} not found")
             for which in ("imap", "smtp"):
-                self.secrets.forget(box.name, which, box.secret_store)
+                self.secrets.forget(f"mailbox/{box.name}", which, box.secret_store)
             tx.session.delete(box)
             audit(tx.session, self.now(), actor, "mailbox.removed", name=box.name)
             tx.emit(MAILBOX_CHANGED, None, mailbox_id=mailbox_id)
@@ -200,12 +200,13 @@ class MailboxService(Service):
         return urls["imap"], urls["smtp"], [w for w in (urls["imap"].warning, urls["smtp"].warning) if w]
 
     def _stored_password(self, box: Mailbox, kind: str) -> str:
-        return self.secrets.get(box.name, kind, box.secret_store,
-                                box.imap_secret if kind == "imap" else box.smtp_secret)
+        return self.secrets.get(f"mailbox/{box.name}", kind, box.secret_store,
+                                box.imap_secret if kind == "imap" else box.smtp_secret,
+                                what=f"the {kind.upper()} password of {box.name} (Settings → Mailboxes)")
 
     def _keep_secrets(self, tx, box: Mailbox, imap_password: str, smtp_password: str) -> None:  # type: ignore[no-untyped-def]
-        store_i, box.imap_secret = self.secrets.put(box.name, "imap", imap_password)
-        store_s, box.smtp_secret = self.secrets.put(box.name, "smtp", smtp_password)
+        store_i, box.imap_secret = self.secrets.put(f"mailbox/{box.name}", "imap", imap_password)
+        store_s, box.smtp_secret = self.secrets.put(f"mailbox/{box.name}", "smtp", smtp_password)
         # One place for both (an SMTP server without AUTH stores nothing for SMTP).
         box.secret_store = store_i if store_i != "none" else store_s
 

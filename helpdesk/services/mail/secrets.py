@@ -1,4 +1,4 @@
-"""Mailbox passwords: in the operating system's keyring when it has a usable one (Windows
+"""Passwords and tokens (mailboxes, messaging channels): in the operating system's keyring when it has a usable one (Windows
 Credential Manager, macOS Keychain, a desktop Secret Service), otherwise encrypted in the
 database with a key kept in the data folder (`mail.key`, 0600), so a copied database alone
 does not give the passwords away. Never printed, logged or shown back."""
@@ -41,8 +41,8 @@ class SecretBox:
         self.key_path = data_dir / KEY_FILE
         self.install_id = install_id  # keeps two Helpdesks on one computer apart in the keyring
 
-    def _entry(self, mailbox: str, which: str) -> str:
-        return f"{self.install_id}/mailbox/{mailbox}/{which}"
+    def _entry(self, owner: str, which: str) -> str:
+        return f"{self.install_id}/{owner}/{which}"  # owner: "mailbox/Support", "channel/Phone"
 
     def _fernet(self) -> Fernet:
         if not self.key_path.exists():
@@ -56,43 +56,44 @@ class SecretBox:
                     out.write(Fernet.generate_key())
         return Fernet(self.key_path.read_bytes().strip())
 
-    def put(self, mailbox: str, which: str, password: str) -> tuple[str, str]:
+    def put(self, owner: str, which: str, password: str) -> tuple[str, str]:
         """Keep a password; returns (where, what the database keeps: a ciphertext or "")."""
         if not password:
             return NONE, ""
         ring = _keyring()
         if ring is not None:
             try:
-                ring.set_password(SERVICE, self._entry(mailbox, which), password)
+                ring.set_password(SERVICE, self._entry(owner, which), password)
                 return KEYRING, ""
             except Exception as exc:  # a locked or refusing keyring: fall back, say so without the secret
                 log.warning("the system keyring refused the password (%s); keeping it encrypted in the database",
                             exc.__class__.__name__)
         return DATABASE, self._fernet().encrypt(password.encode()).decode()
 
-    def get(self, mailbox: str, which: str, store: str, ciphertext: str) -> str:
+    def get(self, owner: str, which: str, store: str, ciphertext: str, what: str = "") -> str:
+        """`what` names the secret for people ("the IMAP password of Support")."""
+        what = what or f"the {which} of {owner}"
         if store == NONE:
             return ""
         if store == KEYRING:
             ring = _keyring()
-            value = ring.get_password(SERVICE, self._entry(mailbox, which)) if ring is not None else None
+            value = ring.get_password(SERVICE, self._entry(owner, which)) if ring is not None else None
             if value is None:
-                raise SecretMissing(f"the {which.upper()} password of {mailbox} is not in this computer's keyring; "
-                                    f"enter it again (Settings → Mailboxes)")
+                raise SecretMissing(f"{what} is not in this computer's keyring; enter it again")
             return value
         try:
             return self._fernet().decrypt(ciphertext.encode()).decode()
         except (InvalidToken, ValueError):
-            raise SecretMissing(f"the {which.upper()} password of {mailbox} cannot be decrypted with this data "
-                                f"folder's {KEY_FILE}; enter it again (Settings → Mailboxes)") from None
+            raise SecretMissing(f"{what} cannot be decrypted with this data folder's {KEY_FILE}; "
+                                f"enter it again") from None
 
-    def forget(self, mailbox: str, which: str, store: str) -> None:
+    def forget(self, owner: str, which: str, store: str) -> None:
         if store != KEYRING:
             return
         ring = _keyring()
         if ring is not None:
             try:
-                ring.delete_password(SERVICE, self._entry(mailbox, which))
+                ring.delete_password(SERVICE, self._entry(owner, which))
             except Exception:
                 pass
 

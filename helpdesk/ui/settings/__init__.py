@@ -1,4 +1,4 @@
-"""Settings for admins, one section a file: agents, mailboxes, API tokens, canned replies,
+"""Settings for admins, one section a file: agents, mailboxes, channels (phones and messaging apps), API tokens, canned replies,
 response targets, webhooks, jobs, connecting another device."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import flet as ft
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.settings.agents import AgentsSection
 from helpdesk.ui.settings.canned import CannedSection
+from helpdesk.ui.settings.channels import ChannelsSection
 from helpdesk.ui.settings.common import Section
 from helpdesk.ui.settings.devices import DevicesSection
 from helpdesk.ui.settings.jobs import JobsSection
@@ -20,6 +21,7 @@ from helpdesk.ui.settings.webhooks import WebhooksSection
 
 SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Agents", ft.Icons.GROUP_OUTLINED, AgentsSection), ("Mailboxes", ft.Icons.MAIL_OUTLINE, MailboxesSection),
+    ("Channels", ft.Icons.SMS_OUTLINED, ChannelsSection),
     ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
     ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),

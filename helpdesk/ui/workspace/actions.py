@@ -41,7 +41,8 @@ class ConversationActions:
     async def send(self, then: str) -> None:
         self.composer.cancel_pending_save()
         files = self.files.take()  # given back below if nothing is sent, so no file is lost
-        outcome = await self.c.send(self.composer.text, then, files=files)
+        via = None if then == "note" else self.composer.chosen_via
+        outcome = await self.c.send(self.composer.text, then, files=files, via=via)
         if outcome.unseen:
             count = outcome.unseen
             if not await self.ctx.confirm(
@@ -52,7 +53,7 @@ class ConversationActions:
                 await self.refresh_open()
                 self.c.caught_up()
                 return
-            outcome = await self.c.send(self.composer.text, then, confirmed=True, files=files)
+            outcome = await self.c.send(self.composer.text, then, confirmed=True, files=files, via=via)
         if not outcome.sent:
             self.files.put_back(files)
             if outcome.words:

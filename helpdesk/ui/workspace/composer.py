@@ -1,5 +1,7 @@
-"""The reply box: text, canned replies, and the four ways to send. Typing saves a draft on
-the server once the agent pauses, so the reply continues on another device."""
+"""The reply box: text, canned replies, which channel the reply leaves by ("reply by SMS
+instead"), and the four ways to send. On texts it counts characters and SMS parts as the
+agent types. Typing saves a draft on the server once the agent pauses, so the reply
+continues on another device."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any, Awaitable, Callable
 import flet as ft
 
 from helpdesk.models import OPEN, PENDING, RESOLVED, CannedReply
+from helpdesk.services.messaging import LABELS
+from helpdesk.services.messaging.sms import sms_size
 from helpdesk.ui.widgets import labelled_icon
 
 DRAFT_SAVE_DELAY = 0.7
@@ -46,9 +50,17 @@ class Composer:
                                            on_click=lambda e: run(send, PENDING))
         self.attach = ft.TextButton("Attach", icon=ft.Icons.ATTACH_FILE, tooltip="Attach photos or files",
                                     on_click=lambda e: run(attach), visible=attach is not None)
+        # Which way the reply leaves; shown when the customer can be reached more than one way.
+        self.via = ft.Dropdown(label="Reply by", width=170, dense=True, options=[], visible=False,
+                               on_select=self._via_changed)
+        self.counter = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.limits = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT, expand=True)
+        self._default_via: str | None = None
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
             *([files_row] if files_row is not None else []),
             self.field,
+            ft.Row([self.via, self.limits, self.counter], spacing=12,
+                   vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ft.Row([ft.Row([self.canned, self.attach], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
@@ -56,6 +68,41 @@ class Composer:
         self._last_edit = 0.0
         self._saver: asyncio.Task | None = None
         self.dirty = False  # typed in since the draft was loaded or saved
+
+    def set_ways(self, options: list[str], whatsapp_until: Any = None, texts_stopped: Any = None,
+                 now: Any = None, zone: Any = None) -> None:
+        """The channels this reply can leave by (the default first) and what limits them."""
+        self._default_via = options[0] if options else None
+        self.via.options = [ft.DropdownOption(key=o, text=LABELS.get(o, o)) for o in options]
+        self.via.value = self._default_via
+        self.via.visible = len(options) > 1
+        notes = []
+        if texts_stopped is not None:
+            notes.append(f"The customer texted STOP on {texts_stopped.astimezone(zone):%-d %b}: no texts to them")
+        if whatsapp_until is not None and now is not None and "whatsapp" in options:
+            if whatsapp_until > now:
+                notes.append(f"WhatsApp: replies possible until {whatsapp_until.astimezone(zone):%a %H:%M}")
+            else:
+                notes.append("WhatsApp's 24 hours have passed: answer another way or wait for the customer")
+        self.limits.value = " · ".join(notes)
+        self._count()
+
+    @property
+    def chosen_via(self) -> str | None:
+        """The channel the agent picked, or None for the default."""
+        value = self.via.value
+        return value if value and value != self._default_via else None
+
+    async def _via_changed(self, _e: Any) -> None:
+        self._count()
+        self.page.update(self.control)
+
+    def _count(self) -> None:
+        """Characters and SMS parts, while the reply leaves as a text."""
+        if (self.via.value or self._default_via) == "sms":
+            self.counter.value = sms_size(self.text).words()
+        else:
+            self.counter.value = ""
 
     def compact(self, narrow: bool) -> None:
         for button in self.others:
@@ -70,6 +117,7 @@ class Composer:
     def set_text(self, text: str) -> None:
         self.field.value = text
         self.dirty = False
+        self._count()
 
     def set_canned(self, replies: list[CannedReply]) -> None:
         self.canned.items = [ft.PopupMenuItem(content=r.title, on_click=lambda e, r=r: self.page.run_task(
@@ -78,6 +126,9 @@ class Composer:
 
     async def _changed(self, _e: Any) -> None:
         self.typed()
+        if self.counter.value or (self.via.value or self._default_via) == "sms":
+            self._count()
+            self.page.update(self.counter)
 
     def typed(self) -> None:
         self._last_edit = time.monotonic()

@@ -24,6 +24,7 @@ from helpdesk.services.errors import NewCustomerMessages, ServiceError
 from helpdesk.services.files import StagedFile
 from helpdesk.services.inbox import VIEWS, InboxQuery, InboxRow
 from helpdesk.services.mail.mailboxes import MAILBOX_CHANGED
+from helpdesk.services.messaging.config import CHANNEL_CHANGED
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.search import SearchHit
 from helpdesk.services.sla import SLA_BREACHED
@@ -49,6 +50,17 @@ class Opened:
     history: CustomerHistory
     draft: str | None  # the saved draft when the conversation was newly opened, else None
     switched: bool
+    ways: "ReplyWays | None" = None
+
+
+@dataclass
+class ReplyWays:
+    """How a reply to the open conversation can leave: the channels (the default first) and
+    what limits them (WhatsApp's 24 hours, a customer who texted STOP)."""
+
+    options: list[str]
+    whatsapp_until: datetime | None = None
+    texts_stopped: datetime | None = None
 
 
 @dataclass
@@ -166,9 +178,12 @@ class WorkspaceController:
             detail = services.conversations.get(conversation_id)
             history = services.customers.history(detail.conversation.customer_id, 50)
             draft = services.drafts.get(agent_id, conversation_id) if switched else None
-            return detail, history, draft
+            customer_id = detail.conversation.customer_id
+            ways = ReplyWays(services.conversations.reply_options(conversation_id),
+                             services.messaging.whatsapp_window(customer_id), services.messaging.opted_out(customer_id))
+            return detail, history, draft, ways
 
-        detail, history, draft = await self.backend.read(read)
+        detail, history, draft, ways = await self.backend.read(read)
         if seq != self._open_seq:
             return None
         self.selected_id, self.detail, self.history = conversation_id, detail, history
@@ -177,7 +192,7 @@ class WorkspaceController:
             self.last_local_edit = float("-inf")
             self.services.presence.viewing(self.presence_key, agent_id, self.actor.name, conversation_id)
         self._mark_selected_read()
-        return Opened(detail, history, (draft.body if draft else "") if switched else None, switched)
+        return Opened(detail, history, (draft.body if draft else "") if switched else None, switched, ways)
 
     async def after_open(self, opened: Opened) -> None:
         """Bookkeeping once the thread is on screen: read marks, and where to resume elsewhere."""
@@ -227,7 +242,7 @@ class WorkspaceController:
             elif ev.type == DELIVERY_UPDATED:
                 refresh.thread = refresh.thread or mine  # queued → sent (or failed) on a reply on screen
                 refresh.mail = True
-            elif ev.type == MAILBOX_CHANGED:
+            elif ev.type in (MAILBOX_CHANGED, CHANNEL_CHANGED):
                 refresh.mail = True
             elif ev.type == SLA_BREACHED:
                 refresh.inbox = True
@@ -238,8 +253,9 @@ class WorkspaceController:
         return refresh
 
     async def mail_trouble(self) -> str:
-        """The banner's words when mail cannot be fetched or sent; "" when all is well."""
-        return await self.backend.read(self.services.mail.mailboxes.trouble)
+        """The banner's words when mail or a channel (the SMS phone, Telegram) is down; "" when all is well."""
+        services = self.services
+        return await self.backend.read(lambda: services.mail.mailboxes.trouble() or services.messaging.channels.trouble())
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -256,7 +272,7 @@ class WorkspaceController:
                                      self.seen_message_id)
 
     async def send(self, body: str, then: str, confirmed: bool = False,
-                   files: list[StagedFile] | tuple[StagedFile, ...] = ()) -> SendOutcome:
+                   files: list[StagedFile] | tuple[StagedFile, ...] = (), via: str | None = None) -> SendOutcome:
         """Send a reply (then: pending, resolved or open) or add a note (then: note), with files."""
         if self.selected_id is None:
             return SendOutcome(False)
@@ -268,7 +284,7 @@ class WorkspaceController:
                 await self.backend.write(conversations.add_note, self.selected_id, self.actor, body, files)
             else:
                 await self.backend.write(conversations.reply, self.selected_id, self.actor, body, then,
-                                         self.seen_message_id, confirmed, files)
+                                         self.seen_message_id, confirmed, files, via=via)
         except NewCustomerMessages as exc:
             return SendOutcome(False, unseen=exc.count)
         except ServiceError as exc:

@@ -1,5 +1,6 @@
-"""Beside the thread: who the customer is (every identifier) and all their conversations,
-so nobody asks what the customer already told the shop."""
+"""Beside the thread: who the customer is (every identity: email, phone, Telegram, an
+integrator's id) and all their conversations, so nobody asks what the customer already told
+the shop; and linking another customer who is the same person."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from helpdesk.services.customers import CustomerHistory
 from helpdesk.ui import format as fmt
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS
 
-ICONS = {"email": ft.Icons.EMAIL_OUTLINED, "phone": ft.Icons.PHONE_OUTLINED, "external_id": ft.Icons.BADGE_OUTLINED}
+ICONS = {"email": ft.Icons.EMAIL_OUTLINED, "phone": ft.Icons.PHONE_OUTLINED, "external_id": ft.Icons.BADGE_OUTLINED,
+         "telegram": ft.Icons.SEND_OUTLINED}
+KIND_NAMES = {"email": "Email", "phone": "Phone", "external_id": "ID in another system", "telegram": "Telegram user id"}
 
 
 class CustomerPanel:
-    def __init__(self, page: ft.Page, on_open: Callable[[int], Awaitable[None]], zone: tzinfo | None) -> None:
-        self.page, self.on_open, self.zone = page, on_open, zone
+    def __init__(self, page: ft.Page, on_open: Callable[[int], Awaitable[None]], zone: tzinfo | None,
+                 on_link: Callable[[int], Awaitable[None]] | None = None) -> None:
+        self.page, self.on_open, self.zone, self.on_link = page, on_open, zone, on_link
         self.column = ft.Column([], spacing=6, scroll=ft.ScrollMode.AUTO)
         self.control = ft.Container(self.column, width=280, padding=16, visible=False,
                                     bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
@@ -38,8 +42,13 @@ class CustomerPanel:
                     color=ft.Colors.ON_SURFACE_VARIANT),
         ]
         for kind, values in history.profile.identifiers.items():
-            rows += [ft.Row([ft.Icon(ICONS.get(kind, ft.Icons.TAG), size=16),
+            rows += [ft.Row([ft.Icon(ICONS.get(kind, ft.Icons.TAG), size=16, tooltip=KIND_NAMES.get(kind, kind)),
                              ft.Text(value, selectable=True, size=13, expand=True)], spacing=6) for value in values]
+        if self.on_link is not None:
+            customer_id = history.profile.customer.id
+            rows.append(ft.TextButton("Link another customer…", icon=ft.Icons.LINK,
+                                      tooltip="The same person wrote another way: make it one history",
+                                      on_click=lambda e: self.page.run_task(self.on_link, customer_id)))
         rows += [ft.Divider(), ft.Text(f"Conversations ({len(history.conversations)})",
                                        theme_style=ft.TextThemeStyle.TITLE_SMALL)]
         for c in history.conversations:

@@ -24,6 +24,7 @@ from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
+from helpdesk.ui.workspace.link_customer import link_customer
 from helpdesk.ui.workspace.inbox_list import InboxList
 from helpdesk.ui.workspace.search_results import search_results
 from helpdesk.ui.workspace.thread import ThreadView
@@ -112,7 +113,8 @@ class Workspace:
         ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
         self.conversation_pane = ft.Container(ft.Stack([self.placeholder, self.conversation], expand=True),
                                               expand=True)
-        self.customer = CustomerPanel(page, self.open, self.zone)
+        self.customer = CustomerPanel(page, self.open, self.zone,
+                                      lambda customer_id: link_customer(ctx, customer_id, self._refresh_open))
         self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
                             self.conversation_pane, self.customer.control], expand=True, spacing=0,
                            vertical_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -302,6 +304,9 @@ class Workspace:
         self.header.show_presence(self.c.presence_words())
         self.thread.show(opened.detail, now)
         self.customer.show(opened.detail, opened.history, now)
+        if opened.ways is not None:
+            self.composer.set_ways(opened.ways.options, opened.ways.whatsapp_until, opened.ways.texts_stopped, now,
+                                   self.zone)
         if opened.draft is not None:
             self.composer.set_text(opened.draft)
         rows = self.inbox.select(conversation_id)

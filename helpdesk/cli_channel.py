@@ -1,0 +1,127 @@
+"""`python main.py channel add|list|check|remove`: phones and messaging apps from the command
+line. Secrets (the phone's password, signing keys, tokens) are never printed; one given
+without a value on a terminal is asked for."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Callable
+
+from helpdesk.config import ConfigError, Settings
+
+KIND_HELP = {"sms-gateway": "an Android phone running SMS Gateway for Android on the LAN (texts with no internet)",
+             "telegram": "a Telegram bot (long polling: no public address needed)",
+             "twilio": "a Twilio number: SMS/MMS, and WhatsApp through Twilio's WhatsApp sender"}
+
+
+def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+    channel = sub.add_parser("channel", help="phones and messaging apps: SMS, Telegram, Twilio (SMS and WhatsApp)")
+    actions = channel.add_subparsers(dest="channel_command", metavar="action", required=True,
+                                     parser_class=parser_class)
+    add = actions.add_parser("add", help="add a channel: " + "; ".join(f"{k}: {v}" for k, v in KIND_HELP.items()))
+    common(add)
+    add.add_argument("kind", choices=list(KIND_HELP))
+    add.add_argument("--name", required=True, help="what people call it, e.g. Phone")
+    add.add_argument("--url", help="sms-gateway: the app's local server, http://sms:PASSWORD@PHONE-IP:8080")
+    add.add_argument("--signing-key", help="sms-gateway: the app's webhook signing key (requests are then verified)")
+    add.add_argument("--callback-url", help="sms-gateway: where the phone reaches Helpdesk's webhook "
+                                            "(default: this PC's LAN address)")
+    add.add_argument("--token", help="telegram: the bot token from @BotFather")
+    add.add_argument("--api-url", help="telegram/twilio: the API's base address (for tests and proxies)")
+    add.add_argument("--account-sid", help="twilio: the Account SID (AC…)")
+    add.add_argument("--auth-token", help="twilio: the auth token (also checks Twilio's signatures)")
+    add.add_argument("--from", dest="sender", help="twilio: the number to send from, +1… (or whatsapp:+1…)")
+    add.add_argument("--whatsapp-from", help="twilio: the WhatsApp sender number, when it is another than --from")
+    common(actions.add_parser("list", help="list channels and how they are doing (secrets masked)"))
+    check = actions.add_parser("check", help="ask the channel's far end; exit 0 when it answers")
+    common(check)
+    check.add_argument("name")
+    remove = actions.add_parser("remove", help="remove a channel (its conversations stay)")
+    common(remove)
+    remove.add_argument("name")
+
+
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+    from helpdesk.services.base import Actor
+    from helpdesk.services.errors import ServiceError
+    from helpdesk.services.mail.secrets import SecretMissing
+
+    app = open_app(settings)
+    try:
+        channels = app.services.messaging.channels
+        command = args.channel_command
+        if command == "add":
+            return _add(app.services, args, Actor.system())
+        if command == "list":
+            return _list(channels)
+        channel = channels.by_name(args.name)
+        if command == "check":
+            from helpdesk.channels.texts import check
+
+            problem = check(app.services, channel)
+            if problem:
+                print(f"{channel.name}: {problem}", file=sys.stderr)
+                return 1
+            print(f"{channel.name}: answers")
+            return 0
+        if command == "remove":
+            channels.remove(channel.id, Actor.system())
+            print(f"channel {channel.name} removed (its conversations stay)")
+            return 0
+    except ServiceError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise ConfigError(f"{exc.message}{' (' + details + ')' if details else ''}") from None
+    except SecretMissing as exc:
+        raise ConfigError(str(exc)) from None
+    finally:
+        app.close()
+    return 2
+
+
+def _ask(value: str | None, prompt: str) -> str | None:
+    """A secret left out on a terminal is asked for (kept out of the shell's history)."""
+    if value or not sys.stdin.isatty():
+        return value
+    return getpass.getpass(f"{prompt}: ") or None
+
+
+def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-untyped-def]
+    from helpdesk.channels.texts.sms_gateway import webhook_path as phone_path
+    from helpdesk.channels.texts.twilio import webhook_path as twilio_path
+
+    given = {"url": args.url, "signing_key": args.signing_key, "callback_url": args.callback_url,
+             "api_url": args.api_url, "account_sid": args.account_sid, "from": args.sender,
+             "whatsapp_from": args.whatsapp_from}
+    if args.kind == "telegram":
+        given["token"] = _ask(args.token, "bot token")
+    if args.kind == "twilio":
+        given["auth_token"] = _ask(args.auth_token, "Twilio auth token")
+    channel = services.messaging.channels.add(args.kind, args.name, {k: v for k, v in given.items() if v}, actor)
+    print(f"channel {channel.name} ({channel.kind}) added (secrets: "
+          f"{ {'keyring': 'in this computer keyring', 'database': 'encrypted in the database', 'none': 'none'}[channel.secret_store]}); "
+          f"check it with `channel check {channel.name}`")
+    if channel.kind == "twilio":
+        base = services.settings.public_url or "https://YOUR-PUBLIC-ADDRESS"
+        print(f"In the Twilio console, set the number's incoming-message webhook (HTTP POST) to "
+              f"{base}{twilio_path(channel.name)}")
+        if not services.settings.public_url:
+            print("warning: Twilio needs a public address: set HELPDESK_PUBLIC_URL (Twilio's signatures are "
+                  "checked against it)", file=sys.stderr)
+    if channel.kind == "sms-gateway":
+        target = channel.config.get("callback_url") or services.links.lan_url() + phone_path(channel.name)
+        print(f"Helpdesk registers its webhook with the phone itself: {target}")
+    return 0
+
+
+def _list(channels) -> int:  # type: ignore[no-untyped-def]
+    views = channels.views()
+    if not views:
+        print("no channels yet: add one with `channel add sms-gateway|telegram|twilio --name …`")
+    for v in views:
+        contact = f"last contact {v.last_contact_at:%Y-%m-%d %H:%M}" if v.last_contact_at else "no contact yet"
+        state = "active" if v.active else "paused"
+        print(f"{v.name}\t{v.kind}\t{v.summary}\t{state}\t{contact}\t{v.waiting} waiting to send"
+              + (f"\t{v.last_error}" if v.last_error else ""))
+    return 0

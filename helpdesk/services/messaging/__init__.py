@@ -1,0 +1,186 @@
+"""Texts and chat apps as a channel's business side: the configured channels and their
+secrets, texts becoming conversations, which replies may leave as a text (opt-outs,
+WhatsApp's 24 hours) and what such a reply says. The HTTP work with the phone, Telegram
+and Twilio is in channels/texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from helpdesk.models import IN, PHONE, REPLY, TELEGRAM, Attachment, Customer, CustomerIdentifier, Message
+from helpdesk.services.base import Service
+from helpdesk.services.deliveries import Due
+from helpdesk.services.errors import Conflict
+from helpdesk.services.mail.secrets import SecretBox
+from helpdesk.services.messaging.config import CARRIES, ChannelService
+from helpdesk.services.messaging.intake import MessagingIntake
+
+TEXT_CHANNELS = ("sms", "whatsapp", "telegram")
+WHATSAPP_WINDOW = timedelta(hours=24)
+IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
+CUST = Customer.__table__  # type: ignore[attr-defined]
+MSG = Message.__table__  # type: ignore[attr-defined]
+LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "Email", "web": "Website",
+          "api": "API", "chat": "Chat"}
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    filename: str
+    content_type: str
+    path: Path
+    url: str = ""  # a signed link on the public address, for channels that fetch files (Twilio MMS)
+
+
+@dataclass(frozen=True)
+class OutgoingText:
+    """A reply as a text: which configured channel carries it, to whom, what it says."""
+
+    delivery_id: int
+    channel_id: int
+    kind: str  # sms | whatsapp | telegram
+    to: str  # +E.164, or a Telegram chat id
+    text: str
+    files: tuple[OutgoingFile, ...] = ()
+    reference: str = ""  # our id for it, the same on every try (the phone's idempotency)
+
+
+@dataclass(frozen=True)
+class NotSendable:
+    reason: str
+    retry: bool = False
+
+
+class MessagingService(Service):
+    def __init__(self, db, clock, settings, conversations, files, deliveries,  # type: ignore[no-untyped-def]
+                 secret_box: Callable[[], SecretBox]) -> None:
+        super().__init__(db, clock, settings)
+        self.files = files
+        self.channels = ChannelService(db, clock, settings, secret_box)
+        self.intake = MessagingIntake(db, clock, settings, conversations, files, deliveries)
+        deliveries.transports.update(TEXT_CHANNELS)
+        deliveries.guards.update({"sms": self._guard_sms, "whatsapp": self._guard_whatsapp,
+                                  "telegram": self._guard_telegram})
+        deliveries.reachable.append(self.reachable)
+
+    # ---- which channels can carry a reply now ------------------------------------------------
+
+    def _carriers(self, conn: Connection) -> dict[str, bool]:
+        from helpdesk.models import Channel
+
+        rows = conn.execute(select(Channel.kind, Channel.config).where(Channel.active.is_(True))).all()  # type: ignore[attr-defined]
+        out = {k: False for k in TEXT_CHANNELS}
+        for kind, config in rows:
+            for carried in CARRIES.get(kind, ()):
+                if carried == "whatsapp" and not (config.get("whatsapp_from") or
+                                                  str(config.get("from", "")).startswith("whatsapp:")):
+                    continue
+                out[carried] = True
+        return out
+
+    def reachable(self, conn: Connection, state: Any) -> list[str]:
+        idents = {k: v for k, v in conn.execute(select(IDENT.c.kind, IDENT.c.value)
+                                                .where(IDENT.c.customer_id == state.customer_id))}
+        carriers = self._carriers(conn)
+        out = []
+        if PHONE in idents and carriers["sms"]:
+            out.append("sms")
+        if PHONE in idents and carriers["whatsapp"] and self._last_whatsapp(conn, state.customer_id):
+            out.append("whatsapp")
+        if TELEGRAM in idents and carriers["telegram"]:
+            out.append("telegram")
+        return out
+
+    def _guard_sms(self, conn: Connection, state: Any, now: datetime) -> None:
+        opted_out = conn.execute(select(CUST.c.sms_opt_out_at).where(CUST.c.id == state.customer_id)).scalar()
+        if opted_out is not None:
+            raise Conflict(f"the customer texted STOP on {opted_out:%Y-%m-%d}: no texts to them until they text "
+                           f"START; answer another way", {"via": "the customer opted out of texts"})
+        self._need(conn, "sms", "no SMS channel is set up (Settings → Channels)")
+
+    def _guard_whatsapp(self, conn: Connection, state: Any, now: datetime) -> None:
+        self._need(conn, "whatsapp", "no WhatsApp sender is set up (Settings → Channels)")
+        last = self._last_whatsapp(conn, state.customer_id)
+        if last is None or now - last > WHATSAPP_WINDOW:
+            raise Conflict("WhatsApp allows a free reply only within 24 hours of the customer's last message; "
+                           "it has been longer: answer another way, or wait for them to write",
+                           {"via": "outside WhatsApp's 24-hour window"})
+
+    def _guard_telegram(self, conn: Connection, state: Any, now: datetime) -> None:
+        self._need(conn, "telegram", "no Telegram bot is set up (Settings → Channels)")
+
+    def _need(self, conn: Connection, kind: str, reason: str) -> None:
+        if not self._carriers(conn)[kind]:
+            raise Conflict(reason, {"via": reason})
+
+    @staticmethod
+    def _last_whatsapp(conn: Connection, customer_id: int) -> datetime | None:
+        from helpdesk.models import Conversation
+
+        conv = Conversation.__table__  # type: ignore[attr-defined]
+        return conn.execute(select(MSG.c.created_at).join(conv, conv.c.id == MSG.c.conversation_id).where(
+            conv.c.customer_id == customer_id, MSG.c.direction == IN, MSG.c.kind == REPLY,
+            MSG.c.channel == "whatsapp").order_by(MSG.c.created_at.desc()).limit(1)).scalar()
+
+    def whatsapp_window(self, customer_id: int) -> datetime | None:
+        """When the free WhatsApp reply window to this customer closes (None: never opened)."""
+        with self.db.read() as s:
+            last = self._last_whatsapp(s.connection(), customer_id)
+        return last + WHATSAPP_WINDOW if last else None
+
+    def opted_out(self, customer_id: int) -> datetime | None:
+        with self.db.read() as s:
+            return s.execute(select(CUST.c.sms_opt_out_at).where(CUST.c.id == customer_id)).scalar()
+
+    # ---- what a reply says as a text ------------------------------------------------------------
+
+    def compose(self, due: Due) -> OutgoingText | NotSendable:
+        carrying = [c.id for c in self.channels.carrying(due.channel)]
+        with self.db.read() as s:
+            conn = s.connection()
+            message = conn.execute(select(MSG).where(MSG.c.id == due.message_id)).first()
+            if message is None:
+                return NotSendable("the message is gone")
+            from helpdesk.models import Conversation
+
+            conv = Conversation.__table__  # type: ignore[attr-defined]
+            customer_id = conn.execute(select(conv.c.customer_id).where(conv.c.id == message.conversation_id)).scalar()
+            ident_kind = TELEGRAM if due.channel == "telegram" else PHONE
+            to = conn.execute(select(IDENT.c.value).where(IDENT.c.customer_id == customer_id,
+                                                          IDENT.c.kind == ident_kind).order_by(IDENT.c.id.desc())
+                              .limit(1)).scalar()
+            if not to:
+                return NotSendable(f"the customer has no {'Telegram account' if ident_kind == TELEGRAM else 'phone number'}")
+            if due.channel == "sms" and conn.execute(select(CUST.c.sms_opt_out_at)
+                                                     .where(CUST.c.id == customer_id)).scalar() is not None:
+                return NotSendable("not sent: the customer texted STOP")
+            channel_id = self._carrier_for(conn, due.channel, customer_id, carrying)
+            public = (self.settings.public_url or "").rstrip("/")
+            files = tuple(OutgoingFile(a.filename, a.content_type, self.files.path_of(a.sha256),
+                                       public + self.files.signed_path(a) if public else "") for a in s.execute(
+                select(Attachment).where(Attachment.message_id == message.id)).scalars())  # type: ignore[arg-type]
+        if channel_id is None:
+            return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings → Channels)", retry=True)
+        return OutgoingText(due.id, channel_id, due.channel, to, message.body, files,
+                            reference=f"helpdesk-{due.id}")
+
+    @staticmethod
+    def _carrier_for(conn: Connection, kind: str, customer_id: int, carrying: list[int]) -> int | None:
+        """The channel the customer last wrote through (their texts come from that number), else
+        the first active one that carries this kind."""
+        from helpdesk.models import Conversation
+
+        conv = Conversation.__table__  # type: ignore[attr-defined]
+        metas = conn.execute(select(MSG.c.meta).join(conv, conv.c.id == MSG.c.conversation_id).where(
+            conv.c.customer_id == customer_id, MSG.c.direction == IN, MSG.c.channel == kind)
+            .order_by(MSG.c.id.desc()).limit(5)).scalars()
+        for meta in metas:
+            if meta and meta.get("via") in carrying:
+                return int(meta["via"])
+        return carrying[0] if carrying else None
