@@ -170,9 +170,10 @@ class HelpdeskApp:
     def asgi(self) -> PathDispatcher:
         if self._asgi is None:
             from helpdesk.api import create_api
+            from helpdesk.channels.texts.webhooks import WebhookReceivers
             from helpdesk.ui.app import build_web_app
 
-            self._api = create_api(self.services, self.settings)
+            self._api = create_api(self.services, self.settings, WebhookReceivers(self.services))
             self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db,
                                         AllowedHosts(self.settings), self.services.auth.desktop_window)
         return self._asgi

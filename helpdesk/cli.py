@@ -175,6 +175,16 @@ def _lock(settings: Settings):  # type: ignore[no-untyped-def]
         raise ConfigError(str(exc)) from None
 
 
+def _announce(settings: Settings):  # type: ignore[no-untyped-def]
+    """helpdesk.local on the LAN by mDNS, when Helpdesk listens there."""
+    from helpdesk.lan_announce import LanAnnouncement, wanted
+
+    if not wanted(settings):
+        return None
+    print(f"  also by name:     http://helpdesk.local:{settings.port}/ (not on every Android phone)")
+    return LanAnnouncement(settings.port).start()
+
+
 def _serve(settings: Settings, demo: bool = False) -> int:
     import uvicorn
 
@@ -191,11 +201,14 @@ def _serve(settings: Settings, demo: bool = False) -> int:
             print(f"  on the LAN:       {url}")
     print(f"  intake API docs:  http://127.0.0.1:{settings.port}/api/docs")
     _print_setup_code(app, f"http://127.0.0.1:{settings.port}/")
+    announcement = _announce(settings)
     try:
         uvicorn.Server(app.uvicorn_config()).run()
     except OSError as exc:
         raise ConfigError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from exc
     finally:
+        if announcement is not None:
+            announcement.stop()
         app.close()
         if lock:
             lock.release()
@@ -309,6 +322,7 @@ def _desktop(settings: Settings) -> int:
     if settings.host in ("0.0.0.0", "::"):
         for url in lan_urls(settings.port):
             print(f"  colleagues on the LAN: {url}")
+    announcement = _announce(settings)
     try:
         if not has_display():
             print(f"No display found: serving without a window. Open {local}/ in a browser; Ctrl+C stops.")
@@ -329,6 +343,8 @@ def _desktop(settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if announcement is not None:
+            announcement.stop()
         server.should_exit = True
         thread.join(timeout=10)
         app.close()

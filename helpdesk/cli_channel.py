@@ -88,8 +88,7 @@ def _ask(value: str | None, prompt: str) -> str | None:
 
 
 def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-untyped-def]
-    from helpdesk.channels.texts.sms_gateway import webhook_path as phone_path
-    from helpdesk.channels.texts.twilio import webhook_path as twilio_path
+    from helpdesk.services.messaging.config import webhook_path
 
     given = {"url": args.url, "signing_key": args.signing_key, "callback_url": args.callback_url,
              "api_url": args.api_url, "account_sid": args.account_sid, "from": args.sender,
@@ -99,18 +98,19 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
     if args.kind == "twilio":
         given["auth_token"] = _ask(args.auth_token, "Twilio auth token")
     channel = services.messaging.channels.add(args.kind, args.name, {k: v for k, v in given.items() if v}, actor)
-    print(f"channel {channel.name} ({channel.kind}) added (secrets: "
-          f"{ {'keyring': 'in this computer keyring', 'database': 'encrypted in the database', 'none': 'none'}[channel.secret_store]}); "
+    where = {"keyring": "in this computer's keyring", "database": "encrypted in the database",
+             "none": "none"}[channel.secret_store]
+    print(f"channel {channel.name} ({channel.kind}) added (secrets: {where}); "
           f"check it with `channel check {channel.name}`")
     if channel.kind == "twilio":
         base = services.settings.public_url or "https://YOUR-PUBLIC-ADDRESS"
         print(f"In the Twilio console, set the number's incoming-message webhook (HTTP POST) to "
-              f"{base}{twilio_path(channel.name)}")
+              f"{base}{webhook_path('twilio', channel.name)}")
         if not services.settings.public_url:
             print("warning: Twilio needs a public address: set HELPDESK_PUBLIC_URL (Twilio's signatures are "
                   "checked against it)", file=sys.stderr)
     if channel.kind == "sms-gateway":
-        target = channel.config.get("callback_url") or services.links.lan_url() + phone_path(channel.name)
+        target = channel.config.get("callback_url") or services.links.lan_url() + webhook_path('sms-gateway', channel.name)
         print(f"Helpdesk registers its webhook with the phone itself: {target}")
     return 0
 

@@ -7,8 +7,19 @@ import socket
 
 
 def lan_addresses() -> list[str]:
-    """This machine's non-loopback IPv4 addresses. Only asks the OS; sends no traffic."""
+    """This machine's non-loopback IPv4 addresses. Only asks the OS; sends no traffic.
+    Each network interface's (ifaddr, which zeroconf brings), and what the machine's own name
+    resolves to: the name alone misses addresses on machines whose name maps to 127.0.1.1."""
     addresses: set[str] = set()
+    try:
+        import ifaddr
+
+        for adapter in ifaddr.get_adapters():
+            for ip in adapter.ips:
+                if isinstance(ip.ip, str) and not ip.ip.startswith(("127.", "169.254.")):
+                    addresses.add(ip.ip)
+    except Exception:  # an OS ifaddr cannot read: the name lookup below still answers
+        pass
     try:
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
             address = str(info[4][0])

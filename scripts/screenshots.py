@@ -47,7 +47,7 @@ MAIL_FROM_CUSTOMER = (
     "Saturday.</p><p>Thanks,<br>Lena</p><blockquote>Your order 4411 has shipped.</blockquote>\r\n--B--\r\n")
 
 
-def mail_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped-def]
+def mail_screens(app, page, out: Path, then=None) -> None:  # type: ignore[no-untyped-def]
     """A mailbox on a private Dovecot and SMTP server (loopback), a customer's mail arriving,
     the whole mail, and Settings → Mailboxes. Skipped when Dovecot is not installed."""
     from helpdesk.services.mail.mailboxes import MailboxInput
@@ -90,9 +90,64 @@ def mail_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped-def]
         shown(page, "Customers who wrote another way").wait_for()
         time.sleep(1)
         page.screenshot(path=out / "settings-mailboxes.png")
+        if then is not None:  # while the mailbox still works (the banner would say it cannot fetch)
+            then()
     finally:
         smtp.stop()
         dovecot.stop()
+
+
+def phone_screens(app, page, out: Path, server) -> None:  # type: ignore[no-untyped-def]
+    """The shop's Android phone (a fake of SMS Gateway for Android on loopback): a customer's
+    text arriving, the reply box counting SMS parts, linking the texter to their email
+    customer, and Settings → Channels."""
+    from tests.channels.fakes import FakePhone
+    from tests.mailservers import wait_until
+
+    phone = FakePhone(signing_key="screenshot-key").on()
+    try:
+        app.services.messaging.channels.add("sms-gateway", "Shop phone", {
+            "url": phone.url_with_password(), "signing_key": "screenshot-key",
+            "callback_url": f"{server.url}/api/v1/channels/sms-gateway/Shop%20phone"}, Actor.system())
+        wait_until(lambda: len(phone.webhooks) == 4, 30, "the phone's webhooks")
+        page.get_by_role("button", name="Back to the inbox").click()  # from Settings → Mailboxes
+        shown(page, "Unassigned").wait_for()
+        phone.text_in("+4915123456789", "Hi, it's Lena again, texting from my phone: is the red Cube ready "
+                                        "(ticket 2231)? Thanks!")
+        type_into(page, "Search", "ticket 2231")
+        page.keyboard.press("Enter")
+        shown(page, "result for").wait_for()
+        page.get_by_role("button").filter(has_text="+4915123456789").first.click()
+        shown(page, "Link another customer…").wait_for()
+        page.get_by_role("button", name="Link another customer…").click()
+        type_into(page, "Their email address or phone number", "lena.vogel@example.de")
+        page.get_by_role("button", name="Find").click()
+        shown(page, "conversation(s)").wait_for()
+        time.sleep(1)
+        page.screenshot(path=out / "link-customer.png")
+        page.get_by_role("button", name="Link", exact=True).click()
+        shown(page, "one history").wait_for()
+        type_into(page, "Reply", "Hi Lena, yes! The Cube is ready: new chain and brake pads, 64 €. We are open "
+                                 "until 6 pm today and from 10 am on Saturday.")
+        time.sleep(1.5)
+        page.screenshot(path=out / "conversation-sms.png")
+        page.get_by_role("button", name="Send and set pending").click()
+        wait_until(lambda: phone.sent_texts, 30, "the text on the phone")
+        phone.progress(phone.sent_texts[0]["id"], "Delivered")
+        time.sleep(1)
+        page.get_by_role("button", name="Account").or_(page.get_by_role("button", name="Sam")).first.click()
+        page.get_by_role("menuitem", name="Settings").click()
+        page.get_by_text("Channels").first.click()
+        shown(page, "Add a channel").wait_for()
+        time.sleep(1)
+        page.screenshot(path=out / "settings-channels.png")
+        page.get_by_role("button", name="Back to the inbox").click()
+        shown(page, "Unassigned").wait_for()
+    except Exception:
+        page.screenshot(path=out / "failed-phone-screens.png")  # to see what went wrong; not for the README
+        raise
+    finally:
+        phone.off()
 
 
 def main() -> int:
@@ -155,7 +210,7 @@ def main() -> int:
         page.screenshot(path=args.out / "reports.png")
         page.get_by_role("button", name="Back to the inbox").click()
         shown(page, "Unassigned").wait_for()
-        mail_screens(app, page, args.out)
+        mail_screens(app, page, args.out, then=lambda: phone_screens(app, page, args.out, server))
         page.close()
         page = open_app(context, server.url)  # signed in still: "remember this device"
         shown(page, "Unassigned").wait_for()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -53,7 +54,9 @@ def openapi_with_bodies(api: FastAPI) -> dict:
     return api.openapi_schema
 
 
-def create_api(services: Services, settings: Settings) -> FastAPI:
+def create_api(services: Services, settings: Settings, webhooks: Any = None) -> FastAPI:
+    """`webhooks`: the channels' webhook receivers (channels/texts/webhooks.py), given by the
+    composition root so the API never imports a channel."""
     api = FastAPI(
         title="Helpdesk API",
         version=__version__,
@@ -66,6 +69,7 @@ def create_api(services: Services, settings: Settings) -> FastAPI:
     )
     api.state.services = services
     api.state.settings = settings
+    api.state.webhooks = webhooks
     install_error_handlers(api)
     api.include_router(v1.build_router())
     api.include_router(agent_api.build_router(services))

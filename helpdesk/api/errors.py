@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from helpdesk.services.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
+from helpdesk.services.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unavailable, ServiceError, ValidationFailed
 from helpdesk.services.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 413
         elif isinstance(exc, ValidationFailed):
             status = 422
+        elif isinstance(exc, Unavailable):  # the sender (the SMS phone, Twilio) retries
+            return error_response(503, exc.code, exc.message, headers={"Retry-After": "60"})
         elif isinstance(exc, RateLimited):
             return error_response(429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
         return error_response(status, exc.code, exc.message, exc.fields)

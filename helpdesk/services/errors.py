@@ -42,6 +42,12 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class Unavailable(ServiceError):
+    """The far end (a channel's phone, Twilio's file store) cannot be reached now: try again later (503)."""
+
+    code = "unavailable"
+
+
 class PayloadTooLarge(ServiceError):
     """A file, or a message's files together, over the limit (413)."""
 

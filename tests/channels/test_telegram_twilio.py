@@ -51,6 +51,14 @@ def test_a_telegram_photo_arrives_as_an_attachment_and_the_reply_reaches_the_use
     assert sent[0]["method"] == "sendMessage" and str(sent[0]["chat_id"]) == "4242"
     assert sent[0]["text"] == "Sorry! A new one is on its way."
 
+    label = services.files.stage_bytes(jpeg(), "return-label.jpg")
+    services.conversations.reply(conversation.id, ann, "Here is the return label.", files=[label])
+    wait_until(lambda: len(telegram.sent) == 3, what="the text and the photo")
+    text, picture = telegram.sent[1], telegram.sent[2]
+    assert text["method"] == "sendMessage" and text["text"] == "Here is the return label."
+    assert picture["method"] == "sendPhoto" and picture["photo"]["filename"] == "return-label.jpg"
+    assert picture["photo"]["bytes"] == services.files.path_of(label.sha256).read_bytes()
+
 
 def test_no_update_is_handled_twice_across_restarts(services, telegram, bot, texts, server):
     first = telegram.user_writes(777, "Eli", text="Hello")

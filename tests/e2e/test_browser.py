@@ -355,3 +355,37 @@ def test_a_customer_sends_a_photo_and_gets_the_agents_pdf_back(shop, context, tm
     with customer.expect_download() as download:
         link.click()
     assert Path(download.value.path()).read_bytes() == invoice.read_bytes()
+
+
+def test_the_agent_answers_a_website_customer_by_sms_instead_and_sees_the_parts_counted(shop, context):
+    from helpdesk.channels.texts import TextChannels
+    from tests.channels.fakes import FakePhone
+    from tests.mailservers import wait_until
+
+    phone = FakePhone().on()
+    app = shop["app"]
+    app.services.messaging.channels.add("sms-gateway", "Phone", {
+        "url": phone.url_with_password(), "callback_url": shop["url"] + "/api/v1/channels/sms-gateway/Phone"},
+        Actor.system())
+    texts = TextChannels(app.services, send_interval=0.05).start()
+    try:
+        response = httpx.post(shop["url"] + "/api/v1/messages", headers=shop["auth"], json={
+            "customer": {"email": "tom@example.com", "phone": "+15550100444", "name": "Tom Texter"},
+            "body": "Call or text me when the wheel is trued"})
+        assert response.status_code == 201, response.text
+        page = open_app(context, shop["url"])
+        sign_in(page, "ann@shop.example", "ann-password")
+        page.get_by_text("Tom Texter").first.click()
+        expect(shown(page, "Call or text me when the wheel is trued")).to_be_visible()
+        shown(page, "Reply on their conversation page").click()  # where they wrote; they left a number too
+        page.get_by_role("menuitem", name="SMS").click()
+        expect(shown(page, "Reply by SMS")).to_be_visible()
+        type_into(page, "Reply", "Your wheel is ready: 15 € at the till.")
+        expect(shown(page, "38 characters · 1 SMS")).to_be_visible()  # € is GSM-7 (it counts twice)
+        page.get_by_role("button", name="Send and set pending").click()
+        sent = wait_until(lambda: phone.sent_texts, what="the reply sent as a text")
+        assert sent[0]["text"] == "Your wheel is ready: 15 € at the till."
+        assert sent[0]["recipients"][0]["phoneNumber"] == "+15550100444"
+    finally:
+        texts.stop()
+        phone.off()

@@ -91,3 +91,10 @@ def test_services_never_reach_down_into_channels_and_channels_stay_thin():
                 f"{name} imports an adapter"
             assert not any(i.startswith("sqlalchemy") and not i.startswith("sqlalchemy.exc") for i in used), \
                 f"{name} writes SQL"
+
+
+def test_the_api_and_the_jobs_reach_channels_only_through_what_the_composition_root_gives_them():
+    for name, path in modules().items():
+        if name.startswith(("helpdesk.api", "helpdesk.jobs")):
+            used = imports(path, top_level_only=False)
+            assert not any(i.startswith("helpdesk.channels") for i in used), f"{name} imports a channel"

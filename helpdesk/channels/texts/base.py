@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from helpdesk.models import Channel
+from helpdesk.services.errors import Forbidden, ValidationFailed
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # httpx logs each request's URL at INFO, and Telegram's URLs carry the bot token: never log them.
@@ -33,12 +34,15 @@ class Refused(Exception):
     """The far end said no for good (a bad number, a blocked bot): the reply fails with why."""
 
 
-class BadRequest(Exception):
-    """A webhook request we will not take (bad signature, not ours): answered 403/400."""
+class BadRequest(ValidationFailed):
+    """A webhook request that is not what the sender documents (422)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+    def __init__(self, message: str) -> None:
+        super().__init__(message, {"body": message})
+
+
+class Forged(Forbidden):
+    """A webhook request whose signature does not verify, or is stale (403): nothing is stored."""
 
 
 @dataclass(frozen=True)

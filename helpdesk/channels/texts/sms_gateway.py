@@ -22,7 +22,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from helpdesk.channels.texts.base import BadRequest, ChannelDown, Refused, Sent, TextChannel, describe
+from helpdesk.channels.texts.base import BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel, describe
+from helpdesk.services.messaging.config import webhook_path
 from helpdesk.services.messaging.intake import IncomingText
 
 EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed")
@@ -31,21 +32,17 @@ SKEW = timedelta(minutes=5)
 WEBHOOK_SECONDS = 60.0  # how often the phone's webhooks are looked at (re-registered when gone)
 
 
-def webhook_path(name: str) -> str:
-    return f"/api/v1/channels/sms-gateway/{quote(name, safe='')}"
-
-
 def verify(body: bytes, signature: str, timestamp: str, key: str, now: datetime) -> None:
-    """Raise BadRequest(403) unless the phone signed this body at about this time."""
+    """Raise Forged (403) unless the phone signed this body at about this time."""
     try:
         at = datetime.fromtimestamp(int(timestamp), tz=timezone.utc)
     except (TypeError, ValueError, OverflowError, OSError):
-        raise BadRequest("missing or bad X-Timestamp", 403) from None
+        raise Forged("missing or bad X-Timestamp") from None
     if abs(now - at) > SKEW:
-        raise BadRequest("X-Timestamp is more than 5 minutes off (a replayed request, or the phone's clock)", 403)
+        raise Forged("X-Timestamp is more than 5 minutes off (a replayed request, or the phone's clock)")
     expected = hmac.new(key.encode(), body + timestamp.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, (signature or "").strip().lower()):
-        raise BadRequest("the signature does not match the signing key", 403)
+        raise Forged("the signature does not match the signing key")
 
 
 def parse_webhook(body: bytes) -> dict[str, Any]:
@@ -73,7 +70,7 @@ class SmsGatewayChannel(TextChannel):
 
     def callback_url(self) -> str:
         given = self.config.get("callback_url")
-        return given or self.services.links.lan_url() + webhook_path(self.channel.name)
+        return given or self.services.links.lan_url() + webhook_path(self.kind, self.channel.name)
 
     # ---- the phone's API --------------------------------------------------------------------
 

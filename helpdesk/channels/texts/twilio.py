@@ -13,19 +13,16 @@ import base64
 import hashlib
 import hmac
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import httpx
 
-from helpdesk.channels.texts.base import BadRequest, ChannelDown, Refused, Sent, TextChannel, describe
+from helpdesk.channels.texts.base import BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel, describe
+from helpdesk.services.messaging.config import webhook_path
 from helpdesk.services.messaging.intake import IncomingText
 
 STATES = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed", "failed": "failed"}
 MAX_MEDIA = 10
-
-
-def webhook_path(name: str) -> str:
-    return f"/api/v1/channels/twilio/{quote(name, safe='')}"
 
 
 def signature(auth_token: str, url: str, fields: list[tuple[str, str]]) -> str:
@@ -39,7 +36,7 @@ def signature(auth_token: str, url: str, fields: list[tuple[str, str]]) -> str:
 
 def verify(auth_token: str, url: str, fields: list[tuple[str, str]], given: str) -> None:
     if not given or not hmac.compare_digest(signature(auth_token, url, fields), given.strip()):
-        raise BadRequest("X-Twilio-Signature does not verify", 403)
+        raise Forged("X-Twilio-Signature does not verify")
 
 
 class TwilioChannel(TextChannel):
@@ -55,8 +52,7 @@ class TwilioChannel(TextChannel):
     def public_url(self, path: str) -> str:
         base = self.services.settings.public_url
         if not base:
-            raise BadRequest("Twilio needs Helpdesk's public address (set HELPDESK_PUBLIC_URL) to check its "
-                             "signature", 403)
+            raise Forged("Twilio needs Helpdesk's public address (set HELPDESK_PUBLIC_URL) to check its signature")
         return base.rstrip("/") + path
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -88,7 +84,7 @@ class TwilioChannel(TextChannel):
         fields: list[tuple[str, str]] = [("To", f"whatsapp:{out.to}" if whatsapp else out.to), ("From", str(sender)),
                                          ("Body", out.text[:1600])]
         if self.services.settings.public_url:
-            fields.append(("StatusCallback", self.public_url(webhook_path(self.channel.name) + "/status")))
+            fields.append(("StatusCallback", self.public_url(webhook_path(self.kind, self.channel.name) + "/status")))
             fields += [("MediaUrl", f.url) for f in out.files[:MAX_MEDIA] if f.url]
         elif out.files:
             fields[2] = ("Body", out.text + "\n" + "\n".join(f"[{f.filename}: not sent]" for f in out.files))
@@ -105,7 +101,7 @@ class TwilioChannel(TextChannel):
 
     def receive(self, fields: list[tuple[str, str]], given_signature: str, status_callback: bool = False,
                 query: str = "") -> str:
-        path = webhook_path(self.channel.name) + ("/status" if status_callback else "") + (f"?{query}" if query else "")
+        path = webhook_path(self.kind, self.channel.name) + ("/status" if status_callback else "") + (f"?{query}" if query else "")
         verify(self.secrets.get("auth_token", ""), self.public_url(path), fields, given_signature)
         form = dict(fields)
         messaging = self.services.messaging

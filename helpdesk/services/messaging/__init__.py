@@ -26,8 +26,9 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 CUST = Customer.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
-LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "Email", "web": "Website",
-          "api": "API", "chat": "Chat"}
+# The ways a reply can leave, as agents read them (web and api: the customer's conversation page).
+LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "Email",
+          "web": "their conversation page", "api": "their conversation page", "chat": "Chat"}
 
 
 @dataclass(frozen=True)

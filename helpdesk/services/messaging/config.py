@@ -28,6 +28,12 @@ SECRET_FIELDS = {"sms-gateway": ("password", "signing_key"), "telegram": ("token
 TELEGRAM_API = "https://api.telegram.org"
 TWILIO_API = "https://api.twilio.com"
 MASK = "••••"
+HOOK_PATHS = {"sms-gateway": "/api/v1/channels/sms-gateway/", "twilio": "/api/v1/channels/twilio/"}
+
+
+def webhook_path(kind: str, name: str) -> str:
+    """Where a channel's webhooks reach Helpdesk (the phone's and Twilio's requests)."""
+    return HOOK_PATHS[kind] + quote(name, safe="")
 C = Channel.__table__  # type: ignore[attr-defined]
 D = Delivery.__table__  # type: ignore[attr-defined]
 

@@ -9,9 +9,7 @@ from typing import Any
 import flet as ft
 
 from helpdesk.channels.texts import check
-from helpdesk.channels.texts.sms_gateway import webhook_path as phone_path
-from helpdesk.channels.texts.twilio import webhook_path as twilio_path
-from helpdesk.services.messaging.config import ChannelView
+from helpdesk.services.messaging.config import ChannelView, webhook_path
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
@@ -50,9 +48,9 @@ class ChannelsSection(Section):
     def _address(self, v: ChannelView) -> str:
         settings, links = self.ctx.services.settings, self.ctx.services.links
         if v.kind == "twilio":
-            return (settings.public_url or "https://YOUR-PUBLIC-ADDRESS") + twilio_path(v.name)
+            return (settings.public_url or "https://YOUR-PUBLIC-ADDRESS") + webhook_path(v.kind, v.name)
         if v.kind == "sms-gateway":
-            return links.lan_url() + phone_path(v.name)
+            return links.lan_url() + webhook_path(v.kind, v.name)
         return ""
 
     def _card(self, v: ChannelView, now) -> ft.Control:  # type: ignore[no-untyped-def]

@@ -1,4 +1,6 @@
-"""Settings → Connect a device: the addresses (and QR codes) colleagues open on the LAN."""
+"""Settings → Connect a device: the addresses (and QR codes) colleagues open on the LAN:
+helpdesk.local (announced by mDNS) and each IP address, since Android phones resolve
+`.local` names unreliably."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import io
 import flet as ft
 import segno
 
+from helpdesk.lan_announce import wanted
 from helpdesk.netinfo import lan_urls
 from helpdesk.ui.settings.common import Section, heading
 
@@ -22,6 +25,8 @@ class DevicesSection(Section):
     async def build(self) -> ft.Control:
         port = self.ctx.settings.port
         urls = lan_urls(port) if self.ctx.settings.host in ("0.0.0.0", "::") else []
+        if urls and wanted(self.ctx.settings):
+            urls.insert(0, f"http://helpdesk.local:{port}/")
         if self.ctx.settings.public_url:
             urls.insert(0, self.ctx.settings.public_url + "/")
         cards: list[ft.Control] = []
@@ -30,7 +35,10 @@ class DevicesSection(Section):
                 ft.Image(src=qr_png(url), width=180, height=180, semantics_label=f"QR code for {url}"),
                 ft.Column([ft.Text(url, theme_style=ft.TextThemeStyle.TITLE_LARGE, selectable=True),
                            ft.Text("Open this address in a browser on a phone, tablet or laptop on the same "
-                                   "network, or scan the code.", width=360),
+                                   "network, or scan the code." + (
+                                       " The name works on computers and iPhones; on an Android phone use an "
+                                       "address with numbers below." if "helpdesk.local" in url else ""),
+                                   width=360),
                            ft.TextButton("Copy address", icon=ft.Icons.COPY, on_click=lambda e, u=url: self.ctx.page.run_task(
                                ft.Clipboard().set, u))], spacing=8),
             ], spacing=24))))

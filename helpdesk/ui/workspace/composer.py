@@ -50,9 +50,15 @@ class Composer:
                                            on_click=lambda e: run(send, PENDING))
         self.attach = ft.TextButton("Attach", icon=ft.Icons.ATTACH_FILE, tooltip="Attach photos or files",
                                     on_click=lambda e: run(attach), visible=attach is not None)
-        # Which way the reply leaves; shown when the customer can be reached more than one way.
-        self.via = ft.Dropdown(label="Reply by", width=170, dense=True, options=[], visible=False,
-                               on_select=self._via_changed)
+        # Which way the reply leaves; a menu when the customer can be reached more than one way.
+        self.via_label = ft.Text("", color=ft.Colors.PRIMARY)
+        self.via = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ALT_ROUTE, color=ft.Colors.PRIMARY, size=18),
+                                                      self.via_label,
+                                                      ft.Icon(ft.Icons.ARROW_DROP_DOWN, color=ft.Colors.PRIMARY)],
+                                                     tight=True, spacing=4),
+                                      tooltip="Which way this reply goes to the customer", items=[], visible=False)
+        self._via: str | None = None
+        self._options: list[str] = []
         self.counter = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT)
         self.limits = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT, expand=True)
         self._default_via: str | None = None
@@ -73,8 +79,8 @@ class Composer:
                  now: Any = None, zone: Any = None) -> None:
         """The channels this reply can leave by (the default first) and what limits them."""
         self._default_via = options[0] if options else None
-        self.via.options = [ft.DropdownOption(key=o, text=LABELS.get(o, o)) for o in options]
-        self.via.value = self._default_via
+        self._options = options
+        self._pick(self._default_via)
         self.via.visible = len(options) > 1
         notes = []
         if texts_stopped is not None:
@@ -87,19 +93,29 @@ class Composer:
         self.limits.value = " · ".join(notes)
         self._count()
 
-    @property
-    def chosen_via(self) -> str | None:
-        """The channel the agent picked, or None for the default."""
-        value = self.via.value
-        return value if value and value != self._default_via else None
+    def _pick(self, channel: str | None) -> None:
+        self._via = channel
+        name = LABELS.get(channel or "", channel or "")
+        self.via_label.value = f"Reply on {name}" if channel in ("web", "api") else f"Reply by {name}"
+        self.via.items = [ft.PopupMenuItem(content=LABELS.get(o, o)[:1].upper() + LABELS.get(o, o)[1:] +
+                                           (" (where they last wrote)" if i == 0 else ""),
+                                           icon=ft.Icons.CHECK if o == channel else None,
+                                           on_click=lambda e, o=o: self._chose(o))
+                          for i, o in enumerate(self._options)]
 
-    async def _via_changed(self, _e: Any) -> None:
+    def _chose(self, channel: str) -> None:
+        self._pick(channel)
         self._count()
         self.page.update(self.control)
 
+    @property
+    def chosen_via(self) -> str | None:
+        """The channel the agent picked, or None for the default."""
+        return self._via if self._via and self._via != self._default_via else None
+
     def _count(self) -> None:
         """Characters and SMS parts, while the reply leaves as a text."""
-        if (self.via.value or self._default_via) == "sms":
+        if (self._via or self._default_via) == "sms":
             self.counter.value = sms_size(self.text).words()
         else:
             self.counter.value = ""
@@ -126,7 +142,7 @@ class Composer:
 
     async def _changed(self, _e: Any) -> None:
         self.typed()
-        if self.counter.value or (self.via.value or self._default_via) == "sms":
+        if self.counter.value or (self._via or self._default_via) == "sms":
             self._count()
             self.page.update(self.counter)
 

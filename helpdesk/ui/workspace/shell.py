@@ -113,8 +113,7 @@ class Workspace:
         ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
         self.conversation_pane = ft.Container(ft.Stack([self.placeholder, self.conversation], expand=True),
                                               expand=True)
-        self.customer = CustomerPanel(page, self.open, self.zone,
-                                      lambda customer_id: link_customer(ctx, customer_id, self._refresh_open))
+        self.customer = CustomerPanel(page, self.open, self.zone, self._link_customer)
         self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
                             self.conversation_pane, self.customer.control], expand=True, spacing=0,
                            vertical_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -327,6 +326,9 @@ class Workspace:
         self._layout(self.page.width or 1280)
         if update:
             self.page.update()
+
+    async def _link_customer(self, customer_id: int) -> None:
+        await link_customer(self.ctx, customer_id, self._refresh_open)
 
     async def _refresh_open(self, conversation_id: int | None = None) -> None:
         """Draw the open conversation again (or open another: where a merge put it)."""
