@@ -121,15 +121,18 @@ def phone_screens(app, page, out: Path, server) -> None:  # type: ignore[no-unty
         shown(page, "Link another customer…").wait_for()
         page.get_by_role("button", name="Link another customer…").click()
         type_into(page, "Their email address or phone number", "lena.vogel@example.de")
+        time.sleep(1)  # the keystrokes reach the server before the click does
         page.get_by_role("button", name="Find").click()
         shown(page, "conversation(s)").wait_for()
         time.sleep(1)
         page.screenshot(path=out / "link-customer.png")
         page.get_by_role("button", name="Link", exact=True).click()
         shown(page, "one history").wait_for()
-        type_into(page, "Reply", "Hi Lena, yes! The Cube is ready: new chain and brake pads, 64 €. We are open "
-                                 "until 6 pm today and from 10 am on Saturday.")
-        time.sleep(1.5)
+        answer = ("Hi Lena, yes! The Cube is ready: new chain and brake pads, 64 €. We are open until 6 pm today "
+                  "and from 10 am on Saturday.")
+        type_into(page, "Reply", answer)
+        shown(page, f"{len(answer)} characters").wait_for()  # typed in one burst: the count catches up
+        time.sleep(1)
         page.screenshot(path=out / "conversation-sms.png")
         page.get_by_role("button", name="Send and set pending").click()
         wait_until(lambda: phone.sent_texts, 30, "the text on the phone")

@@ -380,11 +380,14 @@ def test_the_agent_answers_a_website_customer_by_sms_instead_and_sees_the_parts_
         shown(page, "Reply on their conversation page").click()  # where they wrote; they left a number too
         page.get_by_role("menuitem", name="SMS").click()
         expect(shown(page, "Reply by SMS")).to_be_visible()
-        type_into(page, "Reply", "Your wheel is ready: 15 € at the till.")
-        expect(shown(page, "38 characters · 1 SMS")).to_be_visible()  # € is GSM-7 (it counts twice)
+        text = ("Your wheel is ready: 15 € at the till. We trued it and changed two spokes; the brake rub is "
+                "gone too. We are open until six today and from ten on Saturday. Thanks!")
+        type_into(page, "Reply", text)
+        # € counts twice in GSM-7. Typed in one burst, the count catches up within seconds.
+        expect(shown(page, f"{len(text)} characters · 2 SMS")).to_be_visible(timeout=15_000)
         page.get_by_role("button", name="Send and set pending").click()
         sent = wait_until(lambda: phone.sent_texts, what="the reply sent as a text")
-        assert sent[0]["text"] == "Your wheel is ready: 15 € at the till."
+        assert sent[0]["text"] == text
         assert sent[0]["recipients"][0]["phoneNumber"] == "+15550100444"
     finally:
         texts.stop()

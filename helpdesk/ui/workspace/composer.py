@@ -115,7 +115,7 @@ class Composer:
 
     def _count(self) -> None:
         """Characters and SMS parts, while the reply leaves as a text."""
-        if (self._via or self._default_via) == "sms":
+        if (self._via or self._default_via) == "sms" and self.text:
             self.counter.value = sms_size(self.text).words()
         else:
             self.counter.value = ""
@@ -142,7 +142,7 @@ class Composer:
 
     async def _changed(self, _e: Any) -> None:
         self.typed()
-        if self.counter.value or (self._via or self._default_via) == "sms":
+        if self.counter.value or (self._via or self._default_via) == "sms":  # a text: count as they type
             self._count()
             self.page.update(self.counter)
 
