@@ -20,7 +20,7 @@ from helpdesk.models import IN, RESOLVED, CsatRating
 from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
-from helpdesk.services.files import MAX_FILES, THUMB_TYPES, FileService, StagedFile, mb
+from helpdesk.services.files import MAX_FILES, THUMB_TYPES, StagedFile, mb
 from helpdesk.web import PAGE_HEADERS, render
 
 
@@ -43,23 +43,40 @@ class ShownMessage:
     files: list[ShownFile]
 
 
-def page_html(detail: ConversationDetail, files: FileService, rated: CsatRating | None = None, error: str = "",
+def page_html(detail: ConversationDetail, services: Services, rated: CsatRating | None = None, error: str = "",
               draft: str = "", rating_error: str = "") -> str:
+    files = services.files
+    promise = services.promise.for_conversation(detail.conversation)
+    now = services.clock.now()
     messages = []
     for m in detail.messages:
         who, css = ("You", "in") if m.direction == IN else (detail.author_name(m), "out")
         shown = [ShownFile(a.filename, mb(a.size), files.signed_path(a),
                            files.signed_path(a, "thumb") if a.content_type in THUMB_TYPES else None)
                  for a in detail.attachments.get(m.id, [])]  # type: ignore[arg-type]
-        messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(), _when(m.created_at), shown))  # type: ignore[arg-type]
+        messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(),  # type: ignore[arg-type]
+                                     _when(m.created_at, promise.zone), shown))  # type: ignore[arg-type]
     c = detail.conversation
+    last_is_theirs = bool(detail.messages) and detail.messages[-1].direction == IN
     return render("conversation.html", conversation=c, token=c.public_token, messages=messages,
                   resolved=c.status == RESOLVED, rated=rated, error=error, draft=draft, rating_error=rating_error,
-                  max_file=mb(files.limits.per_file))
+                  max_file=mb(files.limits.per_file), promise=promise, hours=_hours_words(promise, now),
+                  reply_by=promise.local(promise.reply_by, now) if promise.reply_by else "",
+                  seen=promise.seen and last_is_theirs)
 
 
-def _when(at: datetime) -> str:
-    return at.strftime("%d %b %Y, %H:%M UTC")
+def _hours_words(promise, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    """'In now, until 17:00 today (CET)' / 'Closed now; back tomorrow 9:00 (CET)' / ''."""
+    if promise.open_now is None:
+        return ""
+    if promise.open_now:
+        return f"In now, until {promise.local(promise.open_until, now)}" if promise.open_until else "In now"
+    return f"Closed now; back {promise.local(promise.next_open, now)}" if promise.next_open else "Closed now"
+
+
+def _when(at: datetime, zone) -> str:  # type: ignore[no-untyped-def]
+    local = at.astimezone(zone)
+    return local.strftime("%-d %b %Y, %H:%M ") + local.strftime("%Z")
 
 
 def html(body: str, status: int = 200, **headers: str) -> HTMLResponse:
@@ -108,7 +125,7 @@ def _page_with(services: Services, token: str, **extra: str) -> str | None:
         detail = services.conversations.get_by_token(token)
     except NotFound:
         return None
-    return page_html(detail, services.files, services.conversations.rating_for_current_resolution(detail.conversation),
+    return page_html(detail, services, services.conversations.rating_for_current_resolution(detail.conversation),
                      **extra)
 
 
@@ -125,8 +142,7 @@ def build_router() -> APIRouter:
             detail = services.conversations.get_by_token(token)
         except NotFound:
             return unknown_link(services, request)
-        return html(page_html(detail, services.files,
-                              services.conversations.rating_for_current_resolution(detail.conversation)))
+        return html(page_html(detail, services, services.conversations.rating_for_current_resolution(detail.conversation)))
 
     @router.get("/c/{token}/")
     def trailing_slash(token: str) -> RedirectResponse:

@@ -22,6 +22,7 @@ from helpdesk.services.mail import MailService
 from helpdesk.services.messaging import MessagingService
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
+from helpdesk.services.promise import PromiseService
 from helpdesk.services.ratelimit import RateLimits
 from helpdesk.services.reports import ReportService
 from helpdesk.services.search import SearchService
@@ -58,6 +59,7 @@ class Services:
         self.outbox = OutboxService(*args)
         self.jobs = JobsService(*args)
         self.reports = ReportService(db, clock, settings, self.sla)
+        self.promise = PromiseService(*args, sla=self.sla)
         self.limits = RateLimits(clock, settings.intake_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)

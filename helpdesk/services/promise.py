@@ -1,0 +1,119 @@
+"""What the shop promises a customer on their page: who answers (the team's name), whether
+the team is in now (business hours, in the shop's time zone and named), when the answer is
+due ("We usually reply within 2 business hours — by 15:30 today", from the response-time
+target of the conversation's priority), and whether the team has seen their last message.
+Times are the shop's local times with the zone's name, never bare UTC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from helpdesk.models import IN, OPEN, REPLY, AppSetting, ConversationRead, Message
+from helpdesk.services.base import Actor, Service, audit, require_admin, writes
+from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.sla import SlaRules
+
+TEAM_KEY = "team"
+DEFAULT_TEAM = "The team"
+READS = ConversationRead.__table__  # type: ignore[attr-defined]
+MSG = Message.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Promise:
+    team: str
+    zone: Any  # a ZoneInfo: the shop's time zone
+    open_now: bool | None  # None: around the clock (nothing to say)
+    open_until: datetime | None
+    next_open: datetime | None
+    reply_within: str  # "2 business hours", "" when there is no target
+    reply_by: datetime | None  # while the team owes an answer
+    seen: bool  # an agent has read the customer's last message
+
+    def local(self, at: datetime, now: datetime) -> str:
+        """'15:30 today', 'tomorrow 9:00', 'Mon 2 Dec, 9:00', with the zone's short name."""
+        here, today = at.astimezone(self.zone), now.astimezone(self.zone).date()
+        zone = here.strftime("%Z")
+        clock = f"{here:%H:%M}"
+        if here.date() == today:
+            return f"{clock} today ({zone})"
+        if here.date() == today + timedelta(days=1):
+            return f"tomorrow {clock} ({zone})"
+        return f"{here:%a %-d %b}, {clock} ({zone})"
+
+
+def minutes_words(minutes: int, business: bool) -> str:
+    hours, rest = divmod(minutes, 60)
+    kind = "business " if business else ""
+    if minutes >= 60 * 24 and not business and minutes % (60 * 24) == 0:
+        days = minutes // (60 * 24)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if hours and not rest:
+        return f"{hours} {kind}hour{'s' if hours != 1 else ''}"
+    if not hours:
+        return f"{minutes} {kind}minute{'s' if minutes != 1 else ''}"
+    return f"{hours} h {rest} min" + (" of business time" if business else "")
+
+
+class PromiseService(Service):
+    def __init__(self, db, clock, settings, sla) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.sla = sla
+
+    def team_name(self) -> str:
+        with self.db.read() as s:
+            setting = s.get(AppSetting, TEAM_KEY)
+        return str(setting.value.get("name") or DEFAULT_TEAM) if setting and setting.value else DEFAULT_TEAM
+
+    def set_team_name(self, name: str, actor: Actor) -> None:
+        require_admin(actor, "name the team")
+        name = " ".join((name or "").split())
+        if not 0 < len(name) <= 80:
+            raise ValidationFailed("the name was not saved", {"name": "must be 1 to 80 characters"})
+        self._save_team(name, actor)
+
+    @writes
+    def _save_team(self, name: str, actor: Actor) -> None:
+        with self.db.write() as tx:
+            setting = tx.session.get(AppSetting, TEAM_KEY) or AppSetting(key=TEAM_KEY, value={})
+            setting.value = {**(setting.value or {}), "name": name}
+            tx.session.add(setting)
+            audit(tx.session, self.now(), actor, "team.renamed", name=name)
+
+    def for_conversation(self, conversation: Any) -> Promise:
+        now = self.now()
+        rules: SlaRules = self.sla.rules()
+        calendar = rules.calendar
+        open_now = until = next_open = None
+        if not calendar.around_the_clock:
+            spans = list(calendar.intervals(now - timedelta(days=1), now + timedelta(days=14)))
+            current = next(((a, b) for a, b in spans if a <= now < b), None)
+            open_now = current is not None
+            until = current[1] if current else None
+            next_open = None if current else next((a for a, _ in spans if a > now), None)
+        policy = rules.policies.get(conversation.priority)
+        waiting = conversation.status == OPEN and conversation.waiting_since is not None
+        within, reply_by = "", None
+        if policy is not None:
+            minutes = policy.first_response_minutes if conversation.first_reply_at is None \
+                else policy.next_response_minutes
+            within = minutes_words(minutes, policy.business_hours) if minutes else ""
+        if waiting:
+            due = SlaRules.due_of(conversation, now)
+            reply_by = due.due_at if due is not None and due.target != "resolution" and not due.overdue else None
+        return Promise(self.team_name(), calendar.tz, open_now, until, next_open, within, reply_by,
+                       self._seen(conversation.id))
+
+    def _seen(self, conversation_id: int) -> bool:
+        with self.db.read() as s:
+            last_in = s.execute(select(func.max(MSG.c.id)).where(
+                MSG.c.conversation_id == conversation_id, MSG.c.direction == IN, MSG.c.kind == REPLY)).scalar()
+            if last_in is None:
+                return False
+            read = s.execute(select(func.max(READS.c.last_read_message_id)).where(
+                READS.c.conversation_id == conversation_id)).scalar()
+        return read is not None and read >= last_in
