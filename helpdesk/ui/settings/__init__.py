@@ -12,6 +12,7 @@ from helpdesk.ui.settings.agents import AgentsSection
 from helpdesk.ui.settings.canned import CannedSection
 from helpdesk.ui.settings.channels import ChannelsSection
 from helpdesk.ui.settings.common import Section
+from helpdesk.ui.settings.customer_page import CustomerPageSection
 from helpdesk.ui.settings.devices import DevicesSection
 from helpdesk.ui.settings.jobs import JobsSection
 from helpdesk.ui.settings.mailboxes import MailboxesSection
@@ -24,6 +25,7 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Channels", ft.Icons.SMS_OUTLINED, ChannelsSection),
     ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
     ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
+    ("Customer page", ft.Icons.STOREFRONT_OUTLINED, CustomerPageSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),
     ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection)]
 
