@@ -21,6 +21,7 @@ from helpdesk.db import Database
 from helpdesk.db.migrate import upgrade
 from helpdesk.dispatch import PathDispatcher
 from helpdesk.hosts import AllowedHosts
+from helpdesk.public_gate import PublicGate
 from helpdesk.events import EventBus
 from helpdesk.services import Services
 
@@ -175,7 +176,8 @@ class HelpdeskApp:
 
             self._api = create_api(self.services, self.settings, WebhookReceivers(self.services))
             self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db,
-                                        AllowedHosts(self.settings), self.services.auth.desktop_window)
+                                        AllowedHosts(self.settings), self.services.auth.desktop_window,
+                                        PublicGate(self.settings, os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"))
         return self._asgi
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:

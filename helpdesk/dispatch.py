@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpdesk.db import Database
 from helpdesk.hosts import AllowedHosts
+from helpdesk.public_gate import PublicGate
 from helpdesk.window import DesktopWindow
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def header(scope: Scope, name: bytes) -> str | None:
 class PathDispatcher:
     API_PREFIXES = ("/api/", "/c/", "/files/")
 
-    def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow) -> None:
+    def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow,
+                 gate: PublicGate | None = None) -> None:
+        self.gate = gate
         self.api = api
         self.ui = ui
         self.db = db
@@ -46,6 +49,10 @@ class PathDispatcher:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.db.serves_on(asyncio.get_running_loop())  # from now on, blocking this loop is refused
         path = scope.get("path", "")
+        if self.gate is not None and scope["type"] in ("http", "websocket") and self.gate.refuses(
+                path, header(scope, b"host"), (scope.get("client") or (None,))[0]):
+            await _not_here(scope, receive, send)
+            return
         if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
             await self.api(scope, receive, send)
         elif scope["type"] == "websocket":
@@ -80,6 +87,15 @@ class PathDispatcher:
         if origin is None and client and self.window.owns(client[1]):
             scope = _with_user_agent(scope, self.window.marker)  # the desktop window: see window.py
         await self.ui(scope, receive, send)
+
+
+async def _not_here(scope: Scope, receive: Receive, send: Send) -> None:
+    """What the internet sees of the agents' side: nothing (public_gate.py)."""
+    if scope["type"] == "websocket":
+        await receive()
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    await _refuse(send, 404, "Not found")
 
 
 def _with_user_agent(scope: Scope, marker: str) -> Scope:

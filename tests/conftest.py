@@ -189,7 +189,8 @@ def auth(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def client(app: HelpdeskApp) -> TestClient:
-    with TestClient(app.asgi, base_url="http://shop.test") as test_client:
+    # A LAN client (the shop's own name); what the internet may reach is tested in test_public_gate.py.
+    with TestClient(app.asgi, base_url="http://testserver") as test_client:
         yield test_client
 
 

@@ -148,7 +148,7 @@ def small(settings, clock):
     """An app whose messages may carry at most 1 MB of files (the default is 50)."""
     app = HelpdeskApp(settings.with_overrides(max_message_mb=1, max_file_mb=1), clock=clock).start()
     token = app.services.tokens.create("small", actor=Actor.system()).plaintext
-    with TestClient(app.asgi, base_url="http://shop.test") as client:
+    with TestClient(app.asgi, base_url="http://testserver") as client:
         yield client, {"Authorization": f"Bearer {token}"}
     app.close()
 

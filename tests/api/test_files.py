@@ -69,7 +69,7 @@ def test_files_sent_as_multipart_stream_in_and_the_same_file_is_stored_once(clie
 def limited(settings, clock):
     app = HelpdeskApp(settings.with_overrides(max_file_mb=1, max_message_mb=2), clock=clock).start()
     token = app.services.tokens.create("t", actor=Actor.system()).plaintext
-    with TestClient(app.asgi, base_url="http://shop.test") as client:
+    with TestClient(app.asgi, base_url="http://testserver") as client:
         yield app, client, {"Authorization": f"Bearer {token}"}
     app.close()
 

@@ -20,7 +20,7 @@ def limited(settings, clock):
     """An app whose API tokens may post 6 messages a minute (bursts of 1)."""
     app = HelpdeskApp(settings.with_overrides(intake_per_minute=6), clock=clock).start()
     token = app.services.tokens.create("limited", actor=Actor.system()).plaintext
-    with TestClient(app.asgi, base_url="http://shop.test") as client:
+    with TestClient(app.asgi, base_url="http://testserver") as client:
         yield client, {"Authorization": f"Bearer {token}"}, app
     app.close()
 
