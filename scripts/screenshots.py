@@ -163,6 +163,7 @@ def main() -> int:
                                public_url="http://shop-pc:8080")).start()
     fill_demo(app.db, app.settings, app.clock)
     app.start_jobs()
+    app.services.promise.set_team_name("Larsen Bikes", Actor.system())  # the name on customers' pages
     app.services.tokens.create("Website contact form", actor=Actor.system())
     app.services.tokens.create("Order bot", actor=Actor.system(), scopes=["read", "reply"], first_responder="web")
     # A loopback address: this script never sends anything off the machine.
