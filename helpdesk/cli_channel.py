@@ -13,7 +13,8 @@ from helpdesk.config import ConfigError, Settings
 
 KIND_HELP = {"sms-gateway": "an Android phone running SMS Gateway for Android on the LAN (texts with no internet)",
              "telegram": "a Telegram bot (long polling: no public address needed)",
-             "twilio": "a Twilio number: SMS/MMS, and WhatsApp through Twilio's WhatsApp sender"}
+             "twilio": "a Twilio number: SMS/MMS, and WhatsApp through Twilio's WhatsApp sender",
+             "website": "a chat button on the shop's website (prints the line to paste into the site)"}
 
 
 def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
@@ -34,6 +35,8 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     add.add_argument("--auth-token", help="twilio: the auth token (also checks Twilio's signatures)")
     add.add_argument("--from", dest="sender", help="twilio: the number to send from, +1… (or whatsapp:+1…)")
     add.add_argument("--whatsapp-from", help="twilio: the WhatsApp sender number, when it is another than --from")
+    add.add_argument("--origin", action="append", default=[], metavar="URL",
+                     help="website: a site allowed to embed the chat, e.g. https://myshop.com (repeatable)")
     common(actions.add_parser("list", help="list channels and how they are doing (secrets masked)"))
     check = actions.add_parser("check", help="ask the channel's far end; exit 0 when it answers")
     common(check)
@@ -92,7 +95,7 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
 
     given = {"url": args.url, "signing_key": args.signing_key, "callback_url": args.callback_url,
              "api_url": args.api_url, "account_sid": args.account_sid, "from": args.sender,
-             "whatsapp_from": args.whatsapp_from}
+             "whatsapp_from": args.whatsapp_from, "origins": args.origin}
     if args.kind == "telegram":
         given["token"] = _ask(args.token, "bot token")
     if args.kind == "twilio":
@@ -109,6 +112,10 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
         if not services.settings.public_url:
             print("warning: Twilio needs a public address: set HELPDESK_PUBLIC_URL (Twilio's signatures are "
                   "checked against it)", file=sys.stderr)
+    if channel.kind == "website":
+        print(f"Paste this line into every page of {', '.join(channel.config['origins'])} (before </body>); "
+              f"the chat is also at {services.links.base_url()}/chat?site={channel.config['key']}:")
+        print(services.chat.snippet(channel))
     if channel.kind == "sms-gateway":
         target = channel.config.get("callback_url") or services.links.lan_url() + webhook_path('sms-gateway', channel.name)
         print(f"Helpdesk registers its webhook with the phone itself: {target}")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from helpdesk import __version__
-from helpdesk.api import agent_api, channel_hooks, customer_link, docs, files, v1
+from helpdesk.api import agent_api, channel_hooks, customer_link, docs, files, v1, widget
 from helpdesk.api.headers import SecurityHeaders
 from helpdesk.api.errors import install_error_handlers
 from helpdesk.api.limits import BodySizeLimit
@@ -76,6 +76,7 @@ def create_api(services: Services, settings: Settings, webhooks: Any = None) -> 
     api.include_router(customer_link.build_router())
     api.include_router(files.build_router())
     api.include_router(channel_hooks.build_router())
+    api.include_router(widget.build_router())
     api.include_router(docs.build_router())
 
     # Routes that take files may carry a message's worth of them, base64 (4/3) and form overhead included.

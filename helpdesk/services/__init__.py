@@ -10,6 +10,7 @@ from helpdesk.services.agents import AgentService
 from helpdesk.services.auth import AuthService
 from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
+from helpdesk.services.chat import ChatService
 from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
 from helpdesk.services.deliveries import DeliveryService
@@ -60,6 +61,8 @@ class Services:
         self.jobs = JobsService(*args)
         self.reports = ReportService(db, clock, settings, self.sla)
         self.promise = PromiseService(*args, sla=self.sla)
+        self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
+                                links=self.links)
         self.limits = RateLimits(clock, settings.intake_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)

@@ -114,6 +114,10 @@ class RateLimits:
         self.customer_page = RateLimiter(clock, Limit(per_minute=30, burst=15))
         # Per conversation: replies and ratings sent from its page (a stuck form or a script).
         self.customer_posts = RateLimiter(clock, Limit(per_minute=30, burst=15))
+        # The website chat, per visitor and per address: messages a person types, and reads
+        # (the thread, live updates) a page makes.
+        self.chat_posts = RateLimiter(clock, Limit(per_minute=20, burst=10))
+        self.chat_reads = RateLimiter(clock, Limit(per_minute=240, burst=120))
         # Per client address: failed sign-ins, 20 at once then one per 3 minutes (the
         # per-email lockout comes on top). Successful sign-ins cost nothing.
         self.sign_in = RateLimiter(clock, Limit(per_minute=1 / 3, burst=20))

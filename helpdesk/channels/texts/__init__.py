@@ -36,6 +36,8 @@ def check(services: Any, channel: Channel) -> str:
     """"" when the far end answers with these settings, else one line why not."""
     from helpdesk.services.mail.secrets import SecretMissing
 
+    if channel.kind not in KINDS:
+        return ""  # the website chat: the site calls Helpdesk, there is nothing to reach
     try:
         worker = open_channel(services, channel)
     except SecretMissing as exc:

@@ -20,7 +20,7 @@ from helpdesk.services.mail.urls import MASK, MailUrl, MailUrlError, parse_mail_
 MAILBOX_CHANGED = "mailbox.changed"
 INSTALL_KEY = "install_id"
 NOTIFY_KEY = "mail_notify_channels"
-NOTIFY_DEFAULT = ["api", "web"]  # replies to customers who wrote there also go to their email
+NOTIFY_DEFAULT = ["api", "web", "chat"]  # replies to customers who wrote there also go to their email
 NOTIFIABLE = {"api": "the API and website forms", "web": "their conversation page", "chat": "the website chat",
               "sms": "SMS", "telegram": "Telegram", "whatsapp": "WhatsApp"}
 M = Mailbox.__table__  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ channel worker records as it works (last contact, last error, its cursor) lives 
 from __future__ import annotations
 
 import json
+import secrets as secrets_module
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -21,10 +22,11 @@ from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
 
 CHANNEL_CHANGED = "channel.changed"
-KINDS = ("sms-gateway", "telegram", "twilio")
+KINDS = ("sms-gateway", "telegram", "twilio", "website")
 # What a configured channel carries: the delivery channel names its replies use.
-CARRIES = {"sms-gateway": ("sms",), "telegram": ("telegram",), "twilio": ("sms", "whatsapp")}
-SECRET_FIELDS = {"sms-gateway": ("password", "signing_key"), "telegram": ("token",), "twilio": ("auth_token",)}
+CARRIES = {"sms-gateway": ("sms",), "telegram": ("telegram",), "twilio": ("sms", "whatsapp"), "website": ()}
+SECRET_FIELDS = {"sms-gateway": ("password", "signing_key"), "telegram": ("token",), "twilio": ("auth_token",),
+                 "website": ("user_secret",)}
 TELEGRAM_API = "https://api.telegram.org"
 TWILIO_API = "https://api.twilio.com"
 MASK = "••••"
@@ -122,6 +124,23 @@ def check_settings(kind: str, given: dict[str, Any], current: dict[str, Any] | N
             fields["whatsapp_from"] = "must be the WhatsApp sender number, like +15550100"
         config["api_url"] = _check_url(fields, "api_url", given.get("api_url") or current.get("api_url") or
                                        TWILIO_API, ("http", "https"))
+    elif kind == "website":
+        origins = given.get("origins", current.get("origins", []))
+        origins = [origins] if isinstance(origins, str) else list(origins or [])
+        clean = []
+        for origin in origins:
+            parts = urlsplit(str(origin).strip().rstrip("/"))
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+                fields["origins"] = f"{origin!s:.80} is not a site address like https://myshop.com"
+                break
+            clean.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        if not clean and "origins" not in fields:
+            fields["origins"] = "name the site that embeds the chat, like https://myshop.com"
+        config["origins"] = clean
+        # The snippet's public key (not a secret: it is in the site's HTML) and the secret that
+        # signs logged-in users' ids: both made once and kept.
+        config["key"] = current.get("key") or secrets_module.token_urlsafe(12)
+        secrets.setdefault("user_secret", secrets_module.token_urlsafe(32))
     else:
         fields["kind"] = f"must be one of {', '.join(KINDS)}"
     if fields:
@@ -137,6 +156,8 @@ def summary(kind: str, config: dict, secrets: dict[str, str] | None = None) -> s
         return url + (", signed" if (secrets or {}).get("signing_key") else "")
     if kind == "telegram":
         return "bot token ••••" + ("" if config.get("api_url") == TELEGRAM_API else f", API {config.get('api_url')}")
+    if kind == "website":
+        return "chat on " + ", ".join(config.get("origins", []))
     if kind == "twilio":
         wa = f", WhatsApp {config['whatsapp_from']}" if config.get("whatsapp_from") else ""
         return f"{config.get('account_sid', '')}, from {config.get('from', '')}{wa}"

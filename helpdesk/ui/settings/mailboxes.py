@@ -27,7 +27,7 @@ class MailboxesSection(Section):
         now = self.ctx.services.clock.now()
         cards = [self._card(v, now) for v in views]
         boxes = {c: ft.Checkbox(label=words, value=c in notify) for c, words in NOTIFIABLE.items()
-                 if c in ("api", "web")}
+                 if c in ("api", "web", "chat")}
 
         async def save_notify(e: Any) -> None:
             await self.ctx.attempt(mail.mailboxes.set_notify_channels, [c for c, b in boxes.items() if b.value],

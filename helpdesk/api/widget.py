@@ -1,0 +1,175 @@
+"""The website chat's HTTP side: the script a shop pastes into its site (`/widget.js`), the
+visitor's thread, their messages, live updates as server-sent events (the browser
+reconnects and catches up by Last-Event-ID), and `/chat`, the same chat as a page for the
+shop's counter. Only the sites configured for the chat may call it from a browser (CORS);
+every route is rate limited per visitor and per address; bodies are size-limited."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any, Optional
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from helpdesk import events
+from helpdesk.api.errors import error_response
+from helpdesk.api.limits import client_address
+from helpdesk.services.chat import ChatThread
+from helpdesk.services.errors import Forbidden, NotFound, ServiceError
+from helpdesk.services.ratelimit import RateLimited
+from helpdesk.web import PAGE_HEADERS, WIDGET_JS, render
+
+KEEP_ALIVE_SECONDS = 15.0
+CHAT_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+}
+
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visitor: StrictStr = Field("", max_length=64)
+    body: StrictStr = Field(..., min_length=1, max_length=10_000)
+    email: StrictStr = Field("", max_length=254)
+    name: StrictStr = Field("", max_length=200)
+    user_id: StrictStr = Field("", max_length=128)
+    user_hash: StrictStr = Field("", max_length=128)
+
+
+def thread_json(thread: ChatThread) -> dict:
+    return {"conversation_id": thread.conversation_id, "status": thread.status, "link": thread.link,
+            "earlier": thread.earlier,
+            "messages": [{"id": m.id, "mine": m.mine, "who": m.who, "body": m.body, "at": m.at.isoformat()}
+                         for m in thread.messages]}
+
+
+def _cors(request: Request, allowed: bool) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin and allowed else {"Vary": "Origin"}
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/widget.js")
+    def script() -> Response:
+        return Response(WIDGET_JS, media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+    async def who_and_site(request: Request, key: str, visitor: str, user_id: str, user_hash: str,
+                           limiter: str) -> Any:
+        """(the visitor, None), or (None, the refusal): with CORS headers for an allowed site, so
+        the chat can say why (a wrong signature, too many messages)."""
+        services = request.app.state.services
+        try:
+            channel = await services.db.run_read(services.chat.site, key)
+        except NotFound as exc:
+            return None, error_response(404, exc.code, exc.message)
+        if not services.chat.origin_allowed(channel, request.headers.get("origin")):
+            return None, error_response(403, "forbidden", "this site may not use this chat")
+        cors = _cors(request, True)
+        try:
+            who = await services.db.run_read(services.chat.visitor, key, visitor, user_id, user_hash)
+            limits = getattr(services.limits, limiter)
+            limits.check(f"v:{who.external_id}", "too many messages from this chat")
+            limits.check(f"a:{client_address(request)}", "too many messages from this address")
+        except RateLimited as exc:
+            return None, error_response(429, exc.code, exc.message, headers={**cors, "Retry-After": str(int(exc.retry_after) + 1)})
+        except ServiceError as exc:
+            status = 403 if isinstance(exc, Forbidden) else 422
+            return None, error_response(status, exc.code, exc.message, exc.fields, headers=cors)
+        return who, None
+
+    @router.options("/widget/{key}/{rest:path}")
+    async def preflight(key: str, rest: str, request: Request) -> Response:
+        services = request.app.state.services
+        try:
+            channel = await services.db.run_read(services.chat.site, key)
+        except Exception:
+            return Response(status_code=404)
+        allowed = services.chat.origin_allowed(channel, request.headers.get("origin"))
+        headers = {**_cors(request, allowed), "Access-Control-Allow-Methods": "GET, POST",
+                   "Access-Control-Allow-Headers": "Content-Type, Last-Event-ID", "Access-Control-Max-Age": "600"}
+        return Response(status_code=204 if allowed else 403, headers=headers)
+
+    @router.get("/widget/{key}/thread")
+    async def thread(key: str, request: Request, visitor: str = "", user_id: str = "", user_hash: str = "",
+                     after: Annotated[int, Query(ge=0, le=2 ** 62)] = 0) -> Response:
+        services = request.app.state.services
+        who, refused = await who_and_site(request, key, visitor, user_id, user_hash, "chat_reads")
+        if refused:
+            return refused
+        found = await services.db.run_read(services.chat.thread, who, after)
+        info = await services.db.run_read(_info, services)
+        return JSONResponse({**thread_json(found), **info}, headers=_cors(request, True))
+
+    @router.post("/widget/{key}/messages")
+    async def send(key: str, payload: ChatIn, request: Request) -> Response:
+        services = request.app.state.services
+        who, refused = await who_and_site(request, key, payload.visitor, payload.user_id, payload.user_hash,
+                                          "chat_posts")
+        if refused:
+            return refused
+        try:
+            found = await services.db.run_read(services.chat.send, who, payload.body, payload.email, payload.name)
+        except ServiceError as exc:  # a bad address, files over the limit: said to the visitor
+            return error_response(422, exc.code, exc.message, exc.fields, headers=_cors(request, True))
+        return JSONResponse(thread_json(found), status_code=201, headers=_cors(request, True))
+
+    @router.get("/widget/{key}/events")
+    async def live(key: str, request: Request, visitor: str = "", user_id: str = "", user_hash: str = "",
+                   after: Annotated[int, Query(ge=0, le=2 ** 62)] = 0) -> Response:
+        services = request.app.state.services
+        who, refused = await who_and_site(request, key, visitor, user_id, user_hash, "chat_reads")
+        if refused:
+            return refused
+        last_id = request.headers.get("last-event-id", "")
+        last = int(last_id) if last_id.isdigit() and len(last_id) < 19 else after
+        loop = asyncio.get_running_loop()
+        woken = asyncio.Event()
+        unsubscribe = services.events.subscribe(lambda e: loop.call_soon_threadsafe(woken.set),
+                                                {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED})
+
+        async def stream():  # type: ignore[no-untyped-def]
+            nonlocal last
+            try:
+                yield "retry: 3000\n\n"
+                while not await request.is_disconnected():
+                    woken.clear()
+                    found = await services.db.run_read(services.chat.thread, who, last)
+                    for m in found.messages:
+                        data = json.dumps({"id": m.id, "mine": m.mine, "who": m.who, "body": m.body,
+                                           "at": m.at.isoformat()})
+                        yield f"id: {m.id}\nevent: message\ndata: {data}\n\n"
+                        last = max(last, m.id)
+                    try:
+                        await asyncio.wait_for(woken.wait(), KEEP_ALIVE_SECONDS)
+                    except asyncio.TimeoutError:
+                        yield ": still here\n\n"
+            finally:
+                unsubscribe()
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={**_cors(request, True), "Cache-Control": "no-store",
+                                          "X-Accel-Buffering": "no"})
+
+    @router.get("/chat")
+    async def chat_page(request: Request, site: Optional[str] = None) -> Response:
+        services = request.app.state.services
+        try:
+            channel = await services.db.run_read(services.chat.site, site or "")
+        except Exception:
+            return HTMLResponse(render("message.html", title="Not found", text="This chat address is not valid."),
+                                404, headers=PAGE_HEADERS)
+        team = await services.db.run_read(services.promise.team_name)
+        return HTMLResponse(render("chat.html", key=channel.config["key"], team=team), headers=CHAT_PAGE_HEADERS)
+
+    return router
+
+
+def _info(services: Any) -> dict:
+    return {"team": services.promise.team_name()}

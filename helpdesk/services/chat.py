@@ -1,0 +1,165 @@
+"""The chat on the shop's website (and /chat in the shop): a visitor writes at once, comes
+back on the same browser to the same thread (a random visitor token the widget keeps), or
+anywhere when the site signs its logged-in users (user id + HMAC-SHA256 of it with the
+channel's secret). A visitor who leaves an email hears back by mail while away. Visitors
+only ever see their own conversations; an email they type joins nothing of anyone else's."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+
+from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, Channel, Conversation, Customer, CustomerIdentifier,
+                             Message)
+from helpdesk.services.base import Actor, Service, writes
+from helpdesk.services.conversations import IncomingMessage
+from helpdesk.services.conversations.common import insert_event
+from helpdesk.services.customers import normalize_email
+from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
+
+CHAT = "chat"
+VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
+CONV = Conversation.__table__  # type: ignore[attr-defined]
+MSG = Message.__table__  # type: ignore[attr-defined]
+CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    channel: Channel
+    external_id: str
+    signed_in: bool
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: int
+    mine: bool  # the visitor's own
+    who: str
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ChatThread:
+    conversation_id: int | None
+    status: str
+    link: str  # the conversation page: to continue on another device
+    messages: list[ChatMessage]
+    earlier: int  # earlier conversations of this visitor (resolved)
+
+
+class ChatService(Service):
+    def __init__(self, db, clock, settings, conversations, channels, links) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.conversations = conversations
+        self.channels = channels
+        self.links = links
+
+    def site(self, key: str) -> Channel:
+        for channel in self.channels.all():
+            if channel.kind == "website" and channel.active and hmac.compare_digest(
+                    str(channel.config.get("key", "")), key or ""):
+                return channel
+        raise NotFound("there is no chat with this key")
+
+    def origin_allowed(self, channel: Channel, origin: str | None) -> bool:
+        """The sites that may embed this chat, and Helpdesk's own /chat page."""
+        if origin is None:
+            return True  # not a browser's cross-origin request
+        own = {self.links.base_url(), self.links.lan_url()}
+        return origin.rstrip("/").lower() in {*channel.config.get("origins", []), *(o.lower() for o in own)}
+
+    def visitor(self, key: str, visitor: str, user_id: str = "", user_hash: str = "") -> Visitor:
+        channel = self.site(key)
+        if user_id:
+            secret = self.channels.secrets_of(channel).get("user_secret", "")
+            expected = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+            if not secret or not hmac.compare_digest(expected, (user_hash or "").lower()) or len(user_id) > 128:
+                raise Forbidden("the signed user id does not verify")
+            return Visitor(channel, f"site{channel.id}:user:{user_id}", True)
+        if not VISITOR.match(visitor or ""):
+            raise ValidationFailed("a visitor token of 16 to 64 letters, digits, - or _ is needed",
+                                   {"visitor": "missing or malformed"})
+        # Only a digest is kept: the token in the browser is the visitor's credential.
+        return Visitor(channel, f"site{channel.id}:visitor:{hashlib.sha256(visitor.encode()).hexdigest()[:40]}",
+                       False)
+
+    def send(self, who: Visitor, body: str, email: str = "", name: str = "") -> ChatThread:
+        address = normalize_email(email) if email else None
+        if email and address is None:
+            raise ValidationFailed("that is not an email address", {"email": "must be an email address"})
+        # By the visitor alone: an address typed into a chat proves nothing, so it never leads
+        # into another customer's conversations (it is attached below only if nobody has it).
+        # Agents see a name, or the address the visitor left, never the visitor token's digest.
+        shown_name = name or ("" if address else "Website visitor")
+        result = self.conversations.receive(IncomingMessage(body=body, external_id=who.external_id,
+                                                            name=shown_name or None, channel=CHAT))
+        if address:
+            self._leave_address(result.customer_id, result.conversation_id, address)
+        return self.thread(who)
+
+    @writes
+    def _leave_address(self, customer_id: int, conversation_id: int, address: str) -> None:
+        now = self.now()
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            owner = conn.execute(select(IDENT.c.customer_id).where(IDENT.c.kind == EMAIL,
+                                                                   IDENT.c.value == address)).scalar()
+            if owner == customer_id:
+                return
+            if owner is None:
+                conn.execute(insert(IDENT).values(customer_id=customer_id, kind=EMAIL, value=address, created_at=now))
+                conn.execute(update(CUSTOMER).where(CUSTOMER.c.id == customer_id).values(  # the address first: shown
+                    contact=func.trim(address + " " + func.coalesce(CUSTOMER.c.contact, "")), updated_at=now))
+                return
+            text = (f"The visitor left {address}, which another customer has: if they are one person, link them "
+                    f"(customer panel); replies by mail wait until then")
+            recent = conn.execute(select(MSG.c.id).where(MSG.c.conversation_id == conversation_id,
+                                                         MSG.c.body == text)).first()
+            if recent is None:
+                event_id = insert_event(conn, conversation_id, now, text, Actor.system(), event="address_taken")
+                tx.emit("message.created", conversation_id, message_id=event_id, direction="out", kind="event")
+
+    def _customer(self, who: Visitor) -> int | None:
+        with self.db.read() as s:
+            return s.execute(select(IDENT.c.customer_id).where(IDENT.c.kind == EXTERNAL_ID,
+                                                               IDENT.c.value == who.external_id)).scalar()
+
+    def thread(self, who: Visitor, after: int = 0) -> ChatThread:
+        """The visitor's latest conversation (public messages after `after`)."""
+        customer_id = self._customer(who)
+        if customer_id is None:
+            return ChatThread(None, "new", "", [], 0)
+        with self.db.read() as s:
+            rows = s.execute(select(CONV.c.id, CONV.c.status, CONV.c.public_token).where(
+                CONV.c.customer_id == customer_id, CONV.c.merged_into_id.is_(None))
+                .order_by(CONV.c.last_message_at.desc(), CONV.c.id.desc())).all()
+        if not rows:
+            return ChatThread(None, "new", "", [], 0)
+        latest = rows[0]
+        detail = self.conversations.messages_after(latest.id, after)
+        messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.author_name(m),
+                                m.body, m.created_at) for m in detail.messages if m.kind != EVENT]
+        return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages,
+                          len(rows) - 1)
+
+    def conversation_of(self, who: Visitor) -> int | None:
+        thread = self.thread(who, after=2 ** 62)
+        return thread.conversation_id
+
+    def snippet(self, channel: Channel) -> str:
+        """The one line a site owner pastes (the address customers use, never a request's Host)."""
+        return (f'<script src="{self.links.base_url()}/widget.js" data-helpdesk="{channel.config.get("key", "")}" '
+                f'async></script>')
+
+    def user_hash(self, channel: Channel, user_id: str) -> str:
+        """What the site computes on its server for a signed-in user (shown to admins for testing)."""
+        secret = self.channels.secrets_of(channel).get("user_secret", "")
+        return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,95 @@
+"""The website chat's HTTP side: only the configured sites may call it; a visitor sees only
+their own thread and comes back to it; a signed user id is checked; a resolved conversation
+followed by a new message starts a new one; the snippet names the configured address."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from helpdesk.services.base import Actor
+
+SITE = "https://myshop.example"
+VISITOR = "v" * 24
+
+
+@pytest.fixture
+def site(services, ann):
+    return services.messaging.channels.add("website", "Site", {"origins": [SITE]}, ann)
+
+
+def post(client, key, body, visitor=VISITOR, origin=SITE, **extra):
+    return client.post(f"/widget/{key}/messages", json={"visitor": visitor, "body": body, **extra},
+                       headers={"Origin": origin})
+
+
+def test_a_visitor_writes_at_once_and_comes_back_to_the_same_thread(services, client, site, ann):
+    key = site.config["key"]
+    first = post(client, key, "Do you fix e-bike motors?", email="kai@example.com")
+    assert first.status_code == 201, first.text
+    assert first.headers["access-control-allow-origin"] == SITE
+    data = first.json()
+    assert [m["body"] for m in data["messages"]] == ["Do you fix e-bike motors?"]
+    assert data["link"].startswith("http://shop.test/c/")
+    conversation = services.conversations.get(data["conversation_id"])
+    assert conversation.conversation.channel == "chat"
+    assert conversation.customer.identifiers["email"] == ["kai@example.com"]
+
+    services.conversations.reply(data["conversation_id"], ann, "Yes, Bosch and Shimano.")
+    again = client.get(f"/widget/{key}/thread", params={"visitor": VISITOR}, headers={"Origin": SITE}).json()
+    assert [(m["mine"], m["who"], m["body"]) for m in again["messages"]] == [
+        (True, "You", "Do you fix e-bike motors?"), (False, "Ann Agent", "Yes, Bosch and Shimano.")]
+    # Another visitor (another browser) sees nothing of it, even with the same email.
+    other = client.get(f"/widget/{key}/thread", params={"visitor": "w" * 24}, headers={"Origin": SITE}).json()
+    assert other["messages"] == [] and other["conversation_id"] is None
+    post(client, key, "Hello?", visitor="w" * 24, email="kai@example.com")
+    assert [m["body"] for m in client.get(f"/widget/{key}/thread", params={"visitor": VISITOR},
+                                          headers={"Origin": SITE}).json()["messages"]][-1] == "Yes, Bosch and Shimano."
+
+    services.conversations.set_status(data["conversation_id"], "resolved", ann)
+    later = post(client, key, "Another question: do you sell chargers?").json()
+    assert later["conversation_id"] != data["conversation_id"] and later["earlier"] == 1
+
+
+def test_other_sites_and_bad_input_are_refused(services, client, site):
+    key = site.config["key"]
+    assert post(client, key, "hi", origin="https://evil.example").status_code == 403
+    preflight = client.options(f"/widget/{key}/messages", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 403 and "access-control-allow-origin" not in preflight.headers
+    ok = client.options(f"/widget/{key}/messages", headers={"Origin": SITE, "Access-Control-Request-Method": "POST"})
+    assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == SITE
+    assert post(client, "not-a-key", "hi").status_code == 404
+    assert post(client, key, "hi", visitor="short").status_code == 422
+    assert post(client, key, "x" * 10_001).status_code == 422
+    assert post(client, key, "<script>alert(1)</script>").json()["messages"][0]["body"] == "<script>alert(1)</script>"
+
+
+def test_a_signed_in_user_is_the_same_person_on_every_device_and_a_wrong_hash_is_refused(services, client, site):
+    key = site.config["key"]
+    secret = services.messaging.channels.secrets_of(site)["user_secret"]
+    good = hmac.new(secret.encode(), b"customer-42", hashlib.sha256).hexdigest()
+    assert services.chat.user_hash(site, "customer-42") == good
+    made = post(client, key, "Where is order 42?", visitor="a" * 20, user_id="customer-42", user_hash=good)
+    assert made.status_code == 201
+    elsewhere = client.get(f"/widget/{key}/thread", headers={"Origin": SITE}, params={
+        "visitor": "b" * 20, "user_id": "customer-42", "user_hash": good}).json()
+    assert [m["body"] for m in elsewhere["messages"]] == ["Where is order 42?"]
+    forged = client.get(f"/widget/{key}/thread", headers={"Origin": SITE}, params={
+        "visitor": "b" * 20, "user_id": "customer-42", "user_hash": "0" * 64})
+    assert forged.status_code == 403
+
+
+def test_the_snippet_and_the_chat_page(services, client, site):
+    snippet = services.chat.snippet(site)
+    assert snippet == f'<script src="http://shop.test/widget.js" data-helpdesk="{site.config["key"]}" async></script>'
+    script = client.get("/widget.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert len(script.content) < 30_000
+    page = client.get("/chat", params={"site": site.config["key"]})
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    assert client.get("/chat", params={"site": "nope"}).status_code == 404
+    services.messaging.channels.remove(site.id, Actor.system())
+    assert post(client, site.config["key"], "hi").status_code == 404
