@@ -114,7 +114,7 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
                   "checked against it)", file=sys.stderr)
     if channel.kind == "website":
         print(f"Paste this line into every page of {', '.join(channel.config['origins'])} (before </body>); "
-              f"the chat is also at {services.links.base_url()}/chat?site={channel.config['key']}:")
+              f"the chat is also at {services.chat.page_url(channel)}:")
         print(services.chat.snippet(channel))
     if channel.kind == "sms-gateway":
         target = channel.config.get("callback_url") or services.links.lan_url() + webhook_path('sms-gateway', channel.name)

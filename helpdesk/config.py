@@ -47,6 +47,9 @@ class Settings:
     sla_scan_minutes: int = 1
     # Messages one API token may post per minute (bursts up to a sixth of it); 0: no limit.
     intake_per_minute: int = 6000
+    # Website chat messages per client address (0: no limit, e.g. behind a proxy that is not trusted to
+    # name the client); each visitor has its own, smaller limit on top.
+    chat_per_address_per_minute: int = 120
     # Reverse proxies whose X-Forwarded-For / -Proto are believed (addresses or networks).
     # None by default: every address limit counts the peer that actually connected.
     trusted_proxies: tuple[str, ...] = ()
@@ -103,6 +106,8 @@ class Settings:
         for name, key, low, high in (("auto_resolve_days", "HELPDESK_AUTO_RESOLVE_DAYS", 1, 3650),
                                      ("sla_scan_minutes", "HELPDESK_SLA_SCAN_MINUTES", 1, 1440),
                                      ("intake_per_minute", "HELPDESK_INTAKE_PER_MINUTE", 0, 10_000_000),
+                                     ("chat_per_address_per_minute", "HELPDESK_CHAT_PER_ADDRESS_PER_MINUTE", 0,
+                                      1_000_000),
                                      ("max_file_mb", "HELPDESK_MAX_FILE_MB", 1, 2000),
                                      ("max_message_mb", "HELPDESK_MAX_MESSAGE_MB", 1, 4000)):
             if env.get(key):

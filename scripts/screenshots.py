@@ -153,6 +153,65 @@ def phone_screens(app, page, out: Path, server) -> None:  # type: ignore[no-unty
         phone.off()
 
 
+SHOP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Larsen Bikes</title>
+<style>body{margin:0;font-family:Georgia,serif;background:#fbf7ef;color:#3b2f22}header{background:#3b2f22;color:#fbf7ef;
+padding:18px 40px;font-size:28px}main{padding:30px 40px;max-width:760px}h1{font-size:40px;margin:0 0 10px}
+p{font-size:19px;line-height:1.6}button{font:inherit;background:#b5542f;color:white;border:0;padding:10px 22px}
+</style></head><body><header>Larsen Bikes</header><main><h1>Service &amp; repairs</h1>
+<p>Tune-ups, wheel truing and e-bike motors, usually done in two days. Bring your bike by, or ask us anything
+with the chat button.</p><button>Book a service</button></main>SCRIPT</body></html>"""
+
+
+def widget_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The chat on a shop's website (another origin on loopback), live, and /chat on a phone."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.mailservers import wait_until
+
+    site_dir = Path(tempfile.mkdtemp())
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site_dir))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{site.server_address[1]}"
+    chat = app.services.messaging.channels.add("website", "Website", {"origins": [origin]}, Actor.system())
+    key = chat.config["key"]
+    (site_dir / "index.html").write_text(SHOP_PAGE.replace(
+        "SCRIPT", f'<script src="{server.url}/widget.js" data-helpdesk="{key}" async></script>'))
+    context = browser.new_context(viewport={"width": 1100, "height": 760})
+    page = context.new_page()
+    page.goto(origin + "/index.html")
+    page.get_by_role("button", name="Chat with us").click()
+    page.get_by_label("Your message").fill("Hi! Can you look at my e-bike's motor this week? It cuts out on hills.")
+    page.get_by_label("Your email (optional)").fill("nora.berg@example.com")
+    page.get_by_role("button", name="Send").click()
+    page.locator("[data-helpdesk-chat] .msg.mine").first.wait_for()
+    conversation = wait_until(lambda: app.services.chat.thread(app.services.chat.visitor(
+        key, page.evaluate(f"localStorage.getItem('helpdesk-visitor-{key}')"))).conversation_id, 20, "the chat")
+    priya = next(a for a in app.services.agents.list() if a.email == "priya@bikeshop.example")
+    from helpdesk.services.base import Actor as A
+
+    app.services.conversations.reply(conversation, A.for_agent(priya),
+                                     "Hi Nora! Yes: bring it on Thursday morning, we'll check the motor and "
+                                     "the battery contacts while you wait.")
+    page.locator("[data-helpdesk-chat] .msg:not(.mine)").first.wait_for()
+    time.sleep(1)
+    page.screenshot(path=out / "widget.png")
+    context.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{server.url}/chat?site={key}")
+    page.get_by_label("Your message").fill("Is the workshop open on Saturday?")
+    page.get_by_role("button", name="Send").click()
+    page.locator("[data-helpdesk-chat] .msg.mine").first.wait_for()
+    time.sleep(1)
+    page.screenshot(path=out / "chat-page.png")
+    phone.close()
+    site.shutdown()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -250,6 +309,7 @@ def main() -> int:
         page.screenshot(path=args.out / "phone-actions.png")
         phone.close()
 
+        widget_screens(app, browser, server, args.out)
         token = app.services.tokens.create("screenshots", actor=Actor.system()).plaintext
         created = httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, json={
             "customer": {"email": "emma.schmidt@example.com"}, "body": "One more question: do you ship to Austria?"})

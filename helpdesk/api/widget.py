@@ -74,9 +74,9 @@ def build_router() -> APIRouter:
         cors = _cors(request, True)
         try:
             who = await services.db.run_read(services.chat.visitor, key, visitor, user_id, user_hash)
-            limits = getattr(services.limits, limiter)
-            limits.check(f"v:{who.external_id}", "too many messages from this chat")
-            limits.check(f"a:{client_address(request)}", "too many messages from this address")
+            getattr(services.limits, limiter).check(who.external_id, "too many messages from this chat")
+            getattr(services.limits, limiter.replace("chat_", "chat_address_")).check(
+                client_address(request), "too many messages from this address")
         except RateLimited as exc:
             return None, error_response(429, exc.code, exc.message, headers={**cors, "Retry-After": str(int(exc.retry_after) + 1)})
         except ServiceError as exc:
@@ -131,8 +131,17 @@ def build_router() -> APIRouter:
         last = int(last_id) if last_id.isdigit() and len(last_id) < 19 else after
         loop = asyncio.get_running_loop()
         woken = asyncio.Event()
-        unsubscribe = services.events.subscribe(lambda e: loop.call_soon_threadsafe(woken.set),
-                                                {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED})
+        watching: dict[str, int | None] = {"id": None}  # the visitor's conversation, once known
+
+        def wake(event: events.Event) -> None:
+            # Only this visitor's conversation (or any, until they have one) wakes this stream:
+            # 500 open chats must not each read the database for every message in the shop.
+            if watching["id"] is None or event.conversation_id == watching["id"] \
+                    or event.type == events.CONVERSATION_CREATED:  # perhaps theirs, after a resolved one
+                loop.call_soon_threadsafe(woken.set)
+
+        unsubscribe = services.events.subscribe(wake, {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED,
+                                                       events.CONVERSATION_CREATED})
 
         async def stream():  # type: ignore[no-untyped-def]
             nonlocal last
@@ -141,6 +150,7 @@ def build_router() -> APIRouter:
                 while not await request.is_disconnected():
                     woken.clear()
                     found = await services.db.run_read(services.chat.thread, who, last)
+                    watching["id"] = found.conversation_id
                     for m in found.messages:
                         data = json.dumps({"id": m.id, "mine": m.mine, "who": m.who, "body": m.body,
                                            "at": m.at.isoformat()})
@@ -156,6 +166,21 @@ def build_router() -> APIRouter:
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={**_cors(request, True), "Cache-Control": "no-store",
                                           "X-Accel-Buffering": "no"})
+
+    @router.get("/chat/poster.png")
+    async def poster(request: Request, site: Optional[str] = None) -> Response:
+        """The counter poster: the QR code of this chat's /chat page on the LAN address (the shop's Wi-Fi)."""
+        from helpdesk.web.poster import poster_png
+
+        services = request.app.state.services
+        try:
+            channel = await services.db.run_read(services.chat.site, site or "")
+        except NotFound:
+            return error_response(404, "not_found", "there is no chat with this key")
+        team = await services.db.run_read(services.promise.team_name)
+        png = await asyncio.to_thread(poster_png, services.chat.page_url(channel, lan=True), team)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store",
+                                                              "X-Content-Type-Options": "nosniff"})
 
     @router.get("/chat")
     async def chat_page(request: Request, site: Optional[str] = None) -> Response:

@@ -159,6 +159,12 @@ class ChatService(Service):
         return (f'<script src="{self.links.base_url()}/widget.js" data-helpdesk="{channel.config.get("key", "")}" '
                 f'async></script>')
 
+    def page_url(self, channel: Channel, lan: bool = False) -> str:
+        """The chat as a page: on the address customers use, or (the counter poster) on the
+        LAN address, which phones on the shop's Wi-Fi reach with no internet at all."""
+        base = self.links.lan_url() if lan else self.links.base_url()
+        return f"{base}/chat?site={channel.config.get('key', '')}"
+
     def user_hash(self, channel: Channel, user_id: str) -> str:
         """What the site computes on its server for a signed-in user (shown to admins for testing)."""
         secret = self.channels.secrets_of(channel).get("user_secret", "")

@@ -104,7 +104,7 @@ class RateLimits:
     """The app's limits. Generous for people and real integrations; floods and guessing
     get 429 (API, customer page) or a wait message (sign-in)."""
 
-    def __init__(self, clock: Clock, intake_per_minute: int) -> None:
+    def __init__(self, clock: Clock, intake_per_minute: int, chat_per_address: int = 120) -> None:
         # Per API token: a flood guard so one integration cannot starve the inbox.
         self.intake = RateLimiter(clock, Limit(intake_per_minute, burst=max(1, intake_per_minute // 6)))
         # Per client address: requests with a missing or wrong API token (token guessing).
@@ -116,8 +116,12 @@ class RateLimits:
         self.customer_posts = RateLimiter(clock, Limit(per_minute=30, burst=15))
         # The website chat, per visitor and per address: messages a person types, and reads
         # (the thread, live updates) a page makes.
-        self.chat_posts = RateLimiter(clock, Limit(per_minute=20, burst=10))
-        self.chat_reads = RateLimiter(clock, Limit(per_minute=240, burst=120))
+        self.chat_posts = RateLimiter(clock, Limit(per_minute=20, burst=10))  # per visitor
+        self.chat_reads = RateLimiter(clock, Limit(per_minute=240, burst=120))  # per visitor
+        # Per address: many customers may share one (a shop's Wi-Fi, a carrier's NAT).
+        self.chat_address_posts = RateLimiter(clock, Limit(chat_per_address, burst=max(1, chat_per_address // 2)))
+        self.chat_address_reads = RateLimiter(clock, Limit(chat_per_address * 10,
+                                                           burst=max(1, chat_per_address * 5)))
         # Per client address: failed sign-ins, 20 at once then one per 3 minutes (the
         # per-email lockout comes on top). Successful sign-ins cost nothing.
         self.sign_in = RateLimiter(clock, Limit(per_minute=1 / 3, burst=20))

@@ -93,3 +93,15 @@ def test_the_snippet_and_the_chat_page(services, client, site):
     assert client.get("/chat", params={"site": "nope"}).status_code == 404
     services.messaging.channels.remove(site.id, Actor.system())
     assert post(client, site.config["key"], "hi").status_code == 404
+
+
+def test_the_counter_poster_is_a_printable_png_of_the_chat_on_the_lan(services, client, site):
+    from io import BytesIO
+
+    from PIL import Image
+
+    answer = client.get("/chat/poster.png", params={"site": site.config["key"]})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert Image.open(BytesIO(answer.content)).size == (1240, 1754)
+    assert services.chat.page_url(site, lan=True).startswith(services.links.lan_url() + "/chat?site=")
+    assert client.get("/chat/poster.png", params={"site": "nope"}).status_code == 404

@@ -14,7 +14,11 @@ from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
 
-KIND_LABELS = {"sms-gateway": "SMS phone", "telegram": "Telegram bot", "twilio": "Twilio (SMS, WhatsApp)"}
+KIND_LABELS = {"sms-gateway": "SMS phone", "telegram": "Telegram bot", "twilio": "Twilio (SMS, WhatsApp)",
+               "website": "Website chat"}
+WEBSITE_HELP = ("A chat button on your website: name the site (or sites) that will show it, then paste the line "
+                "Helpdesk gives you into every page. Visitors write at once; they come back to the same "
+                "conversation later, and hear back by email when they leave an address.")
 PHONE_HELP = ("Install SMS Gateway for Android on a phone with a SIM card, turn on its Local Server, and enter "
               "the address it shows, with its password: http://sms:PASSWORD@192.168.1.50:8080. Helpdesk registers "
               "its own webhooks with the phone. The app sends webhooks only over HTTPS to LAN addresses: use its "
@@ -41,7 +45,7 @@ class ChannelsSection(Section):
         return ft.Column([
             *heading("Channels", "Texts and messaging apps become conversations beside mail and the website. "
                                  "A customer's reply goes back the way they wrote, or another way they have."),
-            *[self._card(v, now) for v in views],
+            *[await self._card(v, now) for v in views],
             ft.Row([add]),
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
 
@@ -53,7 +57,25 @@ class ChannelsSection(Section):
             return links.lan_url() + webhook_path(v.kind, v.name)
         return ""
 
-    def _card(self, v: ChannelView, now) -> ft.Control:  # type: ignore[no-untyped-def]
+    async def _website(self, v: ChannelView) -> list[ft.Control]:
+        """The line to paste, and the counter poster for scan-to-chat on the shop's Wi-Fi."""
+        from helpdesk.ui.workspace.attachments import page_base
+
+        chat = self.ctx.services.chat
+        channel = await self.ctx.read(self.ctx.services.messaging.channels.get, v.id)
+        snippet = chat.snippet(channel)
+        poster = page_base(self.ctx.page) + f"/chat/poster.png?site={channel.config.get('key', '')}"
+        return [ft.Text("Paste into every page of your site, before </body>:", size=12),
+                ft.Container(ft.Text(snippet, size=12, selectable=True, font_family="monospace"), padding=8,
+                             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST, border_radius=8),
+                ft.Row([ft.TextButton("Copy the line", icon=ft.Icons.COPY,
+                                      on_click=lambda e: self.ctx.page.run_task(ft.Clipboard().set, snippet)),
+                        ft.TextButton("Poster for the counter (QR code)", icon=ft.Icons.QR_CODE_2, url=poster)],
+                       wrap=True),
+                ft.Text(f"The chat as a page: {chat.page_url(channel)}", size=12, selectable=True,
+                        color=ft.Colors.ON_SURFACE_VARIANT)]
+
+    async def _card(self, v: ChannelView, now) -> ft.Control:  # type: ignore[no-untyped-def]
         contact = f"Last contact {fmt.ago(v.last_contact_at, now)}" if v.last_contact_at else "No contact yet"
         status: list[ft.Control] = [ft.Text(f"{contact} · {v.waiting} repl{'y' if v.waiting == 1 else 'ies'} "
                                             "waiting to be sent", size=12)]
@@ -62,6 +84,8 @@ class ChannelsSection(Section):
         address = self._address(v)
         if address:
             status.append(ft.Text(f"Webhook: {address}", size=12, selectable=True, color=ft.Colors.ON_SURFACE_VARIANT))
+        if v.kind == "website":
+            status += await self._website(v)
         if v.kind == "twilio" and not self.ctx.services.settings.public_url:
             status.append(ft.Text("Twilio cannot reach Helpdesk yet: set its public address (HELPDESK_PUBLIC_URL)",
                                   size=12, color=ft.Colors.ERROR))
@@ -105,6 +129,10 @@ class ChannelsSection(Section):
         if kind == "telegram":
             fields["token"] = field("Bot token", password=True, hint="123456:ABC…")
             return fields, TELEGRAM_HELP
+        if kind == "website":
+            fields["origins"] = field("Your site's address (several: one per line)", hint="https://myshop.com")
+            fields["origins"].multiline = True
+            return fields, WEBSITE_HELP
         fields |= {"account_sid": field("Account SID", hint="AC…"), "auth_token": field("Auth token", password=True),
                    "from": field("Send from", hint="+15550100 (or whatsapp:+15550100)"),
                    "whatsapp_from": field("WhatsApp sender (optional)", hint="+15550100")}
@@ -115,7 +143,11 @@ class ChannelsSection(Section):
         channels = self.ctx.services.messaging.channels
 
         async def save(e: Any) -> None:
-            given = {k: (f.value or "").strip() for k, f in fields.items() if k != "name" and (f.value or "").strip()}
+            given: dict[str, Any] = {k: (f.value or "").strip() for k, f in fields.items()
+                                     if k != "name" and (f.value or "").strip()}
+            if "origins" in given:
+                given["origins"] = [o.strip() for o in str(given["origins"]).replace(",", "\n").splitlines()
+                                    if o.strip()]
             saved = await self.ctx.attempt(channels.add, kind, fields["name"].value or "", given, self.ctx.actor)
             if saved is not None:
                 self.ctx.page.pop_dialog()

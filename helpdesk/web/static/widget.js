@@ -48,7 +48,8 @@
     "textarea{width:100%;min-height:64px;resize:vertical;padding:8px;border:1px solid #c5cad3;border-radius:10px;font-size:15px}",
     "input{width:100%;padding:7px 8px;border:1px solid #c5cad3;border-radius:10px;font-size:14px}",
     ".send{align-self:flex-end;border:0;border-radius:10px;background:#2457c5;color:#fff;padding:8px 18px;font-weight:600;font-size:15px;cursor:pointer}",
-    ".error{color:#a4161a;font-size:13px}",
+    ".error{color:#a4161a;font-size:13px;margin:0}.error:empty{display:none}",
+    ".links{padding:0 12px;margin:4px 0 8px}",
     "a{color:#2457c5}"
   ].join("");
 
@@ -86,7 +87,7 @@
   var email = el("input", { type: "email", id: "hd-email", maxlength: "254", placeholder: "Your email (optional): we'll also answer there", "aria-label": "Your email (optional)" });
   var error = el("p", { "class": "error", role: "alert" });
   var send = el("button", { "class": "send", type: "submit" }, "Send");
-  var link = el("p", { "class": "hint" });
+  var link = el("p", { "class": "hint links" });
   [label, body, email, error, send].forEach(function (n) { form.appendChild(n); });
   panel.appendChild(header); panel.appendChild(log); panel.appendChild(link); panel.appendChild(form);
   wrap.appendChild(launch); wrap.appendChild(panel);
@@ -152,6 +153,10 @@
       error.textContent = "Not sent: " + err.message + ". Your text is still here.";
     }).then(function () { send.disabled = false; });
   });
-  function start() { document.body.appendChild(host); load(); }
+  function start() {
+    if (pageMode) document.body.style.margin = "0";  // the chat is the page (Helpdesk's own /chat)
+    document.body.appendChild(host);
+    load();
+  }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
