@@ -21,6 +21,7 @@ from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, THUMB_TYPES, StagedFile, mb
+from helpdesk.services.promise import hours_words
 from helpdesk.web import PAGE_HEADERS, render
 
 
@@ -60,18 +61,9 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
     last_is_theirs = bool(detail.messages) and detail.messages[-1].direction == IN
     return render("conversation.html", conversation=c, token=c.public_token, messages=messages,
                   resolved=c.status == RESOLVED, rated=rated, error=error, draft=draft, rating_error=rating_error,
-                  max_file=mb(files.limits.per_file), promise=promise, hours=_hours_words(promise, now),
+                  max_file=mb(files.limits.per_file), promise=promise, hours=hours_words(promise, now),
                   reply_by=promise.local(promise.reply_by, now) if promise.reply_by else "",
                   seen=promise.seen and last_is_theirs)
-
-
-def _hours_words(promise, now: datetime) -> str:  # type: ignore[no-untyped-def]
-    """'In now, until 17:00 today (CET)' / 'Closed now; back tomorrow 9:00 (CET)' / ''."""
-    if promise.open_now is None:
-        return ""
-    if promise.open_now:
-        return f"In now, until {promise.local(promise.open_until, now)}" if promise.open_until else "In now"
-    return f"Closed now; back {promise.local(promise.next_open, now)}" if promise.next_open else "Closed now"
 
 
 def _when(at: datetime, zone) -> str:  # type: ignore[no-untyped-def]

@@ -104,7 +104,7 @@ def build_router() -> APIRouter:
         if refused:
             return refused
         found = await services.db.run_read(services.chat.thread, who, after)
-        info = await services.db.run_read(_info, services)
+        info = await services.db.run_read(services.promise.for_chat, found.conversation_id)
         return JSONResponse({**thread_json(found), **info}, headers=_cors(request, True))
 
     @router.post("/widget/{key}/messages")
@@ -118,7 +118,8 @@ def build_router() -> APIRouter:
             found = await services.db.run_read(services.chat.send, who, payload.body, payload.email, payload.name)
         except ServiceError as exc:  # a bad address, files over the limit: said to the visitor
             return error_response(422, exc.code, exc.message, exc.fields, headers=_cors(request, True))
-        return JSONResponse(thread_json(found), status_code=201, headers=_cors(request, True))
+        info = await services.db.run_read(services.promise.for_chat, found.conversation_id)
+        return JSONResponse({**thread_json(found), **info}, status_code=201, headers=_cors(request, True))
 
     @router.get("/widget/{key}/events")
     async def live(key: str, request: Request, visitor: str = "", user_id: str = "", user_hash: str = "",
@@ -195,6 +196,3 @@ def build_router() -> APIRouter:
 
     return router
 
-
-def _info(services: Any) -> dict:
-    return {"team": services.promise.team_name()}

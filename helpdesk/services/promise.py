@@ -46,6 +46,22 @@ class Promise:
         return f"{here:%a %-d %b}, {clock} ({zone})"
 
 
+def hours_words(promise: Promise, now: datetime) -> str:
+    """'In now, until 17:00 today (CET)' / 'Closed now; back tomorrow 09:00 (CET)' / '' (around the clock)."""
+    if promise.open_now is None:
+        return ""
+    if promise.open_now:
+        return f"In now, until {promise.local(promise.open_until, now)}" if promise.open_until else "In now"
+    return f"Closed now; back {promise.local(promise.next_open, now)}" if promise.next_open else "Closed now"
+
+
+def reply_words(promise: Promise, now: datetime) -> str:
+    """'We usually reply within 2 business hours — by 15:30 today (CET).' while an answer is owed."""
+    if promise.reply_by is not None and promise.reply_within:
+        return f"We usually reply within {promise.reply_within} — by {promise.local(promise.reply_by, now)}."
+    return ""
+
+
 def minutes_words(minutes: int, business: bool) -> str:
     hours, rest = divmod(minutes, 60)
     kind = "business " if business else ""
@@ -108,6 +124,24 @@ class PromiseService(Service):
         return Promise(self.team_name(), calendar.tz, open_now, until, next_open, within, reply_by,
                        self._seen(conversation.id))
 
+    def for_chat(self, conversation_id: int | None) -> dict[str, object]:
+        """What the website chat shows under the team's name."""
+        now = self.now()
+        if conversation_id is None:
+            rules = self.sla.rules()
+            policy = rules.policies.get("normal")
+            within = minutes_words(policy.first_response_minutes, policy.business_hours) if policy else ""
+            promise = self.for_conversation(_NewConversation())
+            return {"team": promise.team, "hours": hours_words(promise, now),
+                    "promise": f"We usually reply within {within}." if within else "", "seen": False}
+        from helpdesk.models import Conversation
+
+        with self.db.read() as s:
+            conversation = s.get(Conversation, conversation_id)
+        promise = self.for_conversation(conversation)
+        return {"team": promise.team, "hours": hours_words(promise, now), "promise": reply_words(promise, now),
+                "seen": promise.seen}
+
     def _seen(self, conversation_id: int) -> bool:
         with self.db.read() as s:
             last_in = s.execute(select(func.max(MSG.c.id)).where(
@@ -117,3 +151,13 @@ class PromiseService(Service):
             read = s.execute(select(func.max(READS.c.last_read_message_id)).where(
                 READS.c.conversation_id == conversation_id)).scalar()
         return read is not None and read >= last_in
+
+
+class _NewConversation:
+    """A question not asked yet: open, normal priority, no clocks (for the chat's first screen)."""
+
+    id = 0
+    priority = "normal"
+    status = "new"
+    waiting_since = None
+    first_reply_at = None

@@ -39,6 +39,7 @@ def test_a_visitor_writes_at_once_and_comes_back_to_the_same_thread(services, cl
 
     services.conversations.reply(data["conversation_id"], ann, "Yes, Bosch and Shimano.")
     again = client.get(f"/widget/{key}/thread", params={"visitor": VISITOR}, headers={"Origin": SITE}).json()
+    assert again["team"] == "The team" and again["hours"].startswith(("In now", "Closed now"))
     assert [(m["mine"], m["who"], m["body"]) for m in again["messages"]] == [
         (True, "You", "Do you fix e-bike motors?"), (False, "Ann Agent", "Yes, Bosch and Shimano.")]
     # Another visitor (another browser) sees nothing of it, even with the same email.

@@ -50,6 +50,8 @@
     ".send{align-self:flex-end;border:0;border-radius:10px;background:#2457c5;color:#fff;padding:8px 18px;font-weight:600;font-size:15px;cursor:pointer}",
     ".error{color:#a4161a;font-size:13px;margin:0}.error:empty{display:none}",
     ".links{padding:0 12px;margin:4px 0 8px}",
+    ".status{margin:0;padding:8px 14px;background:#eef3ff;color:#1d2330;font-size:13px}.status:empty{display:none}",
+    ".seen{text-align:right;color:#5b6475;font-size:12px;margin:0 0 4px}.seen[hidden]{display:none}",
     "a{color:#2457c5}"
   ].join("");
 
@@ -78,7 +80,10 @@
   var title = el("strong", {}, "Chat");
   var close = el("button", { "class": "close", type: "button", "aria-label": "Close the chat" }, "\u00d7");
   header.appendChild(title); header.appendChild(close);
+  var status = el("p", { "class": "status", "aria-live": "polite" });
   var log = el("div", { "class": "log", "aria-live": "polite", "aria-label": "Messages" });
+  var seen = el("p", { "class": "seen" }, "Seen");
+  seen.hidden = true;
   var hint = el("p", { "class": "hint" }, "Write your question: we answer here, and you can come back to it any time.");
   log.appendChild(hint);
   var form = el("form");
@@ -89,25 +94,29 @@
   var send = el("button", { "class": "send", type: "submit" }, "Send");
   var link = el("p", { "class": "hint links" });
   [label, body, email, error, send].forEach(function (n) { form.appendChild(n); });
-  panel.appendChild(header); panel.appendChild(log); panel.appendChild(link); panel.appendChild(form);
+  panel.appendChild(header); panel.appendChild(status); panel.appendChild(log); panel.appendChild(link);
+  panel.appendChild(form);
   wrap.appendChild(launch); wrap.appendChild(panel);
   root.appendChild(wrap);
   panel.hidden = !pageMode;
 
-  var shown = {}, last = 0, source = null;
+  var shown = {}, last = 0, lastMine = false, source = null;
   function add(m) {
     if (shown[m.id]) return;
     shown[m.id] = true;
-    last = Math.max(last, m.id);
+    if (m.id > last) { last = m.id; lastMine = m.mine; }
     hint.hidden = true;
     var item = el("div", { "class": "msg" + (m.mine ? " mine" : "") });
     item.appendChild(el("span", { "class": "who" }, m.who + " \u00b7 " + new Date(m.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })));
     item.appendChild(document.createTextNode(m.body));
     log.appendChild(item);
+    log.appendChild(seen);  // always under the last message
     log.scrollTop = log.scrollHeight;
   }
   function showThread(data) {
     if (data.team) title.textContent = data.team;
+    status.textContent = [data.hours, data.promise].filter(Boolean).join(" \u00b7 ");
+    seen.hidden = !(data.seen && lastMine);  // "Seen" belongs under the visitor's own last message
     (data.messages || []).forEach(add);
     if (data.link) {
       link.textContent = "";
@@ -120,7 +129,10 @@
   function listen() {
     if (!window.EventSource) return;
     source = new EventSource(api + "/events?" + who + "&after=" + last);
-    source.addEventListener("message", function (e) { add(JSON.parse(e.data)); });
+    source.addEventListener("message", function (e) {
+      add(JSON.parse(e.data));
+      load();  // the promise and "seen" change when the team answers
+    });
   }
   function load() {
     fetch(api + "/thread?" + who, { credentials: "omit" }).then(function (r) { return r.json(); })
