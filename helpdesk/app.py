@@ -176,8 +176,10 @@ class HelpdeskApp:
 
             self._api = create_api(self.services, self.settings, WebhookReceivers(self.services))
             self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db,
-                                        AllowedHosts(self.settings), self.services.auth.desktop_window,
-                                        PublicGate(self.settings, os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"))
+                                        AllowedHosts(self.settings, self.services.links.public_url),
+                                        self.services.auth.desktop_window,
+                                        PublicGate(self.services.links.public_url,
+                                                   os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"))
         return self._asgi
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:

@@ -106,11 +106,12 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
     print(f"channel {channel.name} ({channel.kind}) added (secrets: {where}); "
           f"check it with `channel check {channel.name}`")
     if channel.kind == "twilio":
-        base = services.settings.public_url or "https://YOUR-PUBLIC-ADDRESS"
+        base = services.links.public_url() or "https://YOUR-PUBLIC-ADDRESS"
         print(f"In the Twilio console, set the number's incoming-message webhook (HTTP POST) to "
               f"{base}{webhook_path('twilio', channel.name)}")
-        if not services.settings.public_url:
-            print("warning: Twilio needs a public address: set HELPDESK_PUBLIC_URL (Twilio's signatures are "
+        if not services.links.public_url():
+            print("warning: Twilio needs a public address: set it in Settings → Customer page or HELPDESK_PUBLIC_URL "
+                  "(Twilio's signatures are "
                   "checked against it)", file=sys.stderr)
     if channel.kind == "website":
         print(f"Paste this line into every page of {', '.join(channel.config['origins'])} (before </body>); "

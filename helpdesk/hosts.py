@@ -10,6 +10,7 @@ are not browsers (the desktop window is one)."""
 from __future__ import annotations
 
 import socket
+from typing import Callable
 from urllib.parse import urlparse
 
 from helpdesk.config import Settings
@@ -27,8 +28,9 @@ def host_name(value: str) -> str:
 
 
 class AllowedHosts:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, public_url: Callable[[], str | None] | None = None) -> None:
         self.settings = settings
+        self.public_url = public_url  # the address set in Settings, which may change while running
         self._names: set[str] | None = None
 
     def names(self) -> set[str]:
@@ -44,11 +46,17 @@ class AllowedHosts:
             self._names = {n for n in names if n}
         return self._names
 
+    def _public_host(self) -> str:
+        url = self.public_url() if self.public_url else None
+        return (urlparse(url).hostname or "").lower() if url else ""
+
     def allows_host(self, host_header: str | None) -> bool:
-        return host_header is None or host_name(host_header) in self.names()
+        return host_header is None or host_name(host_header) in self.names() or \
+            (bool(self._public_host()) and host_name(host_header) == self._public_host())
 
     def allows_origin(self, origin: str | None) -> bool:
         if origin is None:
             return True  # not a browser: browsers always send Origin with a websocket
         parsed = urlparse(origin)
-        return parsed.scheme in ("http", "https") and (parsed.hostname or "").lower() in self.names()
+        host = (parsed.hostname or "").lower()
+        return parsed.scheme in ("http", "https") and (host in self.names() or (bool(host) and host == self._public_host()))

@@ -13,9 +13,9 @@ really wants agents to work from the internet sets HELPDESK_AGENTS_FROM_INTERNET
 from __future__ import annotations
 
 import ipaddress
+from typing import Callable
 from urllib.parse import urlsplit
 
-from helpdesk.config import Settings
 from helpdesk.hosts import host_name
 
 CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/")
@@ -45,14 +45,26 @@ def _from_outside(client: str | None) -> bool:
 
 
 class PublicGate:
-    def __init__(self, settings: Settings, env_allows_agents: bool = False) -> None:
-        host = (urlsplit(settings.public_url).hostname or "").lower() if settings.public_url else ""
-        self.public_host = host if host and not _lan_name(host) else ""
-        self.on = bool(self.public_host) and not env_allows_agents
+    def __init__(self, public_url: Callable[[], str | None], env_allows_agents: bool = False) -> None:
+        self.public_url = public_url  # read per request: an admin may set it in Settings at any time
+        self.env_allows_agents = env_allows_agents
+
+    @property
+    def public_host(self) -> str:
+        url = self.public_url()
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        return host if host and not _lan_name(host) else ""
+
+    @property
+    def on(self) -> bool:
+        return bool(self.public_host) and not self.env_allows_agents
 
     def refuses(self, path: str, host_header: str | None, client: str | None) -> bool:
         """True when this request came from the internet for something only the shop may see."""
-        if not self.on or is_customer_path(path):
+        if is_customer_path(path):
             return False
-        through_public = host_header is not None and host_name(host_header) == self.public_host
+        public_host = self.public_host
+        if not public_host or self.env_allows_agents:
+            return False
+        through_public = host_header is not None and host_name(host_header) == public_host
         return through_public or _from_outside(client)

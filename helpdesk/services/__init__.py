@@ -52,7 +52,8 @@ class Services:
         self.mail = MailService(*args, conversations=self.conversations, files=self.files,
                                 deliveries=self.deliveries, links=self.links)
         self.messaging = MessagingService(*args, conversations=self.conversations, files=self.files,
-                                          deliveries=self.deliveries, secret_box=lambda: self.mail.mailboxes.secrets)
+                                          deliveries=self.deliveries, secret_box=lambda: self.mail.mailboxes.secrets,
+                                          links=self.links)
         self.drafts = DraftService(*args)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)
@@ -60,7 +61,7 @@ class Services:
         self.outbox = OutboxService(*args)
         self.jobs = JobsService(*args)
         self.reports = ReportService(db, clock, settings, self.sla)
-        self.promise = PromiseService(*args, sla=self.sla)
+        self.promise = PromiseService(*args, sla=self.sla, links=self.links)
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
                                 links=self.links)
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)

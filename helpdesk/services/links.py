@@ -16,6 +16,7 @@ def conversation_link(base_url: str, token: str) -> str:
 class Links:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._saved: str | None = None  # the address an admin set in Settings (the environment wins)
         self.port = settings.port  # the port actually listened on, once the server has bound it
         self._lan: str | None = None
 
@@ -34,8 +35,15 @@ class Links:
         """This machine's LAN address, for devices in the shop (the SMS phone's webhooks)."""
         return self._lan_base().rstrip("/")
 
+    def public_url(self) -> str | None:
+        """The address customers use, when the shop has one: HELPDESK_PUBLIC_URL, else Settings."""
+        return (self.settings.public_url or self._saved or "").rstrip("/") or None
+
+    def use_saved(self, url: str | None) -> None:
+        self._saved = url
+
     def base_url(self) -> str:
-        return (self.settings.public_url or self._lan_base()).rstrip("/")
+        return (self.public_url() or self._lan_base()).rstrip("/")
 
     def conversation(self, token: str) -> str:
         return conversation_link(self.base_url(), token)

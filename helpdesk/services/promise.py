@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -18,6 +19,7 @@ from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import SlaRules
 
 TEAM_KEY = "team"
+PUBLIC_KEY = "public_url"
 DEFAULT_TEAM = "The team"
 READS = ConversationRead.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
@@ -76,9 +78,39 @@ def minutes_words(minutes: int, business: bool) -> str:
 
 
 class PromiseService(Service):
-    def __init__(self, db, clock, settings, sla) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db, clock, settings, sla, links) -> None:  # type: ignore[no-untyped-def]
         super().__init__(db, clock, settings)
         self.sla = sla
+        self.links = links
+        with self.db.read() as s:  # the address an admin saved (the environment, when set, wins)
+            saved = s.get(AppSetting, PUBLIC_KEY)
+        links.use_saved(str(saved.value.get("url")) if saved and saved.value and saved.value.get("url") else None)
+
+    def set_public_url(self, url: str, actor: Actor) -> None:
+        """The address customers use (https://help.myshop.com), for every link, mail, chat line and
+        QR code; "" goes back to the LAN address. Only the address: no path, no query."""
+        require_admin(actor, "set the address customers use")
+        url = (url or "").strip().rstrip("/")
+        if url:
+            parts = urlsplit(url)
+            try:
+                parts.port  # noqa: B018
+            except ValueError:
+                parts = urlsplit("bad:")
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query \
+                    or parts.username:
+                raise ValidationFailed("the address was not saved",
+                                       {"public_url": "must be an address like https://help.myshop.com"})
+        self._save_public(url, actor)
+        self.links.use_saved(url or None)
+
+    @writes
+    def _save_public(self, url: str, actor: Actor) -> None:
+        with self.db.write() as tx:
+            setting = tx.session.get(AppSetting, PUBLIC_KEY) or AppSetting(key=PUBLIC_KEY, value={})
+            setting.value = {"url": url}
+            tx.session.add(setting)
+            audit(tx.session, self.now(), actor, "public_url.changed", url=url)
 
     def team_name(self) -> str:
         with self.db.read() as s:

@@ -50,9 +50,9 @@ class TwilioChannel(TextChannel):
         self.auth = (self.sid, secrets.get("auth_token", ""))
 
     def public_url(self, path: str) -> str:
-        base = self.services.settings.public_url
+        base = self.services.links.public_url()
         if not base:
-            raise Forged("Twilio needs Helpdesk's public address (set HELPDESK_PUBLIC_URL) to check its signature")
+            raise Forged("Twilio needs the address customers use (Settings → Customer page) to check its signature")
         return base.rstrip("/") + path
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -83,7 +83,7 @@ class TwilioChannel(TextChannel):
             sender = f"whatsapp:{sender}"
         fields: list[tuple[str, str]] = [("To", f"whatsapp:{out.to}" if whatsapp else out.to), ("From", str(sender)),
                                          ("Body", out.text[:1600])]
-        if self.services.settings.public_url:
+        if self.services.links.public_url():
             fields.append(("StatusCallback", self.public_url(webhook_path(self.kind, self.channel.name) + "/status")))
             fields += [("MediaUrl", f.url) for f in out.files[:MAX_MEDIA] if f.url]
         elif out.files:

@@ -60,9 +60,10 @@ class NotSendable:
 
 class MessagingService(Service):
     def __init__(self, db, clock, settings, conversations, files, deliveries,  # type: ignore[no-untyped-def]
-                 secret_box: Callable[[], SecretBox]) -> None:
+                 secret_box: Callable[[], SecretBox], links) -> None:
         super().__init__(db, clock, settings)
         self.files = files
+        self.links = links
         self.channels = ChannelService(db, clock, settings, secret_box)
         self.intake = MessagingIntake(db, clock, settings, conversations, files, deliveries)
         deliveries.transports.update(TEXT_CHANNELS)
@@ -162,7 +163,7 @@ class MessagingService(Service):
                                                      .where(CUST.c.id == customer_id)).scalar() is not None:
                 return NotSendable("not sent: the customer texted STOP")
             channel_id = self._carrier_for(conn, due.channel, customer_id, carrying)
-            public = (self.settings.public_url or "").rstrip("/")
+            public = self.links.public_url() or ""
             files = tuple(OutgoingFile(a.filename, a.content_type, self.files.path_of(a.sha256),
                                        public + self.files.signed_path(a) if public else "") for a in s.execute(
                 select(Attachment).where(Attachment.message_id == message.id)).scalars())  # type: ignore[arg-type]

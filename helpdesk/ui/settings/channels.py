@@ -50,9 +50,9 @@ class ChannelsSection(Section):
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
 
     def _address(self, v: ChannelView) -> str:
-        settings, links = self.ctx.services.settings, self.ctx.services.links
+        links = self.ctx.services.links
         if v.kind == "twilio":
-            return (settings.public_url or "https://YOUR-PUBLIC-ADDRESS") + webhook_path(v.kind, v.name)
+            return (links.public_url() or "https://YOUR-PUBLIC-ADDRESS") + webhook_path(v.kind, v.name)
         if v.kind == "sms-gateway":
             return links.lan_url() + webhook_path(v.kind, v.name)
         return ""
@@ -86,8 +86,9 @@ class ChannelsSection(Section):
             status.append(ft.Text(f"Webhook: {address}", size=12, selectable=True, color=ft.Colors.ON_SURFACE_VARIANT))
         if v.kind == "website":
             status += await self._website(v)
-        if v.kind == "twilio" and not self.ctx.services.settings.public_url:
-            status.append(ft.Text("Twilio cannot reach Helpdesk yet: set its public address (HELPDESK_PUBLIC_URL)",
+        if v.kind == "twilio" and not self.ctx.services.links.public_url():
+            status.append(ft.Text("Twilio cannot reach Helpdesk yet: set the address customers use "
+                                  "(Settings → Customer page)",
                                   size=12, color=ft.Colors.ERROR))
         result = ft.Text("", size=12)
 

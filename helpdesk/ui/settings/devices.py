@@ -27,8 +27,9 @@ class DevicesSection(Section):
         urls = lan_urls(port) if self.ctx.settings.host in ("0.0.0.0", "::") else []
         if urls and wanted(self.ctx.settings):
             urls.insert(0, f"http://helpdesk.local:{port}/")
-        if self.ctx.settings.public_url:
-            urls.insert(0, self.ctx.settings.public_url + "/")
+        public = self.ctx.services.links.public_url()
+        if public:
+            urls.insert(0, public + "/")
         cards: list[ft.Control] = []
         for url in urls:
             cards.append(ft.Card(content=ft.Container(padding=16, content=ft.Row([
