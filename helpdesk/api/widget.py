@@ -19,6 +19,7 @@ from helpdesk.api.errors import error_response
 from helpdesk.api.limits import client_address
 from helpdesk.services.chat import ChatThread
 from helpdesk.services.errors import Forbidden, NotFound, ServiceError
+from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.ratelimit import RateLimited
 from helpdesk.web import PAGE_HEADERS, WIDGET_JS, render
 
@@ -142,7 +143,7 @@ def build_router() -> APIRouter:
                 loop.call_soon_threadsafe(woken.set)
 
         unsubscribe = services.events.subscribe(wake, {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED,
-                                                       events.CONVERSATION_CREATED})
+                                                       events.CONVERSATION_CREATED, PRESENCE_CHANGED})
 
         async def stream():  # type: ignore[no-untyped-def]
             nonlocal last
@@ -157,6 +158,11 @@ def build_router() -> APIRouter:
                                            "at": m.at.isoformat()})
                         yield f"id: {m.id}\nevent: message\ndata: {data}\n\n"
                         last = max(last, m.id)
+                    if found.conversation_id is not None:  # an agent writing an answer: "Priya is typing…"
+                        typing = [name for name, now_typing in services.presence.others(found.conversation_id, 0)
+                                  if now_typing]
+                        if typing:
+                            yield f"event: typing\ndata: {json.dumps({'who': typing[0]})}\n\n"
                     try:
                         await asyncio.wait_for(woken.wait(), KEEP_ALIVE_SECONDS)
                     except asyncio.TimeoutError:

@@ -89,6 +89,7 @@ def test_a_visitor_chats_an_agent_answers_live_and_a_reload_keeps_the_thread(sho
     sign_in(workspace, "ann@shop.example", "ann-password")
     workspace.get_by_text("nora@example.com").first.click()
     type_into(workspace, "Reply", "Yes: a Cannondale CAAD in 52, 640 €.")
+    expect(page.locator("[data-helpdesk-chat]").get_by_text("Ann Agent is typing")).to_be_visible(timeout=10_000)
     workspace.get_by_role("button", name="Send and set pending").click()
     expect(page.locator("[data-helpdesk-chat] .msg:not(.mine)")).to_contain_text("Yes: a Cannondale CAAD in 52",
                                                                                  timeout=10_000)

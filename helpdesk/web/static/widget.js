@@ -83,6 +83,9 @@
   var status = el("p", { "class": "status", "aria-live": "polite" });
   var log = el("div", { "class": "log", "aria-live": "polite", "aria-label": "Messages" });
   var seen = el("p", { "class": "seen" }, "Seen");
+  var typing = el("p", { "class": "seen", "aria-live": "polite" });
+  typing.hidden = true;
+  var typingTimer = null;
   seen.hidden = true;
   var hint = el("p", { "class": "hint" }, "Write your question: we answer here, and you can come back to it any time.");
   log.appendChild(hint);
@@ -111,11 +114,15 @@
     item.appendChild(document.createTextNode(m.body));
     log.appendChild(item);
     log.appendChild(seen);  // always under the last message
+    log.appendChild(typing);
+    typing.hidden = true;
     log.scrollTop = log.scrollHeight;
   }
   function showThread(data) {
     if (data.team) title.textContent = data.team;
-    status.textContent = [data.hours, data.promise].filter(Boolean).join(" \u00b7 ");
+    status.textContent = data.status === "resolved"
+      ? "Resolved. Write again any time; how did we do? Rate us on your conversation page."
+      : [data.hours, data.promise].filter(Boolean).join(" \u00b7 ");
     seen.hidden = !(data.seen && lastMine);  // "Seen" belongs under the visitor's own last message
     (data.messages || []).forEach(add);
     if (data.link) {
@@ -129,6 +136,13 @@
   function listen() {
     if (!window.EventSource) return;
     source = new EventSource(api + "/events?" + who + "&after=" + last);
+    source.addEventListener("typing", function (e) {
+      typing.textContent = JSON.parse(e.data).who + " is typing\u2026";
+      typing.hidden = false;
+      log.appendChild(typing);
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { typing.hidden = true; }, 6000);
+    });
     source.addEventListener("message", function (e) {
       add(JSON.parse(e.data));
       load();  // the promise and "seen" change when the team answers
