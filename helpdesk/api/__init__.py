@@ -38,7 +38,7 @@ or file over its limit, 422 invalid fields (each named), 429 too many requests (
 token."""
 
 UPLOAD_PATHS = tuple(re.compile(p) for p in (r"/api/v1/messages", r"/api/v1/conversations/\d+/(replies|notes)",
-                                             r"/c/[^/]+"))
+                                             r"/c/[^/]+", r"/widget/[^/]+/messages"))
 
 
 def openapi_with_bodies(api: FastAPI) -> dict:

@@ -36,18 +36,18 @@ async def read_body(request: Request, services: Services, model: type[M]) -> tup
         raw = form.get("message")
         if not isinstance(raw, str):
             raise ValidationFailed("the request has invalid fields", {"message": "a JSON part named message is required"})
-        payload = _parse(model, raw)
+        payload = parse_model(model, raw)
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
         files = [await services.db.run_read(services.files.stage_file, f.file, f.filename) for f in uploads]
     else:
-        payload = _parse(model, (await request.body()).decode("utf-8", errors="replace"))
+        payload = parse_model(model, (await request.body()).decode("utf-8", errors="replace"))
         files = []
     for attachment in getattr(payload, "attachments", None) or []:
         files.append(await services.db.run_read(services.files.stage_base64, attachment.data, attachment.filename))
     return payload, files
 
 
-def _parse(model: type[M], raw: str) -> M:
+def parse_model(model: type[M], raw: str) -> M:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError:

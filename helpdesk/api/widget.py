@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from helpdesk import events
+from helpdesk.api.bodies import parse_model, read_body
 from helpdesk.api.errors import error_response
 from helpdesk.api.limits import client_address
 from helpdesk.services.chat import ChatThread
-from helpdesk.services.errors import Forbidden, NotFound, ServiceError
+from helpdesk.services.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.ratelimit import RateLimited
 from helpdesk.web import PAGE_HEADERS, WIDGET_JS, render
@@ -34,18 +35,26 @@ CHAT_PAGE_HEADERS = {
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     visitor: StrictStr = Field("", max_length=64)
-    body: StrictStr = Field(..., min_length=1, max_length=10_000)
+    body: StrictStr = Field("", max_length=10_000)
     email: StrictStr = Field("", max_length=254)
     name: StrictStr = Field("", max_length=200)
     user_id: StrictStr = Field("", max_length=128)
     user_hash: StrictStr = Field("", max_length=128)
 
 
+def _parse_chat(raw: bytes) -> ChatIn:
+    return parse_model(ChatIn, raw.decode("utf-8", errors="replace"))
+
+
 def thread_json(thread: ChatThread) -> dict:
     return {"conversation_id": thread.conversation_id, "status": thread.status, "link": thread.link,
             "earlier": thread.earlier,
-            "messages": [{"id": m.id, "mine": m.mine, "who": m.who, "body": m.body, "at": m.at.isoformat()}
-                         for m in thread.messages]}
+            "messages": [message_json(m) for m in thread.messages]}
+
+
+def message_json(m: Any) -> dict:
+    return {"id": m.id, "mine": m.mine, "who": m.who, "body": m.body, "at": m.at.isoformat(),
+            "files": [{"name": name, "url": url} for name, url in m.files]}
 
 
 def _cors(request: Request, allowed: bool) -> dict[str, str]:
@@ -109,16 +118,31 @@ def build_router() -> APIRouter:
         return JSONResponse({**thread_json(found), **info}, headers=_cors(request, True))
 
     @router.post("/widget/{key}/messages")
-    async def send(key: str, payload: ChatIn, request: Request) -> Response:
+    async def send(key: str, request: Request, visitor: str = "", user_id: str = "", user_hash: str = "") -> Response:
+        """JSON, or multipart (a `message` JSON part and `files`) when the visitor sends photos. Who is
+        writing comes in the query, so a site or visitor that may not write is refused before
+        anything is read."""
         services = request.app.state.services
-        who, refused = await who_and_site(request, key, payload.visitor, payload.user_id, payload.user_hash,
-                                          "chat_posts")
+        json_body = request.headers.get("content-type", "").startswith("application/json")
+        early: ChatIn | None = None
+        if json_body and not visitor and not user_id:  # the visitor named in the JSON (older snippets, scripts)
+            early = _parse_chat(await request.body())
+            visitor, user_id, user_hash = early.visitor, early.user_id, early.user_hash
+        who, refused = await who_and_site(request, key, visitor, user_id, user_hash, "chat_posts")
         if refused:
             return refused
         try:
-            found = await services.db.run_read(services.chat.send, who, payload.body, payload.email, payload.name)
+            if early is not None:
+                payload, files = early, []
+            else:
+                payload, files = await read_body(request, services, ChatIn)
+            if not payload.body.strip() and not files:
+                raise ValidationFailed("write something first", {"body": "empty"})
+            found = await services.db.run_read(services.chat.send, who, payload.body, payload.email, payload.name,
+                                               files)
         except ServiceError as exc:  # a bad address, files over the limit: said to the visitor
-            return error_response(422, exc.code, exc.message, exc.fields, headers=_cors(request, True))
+            status = 413 if isinstance(exc, PayloadTooLarge) else 422
+            return error_response(status, exc.code, exc.message, exc.fields, headers=_cors(request, True))
         info = await services.db.run_read(services.promise.for_chat, found.conversation_id)
         return JSONResponse({**thread_json(found), **info}, status_code=201, headers=_cors(request, True))
 
@@ -154,8 +178,7 @@ def build_router() -> APIRouter:
                     found = await services.db.run_read(services.chat.thread, who, last)
                     watching["id"] = found.conversation_id
                     for m in found.messages:
-                        data = json.dumps({"id": m.id, "mine": m.mine, "who": m.who, "body": m.body,
-                                           "at": m.at.isoformat()})
+                        data = json.dumps(message_json(m))
                         yield f"id: {m.id}\nevent: message\ndata: {data}\n\n"
                         last = max(last, m.id)
                     if found.conversation_id is not None:  # an agent writing an answer: "Priya is typing…"

@@ -11,6 +11,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -44,6 +45,7 @@ class ChatMessage:
     who: str
     body: str
     at: datetime
+    files: tuple[tuple[str, str], ...] = ()  # (name, signed link on the address customers use)
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ class ChatThread:
 
 
 class ChatService(Service):
-    def __init__(self, db, clock, settings, conversations, channels, links) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db, clock, settings, conversations, channels, links, files) -> None:  # type: ignore[no-untyped-def]
         super().__init__(db, clock, settings)
+        self.files = files
         self.conversations = conversations
         self.channels = channels
         self.links = links
@@ -91,7 +94,7 @@ class ChatService(Service):
         return Visitor(channel, f"site{channel.id}:visitor:{hashlib.sha256(visitor.encode()).hexdigest()[:40]}",
                        False)
 
-    def send(self, who: Visitor, body: str, email: str = "", name: str = "") -> ChatThread:
+    def send(self, who: Visitor, body: str, email: str = "", name: str = "", files: Any = ()) -> ChatThread:
         address = normalize_email(email) if email else None
         if email and address is None:
             raise ValidationFailed("that is not an email address", {"email": "must be an email address"})
@@ -99,8 +102,10 @@ class ChatService(Service):
         # into another customer's conversations (it is attached below only if nobody has it).
         # Agents see a name, or the address the visitor left, never the visitor token's digest.
         shown_name = name or ("" if address else "Website visitor")
+        if not body.strip() and files:  # a photo alone: the thread says what came
+            body = "Sent " + ", ".join(f.filename for f in files)
         result = self.conversations.receive(IncomingMessage(body=body, external_id=who.external_id,
-                                                            name=shown_name or None, channel=CHAT))
+                                                            name=shown_name or None, channel=CHAT), files=files)
         if address:
             self._leave_address(result.customer_id, result.conversation_id, address)
         return self.thread(who)
@@ -145,8 +150,12 @@ class ChatService(Service):
             return ChatThread(None, "new", "", [], 0)
         latest = rows[0]
         detail = self.conversations.messages_after(latest.id, after)
+        base = self.links.base_url()
         messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.author_name(m),
-                                m.body, m.created_at) for m in detail.messages if m.kind != EVENT]
+                                m.body, m.created_at,
+                                tuple((a.filename, base + self.files.signed_path(a))
+                                      for a in detail.attachments.get(m.id, [])))  # type: ignore[arg-type]
+                    for m in detail.messages if m.kind != EVENT]
         return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages,
                           len(rows) - 1)
 

@@ -106,3 +106,28 @@ def test_the_counter_poster_is_a_printable_png_of_the_chat_on_the_lan(services, 
     assert Image.open(BytesIO(answer.content)).size == (1240, 1754)
     assert services.chat.page_url(site, lan=True).startswith(services.links.lan_url() + "/chat?site=")
     assert client.get("/chat/poster.png", params={"site": "nope"}).status_code == 404
+
+
+def test_a_visitor_sends_a_photo_and_gets_the_agents_file_back(services, client, site, ann):
+    import io
+    import json
+
+    from PIL import Image
+
+    key = site.config["key"]
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(photo, "JPEG")
+    sent = client.post(f"/widget/{key}/messages", params={"visitor": VISITOR}, headers={"Origin": SITE},
+                       data={"message": json.dumps({"body": ""})},
+                       files=[("files", ("broken-spoke.jpg", photo.getvalue(), "image/jpeg"))])
+    assert sent.status_code == 201, sent.text
+    [mine] = sent.json()["messages"]
+    assert mine["body"] == "Sent broken-spoke.jpg" and mine["files"][0]["name"] == "broken-spoke.jpg"
+    assert client.get(mine["files"][0]["url"].removeprefix("http://shop.test")).content == photo.getvalue()
+    guide = services.files.stage_bytes(b"%PDF-1.4 spoke guide", "spoke-guide.pdf")
+    services.conversations.reply(sent.json()["conversation_id"], ann, "Here is how we fix it.", files=[guide])
+    thread = client.get(f"/widget/{key}/thread", params={"visitor": VISITOR}, headers={"Origin": SITE}).json()
+    assert thread["messages"][-1]["files"][0]["name"] == "spoke-guide.pdf"
+    empty = client.post(f"/widget/{key}/messages", params={"visitor": VISITOR}, headers={"Origin": SITE},
+                        json={"body": "  "})
+    assert empty.status_code == 422

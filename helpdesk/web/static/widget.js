@@ -52,7 +52,7 @@
     ".links{padding:0 12px;margin:4px 0 8px}",
     ".status{margin:0;padding:8px 14px;background:#eef3ff;color:#1d2330;font-size:13px}.status:empty{display:none}",
     ".seen{text-align:right;color:#5b6475;font-size:12px;margin:0 0 4px}.seen[hidden]{display:none}",
-    "a{color:#2457c5}"
+    "a{color:#2457c5}.file{display:block;margin-top:6px;overflow-wrap:anywhere}"
   ].join("");
 
   var host = document.createElement("div");
@@ -93,10 +93,11 @@
   var label = el("label", { "for": "hd-body", "class": "hint" }, "Your message");
   var body = el("textarea", { id: "hd-body", maxlength: "10000", required: "" });
   var email = el("input", { type: "email", id: "hd-email", maxlength: "254", placeholder: "Your email (optional): we'll also answer there", "aria-label": "Your email (optional)" });
+  var files = el("input", { type: "file", multiple: "", "aria-label": "Add photos or files", accept: "image/*,application/pdf,.txt,.doc,.docx" });
   var error = el("p", { "class": "error", role: "alert" });
   var send = el("button", { "class": "send", type: "submit" }, "Send");
   var link = el("p", { "class": "hint links" });
-  [label, body, email, error, send].forEach(function (n) { form.appendChild(n); });
+  [label, body, email, files, error, send].forEach(function (n) { form.appendChild(n); });
   panel.appendChild(header); panel.appendChild(status); panel.appendChild(log); panel.appendChild(link);
   panel.appendChild(form);
   wrap.appendChild(launch); wrap.appendChild(panel);
@@ -112,6 +113,10 @@
     var item = el("div", { "class": "msg" + (m.mine ? " mine" : "") });
     item.appendChild(el("span", { "class": "who" }, m.who + " \u00b7 " + new Date(m.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })));
     item.appendChild(document.createTextNode(m.body));
+    (m.files || []).forEach(function (f) {
+      var file = el("a", { href: f.url, target: "_blank", rel: "noopener", "class": "file" }, "\ud83d\udcce " + f.name);
+      item.appendChild(file);
+    });
     log.appendChild(item);
     log.appendChild(seen);  // always under the last message
     log.appendChild(typing);
@@ -163,16 +168,25 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var text = body.value.trim();
-    if (!text) return;
+    if (!text && !files.files.length) return;
     send.disabled = true;
     error.textContent = "";
-    fetch(api + "/messages", {
-      method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ visitor: visitor, body: text, email: email.value.trim(), user_id: userId, user_hash: userHash })
-    }).then(function (r) {
+    var message = JSON.stringify({ body: text, email: email.value.trim() });
+    var request = { method: "POST", credentials: "omit" };
+    if (files.files.length) {  // photos and files go as multipart, the text as its JSON part
+      var data = new FormData();
+      data.append("message", message);
+      Array.prototype.forEach.call(files.files, function (f) { data.append("files", f, f.name); });
+      request.body = data;
+    } else {
+      request.headers = { "Content-Type": "application/json" };
+      request.body = message;
+    }
+    fetch(api + "/messages?" + who, request).then(function (r) {
       return r.json().then(function (data) {
         if (!r.ok) throw new Error((data.error && data.error.message) || "Not sent");
         body.value = "";
+        files.value = "";
         showThread(data);
       });
     }).catch(function (err) {
