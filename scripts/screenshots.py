@@ -119,7 +119,13 @@ def phone_screens(app, page, out: Path, server) -> None:  # type: ignore[no-unty
         shown(page, "result for").wait_for()
         page.get_by_role("button").filter(has_text="+4915123456789").first.click()
         shown(page, "Link another customer…").wait_for()
-        page.get_by_role("button", name="Link another customer…").click()
+        for _ in range(3):  # the panel may redraw just as the click lands: then click again
+            page.get_by_role("button", name="Link another customer…").click()
+            try:
+                page.get_by_role("textbox", name="Their email address or phone number").wait_for(timeout=5000)
+                break
+            except Exception:
+                continue
         type_into(page, "Their email address or phone number", "lena.vogel@example.de")
         time.sleep(1)  # the keystrokes reach the server before the click does
         page.get_by_role("button", name="Find").click()

@@ -48,7 +48,7 @@ def _parse_chat(raw: bytes) -> ChatIn:
 
 def thread_json(thread: ChatThread) -> dict:
     return {"conversation_id": thread.conversation_id, "status": thread.status, "link": thread.link,
-            "earlier": thread.earlier,
+            "earlier": [{"title": title, "link": link} for title, link in thread.earlier],
             "messages": [message_json(m) for m in thread.messages]}
 
 

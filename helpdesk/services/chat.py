@@ -54,7 +54,7 @@ class ChatThread:
     status: str
     link: str  # the conversation page: to continue on another device
     messages: list[ChatMessage]
-    earlier: int  # earlier conversations of this visitor (resolved)
+    earlier: list[tuple[str, str]]  # (what it was about, its page) of this visitor's earlier conversations
 
 
 class ChatService(Service):
@@ -141,13 +141,14 @@ class ChatService(Service):
         """The visitor's latest conversation (public messages after `after`)."""
         customer_id = self._customer(who)
         if customer_id is None:
-            return ChatThread(None, "new", "", [], 0)
+            return ChatThread(None, "new", "", [], [])
         with self.db.read() as s:
-            rows = s.execute(select(CONV.c.id, CONV.c.status, CONV.c.public_token).where(
+            rows = s.execute(select(CONV.c.id, CONV.c.status, CONV.c.public_token, CONV.c.subject,
+                                    CONV.c.last_message_preview, CONV.c.last_message_at).where(
                 CONV.c.customer_id == customer_id, CONV.c.merged_into_id.is_(None))
                 .order_by(CONV.c.last_message_at.desc(), CONV.c.id.desc())).all()
         if not rows:
-            return ChatThread(None, "new", "", [], 0)
+            return ChatThread(None, "new", "", [], [])
         latest = rows[0]
         detail = self.conversations.messages_after(latest.id, after)
         base = self.links.base_url()
@@ -156,8 +157,9 @@ class ChatService(Service):
                                 tuple((a.filename, base + self.files.signed_path(a))
                                       for a in detail.attachments.get(m.id, [])))  # type: ignore[arg-type]
                     for m in detail.messages if m.kind != EVENT]
-        return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages,
-                          len(rows) - 1)
+        earlier = [(r.subject or f"{r.last_message_at:%-d %b %Y}: {r.last_message_preview[:60]}",
+                    self.links.conversation(r.public_token)) for r in rows[1:6]]
+        return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages, earlier)
 
     def conversation_of(self, who: Visitor) -> int | None:
         thread = self.thread(who, after=2 ** 62)

@@ -51,7 +51,8 @@ def test_a_visitor_writes_at_once_and_comes_back_to_the_same_thread(services, cl
 
     services.conversations.set_status(data["conversation_id"], "resolved", ann)
     later = post(client, key, "Another question: do you sell chargers?").json()
-    assert later["conversation_id"] != data["conversation_id"] and later["earlier"] == 1
+    assert later["conversation_id"] != data["conversation_id"]
+    assert [e["link"] for e in later["earlier"]] == [data["link"]]  # the earlier one, listed with its page
 
 
 def test_other_sites_and_bad_input_are_refused(services, client, site):

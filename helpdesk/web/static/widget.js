@@ -136,6 +136,14 @@
       var a = el("a", { href: data.link, target: "_blank", rel: "noopener" }, "Open this conversation");
       link.appendChild(a);
     }
+    if (data.earlier && data.earlier.length) {
+      link.appendChild(el("br"));
+      link.appendChild(document.createTextNode("Earlier: "));
+      data.earlier.forEach(function (e, i) {
+        if (i) link.appendChild(document.createTextNode(" \u00b7 "));
+        link.appendChild(el("a", { href: e.link, target: "_blank", rel: "noopener" }, e.title));
+      });
+    }
     if (data.conversation_id && !source) listen();
   }
   function listen() {
