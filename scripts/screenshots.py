@@ -127,8 +127,7 @@ def phone_screens(app, page, out: Path, server) -> None:  # type: ignore[no-unty
             except Exception:
                 continue
         type_into(page, "Their email address or phone number", "lena.vogel@example.de")
-        time.sleep(1)  # the keystrokes reach the server before the click does
-        page.get_by_role("button", name="Find").click()
+        page.keyboard.press("Enter")  # submits the field with what was typed
         shown(page, "conversation(s)").wait_for()
         time.sleep(1)
         page.screenshot(path=out / "link-customer.png")
@@ -291,6 +290,7 @@ def main() -> int:
         page.screenshot(path=args.out / "settings-agents.png")
         for section, ready, name in (("API tokens", "Bots first, then people", "settings-tokens"),
                                      ("Response targets", "Save targets", "settings-targets"),
+                                     ("Customer page", "Address customers use", "settings-customer-page"),
                                      ("Webhooks", "Add a webhook", "settings-webhooks"),
                                      ("Jobs", "Work Helpdesk does on its own", "settings-jobs"),
                                      ("Connect a device", "Connect another device", "settings-devices")):

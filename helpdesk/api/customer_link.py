@@ -63,7 +63,7 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
                   resolved=c.status == RESOLVED, rated=rated, error=error, draft=draft, rating_error=rating_error,
                   max_file=mb(files.limits.per_file), promise=promise, hours=hours_words(promise, now),
                   reply_by=promise.local(promise.reply_by, now) if promise.reply_by else "",
-                  seen=promise.seen and last_is_theirs)
+                  seen=promise.seen and last_is_theirs, logo=services.promise.logo() is not None)
 
 
 def _when(at: datetime, zone) -> str:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from helpdesk.models import Attachment
 from helpdesk.services.errors import NotFound
@@ -37,6 +37,17 @@ def file_response(files: FileService, attachment: Attachment, thumb: bool = Fals
 
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
+
+    @router.get("/files/logo")
+    async def logo(request: Request) -> Response:
+        """The team's logo, for customers' pages and the chat (public: it is on the shop's site anyway)."""
+        found = await request.app.state.services.db.run_read(request.app.state.services.promise.logo)
+        if found is None:
+            return PlainTextResponse("no logo", 404)
+        data, kind = found
+        return Response(data, media_type=kind, headers={"Cache-Control": "public, max-age=300",
+                                                        "X-Content-Type-Options": "nosniff",
+                                                        "Cross-Origin-Resource-Policy": "cross-origin"})
 
     @router.get("/files/{attachment_id}/{name}")
     def signed(attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], name: str, request: Request,

@@ -6,6 +6,7 @@ Times are the shop's local times with the zone's name, never bare UTC."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,9 @@ from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import SlaRules
 
 TEAM_KEY = "team"
+LOGO_KEY = "team_logo"
+LOGO_TYPES = ("image/png", "image/jpeg", "image/webp")
+LOGO_MAX = 200_000
 PUBLIC_KEY = "public_url"
 DEFAULT_TEAM = "The team"
 READS = ConversationRead.__table__  # type: ignore[attr-defined]
@@ -85,6 +89,33 @@ class PromiseService(Service):
         with self.db.read() as s:  # the address an admin saved (the environment, when set, wins)
             saved = s.get(AppSetting, PUBLIC_KEY)
         links.use_saved(str(saved.value.get("url")) if saved and saved.value and saved.value.get("url") else None)
+
+    def set_logo(self, data: bytes, actor: Actor) -> None:
+        """The team's logo on customers' pages and the chat: a PNG, JPEG or WebP up to 200 KB, kept
+        in the database (so backups carry it and no file cleanup can take it); b"" removes it."""
+        require_admin(actor, "change the logo")
+        from helpdesk.services.files import sniff
+
+        kind = sniff(data[:64], "logo") if data else ""
+        if data and (kind not in LOGO_TYPES or len(data) > LOGO_MAX):
+            raise ValidationFailed("the logo was not saved",
+                                   {"logo": "must be a PNG, JPEG or WebP image of at most 200 KB"})
+        self._save_logo(base64.b64encode(data).decode() if data else "", kind, actor)
+
+    @writes
+    def _save_logo(self, encoded: str, kind: str, actor: Actor) -> None:
+        with self.db.write() as tx:
+            setting = tx.session.get(AppSetting, LOGO_KEY) or AppSetting(key=LOGO_KEY, value={})
+            setting.value = {"data": encoded, "type": kind} if encoded else {}
+            tx.session.add(setting)
+            audit(tx.session, self.now(), actor, "logo.changed", removed=not encoded)
+
+    def logo(self) -> tuple[bytes, str] | None:
+        with self.db.read() as s:
+            setting = s.get(AppSetting, LOGO_KEY)
+        if setting is None or not setting.value or not setting.value.get("data"):
+            return None
+        return base64.b64decode(setting.value["data"]), str(setting.value["type"])
 
     def set_public_url(self, url: str, actor: Actor) -> None:
         """The address customers use (https://help.myshop.com), for every link, mail, chat line and
@@ -165,14 +196,19 @@ class PromiseService(Service):
             within = minutes_words(policy.first_response_minutes, policy.business_hours) if policy else ""
             promise = self.for_conversation(_NewConversation())
             return {"team": promise.team, "hours": hours_words(promise, now),
-                    "promise": f"We usually reply within {within}." if within else "", "seen": False}
+                    "promise": f"We usually reply within {within}." if within else "", "seen": False,
+                    "logo": self.logo_url()}
         from helpdesk.models import Conversation
 
         with self.db.read() as s:
             conversation = s.get(Conversation, conversation_id)
         promise = self.for_conversation(conversation)
         return {"team": promise.team, "hours": hours_words(promise, now), "promise": reply_words(promise, now),
-                "seen": promise.seen}
+                "seen": promise.seen, "logo": self.logo_url()}
+
+    def logo_url(self) -> str:
+        """Where customers' pages and the chat load the logo from ("" without one)."""
+        return f"{self.links.base_url()}/files/logo" if self.logo() else ""
 
     def _seen(self, conversation_id: int) -> bool:
         with self.db.read() as s:

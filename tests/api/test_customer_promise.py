@@ -54,3 +54,26 @@ def test_only_an_admin_names_the_team_and_a_name_must_be_given(services, ann, bo
         services.promise.set_team_name("Bob's", bob)
     with pytest.raises(ValidationFailed):
         services.promise.set_team_name("   ", ann)
+
+
+def test_the_logo_is_checked_kept_and_shown_on_the_customer_page(services, client, ann):
+    import io
+
+    import pytest
+    from PIL import Image
+
+    from helpdesk.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        services.promise.set_logo(b"<svg onload=alert(1)>", ann)
+    assert client.get("/files/logo").status_code == 404
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 60, 30)).save(png, "PNG")
+    services.promise.set_logo(png.getvalue(), ann)
+    served = client.get("/files/logo")
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content == png.getvalue()
+    result = services.conversations.receive(IncomingMessage(body="Hi", email="lena@example.de"))
+    assert '<img class="logo" src="/files/logo"' in client.get(f"/c/{result.public_token}").text
+    services.promise.set_logo(b"", ann)
+    assert client.get("/files/logo").status_code == 404

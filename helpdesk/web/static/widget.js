@@ -37,7 +37,7 @@
     ".page .panel{position:static;width:auto;max-width:680px;height:100vh;max-height:none;margin:0 auto;border-radius:0;box-shadow:none}",
     ".page .launch,.page .close{display:none}",
     "header{background:#2457c5;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}",
-    "header strong{flex:1;font-size:16px}",
+    "header strong{flex:1;font-size:16px}.logo{height:26px;border-radius:4px;background:#fff}.logo[hidden]{display:none}",
     ".close{background:transparent;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1}",
     ".log{flex:1;overflow-y:auto;padding:12px}",
     ".msg{max-width:85%;margin:8px 0;padding:9px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff}",
@@ -77,9 +77,11 @@
   var launch = el("button", { "class": "launch", type: "button", "aria-expanded": "false", "aria-controls": "hd-panel" }, "Chat with us");
   var panel = el("section", { "class": "panel", id: "hd-panel", role: "dialog", "aria-label": "Chat" });
   var header = el("header");
+  var logo = el("img", { "class": "logo", alt: "" });
+  logo.hidden = true;
   var title = el("strong", {}, "Chat");
   var close = el("button", { "class": "close", type: "button", "aria-label": "Close the chat" }, "\u00d7");
-  header.appendChild(title); header.appendChild(close);
+  header.appendChild(logo); header.appendChild(title); header.appendChild(close);
   var status = el("p", { "class": "status", "aria-live": "polite" });
   var log = el("div", { "class": "log", "aria-live": "polite", "aria-label": "Messages" });
   var seen = el("p", { "class": "seen" }, "Seen");
@@ -125,6 +127,7 @@
   }
   function showThread(data) {
     if (data.team) title.textContent = data.team;
+    if (data.logo && !logo.src) { logo.src = data.logo; logo.hidden = false; }
     status.textContent = data.status === "resolved"
       ? "Resolved. Write again any time; how did we do? Rate us on your conversation page."
       : [data.hours, data.promise].filter(Boolean).join(" \u00b7 ");
