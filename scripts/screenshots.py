@@ -24,6 +24,21 @@ from helpdesk.services.demo import fill_demo  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_app, shown, sign_in, type_into  # noqa: E402
 
 
+def demo_logo() -> bytes:
+    """A small round logo for the demo shop (drawn here: nothing is downloaded)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGBA", (96, 96), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((0, 0, 95, 95), fill=(181, 84, 47))
+    draw.text((48, 50), "LB", font=ImageFont.load_default(size=40), fill="white", anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def photo_conversation(app) -> str | None:  # type: ignore[no-untyped-def]
     """The customer name of an open conversation in the demo whose customer sent a photo."""
     from helpdesk.services.inbox import InboxQuery
@@ -228,6 +243,7 @@ def main() -> int:
     fill_demo(app.db, app.settings, app.clock)
     app.start_jobs()
     app.services.promise.set_team_name("Larsen Bikes", Actor.system())  # the name on customers' pages
+    app.services.promise.set_logo(demo_logo(), Actor.system())
     app.services.tokens.create("Website contact form", actor=Actor.system())
     app.services.tokens.create("Order bot", actor=Actor.system(), scopes=["read", "reply"], first_responder="web")
     # A loopback address: this script never sends anything off the machine.
