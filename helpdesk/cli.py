@@ -340,8 +340,8 @@ def _desktop(settings: Settings) -> int:
         while process.poll() is None and thread.is_alive():
             time.sleep(0.3)
         flet_desktop.close_flet_view(pid_file)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl+C in the terminal: stop as when the window closes
+        print("Stopping Helpdesk…")
     finally:
         if announcement is not None:
             announcement.stop()

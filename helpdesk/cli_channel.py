@@ -9,7 +9,8 @@ import getpass
 import sys
 from typing import Callable
 
-from helpdesk.config import ConfigError, Settings
+from helpdesk.cli_app import command_app
+from helpdesk.config import Settings
 
 KIND_HELP = {"sms-gateway": "an Android phone running SMS Gateway for Android on the LAN (texts with no internet)",
              "telegram": "a Telegram bot (long polling: no public address needed)",
@@ -48,11 +49,8 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
 
 def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
     from helpdesk.services.base import Actor
-    from helpdesk.services.errors import ServiceError
-    from helpdesk.services.mail.secrets import SecretMissing
 
-    app = open_app(settings)
-    try:
+    with command_app(settings, open_app) as app:
         channels = app.services.messaging.channels
         command = args.channel_command
         if command == "add":
@@ -73,13 +71,6 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
             channels.remove(channel.id, Actor.system())
             print(f"channel {channel.name} removed (its conversations stay)")
             return 0
-    except ServiceError as exc:
-        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        raise ConfigError(f"{exc.message}{' (' + details + ')' if details else ''}") from None
-    except SecretMissing as exc:
-        raise ConfigError(str(exc)) from None
-    finally:
-        app.close()
     return 2
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from helpdesk.cli_app import command_app
 from helpdesk.config import ConfigError, Settings
 
 
@@ -46,11 +47,8 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
 
 def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
     from helpdesk.services.base import Actor
-    from helpdesk.services.errors import ServiceError
-    from helpdesk.services.mail.secrets import SecretMissing
 
-    app = open_app(settings)
-    try:
+    with command_app(settings, open_app) as app:
         mailboxes = app.services.mail.mailboxes
         command = args.mailbox_command
         if command == "add":
@@ -66,13 +64,6 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
             return 0
         if command == "import":
             return _import(app.services, box, args.path)
-    except ServiceError as exc:
-        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        raise ConfigError(f"{exc.message}{' (' + details + ')' if details else ''}") from None
-    except SecretMissing as exc:
-        raise ConfigError(str(exc)) from None
-    finally:
-        app.close()
     return 2
 
 

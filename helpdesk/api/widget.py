@@ -62,6 +62,14 @@ def _cors(request: Request, allowed: bool) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin and allowed else {"Vary": "Origin"}
 
 
+async def _site(services: Any, key: str | None) -> Any:
+    """The active chat with this key, or None."""
+    try:
+        return await services.db.run_read(services.chat.site, key or "")
+    except NotFound:
+        return None
+
+
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -75,10 +83,9 @@ def build_router() -> APIRouter:
         """(the visitor, None), or (None, the refusal): with CORS headers for an allowed site, so
         the chat can say why (a wrong signature, too many messages)."""
         services = request.app.state.services
-        try:
-            channel = await services.db.run_read(services.chat.site, key)
-        except NotFound as exc:
-            return None, error_response(404, exc.code, exc.message)
+        channel = await _site(services, key)
+        if channel is None:
+            return None, error_response(404, "not_found", "there is no chat with this key")
         if not services.chat.origin_allowed(channel, request.headers.get("origin")):
             return None, error_response(403, "forbidden", "this site may not use this chat")
         cors = _cors(request, True)
@@ -97,9 +104,8 @@ def build_router() -> APIRouter:
     @router.options("/widget/{key}/{rest:path}")
     async def preflight(key: str, rest: str, request: Request) -> Response:
         services = request.app.state.services
-        try:
-            channel = await services.db.run_read(services.chat.site, key)
-        except Exception:
+        channel = await _site(services, key)
+        if channel is None:
             return Response(status_code=404)
         allowed = services.chat.origin_allowed(channel, request.headers.get("origin"))
         headers = {**_cors(request, allowed), "Access-Control-Allow-Methods": "GET, POST",
@@ -203,9 +209,8 @@ def build_router() -> APIRouter:
         from helpdesk.web.poster import poster_png
 
         services = request.app.state.services
-        try:
-            channel = await services.db.run_read(services.chat.site, site or "")
-        except NotFound:
+        channel = await _site(services, site)
+        if channel is None:
             return error_response(404, "not_found", "there is no chat with this key")
         team = await services.db.run_read(services.promise.team_name)
         png = await asyncio.to_thread(poster_png, services.chat.page_url(channel, lan=True), team)
@@ -215,9 +220,8 @@ def build_router() -> APIRouter:
     @router.get("/chat")
     async def chat_page(request: Request, site: Optional[str] = None) -> Response:
         services = request.app.state.services
-        try:
-            channel = await services.db.run_read(services.chat.site, site or "")
-        except Exception:
+        channel = await _site(services, site)
+        if channel is None:
             return HTMLResponse(render("message.html", title="Not found", text="This chat address is not valid."),
                                 404, headers=PAGE_HEADERS)
         team = await services.db.run_read(services.promise.team_name)

@@ -12,12 +12,12 @@ from helpdesk.channels.email.fetcher import MailboxFetcher
 from helpdesk.channels.email.imap import check_imap
 from helpdesk.channels.email.sender import EmailSender
 from helpdesk.channels.email.smtp import check_smtp
+from helpdesk.channels.reload import watch
 from helpdesk.models import Mailbox
 from helpdesk.services.mail.mailboxes import MAILBOX_CHANGED
 from helpdesk.services.mail.secrets import SecretMissing
 
 log = logging.getLogger(__name__)
-RELOAD_SECONDS = 5.0
 
 
 def check(services, box: Mailbox) -> list[str]:  # type: ignore[no-untyped-def]
@@ -68,15 +68,7 @@ class EmailChannel:
             fetcher.wake.set()
 
     def _watch(self) -> None:
-        while not self.stop_event.is_set():
-            self.changed.wait(RELOAD_SECONDS)
-            self.changed.clear()
-            if self.stop_event.is_set():
-                break
-            try:
-                self._sync()
-            except Exception:
-                log.exception("reading the mailboxes failed")
+        watch(self.stop_event, self.changed, self._sync, "mailboxes")
 
     def _sync(self) -> None:
         """Start a fetch loop for each active mailbox, restart it when the mailbox changed."""

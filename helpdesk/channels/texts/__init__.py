@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from helpdesk.channels.reload import watch
 from helpdesk.channels.texts.base import ChannelDown, Refused, TextChannel
 from helpdesk.channels.texts.sms_gateway import SmsGatewayChannel
 from helpdesk.channels.texts.telegram import TelegramChannel
@@ -23,7 +24,6 @@ from helpdesk.services.messaging.config import CHANNEL_CHANGED
 log = logging.getLogger(__name__)
 KINDS: dict[str, type[TextChannel]] = {"sms-gateway": SmsGatewayChannel, "telegram": TelegramChannel,
                                        "twilio": TwilioChannel}
-RELOAD_SECONDS = 5.0
 GIVE_UP_AFTER_ATTEMPTS = 300  # ≈ 3 days at the 15-minute cap
 
 
@@ -126,15 +126,7 @@ class TextChannels:
     # ---- channels come and go ------------------------------------------------------------------
 
     def _watch(self) -> None:
-        while not self.stop_event.is_set():
-            self.changed.wait(RELOAD_SECONDS)
-            self.changed.clear()
-            if self.stop_event.is_set():
-                break
-            try:
-                self._sync()
-            except Exception:
-                log.exception("reading the channels failed")
+        watch(self.stop_event, self.changed, self._sync, "channels")
 
     def _sync(self) -> None:
         from helpdesk.services.mail.secrets import SecretMissing

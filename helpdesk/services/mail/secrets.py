@@ -48,10 +48,10 @@ class SecretBox:
         if not self.key_path.exists():
             self.key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             try:
-                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another thread made it first
-                pass
-            else:
+                fd: int | None = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another thread made it first: use that one
+                fd = None
+            if fd is not None:
                 with os.fdopen(fd, "wb") as out:
                     out.write(Fernet.generate_key())
         return Fernet(self.key_path.read_bytes().strip())
@@ -94,8 +94,8 @@ class SecretBox:
         if ring is not None:
             try:
                 ring.delete_password(SERVICE, self._entry(owner, which))
-            except Exception:
-                pass
+            except Exception as exc:  # already gone, or a locked keyring: the entry is orphaned, not shown
+                log.info("the system keyring kept an old entry (%s)", exc.__class__.__name__)
 
 
 def new_install_id() -> str:
