@@ -40,6 +40,7 @@ class HelpdeskApp:
         self._api: FastAPI | None = None
         self._asgi: PathDispatcher | None = None
         self._outbox_worker: Any = None
+        self._automation_worker: Any = None
         self._channels: Any = None
         self._leadership: Any = None
         self._event_relay: Any = None
@@ -64,6 +65,7 @@ class HelpdeskApp:
         self._services = Services(db, self.clock, self.settings)
         self._services.jobs.attach(self.job_runner.run, self._next_runs)
         self._services.files.ensure_link_key()
+        self._services.automation.offer_ready_made()
         self._services.mail.mailboxes.secrets  # noqa: B018  (the install id, read once before any write needs it)
         if not db.is_sqlite:  # other processes' live events (PostgreSQL LISTEN/NOTIFY)
             from helpdesk.db.pg import EventRelay
@@ -76,12 +78,14 @@ class HelpdeskApp:
         from helpdesk.jobs.scheduler import Jobs
 
         from helpdesk.channels import Channels
+        from helpdesk.jobs.automation_worker import AutomationWorker
         from helpdesk.jobs.outbox_worker import OutboxWorker
 
         def start() -> None:
             self._jobs = Jobs(self.job_runner, self.db.engine, self.settings.effective_database_url,
                               self.settings.sla_scan_minutes).start()
             self._outbox_worker = OutboxWorker(self.services.outbox, self.bus).start()
+            self._automation_worker = AutomationWorker(self.services.automation, self.bus).start()
             self._channels = Channels(self.services).start()
 
         if self._jobs is not None or self._leadership is not None:
@@ -99,9 +103,11 @@ class HelpdeskApp:
         if self._jobs is not None:
             self._channels.stop()
             self._outbox_worker.stop()
+            self._automation_worker.stop()
             self._jobs.close()
             self._jobs = None
             self._outbox_worker = None
+            self._automation_worker = None
             self._channels = None
 
     @property

@@ -53,6 +53,7 @@ class JobRunner:
             "purge_sessions": self._purge_sessions,
             "bot_handoff": self._bot_handoff,
             "collect_files": self._collect_files,
+            "automation": self._automation,
         }
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -109,6 +110,11 @@ class JobRunner:
     def _bot_handoff(self) -> str:
         handed = self.services.conversations.hand_over_silent()
         return f"{len(handed)} handed over"
+
+    def _automation(self) -> str:
+        due = self.services.automation.scan()
+        handled = self.services.automation.process_all()
+        return f"{due} new wait{'s' if due != 1 else ''}, {handled} event{'s' if handled != 1 else ''} handled"
 
     def _collect_files(self) -> str:
         return f"{self.services.files.collect_garbage()} removed"

@@ -37,6 +37,7 @@ def triggers(sla_scan_minutes: int = 1) -> dict:
         "purge_sessions": IntervalTrigger(hours=6),
         "bot_handoff": IntervalTrigger(seconds=30),
         "collect_files": CronTrigger(hour=3, minute=15),
+        "automation": IntervalTrigger(minutes=1),
     }
 
 

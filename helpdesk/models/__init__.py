@@ -9,3 +9,4 @@ from helpdesk.models.core import (  # noqa: F401
     CsatRating, Attachment, Delivery)
 from helpdesk.models.channels import Channel, ChannelRecord  # noqa: F401
 from helpdesk.models.mail import Mailbox, MailRecord  # noqa: F401
+from helpdesk.models.automation import AutomationEvent, AutomationRule, AutomationRun  # noqa: F401

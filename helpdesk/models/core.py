@@ -38,6 +38,10 @@ class Agent(SQLModel, table=True):
     created_at: datetime = _ts()
     # Where the agent last was, so another device can resume there.
     last_conversation_id: Optional[int] = Field(default=None)
+    # Availability for automatic assignment (migration 0011): away by choice, and away outside
+    # working hours when `hours` is set ({"shop": true}: the shop's business hours; else a calendar).
+    away: bool = Field(default=False)
+    hours: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Customer(SQLModel, table=True):

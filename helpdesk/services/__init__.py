@@ -8,6 +8,7 @@ from helpdesk.config import Settings
 from helpdesk.db import Database
 from helpdesk.services.agents import AgentService
 from helpdesk.services.auth import AuthService
+from helpdesk.services.automation.service import AutomationService
 from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
 from helpdesk.services.chat import ChatService
@@ -67,6 +68,8 @@ class Services:
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)
+        self.automation = AutomationService(*args, conversations=self.conversations, promise=self.promise,
+                                            links=self.links)
 
 
 __all__ = ["Services", "Actor"]

@@ -107,6 +107,39 @@ class AgentService(Service):
                   agent_id=agent_id)
             return agent
 
+    def set_away(self, agent_id: int, away: bool, actor: Actor) -> Agent:
+        """Away (automatic assignment passes them by) or available: an agent for themselves, an admin for anyone."""
+        if actor.agent_id != agent_id:
+            require_admin(actor, "set another agent away")
+        return self._set_availability(agent_id, actor, away=bool(away))
+
+    def set_hours(self, agent_id: int, hours: dict | None, actor: Actor) -> Agent:
+        """Working hours, outside which the agent counts as away: {"shop": True} for the shop's
+        business hours, a calendar (BusinessCalendar.to_json) of their own, or None for none."""
+        if actor.agent_id != agent_id:
+            require_admin(actor, "change another agent's hours")
+        if hours is not None and not hours.get("shop"):
+            from helpdesk.services.calendar import BusinessCalendar
+
+            try:
+                hours = BusinessCalendar.from_json(hours).to_json()
+            except Exception as exc:
+                raise ValidationFailed("the hours were not saved", {"hours": f"not a weekly schedule: {exc}"}) from None
+        return self._set_availability(agent_id, actor, hours={"shop": True} if hours and hours.get("shop") else hours)
+
+    @writes
+    def _set_availability(self, agent_id: int, actor: Actor, **changes: object) -> Agent:
+        with self.db.write() as tx:
+            agent = tx.session.get(Agent, agent_id)
+            if agent is None:
+                raise NotFound(f"agent {agent_id} not found")
+            for name, value in changes.items():
+                setattr(agent, name, value)
+            tx.session.add(agent)
+            audit(tx.session, self.now(), actor, "agent.availability", agent_id=agent_id, **changes)
+            tx.emit("agent.availability", None, agent_id=agent_id)
+            return agent
+
     def reset_password(self, agent_id: int, password: str, actor: Actor) -> None:
         """An admin sets anyone's password; an agent only their own."""
         if actor.agent_id != agent_id:

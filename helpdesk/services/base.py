@@ -51,6 +51,9 @@ class Actor:
     name: str = ""
     scopes: frozenset[str] = field(default_factory=frozenset)  # API tokens only
     kind: str = ""  # agent | token | customer | system; from the role unless given
+    # An automation rule acting (and the rules whose actions led to it): what it causes never
+    # sets off the same rules again (services/automation).
+    via_rules: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -61,6 +64,11 @@ class Actor:
     @classmethod
     def system(cls) -> "Actor":
         return cls(SYSTEM, None, "Helpdesk")
+
+    @classmethod
+    def rule(cls, rule_id: int, title: str, chain: tuple[int, ...] = ()) -> "Actor":
+        """An automation rule, named in the thread: "Assigned to Ann by Rule 'Round-robin'"."""
+        return cls(SYSTEM, None, f"Rule '{title}'", via_rules=(*chain, rule_id))
 
     @classmethod
     def customer(cls, customer_id: int | None = None) -> "Actor":

@@ -79,6 +79,18 @@ class BusinessCalendar:
                     yield a, b
             day += timedelta(days=1)
 
+    def is_working(self, at: datetime) -> bool:
+        """Whether `at` falls in working time (always, around the clock or with no hours set)."""
+        if self.around_the_clock or not self._has_hours():
+            return True
+        return any(a <= at < b for a, b in self._day(at.astimezone(self.tz).date()))
+
+    def next_opening(self, after: datetime) -> datetime | None:
+        """When working time next begins after `after` (None around the clock or with no hours)."""
+        if self.around_the_clock or not self._has_hours():
+            return None
+        return next((a for a, _ in self.intervals(after) if a > after), None)
+
     def seconds_between(self, start: datetime, end: datetime) -> float:
         """Working seconds from start to end (0 if end is not after start)."""
         if end <= start:

@@ -32,6 +32,7 @@ JOBS = [
     JobSpec("nightly_backup", f"Back up the database (keeps the last {BACKUPS_KEPT})", "nightly at 02:30"),
     JobSpec("purge_sessions", "Remove expired sign-ins", "every 6 hours"),
     JobSpec("bot_handoff", "Hand conversations to people when a bot leaves a customer waiting", "every 30 seconds"),
+    JobSpec("automation", "Automation rules that wait (follow-ups, waits, targets at risk)", "every minute"),
     JobSpec("collect_files", "Remove uploaded files no message uses", "daily at 03:15"),
 ]
 

@@ -116,14 +116,19 @@ class ReportService(Service):
             first_authors = dict(s.execute(
                 select(M.c.conversation_id, M.c.author_agent_id)
                 .where(M.c.id.in_(select(func.min(M.c.id)).where(M.c.direction == OUT, M.c.kind == REPLY,
+                                                                   M.c.author_agent_id.is_not(None),
                                                                    M.c.conversation_id.in_(created_in_period))
                                   .group_by(M.c.conversation_id)))).all()) if created else {}
             turns = s.execute(select(M.c.conversation_id, M.c.direction, func.count())
                               .where(M.c.kind == REPLY, M.c.conversation_id.in_(created_in_period))
                               .group_by(M.c.conversation_id, M.c.direction)).all() if created else []
-            public = s.execute(select(M.c.conversation_id, M.c.direction, M.c.created_at, M.c.author_agent_id)
-                               .where(M.c.kind == REPLY, M.c.created_at >= t0, M.c.created_at < t1)
-                               .order_by(M.c.conversation_id, M.c.id)).all()
+            public = [m for m in s.execute(
+                select(M.c.conversation_id, M.c.direction, M.c.created_at, M.c.author_agent_id, M.c.author_token_id,
+                       M.c.meta).where(M.c.kind == REPLY, M.c.created_at >= t0, M.c.created_at < t1)
+                .order_by(M.c.conversation_id, M.c.id)).all()
+                # An automation rule's automatic reply is no response (it answers nothing).
+                if not (m.direction == OUT and m.author_agent_id is None and m.author_token_id is None
+                        and (m.meta or {}).get("automatic"))]
             events = s.execute(select(M.c.conversation_id, M.c.created_at, M.c.meta, M.c.author_agent_id)
                                .where(M.c.kind == EVENT, M.c.created_at >= t0, M.c.created_at < t1)).all()
             touched = {r.conversation_id for r in public} | {e.conversation_id for e in events}

@@ -30,6 +30,7 @@ from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SN
                              Message, SlaBreach, SlaPolicy)
 from helpdesk.events import CONVERSATION_UPDATED
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
+from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
@@ -339,6 +340,7 @@ class SlaService(Service):
         enqueue(conn, "sla.breached", conversation_id, {"conversation_id": conversation_id, "target": target,
                                                         "due_at": due_at.isoformat(), "message_id": message_id}, now)
         tx.emit(SLA_BREACHED, conversation_id, target=target, due_at=due_at.isoformat())
+        record_for_rules(tx, conn, "sla_breached", conversation_id, due_at, target=target)
         tx.emit(OUTBOX_ENQUEUED, conversation_id)
 
     def breaches(self, conversation_id: int) -> list[SlaBreach]:

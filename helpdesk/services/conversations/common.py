@@ -122,6 +122,8 @@ class ConversationDetail:
             return self.customer_name
         if message.author_token_id:
             return self.bots.get(message.author_token_id, "Bot")
+        if message.meta and message.meta.get("rule_title"):  # an automation rule's reply or note
+            return f"Rule '{message.meta['rule_title']}'"
         agent = self.agents.get(message.author_agent_id) if message.author_agent_id else None
         return agent.name if agent else "Support"
 

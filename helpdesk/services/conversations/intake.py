@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import IN, OPEN, REPLY, RESOLVED, ApiToken, IdempotencyRecord
+from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
                                                     STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
@@ -227,6 +228,9 @@ class IntakeMixin(ConversationBase):
                 conn, state, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
                 attached, OPEN, now), now)
             tx.emit(OUTBOX_ENQUEUED, state.id)
+            if created:
+                record_for_rules(tx, conn, "conversation_created", state.id, now, message_id=message_id)
+            record_for_rules(tx, conn, "customer_message", state.id, now, message_id=message_id, first=created)
             written.append(message_id)
             return message_id
 

@@ -4,6 +4,8 @@ status change), and how far each agent has read."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -12,6 +14,7 @@ from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import (IN, NOTE, OPEN, OUT, PENDING, REPLY, RESOLVED, Agent, ConversationRead, Draft,
                              IdempotencyRecord)
+from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, require_text, sha256_hex, writes
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MESSAGE,
@@ -127,6 +130,8 @@ class MessagesMixin(ConversationBase):
             tx.emit(OUTBOX_ENQUEUED, conversation_id)
             tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=REPLY,
                     agent_id=actor.agent_id)
+            record_for_rules(tx, conn, "agent_replied", conversation_id, now, message_id=message_id, by=actor.kind,
+                             via_rules=list(actor.via_rules))
             written = Written(message_id, then, delivery)
             if key:
                 conn.execute(insert(IDEMPOTENCY).values(key=key, request_hash=request_hash, message_id=message_id,
@@ -159,23 +164,50 @@ class MessagesMixin(ConversationBase):
 
     @writes
     def _add_note(self, conversation_id: int, actor: Actor, body: str, files: tuple[StagedFile, ...]) -> Written:
-        now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            state = load_state(conn, conversation_id)
-            message_id = conn.execute(INSERT_MESSAGE, {
-                "conversation_id": conversation_id, "direction": OUT, "kind": NOTE,
-                "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": "note",
-                "body": body, "created_at": now}).inserted_primary_key[0]
-            self.files.attach(conn, message_id, files, now)
-            conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(
-                last_message_preview=preview_of("Note: " + (body or ", ".join(f.filename for f in files))),
-                updated_at=now, last_message_id=message_id))
-            self._after_writing(tx, conn, actor, conversation_id, message_id)
-            tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=NOTE,
-                    agent_id=actor.agent_id)
-            tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=state.status)
-            return Written(message_id, state.status)
+            return self.note_in(tx, conn, load_state(conn, conversation_id), actor, body, self.now(), files)
+
+    def note_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, body: str, now: datetime,
+                files: tuple[StagedFile, ...] = (), meta: dict | None = None) -> Written:
+        """An internal note inside the caller's write (a rule's note carries the rule in `meta`)."""
+        conversation_id = state.id
+        message_id = conn.execute(INSERT_MESSAGE, {
+            "conversation_id": conversation_id, "direction": OUT, "kind": NOTE,
+            "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": "note",
+            "body": body, "meta": meta, "created_at": now}).inserted_primary_key[0]
+        self.files.attach(conn, message_id, files, now)
+        conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(
+            last_message_preview=preview_of("Note: " + (body or ", ".join(f.filename for f in files))),
+            updated_at=now, last_message_id=message_id))
+        self._after_writing(tx, conn, actor, conversation_id, message_id)
+        tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=NOTE,
+                agent_id=actor.agent_id)
+        tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=state.status)
+        return Written(message_id, state.status)
+
+    def automatic_reply_in(self, tx: Transaction, conn: Connection, state: Any, body: str, now: datetime,
+                           meta: dict) -> Written:
+        """An automatic public reply (an automation rule's), inside the caller's write. It goes out
+        like any reply (its delivery row, the webhooks), but it is not an answer: the status, the
+        wait, the response-time clocks, the first reply and the inbox's order stay as they were.
+        `meta` says it is automatic, so mail carries Auto-Submitted and reports leave it out.
+        A channel that refuses it (an SMS opt-out, WhatsApp's 24 hours) raises Conflict in words."""
+        channel = self.deliveries.choose(conn, state, now, None)
+        message_id = conn.execute(INSERT_MESSAGE, {
+            "conversation_id": state.id, "direction": OUT, "kind": REPLY, "channel": channel, "body": body,
+            "meta": meta, "created_at": now}).inserted_primary_key[0]
+        delivery = self.deliveries.record(conn, message_id, channel, now)
+        conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == state.id).values(
+            updated_at=now, last_message_id=message_id))
+        author = {"type": "system", "id": None, "name": meta.get("rule_title", "Helpdesk")}
+        enqueue(conn, "message.created", state.id, {**self.message_payload(
+            conn, state, message_id, body, OUT, author, [], state.status, now, with_link=True),
+            "automatic": True, "delivery": {"channel": delivery.channel, "status": delivery.status}}, now)
+        tx.emit(OUTBOX_ENQUEUED, state.id)
+        tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=OUT, kind=REPLY, automatic=True)
+        tx.emit(events.CONVERSATION_UPDATED, state.id, status=state.status)
+        return Written(message_id, state.status, delivery)
 
     @staticmethod
     def _after_writing(tx: Transaction, conn: Connection, actor: Actor, conversation_id: int, message_id: int) -> None:

@@ -29,6 +29,7 @@ from helpdesk.services.conversations.common import (CONVERSATION, MESSAGE, STATE
                                                     ConversationBase, actor_words, fmt_time, insert_event,
                                                     load_state)
 from helpdesk.services.errors import Conflict, ValidationFailed
+from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.sla import Clocks, SlaRules
 
 # Why a status changes.
@@ -146,6 +147,8 @@ def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause
         audit(conn, now, actor, "conversation.status", state.id, old=old, new=new, cause=cause,
               snooze_until=snooze_until.isoformat() if snooze_until else None,
               **({"days": days} if days is not None else {}))
+        record_for_rules(tx, conn, "status_changed", state.id, now, old=old, new=new, cause=cause,
+                         via_rules=list(actor.via_rules))
     message_id = None
     if cause == CUSTOMER:
         assert customer_message is not None, "a customer message moves the clocks from that message"

@@ -89,7 +89,8 @@ class MailOutService(Service):
             references = self._references(conn, conversation.id)
         link = self.links.conversation(conversation.public_token)
         kind = LINK_MAIL if message.kind == EVENT else "reply" if conversation.channel == CHANNEL else "notification"
-        automatic = kind == LINK_MAIL
+        # The link mail and an automation rule's reply are written by a machine: Auto-Submitted says so.
+        automatic = kind == LINK_MAIL or bool((message.meta or {}).get("automatic"))
         if automatic and not self.cap.allow(to):
             return Unsendable(f"not sent: {to} had {self.cap.per_hour} automatic mails from us in the last hour")
         message_id = due.external_id or make_msgid(domain=box.address.rpartition("@")[2] or "helpdesk.local")
