@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__, cli_channel, cli_mailbox
+from helpdesk import __version__, cli_channel, cli_mailbox, cli_rules
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_mailbox.add_parser(sub, _common, OneLineParser)
     cli_channel.add_parser(sub, _common, OneLineParser)
+    cli_rules.add_parser(sub, _common, OneLineParser)
 
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
@@ -135,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_mailbox.run(settings, args, _open)
         if command == "channel":
             return cli_channel.run(settings, args, _open)
+        if command == "rules":
+            return cli_rules.run(settings, args, _open)
         if command == "demo":
             return _demo(settings)
         if command == "backup":

@@ -13,9 +13,14 @@ log = logging.getLogger(__name__)
 
 
 class AutomationWorker:
-    def __init__(self, automation, bus: EventBus, idle_seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, automation, bus: EventBus, idle_seconds: float = 5.0,  # type: ignore[no-untyped-def]
+                 gather_seconds: float = 0.1, batch: int = 200) -> None:
         self.automation = automation
         self.idle_seconds = idle_seconds
+        # Under a burst, events gathered for a moment share one transaction (one commit for many,
+        # not one each beside every intake commit); alone, an event waits no longer than this.
+        self.gather_seconds = gather_seconds
+        self.batch = batch
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._unsubscribe = bus.subscribe(lambda _e: self._wake.set(), types={AUTOMATION_QUEUED})
@@ -29,12 +34,12 @@ class AutomationWorker:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                handled = self.automation.process()
+                handled = self.automation.process(self.batch)
             except Exception:
                 log.exception("automation pass failed")
                 handled = 0
-            if not handled:
-                self._wake.wait(self.idle_seconds)
+            if handled < self.batch and self._wake.wait(self.idle_seconds) and not self._stop.is_set():
+                self._stop.wait(self.gather_seconds)
 
     def stop(self) -> None:
         self._unsubscribe()

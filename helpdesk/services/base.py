@@ -22,6 +22,7 @@ from helpdesk.models import AuditEntry
 from helpdesk.services.errors import Forbidden
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+_INSERT_AUDIT = insert(AUDIT)  # built once: every write path audits
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Roles. Staff sign in (admin, agent); API tokens act as an integration (intake and
@@ -154,8 +155,8 @@ class Service:
 def audit(executor: Session | Connection, at: datetime, actor: Actor, action: str,
           conversation_id: int | None = None, **detail: Any) -> None:
     """One audit row, written in the caller's transaction (a Session or a Core Connection)."""
-    executor.execute(insert(AUDIT).values(at=at, actor_type=actor.type, actor_id=actor.id, action=action,
-                                          conversation_id=conversation_id, detail=detail or None))
+    executor.execute(_INSERT_AUDIT, {"at": at, "actor_type": actor.type, "actor_id": actor.id, "action": action,
+                                     "conversation_id": conversation_id, "detail": detail or None})
 
 
 def require_text(fields: dict[str, str], name: str, value: str | None, max_len: int,

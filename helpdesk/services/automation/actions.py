@@ -30,6 +30,7 @@ CANNED = CannedReply.__table__  # type: ignore[attr-defined]
 CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 AGENT = Agent.__table__  # type: ignore[attr-defined]
 AUTOMATION_NOTIFY = "automation.notify"
+CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "chat": "the chat"}
 RULE_FIRED = "rule.fired"
 
 
@@ -49,6 +50,7 @@ class Done:
     history: list[str] = field(default_factory=list)  # for the rule's history: everything
     skipped: list[str] = field(default_factory=list)
     replied: bool = False
+    moved: bool = False  # the conversation's row changed (not only its tags): read it again after
 
 
 class Actions:
@@ -56,13 +58,19 @@ class Actions:
         self.conversations = conversations
         self.promise = promise
         self.links = links
+        self._replied: list[tuple[int, int, datetime]] = []  # this pass's replies, not yet in the run rows
+
+    def begin_pass(self) -> None:
+        self._replied = []
 
     def run(self, tx: Any, conn: Connection, rule: Any, event: Any, facts: Facts, actor: Actor, now: datetime,
             limits: Limits) -> Done:
         done = Done()
-        for action in rule.actions:
-            state = load_state(conn, facts.state.id)
-            facts.refresh(state)
+        for i, action in enumerate(rule.actions):
+            if i and done.moved:  # the next action sees what the last one did
+                facts.refresh(load_state(conn, facts.state.id))
+                done.moved = False
+            state = facts.state
             try:
                 getattr(self, f"_{action['type']}")(tx, conn, rule, event, facts, state, action, actor, now, limits,
                                                     done)
@@ -78,21 +86,25 @@ class Actions:
         choice = assign.choose(conn, action, (rule.state or {}).get("last"), now, facts.calendar)
         if choice.agent_id is None:
             raise Skip(choice.why_not)
-        self.conversations.triage_in(tx, conn, state, actor, now, choice.agent_id, None, None)
+        self.conversations.triage_in(tx, conn, state, actor, now, choice.agent_id, None, None, old_tags=[])
+        done.moved = True
         rule.state = {**(rule.state or {}), "last": choice.agent_id}
         done.history.append(f"assigned to {choice.name}")
 
     def _priority(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
         if state.priority == action["value"]:
             raise Skip(f"it is {state.priority} already")
-        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), action["value"], None)
+        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), action["value"], None, old_tags=[])
+        done.moved = True
         done.history.append(f"set priority {action['value']}")
 
     def _add_tags(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
         new = [t for t in action["tags"] if t not in facts.tags]
         if not new:
             raise Skip("it has those tags already")
-        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), None, None, add_tags=new)
+        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), None, None, add_tags=new,
+                                     old_tags=sorted(facts.tags))
+        facts.tags.update(new)
         done.said.append(f"tagged {', '.join(new)}")
         done.history.append(f"tagged {', '.join(new)}")
 
@@ -100,7 +112,9 @@ class Actions:
         gone = [t for t in action["tags"] if t in facts.tags]
         if not gone:
             raise Skip("it has none of those tags")
-        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), None, None, remove_tags=gone)
+        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), None, None, remove_tags=gone,
+                                     old_tags=sorted(facts.tags))
+        facts.tags.difference_update(gone)
         done.said.append(f"removed the tag{'s' if len(gone) > 1 else ''} {', '.join(gone)}")
         done.history.append(f"untagged {', '.join(gone)}")
 
@@ -110,13 +124,17 @@ class Actions:
         text = self.fill(conn, body, state, now)
         written = self.conversations.automatic_reply_in(tx, conn, state, text, now, {
             "automatic": "rule", "rule": rule.name, "rule_title": rule.title})
-        done.replied = True
+        self._replied.append((state.id, state.customer_id, now))
+        done.replied = done.moved = True
         done.said.append("replied")
-        done.history.append(f"replied by {written.delivery.channel if written.delivery else 'the conversation page'}")
+        channel = written.delivery.channel if written.delivery else ""
+        done.history.append(f"replied by {CHANNEL_WORDS[channel]}" if channel in CHANNEL_WORDS
+                            else "replied on the conversation page")
 
     def _note(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
         self.conversations.note_in(tx, conn, state, actor, self.fill(conn, action["body"], state, now), now,
                                    meta={"rule": rule.name, "rule_title": rule.title})
+        done.moved = True
         done.history.append("added a note")
 
     def _snooze(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
@@ -130,12 +148,14 @@ class Actions:
             until = now + timedelta(hours=action["hours"])
         change_status(tx, conn, state, SNOOZED, BY_AGENT, actor, now, self.conversations.sla.rules(),
                       snooze_until=until)
+        done.moved = True
         done.history.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
 
     def _resolve(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
         if state.status == RESOLVED:
             raise Skip("it is resolved already")
         change_status(tx, conn, state, RESOLVED, BY_AGENT, actor, now, self.conversations.sla.rules())
+        done.moved = True
         done.history.append("resolved")
 
     def _webhook(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
@@ -154,17 +174,19 @@ class Actions:
 
     # ---- guards and words -------------------------------------------------------------------
 
-    @staticmethod
-    def guard_reply(conn: Connection, facts: Facts, state: Any, now: datetime, limits: Limits) -> None:
+    def guard_reply(self, conn: Connection, facts: Facts, state: Any, now: datetime, limits: Limits) -> None:
         """Automatic messages never answer automatic messages, nor flood a thread or a customer."""
         if facts.automatic:
             raise Skip(f"the customer's message was automatic ({facts.automatic})")
         window = now - timedelta(hours=limits.reply_window_hours)
-        if conn.execute(select(RUN.c.id).where(RUN.c.conversation_id == state.id, RUN.c.replied_at > window)
-                        .limit(1)).first() is not None:
+        day = now - timedelta(hours=24)
+        if any(c == state.id and at > window for c, _, at in self._replied) or conn.execute(
+                select(RUN.c.id).where(RUN.c.conversation_id == state.id, RUN.c.replied_at > window)
+                .limit(1)).first() is not None:
             raise Skip(f"this conversation had an automatic reply in the last {limits.reply_window_hours:g} hours")
-        sent = conn.execute(select(func.count()).select_from(RUN).where(
-            RUN.c.customer_id == state.customer_id, RUN.c.replied_at > now - timedelta(hours=24))).scalar_one()
+        sent = sum(1 for _, k, at in self._replied if k == state.customer_id and at > day) + conn.execute(
+            select(func.count()).select_from(RUN).where(RUN.c.customer_id == state.customer_id,
+                                                        RUN.c.replied_at > day)).scalar_one()
         if sent >= limits.customer_per_day:
             raise Skip(f"this customer had {sent} automatic replies in the last 24 hours")
 

@@ -11,7 +11,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import OPEN, PENDING, AppSetting, AutomationEvent, AutomationRule, AutomationRun, Conversation
@@ -30,12 +32,39 @@ RUN = AutomationRun.__table__  # type: ignore[attr-defined]
 C = Conversation.__table__  # type: ignore[attr-defined]
 LIMITS_KEY = "automation"
 MAX_CHAIN = 4  # a rule's action may set off other rules, and theirs others, this deep at most
-RULE_RAN = "automation.ran"
 
 
 def limits_in(conn: Connection) -> Limits:
     value = conn.execute(select(AppSetting.value).where(AppSetting.key == LIMITS_KEY)).scalar() or {}  # type: ignore[arg-type]
     return Limits(float(value.get("reply_window_hours", 24)), int(value.get("customer_per_day", 3)))
+
+
+@dataclass
+class LiveRule:
+    """An enabled rule as one pass uses it; what it did is written back once at the pass's end."""
+
+    id: int
+    name: str
+    title: str
+    trigger: str
+    hours: float | None
+    conditions: dict
+    actions: list
+    state: dict
+    last_error: str
+    count: int = 0  # runs in this pass
+    figures: dict[str, Any] = field(default_factory=dict)  # columns to write back
+
+    @classmethod
+    def of(cls, row: Any) -> "LiveRule":
+        return cls(row.id, row.name, row.title, row.trigger, row.hours, row.conditions or {}, row.actions or [],
+                   dict(row.state or {}), row.last_error or "")
+
+
+_ENABLED = select(RULE).where(RULE.c.enabled.is_(True)).order_by(RULE.c.position, RULE.c.id)
+_PENDING = select(EVENT).where(EVENT.c.processed_at.is_(None)).order_by(EVENT.c.id).limit(bindparam("b_limit"))
+_STATE = select(*STATE_COLUMNS).where(C.c.id == bindparam("b_id"))
+_INSERT_RUN = insert(RUN)
 
 
 class RuleEngine(Service):
@@ -48,29 +77,39 @@ class RuleEngine(Service):
 
     @writes
     def process(self, limit: int = 200) -> int:
-        """Handle up to `limit` pending events, oldest first; returns how many were handled."""
+        """Handle up to `limit` pending events, oldest first, in one transaction; returns how many."""
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            pending = conn.execute(select(EVENT).where(EVENT.c.processed_at.is_(None))
-                                   .order_by(EVENT.c.id).limit(limit)).all()
+            pending = conn.execute(_PENDING, {"b_limit": limit}).all()
             if not pending:
                 return 0
-            rules = [r for r in tx.session.execute(select(AutomationRule).where(
-                AutomationRule.enabled.is_(True)).order_by(AutomationRule.position, AutomationRule.id)).scalars()]  # type: ignore[attr-defined]
+            rules = [LiveRule.of(r) for r in conn.execute(_ENABLED)]
+            by_type: dict[str, list[LiveRule]] = {}
+            for rule in rules:  # a first customer message is also "a conversation is created"
+                by_type.setdefault("customer_message" if rule.trigger == "conversation_created" else rule.trigger,
+                                   []).append(rule)
             if rules:
                 limits = limits_in(conn)
                 calendar = self.conversations.sla.rules().calendar
+                runs: list[dict[str, Any]] = []
+                self.actions.begin_pass()
                 for event in pending:
-                    applicable = [r for r in rules if _applies(r, event)]
+                    applicable = [r for r in by_type.get(event.type, ()) if _applies(r, event)]
                     if applicable:
-                        self._event(tx, conn, event, applicable, limits, calendar, now)
+                        self._event(tx, conn, event, applicable, limits, calendar, now, runs)
+                if runs:
+                    conn.execute(_INSERT_RUN, runs)
+                for rule in rules:
+                    if rule.figures:
+                        conn.execute(update(RULE).where(RULE.c.id == rule.id).values(
+                            runs=RULE.c.runs + rule.count, **rule.figures))
             conn.execute(update(EVENT).where(EVENT.c.id.in_([e.id for e in pending])).values(processed_at=now))
             return len(pending)
 
-    def _event(self, tx: Any, conn: Connection, event: Any, rules: list[AutomationRule], limits: Limits,
-               calendar: Any, now: datetime) -> None:
-        state = conn.execute(select(*STATE_COLUMNS).where(C.c.id == event.conversation_id)).first()
+    def _event(self, tx: Any, conn: Connection, event: Any, rules: list[LiveRule], limits: Limits,
+               calendar: Any, now: datetime, runs: list[dict[str, Any]]) -> None:
+        state = conn.execute(_STATE, {"b_id": event.conversation_id}).first()
         if state is None:
             return
         chain = tuple(event.data.get("via_rules") or ())
@@ -80,50 +119,53 @@ class RuleEngine(Service):
                 if not holds(rule.conditions, facts):
                     continue
             except Exception as exc:  # a condition that cannot be read (a broken import): shown, not fatal
-                self._ran(tx, conn, rule, event, state, now, "failed", f"its conditions failed: {exc}", None, [])
+                self._ran(conn, rule, event, facts.state, now, "failed", f"its conditions failed: {exc}", None, [],
+                          runs)
                 continue
             actor = Actor.rule(rule.id, rule.title, chain)
-            emitted = len(tx.events)
-            savepoint = tx.session.begin_nested()
+            emitted, kept_state = len(tx.events), dict(rule.state)
+            savepoint = conn.begin_nested()
             try:
                 done = self.actions.run(tx, conn, rule, event, facts, actor, now, limits)
-                tx.session.add(rule)  # round-robin's place
-                tx.session.flush()
                 savepoint.commit()
             except Exception as exc:
                 savepoint.rollback()
                 del tx.events[emitted:]
+                rule.state = kept_state
                 log.warning("automation rule %s failed on conversation %s: %s", rule.name, state.id, exc)
-                self._ran(tx, conn, rule, event, state, now, "failed", _words(exc), None, [])
-                facts.refresh(conn.execute(select(*STATE_COLUMNS).where(C.c.id == state.id)).first())
+                self._ran(conn, rule, event, facts.state, now, "failed", _words(exc), None, [], runs)
+                facts.refresh(conn.execute(_STATE, {"b_id": state.id}).first(), tags_too=True)
                 continue
-            outcome = "done" if done.history else "skipped"
+            if rule.state != kept_state:
+                rule.figures["state"] = rule.state
             detail = "; ".join(done.history + done.skipped)
-            self._ran(tx, conn, rule, event, state, now, outcome, detail, now if done.replied else None,
-                      done.said + done.skipped, actor)
-            facts.refresh(conn.execute(select(*STATE_COLUMNS).where(C.c.id == state.id)).first())
+            self._ran(conn, rule, event, facts.state, now, "done" if done.history else "skipped", detail,
+                      now if done.replied else None, done.said + done.skipped, runs, actor)
+            if done.moved:  # the next rule sees what this one did (tags are kept up to date in facts)
+                facts.refresh(conn.execute(_STATE, {"b_id": state.id}).first())
 
-    def _ran(self, tx: Any, conn: Connection, rule: AutomationRule, event: Any, state: Any, now: datetime,
-             outcome: str, detail: str, replied_at: datetime | None, thread_words: list[str],
+    @staticmethod
+    def _ran(conn: Connection, rule: LiveRule, event: Any, state: Any, now: datetime, outcome: str, detail: str,
+             replied_at: datetime | None, thread_words: list[str], runs: list[dict[str, Any]],
              actor: Actor | None = None) -> None:
-        """The rule's history row, its figures, and (when it has something to say) a line in the thread."""
+        """The rule's history row and figures (written at the pass's end), and, when it has something
+        to say, a line in the thread."""
         detail = detail[:500]
-        conn.execute(insert(RUN).values(rule_id=rule.id, event_id=event.id, conversation_id=state.id,
-                                        customer_id=state.customer_id, at=now, outcome=outcome, detail=detail,
-                                        replied_at=replied_at))
-        values: dict[str, Any] = {"runs": RULE.c.runs + 1, "last_run_at": now, "last_outcome": outcome,
-                                  "last_detail": detail}
+        runs.append({"rule_id": rule.id, "event_id": event.id, "conversation_id": state.id,
+                     "customer_id": state.customer_id, "at": now, "outcome": outcome, "detail": detail,
+                     "replied_at": replied_at})
+        rule.count += 1
+        figures = rule.figures
+        figures.update(last_run_at=now, last_outcome=outcome, last_detail=detail)
         if outcome == "failed":
-            values.update(last_error=detail, last_error_at=now)
-        elif rule.last_error:
-            values["last_error"] = ""  # it works again
-        conn.execute(update(RULE).where(RULE.c.id == rule.id).values(**values))
+            figures.update(last_error=detail, last_error_at=now)
+        elif rule.last_error or figures.get("last_error"):
+            figures["last_error"] = ""  # it works again
         text = f"Rule '{rule.title}' failed: {detail}" if outcome == "failed" else \
             f"Rule '{rule.title}' " + "; ".join(thread_words) if thread_words else ""
         if text:
             insert_event(conn, state.id, now, text, actor or Actor.rule(rule.id, rule.title), event="rule",
                          rule=rule.name, outcome=outcome)
-        tx.emit(RULE_RAN, state.id, rule=rule.name, outcome=outcome)
 
     # ---- the time scan -------------------------------------------------------------------------
 
@@ -177,11 +219,12 @@ class RuleEngine(Service):
         return found
 
 
-def _applies(rule: AutomationRule, event: Any) -> bool:
-    if rule.trigger != event.type or rule.id in (event.data.get("via_rules") or ()):
+def _applies(rule: LiveRule, event: Any) -> bool:
+    via = event.data.get("via_rules") or ()
+    if rule.id in via or len(via) >= MAX_CHAIN:
         return False  # a rule's own actions never set the same rule off again
-    if len(event.data.get("via_rules") or ()) >= MAX_CHAIN:
-        return False
+    if rule.trigger == "conversation_created":
+        return bool(event.data.get("first"))
     return rule.trigger not in WAITED or float(event.data.get("hours") or -1) == float(rule.hours or 0)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import (EMAIL, IN, REPLY, Agent, Conversation, ConversationTag, CustomerIdentifier, Mailbox,
@@ -23,6 +23,10 @@ AGENT = Agent.__table__  # type: ignore[attr-defined]
 MAILBOX = Mailbox.__table__  # type: ignore[attr-defined]
 RECORD = MailRecord.__table__  # type: ignore[attr-defined]
 _MESSAGE_COLUMNS = (M.c.id, M.c.direction, M.c.kind, M.c.body, M.c.meta, M.c.channel, M.c.created_at)
+# Built once: a pass asks these for every event.
+_MESSAGE = select(*_MESSAGE_COLUMNS).where(M.c.id == bindparam("b_id"))
+_TAGS = select(TAG.c.name).join(CT, CT.c.tag_id == TAG.c.id).where(CT.c.conversation_id == bindparam("b_id"))
+_DOMAINS = select(IDS.c.value).where(IDS.c.customer_id == bindparam("b_id"), IDS.c.kind == EMAIL)
 
 
 class Facts:
@@ -37,17 +41,19 @@ class Facts:
         self.data = data
         self.calendar = calendar
 
-    def refresh(self, state: Any) -> None:
-        """The conversation after a rule's actions: the next rule sees what this one did."""
+    def refresh(self, state: Any, tags_too: bool = False) -> None:
+        """The conversation after a rule's actions: the next rule sees what this one did (the tag
+        actions keep `tags` up to date themselves; a rule rolled back needs them read again)."""
         self.state = state
-        for name in ("tags", "assignee_email"):
-            self.__dict__.pop(name, None)
+        self.__dict__.pop("assignee_email", None)
+        if tags_too:
+            self.__dict__.pop("tags", None)
 
     @cached_property
     def message(self) -> Any:
         """The customer message that set it off, or else the conversation's latest one (None: none yet)."""
         if self.message_id is not None:
-            row = self.conn.execute(select(*_MESSAGE_COLUMNS).where(M.c.id == self.message_id)).first()
+            row = self.conn.execute(_MESSAGE, {"b_id": self.message_id}).first()
             if row is not None and row.direction == IN and row.kind == REPLY:
                 return row
         return self.conn.execute(select(*_MESSAGE_COLUMNS).where(
@@ -83,8 +89,7 @@ class Facts:
 
     @cached_property
     def tags(self) -> set[str]:
-        return set(self.conn.execute(select(TAG.c.name).join(CT, CT.c.tag_id == TAG.c.id)
-                                     .where(CT.c.conversation_id == self.state.id)).scalars())
+        return set(self.conn.execute(_TAGS, {"b_id": self.state.id}).scalars())
 
     @cached_property
     def customer_tags(self) -> set[str]:
@@ -96,8 +101,7 @@ class Facts:
 
     @cached_property
     def customer_domains(self) -> set[str]:
-        return {v.rpartition("@")[2] for v in self.conn.execute(select(IDS.c.value).where(
-            IDS.c.customer_id == self.state.customer_id, IDS.c.kind == EMAIL)).scalars()}
+        return {v.rpartition("@")[2] for v in self.conn.execute(_DOMAINS, {"b_id": self.state.customer_id}).scalars()}
 
     @cached_property
     def mailbox(self) -> str:

@@ -271,6 +271,10 @@ class AutomationService(Service):
         """Every rule, in order, as the documented JSON (docs/automation.md)."""
         return {"format": FORMAT, "version": VERSION, "rules": [spec_of(r).as_json() for r in self.rules()]}
 
+    @staticmethod
+    def export_one(rule: AutomationRule) -> dict[str, Any]:
+        return spec_of(rule).as_json()
+
     def import_rules(self, data: Any, actor: Actor) -> tuple[int, int]:
         """Rules from an export: a rule with a known name is replaced, others are added after the
         existing ones, in the file's order. All or nothing. Returns (added, replaced)."""

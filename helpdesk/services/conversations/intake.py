@@ -228,8 +228,7 @@ class IntakeMixin(ConversationBase):
                 conn, state, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
                 attached, OPEN, now), now)
             tx.emit(OUTBOX_ENQUEUED, state.id)
-            if created:
-                record_for_rules(tx, conn, "conversation_created", state.id, now, message_id=message_id)
+            # One event for the rules: a first message is also "a conversation is created".
             record_for_rules(tx, conn, "customer_message", state.id, now, message_id=message_id, first=created)
             written.append(message_id)
             return message_id

@@ -111,8 +111,9 @@ class TriageMixin(ConversationBase):
 
     def triage_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, now: datetime, assignee_id: Any,
                   priority: str | None, tags: list[str] | None, add_tags: list[str] = (),  # type: ignore[assignment]
-                  remove_tags: list[str] = ()) -> TriageResult:  # type: ignore[assignment]
-        """Assignment, priority and tags inside the caller's write."""
+                  remove_tags: list[str] = (), old_tags: list[str] | None = None) -> TriageResult:  # type: ignore[assignment]
+        """Assignment, priority and tags inside the caller's write (`old_tags`: the tags as the caller
+        has just read them in this same write, to save reading them again)."""
         conversation_id = state.id
         changed: dict[str, Any] = {}
         columns: dict[str, Any] = {}
@@ -126,11 +127,11 @@ class TriageMixin(ConversationBase):
                          f"{actor_words(actor)}", actor, event="priority", old=state.priority, new=priority)
             audit(conn, now, actor, "conversation.priority", conversation_id, old=state.priority, new=priority)
             changed["priority"] = priority
-        old_tags = tags_in(conn, conversation_id)
+        old_tags = tags_in(conn, conversation_id) if old_tags is None else old_tags
         new_tags = list(tags) if tags is not None else list(old_tags)
         new_tags = [t for t in new_tags + [t for t in add_tags if t not in new_tags] if t not in remove_tags]
         if sorted(new_tags) != sorted(old_tags):
-            self._replace_tags(conn, conversation_id, new_tags)
+            self._replace_tags(conn, conversation_id, old_tags, new_tags)
             audit(conn, now, actor, "conversation.tags", conversation_id, old=old_tags, new=new_tags)
             changed["tags"] = new_tags
         if columns:
@@ -209,12 +210,17 @@ class TriageMixin(ConversationBase):
         audit(conn, now, actor, f"conversation.{kind}", state.id, old=old_id, new=assignee_id)
 
     @staticmethod
-    def _replace_tags(conn: Connection, conversation_id: int, names: list[str]) -> None:
-        conn.execute(delete(CONVERSATION_TAG).where(CONVERSATION_TAG.c.conversation_id == conversation_id))
-        if not names:
+    def _replace_tags(conn: Connection, conversation_id: int, old: list[str], new: list[str]) -> None:
+        """Only what changes: the tags taken off, and the ones put on (created on first use)."""
+        gone, added = [t for t in old if t not in new], [t for t in new if t not in old]
+        if gone:
+            conn.execute(delete(CONVERSATION_TAG).where(CONVERSATION_TAG.c.conversation_id == conversation_id,
+                                                        CONVERSATION_TAG.c.tag_id.in_(
+                                                            select(TAG.c.id).where(TAG.c.name.in_(gone)))))
+        if not added:
             return
-        known = dict(conn.execute(select(TAG.c.name, TAG.c.id).where(TAG.c.name.in_(names))).all())
-        for name in names:
+        known = dict(conn.execute(select(TAG.c.name, TAG.c.id).where(TAG.c.name.in_(added))).all())
+        for name in added:
             if name not in known:
                 known[name] = conn.execute(insert(TAG).values(name=name, color="")).inserted_primary_key[0]
-        conn.execute(insert(CONVERSATION_TAG), [{"conversation_id": conversation_id, "tag_id": known[n]} for n in names])
+        conn.execute(insert(CONVERSATION_TAG), [{"conversation_id": conversation_id, "tag_id": known[n]} for n in added])

@@ -1,4 +1,5 @@
-"""Settings → Agents: everyone who works in the inbox; admins add, deactivate and reset passwords."""
+"""Settings → Agents: everyone who works in the inbox; admins add, deactivate and reset passwords, and say
+who is away from automatic assignment outside business hours."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import flet as ft
 
+from helpdesk.services.automation.assign import availability_words
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
 
@@ -14,6 +16,8 @@ class AgentsSection(Section):
 
     async def build(self) -> ft.Control:
         agents = await self.ctx.read(self.ctx.services.agents.list)
+        shop = await self.ctx.read(lambda: self.ctx.services.sla.rules().calendar)
+        now = self.ctx.services.clock.now()
         rows = []
         for a in agents:
             actions: list[ft.Control] = [ft.TextButton("Reset password", on_click=lambda e, a=a: self.ctx.page.run_task(
@@ -23,7 +27,11 @@ class AgentsSection(Section):
                                              on_click=lambda e, a=a: self.ctx.page.run_task(self._toggle, a)))
             rows.append(ft.DataRow(cells=[
                 ft.DataCell(ft.Text(a.name)), ft.DataCell(ft.Text(a.email)), ft.DataCell(ft.Text(a.role)),
-                ft.DataCell(ft.Text("active" if a.active else "deactivated")), ft.DataCell(ft.Row(actions, tight=True))]))
+                ft.DataCell(ft.Text("active" if a.active else "deactivated")),
+                ft.DataCell(ft.Text(availability_words(a, now, shop) if a.active else "—")),
+                ft.DataCell(ft.Checkbox(value=bool(a.hours), label="Away outside business hours",
+                                        on_change=lambda e, a=a: self.ctx.page.run_task(self._hours, a, e.control.value))),
+                ft.DataCell(ft.Row(actions, tight=True))]))
         name = ft.TextField(on_change=sync_value, label="Name", width=200, dense=True)
         email = ft.TextField(on_change=sync_value, label="Email", width=240, dense=True)
         password = ft.TextField(on_change=sync_value, label="Temporary password", width=220, dense=True, password=True,
@@ -40,11 +48,17 @@ class AgentsSection(Section):
 
         return ft.Column([
             *heading("Agents", "Everyone who works in the inbox. Admins also manage settings."),
-            ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Name", "Email", "Role", "Status", "")],
+            ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Name", "Email", "Role", "Status", "Assignment",
+                                                                      "Hours", "")],
                          rows=rows),
             ft.Text("Add an agent", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Row([name, email, password, role, ft.FilledButton("Add agent", on_click=create)], wrap=True),
         ], spacing=16, scroll=ft.ScrollMode.AUTO)
+
+    async def _hours(self, agent: Any, follow_shop: bool) -> None:
+        if await self.ctx.attempt(self.ctx.services.agents.set_hours, agent.id, {"shop": True} if follow_shop else None,
+                                  self.ctx.actor) is not None:
+            await self.rerender()
 
     async def _toggle(self, agent: Any) -> None:
         if await self.ctx.attempt(self.ctx.services.agents.set_active, agent.id, not agent.active, self.ctx.actor) is not None:

@@ -27,6 +27,7 @@ from helpdesk.services.mail.mailboxes import MAILBOX_CHANGED
 from helpdesk.services.messaging.config import CHANNEL_CHANGED
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.search import SearchHit
+from helpdesk.services.automation.actions import AUTOMATION_NOTIFY
 from helpdesk.services.sla import SLA_BREACHED
 from helpdesk.ui.format import explain
 
@@ -73,6 +74,7 @@ class Refresh:
     breaches: list[events.Event] = field(default_factory=list)
     remote_draft: str | None = None  # the same agent's draft from another device
     mail: bool = False  # a mailbox's trouble started or ended (the banner)
+    notices: list[str] = field(default_factory=list)  # automation rules telling the agents something
 
 
 @dataclass
@@ -244,6 +246,8 @@ class WorkspaceController:
                 refresh.mail = True
             elif ev.type in (MAILBOX_CHANGED, CHANNEL_CHANGED):
                 refresh.mail = True
+            elif ev.type == AUTOMATION_NOTIFY:
+                refresh.notices.append(f"{ev.data.get('rule', 'A rule')} (#{ev.conversation_id}): {ev.data.get('text', '')}")
             elif ev.type == SLA_BREACHED:
                 refresh.inbox = True
                 refresh.thread = refresh.thread or mine

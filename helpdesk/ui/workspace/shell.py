@@ -135,7 +135,9 @@ class Workspace:
 
     def _app_bar(self) -> ft.AppBar:
         agent = self.ctx.agent
-        items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True),
+        self.away_item = ft.PopupMenuItem(content=self._away_words(), icon=ft.Icons.DO_NOT_DISTURB_ON_OUTLINED,
+                                          on_click=lambda e: self.page.run_task(self._toggle_away))
+        items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True), self.away_item,
                  ft.PopupMenuItem(content="Reports", icon=ft.Icons.INSIGHTS,
                                   on_click=lambda e: self.page.run_task(self.ctx.navigate, "reports"))]
         if self.ctx.is_admin:
@@ -155,6 +157,19 @@ class Workspace:
             actions=[ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
                                                         ft.Text(agent.name.split()[0])], tight=True),
                                         tooltip="Account", items=items), ft.Container(width=8)])
+
+    def _away_words(self) -> str:
+        # What the item does, with where they stand: automatic assignment passes over whoever is away.
+        return "Available · set me away" if not self.ctx.agent.away else "Away · set me available"
+
+    async def _toggle_away(self) -> None:
+        agent = await self.ctx.attempt(self.ctx.services.agents.set_away, self.ctx.agent.id, not self.ctx.agent.away,
+                                       self.ctx.actor)
+        if agent is not None:
+            self.ctx.agent = agent
+            self.away_item.content = self._away_words()
+            self.ctx.toast("You are away: rules assign you nothing new" if agent.away
+                           else "You are available for new conversations")
 
     def _files_changed(self) -> None:
         if self._active:
@@ -365,6 +380,8 @@ class Workspace:
             if refresh.remote_draft is not None and refresh.remote_draft != self.composer.text:
                 self.composer.set_text(refresh.remote_draft)
                 self.page.update(self.composer.field)
+            if refresh.notices:
+                self.ctx.toast(" · ".join(refresh.notices[:3]))
             if refresh.breaches:
                 first = refresh.breaches[0]
                 label = fmt.DUE_LABELS.get(first.data.get("target", ""), "Reply")
