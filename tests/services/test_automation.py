@@ -372,3 +372,26 @@ def test_a_rule_is_checked_before_it_is_saved(services, ann):
         services.automation.create({"title": "Wait", "trigger": "waited_on_customer", "actions": [{"type": "resolve"}]},
                                    ann)
     assert set(refused.value.fields) == {"hours"}
+
+
+def test_a_fresh_shop_turns_on_two_ready_made_rules_and_a_late_customer_is_looked_after(shop, clock, ann, bob, box):
+    """The issue's 'done when': auto-acknowledge and round-robin on; a customer writes at 22:00 by mail."""
+    for name in ("auto-acknowledge", "round-robin"):
+        shop.automation.set_enabled(name, True, ann)
+    clock.set(berlin(2026, 3, 10, 22, 0))
+    first = take(shop, box, mail("My brake squeaks", "<late@example.com>"))
+    run(shop)
+    detail = shop.conversations.get(first.conversation_id)
+    [reply] = public_out(shop, first.conversation_id)
+    assert "We're closed now and back tomorrow 09:00 (CET)" in reply.body
+    assert detail.assignee is not None and detail.conversation.status == OPEN
+    [due] = shop.deliveries.due("email")
+    assert shop.mail.outgoing.compose(due).automatic  # it leaves marked Auto-Submitted
+    took = take(shop, box, mail("Out of office", "<ooo2@example.com>",
+                                "In-Reply-To: <late@example.com>\r\nAuto-Submitted: auto-replied\r\n"))
+    second = take(shop, box, mail("Another thing", "<late2@example.com>", subject="Lights"))
+    run(shop)
+    assert took.status == "automatic"
+    assert len(public_out(shop, first.conversation_id)) == 1  # nothing answered the auto-reply
+    other = shop.conversations.get(second.conversation_id)
+    assert other.assignee is not None and other.assignee.id != detail.assignee.id  # the next agent in turn

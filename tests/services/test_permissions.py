@@ -55,6 +55,17 @@ def admin_writes(services, clock):
         "send a test webhook": with_hook(lambda i, a: services.outbox.send_test(i, a)),
         "add a canned reply": lambda a: services.canned.create(f"Reply {next(counter)}", "Hi!", a),
         "run a job by hand": lambda a: services.jobs.run_now("purge_sessions", a),
+        "add a rule": lambda a: services.automation.create(
+            {"title": f"Rule {next(counter)}", "trigger": "customer_message", "actions": [{"type": "resolve"}]}, a),
+        "change a rule": lambda a: services.automation.update(services.automation.get("follow-up").id, {
+            "title": "Follow-up", "trigger": "waited_on_customer", "hours": 48, "actions": [{"type": "resolve"}]}, a),
+        "turn a rule on": lambda a: services.automation.set_enabled("round-robin", True, a),
+        "reorder rules": lambda a: services.automation.move(services.automation.get("round-robin").id, 1, a),
+        "set automation limits": lambda a: services.automation.set_limits(12, 2, a),
+        "import rules": lambda a: services.automation.import_rules(services.automation.export(), a),
+        "delete a rule": lambda a: services.automation.delete(services.automation.create(
+            {"title": f"Gone {next(counter)}", "trigger": "customer_message", "actions": [{"type": "resolve"}]},
+            Actor.system()).id, a),
     }
 
 
