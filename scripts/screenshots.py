@@ -232,6 +232,34 @@ def widget_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-
     site.shutdown()
 
 
+def automation_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Settings → Automation with rules that have worked, the rule editor, and an automatic reply in a thread."""
+    from helpdesk.services.conversations import IncomingMessage
+
+    services = app.services
+    for name in ("round-robin", "auto-acknowledge", "follow-up"):
+        services.automation.set_enabled(name, True, Actor.system())
+    services.automation.create({"title": "Refund requests", "trigger": "customer_message", "enabled": True,
+                                "conditions": {"match": "any", "items": [
+                                    {"field": "text", "op": "contains", "value": "refund"},
+                                    {"field": "subject", "op": "contains", "value": "refund"}]},
+                                "actions": [{"type": "add_tags", "tags": ["refund"]},
+                                            {"type": "priority", "value": "high"}]}, Actor.system())
+    services.conversations.receive(IncomingMessage(
+        body="Hello! The lock I bought on Saturday does not fit my frame. Can I get a refund or swap it?",
+        email="nora@example.com", name="Nora Lind", subject="Refund for a lock"))
+    services.automation.process_all()
+    page.get_by_text("Automation").first.click()
+    shown(page, "Limits").wait_for()
+    time.sleep(1.5)
+    page.screenshot(path=out / "settings-automation.png")
+    page.get_by_role("button", name="Edit").nth(4).click()
+    shown(page, "Save rule").wait_for()
+    time.sleep(1.5)
+    page.screenshot(path=out / "rule-editor.png")
+    page.get_by_role("button", name="Cancel").click()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -304,6 +332,7 @@ def main() -> int:
         shown(page, "Add an agent").wait_for()
         time.sleep(1)
         page.screenshot(path=args.out / "settings-agents.png")
+        automation_screens(app, page, args.out)
         for section, ready, name in (("API tokens", "Bots first, then people", "settings-tokens"),
                                      ("Response targets", "Save targets", "settings-targets"),
                                      ("Customer page", "Address customers use", "settings-customer-page"),
@@ -314,6 +343,15 @@ def main() -> int:
             shown(page, ready).wait_for()
             time.sleep(1)
             page.screenshot(path=args.out / f"{name}.png")
+        page.get_by_role("button", name="Back to the inbox").click()
+        shown(page, "Unassigned").wait_for()
+        page.get_by_text("Mine").first.click()  # round-robin gave it to Sam
+        shown(page, "Mine · open").wait_for()
+        time.sleep(1)
+        page.get_by_role("button").filter(has_text="Nora Lind").first.click()
+        shown(page, "Rule 'Auto-acknowledge' replied").wait_for()
+        time.sleep(1.5)
+        page.screenshot(path=args.out / "conversation-automatic-reply.png")
         context.close()
 
         phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpdesk.models import OPEN, PENDING, RESOLVED, SNOOZED
-from helpdesk.services.base import Actor
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.errors import ValidationFailed
+from tests.services import test_mail
+from tests.services.test_mail import mail, take
 
 BERLIN = ZoneInfo("Europe/Berlin")
+box = test_mail.box  # the mail tests' mailbox fixture
 
 
 def berlin(*args):
@@ -238,28 +240,6 @@ def test_a_rules_own_actions_never_set_it_off_again(services, ann):
     assert services.automation.pending_events() == 0
 
 
-def mail(body="The helmet is M, I ordered L.", message_id="<m1@example.com>", extra="", subject="Wrong size"):
-    return (f"From: Aiko <aiko@example.com>\r\nTo: shop@shop.example\r\nSubject: {subject}\r\n"
-            f"Message-ID: {message_id}\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n{extra}"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
-
-
-@pytest.fixture
-def box(services):
-    from helpdesk.services.mail.mailboxes import MailboxInput
-
-    made, _ = services.mail.mailboxes.add(MailboxInput(
-        name="Support", address="shop@shop.example", imap="imaps://shop%40shop.example:s3cr%2Ft@imap.example.com",
-        smtp="smtp+starttls://shop%40shop.example:s3cr%2Ft@smtp.example.com"), Actor.system())
-    return made
-
-
-def take(services, box, raw):
-    from helpdesk.channels.email.parse import parse_mail
-
-    return services.mail.intake.take(box.id, parse_mail(raw))
-
-
 def test_automatic_mail_never_answers_automatic_mail(services, box, ann):
     rule(services, ann, trigger="customer_message", title="Thanks", actions=[{"type": "reply", "body": "Thanks!"}])
     services.automation.set_limits(1, 50, ann)
@@ -272,16 +252,16 @@ def test_automatic_mail_never_answers_automatic_mail(services, box, ann):
     out = services.mail.outgoing.compose(due)
     assert out.automatic and out.in_reply_to == "<m1@example.com>"
     # Their out-of-office answers it: it joins the thread, and nothing answers it back.
-    took = take(services, box, mail("I am away until Monday", "<ooo@example.com>",
-                                    "In-Reply-To: <m1@example.com>\r\nAuto-Submitted: auto-replied\r\n",
+    took = take(services, box, mail(body="I am away until Monday", message_id="<ooo@example.com>",
+                                    extra="In-Reply-To: <m1@example.com>\r\nAuto-Submitted: auto-replied\r\n",
                                     subject="Re: Wrong size"))
     assert took.status == "automatic" and took.conversation_id == cid
     run(services)
     assert [m.body for m in public_out(services, cid)] == ["Thanks!"]
     # A mailing list's mail is taken in as a message, but rules never answer it either.
     services.conversations.set_status(cid, RESOLVED, ann)
-    listed = take(services, box, mail("Our newsletter", "<list@example.com>", "List-Id: <news.example.com>\r\n",
-                                      subject="News"))
+    listed = take(services, box, mail(body="Our newsletter", message_id="<list@example.com>",
+                                      extra="List-Id: <news.example.com>\r\n", subject="News"))
     run(services)
     assert public_out(services, listed.conversation_id) == []
     assert any("did not reply: the customer's message was automatic (it came from a mailing list)" in e
@@ -379,7 +359,7 @@ def test_a_fresh_shop_turns_on_two_ready_made_rules_and_a_late_customer_is_looke
     for name in ("auto-acknowledge", "round-robin"):
         shop.automation.set_enabled(name, True, ann)
     clock.set(berlin(2026, 3, 10, 22, 0))
-    first = take(shop, box, mail("My brake squeaks", "<late@example.com>"))
+    first = take(shop, box, mail(body="My brake squeaks", message_id="<late@example.com>"))
     run(shop)
     detail = shop.conversations.get(first.conversation_id)
     [reply] = public_out(shop, first.conversation_id)
@@ -387,9 +367,9 @@ def test_a_fresh_shop_turns_on_two_ready_made_rules_and_a_late_customer_is_looke
     assert detail.assignee is not None and detail.conversation.status == OPEN
     [due] = shop.deliveries.due("email")
     assert shop.mail.outgoing.compose(due).automatic  # it leaves marked Auto-Submitted
-    took = take(shop, box, mail("Out of office", "<ooo2@example.com>",
-                                "In-Reply-To: <late@example.com>\r\nAuto-Submitted: auto-replied\r\n"))
-    second = take(shop, box, mail("Another thing", "<late2@example.com>", subject="Lights"))
+    took = take(shop, box, mail(body="Out of office", message_id="<ooo2@example.com>",
+                                extra="In-Reply-To: <late@example.com>\r\nAuto-Submitted: auto-replied\r\n"))
+    second = take(shop, box, mail(body="Another thing", message_id="<late2@example.com>", subject="Lights"))
     run(shop)
     assert took.status == "automatic"
     assert len(public_out(shop, first.conversation_id)) == 1  # nothing answered the auto-reply

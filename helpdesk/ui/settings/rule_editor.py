@@ -42,7 +42,7 @@ class RuleEditor:
                                    options=_options(TRIGGERS.items()), on_select=self._trigger_changed)
         self.hours = ft.TextField(on_change=sync_value, label="Hours", value=f"{data['hours']:g}" if data["hours"] else "",
                                   width=90, dense=True, visible=data["trigger"] in WAITED)
-        self.match = ft.Dropdown(label="If", value=data["conditions"]["match"], dense=True, width=200,
+        self.match = ft.Dropdown(label="If", value=data["conditions"]["match"], dense=True, width=240,
                                  options=_options([("all", "all of these hold"), ("any", "any of these holds")]))
         self.condition_rows = ft.Column(spacing=6)
         self.action_rows = ft.Column(spacing=6)
