@@ -3,6 +3,7 @@ servers of the same build, the same load; then how long the rules take to catch 
 was posted, and a check that every message got its rules' work exactly once.
 
     python bench/automation.py [--messages 4000] [--concurrency 16] [--rules 50]
+    python bench/automation.py --profile      # where a pass's time goes (cProfile of the writer thread)
 
 Two sets of 50 rules, on the 'conversation created' and 'customer message' triggers: typical
 (keyword routers, one word each, and a round-robin assignment: a message matches one or two)
@@ -129,12 +130,62 @@ def one_server(rules: int, kind: str, args: argparse.Namespace) -> dict:
             "twice": twice, "stored": seen, "failed": failed}
 
 
+def profile(args: argparse.Namespace) -> int:
+    """In-process: 1,000 messages in, then one cProfile of the writer thread's passes over their events."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    from helpdesk.app import HelpdeskApp
+    from helpdesk.config import Settings
+    from helpdesk.services.base import Actor
+    from helpdesk.services.conversations import IncomingMessage
+
+    app = HelpdeskApp(Settings(data_dir=Path(tempfile.mkdtemp()), port=0)).start()
+    services, statements = app.services, [0]
+    event.listen(app.db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
+    for i in range(3):
+        services.agents.create(f"agent{i}@shop.example", f"Agent {i}", "bench-password", actor=Actor.system())
+    services.automation.import_rules(typical_rules(args.rules), Actor.system())
+    for i in range(1000):
+        services.conversations.receive(IncomingMessage(
+            body=f"Message {i}: my {WORDS[i % 13]}{i % 3 or ''} has a problem, can I get a {WORDS[(i * 7) % 20]}?",
+            email=f"customer{i % 400}@{WORDS[i % 7]}.example", subject=f"About my {WORDS[i % 11]}"))
+    engine, profiler = services.automation.engine, cProfile.Profile()
+
+    def passes() -> int:
+        profiler.enable()
+        handled = 0
+        while (n := type(engine).process.__wrapped__(engine, 200)):
+            handled += n
+        profiler.disable()
+        return handled
+
+    before, started = statements[0], time.monotonic()
+    handled = app.db.on_writer(passes)
+    took = time.monotonic() - started
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
+    sqlalchemy = sum(row[2] for key, row in stats.stats.items() if "sqlalchemy" in key[0])  # type: ignore[attr-defined]
+    sqlite = sum(row[2] for key, row in stats.stats.items() if "sqlite3.Cursor" in key[2])  # type: ignore[attr-defined]
+    runs = services.automation.rules()
+    print(f"{handled} events, {sum(r.runs for r in runs)} rule runs, {statements[0] - before} SQL statements "
+          f"in {took:.2f} s (profiled); own time in SQLAlchemy {sqlalchemy / total:.0%}, in SQLite {sqlite / total:.0%}")
+    stats.sort_stats("cumulative").print_stats(r"helpdesk", 15)
+    app.close()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rules", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="profile one in-process pass instead")
     args = parser.parse_args()
+    if args.profile:
+        return profile(args)
     results = [one_server(0, "none", args), one_server(args.rules, "typical", args),
                one_server(args.rules, "heavy", args)]
     print(f"# automation benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
