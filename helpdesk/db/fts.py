@@ -121,3 +121,13 @@ def search_conversation_subjects(session: Session, query: str, limit: int) -> li
 
 def search_customers(session: Session, query: str, limit: int) -> list[TextHit]:
     return _search(session, "customer", query, limit)
+
+
+def newest_with_word(conn, word: str, limit: int = CANDIDATES) -> list[int]:  # type: ignore[no-untyped-def]
+    """Ids of the newest `limit` (at most CANDIDATES) messages with this word: bounded work however
+    many messages have it (assist's similar conversations)."""
+    if conn.dialect.name == "postgresql":
+        return [r.rowid for r in _pg_candidates(conn, "message", word)][:limit]
+    return [r.rowid for r in conn.execute(text(
+        "SELECT rowid FROM fts_message WHERE fts_message MATCH :q ORDER BY rowid DESC LIMIT :n"),
+        {"q": '"' + word.replace('"', '""') + '"', "n": limit})]

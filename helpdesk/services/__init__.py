@@ -7,6 +7,7 @@ from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
 from helpdesk.services.agents import AgentService
+from helpdesk.services.assist.service import AssistService
 from helpdesk.services.auth import AuthService
 from helpdesk.services.automation.service import AutomationService
 from helpdesk.services.base import Actor
@@ -68,6 +69,8 @@ class Services:
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)
+        self.assist = AssistService(*args, conversations=self.conversations, canned=self.canned,
+                                    promise=self.promise, secret_box=lambda: self.mail.mailboxes.secrets)
         self.automation = AutomationService(*args, conversations=self.conversations, promise=self.promise,
                                             links=self.links)
 
