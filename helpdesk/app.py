@@ -41,6 +41,7 @@ class HelpdeskApp:
         self._asgi: PathDispatcher | None = None
         self._outbox_worker: Any = None
         self._automation_worker: Any = None
+        self._assist_worker: Any = None
         self._channels: Any = None
         self._leadership: Any = None
         self._event_relay: Any = None
@@ -78,6 +79,7 @@ class HelpdeskApp:
         from helpdesk.jobs.scheduler import Jobs
 
         from helpdesk.channels import Channels
+        from helpdesk.jobs.assist_worker import AssistWorker
         from helpdesk.jobs.automation_worker import AutomationWorker
         from helpdesk.jobs.outbox_worker import OutboxWorker
 
@@ -86,6 +88,7 @@ class HelpdeskApp:
                               self.settings.sla_scan_minutes).start()
             self._outbox_worker = OutboxWorker(self.services.outbox, self.bus).start()
             self._automation_worker = AutomationWorker(self.services.automation, self.bus).start()
+            self._assist_worker = AssistWorker(self.services, self.bus).start()
             self._channels = Channels(self.services).start()
 
         if self._jobs is not None or self._leadership is not None:
@@ -104,10 +107,12 @@ class HelpdeskApp:
             self._channels.stop()
             self._outbox_worker.stop()
             self._automation_worker.stop()
+            self._assist_worker.stop()
             self._jobs.close()
             self._jobs = None
             self._outbox_worker = None
             self._automation_worker = None
+            self._assist_worker = None
             self._channels = None
 
     @property

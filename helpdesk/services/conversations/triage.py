@@ -25,6 +25,7 @@ from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import Clocks
 
+TRANSFERRED = "conversation.transferred"
 _TAG = re.compile(r"^[\w][\w \-/.&]{0,49}$", re.UNICODE)
 TAG = Tag.__table__  # type: ignore[attr-defined]
 CONVERSATION_TAG = ConversationTag.__table__  # type: ignore[attr-defined]
@@ -120,6 +121,8 @@ class TriageMixin(ConversationBase):
         if assignee_id is not UNSET and assignee_id != state.assignee_id:
             self._assign(conn, state, assignee_id, actor, now)
             columns["assignee_id"] = changed["assignee_id"] = assignee_id
+            if state.assignee_id is not None and assignee_id is not None:  # from one person to another
+                tx.emit(TRANSFERRED, conversation_id, old=state.assignee_id, to=assignee_id)
         if priority is not None and priority != state.priority:
             clocks = self.sla.rules().schedule(Clocks.of(state), priority)
             columns.update(priority=priority, **clocks.values())
