@@ -1,5 +1,5 @@
 """Settings for admins, one section a file: agents, mailboxes, channels (phones and messaging apps), API tokens, canned replies,
-response targets, automation rules, webhooks, jobs, connecting another device."""
+response targets, automation rules, assist, webhooks, jobs, connecting another device."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import flet as ft
 
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.settings.agents import AgentsSection
+from helpdesk.ui.settings.assist import AssistSection
 from helpdesk.ui.settings.automation import AutomationSection
 from helpdesk.ui.settings.canned import CannedSection
 from helpdesk.ui.settings.channels import ChannelsSection
@@ -26,7 +27,7 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Channels", ft.Icons.SMS_OUTLINED, ChannelsSection),
     ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
     ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
-    ("Automation", ft.Icons.AUTO_MODE, AutomationSection),
+    ("Automation", ft.Icons.AUTO_MODE, AutomationSection), ("Assist", ft.Icons.AUTO_AWESOME_OUTLINED, AssistSection),
     ("Customer page", ft.Icons.STOREFRONT_OUTLINED, CustomerPageSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),
     ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection)]

@@ -63,10 +63,12 @@ class ConversationActions:
         await self.refresh_open()
         self.ctx.toast(outcome.words)
 
-    async def insert_canned(self, body: str) -> None:
+    async def insert_canned(self, body: str, canned_id: int | None = None) -> None:
         if self.c.selected_id is None:
             return
         text = await self.c.canned_text(body)
+        if canned_id is not None:  # the suggestions learn from what agents pick
+            await self.ctx.write(self.ctx.services.assist.picked_canned, canned_id, self.c.selected_id, self.c.agent_id)
         current = self.composer.text
         self.composer.set_text((current.rstrip() + "\n\n" + text) if current.strip() else text)
         self.composer.typed()

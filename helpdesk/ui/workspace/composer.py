@@ -21,8 +21,9 @@ DRAFT_SAVE_DELAY = 0.7
 
 class Composer:
     def __init__(self, page: ft.Page, on_typed: Callable[[], None], save_draft: Callable[[str], Awaitable[None]],
-                 send: Callable[[str], Awaitable[None]], insert_canned: Callable[[str], Awaitable[None]],
-                 attach: Callable[[], Awaitable[None]] | None = None, files_row: ft.Control | None = None) -> None:
+                 send: Callable[[str], Awaitable[None]], insert_canned: Callable[[str, int | None], Awaitable[None]],
+                 attach: Callable[[], Awaitable[None]] | None = None, files_row: ft.Control | None = None,
+                 assist_row: ft.Control | None = None) -> None:
         self.page = page
         self._on_typed, self._save_draft = on_typed, save_draft
         self.field = ft.TextField(multiline=True, min_lines=3, max_lines=10, label="Reply", border_radius=12,
@@ -64,6 +65,7 @@ class Composer:
         self._default_via: str | None = None
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
             *([files_row] if files_row is not None else []),
+            *([assist_row] if assist_row is not None else []),
             self.field,
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
@@ -137,7 +139,7 @@ class Composer:
 
     def set_canned(self, replies: list[CannedReply]) -> None:
         self.canned.items = [ft.PopupMenuItem(content=r.title, on_click=lambda e, r=r: self.page.run_task(
-            self._insert_canned, r.body)) for r in replies] or \
+            self._insert_canned, r.body, r.id)) for r in replies] or \
             [ft.PopupMenuItem(content="No canned replies yet (Settings → Canned replies)", disabled=True)]
 
     async def _changed(self, _e: Any) -> None:

@@ -21,11 +21,13 @@ KIND_NAMES = {"email": "Email", "phone": "Phone", "external_id": "ID in another 
 
 class CustomerPanel:
     def __init__(self, page: ft.Page, on_open: Callable[[int], Awaitable[None]], zone: tzinfo | None,
-                 on_link: Callable[[int], Awaitable[None]] | None = None) -> None:
+                 on_link: Callable[[int], Awaitable[None]] | None = None, below: ft.Control | None = None) -> None:
         self.page, self.on_open, self.zone, self.on_link = page, on_open, zone, on_link
-        self.column = ft.Column([], spacing=6, scroll=ft.ScrollMode.AUTO)
-        self.control = ft.Container(self.column, width=280, padding=16, visible=False,
-                                    bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
+        self.column = ft.Column([], spacing=6)
+        # `below`: what else belongs beside the thread (assist's solved conversations), drawn by its owner.
+        self.control = ft.Container(ft.Column([self.column, *([below] if below is not None else [])], spacing=6,
+                                              scroll=ft.ScrollMode.AUTO),
+                                    width=280, padding=16, visible=False, bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
         self._key: tuple = ()
 
     def show(self, detail: ConversationDetail, history: CustomerHistory, now: datetime) -> None:

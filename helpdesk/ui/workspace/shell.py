@@ -20,6 +20,7 @@ from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.workspace.actions import ConversationActions
 from helpdesk.ui.workspace.attachments import PendingFiles, file_chips
 from helpdesk.ui.workspace.mail_original import mail_tools
+from helpdesk.ui.workspace.assist_panel import AssistPanel
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
@@ -98,8 +99,10 @@ class Workspace:
             copy_link=acts.copy_link, merge=acts.merge), self.zone, ctx.services.clock.now)
         self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files),
                                  mail_tools(page, ctx.services))
-        self.composer = acts.composer = Composer(page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned,
-                                                 self.files.pick, self.files.row)
+        self.assist = AssistPanel(ctx, self.open, acts.insert_canned)
+        self.composer = acts.composer = self.assist.composer = Composer(
+            page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned, self.files.pick, self.files.row,
+            self.assist.row)
         self.composer.set_canned(canned)
         self.conversation = ft.Column([
             self.header.control, ft.Divider(height=1),
@@ -113,7 +116,7 @@ class Workspace:
         ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
         self.conversation_pane = ft.Container(ft.Stack([self.placeholder, self.conversation], expand=True),
                                               expand=True)
-        self.customer = CustomerPanel(page, self.open, self.zone, self._link_customer)
+        self.customer = CustomerPanel(page, self.open, self.zone, self._link_customer, below=self.assist.similar)
         self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
                             self.conversation_pane, self.customer.control], expand=True, spacing=0,
                            vertical_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -331,6 +334,8 @@ class Workspace:
         if focus_message_id:
             await self.thread.focus(focus_message_id)
         await self.c.after_open(opened)
+        if conversation_id != self.assist.conversation_id:  # after the thread is on screen: never slows the click
+            self.page.run_task(self.assist.show, conversation_id)
 
     async def close_conversation(self, update: bool = True) -> None:
         self.composer.cancel_pending_save()
