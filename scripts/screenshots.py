@@ -350,8 +350,12 @@ def main() -> int:
         time.sleep(1)
         page.get_by_role("button").filter(has_text="Nora Lind").first.click()
         shown(page, "Rule 'Auto-acknowledge' replied").wait_for()
+        shown(page, "Solved before").wait_for()
         time.sleep(1.5)
         page.screenshot(path=args.out / "conversation-automatic-reply.png")
+        page.get_by_role("button", name="Use this reply").first.click()  # assist: a past answer, to edit
+        time.sleep(1.5)
+        page.screenshot(path=args.out / "assist-similar.png")
         context.close()
 
         phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
