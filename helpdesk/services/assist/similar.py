@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk.db import fts
 from helpdesk.models import IN, OUT, REPLY, RESOLVED, Conversation, CsatRating, Customer, Message
-from helpdesk.services.assist.words import topic_words
+from helpdesk.services.assist.words import topic_words, word_counts
 
 C = Conversation.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
@@ -29,6 +29,7 @@ R = CsatRating.__table__  # type: ignore[attr-defined]
 PER_WORD = fts.CANDIDATES  # the newest matches taken for each word
 RECENT_TEXT = 6  # customer messages of the open conversation whose words count
 ANSWER_ONLY = 0.6  # a word found only in the team's answer of a past conversation
+SUBJECT_BONUS = 0.5  # a shared word that is also in the past conversation's subject
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ def conversation_texts(conn: Connection, conversation_id: int) -> list[str]:
 
 def find_similar(conn: Connection, conversation_id: int | None, texts: list[str], now: datetime,
                  limit: int = 5) -> list[Solved]:
+    """`texts`: the conversation's subject first, then the customer's messages (conversation_texts)."""
     words = topic_words(texts)
     if not words:
         return []
+    # A word the customer repeats, or puts in the subject, says more about what they want.
+    said = word_counts(texts[:1] * 2 + texts[1:])
     newest = conn.execute(select(func.max(M.c.id))).scalar() or 0
     weights: dict[str, float] = {}
     hits: dict[int, set[str]] = {}  # message id -> words it has
@@ -78,7 +82,7 @@ def find_similar(conn: Connection, conversation_id: int | None, texts: list[str]
             continue
         reach = max(1, newest - min(ids) + 1)  # how many messages back the matches go
         estimated = len(ids) if len(ids) < PER_WORD else len(ids) * newest / reach
-        weights[word] = math.log(1 + newest / max(1.0, estimated))
+        weights[word] = math.log(1 + newest / max(1.0, estimated)) * min(2.0, 1 + 0.5 * (said[word] - 1))
         for message_id in ids:
             hits.setdefault(message_id, set()).add(word)
     if not hits:
@@ -113,7 +117,9 @@ def find_similar(conn: Connection, conversation_id: int | None, texts: list[str]
         rating = ratings.get(cid)
         outcome = 1.0 + (0.3 if rating is not None and rating >= 4 else -0.4 if rating is not None and rating <= 2
                          else 0.0) - (0.2 if row.reopen_count else 0.0)
-        scored.append((base(shared) * outcome / (1 + age_days / 365), cid, row, rating, set(shared)))
+        in_subject = set(topic_words([row.subject or ""], 20))
+        matched = base(shared) + SUBJECT_BONUS * sum(weights[w] for w in shared if w in in_subject)
+        scored.append((matched * outcome / (1 + age_days / 365), cid, row, rating, set(shared)))
     scored.sort(key=lambda t: (-t[0], -t[1]))
     return [_solved(conn, score, cid, row, rating, shared, words) for score, cid, row, rating, shared in scored[:limit]]
 
@@ -130,7 +136,11 @@ def _solved(conn: Connection, score: float, cid: int, row: Any, rating: int | No
     answers = conn.execute(select(M.c.id, M.c.body, M.c.meta, M.c.created_at).where(
         M.c.conversation_id == cid, M.c.direction == OUT, M.c.kind == REPLY,
         *([M.c.created_at <= row.resolved_at] if row.resolved_at else [])).order_by(M.c.id.desc()).limit(5)).all()
-    answer = next((a for a in answers if not (a.meta or {}).get("automatic")), None)
+    # The answer that solved it: of the team's last replies, the one that speaks to what was asked
+    # (shares its words) and says something ("You're welcome!" closes a thread; it solves nothing).
+    people = [a for a in answers if not (a.meta or {}).get("automatic")]
+    answer = max(people, key=lambda a: (2 * len(set(topic_words([a.body], 30)) & set(words))
+                                        + min(len(a.body), 300) / 100, a.id), default=None)
     return Solved(cid, row.subject or "", row.name or "", row.resolved_at, rating, bool(row.reopen_count),
                   round(score, 3), tuple(w for w in words if w in shared), question[:500],
                   answer.id if answer else None, answer.body if answer else "")
