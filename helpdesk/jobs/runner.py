@@ -120,4 +120,6 @@ class JobRunner:
         return f"{self.services.files.collect_garbage()} removed"
 
     def _purge_sessions(self) -> str:
-        return f"{self.services.auth.purge_expired()} removed"
+        sessions = self.services.auth.purge_expired()
+        events = self.services.automation.forget_handled()  # what rules reacted to, once it is old news
+        return f"{sessions} removed" + (f"; {events} old automation events dropped" if events else "")

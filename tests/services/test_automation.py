@@ -375,3 +375,17 @@ def test_a_fresh_shop_turns_on_two_ready_made_rules_and_a_late_customer_is_looke
     assert len(public_out(shop, first.conversation_id)) == 1  # nothing answered the auto-reply
     other = shop.conversations.get(second.conversation_id)
     assert other.assignee is not None and other.assignee.id != detail.assignee.id  # the next agent in turn
+
+
+def test_old_handled_events_are_dropped_but_waits_stay_once(shop, clock, ann):
+    shop.automation.set_enabled("follow-up", True, ann)
+    cid = receive(shop).conversation_id
+    shop.conversations.reply(cid, ann, "Could you send a photo?")
+    clock.advance(hours=73)
+    run(shop)
+    assert len(public_out(shop, cid)) == 2  # the follow-up
+    clock.advance(days=31)
+    assert shop.automation.forget_handled(30) >= 2  # the message and the status change, handled long ago
+    assert shop.automation.pending_events() == 0
+    run(shop)  # the wait's event is kept: the scan does not see it as new
+    assert len(public_out(shop, cid)) == 2

@@ -13,7 +13,7 @@ from typing import Any
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import OPEN, PENDING, AppSetting, AutomationEvent, AutomationRule, AutomationRun, Conversation
@@ -166,6 +166,16 @@ class RuleEngine(Service):
         if text:
             insert_event(conn, state.id, now, text, actor or Actor.rule(rule.id, rule.title), event="rule",
                          rule=rule.name, outcome=outcome)
+
+    @writes
+    def forget_handled(self, days: int = 30, batch: int = 5000) -> int:
+        """Drop handled events older than `days` (the rules' history keeps what they did). The time
+        scan's events stay: their keys are what makes each wait happen once."""
+        cutoff = self.now() - timedelta(days=days)
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            old = select(EVENT.c.id).where(EVENT.c.processed_at < cutoff, EVENT.c.type.not_in(TIMED)).limit(batch)
+            return conn.execute(delete(EVENT).where(EVENT.c.id.in_(old.scalar_subquery()))).rowcount or 0
 
     # ---- the time scan -------------------------------------------------------------------------
 

@@ -75,6 +75,13 @@ class AutomationService(Service):
     def scan(self) -> int:
         return self.engine.scan()
 
+    def forget_handled(self, days: int = 30) -> int:
+        """Handled events older than `days`, dropped a batch at a time; returns how many."""
+        total = 0
+        while (gone := self.engine.forget_handled(days)):
+            total += gone
+        return total
+
     # ---- reading ----------------------------------------------------------------------------
 
     def rules(self) -> list[AutomationRule]:
