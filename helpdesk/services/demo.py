@@ -1,5 +1,8 @@
-"""A believable shop's history for newcomers: about 30 customers and 80 conversations
-over the last two weeks, in every status, with notes, tags and transfers.
+"""A believable shop's history for newcomers: 68 customers and 80 conversations over the last
+two weeks, in every status, with notes, tags, transfers and ratings. Customers write mostly by
+day and evening; the team works its business hours (so response times read as a shop's would:
+a reply the next morning to an evening message took minutes of the team's time, not zero);
+a few customers come back within the week.
 
 Built through the real services on a clock that walks forward through the past,
 so every timestamp, system event and waiting time is what the product would have
@@ -21,6 +24,7 @@ from helpdesk.services.base import Actor
 from helpdesk.services.canned import CannedReplyService
 from helpdesk.services.conversations import ConversationService, IncomingMessage
 from helpdesk.services.links import Links
+from helpdesk.services.sla import SlaService
 
 DEMO_PASSWORD = "demo-password"
 DEMO_AGENTS = [("sam@bikeshop.example", "Sam Rivera", "admin"),
@@ -56,6 +60,22 @@ TOPICS = [
     ("Damaged in transit", "The box arrived crushed and the derailleur hanger is bent. Order {n}.",
      "What should I do with the damaged one?", "Sorry about that! A replacement hanger is on its way; please keep the damaged part.", ["shipping", "warranty"]),
 ]
+
+CUSTOMERS = 68
+# What customers who rate say: mostly pleased, now and then less so.
+RATINGS = [(5, ""), (5, "Quick and friendly, thanks!"), (5, ""), (5, "Sorted in one message."), (4, ""), (5, ""),
+           (4, "Good, though it took a day."), (5, ""), (3, "Fine in the end, but I had to write twice."), (4, ""),
+           (2, "Took too long."), (5, "")]
+# Customers write from early morning to late evening, most around lunch and after work.
+HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 7, 8, 7, 6, 6, 6, 7, 8, 8, 7, 5, 3, 2]
+
+
+def daytime(rng: random.Random, when: datetime, end: datetime) -> datetime:
+    """The same day at an hour a customer would write (never after `end`)."""
+    hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+    moved = when.replace(hour=hour, minute=rng.randrange(60))
+    return moved if moved < end - timedelta(minutes=5) else when
+
 
 CANNED = [
     ("Greeting", "Hi {{customer.first_name}},\n\nthanks for getting in touch!\n\n{{agent.name}}"),
@@ -99,27 +119,33 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
     canned = CannedReplyService(db, clock, settings, Links(settings))
 
     agents: list[Agent] = [agents_svc.create(e, n, DEMO_PASSWORD, r, actor=Actor.system()) for e, n, r in DEMO_AGENTS]
+    calendar = SlaService(db, clock, settings).calendar()
     actors = [Actor.for_agent(a) for a in agents]
     for title, body in CANNED:
         canned.create(title, body, actors[0])
 
-    # 32 customers, 80 conversations: a customer's earlier conversations were resolved
+    # 64 customers, 80 conversations: a customer's earlier conversations were resolved
     # before they wrote again (otherwise their message would join the open one).
-    last_outcomes = [OPEN] * 14 + [PENDING] * 9 + [SNOOZED] * 5 + [RESOLVED] * 4
+    last_outcomes = [OPEN] * 14 + [PENDING] * 9 + [SNOOZED] * 5 + [RESOLVED] * 40
     rng.shuffle(last_outcomes)
-    counts = [1] * 32
-    for _ in range(80 - 32):
-        counts[rng.randrange(32)] += 1
+    counts = [1] * CUSTOMERS
+    for _ in range(80 - CUSTOMERS):
+        counts[rng.randrange(CUSTOMERS)] += 1
     plan: list[tuple[dict, str, datetime, datetime]] = []  # customer, outcome, start, must end by
     for i, count in enumerate(counts):
-        first = FIRST[i] if i < len(FIRST) else FIRST[(i * 7) % len(FIRST)]
-        last = LAST[(i * 4) % len(LAST)]
+        first = FIRST[i % len(FIRST)]
+        last = LAST[(i * 4 + i // len(FIRST)) % len(LAST)]  # every first and last name pair once
         customer = {"name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}@example.com",
                     "phone": f"+1555{rng.randint(1000000, 9999999)}" if i % 3 == 0 else None}
         recent = last_outcomes[i] == OPEN
-        last_start = end - timedelta(days=rng.uniform(0.05, 1.5) if recent else rng.uniform(0.5, 4))
-        earlier = sorted(end - timedelta(days=rng.uniform(4.5, 14)) for _ in range(count - 1))
-        starts = earlier + [last_start]
+        # Open ones came in lately, pending and snoozed ones in the last days; resolved ones any time.
+        back = rng.uniform(0.05, 1.5) if recent else rng.uniform(0.5, 13) if last_outcomes[i] == RESOLVED \
+            else rng.uniform(0.5, 4)
+        last_start = daytime(rng, end - timedelta(days=back), end)
+        earlier = sorted(daytime(rng, end - timedelta(days=rng.uniform(4.5, 14)), end) for _ in range(count - 1))
+        starts = sorted(earlier + [last_start])
+        for j in range(1, len(starts)):  # a customer's conversations are hours apart at least
+            starts[j] = min(max(starts[j], starts[j - 1] + timedelta(hours=6)), end - timedelta(minutes=10))
         for j, started in enumerate(starts):
             is_last = j == len(starts) - 1
             limit = end - timedelta(minutes=1) if is_last else starts[j + 1] - timedelta(minutes=5)
@@ -142,6 +168,17 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             t = min(t + min(timedelta(hours=hours), step_cap), limit)
             return t
 
+        def at_work(hours: float, limit: datetime = limit) -> datetime:
+            """The team acts in its business hours: the next opening when it falls outside them."""
+            nonlocal t
+            before = at(hours)
+            if calendar.is_working(before):
+                return before
+            opening = calendar.next_opening(before)
+            if opening is not None and opening + timedelta(hours=2) < limit:
+                t = opening + timedelta(minutes=rng.uniform(5, 100))
+            return t
+
         def incoming(body: str, k: int = k, customer: dict = customer, subject: str = subject) -> None:
             files = [convs.files.stage_bytes(label_photo(), "label.jpg")] if "photo of the label" in body else []
             result = convs.receive(IncomingMessage(body=body, email=customer["email"], phone=customer["phone"],
@@ -162,7 +199,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             if rng.random() < 0.5:
                 steps.append((at(0.1), k, lambda k=k, tg=tags: convs.set_tags(state[k], tg, actors[0])))
             continue
-        steps.append((at(rng.uniform(0.5, 26)), k, lambda k=k, a=agent: convs.assign(state[k], a.id, a)))
+        steps.append((at_work(rng.uniform(0.2, 5)), k, lambda k=k, a=agent: convs.assign(state[k], a.id, a)))
         steps.append((at(0.1), k, lambda k=k, tg=tags: convs.set_tags(state[k], tg, actors[0])))
         if rng.random() < 0.35:
             steps.append((at(0.4), k, lambda k=k, a=agent: convs.add_note(
@@ -175,13 +212,17 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
         then = {PENDING: PENDING, SNOOZED: PENDING, RESOLVED: RESOLVED}[outcome]
         if outcome == RESOLVED and rng.random() < 0.5:
             # A longer thread: reply, customer answers, then resolve.
-            steps.append((at(rng.uniform(0.2, 6)), k, lambda k=k, a=agent, b=answer: convs.reply(state[k], a, b)))
+            steps.append((at_work(rng.uniform(0.1, 2.5)), k, lambda k=k, a=agent, b=answer: convs.reply(state[k], a, b)))
             steps.append((at(rng.uniform(2, 30)), k, lambda f=incoming: f("Great, thank you! That sorted it.")))
-            steps.append((at(rng.uniform(0.2, 3)), k, lambda k=k, a=agent: convs.reply(
+            steps.append((at_work(rng.uniform(0.2, 3)), k, lambda k=k, a=agent: convs.reply(
                 state[k], a, "You're welcome, enjoy the ride!", then=RESOLVED)))
         else:
-            steps.append((at(rng.uniform(0.2, 6)), k, lambda k=k, a=agent, b=answer, th=then:
+            steps.append((at_work(rng.uniform(0.1, 2.5)), k, lambda k=k, a=agent, b=answer, th=then:
                           convs.reply(state[k], a, b, then=th)))
+        if outcome == RESOLVED and rng.random() < 0.6:  # most who were helped say how it went
+            rating, comment = rng.choice(RATINGS)
+            steps.append((at(rng.uniform(0.5, 20)), k, lambda k=k, r=rating, c=comment: convs.rate(
+                convs.get_row(state[k]).public_token, r, c)))
         if outcome == SNOOZED:
             steps.append((at(0.2), k, lambda k=k, a=agent: convs.set_status(
                 state[k], SNOOZED, a, snooze_until=end + timedelta(days=rng.randint(1, 4)))))
@@ -193,7 +234,6 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
         step()
 
     # Deadlines missed while the demo's past played out are recorded as the scheduler would have.
-    from helpdesk.services.sla import SlaService
     SlaService(db, real_clock, settings).scan()
 
     from sqlmodel import func, select

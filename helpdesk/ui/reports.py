@@ -82,6 +82,7 @@ class ReportsScreen:
                              ft.DataCell(ft.Text("—" if a.csat_average is None else f"{a.csat_average:.1f}"))])
                              for a in s.agents]) if s.agents else ft.Text("No agent activity in this period.",
                                                                           italic=True),
+            ft.Container(height=24),  # room below the last row when scrolled to the end
         ]
         self.page.update()
 
@@ -101,38 +102,41 @@ class ReportsScreen:
 
     @staticmethod
     def _per_day_chart(s: Summary) -> ft.Control:
+        """A bar pair a day across the whole width (a year's 365 days still fit: the bars thin out)."""
         peak = max([max(d["created"], d["resolved"]) for d in s.per_day] + [1])
-        height = 120
-        bars = []
+        height = 140
+        days = []
         for day in s.per_day:
-            bars.append(ft.Column([
-                ft.Row([
-                    ft.Container(width=6, height=max(1, height * day["created"] / peak), bgcolor=ft.Colors.PRIMARY,
-                                 tooltip=f"{day['date']}: {day['created']} created"),
-                    ft.Container(width=6, height=max(1, height * day["resolved"] / peak), bgcolor=ft.Colors.TERTIARY,
-                                 tooltip=f"{day['date']}: {day['resolved']} resolved"),
-                ], spacing=1, vertical_alignment=ft.CrossAxisAlignment.END, height=height),
-            ], spacing=0))
+            days.append(ft.Container(expand=True, height=height, content=ft.Row([
+                ft.Container(expand=True, height=max(1, height * day["created"] / peak), bgcolor=ft.Colors.PRIMARY,
+                             tooltip=f"{day['date']}: {day['created']} created"),
+                ft.Container(expand=True, height=max(1, height * day["resolved"] / peak), bgcolor=ft.Colors.TERTIARY,
+                             tooltip=f"{day['date']}: {day['resolved']} resolved"),
+            ], spacing=1, vertical_alignment=ft.CrossAxisAlignment.END)))
         legend = ft.Row([ft.Container(width=12, height=12, bgcolor=ft.Colors.PRIMARY), ft.Text("created", size=12),
                          ft.Container(width=12, height=12, bgcolor=ft.Colors.TERTIARY), ft.Text("resolved", size=12),
                          ft.Text(f"peak {peak} a day", size=12, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=6)
-        return ft.Column([ft.Row(bars, spacing=3, vertical_alignment=ft.CrossAxisAlignment.END,
-                                 scroll=ft.ScrollMode.AUTO), legend], spacing=8)
+        first, last = (s.per_day[0]["date"], s.per_day[-1]["date"]) if s.per_day else ("", "")
+        axis = ft.Row([ft.Text(str(first), size=11, color=ft.Colors.ON_SURFACE_VARIANT), ft.Container(expand=True),
+                       ft.Text(str(last), size=11, color=ft.Colors.ON_SURFACE_VARIANT)])
+        return ft.Column([ft.Row(days, spacing=2 if len(days) <= 60 else 0,
+                                 vertical_alignment=ft.CrossAxisAlignment.END), axis, legend], spacing=6)
 
     @staticmethod
     def _heatmap(s: Summary) -> ft.Control:
+        """Weekdays by hours across the whole width, each row tall enough to read."""
         peak = max([max(row) for row in s.busiest_hours] + [1])
-        rows = [ft.Row([ft.Container(width=36)] + [ft.Container(width=22, content=ft.Text(
-            f"{h:02d}" if h % 3 == 0 else "", size=10)) for h in range(24)], spacing=2)]
+        rows = [ft.Row([ft.Container(width=40)] + [ft.Container(expand=True, content=ft.Text(
+            f"{h:02d}" if h % 3 == 0 else "", size=10)) for h in range(24)], spacing=3)]
         for weekday, counts in enumerate(s.busiest_hours):
-            cells = [ft.Container(width=36, content=ft.Text(WEEKDAYS[weekday], size=12))]
+            cells = [ft.Container(width=40, content=ft.Text(WEEKDAYS[weekday], size=12))]
             for hour, count in enumerate(counts):
                 cells.append(ft.Container(
-                    width=22, height=18, border_radius=3, tooltip=f"{WEEKDAYS[weekday]} {hour:02d}:00: {count}",
+                    expand=True, height=24, border_radius=3, tooltip=f"{WEEKDAYS[weekday]} {hour:02d}:00: {count}",
                     bgcolor=ft.Colors.with_opacity(min(1.0, 0.08 + 0.92 * count / peak), ft.Colors.PRIMARY) if count
                     else ft.Colors.SURFACE_CONTAINER_HIGH))
-            rows.append(ft.Row(cells, spacing=2))
-        return ft.Column(rows, spacing=2)
+            rows.append(ft.Row(cells, spacing=3))
+        return ft.Column(rows, spacing=3)
 
     async def _copy_csv(self) -> None:
         if self.summary is None:

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -93,12 +94,19 @@ def test_demo_fills_a_believable_shop(tmp_path, database_env):
             transfers = s.exec(select(func.count()).select_from(Message).where(
                 Message.body.like("Transferred%"))).one()
             spans = s.exec(select(Conversation.created_at, Conversation.last_message_at)).all()
-        assert 25 <= customers <= 35
+        assert 60 <= customers <= 75
         assert sum(statuses.values()) == 80
         assert set(statuses) == {"open", "pending", "snoozed", "resolved"}
         assert kinds["note"] > 0 and kinds["event"] > 0 and transfers > 0
         assert any((last - first).days >= 1 for first, last in spans)  # some span days
         assert app.services.agents.authenticate("sam@bikeshop.example", "demo-password") is not None
+        # Its Reports read as a shop's would (issue 20 found 0 s, 88 % and no ratings).
+        today = app.services.clock.now().date()
+        report = app.services.reports.summary(today - timedelta(days=29), today)
+        assert report.next_response.median_seconds > 5 * 60
+        assert 0.05 < report.recontact_rate < 0.35
+        assert report.csat_count >= 20 and 3.5 < report.csat_average < 4.9
+        assert 0.3 < report.first_response.within_target_share < 0.95
     finally:
         app.close()
     again = run("demo", "--data-dir", str(tmp_path))
