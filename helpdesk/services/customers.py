@@ -45,7 +45,7 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
         if phonenumbers.is_possible_number(parsed):
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     except phonenumbers.NumberParseException:
-        pass
+        parsed = None  # not a number phonenumbers can read: its digits, as given, below
     return ("+" if value.startswith(("+", "00")) else "") + (digits[2:] if value.startswith("00") else digits)
 
 

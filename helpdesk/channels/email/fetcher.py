@@ -87,8 +87,8 @@ class MailboxFetcher:
         log.warning("mailbox %s: %s", self.box.name, reason)
         try:
             self.services.mail.mailboxes.fetched(self.box.id, error=reason)
-        except Exception:
-            pass
+        except Exception as exc:  # the mailbox was removed meanwhile, or the database is closing
+            log.info("mailbox %s: could not record its error (%s)", self.box.name, exc.__class__.__name__)
 
     def _catch_up(self, session: ImapSession, last_uid: int, first_pass: bool, mark_read: bool) -> int:
         uids = session.uids_after(last_uid)

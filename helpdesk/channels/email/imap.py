@@ -3,6 +3,7 @@ taken, fetch mails without marking them read (BODY.PEEK), wait with IDLE."""
 
 from __future__ import annotations
 
+import logging
 import ssl
 import threading
 import time
@@ -16,6 +17,8 @@ from helpdesk.services.mail.urls import SSL, STARTTLS, MailUrl
 
 TIMEOUT = 30
 IDLE_RENEW = 25 * 60  # servers end an IDLE after 30 minutes (RFC 2177)
+
+log = logging.getLogger(__name__)
 
 
 class ImapSession:
@@ -100,8 +103,8 @@ class ImapSession:
             except Exception:
                 try:
                     self.client.shutdown()
-                except Exception:
-                    pass
+                except Exception as exc:  # the connection is gone already: nothing left to close
+                    log.debug("IMAP shutdown after a failed logout: %s", exc.__class__.__name__)
             self.client = None
 
     @property
