@@ -3,6 +3,7 @@ knowing which names the agent UI answers to."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 
@@ -11,22 +12,18 @@ def lan_addresses() -> list[str]:
     Each network interface's (ifaddr, which zeroconf brings), and what the machine's own name
     resolves to: the name alone misses addresses on machines whose name maps to 127.0.1.1."""
     addresses: set[str] = set()
-    try:
+    with contextlib.suppress(Exception):  # an OS ifaddr cannot read: the name lookup below still answers
         import ifaddr
 
         for adapter in ifaddr.get_adapters():
             for ip in adapter.ips:
                 if isinstance(ip.ip, str) and not ip.ip.startswith(("127.", "169.254.")):
                     addresses.add(ip.ip)
-    except Exception:  # an OS ifaddr cannot read: the name lookup below still answers
-        pass
-    try:
+    with contextlib.suppress(OSError):  # a name that does not resolve: the interfaces above answered
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
             address = str(info[4][0])
             if not address.startswith("127."):
                 addresses.add(address)
-    except OSError:
-        pass
     return sorted(addresses)
 
 

@@ -10,6 +10,7 @@ user agent, which only this process knows."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from pathlib import Path
@@ -31,11 +32,9 @@ class DesktopWindow:
 
     def _pids(self) -> set[int]:
         pids = {self.pid} if self.pid else set()
-        try:
+        with contextlib.suppress(OSError, ValueError):  # no pid file (yet): the process we started is enough
             if self.pid_file is not None:
                 pids.add(int(self.pid_file.read_text().strip()))
-        except (OSError, ValueError):
-            pass
         return pids
 
     def owns(self, client_port: int) -> bool:

@@ -5,6 +5,7 @@ conversation, hand it to people, read what is new, and follow events by long pol
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from typing import Annotated, Any, Optional
 
@@ -50,9 +51,8 @@ class EventWaiters:
         with self._lock:
             self._waiting.add(entry)
         try:
-            await asyncio.wait_for(flag.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
+            with contextlib.suppress(asyncio.TimeoutError):  # nothing new in time: the poll answers empty
+                await asyncio.wait_for(flag.wait(), seconds)
         finally:
             with self._lock:
                 self._waiting.discard(entry)

@@ -182,6 +182,6 @@ class JobsLock:
         if self._conn is not None:
             try:
                 self._conn.close()  # closing the session releases the lock
-            except psycopg.Error:
-                pass
+            except psycopg.Error as exc:  # the server is gone: so is the lock
+                log.debug("closing the jobs lock's connection failed: %s", exc)
             self._conn = None

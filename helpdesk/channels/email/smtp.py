@@ -4,6 +4,7 @@ anything else (unreachable, 4xx, a refused login) is tried again later."""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 
@@ -75,9 +76,8 @@ def check_smtp(url: MailUrl) -> str:
     except MailServerError as exc:
         return exc.reason
     try:
-        smtp.noop()
-    except Exception:
-        pass
+        with contextlib.suppress(Exception):  # logged in already: a server that refuses NOOP still works
+            smtp.noop()
     finally:
         try:
             smtp.quit()
