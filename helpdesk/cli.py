@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__, cli_channel, cli_mailbox, cli_rules
+from helpdesk import __version__, cli_channel, cli_mailbox, cli_rules, cli_service
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_mailbox.add_parser(sub, _common, OneLineParser)
     cli_channel.add_parser(sub, _common, OneLineParser)
     cli_rules.add_parser(sub, _common, OneLineParser)
+    cli_service.add_parser(sub, _common, _listen, OneLineParser)
 
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
@@ -138,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_channel.run(settings, args, _open)
         if command == "rules":
             return cli_rules.run(settings, args, _open)
+        if command == "service":
+            return cli_service.run(settings, args)
         if command == "demo":
             return _demo(settings)
         if command == "backup":
@@ -173,7 +176,7 @@ def _lock(settings: Settings):  # type: ignore[no-untyped-def]
     if settings.database_url:
         return None
     try:
-        return RunLock(ensure_data_dir(settings.data_dir)).acquire()
+        return RunLock(ensure_data_dir(settings.data_dir)).acquire(settings.port)
     except AlreadyRunning as exc:
         raise ConfigError(str(exc)) from None
 
@@ -205,6 +208,7 @@ def _serve(settings: Settings, demo: bool = False) -> int:
     print(f"  intake API docs:  http://127.0.0.1:{settings.port}/api/docs")
     _print_setup_code(app, f"http://127.0.0.1:{settings.port}/")
     announcement = _announce(settings)
+    _stop_cleanly_on_terminate()
     try:
         uvicorn.Server(app.uvicorn_config()).run()
     except OSError as exc:
@@ -216,6 +220,18 @@ def _serve(settings: Settings, demo: bool = False) -> int:
         if lock:
             lock.release()
     return 0
+
+
+def _stop_cleanly_on_terminate() -> None:
+    """uvicorn stops gracefully on SIGTERM (a service manager, `kill`; Ctrl+Break on Windows) and
+    then raises the signal again for the handler that was there before it. With Python's default
+    one that kills the process before the jobs, the database and the run lock are closed below;
+    with this one it returns, so they are, and Helpdesk exits 0: stopped as asked."""
+    import signal
+
+    for name in ("SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: None)
 
 
 def _print_setup_code(app, url: str) -> None:  # type: ignore[no-untyped-def]
@@ -305,6 +321,8 @@ def _desktop(settings: Settings) -> int:
 
     from helpdesk.notify import breach_notifier
 
+    if has_display() and (attached := _attach_window(settings)) is not None:
+        return attached
     lock = _lock(settings)
     app = _open(settings)
     app.start_jobs()
@@ -353,6 +371,38 @@ def _desktop(settings: Settings) -> int:
         app.close()
         if lock:
             lock.release()
+    return 0
+
+
+def _attach_window(settings: Settings) -> int | None:
+    """Helpdesk already serves this data (started at login, `helpdesk service install`): open
+    the window on that server instead of starting a second one. None: nothing to attach to."""
+    import httpx
+
+    from helpdesk.runlock import RunLock
+
+    lock = RunLock(settings.data_dir)
+    if settings.database_url or not lock.held_elsewhere():
+        return None
+    port = lock.holder_port()
+    local = f"http://127.0.0.1:{port}"
+    try:
+        healthy = port is not None and httpx.get(local + "/api/v1/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        healthy = False
+    if not healthy:
+        raise ConfigError(f"Helpdesk is already running with the data in {settings.data_dir}, "
+                          "but does not answer on this computer; stop it, then start again")
+    import flet_desktop
+
+    print(f"Helpdesk is already running ({local}/): opening its window. Closing the window leaves it running.")
+    assets = Path(__file__).resolve().parent.parent / "assets"
+    process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C closes the window; the server goes on
+        process.wait()
+    flet_desktop.close_flet_view(pid_file)
     return 0
 
 
