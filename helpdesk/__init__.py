@@ -2,4 +2,4 @@
 
 # The one place the version is defined: pyproject.toml, --version, /api/v1/health
 # and the UI all read it from here.
-__version__ = "0.1.0"
+__version__ = "0.2.0"

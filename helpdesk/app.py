@@ -16,9 +16,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from helpdesk.clock import Clock, SystemClock
-from helpdesk.config import DB_FILENAME, Settings, ensure_data_dir
+from helpdesk import __version__
+from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir
 from helpdesk.db import Database
-from helpdesk.db.migrate import upgrade
+from helpdesk.db.upgrade import NewerDatabase, Opened, open_database
 from helpdesk.dispatch import PathDispatcher
 from helpdesk.hosts import AllowedHosts
 from helpdesk.public_gate import PublicGate
@@ -45,6 +46,7 @@ class HelpdeskApp:
         self._channels: Any = None
         self._leadership: Any = None
         self._event_relay: Any = None
+        self.opened: Opened | None = None  # which version used the database before, a backup made first
 
     # ---- lifecycle ------------------------------------------------------------
 
@@ -57,8 +59,13 @@ class HelpdeskApp:
             if not database.exists():  # SQLite gives its -wal and -shm files the database's mode
                 os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = Database(self.settings.effective_database_url, self.bus, self.settings.sqlite_synchronous)
+        sqlite_file = self.settings.data_dir / DB_FILENAME if not self.settings.database_url else None
         try:
-            upgrade(db.engine)
+            self.opened = open_database(db.engine, __version__, sqlite_file, self.settings.data_dir / "backups",
+                                        self.settings.data_dir / "files")
+        except NewerDatabase as exc:
+            db.dispose()
+            raise ConfigError(str(exc)) from None
         except Exception:
             db.dispose()
             raise

@@ -54,6 +54,7 @@ class JobRunner:
             "bot_handoff": self._bot_handoff,
             "collect_files": self._collect_files,
             "automation": self._automation,
+            "update_check": self._update_check,
         }
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -115,6 +116,14 @@ class JobRunner:
         due = self.services.automation.scan()
         handled = self.services.automation.process_all()
         return f"{due} new wait{'s' if due != 1 else ''}, {handled} event{'s' if handled != 1 else ''} handled"
+
+    def _update_check(self) -> str:
+        check = self.services.release.check_for_update()
+        if not check.enabled:
+            return "off"
+        if check.error:
+            raise RuntimeError(check.error)
+        return f"newest is {check.latest}" + (": an update is available" if check.newer else ": up to date")
 
     def _collect_files(self) -> str:
         return f"{self.services.files.collect_garbage()} removed"

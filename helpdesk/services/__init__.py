@@ -27,6 +27,7 @@ from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.promise import PromiseService
 from helpdesk.services.ratelimit import RateLimits
+from helpdesk.services.release import ReleaseService
 from helpdesk.services.reports import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
@@ -63,6 +64,7 @@ class Services:
         self.outbox = OutboxService(*args)
         self.jobs = JobsService(*args)
         self.reports = ReportService(db, clock, settings, self.sla)
+        self.release = ReleaseService(*args)
         self.promise = PromiseService(*args, sla=self.sla, links=self.links)
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
                                 links=self.links, files=self.files)

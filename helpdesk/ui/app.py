@@ -134,6 +134,16 @@ class AgentApp:
         self.ctx = UiContext(self.page, self.services, self.services.settings, agent, self.presence_key, self.navigate)
         self._unsubscribe = self.services.events.subscribe(self._on_bus_event)
         await self.navigate("inbox")
+        await self._whats_new(agent.id)
+
+    async def _whats_new(self, agent_id: int) -> None:
+        """Once for each agent after an upgrade: what the new version brings."""
+        from helpdesk.ui.whats_new import show_whats_new
+
+        notes = await asyncio.to_thread(self.services.release.whats_new, agent_id)
+        if notes:
+            show_whats_new(self.page, notes,
+                           on_close=lambda: self.services.db.run_write(self.services.release.whats_new_seen, agent_id))
 
     async def navigate(self, where: str) -> None:
         """Show one screen: the inbox, settings, reports; or sign out."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import flet as ft
@@ -14,6 +16,8 @@ from helpdesk.services.errors import ServiceError
 from helpdesk.ui.format import explain
 from helpdesk.ui.widgets import sync_value
 
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 SignedInHandler = Callable[[SignedIn, bool], Awaitable[None]]
 
 
@@ -91,13 +95,64 @@ def first_run_form(page: ft.Page, services: Services, done: SignedInHandler, fro
             error.visible = True
             page.update()
             return
-        await done(signed, True)
+        card(page, welcome(services, lambda: done(signed, True)))
+
+    demo_note = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+
+    async def open_demo(_e: Any) -> None:
+        from helpdesk.demo_window import run_demo_window
+
+        demo_note.value = ("Opening the demo shop in a window of its own (the first time takes a few seconds). "
+                           "Sign in there as sam@bikeshop.example with the password demo-password. Your own "
+                           "Helpdesk stays empty until you create the owner account here.")
+        page.update(demo_note)
+        try:
+            await asyncio.to_thread(run_demo_window, services.settings.data_dir, ASSETS)
+        except Exception:  # the window or the demo's server would not start: say so, keep the form
+            log.exception("the demo shop could not be opened")
+            demo_note.value = "The demo shop could not be opened; the reason is in Helpdesk's log."
+            page.update(demo_note)
 
     button.on_click = submit
     password.on_submit = submit
+    demo = [ft.Divider(), ft.Row([ft.Text("Just looking?", color=ft.Colors.ON_SURFACE_VARIANT),
+                                  ft.TextButton("Open the demo shop", icon=ft.Icons.STOREFRONT_OUTLINED,
+                                                on_click=open_demo)]), demo_note] if from_window else []
     return ft.Column([
         ft.Text("Welcome to Helpdesk", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
         ft.Text("Create the owner account. You can add your colleagues afterwards in Settings.",
                 color=ft.Colors.ON_SURFACE_VARIANT),
-        code, name, email, password, error, ft.Row([button], alignment=ft.MainAxisAlignment.END),
+        code, name, email, password, error, ft.Row([button], alignment=ft.MainAxisAlignment.END), *demo,
     ], tight=True, spacing=14)
+
+
+def welcome(services: Services, start: Callable[[], Awaitable[None]]) -> ft.Control:
+    """After the owner account: where colleagues connect (the LAN address and its QR code)."""
+    from helpdesk.lan_announce import wanted
+    from helpdesk.netinfo import lan_urls
+    from helpdesk.ui.settings.devices import qr_png
+
+    settings = services.settings
+    urls = lan_urls(settings.port) if settings.host in ("0.0.0.0", "::") else []
+    public = services.links.public_url()
+    url = (public + "/") if public else urls[0] if urls else None
+    where: list[ft.Control] = [
+        ft.Image(src=qr_png(url), width=160, height=160, semantics_label=f"QR code for {url}"),
+        ft.Text(url, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, selectable=True),
+        ft.Text("Colleagues open this address in a browser on the shop's network, or scan the code with a "
+                "phone" + (f" (also http://helpdesk.local:{settings.port}/ on computers and iPhones)"
+                           if wanted(settings) else "") + ". Add their accounts in Settings → Agents.",
+                color=ft.Colors.ON_SURFACE_VARIANT),
+    ] if url else [ft.Text(f"Helpdesk listens only on {settings.host}: colleagues cannot connect until it is "
+                           "started with --host 0.0.0.0.", italic=True)]
+
+    async def go(_e: Any) -> None:
+        await start()
+
+    return ft.Column([
+        ft.Text("Helpdesk is ready", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+        *where,
+        ft.Text("The first time a colleague connects, this computer's firewall may ask whether Helpdesk may accept "
+                "connections: allow it on private networks.", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Row([ft.FilledButton("Open the inbox", on_click=go)], alignment=ft.MainAxisAlignment.END),
+    ], tight=True, spacing=12, horizontal_alignment=ft.CrossAxisAlignment.START)

@@ -1,5 +1,5 @@
 """Settings for admins, one section a file: agents, mailboxes, channels (phones and messaging apps), API tokens, canned replies,
-response targets, automation rules, assist, webhooks, jobs, connecting another device."""
+response targets, automation rules, assist, webhooks, jobs, connecting another device, this computer (version, start at login, updates)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from helpdesk.ui.settings.devices import DevicesSection
 from helpdesk.ui.settings.jobs import JobsSection
 from helpdesk.ui.settings.mailboxes import MailboxesSection
 from helpdesk.ui.settings.targets import TargetsSection
+from helpdesk.ui.settings.this_computer import ThisComputerSection
 from helpdesk.ui.settings.tokens import TokensSection
 from helpdesk.ui.settings.webhooks import WebhooksSection
 
@@ -30,7 +31,8 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Automation", ft.Icons.AUTO_MODE, AutomationSection), ("Assist", ft.Icons.AUTO_AWESOME_OUTLINED, AssistSection),
     ("Customer page", ft.Icons.STOREFRONT_OUTLINED, CustomerPageSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),
-    ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection)]
+    ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection),
+    ("This computer", ft.Icons.COMPUTER_OUTLINED, ThisComputerSection)]
 
 
 class SettingsScreen:
