@@ -24,8 +24,7 @@ demo: $(STAMP)
 ## check: the fast tier for the edit loop: services, API, the UI's controller and the database
 ## layer on SQLite, plus pyflakes-level lint; no browser, no binary, no PostgreSQL (under a minute)
 check: $(STAMP)
-	$(BIN)/python -m ruff check --quiet helpdesk tests bench scripts
-	$(BIN)/python -m pytest -q -m "not slow" tests/services tests/api tests/ui tests/db
+	$(BIN)/python packaging/fast_tests.py
 
 ## test: set up and run the whole test suite twice: on SQLite, then on a private PostgreSQL
 ## (installs Chromium, Xvfb and PostgreSQL via apt when it can)
@@ -36,10 +35,11 @@ test: $(STAMP)
 		$(BIN)/python -m pytest --database postgresql; \
 	else echo "note: PostgreSQL is not installed, so the PostgreSQL pass was skipped (apt-get install postgresql)"; fi
 
-## package: build the one-file executable dist/helpdesk (dist\helpdesk.exe on Windows)
+## package: build this OS's release files into dist/release (the one file, a .deb on Linux, their
+## SHA-256 sums), then smoke-test the built file: the same scripts the release workflow runs
 package: $(STAMP)
-	$(BIN)/python -m PyInstaller packaging/helpdesk.spec --noconfirm --distpath dist --workpath build/pyinstaller
-	@ls -l dist/
+	$(BIN)/python packaging/build.py --dist dist --work build/pyinstaller
+	$(BIN)/python packaging/smoke.py --built dist
 
 ## bench: the scale benchmark at a million messages, one table (figures go to docs/performance.md)
 bench: $(STAMP)

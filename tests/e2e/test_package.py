@@ -24,18 +24,51 @@ pytestmark = [pytest.mark.package, pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def binary(tmp_path_factory) -> Path:
-    """HELPDESK_BINARY if given (a build to test), else build one now from this tree."""
-    given = os.environ.get("HELPDESK_BINARY")
+def dist(tmp_path_factory) -> Path:
+    """What packaging/build.py (the script `make package` and the release workflow run) lays out;
+    HELPDESK_DIST names a folder it already built into."""
+    given = os.environ.get("HELPDESK_DIST")
     if given:
         return Path(given)
     out = tmp_path_factory.mktemp("package")
-    subprocess.run([sys.executable, "-m", "PyInstaller", str(ROOT / "packaging" / "helpdesk.spec"), "--noconfirm",
-                    "--distpath", str(out / "dist"), "--workpath", str(out / "build"), "--log-level", "WARN"],
-                   check=True, cwd=ROOT, timeout=900)
-    built = out / "dist" / "helpdesk"
+    subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--dist", str(out / "dist"),
+                    "--work", str(out / "build")], check=True, cwd=ROOT, timeout=900)
+    return out / "dist"
+
+
+@pytest.fixture(scope="module")
+def binary(dist) -> Path:
+    built = dist / "helpdesk"
     assert built.exists()
     return built
+
+
+@pytest.mark.sqlite_only
+def test_the_built_file_passes_the_release_smoke_test(dist):
+    """The same script the release workflow runs on each OS's runner, here on Linux."""
+    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "smoke.py"), "--built", str(dist)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stopped cleanly" in result.stdout and "restarted, message kept" in result.stdout
+    print("\n" + result.stdout)
+
+
+@pytest.mark.sqlite_only
+def test_the_release_files_are_named_summed_and_packaged(dist, binary):
+    release = dist / "release"
+    name = f"helpdesk-{__version__}-linux-x86_64"
+    assert (release / name).read_bytes() == binary.read_bytes()
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=release, capture_output=True, text=True)
+    assert check.returncode == 0 and f"{name}: OK" in check.stdout
+    debs = list(release.glob("*.deb"))
+    if not shutil.which("dpkg-deb"):
+        pytest.skip("no dpkg-deb here to check the Debian package")
+    assert [d.name for d in debs] == [f"helpdesk_{__version__}_amd64.deb"]
+    fields = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Package", "Version"], capture_output=True,
+                            text=True, check=True).stdout
+    assert f"Version: {__version__}" in fields
+    listing = subprocess.run(["dpkg-deb", "-c", str(debs[0])], capture_output=True, text=True, check=True).stdout
+    assert "./usr/bin/helpdesk" in listing and "./usr/share/applications/helpdesk.desktop" in listing
 
 
 def clean_env(**extra: str) -> dict[str, str]:
