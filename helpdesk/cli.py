@@ -225,13 +225,17 @@ def _serve(settings: Settings, demo: bool = False) -> int:
 def _stop_cleanly_on_terminate() -> None:
     """uvicorn stops gracefully on SIGTERM (a service manager, `kill`; Ctrl+Break on Windows) and
     then raises the signal again for the handler that was there before it. With Python's default
-    one that kills the process before the jobs, the database and the run lock are closed below;
-    with this one it returns, so they are, and Helpdesk exits 0: stopped as asked."""
+    one that kills the process before the jobs, the database and the run lock are closed; with
+    this one (which also covers a signal before uvicorn listens) the `finally` below runs, and
+    Helpdesk exits 0: stopped as asked."""
     import signal
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)
 
     for name in ("SIGTERM", "SIGBREAK"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), lambda *_: None)
+            signal.signal(getattr(signal, name), stop)
 
 
 def _print_setup_code(app, url: str) -> None:  # type: ignore[no-untyped-def]
@@ -377,6 +381,8 @@ def _desktop(settings: Settings) -> int:
 def _attach_window(settings: Settings) -> int | None:
     """Helpdesk already serves this data (started at login, `helpdesk service install`): open
     the window on that server instead of starting a second one. None: nothing to attach to."""
+    import time
+
     import httpx
 
     from helpdesk.runlock import RunLock
@@ -386,10 +392,13 @@ def _attach_window(settings: Settings) -> int | None:
         return None
     port = lock.holder_port()
     local = f"http://127.0.0.1:{port}"
-    try:
-        healthy = port is not None and httpx.get(local + "/api/v1/health", timeout=5).status_code == 200
-    except httpx.HTTPError:
-        healthy = False
+    healthy = False
+    deadline = time.monotonic() + 30  # at login the window may come up while the server still starts
+    while port is not None and not healthy and time.monotonic() < deadline:
+        try:
+            healthy = httpx.get(local + "/api/v1/health", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            time.sleep(0.5)
     if not healthy:
         raise ConfigError(f"Helpdesk is already running with the data in {settings.data_dir}, "
                           "but does not answer on this computer; stop it, then start again")

@@ -77,6 +77,8 @@ class RunLock:
         self._fd = None
 
     def held_elsewhere(self) -> bool:
+        if not self.path.parent.is_dir():  # a first start: no data folder, so nobody holds it
+            return False
         try:
             self.acquire()
         except AlreadyRunning:

@@ -141,7 +141,7 @@ def welcome(services: Services, start: Callable[[], Awaitable[None]]) -> ft.Cont
         ft.Text(url, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, selectable=True),
         ft.Text("Colleagues open this address in a browser on the shop's network, or scan the code with a "
                 "phone" + (f" (also http://helpdesk.local:{settings.port}/ on computers and iPhones)"
-                           if wanted(settings) else "") + ". Add their accounts in Settings → Agents.",
+                           if wanted(settings) else "") + ". Add their accounts in Settings, under Agents.",
                 color=ft.Colors.ON_SURFACE_VARIANT),
     ] if url else [ft.Text(f"Helpdesk listens only on {settings.host}: colleagues cannot connect until it is "
                            "started with --host 0.0.0.0.", italic=True)]

@@ -153,7 +153,7 @@ def test_two_agents_see_each_others_assignment_change(shop, browser):
 
 def test_the_first_account_needs_the_setup_code_even_on_this_machine(tmp_path, browser, new_database):
     app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", database_url=new_database(), host="127.0.0.1",
-                               port=0)).start()
+                               port=0, public_url="http://desk.larsen-bikes.test")).start()
     code = app.services.auth.setup_code()
     try:
         with ServerThread(app) as server:
@@ -171,6 +171,10 @@ def test_the_first_account_needs_the_setup_code_even_on_this_machine(tmp_path, b
             field.press("Control+a")
             field.press_sequentially(code.lower())
             page.get_by_role("button", name="Create owner account").click()
+            expect(shown(page, "Helpdesk is ready")).to_be_visible()  # where colleagues connect, first
+            expect(shown(page, "http://desk.larsen-bikes.test/")).to_be_visible()
+            expect(page.get_by_role("img", name="QR code for http://desk.larsen-bikes.test/")).to_be_visible()
+            page.get_by_role("button", name="Open the inbox").click()
             expect(shown(page, "All clear")).to_be_visible()
             local.close()
             assert not app.services.auth.needs_owner()

@@ -100,3 +100,40 @@ def test_the_desktop_window_opens_connects_and_offers_the_first_run(xvfb, tmp_pa
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(shot, artifacts / "desktop-window.png")
+
+
+def test_the_window_joins_a_helpdesk_already_running_at_login_and_leaves_it_running(xvfb, tmp_path):
+    """`helpdesk service install` starts `serve` at login; opening Helpdesk later must show that
+    one's window, not start a second server (which the run lock would refuse)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_") and k != "DISPLAY"}
+    env.update({"HELPDESK_DATA_DIR": str(tmp_path / "data"), "HELPDESK_PORT": str(port), "HELPDESK_HOST": "127.0.0.1"})
+    serve = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve"], env=env, cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    served: list[str] = []
+    threading.Thread(target=lambda: served.extend(iter(serve.stdout.readline, "")), daemon=True).start()
+    window = None
+    try:
+        deadline = time.monotonic() + 60
+        while not any("on this computer" in line for line in served):
+            assert serve.poll() is None and time.monotonic() < deadline, "".join(served)
+            time.sleep(0.1)
+        window = subprocess.Popen([sys.executable, str(ROOT / "main.py")], env={**env, "DISPLAY": xvfb},
+                                  cwd=tmp_path, start_new_session=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        said: list[str] = []
+        threading.Thread(target=lambda: said.extend(iter(window.stdout.readline, "")), daemon=True).start()
+        while not any("Start session" in line for line in served):  # the window's client reached `serve`
+            assert window.poll() is None, "".join(said)
+            assert time.monotonic() < deadline, "the window never connected:\n" + "".join(said + served)
+            time.sleep(0.2)
+        assert any(f"Helpdesk is already running (http://127.0.0.1:{port}/)" in line for line in said)
+        assert not any("cannot listen" in line or "already running with the data" in line for line in said)
+        os.killpg(window.pid, signal.SIGTERM)  # the owner closes the window
+        window.wait(timeout=15)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200  # still serving
+    finally:
+        if window is not None and window.poll() is None:
+            os.killpg(window.pid, signal.SIGKILL)
+        serve.terminate()
+        assert serve.wait(timeout=30) == 0  # a clean stop on SIGTERM

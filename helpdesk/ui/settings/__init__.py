@@ -33,6 +33,7 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection), ("Jobs", ft.Icons.SCHEDULE, JobsSection),
     ("Connect a device", ft.Icons.DEVICES_OUTLINED, DevicesSection),
     ("This computer", ft.Icons.COMPUTER_OUTLINED, ThisComputerSection)]
+RAIL_ROW = 64  # a destination's height with its label
 
 
 class SettingsScreen:
@@ -48,7 +49,9 @@ class SettingsScreen:
             destinations=[ft.NavigationRailDestination(icon=icon, label=label) for label, icon, _ in SECTIONS])
         page.appbar = self.ctx.back_bar("Settings")
         page.controls.clear()
-        page.add(ft.Row([rail, ft.VerticalDivider(width=1), self.content], expand=True,
+        # The sections outnumber what a laptop's window shows at once: the rail scrolls.
+        sections = ft.Column([ft.Container(rail, height=RAIL_ROW * len(SECTIONS) + 16)], scroll=ft.ScrollMode.AUTO)
+        page.add(ft.Row([sections, ft.VerticalDivider(width=1), self.content], expand=True,
                         vertical_alignment=ft.CrossAxisAlignment.STRETCH))
         await self.render()
 
