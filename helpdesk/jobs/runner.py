@@ -55,6 +55,7 @@ class JobRunner:
             "collect_files": self._collect_files,
             "automation": self._automation,
             "update_check": self._update_check,
+            "report_rollups": self._report_rollups,
         }
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -116,6 +117,10 @@ class JobRunner:
         due = self.services.automation.scan()
         handled = self.services.automation.process_all()
         return f"{due} new wait{'s' if due != 1 else ''}, {handled} event{'s' if handled != 1 else ''} handled"
+
+    def _report_rollups(self) -> str:
+        computed = self.services.reports.refresh_rollups()
+        return f"{computed} day{'s' if computed != 1 else ''} computed"
 
     def _update_check(self) -> str:
         check = self.services.release.check_for_update()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import flet as ft
@@ -11,7 +11,8 @@ from helpdesk.services.reports import Summary, TimeFigure
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
 
-PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
+PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365": "Last 12 months",
+           "730": "Last 2 years"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -21,6 +22,21 @@ def seconds_text(value: float | None) -> str:
 
 def share_text(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
+
+
+def group_days(per_day: list[dict]) -> list[dict]:
+    """The per-day figures as they are (up to 92 days), by week (to 400 days), or by month."""
+    if len(per_day) <= 92:
+        return per_day
+    by_month = len(per_day) > 400
+    groups: dict[str, dict] = {}
+    for day in per_day:
+        when = date.fromisoformat(day["date"])
+        key = when.strftime("%Y-%m") if by_month else (when - timedelta(days=when.weekday())).isoformat()
+        group = groups.setdefault(key, {"date": ("" if by_month else "week of ") + key, "created": 0, "resolved": 0})
+        group["created"] += day["created"]
+        group["resolved"] += day["resolved"]
+    return list(groups.values())
 
 
 class ReportsScreen:
@@ -102,11 +118,14 @@ class ReportsScreen:
 
     @staticmethod
     def _per_day_chart(s: Summary) -> ft.Control:
-        """A bar pair a day across the whole width (a year's 365 days still fit: the bars thin out)."""
-        peak = max([max(d["created"], d["resolved"]) for d in s.per_day] + [1])
+        """A bar pair a day across the whole width; past three months a pair a week, past a year a
+        pair a month (a bar a day would be hundreds of controls to draw and too thin to read)."""
+        periods = group_days(s.per_day)
+        unit = "day" if len(periods) == len(s.per_day) else "week" if len(s.per_day) <= 400 else "month"
+        peak = max([max(d["created"], d["resolved"]) for d in periods] + [1])
         height = 140
         days = []
-        for day in s.per_day:
+        for day in periods:
             days.append(ft.Container(expand=True, height=height, content=ft.Row([
                 ft.Container(expand=True, height=max(1, height * day["created"] / peak), bgcolor=ft.Colors.PRIMARY,
                              tooltip=f"{day['date']}: {day['created']} created"),
@@ -115,7 +134,7 @@ class ReportsScreen:
             ], spacing=1, vertical_alignment=ft.CrossAxisAlignment.END)))
         legend = ft.Row([ft.Container(width=12, height=12, bgcolor=ft.Colors.PRIMARY), ft.Text("created", size=12),
                          ft.Container(width=12, height=12, bgcolor=ft.Colors.TERTIARY), ft.Text("resolved", size=12),
-                         ft.Text(f"peak {peak} a day", size=12, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=6)
+                         ft.Text(f"peak {peak} a {unit}", size=12, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=6)
         first, last = (s.per_day[0]["date"], s.per_day[-1]["date"]) if s.per_day else ("", "")
         axis = ft.Row([ft.Text(str(first), size=11, color=ft.Colors.ON_SURFACE_VARIANT), ft.Container(expand=True),
                        ft.Text(str(last), size=11, color=ft.Colors.ON_SURFACE_VARIANT)])

@@ -1,0 +1,212 @@
+"""Roll-ups: each local day's report facts, stored (table report_day), so a year's report adds up
+365 stored days instead of reading a year of messages.
+
+Kept current without touching any write path: every change a report can see leaves a new row
+behind (a message, a system event for a status, priority, assignment or merge, a rating), so
+the rows newer than the last watermark say which days changed: the touched conversations' days
+(created, every reply and event, every rating) and, for a customer's new message, the 7 days
+before it (a re-contact changes those days' resolutions). Those days are computed again from
+the database; so is any day not stored yet. A change to the response targets or the business
+calendar changes every duration and day boundary: the stored days are then all dropped. The
+`report_rollups` job fills and refreshes the last two years in the background; a report computes
+whatever is not stored yet and stores it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Iterator
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from helpdesk.models import EVENT, IN, REPLY, AppSetting, Conversation, CsatRating, Message, ReportDay
+from helpdesk.services.base import Service, writes
+from helpdesk.services.reports.collect import collect
+from helpdesk.services.reports.figures import DayFacts
+
+log = logging.getLogger(__name__)
+STATE_KEY = "reports.rollups"
+C = Conversation.__table__  # type: ignore[attr-defined]
+M = Message.__table__  # type: ignore[attr-defined]
+R = CsatRating.__table__  # type: ignore[attr-defined]
+D = ReportDay.__table__  # type: ignore[attr-defined]
+CHUNK = 500  # conversations per query when finding what changed
+RECONTACT_DAYS = 7
+KEEP_WARM_DAYS = 731  # the job keeps the last two years stored
+
+
+def fingerprint(rules: Any) -> str:
+    """What every stored day depends on besides the rows: the calendar (durations in business
+    time, day boundaries) and the response targets (which priorities count business time)."""
+    cal = rules.calendar
+    text = repr((cal.timezone, cal.around_the_clock, sorted(cal.holidays), sorted(cal.hours.items()),
+                 sorted((p, pol.first_response_minutes, pol.business_hours) for p, pol in rules.policies.items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Watermark:
+    fingerprint: str
+    message_id: int
+    rating_id: int
+
+    def as_json(self) -> dict:
+        return {"fingerprint": self.fingerprint, "message_id": self.message_id, "rating_id": self.rating_id}
+
+
+@dataclass
+class Plan:
+    """What one look at the database found: the stored days still good, the days to compute."""
+
+    was: Watermark | None  # None: nothing stored is usable (first time, or the targets changed)
+    now: Watermark
+    dirty: set[date]
+    stored: dict[date, DayFacts]
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    for i in range((last - first).days + 1):
+        yield first + timedelta(days=i)
+
+
+def _ranges(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Consecutive days as (first, last) runs, so each run is computed with one set of queries."""
+    days = sorted(days)
+    while days:
+        first = last = days.pop(0)
+        while days and days[0] == last + timedelta(days=1):
+            last = days.pop(0)
+        yield first, last
+
+
+class ReportRollups(Service):
+    # ---- reading ----------------------------------------------------------------------------
+
+    def plan(self, s: Session, rules: Any, first: date, last: date) -> Plan:
+        row = s.get(AppSetting, STATE_KEY)
+        value = row.value if row and row.value else None
+        fp = fingerprint(rules)
+        was = Watermark(**value) if value and value.get("fingerprint") == fp else None
+        now = Watermark(fp, s.execute(select(func.coalesce(func.max(M.c.id), 0))).scalar_one(),
+                        s.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar_one())
+        dirty = self._changed_days(s, rules.calendar.tz, was, now) if was else set()
+        stored = {} if was is None else {
+            date.fromisoformat(r.day): DayFacts.from_json(r.facts)
+            for r in s.execute(select(D.c.day, D.c.facts).where(D.c.day >= first.isoformat(),
+                                                                 D.c.day <= last.isoformat()))
+            if date.fromisoformat(r.day) not in dirty}
+        return Plan(was, now, dirty, stored)
+
+    @staticmethod
+    def _changed_days(s: Session, tz: Any, was: Watermark, now: Watermark) -> set[date]:
+        days: set[date] = set()
+        touched: set[int] = set()
+        linked: set[int] = set()
+        if now.message_id > was.message_id:
+            for m in s.execute(select(M.c.conversation_id, M.c.created_at, M.c.direction, M.c.kind, M.c.meta)
+                               .where(M.c.id > was.message_id, M.c.id <= now.message_id)):
+                touched.add(m.conversation_id)
+                if m.direction == IN and m.kind == REPLY:  # a re-contact of an earlier resolution?
+                    local = m.created_at.astimezone(tz).date()
+                    days.update(local - timedelta(days=n) for n in range(RECONTACT_DAYS + 1))
+                if m.kind == EVENT and (m.meta or {}).get("event") == "customers_linked":
+                    linked.add(m.conversation_id)
+        if now.rating_id > was.rating_id:
+            touched.update(s.execute(select(R.c.conversation_id).where(R.c.id > was.rating_id,
+                                                                       R.c.id <= now.rating_id)).scalars())
+        if linked:  # two customers became one: all their conversations' re-contacts may change
+            customers = select(C.c.customer_id).where(C.c.id.in_(linked))
+            touched.update(s.execute(select(C.c.id).where(C.c.customer_id.in_(customers))).scalars())
+        ids = sorted(touched)
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i:i + CHUNK]
+            for query in (select(C.c.created_at).where(C.c.id.in_(chunk)),
+                          select(M.c.created_at).where(M.c.conversation_id.in_(chunk), M.c.kind.in_((REPLY, EVENT))),
+                          select(R.c.created_at).where(R.c.conversation_id.in_(chunk))):
+                days.update(at.astimezone(tz).date() for at in s.execute(query).scalars())
+        return days
+
+    def facts(self, rules: Any, first: date, last: date) -> dict[date, DayFacts]:
+        """Each day's facts from first to last: stored where still good, computed where not (and
+        then stored, so the next report finds them)."""
+        with self.db.read() as s:
+            plan = self.plan(s, rules, first, last)
+            missing = [d for d in _days(first, last) if d not in plan.stored]
+            fresh: dict[date, DayFacts] = {}
+            for a, b in _ranges(missing):
+                fresh.update(collect(s, rules, a, b))
+        if fresh or plan.dirty or plan.was != plan.now:
+            try:
+                self.save(plan, fresh)
+            except Exception:  # a report is never refused for a roll-up it could not keep
+                log.exception("could not store the report's roll-ups")
+        return {**plan.stored, **fresh}
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    @writes
+    def save(self, plan: Plan, fresh: dict[date, DayFacts]) -> bool:
+        """Store what a look computed, unless another look stored newer facts meanwhile."""
+        with self.db.write() as tx:
+            row = tx.session.get(AppSetting, STATE_KEY)
+            current = row.value if row and row.value else None
+            if plan.was is not None and current != plan.was.as_json():
+                return False  # another look stored newer facts meanwhile; ours are older
+            if plan.was is None and current and current.get("fingerprint") == plan.now.fingerprint:
+                return False  # another look started storing under these targets since ours began
+            conn = tx.session.connection()
+            if plan.was is None:
+                conn.execute(delete(D))
+            elif plan.dirty:
+                changed = sorted(d.isoformat() for d in plan.dirty)
+                for i in range(0, len(changed), CHUNK):
+                    conn.execute(delete(D).where(D.c.day.in_(changed[i:i + CHUNK])))
+            if fresh:
+                keys = [d.isoformat() for d in fresh]
+                for i in range(0, len(keys), CHUNK):
+                    conn.execute(delete(D).where(D.c.day.in_(keys[i:i + CHUNK])))
+                conn.execute(insert(D), [{"day": d.isoformat(), "facts": f.to_json(), "computed_at": self.now()}
+                                         for d, f in fresh.items()])
+            row = row or AppSetting(key=STATE_KEY)
+            row.value = plan.now.as_json()
+            tx.session.add(row)
+            return True
+
+    def refresh(self, rules: Any, today: date, days: int = KEEP_WARM_DAYS, chunk_days: int = 31,
+                most_chunks: int | None = None) -> int:
+        """Store every day of the last `days` that is missing or changed, newest month first (each
+        month one short write), at most `most_chunks` months that needed work (the job does a few
+        each run, so stopping Helpdesk never waits long for it). Returns the days computed."""
+        computed, worked = 0, 0
+        first = today - timedelta(days=days - 1)
+        end = today
+        while end >= first and (most_chunks is None or worked < most_chunks):
+            start = max(end - timedelta(days=chunk_days - 1), first)
+            with self.db.read() as s:
+                plan = self.plan(s, rules, start, end)
+                missing = [d for d in _days(start, end) if d not in plan.stored]
+                fresh: dict[date, DayFacts] = {}
+                for a, b in _ranges(missing):
+                    fresh.update(collect(s, rules, a, b))
+            if (fresh or plan.dirty or plan.was != plan.now) and self.save(plan, fresh):
+                computed += len(fresh)
+                worked += bool(fresh)
+            end = start - timedelta(days=1)
+        return computed
+
+    @writes
+    def forget(self) -> int:
+        """Drop every stored day (the next report, or the job, computes them again)."""
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            gone = conn.execute(select(func.count()).select_from(D)).scalar_one()
+            conn.execute(delete(D))
+            conn.execute(delete(AppSetting.__table__).where(AppSetting.__table__.c.key == STATE_KEY))  # type: ignore[attr-defined]
+            return gone
+
+    def stored_days(self) -> int:
+        with self.db.read() as s:
+            return s.execute(select(func.count()).select_from(D)).scalar_one()
