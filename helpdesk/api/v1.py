@@ -20,7 +20,7 @@ from helpdesk.models import ApiToken
 from helpdesk.services import Actor, Services
 from helpdesk.services.base import require_scope
 from helpdesk.services.links import conversation_link
-from helpdesk.services.conversations import ConversationFilter, IncomingMessage
+from helpdesk.services.conversations import ConversationFilter, IncomingMessage, IntakeResult
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.ratelimit import RateLimited
 
@@ -117,16 +117,22 @@ def build_router() -> APIRouter:
                                        {"idempotency_key": "differs from the Idempotency-Key header"})
             key = idempotency_key
         c = payload.customer
-        result = await services.db.run_write(services.conversations.receive, IncomingMessage(
-            body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id, name=c.name,
-            subject=payload.subject, channel=payload.channel, conversation_id=payload.conversation_id,
-            idempotency_key=key), actor=actor, files=files)
-        # The link opens the whole thread: only to whoever started it, or a customer the site vouches for.
+        incoming = IncomingMessage(body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id,
+                                   name=c.name, subject=payload.subject, channel=payload.channel,
+                                   conversation_id=payload.conversation_id, idempotency_key=key)
+
+        def receive() -> tuple[IntakeResult, bool]:
+            result = services.conversations.receive(incoming, actor=actor, files=files)
+            # The link opens the whole thread: only to whoever started it, or a customer the site vouches
+            # for; the others get it by mail instead, when they can.
+            shown = result.created or c.verified
+            mailed = not shown and not result.replayed and services.mail.mail_link(result.conversation_id,
+                                                                                  result.customer_id)
+            return result, bool(mailed)
+
+        # Group commit: the messages arriving together share one transaction and one fsync.
+        result, link_sent = await services.db.run_write_batched(receive)
         shown = result.created or c.verified
-        link_sent = False
-        if not shown and not result.replayed:  # the customer gets it by mail instead, when they can
-            link_sent = await services.db.run_write(services.mail.mail_link, result.conversation_id,
-                                                    result.customer_id)
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,
                 "conversation_url": conversation_link(base_url(request), result.public_token) if shown else None,

@@ -17,7 +17,9 @@ NOTIFY inside the transaction (delivered only if it commits); see helpdesk/db/pg
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
+import logging
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +33,11 @@ from sqlmodel import Session, create_engine
 from helpdesk.events import Event, EventBus
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Group commit: how many queued writes one transaction takes at most (each still in its own
+# savepoint, each acknowledged only after the commit).
+BATCH_LIMIT = 64
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Transaction:
@@ -43,6 +49,24 @@ class Transaction:
 
     def emit(self, type: str, conversation_id: int | None = None, **data: Any) -> None:
         self.events.append(Event(type=type, conversation_id=conversation_id, data=data))
+
+
+class _Batch:
+    """The writer thread's current group commit: one session, the events of the writes that
+    succeeded (published once it commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events: list[Event] = []
+
+
+def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
+    if future.done():  # the caller went away (a client hung up); the write stands
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 class WrongThread(RuntimeError):
@@ -64,6 +88,10 @@ class Database:
         self._served_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
                                           initializer=self._become_writer)
+        self._batch: _Batch | None = None  # only the writer thread reads or sets it
+        self._queued: collections.deque = collections.deque()  # writes waiting for the next group commit
+        self._queued_lock = threading.Lock()
+        self._drain_scheduled = False
         self._pg = None  # helpdesk.db.pg, on PostgreSQL
         self.origin: str | None = None  # this database's id in NOTIFY payloads (PostgreSQL)
         if self.is_sqlite:
@@ -120,12 +148,78 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
 
+    async def run_write_batched(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """As run_write, for many small independent writes arriving together (customer messages
+        from the intake API): the writer takes every one waiting, up to BATCH_LIMIT, into one
+        transaction with one commit (one fsync), each in its own savepoint, so one that fails is
+        undone alone. Each caller hears back only after that commit: acknowledged means durable."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        with self._queued_lock:
+            self._queued.append((fn, args, kwargs, loop, future))
+            start = not self._drain_scheduled
+            self._drain_scheduled = True
+        if start:
+            self._writer.submit(self._drain)
+        return await future
+
+    def _drain(self) -> None:
+        """One group commit of what is queued; more waiting go to the back of the writer's queue,
+        so replies, rules and jobs get their turn between batches."""
+        with self._queued_lock:
+            jobs = [self._queued.popleft() for _ in range(min(len(self._queued), BATCH_LIMIT))]
+        try:
+            self._commit_batch(jobs)
+        finally:
+            with self._queued_lock:
+                again = bool(self._queued)
+                self._drain_scheduled = again
+            if again:
+                self._writer.submit(self._drain)
+
+    def _commit_batch(self, jobs: list) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            batch = self._batch = _Batch(session)
+            try:
+                for fn, args, kwargs, _loop, _future in jobs:
+                    savepoint = session.begin_nested()
+                    mark = len(batch.events)
+                    try:
+                        value = fn(*args, **kwargs)
+                        savepoint.commit()
+                    except Exception as exc:  # this write alone is undone; the others go on
+                        if savepoint.is_active:
+                            savepoint.rollback()
+                        del batch.events[mark:]
+                        outcomes.append((False, exc))
+                    else:
+                        outcomes.append((True, value))
+                if batch.events and not self.is_sqlite:
+                    self._pg.notify(session, batch.events, self.origin)
+                session.commit()
+            except Exception as exc:  # the commit itself failed: nothing of the batch was stored
+                log.warning("a group commit of %d writes failed: %s", len(jobs), exc)
+                session.rollback()
+                outcomes = [(False, exc)] * len(jobs)
+                batch.events.clear()
+            finally:
+                self._batch = None
+        for ev in batch.events:
+            self.bus.publish(ev)
+        for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
+            loop.call_soon_threadsafe(_settle, future, ok, value)
+
     @contextmanager
     def write(self) -> Iterator[Transaction]:
-        """One write transaction, only on the writer thread; events are published after it commits."""
+        """One write transaction, only on the writer thread; events are published after it commits.
+        Inside a group commit it is a savepoint of the group's transaction instead."""
         if not self.on_writer_thread:
             raise WrongThread("a database write outside the writer thread: decorate the service "
                               "method with @writes (services/base.py) or use Database.run_write")
+        if self._batch is not None and not self._writing:
+            yield from self._write_in_batch(self._batch)
+            return
         if self._writing:  # a second connection would wait on the first one's lock until it timed out
             raise WrongThread("a write transaction inside another: do the inner work on the outer transaction")
         self._writing = True
@@ -144,6 +238,22 @@ class Database:
             self._writing = False
         for ev in tx.events:
             self.bus.publish(ev)
+
+    def _write_in_batch(self, batch: _Batch) -> Iterator[Transaction]:
+        self._writing = True
+        try:
+            savepoint = batch.session.begin_nested()
+            tx = Transaction(batch.session)
+            try:
+                yield tx
+                savepoint.commit()
+            except BaseException:
+                if savepoint.is_active:
+                    savepoint.rollback()
+                raise
+        finally:
+            self._writing = False
+        batch.events.extend(tx.events)
 
     # ---- reads --------------------------------------------------------------------------
 

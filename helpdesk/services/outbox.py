@@ -59,13 +59,17 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * (rng or random).uniform(0.8, 1.2))
 
 
+_INSERT_EVENT = insert(E)  # built once: every message and reply passes here
+_ACTIVE_HOOKS = select(W.c.id, W.c.events).where(W.c.active.is_(True))
+
+
 def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict, now: datetime,
             only_webhook: int | None = None) -> str:
     """Write an event and its deliveries in the caller's transaction; returns the event id."""
     event_id = str(uuid.uuid4())
-    outbox_id = conn.execute(insert(E).values(event_id=event_id, type=type, conversation_id=conversation_id,
-                                              payload=payload, created_at=now)).inserted_primary_key[0]
-    hooks = conn.execute(select(W.c.id, W.c.events).where(W.c.active.is_(True))).all()
+    outbox_id = conn.execute(_INSERT_EVENT, {"event_id": event_id, "type": type, "conversation_id": conversation_id,
+                                             "payload": payload, "created_at": now}).inserted_primary_key[0]
+    hooks = conn.execute(_ACTIVE_HOOKS).all()
     rows = [{"outbox_event_id": outbox_id, "webhook_id": h.id, "conversation_id": conversation_id,
              "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": ""}
             for h in hooks if (h.id == only_webhook if only_webhook is not None else type in (h.events or []))]

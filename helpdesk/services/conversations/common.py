@@ -138,6 +138,9 @@ class Written:
     delivery: DeliveryState | None = None
 
 
+_CUSTOMER_NAME = select(CUSTOMER.c.name).where(CUSTOMER.c.id == bindparam("b_customer"))  # built once: hot path
+
+
 class ConversationBase(Service):
     def __init__(self, db, clock, settings, sla: SlaService | None = None,  # type: ignore[no-untyped-def]
                  files: FileService | None = None, deliveries: DeliveryService | None = None,
@@ -153,7 +156,7 @@ class ConversationBase(Service):
                         with_link: bool = False) -> dict:
         """What webhooks and the events API say about a message (customer or team). The customer's
         link (their credential) only where the webhook contract has always carried it: replies."""
-        name = conn.execute(select(CUSTOMER.c.name).where(CUSTOMER.c.id == state.customer_id)).scalar() or ""
+        name = conn.execute(_CUSTOMER_NAME, {"b_customer": state.customer_id}).scalar() or ""
         ids = identifiers_of(conn, state.customer_id)
         return {"conversation_id": state.id, "message_id": message_id, "direction": direction, "body": body,
                 "created_at": now.isoformat(), "author": author, "conversation_status": status,
