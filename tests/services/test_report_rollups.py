@@ -121,3 +121,30 @@ def test_a_customer_back_days_later_changes_the_stored_day_of_the_resolution(ser
     services.conversations.receive(IncomingMessage(body="another spoke broke", email="kim@example.com"))
     assert services.reports.summary(FIRST_DAY, date(2026, 3, 5)).recontact_rate == 1
     same(services, FIRST_DAY, date(2026, 3, 5))
+
+
+def test_a_later_priority_change_or_reassignment_changes_the_stored_days_it_reaches_back_to(services, clock, ann,
+                                                                                              bob):
+    """Nothing else touches the days the conversation was answered and rated; a priority change
+    (a clock around the clock instead of business hours) and a transfer days later still reach them."""
+    services.sla.set_policy("urgent", 30, 30, 240, False, ann)  # urgent counts around the clock
+    clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc))
+    c = services.conversations.receive(IncomingMessage(body="brakes squeal", email="kim@example.com")).conversation_id
+    services.conversations.assign(c, ann.id, ann)
+    clock.set(datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc))
+    services.conversations.reply(c, ann, "adjusted them", then="resolved")
+    token = services.conversations.get(c).conversation.public_token
+    services.conversations.rate(token, 4, "")
+    clock.set(datetime(2026, 3, 6, 12, 0, tzinfo=timezone.utc))
+    period = (FIRST_DAY, date(2026, 3, 6))
+    before = services.reports.summary(*period)
+    assert {a.name: a.csat_count for a in before.agents}.get("Ann Agent") == 1
+    services.conversations.set_priority(c, "urgent", ann)
+    after = services.reports.summary(*period)
+    assert after.first_response.median_seconds == 18 * 3600 != before.first_response.median_seconds
+    assert after.resolution.median_seconds == 18 * 3600 != before.resolution.median_seconds
+    same(services, *period)
+    services.conversations.assign(c, bob.id, ann)  # ratings count for whoever has it now
+    moved = services.reports.summary(*period)
+    assert {a.name: a.csat_count for a in moved.agents}.get("Bob Agent") == 1
+    same(services, *period)

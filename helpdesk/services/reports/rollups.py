@@ -36,6 +36,10 @@ D = ReportDay.__table__  # type: ignore[attr-defined]
 CHUNK = 500  # conversations per query when finding what changed
 RECONTACT_DAYS = 7
 KEEP_WARM_DAYS = 731  # the job keeps the last two years stored
+# System events that change facts beyond their own day: the priority (which clock every duration
+# ran on), the assignee (whose resolutions and ratings), merges and customer links.
+WIDE_EVENTS = frozenset({"priority", "assigned", "transferred", "unassigned", "merged", "merged_into",
+                         "customers_linked"})
 
 
 def fingerprint(rules: Any) -> str:
@@ -72,12 +76,13 @@ def _days(first: date, last: date) -> Iterator[date]:
         yield first + timedelta(days=i)
 
 
-def _ranges(days: list[date]) -> Iterator[tuple[date, date]]:
-    """Consecutive days as (first, last) runs, so each run is computed with one set of queries."""
+def _ranges(days: list[date], gap: int = 3) -> Iterator[tuple[date, date]]:
+    """The days as (first, last) runs, each computed with one set of queries; runs fewer than
+    `gap` days apart are joined (computing a stored day again costs less than another run)."""
     days = sorted(days)
     while days:
         first = last = days.pop(0)
-        while days and days[0] == last + timedelta(days=1):
+        while days and (days[0] - last).days <= gap:
             last = days.pop(0)
         yield first, last
 
@@ -102,31 +107,47 @@ class ReportRollups(Service):
 
     @staticmethod
     def _changed_days(s: Session, tz: Any, was: Watermark, now: Watermark) -> set[date]:
+        """The days whose facts the rows since the watermark change. A message changes its own day
+        and its conversation's first day (first response, turns); a customer's message also the
+        week before it (a re-contact of a resolution then); a rating its own day. A change of
+        priority (every duration's clock), of assignee (whose resolutions and ratings), a merge or
+        a customer link changes every day of the conversations concerned."""
         days: set[date] = set()
         touched: set[int] = set()
+        wide: set[int] = set()
         linked: set[int] = set()
+
+        def local(at: Any) -> date:
+            return at.astimezone(tz).date()
+
         if now.message_id > was.message_id:
             for m in s.execute(select(M.c.conversation_id, M.c.created_at, M.c.direction, M.c.kind, M.c.meta)
                                .where(M.c.id > was.message_id, M.c.id <= now.message_id)):
                 touched.add(m.conversation_id)
-                if m.direction == IN and m.kind == REPLY:  # a re-contact of an earlier resolution?
-                    local = m.created_at.astimezone(tz).date()
-                    days.update(local - timedelta(days=n) for n in range(RECONTACT_DAYS + 1))
-                if m.kind == EVENT and (m.meta or {}).get("event") == "customers_linked":
-                    linked.add(m.conversation_id)
+                days.add(local(m.created_at))
+                if m.direction == IN and m.kind == REPLY:
+                    days.update(local(m.created_at) - timedelta(days=n) for n in range(1, RECONTACT_DAYS + 1))
+                elif m.kind == EVENT:
+                    what = (m.meta or {}).get("event")
+                    if what in WIDE_EVENTS:
+                        wide.add(m.conversation_id)
+                    if what == "customers_linked":
+                        linked.add(m.conversation_id)
         if now.rating_id > was.rating_id:
-            touched.update(s.execute(select(R.c.conversation_id).where(R.c.id > was.rating_id,
-                                                                       R.c.id <= now.rating_id)).scalars())
+            days.update(local(at) for at in s.execute(select(R.c.created_at).where(
+                R.c.id > was.rating_id, R.c.id <= now.rating_id)).scalars())
         if linked:  # two customers became one: all their conversations' re-contacts may change
             customers = select(C.c.customer_id).where(C.c.id.in_(linked))
-            touched.update(s.execute(select(C.c.id).where(C.c.customer_id.in_(customers))).scalars())
-        ids = sorted(touched)
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i:i + CHUNK]
-            for query in (select(C.c.created_at).where(C.c.id.in_(chunk)),
-                          select(M.c.created_at).where(M.c.conversation_id.in_(chunk), M.c.kind.in_((REPLY, EVENT))),
-                          select(R.c.created_at).where(R.c.conversation_id.in_(chunk))):
-                days.update(at.astimezone(tz).date() for at in s.execute(query).scalars())
+            wide.update(s.execute(select(C.c.id).where(C.c.customer_id.in_(customers))).scalars())
+        for ids, queries in ((sorted(touched - wide), lambda chunk: [select(C.c.created_at).where(C.c.id.in_(chunk))]),
+                             (sorted(wide), lambda chunk: [
+                                 select(C.c.created_at).where(C.c.id.in_(chunk)),
+                                 select(M.c.created_at).where(M.c.conversation_id.in_(chunk),
+                                                              M.c.kind.in_((REPLY, EVENT))),
+                                 select(R.c.created_at).where(R.c.conversation_id.in_(chunk))])):
+            for i in range(0, len(ids), CHUNK):
+                for query in queries(ids[i:i + CHUNK]):
+                    days.update(local(at) for at in s.execute(query).scalars())
         return days
 
     def facts(self, rules: Any, first: date, last: date) -> dict[date, DayFacts]:
@@ -138,6 +159,8 @@ class ReportRollups(Service):
             fresh: dict[date, DayFacts] = {}
             for a, b in _ranges(missing):
                 fresh.update(collect(s, rules, a, b))
+            for day in fresh:  # a joined run computed stored days too: the new facts win
+                plan.stored.pop(day, None)
         if fresh or plan.dirty or plan.was != plan.now:
             try:
                 self.save(plan, fresh)
