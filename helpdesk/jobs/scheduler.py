@@ -39,7 +39,7 @@ def triggers(sla_scan_minutes: int = 1) -> dict:
         "collect_files": CronTrigger(hour=3, minute=15),
         "automation": IntervalTrigger(minutes=1),
         "update_check": CronTrigger(hour=11, minute=40),
-        "report_rollups": IntervalTrigger(minutes=10),
+        "report_rollups": IntervalTrigger(minutes=2),
     }
 
 

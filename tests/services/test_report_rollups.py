@@ -91,8 +91,9 @@ def test_the_job_stores_the_last_two_years_and_the_command_rebuilds_them(service
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     services.conversations.receive(IncomingMessage(body="hi", email="kim@example.com"))
     clock.set(datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc))
-    assert services.reports.refresh_rollups() == 6 * 31  # the newest six months a run
-    assert services.reports.refresh_rollups(most_months=None) == 731 - 6 * 31  # then the rest of two years
+    newest_six_months = 9 + 28 + 31 + 31 + 30 + 31  # 1-9 March back to October
+    assert services.reports.refresh_rollups() == newest_six_months  # a run does six months, newest first
+    assert services.reports.refresh_rollups(most_months=None) == 731 - newest_six_months  # the rest of two years
     assert services.reports.refresh_rollups() == 0  # nothing changed
     services.conversations.receive(IncomingMessage(body="again", email="kim@example.com"))
     assert 1 <= services.reports.refresh_rollups() <= 8  # today, and the week a re-contact could change

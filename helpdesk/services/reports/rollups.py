@@ -153,6 +153,9 @@ class ReportRollups(Service):
     def facts(self, rules: Any, first: date, last: date) -> dict[date, DayFacts]:
         """Each day's facts from first to last: stored where still good, computed where not (and
         then stored, so the next report finds them)."""
+        return self._compute(rules, first, last)[0]
+
+    def _compute(self, rules: Any, first: date, last: date) -> tuple[dict[date, DayFacts], int]:
         with self.db.read() as s:
             plan = self.plan(s, rules, first, last)
             missing = [d for d in _days(first, last) if d not in plan.stored]
@@ -166,7 +169,7 @@ class ReportRollups(Service):
                 self.save(plan, fresh)
             except Exception:  # a report is never refused for a roll-up it could not keep
                 log.exception("could not store the report's roll-ups")
-        return {**plan.stored, **fresh}
+        return {**plan.stored, **fresh}, len(fresh)
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -198,26 +201,35 @@ class ReportRollups(Service):
             tx.session.add(row)
             return True
 
-    def refresh(self, rules: Any, today: date, days: int = KEEP_WARM_DAYS, chunk_days: int = 31,
-                most_chunks: int | None = None) -> int:
-        """Store every day of the last `days` that is missing or changed, newest month first (each
-        month one short write), at most `most_chunks` months that needed work (the job does a few
-        each run, so stopping Helpdesk never waits long for it). Returns the days computed."""
-        computed, worked = 0, 0
+    def refresh(self, rules: Any, today: date, days: int = KEEP_WARM_DAYS, most_chunks: int | None = None) -> int:
+        """Store every day of the last `days` that is missing or changed, a month at a time, newest
+        first, at most `most_chunks` months (the job does a few each run, so stopping Helpdesk never
+        waits long for it). A look that finds nothing to do costs a few small queries. Returns the
+        days computed."""
         first = today - timedelta(days=days - 1)
-        end = today
-        while end >= first and (most_chunks is None or worked < most_chunks):
-            start = max(end - timedelta(days=chunk_days - 1), first)
+        with self.db.read() as s:
+            row = s.get(AppSetting, STATE_KEY)
+            value = row.value if row and row.value else None
+            fp = fingerprint(rules)
+            was = Watermark(**value) if value and value.get("fingerprint") == fp else None
+            now = Watermark(fp, s.execute(select(func.coalesce(func.max(M.c.id), 0))).scalar_one(),
+                            s.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar_one())
+            dirty = self._changed_days(s, rules.calendar.tz, was, now) if was else set()
+            kept = set() if was is None else {date.fromisoformat(d) for d in s.execute(
+                select(D.c.day).where(D.c.day >= first.isoformat(), D.c.day <= today.isoformat())).scalars()}
+        todo = [d for d in _days(first, today) if d not in kept or d in dirty]
+        months = sorted({(d.year, d.month) for d in todo}, reverse=True)
+        if most_chunks is not None:
+            months = months[:most_chunks]
+        computed = 0
+        for year, month in months:
+            start = max(first, date(year, month, 1))
+            end = min(today, (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1))
+            computed += self._compute(rules, start, end)[1]
+        if not months and was != now:  # nothing to compute here: just note that it was looked at
             with self.db.read() as s:
-                plan = self.plan(s, rules, start, end)
-                missing = [d for d in _days(start, end) if d not in plan.stored]
-                fresh: dict[date, DayFacts] = {}
-                for a, b in _ranges(missing):
-                    fresh.update(collect(s, rules, a, b))
-            if (fresh or plan.dirty or plan.was != plan.now) and self.save(plan, fresh):
-                computed += len(fresh)
-                worked += bool(fresh)
-            end = start - timedelta(days=1)
+                plan = self.plan(s, rules, today, today)
+            self.save(plan, {})
         return computed
 
     @writes

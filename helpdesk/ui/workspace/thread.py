@@ -41,7 +41,9 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
         bg, margin = ft.Colors.PRIMARY_CONTAINER, ft.Margin.only(left=BUBBLE_MARGIN)
     note = message.kind == NOTE
     mail = mail_line(message)
-    text = ft.Text(selectable=True, spans=[
+    # Selectable text with spans is not in the accessibility tree by itself: the label is what a
+    # screen reader (and the browser tests) read.
+    text = ft.Text(selectable=True, semantics_label=f"{who}, {when}: {message.body}", spans=[
         ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}" + (f" · {mail}" if mail else "") + "\n",
                     ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
         ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)])
