@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
@@ -22,6 +22,13 @@ IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 MAILBOX = Mailbox.__table__  # type: ignore[attr-defined]
 D = Delivery.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
+
+
+_HAS_MAILBOX = select(exists().where(MAILBOX.c.active.is_(True)))  # statements built once: every follow-up
+_RECENT_EVENTS = select(MSG.c.meta).where(MSG.c.conversation_id == bindparam("b_conversation"), MSG.c.kind == EVENT,
+                                          MSG.c.created_at >= bindparam("b_since"))
+_FIRST_EMAIL = select(IDENT.c.value).where(IDENT.c.customer_id == bindparam("b_customer"),
+                                           IDENT.c.kind == EMAIL).order_by(IDENT.c.id).limit(1)
 
 
 class MailService(Service):
@@ -66,18 +73,19 @@ class MailService(Service):
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            recent = conn.execute(select(MSG.c.meta).where(
-                MSG.c.conversation_id == conversation_id, MSG.c.kind == EVENT,
-                MSG.c.created_at >= now - timedelta(days=1))).scalars()
+            # Checked first: a shop without a mailbox (the API and website only) mails nothing, and
+            # this runs for every follow-up message the intake API takes.
+            if not conn.execute(_HAS_MAILBOX).scalar():
+                return False
+            recent = conn.execute(_RECENT_EVENTS, {"b_conversation": conversation_id,
+                                                   "b_since": now - timedelta(days=1)}).scalars()
             if any(m and m.get("mail") == LINK_MAIL for m in recent):
                 return True
             return self._queue_link_mail(tx, conn, conversation_id, customer_id, now)
 
     def _queue_link_mail(self, tx: Any, conn: Connection, conversation_id: int, customer_id: int, now: Any) -> bool:
-        address = conn.execute(select(IDENT.c.value).where(IDENT.c.customer_id == customer_id, IDENT.c.kind == EMAIL)
-                               .order_by(IDENT.c.id).limit(1)).scalar()
-        has_mailbox = conn.execute(select(exists().where(MAILBOX.c.active.is_(True)))).scalar()
-        if not address or not has_mailbox:
+        address = conn.execute(_FIRST_EMAIL, {"b_customer": customer_id}).scalar()
+        if not address or not conn.execute(_HAS_MAILBOX).scalar():
             return False
         event_id = insert_event(conn, conversation_id, now, f"The conversation link was mailed to {address}",
                                 Actor.system(), event="link_mailed", mail=LINK_MAIL, to=address)
