@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo check test bench package clean
+.PHONY: run demo check test bench bench-quick package clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Helpdesk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -41,10 +41,15 @@ package: $(STAMP)
 	$(BIN)/python packaging/build.py --dist dist --work build/pyinstaller
 	$(BIN)/python packaging/smoke.py --built dist
 
-## bench: the scale benchmark at a million messages, one table (figures go to docs/performance.md)
+## bench: every benchmark, each printing its table (figures go to docs/performance.md); hours
 bench: $(STAMP)
 	@bash scripts/system-deps.sh
-	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/all.py
+
+## bench-quick: the same measurements on small data, about five minutes
+bench-quick: $(STAMP)
+	@bash scripts/system-deps.sh
+	$(BIN)/python bench/all.py --quick
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

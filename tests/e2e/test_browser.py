@@ -344,7 +344,7 @@ def test_a_customer_sends_a_photo_and_gets_the_agents_pdf_back(shop, context, tm
     page = open_app(context, shop["url"])
     sign_in(page, "ann@shop.example", "ann-password")
     page.get_by_text("Finn Files").first.click()
-    expect(page.get_by_label("bent-wheel.png")).to_be_visible()  # the thumbnail in the thread
+    expect(page.get_by_role("img", name="bent-wheel.png")).to_be_visible()  # the thumbnail in the thread
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Attach").click()
     chooser.value.set_files(str(invoice))

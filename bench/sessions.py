@@ -1,0 +1,143 @@
+"""Many agents at once: the server's memory with N signed-in web sessions (each its own Chromium
+page showing the live inbox), and how long a new customer message takes to show on all of them.
+
+    python bench/sessions.py [--sessions 50] [--messages 10]
+
+Starts `serve` (a real server process) on the demo shop with N agents added, signs each agent
+in from its own browser context, reads the server's resident memory (VmRSS, VmHWM), then posts
+customer messages to the intake API one at a time and times, from the POST, until the message's
+text shows in every session's inbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from helpdesk.app import HelpdeskApp  # noqa: E402
+from helpdesk.config import Settings  # noqa: E402
+from helpdesk.services.base import Actor  # noqa: E402
+from helpdesk.services.demo import fill_demo  # noqa: E402
+from helpdesk.services.inbox import InboxQuery  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.helpers import free_port, wait_until_healthy  # noqa: E402
+
+SHOWS = """(text) => Array.from(document.querySelectorAll('flt-semantics'))
+    .some(e => ((e.getAttribute('aria-label') || '') + ' ' + (e.textContent || '')).includes(text))"""
+PASSWORD = "session-password"
+
+
+def memory(pid: int) -> tuple[float, float]:
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def prepare(data: Path, sessions: int) -> tuple[int, str, str]:
+    """The demo shop, N agents, an intake token; the conversation at the top of the open inbox."""
+    app = HelpdeskApp(Settings(data_dir=data)).start()
+    try:
+        fill_demo(app.db, app.settings, app.clock)
+        agents = [app.services.agents.create(f"agent{n}@bench.example", f"Agent {n}", PASSWORD, "agent",
+                                             actor=Actor.system()) for n in range(sessions)]
+        token = app.services.tokens.create("bench", actor=Actor.system()).plaintext
+        top = app.services.inbox.page(InboxQuery(view="all", status="open"), agents[0].id, None, 1).rows[0]
+        detail = app.services.conversations.get(top.id)
+        email = app.services.customers.get_profile(detail.conversation.customer_id).first("email")
+        return top.id, email, token
+    finally:
+        app.close()
+
+
+async def sign_in(browser, url: str, n: int):
+    context = await browser.new_context(viewport={"width": 1100, "height": 700})
+    page = await context.new_page()
+    await page.goto(url)
+    await page.wait_for_function("document.querySelector('flt-semantics-placeholder') !== null", timeout=60_000)
+    await page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    for label, text in (("Email", f"agent{n}@bench.example"), ("Password", PASSWORD)):
+        field = page.get_by_role("textbox", name=label)
+        await field.click()
+        await asyncio.sleep(0.3)
+        await field.press_sequentially(text)
+    await page.keyboard.press("Enter")
+    await page.wait_for_function(SHOWS, arg="Unassigned", timeout=60_000)
+    all_view = page.locator("flt-semantics[role=button]").filter(has_text="All").first
+    await all_view.click(force=True)
+    await page.wait_for_function(SHOWS, arg="All ·", timeout=30_000)
+    return page
+
+
+async def measure(url: str, pid: int, sessions: int, messages: int, conversation: int, email: str,
+                  token: str) -> dict:
+    from playwright.async_api import async_playwright
+
+    idle = memory(pid)[0]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pages = []
+        for n in range(sessions):  # one after another, as agents arrive in the morning
+            pages.append(await sign_in(browser, url, n))
+        await asyncio.sleep(3)
+        with_sessions, peak = memory(pid)
+        fanout = []
+        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+            for i in range(messages):
+                text = f"Still waiting for the parcel, reminder {i} ky{i}"
+                started = time.perf_counter()
+                answer = await client.post("/api/v1/messages", json={"customer": {"email": email}, "body": text,
+                                                                      "conversation_id": conversation})
+                assert answer.status_code in (200, 201), answer.text
+                await asyncio.gather(*(page.wait_for_function(SHOWS, arg=f"ky{i}", polling=50, timeout=30_000)
+                                       for page in pages))
+                fanout.append((time.perf_counter() - started) * 1000)
+                await asyncio.sleep(0.5)
+        await browser.close()
+    return {"idle": idle, "with": with_sessions, "peak": peak, "fanout": fanout}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=10)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="helpdesk-sessions-"))
+    conversation, email, token = prepare(data, args.sessions)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    server = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1", "--port",
+                               str(port), "--data-dir", str(data)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, server, timeout=60)
+        r = asyncio.run(measure(url, server.pid, args.sessions, args.messages, conversation, email, token))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"# sessions benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
+          f"the demo shop; {args.sessions} agents signed in, each in its own Chromium context")
+    print(f"{'measure':<58}{'value':>16}{'aim':>12}")
+    print(f"{'server memory, idle':<58}{r['idle']:>13.0f} MB")
+    print(f"{'server memory with ' + str(args.sessions) + ' signed-in sessions (peak)':<58}"
+          f"{r['with']:>8.0f} ({r['peak']:.0f}) MB{'< 400 MB':>12}")
+    fan = r["fanout"]
+    print(f"{'a customer message shown in all ' + str(args.sessions) + ' inboxes, p50 / max':<58}"
+          f"{statistics.median(fan):>7.0f} / {max(fan):.0f} ms{'< 1 s':>12}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
