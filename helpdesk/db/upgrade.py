@@ -25,8 +25,10 @@ from helpdesk.db.migrate import alembic_config, current_revision, head_revision,
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "helpdesk.version"
-# Databases from before versions were stamped were all made by the first release.
-UNSTAMPED = "0.1.0"
+# Databases from before versions were stamped were all made by the first release, whose newest
+# schema was 0012; an unstamped one that is newer was migrated by a tool (migrate-to, a test
+# template), not by a release: it has no version before this one.
+UNSTAMPED, UNSTAMPED_LAST_SCHEMA = "0.1.0", "0012"
 _SETTING = table("app_setting", column("key"), column("value", JSON))
 
 
@@ -60,7 +62,9 @@ def open_database(engine: Engine, version: str, sqlite_file: Path | None, backup
     revision = current_revision(engine)
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     stamp = stamped_version(engine) if revision is not None else None
-    used_by = (stamp or {}).get("version") or (UNSTAMPED if revision is not None else None)
+    unstamped_release = (revision is not None and revision in known and revision.isdigit()
+                         and int(revision) <= int(UNSTAMPED_LAST_SCHEMA))
+    used_by = (stamp or {}).get("version") or (UNSTAMPED if unstamped_release else None)
     if revision is not None and revision not in known:
         raise NewerDatabase(f"this database was made by a newer Helpdesk (schema {revision}; this is Helpdesk "
                             f"{version}): install that version again, or restore a backup made for this one")
@@ -74,7 +78,7 @@ def open_database(engine: Engine, version: str, sqlite_file: Path | None, backup
         made = backups.backup(sqlite_file, _free_name(backup_dir / f"pre-upgrade-{used_by}-{version}.zip"), files)
         log.info("before upgrading from %s to %s, backed up to %s", used_by, version, made)
     upgrade(engine)
-    if revision is None or changed:
+    if revision is None or changed or stamp is None:
         _stamp(engine, version, used_by if changed else (stamp or {}).get("previous"))
     return Opened(version, used_by if changed else None, to_migrate, made)
 
