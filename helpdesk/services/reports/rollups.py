@@ -90,13 +90,18 @@ def _ranges(days: list[date], gap: int = 3) -> Iterator[tuple[date, date]]:
 class ReportRollups(Service):
     # ---- reading ----------------------------------------------------------------------------
 
-    def plan(self, s: Session, rules: Any, first: date, last: date) -> Plan:
+    @staticmethod
+    def _watermarks(s: Session, rules: Any) -> tuple[Watermark | None, Watermark]:
+        """The stored days' watermark (None: nothing stored is usable under these targets) and now's."""
         row = s.get(AppSetting, STATE_KEY)
         value = row.value if row and row.value else None
         fp = fingerprint(rules)
         was = Watermark(**value) if value and value.get("fingerprint") == fp else None
-        now = Watermark(fp, s.execute(select(func.coalesce(func.max(M.c.id), 0))).scalar_one(),
-                        s.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar_one())
+        return was, Watermark(fp, s.execute(select(func.coalesce(func.max(M.c.id), 0))).scalar_one(),
+                              s.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar_one())
+
+    def plan(self, s: Session, rules: Any, first: date, last: date) -> Plan:
+        was, now = self._watermarks(s, rules)
         dirty = self._changed_days(s, rules.calendar.tz, was, now) if was else set()
         stored = {} if was is None else {
             date.fromisoformat(r.day): DayFacts.from_json(r.facts)
@@ -208,12 +213,7 @@ class ReportRollups(Service):
         days computed."""
         first = today - timedelta(days=days - 1)
         with self.db.read() as s:
-            row = s.get(AppSetting, STATE_KEY)
-            value = row.value if row and row.value else None
-            fp = fingerprint(rules)
-            was = Watermark(**value) if value and value.get("fingerprint") == fp else None
-            now = Watermark(fp, s.execute(select(func.coalesce(func.max(M.c.id), 0))).scalar_one(),
-                            s.execute(select(func.coalesce(func.max(R.c.id), 0))).scalar_one())
+            was, now = self._watermarks(s, rules)
             dirty = self._changed_days(s, rules.calendar.tz, was, now) if was else set()
             kept = set() if was is None else {date.fromisoformat(d) for d in s.execute(
                 select(D.c.day).where(D.c.day >= first.isoformat(), D.c.day <= today.isoformat())).scalars()}

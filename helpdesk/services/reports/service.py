@@ -1,13 +1,4 @@
-"""Reports: how the service is doing over a period, overall and per agent.
-
-Figures (the ones the asynchronous-messaging literature argues with): first response
-time, next response time and resolution time (median, p90; first response also as the
-share within target), conversations created and resolved per day, turns per
-conversation, re-contact rate (the customer back within 7 days of a resolution), CSAT,
-busiest hours (weekday × hour of customer messages), backlog and overdue now. Times are
-counted in business hours when the conversation's priority policy says so. Days and hours
-are in the business calendar's time zone.
-"""
+"""A period's report put together from its days' facts (see the package's docstring)."""
 
 from __future__ import annotations
 
