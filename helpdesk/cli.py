@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__, cli_channel, cli_mailbox, cli_reports, cli_rules, cli_service
+from helpdesk import __version__, cli_channel, cli_desktop, cli_mailbox, cli_reports, cli_rules, cli_service
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         if command == "desktop":
-            return _desktop(settings)
+            return cli_desktop.run(settings)
         if command == "serve":
             return _serve(settings, demo=getattr(args, "demo", False))
         if command == "admin":
@@ -310,111 +310,6 @@ def _migrate_to(settings: Settings, target_url: str) -> int:
     for r in results:
         print(f"  {r.table:<22} {r.rows:>9}  sha256 {r.checksum[:16]}")
     print(f"done. Start Helpdesk on it with HELPDESK_DATABASE_URL={shown} (the SQLite file is left as it was)")
-    return 0
-
-
-def has_display() -> bool:
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True  # Windows and macOS always have a desktop session when a person starts the app
-
-
-def _desktop(settings: Settings) -> int:
-    """Serve the LAN and open the desktop window as a client of that same server."""
-    import threading
-    import time
-
-    import uvicorn
-
-    from helpdesk.notify import breach_notifier
-
-    if has_display() and (attached := _attach_window(settings)) is not None:
-        return attached
-    lock = _lock(settings)
-    app = _open(settings)
-    app.start_jobs()
-    if has_display():
-        app.bus.subscribe(breach_notifier(app.services))  # overdue customers pop up on the shop PC
-    where = settings.data_dir if not settings.database_url else settings.database_url
-    print(f"Helpdesk {__version__}: data in {where}")
-    server = uvicorn.Server(app.uvicorn_config())
-    thread = threading.Thread(target=server.run, name="helpdesk-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            app.close()
-            raise ConfigError(f"cannot listen on {settings.host}:{settings.port} (is Helpdesk already running?)")
-        time.sleep(0.05)
-    local = f"http://127.0.0.1:{settings.port}"
-    if settings.host in ("0.0.0.0", "::"):
-        for url in lan_urls(settings.port):
-            print(f"  colleagues on the LAN: {url}")
-    announcement = _announce(settings)
-    try:
-        if not has_display():
-            print(f"No display found: serving without a window. Open {local}/ in a browser; Ctrl+C stops.")
-            _print_setup_code(app, local + "/")
-            thread.join()
-            return 0
-        from pathlib import Path
-
-        import flet_desktop
-
-        assets = Path(__file__).resolve().parent.parent / "assets"
-        process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
-        app.services.auth.desktop_window.opened(process.pid, pid_file)  # its connection may create the owner account
-        print("The Helpdesk window is open; closing it stops Helpdesk (use `serve` to keep it running).")
-        while process.poll() is None and thread.is_alive():
-            time.sleep(0.3)
-        flet_desktop.close_flet_view(pid_file)
-    except KeyboardInterrupt:  # Ctrl+C in the terminal: stop as when the window closes
-        print("Stopping Helpdesk…")
-    finally:
-        if announcement is not None:
-            announcement.stop()
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.close()
-        if lock:
-            lock.release()
-    return 0
-
-
-def _attach_window(settings: Settings) -> int | None:
-    """Helpdesk already serves this data (started at login, `helpdesk service install`): open
-    the window on that server instead of starting a second one. None: nothing to attach to."""
-    import time
-
-    import httpx
-
-    from helpdesk.runlock import RunLock
-
-    lock = RunLock(settings.data_dir)
-    if settings.database_url or not lock.held_elsewhere():
-        return None
-    port = lock.holder_port()
-    local = f"http://127.0.0.1:{port}"
-    healthy = False
-    deadline = time.monotonic() + 30  # at login the window may come up while the server still starts
-    while port is not None and not healthy and time.monotonic() < deadline:
-        try:
-            healthy = httpx.get(local + "/api/v1/health", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    if not healthy:
-        raise ConfigError(f"Helpdesk is already running with the data in {settings.data_dir}, "
-                          "but does not answer on this computer; stop it, then start again")
-    import flet_desktop
-
-    print(f"Helpdesk is already running ({local}/): opening its window. Closing the window leaves it running.")
-    assets = Path(__file__).resolve().parent.parent / "assets"
-    process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
-    import contextlib
-
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C closes the window; the server goes on
-        process.wait()
-    flet_desktop.close_flet_view(pid_file)
     return 0
 
 
