@@ -127,8 +127,9 @@ class ReleaseService(Service):
             response.raise_for_status()
             feed = response.json()
             latest, download = str(feed["version"]), str(feed.get("url") or "")
-            version_key(latest)[0]  # noqa: B018  (a version number, or IndexError)
-        except (httpx.HTTPError, ValueError, KeyError, TypeError, IndexError) as exc:
+            if not version_key(latest):
+                raise ValueError(f"not a version number: {latest!r}")
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             error = f"could not read {current.url}: {exc.__class__.__name__}"
             latest, download = current.latest, current.download
         self._record_check(latest, download, error)

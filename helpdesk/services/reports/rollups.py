@@ -241,7 +241,3 @@ class ReportRollups(Service):
             conn.execute(delete(D))
             conn.execute(delete(AppSetting.__table__).where(AppSetting.__table__.c.key == STATE_KEY))  # type: ignore[attr-defined]
             return gone
-
-    def stored_days(self) -> int:
-        with self.db.read() as s:
-            return s.execute(select(func.count()).select_from(D)).scalar_one()
