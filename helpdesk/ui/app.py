@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import flet as ft
 
+from helpdesk.ui import flet_speedups  # noqa: F401  (before any control is built: see its docstring)
+
 from helpdesk.events import Event
 from helpdesk.models import Agent
 from helpdesk.services import Services

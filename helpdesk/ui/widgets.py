@@ -26,3 +26,12 @@ def labelled_icon(icon: str, label: str) -> ft.Icon:
 
 def icon_button(icon: str, label: str, **kwargs: Any) -> ft.IconButton:
     return ft.IconButton(labelled_icon(icon, label), tooltip=label, **kwargs)
+
+
+@ft.control(isolated=True)
+class Isolated(ft.Container):
+    """A container whose insides an update of its parent does not walk (Flet's isolated
+    controls). Flet's diff otherwise visits every descendant of what is updated: a list of
+    50 inbox rows is some 900 controls compared on every refresh. Whoever changes what is
+    inside updates it itself (`page.update(this)`); its own properties (a row's highlight)
+    still go with the parent."""

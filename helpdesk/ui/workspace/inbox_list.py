@@ -1,10 +1,13 @@
 """The inbox list. Each conversation keeps its row control for as long as it is listed:
 a refresh changes the texts that changed and reorders, it never rebuilds rows (a rebuilt
 row under the pointer swallows the click, and every new control costs time to build,
-send and lay out)."""
+send and lay out). Rows are isolated: updating the list sends the order and the rows'
+highlight without Flet walking every row's insides, and only the rows whose texts changed
+are updated themselves (`show` and `tick` return them)."""
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -13,6 +16,7 @@ import flet as ft
 from helpdesk.models import OPEN
 from helpdesk.services.inbox import InboxRow
 from helpdesk.ui import format as fmt
+from helpdesk.ui.widgets import Isolated
 
 PRIORITY_COLORS = {"urgent": ft.Colors.RED, "high": ft.Colors.ORANGE, "normal": None, "low": ft.Colors.BLUE_GREY}
 EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or reply to one to take it.",
@@ -44,7 +48,7 @@ class RowControl:
                                overflow=ft.TextOverflow.ELLIPSIS)
         self.badges = ft.Row([], spacing=6, tight=True)
         self.assignee = ft.Text("", size=11, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1)
-        self.control = ft.Container(
+        self.control = Isolated(
             key=f"row-{conversation_id}", padding=ft.Padding.symmetric(horizontal=16, vertical=10),
             border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
             on_click=lambda e: page.run_task(on_open, conversation_id),
@@ -55,8 +59,15 @@ class RowControl:
                 ft.Row([self.badges, ft.Container(expand=True), self.assignee], spacing=6),
             ], spacing=2))
         self._badge_key: tuple = ()
+        self._drawn: tuple = ()
+        self._time_key: tuple = ()
 
-    def show(self, row: InboxRow, selected: bool, now: datetime) -> None:
+    def show(self, row: InboxRow, selected: bool, now: datetime) -> bool:
+        """Show the row's state; True when anything inside it changed (its own update is due)."""
+        timed = self.show_time(row, now)
+        if (row, selected) == self._drawn:
+            return timed
+        self._drawn = (copy(row), selected)  # a copy: the controller marks its rows read in place
         weight = ft.FontWeight.BOLD if row.unread else ft.FontWeight.W_500
         self.control.bgcolor = ft.Colors.SECONDARY_CONTAINER if selected else None
         self.dot.bgcolor = ft.Colors.PRIMARY if row.unread else ft.Colors.TRANSPARENT
@@ -65,10 +76,11 @@ class RowControl:
         self.preview.value = row.preview
         self.assignee.value = f"Bot: {row.bot_name}" if row.bot_name else row.assignee_name or "Unassigned"
         self.assignee.italic = row.assignee_name is None and not row.bot_name
-        self.show_time(row, now)
+        return True
 
-    def show_time(self, row: InboxRow, now: datetime) -> None:
-        """The parts that change as time passes: the deadline (or age) and the waiting time."""
+    def show_time(self, row: InboxRow, now: datetime) -> bool:
+        """The parts that change as time passes: the deadline (or age) and the waiting time;
+        True when what they say changed."""
         waited = fmt.waiting(row.waiting_since, now) if row.status == OPEN and row.waiting_since \
             else fmt.ago(row.last_message_at, now)
         if row.due is not None:  # top right: the response-time state while a clock runs
@@ -76,7 +88,7 @@ class RowControl:
             colour = ft.Colors.ERROR if overdue else ft.Colors.ORANGE_800 if row.due.at_risk else \
                 ft.Colors.ON_SURFACE_VARIANT
             self.corner_icon.visible = True
-            self.corner_icon.name = ft.Icons.ALARM if overdue else ft.Icons.SCHEDULE
+            self.corner_icon.icon = ft.Icons.ALARM if overdue else ft.Icons.SCHEDULE
             self.corner_icon.color = self.corner_text.color = colour
             self.corner_text.value = fmt.due(row.due.target, row.due.due_at, now)
             self.corner_text.weight = ft.FontWeight.BOLD if overdue else None
@@ -86,6 +98,9 @@ class RowControl:
             self.corner_text.weight = None
             waited = ""
         key = (waited, row.priority, tuple(row.tags[:2]))
+        time_key = (key, self.corner_text.value, self.corner_icon.visible, self.corner_icon.icon,
+                    self.corner_text.color)
+        changed, self._time_key = time_key != self._time_key, time_key
         if key != self._badge_key:
             self._badge_key = key
             badges: list[ft.Control] = [ft.Text(waited, size=11, color=ft.Colors.ON_SURFACE_VARIANT)] if waited else []
@@ -93,6 +108,7 @@ class RowControl:
                 badges.append(badge(row.priority, PRIORITY_COLORS[row.priority], ft.Colors.WHITE))
             badges += [badge(tag, ft.Colors.SECONDARY_CONTAINER) for tag in row.tags[:2]]
             self.badges.controls = badges
+        return changed
 
 
 class InboxList:
@@ -112,13 +128,19 @@ class InboxList:
         self._shown: list[InboxRow] = []
 
     def show(self, rows: list[InboxRow], selected_id: int | None, now: datetime, more: bool, view: str,
-             filtered: bool) -> None:
+             filtered: bool) -> list[ft.Control]:
+        """Lay out the rows; returns the rows already on screen whose insides changed: update
+        them after the list (new rows go with the list)."""
         controls: list[ft.Control] = []
+        changed: list[ft.Control] = []
+        on_screen = {id(control) for control in self.view.controls}  # by identity: == compares every field
         for row in rows:
             control = self.rows.get(row.id)
             if control is None:
                 control = self.rows[row.id] = RowControl(row.id, self.on_open, self.page)
-            control.show(row, row.id == selected_id, now)
+                control.show(row, row.id == selected_id, now)
+            elif control.show(row, row.id == selected_id, now) and id(control.control) in on_screen:
+                changed.append(control.control)
             controls.append(control.control)
         listed = {r.id for r in rows}
         for gone in [i for i in self.rows if i not in listed]:
@@ -131,6 +153,7 @@ class InboxList:
             controls.append(self.empty)
         self.view.controls = controls
         self._shown = rows
+        return changed
 
     def select(self, selected_id: int | None) -> list[ft.Control]:
         """Only the highlight moves: returns the (two) rows that changed, to update just those."""
@@ -145,12 +168,12 @@ class InboxList:
                 if row.id == selected_id and not row.unread:
                     control.dot.bgcolor = ft.Colors.TRANSPARENT
                     control.name.weight = control.title.weight = ft.FontWeight.W_500
+                control._drawn = (copy(row), row.id == selected_id)
                 changed.append(control.control)
         return changed
 
-    def tick(self, now: datetime) -> None:
-        """Minutes pass: 'waiting 5 min' becomes 'waiting 6 min' without touching anything else."""
-        for row in self._shown:
-            control = self.rows.get(row.id)
-            if control is not None:
-                control.show_time(row, now)
+    def tick(self, now: datetime) -> list[ft.Control]:
+        """Minutes pass: 'waiting 5 min' becomes 'waiting 6 min' without touching anything else;
+        returns the rows that now say something else."""
+        return [control.control for row in self._shown
+                if (control := self.rows.get(row.id)) is not None and control.show_time(row, now)]

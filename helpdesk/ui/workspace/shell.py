@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import flet as ft
@@ -40,6 +41,12 @@ VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": 
               "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY)}
 EVENT_COALESCE_SECONDS = 0.15  # a burst of events becomes one refresh
 TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
+
+
+@dataclass
+class InboxChange:
+    title: bool  # the window title changed: it is on the page itself
+    rows: list[ft.Control]  # rows on screen whose insides changed
 
 
 class Workspace:
@@ -230,8 +237,8 @@ class Workspace:
 
     # ---- the inbox ------------------------------------------------------------------------
 
-    def _show_inbox(self) -> bool:
-        """Draw counts, title and rows; True when the window title changed."""
+    def _show_inbox(self) -> InboxChange:
+        """Draw counts, title and rows; says what to update."""
         c = self.c
         for index, view in enumerate(VIEW_LABELS):
             label = f"{VIEW_LABELS[view]} {c.counts[view]}"
@@ -247,14 +254,17 @@ class Workspace:
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
         filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
-        self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view, filtered)
-        return title_changed
+        rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
+                               filtered)
+        return InboxChange(title_changed, rows)
 
-    def _update_inbox(self, title_changed: bool) -> None:
-        if title_changed or self.narrow:
+    def _update_inbox(self, change: InboxChange) -> None:
+        if change.title or self.narrow:
             self.page.update()  # the window title (or the phone's bottom bar) is on the page itself
         else:
             self.page.update(self.rail, self.list_pane)
+        if change.rows:
+            self.page.update(*change.rows)  # rows are isolated: the list's update leaves their insides
 
     async def _load_more(self) -> None:
         await self.c.load_more()
@@ -411,8 +421,7 @@ class Workspace:
                 changed.append(self.header.presence)
             if count % 10 == 0:
                 if self.c.searching is None:
-                    self.inbox.tick(now)
-                    changed.append(self.inbox.view)
+                    changed += self.inbox.tick(now)
                 self.header.show_due(now)
                 changed.append(self.header.due)
                 await self._show_mail_trouble(update=False)

@@ -13,6 +13,7 @@ import flet as ft
 from helpdesk.models import EVENT, IN, NOTE, Message
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
+from helpdesk.ui.widgets import Isolated
 from helpdesk.ui.workspace.mail_original import mail_line
 
 THREAD_PAGE = 40
@@ -29,7 +30,7 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
                     file_chips: FileChips | None = None, tools: MessageTools | None = None) -> ft.Control:
     when = fmt.stamp(message.created_at, now, zone)
     if message.kind == EVENT:
-        return ft.Container(key=f"m{message.id}", alignment=ft.Alignment.CENTER, padding=ft.Padding.symmetric(
+        return Isolated(key=f"m{message.id}", alignment=ft.Alignment.CENTER, padding=ft.Padding.symmetric(
             horizontal=24), content=ft.Text(f"{message.body} · {when}", size=12, italic=True,
                                             color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER))
     who = detail.author_name(message) + (" (bot)" if message.author_token_id else "")
@@ -61,7 +62,7 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
             f"{words.capitalize()} by {delivery.channel}" + (f": {delivery.error}" if delivery.error else ""),
             size=11, color=color, expand=True, selectable=True)], spacing=4,
             vertical_alignment=ft.CrossAxisAlignment.START))
-    return ft.Container(
+    return Isolated(  # a thread's update then leaves the messages already shown alone
         key=f"m{message.id}", bgcolor=bg, border_radius=14, margin=margin,
         padding=ft.Padding.symmetric(horizontal=14, vertical=10),
         border=ft.Border.all(1, ft.Colors.AMBER_400) if note else None,
@@ -121,9 +122,14 @@ class ThreadView:
         self._shown_ids = []
         self.view.controls = []
 
+    def _remove_earlier_button(self) -> None:
+        # By identity, and it is always last (the top of the reversed list): `in` would compare
+        # controls field by field.
+        if self.view.controls and self.view.controls[-1] is self.earlier:
+            self.view.controls.pop()
+
     def _place_earlier_button(self) -> None:
-        if self.earlier in self.view.controls:
-            self.view.controls.remove(self.earlier)
+        self._remove_earlier_button()
         if self._hidden:
             self.earlier.content.text = f"Show {min(self._hidden, THREAD_PAGE)} earlier messages " \
                                         f"({self._hidden} not shown)"  # type: ignore[union-attr]
@@ -135,8 +141,7 @@ class ThreadView:
         older = self._detail.messages[max(0, self._hidden - THREAD_PAGE):self._hidden]
         self._hidden -= len(older)
         self._shown_ids = [m.id for m in older] + self._shown_ids  # type: ignore[misc]
-        if self.earlier in self.view.controls:
-            self.view.controls.remove(self.earlier)
+        self._remove_earlier_button()
         self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools) for m in reversed(older))
         self._place_earlier_button()
         self.page.update()
