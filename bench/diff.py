@@ -33,32 +33,16 @@ def measure(rows: int, messages: int, runs: int, mode: str) -> dict[str, list[fl
     if mode != "plain":
         import helpdesk.ui.flet_speedups  # noqa: F401
     import flet as ft
-    import msgpack
-    from flet.controls.base_control import BaseControl
-    from flet.messaging.connection import Connection
-    from flet.messaging.protocol import configure_encode_object_for_msgpack
-    from flet.messaging.session import Session
-    from flet.pubsub.pubsub_hub import PubSubHub
 
     from helpdesk.models import IN, OPEN, Message
     from helpdesk.services.inbox import InboxRow
-    from helpdesk.ui.workspace.inbox_list import InboxList
     from helpdesk.ui.widgets import Isolated
+    from helpdesk.ui.workspace.inbox_list import InboxList
     from helpdesk.ui.workspace.thread import ThreadView
+    from tests.ui.flet_wire import offline_page
 
     if mode != "isolated":  # as before: an update walks every row's (and message's) insides
         Isolated.is_isolated = lambda self: False  # type: ignore[method-assign]
-    encode = configure_encode_object_for_msgpack(BaseControl)
-
-    class Wire(Connection):
-        """Encodes what the session sends, as Flet's socket server does, and drops it."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.pubsubhub = PubSubHub()
-
-        def send_message(self, message: object) -> None:
-            msgpack.packb([message.action, message.body], default=encode)  # type: ignore[attr-defined]
 
     now = datetime.now(timezone.utc)
 
@@ -69,11 +53,7 @@ def measure(rows: int, messages: int, runs: int, mode: str) -> dict[str, list[fl
                         unread=bool(i % 2))
 
     async def run() -> dict[str, list[float]]:
-        wire = Wire()
-        wire.loop = asyncio.get_running_loop()
-        session = Session(wire)
-        page = session.page
-        msgpack.packb(session.get_page_patch(), default=encode)
+        page, wire = offline_page(keep=False)  # noqa: F841  (the wire keeps the session alive)
         inbox = InboxList(page, None, None)  # type: ignore[arg-type]
         shown = [row(i, "Where is my parcel?") for i in range(1, rows + 1)]
         inbox.show(shown, None, now, True, "all", False)

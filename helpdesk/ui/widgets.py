@@ -11,6 +11,16 @@ import flet as ft
 async def sync_value(_e: Any) -> None:
     """A no-op change handler. A TextField with a change handler sends its value with
     every keystroke, so a button pressed right after typing never reads a stale value."""
+    updates_itself()  # nothing changed: no update at all
+
+
+def updates_itself() -> None:
+    """First thing in an event handler that sends what it changes itself (`page.update(c)`).
+    After every handler Flet otherwise updates the nearest isolated ancestor of the control
+    that fired, which for most controls is the page: a diff of everything on screen, for
+    every keystroke in a text field. Only inside event handlers: it switches off the
+    automatic update for the event being handled, not for the app."""
+    ft.context.disable_auto_update()
 
 
 def local_zone() -> tzinfo | None:

@@ -14,7 +14,7 @@ import flet as ft
 from helpdesk.models import OPEN, PENDING, RESOLVED, CannedReply
 from helpdesk.services.messaging import LABELS
 from helpdesk.services.messaging.sms import sms_size
-from helpdesk.ui.widgets import labelled_icon
+from helpdesk.ui.widgets import labelled_icon, updates_itself
 
 DRAFT_SAVE_DELAY = 0.7
 
@@ -143,6 +143,7 @@ class Composer:
             [ft.PopupMenuItem(content="No canned replies yet (Settings → Canned replies)", disabled=True)]
 
     async def _changed(self, _e: Any) -> None:
+        updates_itself()
         self.typed()
         if self.counter.value or (self._via or self._default_via) == "sms":  # a text: count as they type
             self._count()

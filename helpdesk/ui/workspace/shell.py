@@ -16,7 +16,7 @@ from helpdesk.models import OPEN, PENDING, PRIORITIES
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.widgets import icon_button, local_zone, sync_value
+from helpdesk.ui.widgets import icon_button, local_zone, sync_value, updates_itself
 from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.workspace.actions import ConversationActions
 from helpdesk.ui.workspace.attachments import PendingFiles, file_chips
@@ -39,7 +39,10 @@ VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": 
               "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
               "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
               "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY)}
-EVENT_COALESCE_SECONDS = 0.15  # a burst of events becomes one refresh
+EVENT_COALESCE_SECONDS = 0.03  # the events of one change (a message, its conversation) become one refresh
+# After a refresh, the next waits at least as long as this one took: a session spends at most
+# half its time refreshing, so with many agents or customers writing fast, refreshes space
+# out by themselves and clicks are not queued behind them.
 TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
 
 
@@ -59,6 +62,7 @@ class Workspace:
         self._arrangement: tuple[bool, bool] | None = None
         self._pending: list[events.Event] = []
         self._flush_task: asyncio.Task | None = None
+        self._quiet_until = 0.0  # the loop's time before which no live refresh starts
         self._ticker: asyncio.Task | None = None
         self._active = False
 
@@ -271,10 +275,12 @@ class Workspace:
         self._update_inbox(self._show_inbox())
 
     async def _on_rail(self, _e: Any) -> None:
+        updates_itself()
         self.nav_bar.selected_index = self.rail.selected_index
         await self._change_view()
 
     async def _on_nav_bar(self, _e: Any) -> None:
+        updates_itself()
         self.rail.selected_index = self.nav_bar.selected_index
         await self._change_view()
 
@@ -286,12 +292,14 @@ class Workspace:
         self._update_inbox(self._show_inbox())
 
     async def _on_filter(self, _e: Any) -> None:
+        updates_itself()
         await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value)
         self._update_inbox(self._show_inbox())
 
     # ---- search ----------------------------------------------------------------------------
 
     async def _on_search(self, _e: Any = None) -> None:
+        updates_itself()
         text = (self.search_field.value or "").strip()
         if not text:
             await self.clear_search()
@@ -376,8 +384,15 @@ class Workspace:
             self._flush_task = asyncio.get_running_loop().create_task(self._flush_events())
 
     async def _flush_events(self) -> None:
-        await asyncio.sleep(EVENT_COALESCE_SECONDS)
-        batch, self._pending = self._pending, []
+        loop = asyncio.get_running_loop()
+        while self._pending and self._active:
+            await asyncio.sleep(max(EVENT_COALESCE_SECONDS, self._quiet_until - loop.time()))
+            batch, self._pending = self._pending, []
+            started = loop.time()
+            await self._apply_events(batch)
+            self._quiet_until = loop.time() + (loop.time() - started)
+
+    async def _apply_events(self, batch: list[events.Event]) -> None:
         if not self._active:
             return
         refresh = self.c.merge(batch)
@@ -442,6 +457,7 @@ class Workspace:
     # ---- keyboard ------------------------------------------------------------------------------
 
     async def _on_key(self, e: ft.KeyboardEvent) -> None:
+        updates_itself()
         if e.ctrl and e.key == "Enter":
             await self.actions.send(PENDING)
         elif e.ctrl and e.key.upper() == "K":
