@@ -175,3 +175,24 @@ def test_moving_through_the_list_stops_at_its_ends(ws, services, clock):
     assert ws.neighbour(1) == ids[0]  # nothing open: the first
     run(ws.open(ids[2]))
     assert ws.neighbour(1) == ids[2] and ws.neighbour(-1) == ids[1]
+
+
+def test_live_refreshes_read_the_tag_choices_when_a_tag_changed_or_half_a_minute_passed(ws, services, ann) -> None:
+    """The tag filter's choices are not read on every live refresh (they change seldom), but a
+    tag someone just added is offered at once."""
+    async def scenario() -> None:
+        conversation_id = customer_writes(services, "tagged@example.com", "My brake squeaks")
+        await ws.load_inbox()
+        assert ws.tags == []
+        tags = services.conversations.add_tag(conversation_id, "warranty", ann)
+        await ws.load_inbox(keep=True)
+        assert ws.tags == []  # nothing said a tag changed, and it was read a moment ago
+        ws.merge([events.Event(events.CONVERSATION_UPDATED, conversation_id, {"tags": tags})])
+        await ws.load_inbox(keep=True)
+        assert ws.tags == ["warranty"]
+        services.conversations.add_tag(conversation_id, "bike", ann)
+        ws.monotonic.now += 31  # type: ignore[attr-defined]
+        await ws.load_inbox(keep=True)
+        assert ws.tags == ["bike", "warranty"]
+
+    asyncio.run(scenario())

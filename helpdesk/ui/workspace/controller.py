@@ -34,6 +34,7 @@ from helpdesk.ui.format import explain
 PAGE_SIZE = 50
 # While the agent typed here this recently, a draft saved on another device does not replace it.
 LOCAL_EDIT_WINS_FOR = 2.0
+TAGS_FRESH_FOR = 30.0
 SENT_WORDS = {"note": "Note added", PENDING: "Sent; waiting on the customer",
               RESOLVED: "Sent and resolved", OPEN: "Sent; kept open"}
 
@@ -104,6 +105,7 @@ class WorkspaceController:
         self.searching: str | None = None
         self.hits: list[SearchHit] = []
         self.last_local_edit = float("-inf")
+        self._tags_read_at = float("-inf")
         self._open_seq = 0
 
     @property
@@ -117,15 +119,20 @@ class WorkspaceController:
     # ---- the inbox ---------------------------------------------------------------------
 
     async def load_inbox(self, keep: bool = False) -> None:
-        """Rows of the current view and filters (keep: as many as are shown now), and the counts."""
+        """Rows of the current view and filters (keep: as many as are shown now, for a live
+        refresh), and the counts; the tag filter's choices on a change of view and at most
+        every TAGS_FRESH_FOR seconds on live refreshes (they change seldom)."""
         limit = max(PAGE_SIZE, len(self.rows)) if keep else PAGE_SIZE
         services, query, agent_id = self.services, self.query, self.agent_id
+        with_tags = not keep or self.monotonic() - self._tags_read_at >= TAGS_FRESH_FOR
 
         def read() -> tuple:
             return (services.inbox.page(query, agent_id, None, limit), services.inbox.counts(query, agent_id),
-                    services.conversations.all_tags())
+                    services.conversations.all_tags() if with_tags else None)
 
-        page, self.counts, self.tags = await self.backend.read(read)
+        page, self.counts, tags = await self.backend.read(read)
+        if tags is not None:
+            self.tags, self._tags_read_at = tags, self.monotonic()
         self.rows, self.cursor = page.rows, page.cursor
         self._mark_selected_read()
 
@@ -235,6 +242,8 @@ class WorkspaceController:
             mine = ev.conversation_id is not None and ev.conversation_id == self.selected_id
             if ev.type in (events.MESSAGE_CREATED, events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
                 refresh.inbox = True
+                if "tags" in ev.data:  # a tag may be new: the filter offers it at the next refresh
+                    self._tags_read_at = float("-inf")
                 refresh.thread = refresh.thread or mine or (ev.conversation_id is None and self.selected_id is not None)
             elif ev.type == events.DRAFT_SAVED and ev.data.get("agent_id") == self.agent_id and mine:
                 if self.monotonic() - self.last_local_edit >= LOCAL_EDIT_WINS_FOR:

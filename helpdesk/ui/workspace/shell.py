@@ -40,9 +40,12 @@ VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": 
               "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
               "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY)}
 EVENT_COALESCE_SECONDS = 0.03  # the events of one change (a message, its conversation) become one refresh
-# After a refresh, the next waits at least as long as this one took: a session spends at most
-# half its time refreshing, so with many agents or customers writing fast, refreshes space
-# out by themselves and clicks are not queued behind them.
+# While events keep coming (customers writing fast, many agents at work), a session's live
+# refreshes start at most every MIN_REFRESH_INTERVAL and take at most 1/REFRESH_COST_SHARE of
+# its time: one event loop serves every session's clicks, and a click must not queue behind
+# refreshes nobody can read that fast anyway.
+MIN_REFRESH_INTERVAL = 0.25
+REFRESH_COST_SHARE = 4
 TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
 
 
@@ -390,7 +393,7 @@ class Workspace:
             batch, self._pending = self._pending, []
             started = loop.time()
             await self._apply_events(batch)
-            self._quiet_until = loop.time() + (loop.time() - started)
+            self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
 
     async def _apply_events(self, batch: list[events.Event]) -> None:
         if not self._active:
