@@ -1,21 +1,32 @@
-"""Short reprs for Flet's controls, because Flet 0.82's diff formats them on every update.
+"""Two fixes for what Flet 0.82's update diff spends its time on (measured: bench/diff.py).
 
 `flet/controls/object_patch.py` logs `logger.debug(f"... {src} {dst}")` at the top of
-`_compare_lists` and `_compare_dataclasses`. The f-string runs whether or not debug logging
-is on, and a control's dataclass repr walks its whole subtree, so each page update formats
-every subtree it compares, nested lists again at each level. Measured with an inbox of 50
-rows: most of an update's time went there (`bench/diff.py`), and under live events it held
-the event loop that serves every agent's clicks. A control's repr is now its type and key,
-which is all a person reading a traceback needs; nothing in Flet reads reprs otherwise.
+`DiffBuilder._compare_lists` and `_compare_dataclasses`. The f-string is built whether or not
+debug logging is on, and a control's dataclass repr walks its whole subtree, so every update
+formatted every subtree it compared, nested lists again at each level: most of an update's
+time, on the event loop that serves every agent's clicks.
 
-Import this module before building any page (ui/app.py does)."""
+- Those two methods are compiled again from Flet's own source with each such call behind
+  `if logger.isEnabledFor(logging.DEBUG)`, so nothing is formatted unless someone debugs.
+  If the source is not what this expects (another Flet version), they are left as they are.
+- A control's repr is its type and key (Flet formats controls eagerly in a few other debug
+  lines too); that is all a person reading a traceback needs, and nothing else reads it.
+
+Imported before any page is built (ui/app.py does)."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import logging
+import sys
+import textwrap
 from typing import Any
 
-from flet.controls import base_control
+from flet.controls import base_control, object_patch
 from flet.controls.base_control import BaseControl
+
+log = logging.getLogger(__name__)
 
 
 def _short_repr(self: Any) -> str:
@@ -29,19 +40,72 @@ def _shorten(cls: type) -> None:
         _shorten(sub)
 
 
+def _is_eager_debug(node: ast.AST) -> bool:
+    """`<logger>.debug(f"...")`: a debug call whose message is an f-string."""
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "debug"
+            and bool(node.value.args) and isinstance(node.value.args[0], ast.JoinedStr))
+
+
+class _GuardEagerDebug(ast.NodeTransformer):
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        for name in ("body", "orelse", "finalbody"):
+            statements = getattr(node, name, None)
+            if isinstance(statements, list):
+                setattr(node, name, [self._guard(s) if _is_eager_debug(s) else s for s in statements])
+        return node
+
+    @staticmethod
+    def _guard(statement: ast.Expr) -> ast.If:
+        logger = statement.value.func.value  # type: ignore[attr-defined]
+        test = ast.Call(func=ast.Attribute(value=logger, attr="isEnabledFor", ctx=ast.Load()),
+                        args=[ast.Constant(logging.DEBUG)], keywords=[])
+        return ast.copy_location(ast.If(test=test, body=[statement], orelse=[]), statement)
+
+
+def _lazy_debug_lines(cls: type, names: tuple[str, ...]) -> int:
+    """Recompile `names` of `cls` with their eager debug lines guarded; how many were."""
+    try:
+        lines, first = inspect.getsourcelines(cls)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return 0
+    ast.increment_lineno(tree, first - 1)  # tracebacks point at Flet's own lines
+    module = sys.modules[cls.__module__]
+    done = 0
+    for node in tree.body[0].body:  # type: ignore[attr-defined]
+        if not isinstance(node, ast.FunctionDef) or node.name not in names:
+            continue
+        if not any(_is_eager_debug(n) for n in ast.walk(node)):
+            continue
+        if any(isinstance(n, ast.Attribute) and n.attr.startswith("__") and not n.attr.endswith("__")
+               for n in ast.walk(node)):
+            continue  # private names would need the class's name mangling
+        fixed = ast.fix_missing_locations(_GuardEagerDebug().visit(node))
+        namespace: dict[str, Any] = {}
+        exec(compile(ast.Module(body=[fixed], type_ignores=[]), inspect.getsourcefile(cls) or "<flet>", "exec"),
+             module.__dict__, namespace)
+        setattr(cls, node.name, namespace[node.name])
+        done += 1
+    return done
+
+
 def install() -> None:
-    """Every control class defined so far, and (through Flet's own decorator) every later one."""
-    _shorten(BaseControl)
-    original = base_control._apply_control
-    if getattr(original, "_helpdesk_short_repr", False):
+    if getattr(object_patch.DiffBuilder, "_helpdesk_lazy_debug", False):
         return
+    object_patch.DiffBuilder._helpdesk_lazy_debug = True  # type: ignore[attr-defined]
+    guarded = _lazy_debug_lines(object_patch.DiffBuilder, ("_compare_lists", "_compare_dataclasses"))
+    if guarded != 2:
+        log.debug("Flet's diff: %d of 2 eager debug lines made lazy (another Flet version?)", guarded)
+    _shorten(BaseControl)  # every control class defined so far, and through Flet's decorator every later one
+    original = base_control._apply_control
 
     def apply_control(cls: type, *args: Any, **kwargs: Any) -> type:
         made = original(cls, *args, **kwargs)
         made.__repr__ = _short_repr  # type: ignore[method-assign]
         return made
 
-    apply_control._helpdesk_short_repr = True  # type: ignore[attr-defined]
     base_control._apply_control = apply_control  # type: ignore[assignment]
 
 
