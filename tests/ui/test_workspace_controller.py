@@ -157,6 +157,26 @@ def test_search_replaces_the_list_until_closed(ws, services):
     assert ws.searching is None and ws.merge([events.Event(events.MESSAGE_CREATED, 99)]).inbox
 
 
+def test_a_search_closed_while_it_ran_leaves_no_results_behind(ws, services):
+    """Escape pressed (or a new search begun) before the results came back: the late results
+    must not take the list over again."""
+    customer_writes(services, "carol@example.com", "My sprocket is bent")
+
+    async def scenario() -> None:
+        first = asyncio.create_task(ws.search("sprocket"))
+        await asyncio.sleep(0)  # the search is reading
+        ws.clear_search()
+        await first
+        assert ws.searching is None and ws.hits == []
+        slow = asyncio.create_task(ws.search("sprocket"))
+        await asyncio.sleep(0)
+        await ws.search("nothing-like-this")
+        await slow
+        assert ws.searching == "nothing-like-this" and ws.hits == []
+
+    run(scenario())
+
+
 def test_snooze_presets_are_in_the_agents_time_zone():
     zone = ZoneInfo("Europe/Berlin")
     thursday_evening = datetime(2026, 3, 5, 21, 30, tzinfo=timezone.utc)  # 22:30 in Berlin

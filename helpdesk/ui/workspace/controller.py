@@ -226,8 +226,10 @@ class WorkspaceController:
     # ---- search ----------------------------------------------------------------------------
 
     async def search(self, text: str) -> None:
-        self.searching = text.strip() or None
-        self.hits = await self.backend.read(self.services.search.search, self.searching, 30) if self.searching else []
+        searching = self.searching = text.strip() or None
+        hits = await self.backend.read(self.services.search.search, searching, 30) if searching else []
+        if self.searching == searching:  # not closed (or replaced) while it ran
+            self.hits = hits
 
     def clear_search(self) -> None:
         self.searching = None

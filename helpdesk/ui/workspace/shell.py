@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ EVENT_COALESCE_SECONDS = 0.03  # the events of one change (a message, its conver
 MIN_REFRESH_INTERVAL = 0.25
 REFRESH_COST_SHARE = 4
 TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
+# The tab's title ("Helpdesk (3 unassigned)") is on the page itself, and sending it means
+# diffing the whole page: while counts keep changing it follows within this many seconds.
+TITLE_EVERY_SECONDS = 5.0
 
 
 @dataclass
@@ -66,6 +70,8 @@ class Workspace:
         self._pending: list[events.Event] = []
         self._flush_task: asyncio.Task | None = None
         self._quiet_until = 0.0  # the loop's time before which no live refresh starts
+        self._title_stale = False  # page.title changed and is not sent yet
+        self._title_sent_at = float("-inf")
         self._ticker: asyncio.Task | None = None
         self._active = False
 
@@ -266,8 +272,9 @@ class Workspace:
         return InboxChange(title_changed, rows)
 
     def _update_inbox(self, change: InboxChange) -> None:
-        if change.title or self.narrow:
-            self.page.update()  # the window title (or the phone's bottom bar) is on the page itself
+        self._title_stale = self._title_stale or change.title
+        if self.narrow or (self._title_stale and time.monotonic() - self._title_sent_at >= TITLE_EVERY_SECONDS):
+            self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
         else:
             self.page.update(self.rail, self.list_pane)
         if change.rows:
@@ -308,6 +315,8 @@ class Workspace:
             await self.clear_search()
             return
         await self.c.search(text)
+        if self.c.searching != text:  # closed, or another search began, while this one ran
+            return
         self.inbox.view.controls = search_results(self.page, text, self.c.hits, self.ctx.services.clock.now(),
                                                   self.open, self.clear_search)
         self.view_title.value = "Search"
@@ -320,8 +329,10 @@ class Workspace:
         self.c.clear_search()
         self.search_field.value = ""
         await self.c.load_inbox()
+        if self.c.searching is not None:  # a new search began while the inbox loaded: its results stay
+            return
         self._show_inbox()
-        self.page.update()  # the search field is in the app bar
+        self._update_page()  # the search field is in the app bar
 
     # ---- a conversation ----------------------------------------------------------------------
 
@@ -426,6 +437,10 @@ class Workspace:
                 log.exception("live refresh failed")
                 self.ctx.toast("The inbox could not be refreshed; the error has been logged.", error=True)
 
+    def _update_page(self) -> None:
+        self.page.update()
+        self._title_stale, self._title_sent_at = False, time.monotonic()
+
     async def _tick(self) -> None:
         """Keeps 'waiting 5 min' and 'is typing' honest without any event."""
         count = 0
@@ -446,6 +461,8 @@ class Workspace:
                 changed.append(self.mail_banner)
             if self._active and changed:
                 self.page.update(*changed)
+            if self._active and self._title_stale and time.monotonic() - self._title_sent_at >= TITLE_EVERY_SECONDS:
+                self._update_page()  # the counts in the title, held back while they kept changing
 
     async def _show_mail_trouble(self, update: bool = True) -> None:
         """The quiet banner over the list: mail cannot be fetched or sent (offline is normal)."""
