@@ -71,6 +71,7 @@ class Workspace:
         self._flush_task: asyncio.Task | None = None
         self._quiet_until = 0.0  # the loop's time before which no live refresh starts
         self._title_stale = False  # page.title changed and is not sent yet
+        self._tag_choices: list[str] | None = None
         self._title_sent_at = float("-inf")
         self._ticker: asyncio.Task | None = None
         self._active = False
@@ -262,8 +263,10 @@ class Workspace:
         self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
         self.status_filter.disabled = timed_view
         self.filters.visible = True
-        self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
-            [ft.DropdownOption(key=t, text=t) for t in c.tags]
+        if c.tags != self._tag_choices:  # new options are new controls to build, diff and send
+            self._tag_choices = list(c.tags)
+            self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
+                [ft.DropdownOption(key=t, text=t) for t in c.tags]
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
         filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)

@@ -1,0 +1,96 @@
+"""The server's share of a live update: one agent's workspace (the real one, on a Flet page with
+no browser behind it, whose messages are encoded as the socket server would) on the demo shop
+with a 200-message conversation open, while a customer message arrives.
+
+    python bench/live_refresh.py [--runs 100]
+
+Times, per new customer message: the refresh of the inbox (read, draw, diff, encode) when the
+message is in another conversation, and the refresh of the open thread when it is in the open
+one. N agents watching cost the server about N times the first: what bench/sessions.py sees
+from outside, less the browsers' own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from helpdesk import events  # noqa: E402
+from helpdesk.app import HelpdeskApp  # noqa: E402
+from helpdesk.clock import SystemClock  # noqa: E402
+from helpdesk.config import Settings  # noqa: E402
+from helpdesk.services.base import Actor  # noqa: E402
+from helpdesk.services.conversations import IncomingMessage  # noqa: E402
+from helpdesk.services.demo import fill_demo  # noqa: E402
+from helpdesk.ui import flet_speedups  # noqa: E402, F401
+from helpdesk.ui.context import UiContext  # noqa: E402
+from helpdesk.ui.workspace.shell import Workspace  # noqa: E402
+from tests.ui.flet_wire import offline_page  # noqa: E402
+
+
+async def measure(app: HelpdeskApp, runs: int) -> dict[str, list[float]]:
+    services = app.services
+    bea = services.agents.create("bea@bench.example", "Bea Bench", "bench-password", role="admin",
+                                 actor=Actor.system())
+    actor = Actor.for_agent(bea)
+    first = services.conversations.receive(IncomingMessage(body="My battery drains", email="long@bench.example"))
+    for k in range(99):
+        services.conversations.reply(first.conversation_id, actor, f"Reply {k}: try charging it to 80 %.", then="open")
+        services.conversations.receive(IncomingMessage(body=f"Update {k}: the same.", email="long@bench.example",
+                                                       conversation_id=first.conversation_id))
+    page, wire = offline_page()
+    page.width, page.height = 1280, 800
+
+    async def navigate(_where: str) -> None: ...
+
+    workspace = Workspace(UiContext(page, services, app.settings, bea, "bench", navigate))
+    await workspace.mount()
+    await workspace.open(first.conversation_id)
+    results: dict[str, list[float]] = {"inbox: a message in another conversation": [],
+                                       "open thread: a message in it": []}
+    for n in range(runs):
+        for name, conversation_id in (("inbox: a message in another conversation", None),
+                                      ("open thread: a message in it", first.conversation_id)):
+            email = f"customer{n % 40}@example.com" if conversation_id is None else "long@bench.example"
+            got = await app.db.run_write(services.conversations.receive, IncomingMessage(
+                body=f"Any news? ({n})", email=email, conversation_id=conversation_id))
+            batch = [events.Event(events.MESSAGE_CREATED, got.conversation_id),
+                     events.Event(events.CONVERSATION_UPDATED, got.conversation_id)]
+            started = time.perf_counter()
+            await workspace._apply_events(batch)
+            results[name].append((time.perf_counter() - started) * 1000)
+    await workspace.leave()
+    del wire
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    app = HelpdeskApp(Settings(data_dir=Path(tempfile.mkdtemp(prefix="helpdesk-live-")))).start()
+    try:
+        fill_demo(app.db, app.settings, SystemClock())
+        results = asyncio.run(measure(app, args.runs))
+    finally:
+        app.close()
+    print(f"# live refresh of one agent's workspace, demo shop, {args.runs} runs; "
+          f"{platform.node()}, Python {platform.python_version()}")
+    print(f"{'refresh':<46}{'p50 ms':>10}{'p95 ms':>10}")
+    for name, samples in results.items():
+        samples.sort()
+        print(f"{name:<46}{statistics.median(samples):>10.1f}{samples[int(len(samples) * 0.95) - 1]:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
