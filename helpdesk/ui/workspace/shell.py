@@ -402,12 +402,22 @@ class Workspace:
 
     async def _flush_events(self) -> None:
         loop = asyncio.get_running_loop()
-        while self._pending and self._active:
-            await asyncio.sleep(max(EVENT_COALESCE_SECONDS, self._quiet_until - loop.time()))
-            batch, self._pending = self._pending, []
+        while self._active and (self._pending or self.c.counts_stale):
+            wait = max(EVENT_COALESCE_SECONDS, self._quiet_until - loop.time())
+            await asyncio.sleep(wait if self._pending else max(wait, self.c.counts_wait()))
             started = loop.time()
-            await self._apply_events(batch)
+            if self._pending:
+                batch, self._pending = self._pending, []
+                await self._apply_events(batch)
+            elif self._active:
+                await self._show_counts()
             self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
+
+    async def _show_counts(self) -> None:
+        """The counts a live refresh held back (rows first: they are what the agent reads)."""
+        await self.c.load_counts()
+        if self._active and self.c.searching is None:
+            self._update_inbox(self._show_inbox())
 
     async def _apply_events(self, batch: list[events.Event]) -> None:
         if not self._active:
