@@ -1,21 +1,18 @@
 """The agent workspace: the views laid out (rail, inbox list or search results, the open
-conversation, the customer panel), the keyboard, the phone layout, and live events.
+conversation, the customer panel), the keyboard and the phone layout; live events in live.py.
 What is shown comes from the controller; each view changes its controls in place."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import flet as ft
 
-from helpdesk import __version__, events
+from helpdesk import __version__
 from helpdesk.models import OPEN, PENDING, PRIORITIES
 from helpdesk.services.errors import NotFound
-from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.widgets import icon_button, local_zone, sync_value, updates_itself
 from helpdesk.ui.app_paths import UPLOADS
@@ -29,10 +26,10 @@ from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, Conversatio
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
 from helpdesk.ui.workspace.link_customer import link_customer
 from helpdesk.ui.workspace.inbox_list import InboxList
+from helpdesk.ui.workspace.live import LiveUpdates
 from helpdesk.ui.workspace.search_results import search_results
 from helpdesk.ui.workspace.thread import ThreadView
 
-log = logging.getLogger(__name__)
 NARROW = 820
 VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
                "bot": "Bot"}
@@ -40,17 +37,6 @@ VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": 
               "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
               "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
               "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY)}
-EVENT_COALESCE_SECONDS = 0.03  # the events of one change (a message, its conversation) become one refresh
-# While events keep coming (customers writing fast, many agents at work), a session's live
-# refreshes start at most every MIN_REFRESH_INTERVAL and take at most 1/REFRESH_COST_SHARE of
-# its time: one event loop serves every session's clicks, and a click must not queue behind
-# refreshes nobody can read that fast anyway.
-MIN_REFRESH_INTERVAL = 0.25
-REFRESH_COST_SHARE = 4
-TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
-# The tab's title ("Helpdesk (3 unassigned)") is on the page itself, and sending it means
-# diffing the whole page: while counts keep changing it follows within this many seconds.
-TITLE_EVERY_SECONDS = 5.0
 
 
 @dataclass
@@ -59,7 +45,7 @@ class InboxChange:
     rows: list[ft.Control]  # rows on screen whose insides changed
 
 
-class Workspace:
+class Workspace(LiveUpdates):
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
         self.page = ctx.page
@@ -67,13 +53,9 @@ class Workspace:
         self.c = WorkspaceController(ctx.services, ctx.actor, ctx, ctx.presence_key)
         self.narrow = False
         self._arrangement: tuple[bool, bool] | None = None
-        self._pending: list[events.Event] = []
-        self._flush_task: asyncio.Task | None = None
-        self._quiet_until = 0.0  # the loop's time before which no live refresh starts
-        self._title_stale = False  # page.title changed and is not sent yet
         self._tag_choices: list[str] | None = None
-        self._title_sent_at = float("-inf")
         self._ticker: asyncio.Task | None = None
+        self.init_live()
         self._active = False
 
     # ---- building -------------------------------------------------------------------------
@@ -276,7 +258,7 @@ class Workspace:
 
     def _update_inbox(self, change: InboxChange) -> None:
         self._title_stale = self._title_stale or change.title
-        if self.narrow or (self._title_stale and time.monotonic() - self._title_sent_at >= TITLE_EVERY_SECONDS):
+        if self.narrow or self.title_due():
             self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
         else:
             self.page.update(self.rail, self.list_pane)
@@ -326,16 +308,20 @@ class Workspace:
         self.filters.visible = False
         if self.narrow and self.c.selected_id is not None:
             await self.close_conversation(update=False)
-        self.page.update()
+            self.page.update()
+        else:
+            self.page.update(self.list_pane)
 
     async def clear_search(self) -> None:
         self.c.clear_search()
         self.search_field.value = ""
+        # Sent at once: an update after the inbox has loaded would wipe what the agent has
+        # begun typing for the next search meanwhile.
+        self.page.update(self.search_field)
         await self.c.load_inbox()
         if self.c.searching is not None:  # a new search began while the inbox loaded: its results stay
             return
-        self._show_inbox()
-        self._update_page()  # the search field is in the app bar
+        self._update_inbox(self._show_inbox())
 
     # ---- a conversation ----------------------------------------------------------------------
 
@@ -389,103 +375,6 @@ class Workspace:
         """Draw the open conversation again (or open another: where a merge put it)."""
         if conversation_id is not None or self.c.selected_id is not None:
             await self.open(conversation_id or self.c.selected_id)  # type: ignore[arg-type]
-
-    # ---- live events -------------------------------------------------------------------------
-
-    def on_event(self, event: events.Event) -> None:
-        """On this page's loop: remember the event and refresh soon (coalesced)."""
-        if not self._active:
-            return
-        self._pending.append(event)
-        if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.get_running_loop().create_task(self._flush_events())
-
-    async def _flush_events(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._active and (self._pending or self.c.counts_stale):
-            wait = max(EVENT_COALESCE_SECONDS, self._quiet_until - loop.time())
-            await asyncio.sleep(wait if self._pending else max(wait, self.c.counts_wait()))
-            started = loop.time()
-            if self._pending:
-                batch, self._pending = self._pending, []
-                await self._apply_events(batch)
-            elif self._active:
-                await self._show_counts()
-            self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
-
-    async def _show_counts(self) -> None:
-        """The counts a live refresh held back (rows first: they are what the agent reads)."""
-        await self.c.load_counts()
-        if self._active and self.c.searching is None:
-            self._update_inbox(self._show_inbox())
-
-    async def _apply_events(self, batch: list[events.Event]) -> None:
-        if not self._active:
-            return
-        refresh = self.c.merge(batch)
-        try:
-            if refresh.inbox:
-                await self.c.load_inbox(keep=True)
-                self._update_inbox(self._show_inbox())
-            if refresh.thread:
-                await self._refresh_open()
-            elif refresh.presence:
-                self.header.show_presence(self.c.presence_words())
-                self.page.update(self.header.presence)
-            if refresh.mail:
-                await self._show_mail_trouble()
-            if refresh.remote_draft is not None and refresh.remote_draft != self.composer.text:
-                self.composer.set_text(refresh.remote_draft)
-                self.page.update(self.composer.field)
-            if refresh.notices:
-                self.ctx.toast(" · ".join(refresh.notices[:3]))
-            if refresh.breaches:
-                first = refresh.breaches[0]
-                label = fmt.DUE_LABELS.get(first.data.get("target", ""), "Reply")
-                more = f" and {len(refresh.breaches) - 1} more" if len(refresh.breaches) > 1 else ""
-                self.ctx.toast(f"Overdue: {label.lower()} for conversation #{first.conversation_id}{more}",
-                               error=True)
-        except Exception:
-            if self._active:
-                log.exception("live refresh failed")
-                self.ctx.toast("The inbox could not be refreshed; the error has been logged.", error=True)
-
-    def _update_page(self) -> None:
-        self.page.update()
-        self._title_stale, self._title_sent_at = False, time.monotonic()
-
-    async def _tick(self) -> None:
-        """Keeps 'waiting 5 min' and 'is typing' honest without any event."""
-        count = 0
-        while self._active:
-            await asyncio.sleep(TICK_SECONDS)
-            count += 1
-            now = self.ctx.services.clock.now()
-            changed: list[ft.Control] = []
-            if self.c.selected_id is not None:
-                self.header.show_presence(self.c.presence_words())
-                changed.append(self.header.presence)
-            if count % 10 == 0:
-                if self.c.searching is None:
-                    changed += self.inbox.tick(now)
-                self.header.show_due(now)
-                changed.append(self.header.due)
-                await self._show_mail_trouble(update=False)
-                changed.append(self.mail_banner)
-            if self._active and changed:
-                self.page.update(*changed)
-            if self._active and self._title_stale and time.monotonic() - self._title_sent_at >= TITLE_EVERY_SECONDS:
-                self._update_page()  # the counts in the title, held back while they kept changing
-
-    async def _show_mail_trouble(self, update: bool = True) -> None:
-        """The quiet banner over the list: mail cannot be fetched or sent (offline is normal)."""
-        words = await self.c.mail_trouble()
-        text = self.mail_banner.content.controls[1]  # type: ignore[union-attr]
-        if words == text.value and self.mail_banner.visible == bool(words):
-            return
-        text.value, self.mail_banner.visible = words, bool(words)
-        if update and self._active:
-            self.page.update(self.mail_banner)
 
     # ---- keyboard ------------------------------------------------------------------------------
 

@@ -1,0 +1,137 @@
+"""The workspace's live parts: customer messages and colleagues' changes arriving as events,
+coalesced and paced per session, and the clock ticking ("waiting 5 min", "is typing"), the
+mail banner and the tab title. A mixin of `shell.Workspace`, whose views it redraws."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import flet as ft
+
+from helpdesk import events
+from helpdesk.ui import format as fmt
+
+log = logging.getLogger(__name__)
+
+EVENT_COALESCE_SECONDS = 0.03  # the events of one change (a message, its conversation) become one refresh
+# While events keep coming (customers writing fast, many agents at work), a session's live
+# refreshes start at most every MIN_REFRESH_INTERVAL and take at most 1/REFRESH_COST_SHARE of
+# its time: one event loop serves every session's clicks, and a click must not queue behind
+# refreshes nobody can read that fast anyway.
+MIN_REFRESH_INTERVAL = 0.25
+REFRESH_COST_SHARE = 4
+TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
+# The tab's title ("Helpdesk (3 unassigned)") is on the page itself, and sending it means
+# diffing the whole page: while counts keep changing it follows within this many seconds.
+TITLE_EVERY_SECONDS = 5.0
+
+
+class LiveUpdates:
+    """Expects the Workspace's views and controller (`c`, `page`, `inbox`, `header`, …)."""
+
+    def init_live(self) -> None:
+        self._pending: list[events.Event] = []
+        self._flush_task: asyncio.Task | None = None
+        self._quiet_until = 0.0  # the loop's time before which no live refresh starts
+        self._title_stale = False  # page.title changed and is not sent yet
+        self._title_sent_at = float("-inf")
+
+    def title_due(self) -> bool:
+        return self._title_stale and time.monotonic() - self._title_sent_at >= TITLE_EVERY_SECONDS
+
+    def on_event(self, event: events.Event) -> None:
+        """On this page's loop: remember the event and refresh soon (coalesced)."""
+        if not self._active:
+            return
+        self._pending.append(event)
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_events())
+
+    async def _flush_events(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._active and (self._pending or self.c.counts_stale):
+            wait = max(EVENT_COALESCE_SECONDS, self._quiet_until - loop.time())
+            await asyncio.sleep(wait if self._pending else max(wait, self.c.counts_wait()))
+            started = loop.time()
+            if self._pending:
+                batch, self._pending = self._pending, []
+                await self._apply_events(batch)
+            elif self._active:
+                await self._show_counts()
+            self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
+
+    async def _show_counts(self) -> None:
+        """The counts a live refresh held back (rows first: they are what the agent reads)."""
+        await self.c.load_counts()
+        if self._active and self.c.searching is None:
+            self._update_inbox(self._show_inbox())
+
+    async def _apply_events(self, batch: list[events.Event]) -> None:
+        if not self._active:
+            return
+        refresh = self.c.merge(batch)
+        try:
+            if refresh.inbox:
+                await self.c.load_inbox(keep=True)
+                self._update_inbox(self._show_inbox())
+            if refresh.thread:
+                await self._refresh_open()
+            elif refresh.presence:
+                self.header.show_presence(self.c.presence_words())
+                self.page.update(self.header.presence)
+            if refresh.mail:
+                await self._show_mail_trouble()
+            if refresh.remote_draft is not None and refresh.remote_draft != self.composer.text:
+                self.composer.set_text(refresh.remote_draft)
+                self.page.update(self.composer.field)
+            if refresh.notices:
+                self.ctx.toast(" · ".join(refresh.notices[:3]))
+            if refresh.breaches:
+                first = refresh.breaches[0]
+                label = fmt.DUE_LABELS.get(first.data.get("target", ""), "Reply")
+                more = f" and {len(refresh.breaches) - 1} more" if len(refresh.breaches) > 1 else ""
+                self.ctx.toast(f"Overdue: {label.lower()} for conversation #{first.conversation_id}{more}",
+                               error=True)
+        except Exception:
+            if self._active:
+                log.exception("live refresh failed")
+                self.ctx.toast("The inbox could not be refreshed; the error has been logged.", error=True)
+
+    def _update_page(self) -> None:
+        self.page.update()
+        self._title_stale, self._title_sent_at = False, time.monotonic()
+
+    async def _tick(self) -> None:
+        """Keeps 'waiting 5 min' and 'is typing' honest without any event."""
+        count = 0
+        while self._active:
+            await asyncio.sleep(TICK_SECONDS)
+            count += 1
+            now = self.ctx.services.clock.now()
+            changed: list[ft.Control] = []
+            if self.c.selected_id is not None:
+                self.header.show_presence(self.c.presence_words())
+                changed.append(self.header.presence)
+            if count % 10 == 0:
+                if self.c.searching is None:
+                    changed += self.inbox.tick(now)
+                self.header.show_due(now)
+                changed.append(self.header.due)
+                await self._show_mail_trouble(update=False)
+                changed.append(self.mail_banner)
+            if self._active and changed:
+                self.page.update(*changed)
+            if self._active and self.title_due():
+                self._update_page()  # the counts in the title, held back while they kept changing
+
+    async def _show_mail_trouble(self, update: bool = True) -> None:
+        """The quiet banner over the list: mail cannot be fetched or sent (offline is normal)."""
+        words = await self.c.mail_trouble()
+        text = self.mail_banner.content.controls[1]  # type: ignore[union-attr]
+        if words == text.value and self.mail_banner.visible == bool(words):
+            return
+        text.value, self.mail_banner.visible = words, bool(words)
+        if update and self._active:
+            self.page.update(self.mail_banner)
