@@ -124,16 +124,17 @@ class WorkspaceController:
     async def load_inbox(self, keep: bool = False, counts: bool = True) -> None:
         """Rows of the current view and filters (keep: as many as are shown now, for a live
         refresh) and the views' counts. Counting every view costs more than a page of rows at
-        a million messages (~150 ms against ~5), so a live refresh counts at most every
-        COUNTS_FRESH_FOR seconds and otherwise marks the counts stale (`counts_wait` says when
-        to count); counts=False (another view: the counts do not depend on it) skips them.
+        a million messages (~150 ms against ~5), so a live refresh reads only the rows and
+        marks the counts stale: the caller reads them with `load_counts` when `counts_wait`
+        says, at most every COUNTS_FRESH_FOR seconds. counts=False (another view: the counts
+        do not depend on it) skips them.
         The tag filter's choices: on a change of view or filters, and at most every
         TAGS_FRESH_FOR seconds on live refreshes (they change seldom)."""
         limit = max(PAGE_SIZE, len(self.rows)) if keep else PAGE_SIZE
         services, query, agent_id = self.services, self.query, self.agent_id
         now = self.monotonic()
         with_tags = not keep or now - self._tags_read_at >= TAGS_FRESH_FOR
-        with_counts = counts and (not keep or now - self._counts_read_at >= COUNTS_FRESH_FOR)
+        with_counts = counts and not keep
 
         def read() -> tuple:
             return (services.inbox.page(query, agent_id, None, limit),

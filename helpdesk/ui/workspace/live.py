@@ -58,9 +58,10 @@ class LiveUpdates:
             if self._pending:
                 batch, self._pending = self._pending, []
                 await self._apply_events(batch)
-            elif self._active:
-                await self._show_counts()
+            # Rows pace the refreshes; the counts come at most once a second, beside them.
             self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
+            if self._active and self.c.counts_stale and self.c.counts_wait() == 0:
+                await self._show_counts()
 
     async def _show_counts(self) -> None:
         """The counts a live refresh held back (rows first: they are what the agent reads)."""
