@@ -28,6 +28,8 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
                    "--messages", "1000"]),
     "report": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
+    "diff": ([], ["--runs", "50"]),
+    "live_refresh": ([], ["--runs", "20"]),
     "workspace": ([], ["--dataset", "demo", "--tries", "10", "--sign-ins", "3"]),
     "sessions": ([], ["--sessions", "10", "--messages", "3"]),
     "reads": ([], ["--conversations", "10000", "--customers", "5000", "--runs", "10"]),
@@ -64,7 +66,7 @@ def main() -> int:
                         time.monotonic() - started))
     print("\n=== summary")
     for name, outcome, seconds in results:
-        print(f"{name:<12} {outcome:<44} {seconds:>7.0f} s")
+        print(f"{name:<13} {outcome:<44} {seconds:>7.0f} s")
     return 0 if all(o in ("ok",) or o.startswith("not run") for _, o, _ in results) else 1
 
 

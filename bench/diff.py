@@ -1,5 +1,5 @@
 """What Flet's update costs the server on the inbox list and on a thread: as Flet is, with
-helpdesk/ui/flet_speedups.py (short control reprs), and with rows and messages isolated
+helpdesk/ui/flet_speedups.py (lazy debug lines in the diff, short control reprs), and with rows and messages isolated
 (ui/widgets.Isolated, as the workspace has them), each in its own process.
 
     python bench/diff.py [--rows 50] [--messages 40] [--runs 200]
@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-MODES = {"plain": "Flet as is", "reprs": "short reprs", "isolated": "+ isolated rows"}
+MODES = {"plain": "Flet as is", "reprs": "flet_speedups", "isolated": "+ isolated rows"}
 
 
 def measure(rows: int, messages: int, runs: int, mode: str) -> dict[str, list[float]]:

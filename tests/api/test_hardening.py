@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from helpdesk.app import HelpdeskApp, ServerThread
+from helpdesk.clock import ManualClock
 from helpdesk.config import Settings
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
@@ -197,14 +199,18 @@ def guess_tokens(server, forwarded_for: list[str]) -> list[int]:
 
 def test_forwarded_addresses_are_believed_only_from_configured_proxies(data_dir, database_url, tmp_path):
     addresses = [f"198.51.100.{i}" for i in range(35)]  # a guesser who claims a new address each time
-    plain = HelpdeskApp(Settings(data_dir=data_dir, database_url=database_url, host="127.0.0.1", port=0)).start()
+    # A clock that stands still: the limiter refills as time passes, and a slow machine must
+    # not let a guess through that a fast one would stop.
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    plain = HelpdeskApp(Settings(data_dir=data_dir, database_url=database_url, host="127.0.0.1", port=0),
+                        clock=clock).start()
     try:
         with ServerThread(plain) as server:
             assert guess_tokens(server, addresses)[-1] == 429  # all counted as the real peer
     finally:
         plain.close()
     proxied = HelpdeskApp(Settings(data_dir=tmp_path / "proxied", host="127.0.0.1", port=0,
-                                   trusted_proxies=("127.0.0.1",), database_url=database_url)).start()
+                                   trusted_proxies=("127.0.0.1",), database_url=database_url), clock=clock).start()
     try:
         with ServerThread(proxied) as server:
             assert set(guess_tokens(server, addresses)) == {401}  # the proxy names each client
