@@ -190,7 +190,10 @@ class HelpdeskApp:
         if self._asgi is None:
             from helpdesk.api import create_api
             from helpdesk.channels.texts.webhooks import WebhookReceivers
+            from helpdesk.services.agents import warm_up_sign_in
             from helpdesk.ui.app import build_web_app
+
+            warm_up_sign_in()
 
             self._api = create_api(self.services, self.settings, WebhookReceivers(self.services))
             self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db,

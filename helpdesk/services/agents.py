@@ -26,9 +26,11 @@ def _dummy_hash() -> str:
     return _hasher.hash("not a real password")
 
 
-# Made beside the start rather than in its way (argon2 releases the GIL), so even the first
-# sign-in with an unknown email takes as long as any other.
-threading.Thread(target=_dummy_hash, name="argon2-warm-up", daemon=True).start()
+def warm_up_sign_in() -> None:
+    """Make the dummy hash beside the server's start rather than in its way (argon2 releases
+    the GIL), so even the first sign-in with an unknown email takes as long as any other;
+    commands that sign nobody in never make it."""
+    threading.Thread(target=_dummy_hash, name="argon2-warm-up", daemon=True).start()
 
 
 def _check_password(fields: dict[str, str], password: str) -> None:

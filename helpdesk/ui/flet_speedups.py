@@ -97,7 +97,8 @@ def install() -> None:
     object_patch.DiffBuilder._helpdesk_lazy_debug = True  # type: ignore[attr-defined]
     guarded = _lazy_debug_lines(object_patch.DiffBuilder, ("_compare_lists", "_compare_dataclasses"))
     if guarded != 2:
-        log.debug("Flet's diff: %d of 2 eager debug lines made lazy (another Flet version?)", guarded)
+        # Another Flet version: updates still work, only slower; whoever upgrades should look.
+        log.warning("Flet's diff: %d of 2 eager debug lines made lazy (another Flet version?)", guarded)
     _shorten(BaseControl)  # every control class defined so far, and through Flet's decorator every later one
     original = base_control._apply_control
 

@@ -53,7 +53,6 @@ class Workspace(LiveUpdates):
         self.c = WorkspaceController(ctx.services, ctx.actor, ctx, ctx.presence_key)
         self.narrow = False
         self._arrangement: tuple[bool, bool] | None = None
-        self._tag_choices: list[str] | None = None
         self._ticker: asyncio.Task | None = None
         self.init_live()
         self._active = False
@@ -80,7 +79,8 @@ class Workspace(LiveUpdates):
         self.priority_filter = ft.Dropdown(
             value="", dense=True, width=110, label="Priority", on_select=self._on_filter,
             options=[ft.DropdownOption(key="", text="Any")] + [ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
-        self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[], on_select=self._on_filter)
+        self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[ft.DropdownOption(key="", text="Any")],
+                                      on_select=self._on_filter)
         self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD)
         self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
         self.inbox = InboxList(page, self.open, self._load_more)
@@ -245,8 +245,7 @@ class Workspace(LiveUpdates):
         self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
         self.status_filter.disabled = timed_view
         self.filters.visible = True
-        if c.tags != self._tag_choices:  # new options are new controls to build, diff and send
-            self._tag_choices = list(c.tags)
+        if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
             self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
                 [ft.DropdownOption(key=t, text=t) for t in c.tags]
         title_changed = self.page.title != c.window_title()
