@@ -183,14 +183,11 @@ class Database:
             batch = self._batch = _Batch(session)
             try:
                 for fn, args, kwargs, _loop, _future in jobs:
-                    savepoint = session.begin_nested()
                     mark = len(batch.events)
                     try:
-                        value = fn(*args, **kwargs)
-                        savepoint.commit()
+                        with _savepoint(session, "hd_job"):
+                            value = fn(*args, **kwargs)
                     except Exception as exc:  # this write alone is undone; the others go on
-                        if savepoint.is_active:
-                            savepoint.rollback()
                         del batch.events[mark:]
                         outcomes.append((False, exc))
                     else:
@@ -242,15 +239,9 @@ class Database:
     def _write_in_batch(self, batch: _Batch) -> Iterator[Transaction]:
         self._writing = True
         try:
-            savepoint = batch.session.begin_nested()
             tx = Transaction(batch.session)
-            try:
+            with _savepoint(batch.session, "hd_write"):
                 yield tx
-                savepoint.commit()
-            except BaseException:
-                if savepoint.is_active:
-                    savepoint.rollback()
-                raise
         finally:
             self._writing = False
         batch.events.extend(tx.events)
@@ -273,6 +264,27 @@ class Database:
     def dispose(self) -> None:
         self._writer.shutdown(wait=True)
         self.engine.dispose()
+
+
+@contextmanager
+def _savepoint(session: Session, name: str) -> Iterator[None]:
+    """A savepoint inside a group commit, on the DB-API connection: the ORM's begin_nested()
+    compiles and runs ~150 µs of Python for each (a third of a message's cost). The ORM's
+    part is done here instead: what a write leaves pending is flushed inside its savepoint,
+    and a write undone leaves nothing behind in the session to be flushed later. (An ORM flush
+    that fails inside one leaves the session needing a rollback: then the batch's commit fails
+    and none of it is acknowledged. Batched writes, customer messages, are Core statements.)"""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+        session.flush()
+    except BaseException:
+        session.expunge_all()  # its pending objects must not reach the batch's commit
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    cursor.execute(f"RELEASE SAVEPOINT {name}")
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:

@@ -21,6 +21,21 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
+    def bind_processor(self, dialect):  # type: ignore[no-untyped-def]
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # SQLite's text form in one step, exactly as SQLAlchemy's SQLite DATETIME writes it
+        # ("2026-03-01 10:30:15.250000"): the general path was ~6% of a customer message's cost.
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
         if value is None:
             return None

@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from helpdesk.db.direct import prepared
 from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, Conversation, Customer,
                              CustomerIdentifier)
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, writes
@@ -103,12 +104,15 @@ IDENTIFIER = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 _OWNERS = select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id).where(
     IDENTIFIER.c.kind.in_(bindparam("kinds", expanding=True)),
     IDENTIFIER.c.value.in_(bindparam("values", expanding=True)))
-_INSERT_CUSTOMER = insert(CUSTOMER)
-_INSERT_IDENTIFIER = insert(IDENTIFIER)
-_IDENTIFIER_VALUES = select(IDENTIFIER.c.value).where(IDENTIFIER.c.customer_id == bindparam("b_customer")) \
-    .order_by(IDENTIFIER.c.id)
-_UPDATE_CUSTOMER = update(CUSTOMER).where(CUSTOMER.c.id == bindparam("b_customer"))
-_FILL_EMPTY_NAME = update(CUSTOMER).where(CUSTOMER.c.id == bindparam("b_customer"), CUSTOMER.c.name == "")
+_INSERT_CUSTOMER = prepared(insert(CUSTOMER))
+# The usual message names one identifier: the same lookup without IN lists (the direct path's).
+_OWNER = prepared(select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id).where(
+    IDENTIFIER.c.kind == bindparam("b_kind"), IDENTIFIER.c.value == bindparam("b_value")))
+_INSERT_IDENTIFIER = prepared(insert(IDENTIFIER))
+_IDENTIFIER_VALUES = prepared(select(IDENTIFIER.c.value).where(IDENTIFIER.c.customer_id == bindparam("b_customer"))
+                              .order_by(IDENTIFIER.c.id))
+_UPDATE_CUSTOMER = prepared(update(CUSTOMER).where(CUSTOMER.c.id == bindparam("b_customer")))
+_FILL_EMPTY_NAME = prepared(update(CUSTOMER).where(CUSTOMER.c.id == bindparam("b_customer"), CUSTOMER.c.name == ""))
 
 
 def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime,
@@ -121,8 +125,11 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
     Written in SQLAlchemy Core: this is the intake hot path.
     """
     pairs = identity.pairs()
-    rows = conn.execute(_OWNERS, {"kinds": sorted({kind for kind, _ in pairs}),
-                                  "values": [value for _, value in pairs]}).all()
+    if len(pairs) == 1:
+        rows = conn.execute(_OWNER, {"b_kind": pairs[0][0], "b_value": pairs[0][1]}).all()
+    else:
+        rows = conn.execute(_OWNERS, {"kinds": sorted({kind for kind, _ in pairs}),
+                                      "values": [value for _, value in pairs]}).all()
     owners = {(row.kind, row.value): row.customer_id for row in rows if (row.kind, row.value) in pairs}
     created = False
     if owners:
@@ -137,8 +144,9 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
         created = True
     new_pairs = [p for p in pairs if p not in owners]
     if new_pairs:
-        conn.execute(_INSERT_IDENTIFIER, [{"customer_id": customer_id, "kind": kind, "value": value,
-                                           "created_at": now} for kind, value in new_pairs])
+        for kind, value in new_pairs:
+            conn.execute(_INSERT_IDENTIFIER, {"customer_id": customer_id, "kind": kind, "value": value,
+                                              "created_at": now})
         values = conn.execute(_IDENTIFIER_VALUES, {"b_customer": customer_id}).scalars().all()
         conn.execute(_UPDATE_CUSTOMER, {"b_customer": customer_id, "contact": " ".join(values)[:2000],
                                         "updated_at": now})
@@ -159,8 +167,8 @@ def load_profile(session: Session, customer: Customer) -> CustomerProfile:
     return CustomerProfile(customer=customer, identifiers=identifiers)
 
 
-_IDENTIFIERS_OF = select(IDENTIFIER.c.kind, IDENTIFIER.c.value).where(
-    IDENTIFIER.c.customer_id == bindparam("b_customer")).order_by(IDENTIFIER.c.id)  # built once: every message
+_IDENTIFIERS_OF = prepared(select(IDENTIFIER.c.kind, IDENTIFIER.c.value).where(
+    IDENTIFIER.c.customer_id == bindparam("b_customer")).order_by(IDENTIFIER.c.id))  # built once: every message
 
 
 def identifiers_of(conn: Connection, customer_id: int) -> dict[str, str]:

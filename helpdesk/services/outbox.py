@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
+from helpdesk.db.direct import prepared
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
 from helpdesk.services import netpolicy
 from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
@@ -59,8 +60,8 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * (rng or random).uniform(0.8, 1.2))
 
 
-_INSERT_EVENT = insert(E)  # built once: every message and reply passes here
-_ACTIVE_HOOKS = select(W.c.id, W.c.events).where(W.c.active.is_(True))
+_INSERT_EVENT = prepared(insert(E))  # built once: every message and reply passes here
+_ACTIVE_HOOKS = prepared(select(W.c.id, W.c.events).where(W.c.active.is_(True)))
 
 
 def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict, now: datetime,

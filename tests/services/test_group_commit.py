@@ -9,9 +9,9 @@ import threading
 
 from sqlalchemy import event, func, select
 
-from helpdesk.models import Message
+from helpdesk.models import AppSetting, Customer, CustomerIdentifier, Message
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.services.errors import Conflict, ValidationFailed
+from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
 
 def stored_messages(services) -> int:
@@ -80,6 +80,40 @@ def test_one_bad_message_fails_alone_and_a_repeated_key_is_a_replay(services):
     assert results[4].message_id and stored_messages(services) == 2
     created = [e for e in events if e.type == "message.created"]
     assert sorted(e.data["message_id"] for e in created) == sorted([results[0].message_id, results[4].message_id])
+
+
+def test_a_message_refused_after_it_began_writing_leaves_nothing_behind(services):
+    ann = services.conversations.receive(IncomingMessage(body="hello", email="ann@example.com"))
+    # A stranger naming Ann's conversation: refused after the stranger was already made a customer.
+    messages = [IncomingMessage(body="mine now", email="mallory@example.com", conversation_id=ann.conversation_id),
+                IncomingMessage(body="fine", email="cat@example.com")]
+    results = asyncio.run(arrive_together(services, messages))
+    assert isinstance(results[0], NotFound) and results[1].message_id
+    with services.db.read() as s:
+        values = s.execute(select(CustomerIdentifier.value)).scalars().all()
+        assert sorted(values) == ["ann@example.com", "cat@example.com"]
+        assert s.execute(select(func.count()).select_from(Customer)).scalar_one() == 2
+    assert stored_messages(services) == 2
+
+
+def test_what_a_failed_write_left_pending_in_the_session_is_not_committed(services):
+    def half_done() -> None:
+        with services.db.write() as tx:
+            tx.session.add(AppSetting(key="half", value={"done": False}))
+            raise ValueError("gave up")
+
+    def whole() -> None:
+        with services.db.write() as tx:
+            tx.session.add(AppSetting(key="whole", value={"done": True}))
+
+    async def together() -> list:
+        return await asyncio.gather(services.db.run_write_batched(half_done), services.db.run_write_batched(whole),
+                                    return_exceptions=True)
+
+    results = asyncio.run(together())
+    assert isinstance(results[0], ValueError) and results[1] is None
+    with services.db.read() as s:
+        assert s.execute(select(AppSetting.key).where(AppSetting.key.in_(["half", "whole"]))).scalars().all() == ["whole"]
 
 
 def test_a_failed_commit_acknowledges_none_of_its_batch(services):

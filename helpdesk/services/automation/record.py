@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
+from helpdesk.db.direct import prepared
 from helpdesk.models import AutomationEvent
 
 AUTOMATION_QUEUED = "automation.queued"
 EVENT = AutomationEvent.__table__  # type: ignore[attr-defined]
-_INSERT = insert(EVENT)
+_INSERT = prepared(insert(EVENT))
 
 
 def record(tx: Any, conn: Connection, type: str, conversation_id: int, at: datetime, *,

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from helpdesk.db.direct import prepared
 from helpdesk.models import EMAIL, EVENT, EXTERNAL_ID, IN, OUT, PHONE, Agent, Attachment, Conversation, Customer, Message
 from helpdesk.services.base import Actor, Service, sha256_hex
 from helpdesk.services.customers import CustomerProfile, customer_display_name, identifiers_of
@@ -41,10 +42,10 @@ STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.s
                  CONVERSATION.c.first_reply_at, CONVERSATION.c.snoozed_until, CONVERSATION.c.resolved_at,
                  *[CONVERSATION.c[f.name] for f in dataclass_fields(Clocks)])
 # Built once: hot paths only bind values.
-_STATE_BY_ID = select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id"))
-STATE_BY_TOKEN = select(*STATE_COLUMNS).where(CONVERSATION.c.public_token_digest == bindparam("b_digest"))
-UPDATE_CONVERSATION = update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id"))
-INSERT_MESSAGE = insert(MESSAGE)
+_STATE_BY_ID = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id")))
+STATE_BY_TOKEN = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.public_token_digest == bindparam("b_digest")))
+UPDATE_CONVERSATION = prepared(update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id")))
+INSERT_MESSAGE = prepared(insert(MESSAGE))
 
 
 def new_public_token() -> str:
@@ -138,7 +139,7 @@ class Written:
     delivery: DeliveryState | None = None
 
 
-_CUSTOMER_NAME = select(CUSTOMER.c.name).where(CUSTOMER.c.id == bindparam("b_customer"))  # built once: hot path
+_CUSTOMER_NAME = prepared(select(CUSTOMER.c.name).where(CUSTOMER.c.id == bindparam("b_customer")))  # built once: hot path
 
 
 class ConversationBase(Service):

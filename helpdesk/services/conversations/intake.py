@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
+from helpdesk.db.direct import direct, prepared
 from helpdesk.models import IN, OPEN, REPLY, RESOLVED, ApiToken, IdempotencyRecord
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
@@ -106,18 +107,18 @@ def _request_hash(identity: CustomerIdentity, clean: dict) -> str:
 
 
 IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-_IDEMPOTENCY_BY_KEY = select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("b_key"))
-_STATUS_AND_TOKEN = select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
-    CONVERSATION.c.id == bindparam("b_id"))
-_STATE_BY_ID = select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id"))
-_LATEST_UNRESOLVED = select(*STATE_COLUMNS).where(
+_IDEMPOTENCY_BY_KEY = prepared(select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("b_key")))
+_STATUS_AND_TOKEN = prepared(select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
+    CONVERSATION.c.id == bindparam("b_id")))
+_STATE_BY_ID = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id")))
+_LATEST_UNRESOLVED = prepared(select(*STATE_COLUMNS).where(
     CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
-).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1)
-_FIRST_MESSAGE = select(func.min(MESSAGE.c.id)).where(MESSAGE.c.conversation_id == bindparam("b_id"))
-_FIRST_RESPONDER = select(ApiToken.id).where(  # type: ignore[call-overload]
-    ApiToken.first_responder == bindparam("b_channel"), ApiToken.revoked_at.is_(None)).limit(1)  # type: ignore[union-attr]
-_INSERT_CONVERSATION = insert(CONVERSATION)
-_INSERT_IDEMPOTENCY = insert(IDEMPOTENCY)
+).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1))
+_FIRST_MESSAGE = prepared(select(func.min(MESSAGE.c.id)).where(MESSAGE.c.conversation_id == bindparam("b_id")))
+_FIRST_RESPONDER = prepared(select(ApiToken.id).where(  # type: ignore[call-overload]
+    ApiToken.first_responder == bindparam("b_channel"), ApiToken.revoked_at.is_(None)).limit(1))  # type: ignore[union-attr]
+_INSERT_CONVERSATION = prepared(insert(CONVERSATION))
+_INSERT_IDEMPOTENCY = prepared(insert(IDEMPOTENCY))
 
 
 class IntakeMixin(ConversationBase):
@@ -137,7 +138,7 @@ class IntakeMixin(ConversationBase):
         key = incoming.idempotency_key
         request_hash = _request_hash(identity, clean) if key else ""
         with self.db.write() as tx:
-            conn = tx.session.connection()
+            conn = direct(tx.session.connection())
             if key:
                 record = conn.execute(_IDEMPOTENCY_BY_KEY, {"b_key": key}).first()
                 if record is not None:
@@ -174,7 +175,7 @@ class IntakeMixin(ConversationBase):
     def _receive_from_link(self, token: str, body: str, files: tuple[StagedFile, ...]) -> IntakeResult:
         now = self.now()
         with self.db.write() as tx:
-            conn = tx.session.connection()
+            conn = direct(tx.session.connection())
             state = conn.execute(STATE_BY_TOKEN, {"b_digest": public_token_digest(token)}).first() \
                 if token and len(token) <= 64 else None
             if state is None or not token_matches(state.public_token, token):

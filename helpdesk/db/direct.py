@@ -1,0 +1,147 @@
+"""Core statements run straight on the DB-API cursor, for the intake hot path on SQLite.
+
+SQLAlchemy spends 30-80 µs of Python on every execution (execution context, parameter
+and result processing, events) around SQLite's own 3-10 µs: most of a customer
+message's cost, measured with py-spy (docs/performance.md). A statement built once at
+import and marked with `prepared()` runs, through a Connection wrapped by `direct()`,
+compiled once per set of parameter names, on the connection's own DB-API cursor in the
+same transaction, with the same bind and result processing (UTC datetimes, JSON).
+Everything else (unmarked statements, lists of parameters, IN lists, Python-side column
+defaults, other databases) goes to SQLAlchemy unchanged, so callers see no difference.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import Insert
+
+_UNSUPPORTED = object()
+
+
+class _Plan:
+    """One compiled statement: its SQL, its parameters in order with their processors, and
+    how to turn a fetched tuple into a row."""
+
+    __slots__ = ("sql", "binds", "row", "results", "is_insert")
+
+    def __init__(self, sql: str, binds: list[tuple[str, Callable | None, Any]], row: Any,
+                 results: list[Callable | None] | None, is_insert: bool) -> None:
+        self.sql = sql
+        self.binds = binds
+        self.row = row
+        self.results = results
+        self.is_insert = is_insert
+
+
+def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    if compiled.post_compile_params or compiled.literal_execute_params or compiled.returning:
+        return _UNSUPPORTED  # IN lists, RETURNING: SQLAlchemy does those
+    # Columns the statement leaves out get their Python-side defaults: constants only here.
+    defaults = {}
+    for column in [*getattr(compiled, "insert_prefetch", ()), *getattr(compiled, "update_prefetch", ())]:
+        if column.default is None or not column.default.is_scalar:
+            return _UNSUPPORTED
+        defaults[column.key] = column.default.arg
+    processors = compiled._bind_processors
+    binds: list[tuple[str, Callable | None, Any]] = []
+    for name in compiled.positiontup or ():
+        if name in keys:
+            binds.append((name, processors.get(name), None))
+            continue
+        if name in defaults:
+            value = defaults[name]
+        else:  # a value written into the statement (`name == ""`), or a parameter not given
+            bind = compiled.binds[name]
+            if bind.required or bind.callable:
+                return _UNSUPPORTED  # SQLAlchemy says what is missing
+            value = bind.value
+        binds.append(("", None, processors[name](value) if name in processors else value))
+    row = results = None
+    columns = compiled._result_columns
+    if columns:
+        names = [c[0] for c in columns]
+        if len(set(names)) != len(names) or not all(n.isidentifier() and not n.startswith("_") for n in names):
+            return _UNSUPPORTED
+        row = namedtuple("Row", names)  # type: ignore[misc]
+        results = [c[3]._cached_result_processor(dialect, None) for c in columns]
+    return _Plan(compiled.string, binds, row, results, isinstance(statement, Insert))
+
+
+class DirectResult:
+    """The part of SQLAlchemy's Result the intake path uses."""
+
+    def __init__(self, rows: list, lastrowid: int | None, rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+        self.inserted_primary_key = (lastrowid,)
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def all(self) -> list:
+        return list(self._rows)
+
+    def scalars(self) -> "DirectResult":
+        return DirectResult([r[0] for r in self._rows], None, self.rowcount)
+
+    def __iter__(self) -> Iterator:
+        return iter(self._rows)
+
+
+# id of a prepared statement -> (the statement, kept alive so the id stays its own; its plans
+# by parameter names). Filled at import; plans are added on the writer thread.
+_PREPARED: dict[int, tuple[Executable, dict[tuple[str, ...], Any]]] = {}
+
+S = TypeVar("S", bound=Executable)
+
+
+def prepared(statement: S) -> S:
+    """Mark a statement built once (a module constant) for the direct path."""
+    _PREPARED[id(statement)] = (statement, {})
+    return statement
+
+
+class DirectConnection:
+    """A Connection whose execute() takes the direct path for prepared statements."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._dialect = conn.dialect
+        self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        entry = _PREPARED.get(id(statement))
+        if entry is None or kwargs or not isinstance(parameters, (dict, type(None))):
+            return self._conn.execute(statement, parameters, **kwargs)
+        params = parameters or {}
+        keys = tuple(params)
+        plan = entry[1].get(keys)
+        if plan is None:
+            plan = entry[1][keys] = _plan(statement, keys, self._dialect)
+        if plan is _UNSUPPORTED:
+            return self._conn.execute(statement, parameters)
+        values = [(p(params[name]) if p else params[name]) if name else fixed for name, p, fixed in plan.binds]
+        cursor = self._cursor
+        cursor.execute(plan.sql, values)
+        rows: Sequence = ()
+        if plan.row is not None:
+            make, processors = plan.row._make, plan.results
+            rows = [make([p(v) if p else v for p, v in zip(processors, raw)]) for raw in cursor.fetchall()]
+        return DirectResult(rows, cursor.lastrowid if plan.is_insert else None, cursor.rowcount)
+
+
+def direct(conn: Connection) -> Any:
+    """`conn`, taking the direct path on SQLite; unchanged elsewhere (PostgreSQL's driver
+    already does less per statement, and intake's aim is set on SQLite)."""
+    return DirectConnection(conn) if conn.dialect.name == "sqlite" else conn
