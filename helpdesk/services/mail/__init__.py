@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
+from helpdesk.db.direct import direct, prepared
 from helpdesk.models import EMAIL, EVENT, CustomerIdentifier, Delivery, Mailbox, Message
 from helpdesk.services.base import Actor, Service, writes
 from helpdesk.services.conversations.common import insert_event
@@ -24,7 +25,7 @@ D = Delivery.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
 
 
-_HAS_MAILBOX = select(exists().where(MAILBOX.c.active.is_(True)))  # statements built once: every follow-up
+_HAS_MAILBOX = prepared(select(exists().where(MAILBOX.c.active.is_(True))))  # statements built once: every follow-up
 _RECENT_EVENTS = select(MSG.c.meta).where(MSG.c.conversation_id == bindparam("b_conversation"), MSG.c.kind == EVENT,
                                           MSG.c.created_at >= bindparam("b_since"))
 _FIRST_EMAIL = select(IDENT.c.value).where(IDENT.c.customer_id == bindparam("b_customer"),
@@ -72,7 +73,7 @@ class MailService(Service):
         day per conversation. An event in the thread says so; the outbox sends it."""
         now = self.now()
         with self.db.write() as tx:
-            conn = tx.session.connection()
+            conn = direct(tx.session.connection())
             # Checked first: a shop without a mailbox (the API and website only) mails nothing, and
             # this runs for every follow-up message the intake API takes.
             if not conn.execute(_HAS_MAILBOX).scalar():
