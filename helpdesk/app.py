@@ -190,18 +190,23 @@ class HelpdeskApp:
         if self._asgi is None:
             from helpdesk.api import create_api
             from helpdesk.channels.texts.webhooks import WebhookReceivers
+            from helpdesk.deferred import DeferredApp
             from helpdesk.services.agents import warm_up_sign_in
-            from helpdesk.ui.app import build_web_app
 
             warm_up_sign_in()
-
             self._api = create_api(self.services, self.settings, WebhookReceivers(self.services))
-            self._asgi = PathDispatcher(self._api, build_web_app(self.services), self.db,
+            ui = DeferredApp(self._build_ui, "ui")  # while the server starts, not before (helpdesk/deferred.py)
+            self._asgi = PathDispatcher(self._api, ui, self.db,
                                         AllowedHosts(self.settings, self.services.links.public_url),
                                         self.services.auth.desktop_window,
                                         PublicGate(self.services.links.public_url,
                                                    os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"))
         return self._asgi
+
+    def _build_ui(self) -> Any:
+        from helpdesk.ui.app import build_web_app
+
+        return build_web_app(self.services)
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:
         trusted = self.settings.trusted_proxies

@@ -51,9 +51,10 @@ def run(settings: Settings) -> int:
     if settings.host in ("0.0.0.0", "::"):
         for url in lan_urls(settings.port):
             print(f"  colleagues on the LAN: {url}")
-    announcement = _announce(settings)
+    announcement = None
     try:
         if not has_display():
+            announcement = _announce(settings)
             print(f"No display found: serving without a window. Open {local}/ in a browser; Ctrl+C stops.")
             _print_setup_code(app, local + "/")
             thread.join()
@@ -65,6 +66,7 @@ def run(settings: Settings) -> int:
         assets = Path(__file__).resolve().parent.parent / "assets"
         process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
         app.services.auth.desktop_window.opened(process.pid, pid_file)  # its connection may create the owner account
+        announcement = _announce(settings)  # after the window is on its way: the person waits for that
         print("The Helpdesk window is open; closing it stops Helpdesk (use `serve` to keep it running).")
         while process.poll() is None and thread.is_alive():
             time.sleep(0.3)

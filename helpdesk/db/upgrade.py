@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, column, delete, insert, inspect, select, table
 from sqlalchemy.engine import Engine
 
 from helpdesk.db import backup as backups
-from helpdesk.db.migrate import alembic_config, current_revision, head_revision, upgrade
+from helpdesk.db.migrate import current_revision, head_revision, known_revisions, upgrade
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "helpdesk.version"
@@ -60,7 +59,7 @@ def stamped_version(engine: Engine) -> dict | None:
 def open_database(engine: Engine, version: str, sqlite_file: Path | None, backup_dir: Path | None,
                   files: Path | None) -> Opened:
     revision = current_revision(engine)
-    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    known = set(known_revisions())
     stamp = stamped_version(engine) if revision is not None else None
     unstamped_release = (revision is not None and revision in known and revision.isdigit()
                          and int(revision) <= int(UNSTAMPED_LAST_SCHEMA))
@@ -77,7 +76,8 @@ def open_database(engine: Engine, version: str, sqlite_file: Path | None, backup
     if (to_migrate or changed) and sqlite_file is not None and sqlite_file.exists() and backup_dir is not None:
         made = backups.backup(sqlite_file, _free_name(backup_dir / f"pre-upgrade-{used_by}-{version}.zip"), files)
         log.info("before upgrading from %s to %s, backed up to %s", used_by, version, made)
-    upgrade(engine)
+    if revision != head_revision():  # at this build's schema already: Alembic is not even loaded
+        upgrade(engine)
     if revision is None or changed or stamp is None:
         _stamp(engine, version, used_by if changed else (stamp or {}).get("previous"))
     return Opened(version, used_by if changed else None, to_migrate, made)

@@ -94,3 +94,27 @@ def test_postgresql_keeps_a_gin_indexed_search_vector_on_each_searchable_table(a
             "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'fts_%%'").all())
     for table in ("message", "conversation", "customer"):
         assert "USING gin (search_vector)" in indexes[f"fts_{table}_gin"]
+
+
+def test_the_revisions_read_from_file_names_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    from helpdesk.db.migrate import alembic_config, known_revisions
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert known_revisions() == sorted(s.revision for s in scripts.walk_revisions())
+    assert head_revision() == scripts.get_current_head()
+
+
+@pytest.mark.sqlite_only
+def test_a_start_at_the_current_schema_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    start = ("import sys; from pathlib import Path; from helpdesk.app import HelpdeskApp; "
+             "from helpdesk.config import Settings; "
+             f"app = HelpdeskApp(Settings(data_dir=Path({str(tmp_path)!r}))).start(); app.close(); "
+             "print('alembic' in sys.modules)")
+    first, second = (subprocess.run([sys.executable, "-c", start], capture_output=True, text=True, check=True,
+                                    timeout=120).stdout.split()[-1] for _ in range(2))
+    assert (first, second) == ("True", "False")  # migrated on the first start only
