@@ -30,13 +30,14 @@ class CustomerPanel:
                                     width=280, padding=16, visible=False, bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
         self._key: tuple = ()
 
-    def show(self, detail: ConversationDetail, history: CustomerHistory, now: datetime) -> None:
+    def show(self, detail: ConversationDetail, history: CustomerHistory, now: datetime) -> bool:
+        """Draw the panel; False when nothing it shows has changed (then it is left alone)."""
         current = detail.conversation.id
         key = (history.profile.customer.id, history.profile.customer.name, current,
                tuple((c.id, c.status, c.subject, c.last_message_at) for c in history.conversations),
                tuple(sorted((k, tuple(v)) for k, v in history.profile.identifiers.items())))
         if key == self._key:
-            return  # nothing the panel shows has changed
+            return False
         self._key = key
         rows: list[ft.Control] = [
             ft.Text(detail.customer_name, theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
@@ -65,3 +66,4 @@ class CustomerPanel:
                             color=ft.Colors.ON_SURFACE_VARIANT),
                 ], spacing=0)))
         self.column.controls = rows
+        return True

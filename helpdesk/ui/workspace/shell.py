@@ -53,6 +53,7 @@ class Workspace(LiveUpdates):
         self.c = WorkspaceController(ctx.services, ctx.actor, ctx, ctx.presence_key)
         self.narrow = False
         self._arrangement: tuple[bool, bool] | None = None
+        self._ways_key: tuple | None = None  # what the composer shows of the reply's channels
         self._ticker: asyncio.Task | None = None
         self.init_live()
         self._active = False
@@ -340,17 +341,25 @@ class Workspace(LiveUpdates):
         self.header.show(opened.detail, now)
         self.header.show_presence(self.c.presence_words())
         self.thread.show(opened.detail, now)
-        self.customer.show(opened.detail, opened.history, now)
-        if opened.ways is not None:
-            self.composer.set_ways(opened.ways.options, opened.ways.whatsapp_until, opened.ways.texts_stopped, now,
-                                   self.zone)
+        changed = [self.header.control, self.thread.view]
+        if self.customer.show(opened.detail, opened.history, now):
+            changed.append(self.customer.control)
+        ways = opened.ways
+        ways_key = (ways.options, ways.whatsapp_until, ways.texts_stopped,
+                    ways.whatsapp_until is not None and ways.whatsapp_until > now) if ways is not None else None
+        if ways is not None and (switching or ways_key != self._ways_key):
+            self.composer.set_ways(ways.options, ways.whatsapp_until, ways.texts_stopped, now, self.zone)
+            changed.append(self.composer.control)
+        self._ways_key = ways_key
         if opened.draft is not None:
             self.composer.set_text(opened.draft)
         rows = self.inbox.select(conversation_id)
         if self._layout(self.page.width or 1280):
             self.page.update()  # the layout changed (a phone switching to the conversation)
-        else:  # only what changed: a whole-page diff alone costs tens of milliseconds
+        elif switching:  # only what changed: a whole-page diff alone costs tens of milliseconds
             self.page.update(self.conversation_pane, self.customer.control, *rows)
+        else:  # the open one again (a live event): not the composer the agent is typing in, unless it changed
+            self.page.update(*changed, *rows)
         if focus_message_id:
             await self.thread.focus(focus_message_id)
         await self.c.after_open(opened)

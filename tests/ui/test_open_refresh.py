@@ -1,0 +1,45 @@
+"""The open conversation when a customer writes in it: the new message goes out to the
+browser, and what the agent set up in the reply box (the channel they picked) stays."""
+
+from __future__ import annotations
+
+import asyncio
+
+from helpdesk import events
+from helpdesk.services.base import Actor
+from helpdesk.services.conversations import IncomingMessage
+from helpdesk.ui.context import UiContext
+from helpdesk.ui.workspace.shell import Workspace
+from tests.ui.flet_wire import offline_page
+
+
+def test_a_new_message_in_the_open_conversation_keeps_the_channel_the_agent_picked(app, monkeypatch):
+    services = app.services
+    # This customer can be answered on their page or by SMS (the channels themselves are tested elsewhere).
+    monkeypatch.setattr(services.conversations, "reply_options", lambda conversation_id: ["web", "sms"])
+    bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
+    first = services.conversations.receive(IncomingMessage(body="Where is order 1234?", email="gia@example.com"))
+
+    async def scenario() -> None:
+        page, wire = offline_page()
+        page.width, page.height = 1280, 800
+
+        async def navigate(_where: str) -> None: ...
+
+        workspace = Workspace(UiContext(page, services, app.settings, bea, "test", navigate))
+        await workspace.mount()
+        await workspace.open(first.conversation_id)
+        workspace.composer._chose("sms")
+        mark = len(wire.sent)
+        got = await app.db.run_write(services.conversations.receive, IncomingMessage(
+            body="Any news on 1234? It is a birthday present", email="gia@example.com",
+            conversation_id=first.conversation_id))
+        await workspace._apply_events([events.Event(events.MESSAGE_CREATED, got.conversation_id),
+                                       events.Event(events.CONVERSATION_UPDATED, got.conversation_id)])
+        assert b"It is a birthday present" in wire.sent_since(mark)  # the new message reached the browser
+        assert workspace.composer._via == "sms"  # and the reply still goes by SMS, as picked
+        assert workspace.composer.via_label.value == "Reply by SMS"
+        await workspace.leave()
+        del wire
+
+    asyncio.run(scenario())
