@@ -3,8 +3,9 @@ filtered lists paged by key, and tags."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
@@ -89,12 +90,33 @@ class QueriesMixin(ConversationBase):
             conversation = s.get(Conversation, conversation.merged_into_id) or conversation
         return conversation
 
+    def refresh(self, previous: ConversationDetail) -> ConversationDetail:
+        """The conversation read before as `previous`, as it is now: its row, tags and customer
+        anew, and of its thread only the messages written since, with the current delivery of
+        every reply (a live refresh of a long thread reads a few rows, not hundreds). Read whole
+        when its earlier messages changed (another conversation merged into it)."""
+        conversation_id = previous.conversation.id
+        last = previous.messages[-1].id if previous.messages else 0
+        with self.db.read() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            earlier = s.execute(select(func.count()).select_from(Message).where(
+                Message.conversation_id == conversation_id, col(Message.id) <= last)).scalar_one()
+            if earlier != len(previous.messages):
+                return self._detail(s, conversation, public_only=False)
+            new = self._detail(s, conversation, public_only=False, after_id=last, every_kind=True)
+        replies = [m.id for m in previous.messages if m.kind != EVENT]
+        return replace(new, messages=previous.messages + new.messages, agents={**previous.agents, **new.agents},
+                       bots={**previous.bots, **new.bots}, attachments={**previous.attachments, **new.attachments},
+                       deliveries={**self.deliveries.of_messages(replies), **new.deliveries})  # type: ignore[arg-type]
+
     def _detail(self, s: Session, conversation: Conversation, public_only: bool, after_id: int = 0,
-                limit: int | None = None) -> ConversationDetail:
+                limit: int | None = None, every_kind: bool = False) -> ConversationDetail:
         query = select(Message).where(Message.conversation_id == conversation.id, col(Message.id) > after_id)
         if public_only:
             query = query.where(Message.kind == REPLY)
-        elif after_id:  # an incremental read for a bot: what people and customers wrote, not system events
+        elif after_id and not every_kind:  # an incremental read for a bot: what people and customers wrote, not system events
             query = query.where(Message.kind != EVENT)
         query = query.order_by(col(Message.id))
         messages = list(s.exec(query.limit(limit) if limit else query).all())

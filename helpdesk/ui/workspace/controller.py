@@ -205,9 +205,11 @@ class WorkspaceController:
         self._open_seq += 1
         seq = self._open_seq
         services, agent_id = self.services, self.agent_id
+        previous = self.detail if not switched and self.detail is not None else None
 
         def read() -> tuple:
-            detail = services.conversations.get(conversation_id)
+            # The open one again (a live event): only what is new in its thread is read.
+            detail = services.conversations.refresh(previous) if previous else services.conversations.get(conversation_id)
             history = services.customers.history(detail.conversation.customer_id, 50)
             draft = services.drafts.get(agent_id, conversation_id) if switched else None
             customer_id = detail.conversation.customer_id
