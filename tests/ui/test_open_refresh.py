@@ -43,3 +43,34 @@ def test_a_new_message_in_the_open_conversation_keeps_the_channel_the_agent_pick
         del wire
 
     asyncio.run(scenario())
+
+
+def test_a_live_refresh_sends_the_new_row_and_then_the_new_counts(app):
+    services = app.services
+    bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
+    services.conversations.receive(IncomingMessage(body="Where is order 1234?", email="gia@example.com"))
+
+    async def scenario() -> None:
+        page, wire = offline_page()
+        page.width, page.height = 1280, 800
+
+        async def navigate(_where: str) -> None: ...
+
+        workspace = Workspace(UiContext(page, services, app.settings, bea, "test", navigate))
+        await workspace.mount()
+        assert b"Unassigned 1" in wire.sent_since(0)
+        workspace._update_page()  # the tab title was just sent: the next refreshes update only their parts
+        mark = len(wire.sent)
+        got = await app.db.run_write(services.conversations.receive, IncomingMessage(
+            body="My kettle arrived broken", email="hal@example.com"))
+        await workspace._apply_events([events.Event(events.CONVERSATION_CREATED, got.conversation_id),
+                                       events.Event(events.MESSAGE_CREATED, got.conversation_id)])
+        assert b"My kettle arrived broken" in wire.sent_since(mark)  # the row, at once
+        mark = len(wire.sent)
+        await workspace._show_counts()  # the counts follow beside the rows
+        sent = wire.sent_since(mark)
+        assert b"Unassigned 2" in sent and b"(2)" in sent  # the view's label and the list's title
+        await workspace.leave()
+        del wire
+
+    asyncio.run(scenario())
