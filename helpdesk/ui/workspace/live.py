@@ -67,7 +67,7 @@ class LiveUpdates:
         """The counts a live refresh held back (rows first: they are what the agent reads)."""
         await self.c.load_counts()
         if self._active and self.c.searching is None:
-            self._update_inbox(self._show_inbox(), live=True)
+            self._update_inbox(self._show_inbox())
 
     async def _apply_events(self, batch: list[events.Event]) -> None:
         if not self._active:
@@ -76,7 +76,7 @@ class LiveUpdates:
         try:
             if refresh.inbox:
                 await self.c.load_inbox(keep=True)
-                self._update_inbox(self._show_inbox(), live=True)
+                self._update_inbox(self._show_inbox())
             if refresh.thread:
                 await self._refresh_open()
             elif refresh.presence:

@@ -43,7 +43,6 @@ VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": 
 class InboxChange:
     title: bool  # the window title changed: it is on the page itself
     rows: list[ft.Control]  # rows on screen whose insides changed
-    parts: list[ft.Control]  # what else over the list changed (counts, title, filters)
 
 
 class Workspace(LiveUpdates):
@@ -238,37 +237,29 @@ class Workspace(LiveUpdates):
     def _show_inbox(self) -> InboxChange:
         """Draw counts, title and rows; says what to update."""
         c = self.c
-        parts: list[ft.Control] = []
-        labels = [f"{VIEW_LABELS[view]} {c.counts[view]}" for view in VIEW_LABELS]
-        if labels != [d.label for d in self.rail.destinations]:
-            for index, label in enumerate(labels):
-                self.rail.destinations[index].label = self.nav_bar.destinations[index].label = label
-            parts += [self.rail, self.nav_bar]
+        for index, view in enumerate(VIEW_LABELS):
+            label = f"{VIEW_LABELS[view]} {c.counts[view]}"
+            self.rail.destinations[index].label = label
+            self.nav_bar.destinations[index].label = label
         timed_view = c.query.view in ("overdue", "at_risk", "bot")  # these views choose their own statuses
         status = OPEN if timed_view else STATUS_LABELS[c.query.status].lower()
-        title = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
-        if (self.view_title.value, self.status_filter.disabled, self.filters.visible) != (title, timed_view, True):
-            self.view_title.value, self.status_filter.disabled, self.filters.visible = title, timed_view, True
-            parts += [self.view_title, self.filters]
+        self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
+        self.status_filter.disabled = timed_view
+        self.filters.visible = True
         if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
             self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
                 [ft.DropdownOption(key=t, text=t) for t in c.tags]
-            parts.append(self.tag_filter)
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
         filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
         rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
                                filtered)
-        return InboxChange(title_changed, rows, parts)
+        return InboxChange(title_changed, rows)
 
-    def _update_inbox(self, change: InboxChange, live: bool = False) -> None:
-        """live: a refresh that changed nothing but what _show_inbox drew (so not the filters an
-        agent just set, say): only those parts go out, not the whole pane over the list."""
+    def _update_inbox(self, change: InboxChange) -> None:
         self._title_stale = self._title_stale or change.title
         if self.narrow or self.title_due():
             self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
-        elif live:
-            self.page.update(*[p for p in change.parts if p is not self.nav_bar], self.inbox.view)
         else:
             self.page.update(self.rail, self.list_pane)
         if change.rows:
