@@ -303,7 +303,7 @@ def main() -> int:
         page.get_by_role("button", name="Close search").click()
         shown(page, "All · open").wait_for()
         time.sleep(1)
-        type_into(page, "Reply", "Hi Kira, yes: we fit tubeless kits in the workshop, about 20 minutes a wheel.")
+        type_into(page, "Reply", "Hi Noah, yes: we fit tubeless kits in the workshop, about 20 minutes a wheel.")
         time.sleep(1)
         page.screenshot(path=args.out / "conversation.png")
         with_photo = photo_conversation(app)

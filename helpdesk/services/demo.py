@@ -70,6 +70,12 @@ RATINGS = [(5, ""), (5, "Quick and friendly, thanks!"), (5, ""), (5, "Sorted in 
 HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 7, 8, 7, 6, 6, 6, 7, 8, 8, 7, 5, 3, 2]
 
 
+# Internal notes on open conversations: words that fit any topic (one note text on a brake
+# booking and a battery question alike read as made up).
+NOTES = ("Called the customer, no answer. Trying again after lunch.",
+         "Asked Tom in the workshop; he will look at it and get back to me today.",
+         "Picked this up; answering once I have checked their order history.")
+
 def daytime(rng: random.Random, when: datetime, end: datetime) -> datetime:
     """The same day at an hour a customer would write (never after `end`)."""
     hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
@@ -194,8 +200,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             if rng.random() < 0.5:
                 steps.append((at(0.3), k, lambda k=k, a=agent: convs.assign(state[k], a.id, actors[0])))
             if rng.random() < 0.3:
-                steps.append((at(0.2), k, lambda k=k, a=agent: convs.add_note(
-                    state[k], a, "Checked the warehouse system, waiting on the courier's answer.")))
+                steps.append((at(0.2), k, lambda k=k, a=agent: convs.add_note(state[k], a, NOTES[k % len(NOTES)])))
             if rng.random() < 0.5:
                 steps.append((at(0.1), k, lambda k=k, tg=tags: convs.set_tags(state[k], tg, actors[0])))
             continue

@@ -45,7 +45,7 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
     # Selectable text with spans is not in the accessibility tree by itself: the label is what a
     # screen reader (and the browser tests) read.
     text = ft.Text(selectable=True, semantics_label=f"{who}, {when}: {message.body}", spans=[
-        ft.TextSpan(f"{'🔒 ' if note else ''}{who} · {when}" + (f" · {mail}" if mail else "") + "\n",
+        ft.TextSpan(f"{who} · {when}" + (f" · {mail}" if mail else "") + "\n",
                     ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
         ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)])
     files = detail.attachments.get(message.id, []) if message.id else []  # type: ignore[call-overload]
