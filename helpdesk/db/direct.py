@@ -43,10 +43,12 @@ def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
         return _UNSUPPORTED  # IN lists, RETURNING: SQLAlchemy does those
     # Columns the statement leaves out get their Python-side defaults: constants only here.
     defaults = {}
-    for column in [*getattr(compiled, "insert_prefetch", ()), *getattr(compiled, "update_prefetch", ())]:
-        if column.default is None or not column.default.is_scalar:
+    prefetch = [(c, c.default) for c in getattr(compiled, "insert_prefetch", ())] + \
+               [(c, c.onupdate) for c in getattr(compiled, "update_prefetch", ())]
+    for column, default in prefetch:
+        if default is None or not default.is_scalar:
             return _UNSUPPORTED
-        defaults[column.key] = column.default.arg
+        defaults[column.key] = default.arg
     processors = compiled._bind_processors
     binds: list[tuple[str, Callable | None, Any]] = []
     for name in compiled.positiontup or ():

@@ -14,7 +14,8 @@ from helpdesk.db.types import UTCDateTime
 
 meta = MetaData()
 NOTE = Table("note", meta, Column("id", Integer, primary_key=True), Column("text", String, nullable=False),
-             Column("data", JSON), Column("at", UTCDateTime), Column("score", Integer, nullable=False, default=7))
+             Column("data", JSON), Column("at", UTCDateTime), Column("score", Integer, nullable=False, default=7),
+             Column("edits", Integer, nullable=False, default=0, onupdate=1))
 INSERT = prepared(insert(NOTE))
 BY_ID = prepared(select(NOTE.c.id, NOTE.c.text, NOTE.c.data, NOTE.c.at, NOTE.c.score).where(NOTE.c.id == bindparam("b_id")))
 FIRST_EMPTY = prepared(select(NOTE.c.id).where(NOTE.c.text == "").order_by(NOTE.c.id).limit(1))
@@ -53,6 +54,8 @@ def test_values_written_into_a_statement_and_counts(conn):
     assert fast.execute(RENAME, {"b_old": "", "text": "filled"}).rowcount == 2
     assert fast.execute(FIRST_EMPTY).first() is None
     assert fast.execute(select(NOTE.c.text).order_by(NOTE.c.id)).scalars().all() == ["x", "filled", "filled"]
+    # a column's own value on update (onupdate), not its value for new rows
+    assert c.execute(select(NOTE.c.edits).order_by(NOTE.c.id)).scalars().all() == [0, 1, 1]
 
 
 def test_only_prepared_statements_without_lists_skip_sqlalchemy(conn):
