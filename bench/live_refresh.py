@@ -32,9 +32,7 @@ from helpdesk.services.base import Actor  # noqa: E402
 from helpdesk.services.conversations import IncomingMessage  # noqa: E402
 from helpdesk.services.demo import fill_demo  # noqa: E402
 from helpdesk.ui import flet_speedups  # noqa: E402, F401
-from helpdesk.ui.context import UiContext  # noqa: E402
-from helpdesk.ui.workspace.shell import Workspace  # noqa: E402
-from tests.ui.flet_wire import offline_page  # noqa: E402
+from tests.ui.flet_wire import offline_workspace  # noqa: E402
 
 
 async def measure(app: HelpdeskApp, runs: int) -> dict[str, list[float]]:
@@ -47,13 +45,7 @@ async def measure(app: HelpdeskApp, runs: int) -> dict[str, list[float]]:
         services.conversations.reply(first.conversation_id, actor, f"Reply {k}: try charging it to 80 %.", then="open")
         services.conversations.receive(IncomingMessage(body=f"Update {k}: the same.", email="long@bench.example",
                                                        conversation_id=first.conversation_id))
-    page, wire = offline_page()
-    page.width, page.height = 1280, 800
-
-    async def navigate(_where: str) -> None: ...
-
-    workspace = Workspace(UiContext(page, services, app.settings, bea, "bench", navigate))
-    await workspace.mount()
+    workspace, wire = await offline_workspace(app, bea, "bench")
     await workspace.open(first.conversation_id)
     results: dict[str, list[float]] = {"inbox: a message in another conversation": [],
                                        "open thread: a message in it": []}

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, column, delete, insert, inspect, select, table
 from sqlalchemy.engine import Engine
 
 from helpdesk.db import backup as backups
-from helpdesk.db.migrate import current_revision, head_revision, known_revisions, upgrade
+from helpdesk.db.migrate import current_revision, known_revisions, upgrade
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "helpdesk.version"
@@ -59,7 +59,8 @@ def stamped_version(engine: Engine) -> dict | None:
 def open_database(engine: Engine, version: str, sqlite_file: Path | None, backup_dir: Path | None,
                   files: Path | None) -> Opened:
     revision = current_revision(engine)
-    known = set(known_revisions())
+    revisions = known_revisions()  # this build's, from the migration files' names (read once)
+    known, head = set(revisions), revisions[-1]
     stamp = stamped_version(engine) if revision is not None else None
     unstamped_release = (revision is not None and revision in known and revision.isdigit()
                          and int(revision) <= int(UNSTAMPED_LAST_SCHEMA))
@@ -70,13 +71,13 @@ def open_database(engine: Engine, version: str, sqlite_file: Path | None, backup
     if used_by and version_key(used_by) > version_key(version):
         raise NewerDatabase(f"this database was last used by Helpdesk {used_by}, newer than this {version}: "
                             "install that version again, or restore a backup made for this one")
-    to_migrate = revision is not None and revision != head_revision()
+    to_migrate = revision is not None and revision != head
     changed = used_by is not None and used_by != version
     made = None
     if (to_migrate or changed) and sqlite_file is not None and sqlite_file.exists() and backup_dir is not None:
         made = backups.backup(sqlite_file, _free_name(backup_dir / f"pre-upgrade-{used_by}-{version}.zip"), files)
         log.info("before upgrading from %s to %s, backed up to %s", used_by, version, made)
-    if revision != head_revision():  # at this build's schema already: Alembic is not even loaded
+    if revision != head:  # at this build's schema already: Alembic is not even loaded
         upgrade(engine)
     if revision is None or changed or stamp is None:
         _stamp(engine, version, used_by if changed else (stamp or {}).get("previous"))

@@ -41,3 +41,18 @@ def offline_page(keep: bool = True) -> tuple[ft.Page, Wire]:
     wire.session = Session(wire)
     msgpack.packb(wire.session.get_page_patch(), default=ENCODE)
     return wire.session.page, wire
+
+
+async def offline_workspace(app, agent, device: str = "test"):  # type: ignore[no-untyped-def]
+    """The real agent workspace, mounted on an offline page 1280 x 800: (workspace, wire)."""
+    from helpdesk.ui.context import UiContext
+    from helpdesk.ui.workspace.shell import Workspace
+
+    page, wire = offline_page()
+    page.width, page.height = 1280, 800
+
+    async def navigate(_where: str) -> None: ...
+
+    workspace = Workspace(UiContext(page, app.services, app.settings, agent, device, navigate))
+    await workspace.mount()
+    return workspace, wire

@@ -8,9 +8,7 @@ import asyncio
 from helpdesk import events
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.ui.context import UiContext
-from helpdesk.ui.workspace.shell import Workspace
-from tests.ui.flet_wire import offline_page
+from tests.ui.flet_wire import offline_workspace
 
 
 def test_a_new_message_in_the_open_conversation_keeps_the_channel_the_agent_picked(app, monkeypatch):
@@ -21,13 +19,7 @@ def test_a_new_message_in_the_open_conversation_keeps_the_channel_the_agent_pick
     first = services.conversations.receive(IncomingMessage(body="Where is order 1234?", email="gia@example.com"))
 
     async def scenario() -> None:
-        page, wire = offline_page()
-        page.width, page.height = 1280, 800
-
-        async def navigate(_where: str) -> None: ...
-
-        workspace = Workspace(UiContext(page, services, app.settings, bea, "test", navigate))
-        await workspace.mount()
+        workspace, wire = await offline_workspace(app, bea)
         await workspace.open(first.conversation_id)
         workspace.composer._chose("sms")
         mark = len(wire.sent)
@@ -51,13 +43,7 @@ def test_a_live_refresh_sends_the_new_row_and_then_the_new_counts(app):
     services.conversations.receive(IncomingMessage(body="Where is order 1234?", email="gia@example.com"))
 
     async def scenario() -> None:
-        page, wire = offline_page()
-        page.width, page.height = 1280, 800
-
-        async def navigate(_where: str) -> None: ...
-
-        workspace = Workspace(UiContext(page, services, app.settings, bea, "test", navigate))
-        await workspace.mount()
+        workspace, wire = await offline_workspace(app, bea)
         assert b"Unassigned 1" in wire.sent_since(0)
         workspace._update_page()  # the tab title was just sent: the next refreshes update only their parts
         mark = len(wire.sent)
