@@ -2,7 +2,7 @@
 release files in DIST/release, named by version, OS and architecture, with their SHA-256 sums:
 
   Linux    helpdesk-<v>-linux-<arch>           the one file
-           helpdesk_<v>_<debarch>.deb          the same file as a Debian package, with a menu entry
+           helpdesk_<v>_<debarch>.deb          the same program as one folder, a Debian package with a menu entry
   Windows  helpdesk-<v>-windows-<arch>.exe
   macOS    Helpdesk-<v>-macos-<arch>.zip       Helpdesk.app, zipped
 
@@ -33,6 +33,7 @@ VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "helpdesk" / "__init__.p
 OS_NAMES = {"Linux": "linux", "Windows": "windows", "Darwin": "macos"}
 ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 DEB_ARCHES = {"x86_64": "amd64", "arm64": "arm64"}
+FOLDER_PROGRAM = "helpdesk-folder"  # the spec's one-folder build (Linux), its folder and program
 
 
 def arch() -> str:
@@ -50,16 +51,20 @@ def pyinstaller(dist: Path, work: Path) -> Path:
     return built
 
 
-def debian_package(binary: Path, out: Path) -> Path | None:
-    """The one file as a .deb: /usr/bin/helpdesk, a menu entry and the icon (Debian, Ubuntu)."""
+def debian_package(folder: Path, out: Path) -> Path | None:
+    """The one-folder build as a .deb: the program in /usr/lib/helpdesk, `helpdesk` on the PATH,
+    a menu entry and the icon (Debian, Ubuntu). A folder, not the one file: an installed program
+    starts without unpacking itself first."""
     if shutil.which("dpkg-deb") is None or arch() not in DEB_ARCHES:
         print("no dpkg-deb here (or an architecture Debian does not name): no .deb")
         return None
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "root"
         (root / "DEBIAN").mkdir(parents=True)
+        shutil.copytree(folder, root / "usr/lib/helpdesk", symlinks=True)
+        (root / "usr/lib/helpdesk" / FOLDER_PROGRAM).rename(root / "usr/lib/helpdesk/helpdesk")
         (root / "usr/bin").mkdir(parents=True)
-        shutil.copy2(binary, root / "usr/bin/helpdesk")
+        (root / "usr/bin/helpdesk").symlink_to("../lib/helpdesk/helpdesk")
         (root / "usr/share/applications").mkdir(parents=True)
         (root / "usr/share/applications/helpdesk.desktop").write_text(
             "[Desktop Entry]\nType=Application\nName=Helpdesk\nComment=The shop's shared inbox\n"
@@ -67,7 +72,8 @@ def debian_package(binary: Path, out: Path) -> Path | None:
         icons = root / "usr/share/icons/hicolor/256x256/apps"
         icons.mkdir(parents=True)
         shutil.copy2(ROOT / "assets" / "icon.png", icons / "helpdesk.png")
-        size_kib = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) // 1024
+        files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+        size_kib = sum(p.stat().st_size for p in files) // 1024
         (root / "DEBIAN/control").write_text(
             f"Package: helpdesk\nVersion: {VERSION}\nArchitecture: {DEB_ARCHES[arch()]}\n"
             f"Maintainer: Helpdesk <helpdesk@localhost>\nInstalled-Size: {size_kib}\nSection: mail\n"
@@ -75,9 +81,10 @@ def debian_package(binary: Path, out: Path) -> Path | None:
             "Description: self-hosted, offline shared inbox for small businesses\n"
             " One program: the desktop app, the inbox for colleagues' browsers on the LAN, email, SMS and chat.\n")
         for path in root.rglob("*"):
-            path.chmod(0o755 if path.is_dir() or path.parent.name == "bin" else 0o644)
+            if not path.is_symlink():  # root-owned, readable by all, executable where it was built so
+                path.chmod(0o755 if path.is_dir() or path.stat().st_mode & 0o100 else 0o644)
         deb = out / f"helpdesk_{VERSION}_{DEB_ARCHES[arch()]}.deb"
-        # The program is compressed inside already: gzip at its fastest costs seconds, not a minute.
+        # gzip at its fastest: a few seconds, where the best compression costs a minute.
         subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(root), str(deb)],
                        check=True, stdout=subprocess.DEVNULL)
     return deb
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         program = built
     else:
         shutil.copy2(built, release / name)
-        debian_package(built, release)
+        debian_package(args.dist / FOLDER_PROGRAM, release)
         program = built
     write_sums(release)
     for path in sorted(release.iterdir()):

@@ -167,7 +167,7 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "--built":
         program = built_program(Path(argv[1])).resolve()
     elif len(argv) == 1 and not argv[0].startswith("-"):
-        program = Path(argv[0]).resolve()
+        program = Path(argv[0]).absolute()  # run as given: through a link, as /usr/bin/helpdesk is
     else:
         print(__doc__)
         return 2

@@ -1,4 +1,4 @@
-"""The one-file executable, tested as built: the artefact, not the source tree."""
+"""The one-file executable and the Debian package, tested as built: the artefacts, not the source tree."""
 
 from __future__ import annotations
 
@@ -89,7 +89,27 @@ def test_the_release_files_are_named_summed_and_packaged(dist, binary):
                             text=True, check=True).stdout
     assert f"Version: {__version__}" in fields
     listing = subprocess.run(["dpkg-deb", "-c", str(debs[0])], capture_output=True, text=True, check=True).stdout
-    assert "./usr/bin/helpdesk" in listing and "./usr/share/applications/helpdesk.desktop" in listing
+    assert "./usr/bin/helpdesk -> ../lib/helpdesk/helpdesk" in listing
+    assert "./usr/share/applications/helpdesk.desktop" in listing
+    program = next(line for line in listing.splitlines() if line.endswith(" ./usr/lib/helpdesk/helpdesk"))
+    assert program.startswith("-rwxr-xr-x root/root")
+
+
+@pytest.mark.sqlite_only
+def test_the_debian_package_installs_a_program_that_passes_the_smoke_test(dist, tmp_path):
+    """The .deb carries the one-folder build (no unpacking at each start): unpacked as dpkg would
+    install it, the program on the PATH (a link into /usr/lib/helpdesk) passes the release smoke test."""
+    if not shutil.which("dpkg-deb"):
+        pytest.skip("no dpkg-deb here to unpack the Debian package")
+    (deb,) = (dist / "release").glob("*.deb")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path / "root")], check=True)
+    program = tmp_path / "root" / "usr" / "bin" / "helpdesk"
+    assert program.is_symlink()
+    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "smoke.py"), str(program)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restarted, message kept" in result.stdout
+    print("\n" + result.stdout)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
