@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Callable, Coroutine, Literal, Optional
@@ -21,8 +22,9 @@ from helpdesk.models import ApiToken
 from helpdesk.services import Actor, Services
 from helpdesk.services.base import require_scope
 from helpdesk.services.links import conversation_link
-from helpdesk.services.conversations import ConversationFilter, IncomingMessage, IntakeResult
+from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.intake_api import receive_from_api
 from helpdesk.services.ratelimit import RateLimited
 
 ERROR_RESPONSES = {
@@ -145,17 +147,9 @@ def build_router() -> APIRouter:
                                    name=c.name, subject=payload.subject, channel=payload.channel,
                                    conversation_id=payload.conversation_id, idempotency_key=key)
 
-        def receive() -> tuple[IntakeResult, bool]:
-            result = services.conversations.receive(incoming, actor=actor, files=files)
-            # The link opens the whole thread: only to whoever started it, or a customer the site vouches
-            # for; the others get it by mail instead, when they can.
-            shown = result.created or c.verified
-            mailed = not shown and not result.replayed and services.mail.mail_link(result.conversation_id,
-                                                                                  result.customer_id)
-            return result, bool(mailed)
-
         # Group commit: the messages arriving together share one transaction and one fsync.
-        result, link_sent = await services.db.run_write_batched(receive)
+        result, link_sent = await services.db.run_write_batched(
+            functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
         shown = result.created or c.verified
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,
