@@ -97,10 +97,6 @@ class HelpdeskApp:
             self._automation_worker = AutomationWorker(self.services.automation, self.bus).start()
             self._assist_worker = AssistWorker(self.services, self.bus).start()
             self._channels = Channels(self.services).start()
-            if self.db.is_sqlite and isinstance(self.clock, SystemClock) and self.settings.intake_process_burst:
-                from helpdesk.intake_process import IntakeProcess
-
-                self.services.intake_process = IntakeProcess(self.services, self.settings.intake_process_burst)
 
         if self._jobs is not None or self._leadership is not None:
             return self
@@ -115,9 +111,6 @@ class HelpdeskApp:
 
     def _stop_jobs(self) -> None:
         if self._jobs is not None:
-            if self.services.intake_process is not None:
-                self.services.intake_process.close()
-                self.services.intake_process = None
             self._channels.stop()
             self._outbox_worker.stop()
             self._automation_worker.stop()
@@ -196,7 +189,6 @@ class HelpdeskApp:
     def asgi(self) -> PathDispatcher:
         if self._asgi is None:
             from helpdesk.api import create_api
-            from helpdesk.api.plain import plain_routes
             from helpdesk.channels.texts.webhooks import WebhookReceivers
             from helpdesk.deferred import DeferredApp
             from helpdesk.services.agents import warm_up_sign_in
@@ -208,8 +200,7 @@ class HelpdeskApp:
                                         AllowedHosts(self.settings, self.services.links.public_url),
                                         self.services.auth.desktop_window,
                                         PublicGate(self.services.links.public_url,
-                                                   os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"),
-                                        plain_routes(self._api))
+                                                   os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"))
         return self._asgi
 
     def _build_ui(self) -> Any:

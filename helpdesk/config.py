@@ -47,8 +47,6 @@ class Settings:
     sla_scan_minutes: int = 1
     # Messages one API token may post per minute (bursts up to a sixth of it); 0: no limit.
     intake_per_minute: int = 6000
-    # Intake messages waiting at once that start a second process to write them (SQLite; 0: never).
-    intake_process_burst: int = 16
     # Website chat messages per client address (0: no limit, e.g. behind a proxy that is not trusted to
     # name the client); each visitor has its own, smaller limit on top.
     chat_per_address_per_minute: int = 120
@@ -108,7 +106,6 @@ class Settings:
         for name, key, low, high in (("auto_resolve_days", "HELPDESK_AUTO_RESOLVE_DAYS", 1, 3650),
                                      ("sla_scan_minutes", "HELPDESK_SLA_SCAN_MINUTES", 1, 1440),
                                      ("intake_per_minute", "HELPDESK_INTAKE_PER_MINUTE", 0, 10_000_000),
-                                     ("intake_process_burst", "HELPDESK_INTAKE_PROCESS_BURST", 0, 10_000),
                                      ("chat_per_address_per_minute", "HELPDESK_CHAT_PER_ADDRESS_PER_MINUTE", 0,
                                       1_000_000),
                                      ("max_file_mb", "HELPDESK_MAX_FILE_MB", 1, 2000),

@@ -38,10 +38,9 @@ class PathDispatcher:
     API_PREFIXES = ("/api/", "/c/", "/files/", "/widget", "/chat")
 
     def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow,
-                 gate: PublicGate | None = None, plain: dict[tuple[str, str], ASGIApp] | None = None) -> None:
+                 gate: PublicGate | None = None) -> None:
         self.gate = gate
         self.api = api
-        self.plain = plain or {}  # (method, path) → the API's plain app for its busiest route (api/plain.py)
         self.ui = ui
         self.db = db
         self.hosts = hosts
@@ -54,9 +53,7 @@ class PathDispatcher:
                 path, header(scope, b"host"), (scope.get("client") or (None,))[0]):
             await _not_here(scope, receive, send)
             return
-        if scope["type"] == "http" and (plain := self.plain.get((scope["method"], path))) is not None:
-            await plain(scope, receive, send)
-        elif scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
+        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
             await self.api(scope, receive, send)
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)

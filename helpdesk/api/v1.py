@@ -147,15 +147,9 @@ def build_router() -> APIRouter:
                                    name=c.name, subject=payload.subject, channel=payload.channel,
                                    conversation_id=payload.conversation_id, idempotency_key=key)
 
-        intake = services.intake_process  # the server's second process for bursts, when it runs
-        if intake is not None and intake.ready and not files:
-            result, link_sent = await intake.receive(incoming, actor, c.verified)
-        else:
-            if intake is not None:
-                intake.offer(services.db.queued_writes)
-            # Group commit: the messages arriving together share one transaction and one fsync.
-            result, link_sent = await services.db.run_write_batched(
-                functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
+        # Group commit: the messages arriving together share one transaction and one fsync.
+        result, link_sent = await services.db.run_write_batched(
+            functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
         shown = result.created or c.verified
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,

@@ -94,9 +94,6 @@ class Database:
         self._drain_scheduled = False
         self._pg = None  # helpdesk.db.pg, on PostgreSQL
         self.origin: str | None = None  # this database's id in NOTIFY payloads (PostgreSQL)
-        # Commits other than group commits (any setting, rule or reply may have changed): the
-        # intake process starts its services afresh, caches and all, when this moved.
-        self.single_commits = 0
         if self.is_sqlite:
             self.engine = create_engine(
                 url,
@@ -166,11 +163,6 @@ class Database:
             self._writer.submit(self._drain)
         return await future
 
-    @property
-    def queued_writes(self) -> int:
-        """Writes waiting for the next group commit."""
-        return len(self._queued)
-
     def _drain(self) -> None:
         """One group commit of what is queued; more waiting go to the back of the writer's queue,
         so replies, rules and jobs get their turn between batches."""
@@ -186,27 +178,15 @@ class Database:
                 self._writer.submit(self._drain)
 
     def _commit_batch(self, jobs: list) -> None:
-        outcomes, published = self.commit_jobs([functools.partial(fn, *args, **kwargs)
-                                                for fn, args, kwargs, _loop, _future in jobs])
-        for ev in published:
-            self.bus.publish(ev)
-        for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
-            loop.call_soon_threadsafe(_settle, future, ok, value)
-
-    def commit_jobs(self, jobs: list[Callable[[], Any]]) -> tuple[list[tuple[bool, Any]], list[Event]]:
-        """On the writer thread: the jobs in one transaction, each in its own savepoint (one that
-        raises is undone alone), one commit. Returns each job's (ok, value or exception) and the
-        events of those that were stored, for the caller to publish (the intake process sends
-        them to the server's)."""
         outcomes: list[tuple[bool, Any]] = []
         with Session(self._write_engine, expire_on_commit=False) as session:
             batch = self._batch = _Batch(session)
             try:
-                for job in jobs:
+                for fn, args, kwargs, _loop, _future in jobs:
                     mark = len(batch.events)
                     try:
                         with _savepoint(session, "hd_job"):
-                            value = job()
+                            value = fn(*args, **kwargs)
                     except Exception as exc:  # this write alone is undone; the others go on
                         del batch.events[mark:]
                         outcomes.append((False, exc))
@@ -222,7 +202,10 @@ class Database:
                 batch.events.clear()
             finally:
                 self._batch = None
-        return outcomes, batch.events
+        for ev in batch.events:
+            self.bus.publish(ev)
+        for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
+            loop.call_soon_threadsafe(_settle, future, ok, value)
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
@@ -245,7 +228,6 @@ class Database:
                     if tx.events and not self.is_sqlite:  # the other processes' agents too
                         self._pg.notify(session, tx.events, self.origin)
                     session.commit()
-                    self.single_commits += 1
                 except BaseException:
                     session.rollback()
                     raise

@@ -3,8 +3,6 @@ the clock and the settings, and publish events after each commit."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
@@ -70,7 +68,6 @@ class Services:
         self.promise = PromiseService(*args, sla=self.sla, links=self.links)
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
                                 links=self.links, files=self.files)
-        self.intake_process: Any = None  # the server's, while it runs (helpdesk/intake_process.py)
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)
