@@ -76,7 +76,8 @@ class LiveUpdates:
         try:
             if refresh.inbox:
                 await self.c.load_inbox(keep=True)
-                self._update_inbox(self._show_inbox())
+                if self.c.searching is None:  # a search shown while the rows were read stays
+                    self._update_inbox(self._show_inbox())
             if refresh.thread:
                 await self._refresh_open()
             elif refresh.presence:

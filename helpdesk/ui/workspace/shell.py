@@ -267,7 +267,8 @@ class Workspace(LiveUpdates):
 
     async def _load_more(self) -> None:
         await self.c.load_more()
-        self._update_inbox(self._show_inbox())
+        if self.c.searching is None:  # a search shown meanwhile stays
+            self._update_inbox(self._show_inbox())
 
     async def _on_rail(self, _e: Any) -> None:
         updates_itself()
