@@ -86,7 +86,19 @@ class PathDispatcher:
         client = scope.get("client")
         if origin is None and client and self.window.owns(client[1]):
             scope = _with_user_agent(scope, self.window.marker)  # the desktop window: see window.py
-        await self.ui(scope, receive, send)
+
+        async def send_while_open(message: Message) -> None:
+            # A browser that went away (a tab closed, a laptop shut) while the server was sending
+            # to it: the frame is dropped here, and its socket's closing arrives on the receive
+            # side, where Flet ends the session in order. Raised into Flet, the failed send
+            # skipped that ending (flet_web 0.82's FletApp.handle): the session stayed live,
+            # refreshing for no one, and two tracebacks went to the owner's console.
+            try:
+                await send(message)
+            except OSError:  # uvicorn's ClientDisconnected
+                pass
+
+        await self.ui(scope, receive, send_while_open)
 
 
 async def _not_here(scope: Scope, receive: Receive, send: Send) -> None:

@@ -50,6 +50,10 @@ class EventBus:
 
         return unsubscribe
 
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
     def publish(self, event: Event) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
