@@ -51,7 +51,7 @@ class RowControl:
         self.control = Isolated(
             key=f"row-{conversation_id}", padding=ft.Padding.symmetric(horizontal=16, vertical=10),
             border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
-            on_click=lambda e: page.run_task(on_open, conversation_id),
+            on_click=lambda e: page.run_task(on_open, self.id),
             content=ft.Column([
                 ft.Row([self.dot, self.name, ft.Row([self.corner_icon, self.corner_text], spacing=2, tight=True)],
                        spacing=6),
@@ -61,6 +61,14 @@ class RowControl:
         self._badge_key: tuple = ()
         self._drawn: tuple = ()
         self._time_key: tuple = ()
+
+    def rebind(self, conversation_id: int) -> "RowControl":
+        """The same controls for another conversation (a change of view): the next `show` draws
+        it whole. Texts change in place instead of 13 new controls built, sent and laid out."""
+        self.id = conversation_id
+        self.control.key = f"row-{conversation_id}"
+        self._drawn, self._time_key, self._badge_key = (), (), ()
+        return self
 
     def show(self, row: InboxRow, selected: bool, now: datetime) -> bool:
         """Show the row's state; True when anything inside it changed (its own update is due)."""
@@ -128,21 +136,27 @@ class InboxList:
         self._shown: list[InboxRow] = []
 
     def show(self, rows: list[InboxRow], selected_id: int | None, now: datetime, more: bool, view: str,
-             filtered: bool) -> list[ft.Control]:
+             filtered: bool, recycle: bool = False) -> list[ft.Control]:
         """Lay out the rows; returns the rows already on screen whose insides changed: update
-        them after the list (new rows go with the list)."""
+        them after the list (new rows go with the list). recycle (a change of view or filters,
+        the pointer on the rail): rows whose conversations left the list show the ones that
+        came in, instead of new rows. Never on a live refresh: a row must not turn into another
+        conversation under the agent's pointer."""
         controls: list[ft.Control] = []
         changed: list[ft.Control] = []
         on_screen = {id(control) for control in self.view.controls}  # by identity: == compares every field
+        listed = {r.id for r in rows}
+        spare = [self.rows.pop(i) for i in [i for i in self.rows if i not in listed]] if recycle else []
         for row in rows:
             control = self.rows.get(row.id)
+            if control is None and spare:
+                control = self.rows[row.id] = spare.pop(0).rebind(row.id)
             if control is None:
                 control = self.rows[row.id] = RowControl(row.id, self.on_open, self.page)
                 control.show(row, row.id == selected_id, now)
             elif control.show(row, row.id == selected_id, now) and id(control.control) in on_screen:
                 changed.append(control.control)
             controls.append(control.control)
-        listed = {r.id for r in rows}
         for gone in [i for i in self.rows if i not in listed]:
             del self.rows[gone]
         if more:

@@ -234,8 +234,9 @@ class Workspace(LiveUpdates):
 
     # ---- the inbox ------------------------------------------------------------------------
 
-    def _show_inbox(self) -> InboxChange:
-        """Draw counts, title and rows; says what to update."""
+    def _show_inbox(self, recycle: bool = False) -> InboxChange:
+        """Draw counts, title and rows; says what to update. recycle: after a change of view or
+        filters, rows that leave show the conversations that come (InboxList.show)."""
         c = self.c
         for index, view in enumerate(VIEW_LABELS):
             label = f"{VIEW_LABELS[view]} {c.counts[view]}"
@@ -253,7 +254,7 @@ class Workspace(LiveUpdates):
         self.page.title = c.window_title()
         filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
         rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
-                               filtered)
+                               filtered, recycle)
         return InboxChange(title_changed, rows)
 
     def _update_inbox(self, change: InboxChange) -> None:
@@ -285,12 +286,12 @@ class Workspace(LiveUpdates):
             self.c.clear_search()
             self.search_field.value = ""
         await self.c.set_view(list(VIEW_LABELS)[self.rail.selected_index or 0])
-        self._update_inbox(self._show_inbox())
+        self._update_inbox(self._show_inbox(recycle=True))
 
     async def _on_filter(self, _e: Any) -> None:
         updates_itself()
         await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value)
-        self._update_inbox(self._show_inbox())
+        self._update_inbox(self._show_inbox(recycle=True))
 
     # ---- search ----------------------------------------------------------------------------
 
