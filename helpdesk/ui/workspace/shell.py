@@ -365,7 +365,9 @@ class Workspace(LiveUpdates):
         if focus_message_id:
             await self.thread.focus(focus_message_id)
         await self.c.after_open(opened)
-        if conversation_id != self.assist.conversation_id:  # after the thread is on screen: never slows the click
+        # After the thread is on screen: never slows the click. Not once the page has gone (its
+        # browser closed while this opened): it has no connection to run on.
+        if conversation_id != self.assist.conversation_id and self._active:
             self.page.run_task(self.assist.show, conversation_id)
 
     async def close_conversation(self, update: bool = True) -> None:
