@@ -74,11 +74,11 @@ class Workspace(LiveUpdates):
             selected_index=2, on_change=self._on_nav_bar, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
             destinations=[ft.NavigationBarDestination(icon=VIEW_ICONS[v][0], label=label)
                           for v, label in VIEW_LABELS.items()])
-        self.status_filter = ft.Dropdown(value=OPEN, dense=True, width=124, label="Status",
+        self.status_filter = ft.Dropdown(value=OPEN, dense=True, width=140, label="Status",
                                          options=[ft.DropdownOption(key=k, text=v) for k, v in STATUS_LABELS.items()],
                                          on_select=self._on_filter)
         self.priority_filter = ft.Dropdown(
-            value="", dense=True, width=110, label="Priority", on_select=self._on_filter,
+            value="", dense=True, width=104, label="Priority", on_select=self._on_filter,
             options=[ft.DropdownOption(key="", text="Any")] + [ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
         self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[ft.DropdownOption(key="", text="Any")],
                                       on_select=self._on_filter)
