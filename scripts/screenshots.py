@@ -50,6 +50,15 @@ def photo_conversation(app) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+def open_conversation_about(app, subject: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The customer name of the demo's open conversation with this subject."""
+    from helpdesk.services.inbox import InboxQuery
+
+    sam = next(a for a in app.services.agents.list() if a.email == "sam@bikeshop.example")
+    rows = app.services.inbox.page(InboxQuery(view="all", status="open"), sam.id, None, 50).rows
+    return next((row.customer_name for row in rows if row.title == subject), None)
+
+
 MAIL_FROM_CUSTOMER = (
     "From: Lena Vogel <lena.vogel@example.de>\r\nTo: Larsen Bikes <shop@bikeshop.example>\r\n"
     "Cc: Jonas Vogel <jonas@example.de>\r\nSubject: Brake pads for a Shimano MT200?\r\n"
@@ -294,16 +303,20 @@ def main() -> int:
         page.screenshot(path=args.out / "overdue.png")
         page.get_by_text("All").first.click()
         shown(page, "All · open").wait_for()
-        # Opened by search: the demo's order may put its row below the window's edge.
-        type_into(page, "Search", "tubeless")
+        # Opened by search for its customer (their latest conversation; the demo's order may put
+        # its row below the window's edge), and answered by their name, on its topic.
+        asking = open_conversation_about(app, "E-bike battery range") or "Rosa Dubois"
+        type_into(page, "Search", asking)
         page.keyboard.press("Enter")
-        shown(page, "results for").wait_for()
-        page.get_by_role("button").filter(has_text="Tubeless conversion").first.click()
+        shown(page, " for “").wait_for()  # "1 result for “…”" or "3 results for “…”"
+        page.get_by_role("button").filter(has_text=asking).first.click()
+        shown(page, "E-bike battery range").wait_for()
         time.sleep(1.5)
         page.get_by_role("button", name="Close search").click()
         shown(page, "All · open").wait_for()
         time.sleep(1)
-        type_into(page, "Reply", "Hi Noah, yes: we fit tubeless kits in the workshop, about 20 minutes a wheel.")
+        type_into(page, "Reply", f"Hi {asking.split()[0]}, at 14 months the battery is under the 2-year "
+                                 "warranty: bring it in and we'll run the diagnostic.")
         time.sleep(1)
         page.screenshot(path=args.out / "conversation.png")
         with_photo = photo_conversation(app)
