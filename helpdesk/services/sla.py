@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import tzlocal
@@ -297,17 +297,18 @@ class SlaService(Service):
         """Record every breach whose due time has passed (once each), stamped with its due time.
         Returns (conversation id, target, due time) of the breaches recorded now."""
         now = self.now()
+        shop_time = self.rules().calendar.tz  # the thread says when it was due as the shop's clock did
         recorded: list[tuple[int, str, datetime]] = []
         for part in ("response", "resolution"):
             while True:
-                found = self._scan_batch(part, now, batch)
+                found = self._scan_batch(part, now, batch, shop_time)
                 recorded += found
                 if len(found) < batch:
                     break
         return recorded
 
     @writes
-    def _scan_batch(self, part: str, now: datetime, batch: int) -> list[tuple[int, str, datetime]]:
+    def _scan_batch(self, part: str, now: datetime, batch: int, shop_time: tzinfo) -> list[tuple[int, str, datetime]]:
         if part == "response":
             target, due_column, message_column = C.c.response_target, C.c.response_due_at, C.c.response_message_id
             missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == C.c.response_target,
@@ -325,14 +326,15 @@ class SlaService(Service):
                 .where(due_column <= now, message_column.is_not(None), missing)
                 .order_by(due_column).limit(batch)).all()
             for row in rows:
-                self._record(tx, conn, row.id, row.target, row.message_id, row.due_at, now)
+                self._record(tx, conn, row.id, row.target, row.message_id, row.due_at, now, shop_time)
         return [(row.id, row.target, row.due_at) for row in rows]
 
     def _record(self, tx: Any, conn: Connection, conversation_id: int, target: str, message_id: int,
-                due_at: datetime, now: datetime) -> None:
+                due_at: datetime, now: datetime, shop_time: tzinfo) -> None:
         conn.execute(insert(B).values(conversation_id=conversation_id, target=target, message_id=message_id,
                                       due_at=due_at, recorded_at=now))
-        text = f"{TARGET_LABELS[target]} overdue: it was due {due_at.strftime('%Y-%m-%d %H:%M UTC')}"
+        local = due_at.astimezone(shop_time)
+        text = f"{TARGET_LABELS[target]} overdue: it was due {local:%a} {local.day} {local:%b %H:%M}"
         conn.execute(insert(M).values(conversation_id=conversation_id, direction=OUT, kind=EVENT, channel="system",
                                       body=text, meta={"event": "sla_breached", "target": target,
                                                        "due_at": due_at.isoformat()}, created_at=now))

@@ -81,7 +81,7 @@ def test_a_breach_is_recorded_once_however_often_the_scan_runs(office, clock):
         assert office.sla.scan() == []
     assert len(breaches(office, cid)) == 1
     events = [m.body for m in office.conversations.get(cid).messages if m.kind == "event"]
-    assert events == ["First response overdue: it was due 2026-03-10 12:00 UTC"]
+    assert events == ["First response overdue: it was due Tue 10 Mar 13:00"]  # the shop's clock (Berlin)
 
 
 def test_catch_up_after_downtime_stamps_the_due_time_not_the_restart(office, clock):
