@@ -95,8 +95,8 @@ class PathDispatcher:
             # refreshing for no one, and two tracebacks went to the owner's console.
             try:
                 await send(message)
-            except OSError:  # uvicorn's ClientDisconnected
-                pass
+            except OSError as exc:  # uvicorn's ClientDisconnected
+                log.debug("dropped a %s to a browser that has gone: %s", message.get("type"), exc)
 
         await self.ui(scope, receive, send_while_open)
 

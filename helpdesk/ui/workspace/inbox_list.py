@@ -146,7 +146,8 @@ class InboxList:
         changed: list[ft.Control] = []
         on_screen = {id(control) for control in self.view.controls}  # by identity: == compares every field
         listed = {r.id for r in rows}
-        spare = [self.rows.pop(i) for i in [i for i in self.rows if i not in listed]] if recycle else []
+        leaving = [i for i in self.rows if i not in listed]
+        spare = [self.rows.pop(i) for i in leaving] if recycle else []
         for row in rows:
             control = self.rows.get(row.id)
             if control is None and spare:
@@ -157,8 +158,8 @@ class InboxList:
             elif control.show(row, row.id == selected_id, now) and id(control.control) in on_screen:
                 changed.append(control.control)
             controls.append(control.control)
-        for gone in [i for i in self.rows if i not in listed]:
-            del self.rows[gone]
+        for gone in leaving:  # not shown again (those reused were taken out above)
+            self.rows.pop(gone, None)
         if more:
             controls.append(self.more)
         if not rows:
