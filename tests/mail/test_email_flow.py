@@ -274,3 +274,27 @@ def test_a_broken_mail_is_kept_aside_and_the_next_one_still_arrives(services, do
     [kept] = wait_until(lambda: services.mail.intake.unreadable_mails(), what="the could-not-read list")
     assert kept.uid == 1 and kept.error
     assert services.files.path_of(kept.raw_sha256).read_bytes().rstrip(b"\r\n") == broken.rstrip(b"\r\n")
+
+
+def test_a_mail_that_lands_while_the_one_before_is_stored_arrives_within_seconds(services, dovecot, user, mailbox,
+                                                                                 channel, monkeypatch):
+    """Dovecot's IDLE reports only what changes after IDLE begins: a mail that lands between the
+    fetch loop's last command and its IDLE must not wait for the next poll (a minute)."""
+    intake = services.mail.intake
+    take = intake.take
+    second = customer_mail(subject="Gloves", body="Do you have the gloves in XS?", sender="Ben Okafor <ben@example.com>",
+                           message_id="<second@example.com>")
+
+    def take_while_another_lands(*args, **kwargs):
+        if not landed:
+            landed.append(True)
+            dovecot.append(user, second)
+        return take(*args, **kwargs)
+
+    landed: list[bool] = []
+    monkeypatch.setattr(intake, "take", take_while_another_lands)
+    wait_until(lambda: services.mail.mailboxes.get(mailbox.id).last_fetch_at, what="the first fetch")
+    time.sleep(0.5)  # the fetch loop is in IDLE: the first mail is reported, the second is not yet
+    dovecot.append(user, customer_mail())
+    found = wait_for_conversations(services, 2, timeout=8)
+    assert sorted(c.subject for c in found) == ["Gloves", "Wrong size delivered"]

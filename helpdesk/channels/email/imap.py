@@ -82,9 +82,15 @@ class ImapSession:
         client = self._c
         if _arrived(client):  # news that came with the last command's answer
             return
+        # IDLE reports only what changes after it begins (Dovecot does not look at the folder
+        # then): a mail that landed while the last batch was being stored would wait a whole
+        # poll. NOOP makes the server look now; what is left is the round trip to IDLE.
+        client.noop()
+        if _arrived(client):
+            return
         client.idle()
         try:
-            if _arrived(client):  # news the server sent as IDLE began (mail between our search and IDLE)
+            if _arrived(client):  # news some servers send as IDLE begins
                 return
             while not stop.is_set() and not wake.is_set() and time.monotonic() < deadline:
                 responses = client.idle_check(timeout=1)
