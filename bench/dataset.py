@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from helpdesk.db import Database
 from helpdesk.db.transfer import reset_sequences
-from helpdesk.models import Conversation, Customer, CustomerIdentifier, Message
+from helpdesk.models import Agent, Conversation, Customer, CustomerIdentifier, Message
 from helpdesk.services.conversations import public_token_digest
 
 WORDS = ("order delivery parcel refund invoice helmet brake chain tyre saddle frame warranty battery "
@@ -31,14 +31,25 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
+def assignee(rng: random.Random, status: str, agents: list[int]) -> int | None:
+    """Who has it, as in a shop: an open conversation is often nobody's yet; the rest are someone's."""
+    if not agents or (status == "open" and rng.random() < 0.5) or (status == "resolved" and rng.random() < 0.1):
+        return None
+    return rng.choice(agents)
+
+
 def load(db: Database, customers: int, conversations: int, messages_per: int, seed: int = 42,
-         rare_word: str = "zyzzyva") -> dict:
-    """Fill an empty, migrated database; returns counts and the time taken."""
+         rare_word: str = "zyzzyva", agents: int = 6) -> dict:
+    """Fill an empty, migrated database; returns counts and the time taken. The agents (who
+    cannot sign in) hold most conversations, so the inbox's views read real shapes of data."""
     rng = random.Random(seed)
     now = datetime.now(timezone.utc)
     started = time.perf_counter()
-    C, I, V, M = (t.__table__ for t in (Customer, CustomerIdentifier, Conversation, Message))  # type: ignore[attr-defined]
+    A, C, I, V, M = (t.__table__ for t in (Agent, Customer, CustomerIdentifier, Conversation, Message))  # type: ignore[attr-defined]
     with db.engine.begin() as conn:
+        agent_ids = [conn.execute(insert(A).values(
+            email=f"dataset-agent{n}@shop.example", name=f"{FIRST[n % len(FIRST)]} (dataset)", password_hash="!",
+            role="agent", active=True, created_at=now, away=False)).inserted_primary_key[0] for n in range(agents)]
         rows, ids = [], []
         for i in range(1, customers + 1):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
@@ -56,7 +67,7 @@ def load(db: Database, customers: int, conversations: int, messages_per: int, se
             last = started_at + timedelta(minutes=messages_per * 30)
             batch_v.append({
                 "id": cid, "customer_id": rng.randint(1, customers), "subject": sentence(rng, 4)[:-1],
-                "channel": "email", "status": status, "priority": rng.choice(["normal"] * 6 + ["high", "urgent", "low"]),
+                "channel": "email", "status": status, "assignee_id": assignee(rng, status, agent_ids), "priority": rng.choice(["normal"] * 6 + ["high", "urgent", "low"]),
                 **_link(), "created_at": started_at, "updated_at": last,
                 "waiting_since": last if status == "open" else None, "last_message_at": last,
                 "last_customer_message_at": last, "last_message_preview": "", "reopen_count": 0,

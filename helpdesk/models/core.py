@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from helpdesk.db.types import UTCDateTime
@@ -69,15 +69,26 @@ class CustomerIdentifier(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+BOT_ROWS = text("bot_token_id IS NOT NULL")
+
+
 class Conversation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_conversation_status_waiting", "status", "waiting_since", "id"),
         Index("ix_conversation_customer_last", "customer_id", "last_message_at"),
-        Index("ix_conversation_assignee_status", "assignee_id", "status"),
+        # Mine and Unassigned, newest first, by status or any (migration 0014).
+        Index("ix_conversation_assignee_status_last", "assignee_id", "status", "last_message_at", "id"),
+        Index("ix_conversation_assignee_last", "assignee_id", "last_message_at", "id"),
         Index("ix_conversation_status_last", "status", "last_message_at", "id"),
         Index("ix_conversation_last", "last_message_at", "id"),
         Index("ix_conversation_created", "created_at"),
         Index("ix_conversation_public_token_digest", "public_token_digest", unique=True),
+        # Bots' conversations, few: partial indexes, so that no index offers itself for "not a
+        # bot's" (nearly every row; the planner took it for a selective lookup and sorted every
+        # conversation), and the counts subtract the bots' from index-only counts (migration 0014).
+        Index("ix_conversation_bot_status", "status", "assignee_id", sqlite_where=BOT_ROWS, postgresql_where=BOT_ROWS),
+        Index("ix_conversation_bot_assignee", "assignee_id", "status", sqlite_where=BOT_ROWS, postgresql_where=BOT_ROWS),
+        Index("ix_conversation_bot_waiting", "waiting_since", "id", sqlite_where=BOT_ROWS, postgresql_where=BOT_ROWS),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -88,7 +99,7 @@ class Conversation(SQLModel, table=True):
     priority: str = Field(default="normal", max_length=16)
     assignee_id: Optional[int] = Field(default=None, foreign_key="agent.id")
     # Set while a bot answers first (the "Bot" view, no SLA clocks); cleared when it hands over.
-    bot_token_id: Optional[int] = Field(default=None, index=True)  # an api_token id (see author_token_id)
+    bot_token_id: Optional[int] = Field(default=None)  # an api_token id (see author_token_id)
     # The customer's own link: /c/<public_token>. 192 random bits.
     public_token: str = Field(max_length=64, unique=True)
     # Links are looked up by SHA-256(token), then compared in constant time (migration 0006).

@@ -1,0 +1,120 @@
+"""Every inbox view and status filter at a million messages: the first page, the next page
+(by cursor) and the views' counts, for an agent who holds conversations and for one who holds
+none (a new colleague), on SQLite and optionally a private PostgreSQL.
+
+    python bench/inbox_views.py [--conversations 200000] [--messages-per 5] [--runs 5] [--postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dataset import load  # noqa: E402
+
+from helpdesk.app import HelpdeskApp  # noqa: E402
+from helpdesk.config import Settings  # noqa: E402
+from helpdesk.services.base import Actor  # noqa: E402
+from helpdesk.services.inbox import STATUS_FILTERS, InboxQuery  # noqa: E402
+
+STATUS_VIEWS = ("mine", "unassigned", "all")  # the views the status filter applies to
+CLOCK_VIEWS = ("overdue", "at_risk", "bot")  # open (or unresolved) conversations whatever the filter
+
+
+def worst_and_median(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), max(samples)
+
+
+def queries() -> list[tuple[str, InboxQuery]]:
+    out = [(f"{view} · {status}", InboxQuery(view=view, status=status))
+           for view in STATUS_VIEWS for status in STATUS_FILTERS]
+    return out + [(view, InboxQuery(view=view)) for view in CLOCK_VIEWS]
+
+
+def measure(args: argparse.Namespace, database_url: str | None) -> dict:
+    app = HelpdeskApp(Settings(data_dir=Path(tempfile.mkdtemp(prefix="helpdesk-views-")),
+                               database_url=database_url)).start()
+    result: dict = {"engine": "SQLite" if database_url is None else "PostgreSQL", "cells": {}}
+    try:
+        result["loaded"] = load(app.db, args.customers, args.conversations, args.messages_per)
+        if not app.db.is_sqlite:  # as autovacuum would have by now on a shop's server
+            with app.db.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+        inbox = app.services.inbox
+        with app.db.read() as s:  # bench/dataset.py's first agent: about a sixth of everything
+            holder = s.execute(text("SELECT id FROM agent WHERE email = 'dataset-agent0@shop.example'")).scalar_one()
+        newcomer = app.services.agents.create("bench@shop.example", "Bench", "bench-password",
+                                              actor=Actor.system()).id
+        for label, query in queries():
+            for who, agent_id in (("holder", holder), ("newcomer", newcomer)):
+                first = inbox.page(query, agent_id)
+                cells = {"rows": len(first.rows), "page": worst_and_median(lambda: inbox.page(query, agent_id), args.runs)}
+                if first.cursor:
+                    cells["next"] = worst_and_median(lambda: inbox.page(query, agent_id, first.cursor), args.runs)
+                result["cells"][(label, who)] = cells
+        for status in STATUS_FILTERS:
+            result["cells"][(f"counts · {status}", "holder")] = {"page": worst_and_median(
+                lambda: inbox.counts(InboxQuery(status=status), holder), args.runs)}
+    finally:
+        app.close()
+    return result
+
+
+def cell(cells: dict | None, key: str) -> str:
+    if not cells or key not in cells:
+        return "–"
+    p50, worst = cells[key]
+    return f"{p50:,.0f} / {worst:,.0f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--conversations", type=int, default=200_000)
+    parser.add_argument("--messages-per", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgresql", action="store_true", help="also on a private PostgreSQL server")
+    args = parser.parse_args()
+    results = [measure(args, None)]
+    if args.postgresql:
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer.start(durable=True)
+        try:
+            pg.execute("CREATE DATABASE helpdesk_views")
+            results.append(measure(args, pg.url_for("helpdesk_views")))
+        finally:
+            pg.stop()
+    loaded = results[0]["loaded"]
+    print(f"# inbox views, {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; {loaded['messages']:,} messages in {loaded['conversations']:,} "
+          f"conversations; ms, p50 / worst of {args.runs}; holder: an agent with a sixth of the conversations, "
+          f"newcomer: one with none")
+    columns = [(r["engine"], who, key) for r in results for who in ("holder", "newcomer") for key in ("page", "next")]
+    print(f"{'view · status':<22}" + "".join(f"{f'{e} {w} {k}':>28}" for e, w, k in columns))
+    for label in [q[0] for q in queries()] + [f"counts · {s}" for s in STATUS_FILTERS]:
+        print(f"{label:<22}" + "".join(f"{cell(r['cells'].get((label, who)), key):>28}"
+                                       for r in results for who in ("holder", "newcomer")
+                                       for key in ("page", "next")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
