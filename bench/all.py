@@ -27,6 +27,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "scale": ([], ["--conversations", "20000", "--customers", "10000", "--sessions", "3", "--runs", "20",
                    "--messages", "1000"]),
     "report": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
+    "inbox_views": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
     "diff": ([], ["--runs", "50"]),
     "live_refresh": ([], ["--runs", "20"]),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlmodel import col
 
 from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, Agent, ApiToken, Conversation, ConversationRead, ConversationTag,
@@ -139,7 +139,8 @@ class InboxService(Service):
             waiting = [C.c.waiting_since.is_not(None)]
             if kind == "w":
                 at = datetime.fromisoformat(stamp)
-                waiting.append(or_(C.c.waiting_since > at, and_(C.c.waiting_since == at, C.c.id > last_id)))
+                # A row value, not "a > x OR (a = x AND id > y)": PostgreSQL seeks the index with it.
+                waiting.append(tuple_(C.c.waiting_since, C.c.id) > (at, last_id))
             nobody = [C.c.waiting_since.is_(None)] + ([C.c.id > last_id] if kind == "n" else [])
             if kind != "n":
                 phases.append((conditions + waiting, [C.c.waiting_since, C.c.id]))
@@ -149,7 +150,7 @@ class InboxService(Service):
             extra = []
             if kind == "l":
                 at = datetime.fromisoformat(stamp)
-                extra.append(or_(C.c.last_message_at < at, and_(C.c.last_message_at == at, C.c.id < last_id)))
+                extra.append(tuple_(C.c.last_message_at, C.c.id) < (at, last_id))
             phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
         R = ConversationRead.__table__  # type: ignore[attr-defined]
         T = ApiToken.__table__  # type: ignore[attr-defined]
