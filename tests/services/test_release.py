@@ -15,12 +15,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from alembic import command
 from sqlalchemy import JSON, column, create_engine, delete, insert, table, text
 
 from helpdesk import __version__
 from helpdesk.app import HelpdeskApp
 from helpdesk.autostart import Autostart, launch_agent_plist, scheduled_task_xml, serve_command, systemd_unit
 from helpdesk.config import ConfigError
+from helpdesk.db.migrate import alembic_config
 from helpdesk.db.upgrade import VERSION_KEY
 from helpdesk.services.errors import Forbidden, ValidationFailed
 from helpdesk.whatsnew import NOTES
@@ -66,9 +68,10 @@ def test_an_older_version_is_backed_up_first_and_whats_new_shows_once_to_each_ag
 
     app.services.conversations.receive(IncomingMessage(body="Kept through the upgrade", email="kim@example.com"))
     set_stamp(app, None)  # as the first release left it: no version stamped, its newest schema
-    with app.db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE report_day"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    config = alembic_config()
+    with app.db.engine.begin() as conn:  # the first release's newest schema was 0012
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0012")
     app.close()
 
     upgraded = HelpdeskApp(settings, clock=clock).start()
