@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from dataset import load  # noqa: E402
+from engines import dataset_arguments, on_each_engine  # noqa: E402
 
 from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.clock import ManualClock  # noqa: E402
@@ -76,22 +77,10 @@ def measure(args: argparse.Namespace, database_url: str | None) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--conversations", type=int, default=200_000)
-    parser.add_argument("--messages-per", type=int, default=5)
+    dataset_arguments(parser)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--postgresql", action="store_true", help="also on a private PostgreSQL server")
     args = parser.parse_args()
-    results = [measure(args, None)]
-    if args.postgresql:
-        from tests.pgserver import PostgresServer
-
-        pg = PostgresServer.start(durable=True)
-        try:
-            pg.execute("CREATE DATABASE helpdesk_assist")
-            results.append(measure(args, pg.url_for("helpdesk_assist")))
-        finally:
-            pg.stop()
+    results = on_each_engine(args, measure, "helpdesk_assist")
     loaded = results[0]["loaded"]
     print(f"# assist benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; {loaded['messages']:,} messages in {loaded['conversations']:,} "

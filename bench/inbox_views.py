@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataset import load  # noqa: E402
+from engines import dataset_arguments, on_each_engine  # noqa: E402
 
 from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
@@ -87,22 +88,10 @@ def cell(cells: dict | None, key: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--conversations", type=int, default=200_000)
-    parser.add_argument("--messages-per", type=int, default=5)
+    dataset_arguments(parser)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--postgresql", action="store_true", help="also on a private PostgreSQL server")
     args = parser.parse_args()
-    results = [measure(args, None)]
-    if args.postgresql:
-        from tests.pgserver import PostgresServer
-
-        pg = PostgresServer.start(durable=True)
-        try:
-            pg.execute("CREATE DATABASE helpdesk_views")
-            results.append(measure(args, pg.url_for("helpdesk_views")))
-        finally:
-            pg.stop()
+    results = on_each_engine(args, measure, "helpdesk_views")
     loaded = results[0]["loaded"]
     print(f"# inbox views, {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; {loaded['messages']:,} messages in {loaded['conversations']:,} "
