@@ -67,7 +67,8 @@ def load(db: Database, customers: int, conversations: int, messages_per: int, se
             last = started_at + timedelta(minutes=messages_per * 30)
             batch_v.append({
                 "id": cid, "customer_id": rng.randint(1, customers), "subject": sentence(rng, 4)[:-1],
-                "channel": "email", "status": status, "assignee_id": assignee(rng, status, agent_ids), "priority": rng.choice(["normal"] * 6 + ["high", "urgent", "low"]),
+                "channel": "email", "status": status, "assignee_id": assignee(rng, status, agent_ids),
+                "priority": rng.choice(["normal"] * 6 + ["high", "urgent", "low"]),
                 **_link(), "created_at": started_at, "updated_at": last,
                 "waiting_since": last if status == "open" else None, "last_message_at": last,
                 "last_customer_message_at": last, "last_message_preview": "", "reopen_count": 0,

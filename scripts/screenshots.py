@@ -53,8 +53,6 @@ def photo_conversation(app) -> str | None:  # type: ignore[no-untyped-def]
                 None)
 
 
-
-
 MAIL_FROM_CUSTOMER = (
     "From: Lena Vogel <lena.vogel@example.de>\r\nTo: Larsen Bikes <shop@bikeshop.example>\r\n"
     "Cc: Jonas Vogel <jonas@example.de>\r\nSubject: Brake pads for a Shimano MT200?\r\n"

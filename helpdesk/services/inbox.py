@@ -113,13 +113,16 @@ class InboxService(Service):
             def count(where: list) -> int:
                 return s.execute(select(func.count()).select_from(C).where(*where)).scalar_one()
 
-            counts = {"bot": count(self._filters(query, agent_id, "bot"))}
-            for view in (v for v in VIEWS if v != "bot"):
+            counts: dict[str, int] = {}
+            for view in VIEWS:
+                if view == "bot":
+                    counts[view] = count(self._filters(query, agent_id, view))
+                    continue
                 # "Not a bot's" is nearly every row and in no index: counting it would read each
                 # row. All of them (from an index alone) less the bots' few (their own index).
                 where = self._filters(query, agent_id, view, team_only=False)
                 counts[view] = count(where) - count(where + [C.c.bot_token_id.is_not(None)])
-            return {view: counts[view] for view in VIEWS}
+            return counts
 
     def page(self, query: InboxQuery, agent_id: int, cursor: str | None = None,
              limit: int = PAGE_SIZE) -> InboxPage:
