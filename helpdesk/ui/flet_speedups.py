@@ -17,6 +17,7 @@ Imported before any page is built (ui/app.py does)."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import logging
 import sys
@@ -47,6 +48,13 @@ def _is_eager_debug(node: ast.AST) -> bool:
             and bool(node.value.args) and isinstance(node.value.args[0], ast.JoinedStr))
 
 
+def _is_field_map(node: ast.AST) -> bool:
+    """`fields = {f.name: f for f in dataclasses.fields(dst)}`"""
+    return (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "fields" and isinstance(node.value, ast.DictComp)
+            and ast.unparse(node.value) == "{f.name: f for f in dataclasses.fields(dst)}")
+
+
 class _GuardEagerDebug(ast.NodeTransformer):
     def generic_visit(self, node: ast.AST) -> ast.AST:
         super().generic_visit(node)
@@ -54,6 +62,11 @@ class _GuardEagerDebug(ast.NodeTransformer):
             statements = getattr(node, name, None)
             if isinstance(statements, list):
                 setattr(node, name, [self._guard(s) if _is_eager_debug(s) else s for s in statements])
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        if _is_field_map(node):  # the same dict, built once per class (_DataclassFactsByClass)
+            node.value = ast.copy_location(ast.parse("dataclasses.field_map(dst)", mode="eval").body, node.value)
         return node
 
     @staticmethod
@@ -91,6 +104,42 @@ def _lazy_debug_lines(cls: type, names: tuple[str, ...]) -> int:
     return done
 
 
+class _DataclassFactsByClass:
+    """`dataclasses` as object_patch uses it, with `is_dataclass` and `fields` answered once
+    per class: both are facts of a class (dataclasses derives them from the class alone), and
+    the diff asked them of every control and value it compared, at every update."""
+
+    def __init__(self) -> None:
+        self._is: dict[type, bool] = {}
+        self._fields: dict[type, tuple[dataclasses.Field, ...]] = {}
+        self._maps: dict[type, dict[str, dataclasses.Field]] = {}
+
+    def is_dataclass(self, obj: Any) -> bool:
+        cls = obj if isinstance(obj, type) else type(obj)
+        known = self._is.get(cls)
+        if known is None:
+            known = self._is[cls] = dataclasses.is_dataclass(cls)
+        return known
+
+    def fields(self, obj: Any) -> tuple[dataclasses.Field, ...]:
+        cls = obj if isinstance(obj, type) else type(obj)
+        known = self._fields.get(cls)
+        if known is None:
+            known = self._fields[cls] = dataclasses.fields(cls)
+        return known
+
+    def field_map(self, obj: Any) -> dict[str, dataclasses.Field]:
+        """`{f.name: f for f in fields(obj)}`, which _compare_dataclasses builds per control."""
+        cls = obj if isinstance(obj, type) else type(obj)
+        known = self._maps.get(cls)
+        if known is None:
+            known = self._maps[cls] = {f.name: f for f in self.fields(cls)}
+        return known
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(dataclasses, name)
+
+
 def install() -> None:
     if getattr(object_patch.DiffBuilder, "_helpdesk_lazy_debug", False):
         return
@@ -99,6 +148,7 @@ def install() -> None:
     if guarded != 2:
         # Another Flet version: updates still work, only slower; whoever upgrades should look.
         log.warning("Flet's diff: %d of 2 eager debug lines made lazy (another Flet version?)", guarded)
+    object_patch.dataclasses = _DataclassFactsByClass()  # type: ignore[assignment]
     _shorten(BaseControl)  # every control class defined so far, and through Flet's decorator every later one
     original = base_control._apply_control
 
