@@ -7,6 +7,7 @@ and thread-safe: a UI session hands the event to its own event loop and returns.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: list[tuple[Subscriber, frozenset[str] | None]] = []
         self._lock = threading.Lock()
+        # Grows after every commit here (Database) and with every other process's events
+        # (db/pg.EventRelay), before their events are published: a read begun at one value saw
+        # every write acknowledged before it (services/shared_reads.py).
+        self.data_version = 0
+        self._versions = itertools.count(1)
+
+    def data_changed(self) -> None:
+        self.data_version = next(self._versions)  # next() on a count is atomic: writer and relay threads
 
     def subscribe(self, callback: Subscriber, types: set[str] | None = None) -> Callable[[], None]:
         """Register a callback (for all types, or only `types`); returns the unsubscribe function."""

@@ -202,6 +202,7 @@ class Database:
                 batch.events.clear()
             finally:
                 self._batch = None
+        self.bus.data_changed()
         for ev in batch.events:
             self.bus.publish(ev)
         for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
@@ -233,6 +234,7 @@ class Database:
                     raise
         finally:
             self._writing = False
+        self.bus.data_changed()
         for ev in tx.events:
             self.bus.publish(ev)
 

@@ -135,6 +135,7 @@ class EventRelay:
                             message = json.loads(note.payload)
                             if message.get("origin") == self._origin:
                                 continue
+                            self._bus.data_changed()
                             self._bus.publish(Event(type=message["type"],
                                                     conversation_id=message.get("conversation_id"),
                                                     data=message.get("data") or {}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlmodel import col
@@ -15,7 +16,8 @@ from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, Agent, ApiToken, 
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
-from helpdesk.services.sla import Due, SlaRules
+from helpdesk.services.shared_reads import SharedReads
+from helpdesk.services.sla import DUE_COLUMNS, Due, SlaRules
 
 VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk", "bot")
 STATUS_FILTERS = (OPEN, PENDING, SNOOZED, RESOLVED, "any")
@@ -55,6 +57,10 @@ class InboxPage:
 
 
 C = Conversation.__table__  # type: ignore[attr-defined]
+# What a row shows, and no more: every live refresh of every agent's inbox reads a page, and each
+# column read is a value converted (the timestamps most of all).
+ROW_COLUMNS = [C.c[name] for name in ("id", "customer_id", "subject", "last_message_preview", "status", "priority",
+                                      "waiting_since", "last_message_at", "last_message_id", *DUE_COLUMNS)]
 
 
 def _parse_cursor(cursor: str | None) -> tuple[str, str, int]:
@@ -72,6 +78,14 @@ def _parse_cursor(cursor: str | None) -> tuple[str, str, int]:
 
 
 class InboxService(Service):
+    """Pages and counts; `shared=True` (every agent's live inbox) shares a read between the
+    agents who ask the same at once (services/shared_reads.py): the rows and the team's counts
+    are the same for all of them, and only the unread marks and Mine are each agent's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared = SharedReads(lambda: self.db.bus.data_version, self.now)
+
     def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None, team_only: bool = True) -> list:
         """The conditions of a view under the filters; team_only=False leaves out "not a bot's"."""
         view = view or query.view
@@ -107,14 +121,23 @@ class InboxService(Service):
                 .where(Tag.name == query.tag)))
         return conditions
 
-    def counts(self, query: InboxQuery, agent_id: int) -> dict[str, int]:
+    def counts(self, query: InboxQuery, agent_id: int, shared: bool = False) -> dict[str, int]:
         """How many conversations each view holds under the current filters."""
+        def team() -> dict[str, int]:
+            return self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
+
+        key = ("counts", query.status, query.tag, query.priority)
+        counts = dict(self.shared.get(key, team) if shared else team())
+        counts.update(self._count(query, agent_id, ["mine"]))
+        return {view: counts[view] for view in VIEWS}
+
+    def _count(self, query: InboxQuery, agent_id: int, views: list[str]) -> dict[str, int]:
         with self.db.read() as s:
             def count(where: list) -> int:
                 return s.execute(select(func.count()).select_from(C).where(*where)).scalar_one()
 
             counts: dict[str, int] = {}
-            for view in VIEWS:
+            for view in views:
                 if view == "bot":
                     counts[view] = count(self._filters(query, agent_id, view))
                     continue
@@ -125,64 +148,32 @@ class InboxService(Service):
             return counts
 
     def page(self, query: InboxQuery, agent_id: int, cursor: str | None = None,
-             limit: int = PAGE_SIZE) -> InboxPage:
+             limit: int = PAGE_SIZE, shared: bool = False) -> InboxPage:
         if query.view not in VIEWS:
             raise ValidationFailed("unknown view", {"view": "must be mine, unassigned, all, overdue, at_risk or bot"})
         if query.status not in STATUS_FILTERS:
             raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
         limit = max(1, min(limit, 200))
-        conditions = self._filters(query, agent_id)
         by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk", "bot")
-        # Open conversations: longest waiting first, then those nobody waits on (no
-        # waiting_since). Two index-ordered queries instead of one ORDER BY over an
-        # expression, which would sort every open conversation on each page.
-        phases: list[tuple[list, list]] = []
-        if by_waiting:
-            kind, stamp, last_id = _parse_cursor(cursor)
-            waiting = [C.c.waiting_since.is_not(None)]
-            if kind == "w":
-                at = datetime.fromisoformat(stamp)
-                # A row value, not "a > x OR (a = x AND id > y)": PostgreSQL seeks the index with it.
-                waiting.append(tuple_(C.c.waiting_since, C.c.id) > (at, last_id))
-            nobody = [C.c.waiting_since.is_(None)] + ([C.c.id > last_id] if kind == "n" else [])
-            if kind != "n":
-                phases.append((conditions + waiting, [C.c.waiting_since, C.c.id]))
-            phases.append((conditions + nobody, [C.c.id]))
-        else:
-            kind, stamp, last_id = _parse_cursor(cursor)
-            extra = []
-            if kind == "l":
-                at = datetime.fromisoformat(stamp)
-                extra.append(tuple_(C.c.last_message_at, C.c.id) < (at, last_id))
-            phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
+        _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
+
+        def fetch() -> tuple[list, bool, dict[int, list[str]]]:
+            return self._fetch(query, agent_id, cursor, limit, by_waiting)
+
+        key = ("page", query.view, query.status, query.tag, query.priority,
+               agent_id if query.view == "mine" else None, cursor, limit)
+        rows, more, tags = self.shared.get(key, fetch) if shared else fetch()
         R = ConversationRead.__table__  # type: ignore[attr-defined]
-        T = ApiToken.__table__  # type: ignore[attr-defined]
-        columns = (C, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
-                   Agent.name.label("assignee_name"), R.c.last_read_message_id, T.c.name.label("bot_name"))  # type: ignore[attr-defined]
-        rows: list = []
-        with self.db.read() as s:
-            for where, order in phases:
-                if len(rows) > limit:
-                    break
-                statement = (
-                    select(*columns)
-                    .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
-                    .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
-                    .outerjoin(R, and_(R.c.conversation_id == C.c.id, R.c.agent_id == agent_id))
-                    .outerjoin(T, T.c.id == C.c.bot_token_id)
-                    .where(*where).order_by(*order).limit(limit + 1 - len(rows))
-                )
-                rows += s.execute(statement).all()
-            more = len(rows) > limit
-            rows = rows[:limit]
-            tags = tag_names(s, [r.id for r in rows])  # type: ignore[arg-type]
+        with self.db.read() as s:  # how far this agent has read them: the one part not shared
+            read_up_to = dict(s.execute(select(R.c.conversation_id, R.c.last_read_message_id).where(
+                R.c.agent_id == agent_id, R.c.conversation_id.in_([r.id for r in rows]))).all()) if rows else {}
         now = self.now()
         out = [InboxRow(
             id=r.id, customer_name=r.customer_name or (r.customer_contact or "").split(" ")[0] or f"Customer #{r.customer_id}",
             title=r.subject or (r.last_message_preview[:80] if r.last_message_preview else "(no subject)"),
             preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
-            last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=tags.get(r.id, []),
-            unread=(r.last_message_id or 0) > (r.last_read_message_id or 0),
+            last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=list(tags.get(r.id, ())),
+            unread=(r.last_message_id or 0) > (read_up_to.get(r.id) or 0),
             due=SlaRules.due_of(r, now), bot_name=r.bot_name,
         ) for r in rows]
         next_cursor = None
@@ -194,3 +185,48 @@ class InboxService(Service):
             else:
                 next_cursor = f"l:{last.last_message_at.isoformat() if last.last_message_at else '1970-01-01T00:00:00+00:00'}:{last.id}"
         return InboxPage(rows=out, cursor=next_cursor)
+
+    def _fetch(self, query: InboxQuery, agent_id: int, cursor: str | None, limit: int,
+               by_waiting: bool) -> tuple[list, bool, dict[int, list[str]]]:
+        """A page's rows (as the database gives them), whether more follow, and their tags."""
+        conditions = self._filters(query, agent_id)
+        # Open conversations: longest waiting first, then those nobody waits on (no
+        # waiting_since). Two index-ordered queries instead of one ORDER BY over an
+        # expression, which would sort every open conversation on each page.
+        phases: list[tuple[list, list]] = []
+        kind, stamp, last_id = _parse_cursor(cursor)
+        if by_waiting:
+            waiting = [C.c.waiting_since.is_not(None)]
+            if kind == "w":
+                at = datetime.fromisoformat(stamp)
+                # A row value, not "a > x OR (a = x AND id > y)": PostgreSQL seeks the index with it.
+                waiting.append(tuple_(C.c.waiting_since, C.c.id) > (at, last_id))
+            nobody = [C.c.waiting_since.is_(None)] + ([C.c.id > last_id] if kind == "n" else [])
+            if kind != "n":
+                phases.append((conditions + waiting, [C.c.waiting_since, C.c.id]))
+            phases.append((conditions + nobody, [C.c.id]))
+        else:
+            extra = []
+            if kind == "l":
+                at = datetime.fromisoformat(stamp)
+                extra.append(tuple_(C.c.last_message_at, C.c.id) < (at, last_id))
+            phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
+        T = ApiToken.__table__  # type: ignore[attr-defined]
+        columns = (*ROW_COLUMNS, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
+                   Agent.name.label("assignee_name"), T.c.name.label("bot_name"))  # type: ignore[attr-defined]
+        rows: list = []
+        with self.db.read() as s:
+            for where, order in phases:
+                if len(rows) > limit:
+                    break
+                statement = (
+                    select(*columns)
+                    .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
+                    .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
+                    .outerjoin(T, T.c.id == C.c.bot_token_id)
+                    .where(*where).order_by(*order).limit(limit + 1 - len(rows))
+                )
+                rows += s.execute(statement).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            return rows, more, tag_names(s, [r.id for r in rows])

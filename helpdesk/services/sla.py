@@ -43,6 +43,8 @@ TARGET_LABELS = {"first_response": "First response", "next_response": "Next resp
 DUE_LABELS = {"first_response": "First reply", "next_response": "Reply", "resolution": "Resolution"}
 
 C = Conversation.__table__  # type: ignore[attr-defined]
+# What a deadline shown on screen is computed from (next_due): a list needs only these.
+DUE_COLUMNS = ("response_target", "response_due_at", "response_risk_at", "resolution_due_at", "resolution_risk_at")
 B = SlaBreach.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
 
@@ -169,10 +171,11 @@ class SlaRules:
     @staticmethod
     def due_of(conversation: Any, now: datetime) -> Due | None:
         """The next deadline of a conversation; only one waiting on the team (open) has any."""
-        return SlaRules.next_due(Clocks.of(conversation), now) if conversation.status == OPEN else None
+        return SlaRules.next_due(conversation, now) if conversation.status == OPEN else None
 
     @staticmethod
-    def next_due(c: Clocks, now: datetime) -> Due | None:
+    def next_due(c: Clocks | Any, now: datetime) -> Due | None:
+        """c: Clocks, or anything with its five DUE_COLUMNS (a conversation, an inbox page's row)."""
         candidates = []
         if c.response_due_at is not None and c.response_target:
             candidates.append((c.response_due_at, c.response_target, c.response_risk_at))

@@ -137,8 +137,8 @@ class WorkspaceController:
         with_counts = counts and not keep
 
         def read() -> tuple:
-            return (services.inbox.page(query, agent_id, None, limit),
-                    services.inbox.counts(query, agent_id) if with_counts else None,
+            return (services.inbox.page(query, agent_id, None, limit, shared=True),
+                    services.inbox.counts(query, agent_id, shared=True) if with_counts else None,
                     services.conversations.all_tags() if with_tags else None)
 
         page, counted, tags = await self.backend.read(read)
@@ -156,13 +156,13 @@ class WorkspaceController:
         return max(0.0, COUNTS_FRESH_FOR - (self.monotonic() - self._counts_read_at))
 
     async def load_counts(self) -> None:
-        self.counts = await self.backend.read(self.services.inbox.counts, self.query, self.agent_id)
+        self.counts = await self.backend.read(self.services.inbox.counts, self.query, self.agent_id, shared=True)
         self._counts_read_at, self.counts_stale = self.monotonic(), False
 
     async def load_more(self) -> None:
         if not self.cursor:
             return
-        page = await self.backend.read(self.services.inbox.page, self.query, self.agent_id, self.cursor)
+        page = await self.backend.read(self.services.inbox.page, self.query, self.agent_id, self.cursor, shared=True)
         known = {r.id for r in self.rows}
         self.rows += [r for r in page.rows if r.id not in known]
         self.cursor = page.cursor
