@@ -1,4 +1,4 @@
-"""Two fixes for what Flet 0.82's update diff spends its time on (measured: bench/diff.py).
+"""Three fixes for what Flet 0.82's update diff spends its time on (measured: bench/diff.py).
 
 `flet/controls/object_patch.py` logs `logger.debug(f"... {src} {dst}")` at the top of
 `DiffBuilder._compare_lists` and `_compare_dataclasses`. The f-string is built whether or not
@@ -9,6 +9,9 @@ time, on the event loop that serves every agent's clicks.
 - Those two methods are compiled again from Flet's own source with each such call behind
   `if logger.isEnabledFor(logging.DEBUG)`, so nothing is formatted unless someone debugs.
   If the source is not what this expects (another Flet version), they are left as they are.
+- `dataclasses.is_dataclass` and `fields`, which the diff asks of every control and value it
+  compares (and the field map `_compare_dataclasses` builds from them), are answered once per
+  class: object_patch's `dataclasses` is a stand-in that remembers them.
 - A control's repr is its type and key (Flet formats controls eagerly in a few other debug
   lines too); that is all a person reading a traceback needs, and nothing else reads it.
 
