@@ -65,6 +65,10 @@ def measure(args: argparse.Namespace, database_url: str | None) -> dict:
         for status in STATUS_FILTERS:
             result["cells"][(f"counts · {status}", "holder")] = {"page": timed(
                 lambda: inbox.counts(InboxQuery(status=status), holder), args.runs)}
+            # The live inboxes' read, shared by every agent: the team's counts and each one's Mine.
+            result["cells"][(f"shared counts · {status}", "holder")] = {"page": timed(
+                lambda: (inbox.shared.forget(), inbox.counts(InboxQuery(status=status), holder, shared=True)),
+                args.runs)}
     finally:
         app.close()
     return result
@@ -90,7 +94,8 @@ def main() -> int:
           f"a sixth of the conversations, newcomer: one with none")
     columns = [(r["engine"], who, key) for r in results for who in ("holder", "newcomer") for key in ("page", "next")]
     print(f"{'view · status':<22}" + "".join(f"{f'{e} {w} {k}':>28}" for e, w, k in columns))
-    for label in [q[0] for q in queries()] + [f"counts · {s}" for s in STATUS_FILTERS]:
+    for label in [q[0] for q in queries()] + [f"{kind}counts · {s}" for kind in ("", "shared ")
+                                              for s in STATUS_FILTERS]:
         print(f"{label:<22}" + "".join(f"{cell(r['cells'].get((label, who)), key):>28}"
                                        for r in results for who in ("holder", "newcomer")
                                        for key in ("page", "next")))

@@ -122,14 +122,25 @@ class InboxService(Service):
         return conditions
 
     def counts(self, query: InboxQuery, agent_id: int, shared: bool = False) -> dict[str, int]:
-        """How many conversations each view holds under the current filters."""
-        def team() -> dict[str, int]:
-            return self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
+        """How many conversations each view holds under the current filters. Shared: the team's
+        counts and every agent's Mine in one read (a count grouped by assignee), so that fifty
+        agents' counts are one read and none of them waits on the database for its own."""
+        if not shared:
+            return self._count(query, agent_id, list(VIEWS))
 
-        key = ("counts", query.status, query.tag, query.priority)
-        counts = dict(self.shared.get(key, team) if shared else team())
-        counts.update(self._count(query, agent_id, ["mine"]))
-        return {view: counts[view] for view in VIEWS}
+        def everyone() -> tuple[dict[str, int], dict[int, int]]:
+            team = self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
+            with self.db.read() as s:
+                def per_assignee(where: list) -> dict[int, int]:
+                    return dict(s.execute(select(C.c.assignee_id, func.count()).select_from(C).where(
+                        *where, C.c.assignee_id.is_not(None)).group_by(C.c.assignee_id)).all())
+
+                where = self._filters(query, agent_id, "all", team_only=False)  # Mine is All of one assignee
+                held, bots = per_assignee(where), per_assignee(where + [C.c.bot_token_id.is_not(None)])
+            return team, {holder: n - bots.get(holder, 0) for holder, n in held.items()}
+
+        team, mine = self.shared.get(("counts", query.status, query.tag, query.priority), everyone)
+        return {view: mine.get(agent_id, 0) if view == "mine" else team[view] for view in VIEWS}
 
     def _count(self, query: InboxQuery, agent_id: int, views: list[str]) -> dict[str, int]:
         with self.db.read() as s:
@@ -157,23 +168,19 @@ class InboxService(Service):
         by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk", "bot")
         _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
 
-        def fetch() -> tuple[list, bool, dict[int, list[str]]]:
-            return self._fetch(query, agent_id, cursor, limit, by_waiting)
+        def fetch() -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:
+            return self._fetch(query, agent_id, cursor, limit, by_waiting, None if shared else agent_id)
 
         key = ("page", query.view, query.status, query.tag, query.priority,
                agent_id if query.view == "mine" else None, cursor, limit)
-        rows, more, tags = self.shared.get(key, fetch) if shared else fetch()
-        R = ConversationRead.__table__  # type: ignore[attr-defined]
-        with self.db.read() as s:  # how far this agent has read them: the one part not shared
-            read_up_to = dict(s.execute(select(R.c.conversation_id, R.c.last_read_message_id).where(
-                R.c.agent_id == agent_id, R.c.conversation_id.in_([r.id for r in rows]))).all()) if rows else {}
+        rows, more, tags, read_up_to = self.shared.get(key, fetch) if shared else fetch()
         now = self.now()
         out = [InboxRow(
             id=r.id, customer_name=r.customer_name or (r.customer_contact or "").split(" ")[0] or f"Customer #{r.customer_id}",
             title=r.subject or (r.last_message_preview[:80] if r.last_message_preview else "(no subject)"),
             preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
             last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=list(tags.get(r.id, ())),
-            unread=(r.last_message_id or 0) > (read_up_to.get(r.id) or 0),
+            unread=(r.last_message_id or 0) > read_up_to.get((agent_id, r.id), 0),
             due=SlaRules.due_of(r, now), bot_name=r.bot_name,
         ) for r in rows]
         next_cursor = None
@@ -186,9 +193,10 @@ class InboxService(Service):
                 next_cursor = f"l:{last.last_message_at.isoformat() if last.last_message_at else '1970-01-01T00:00:00+00:00'}:{last.id}"
         return InboxPage(rows=out, cursor=next_cursor)
 
-    def _fetch(self, query: InboxQuery, agent_id: int, cursor: str | None, limit: int,
-               by_waiting: bool) -> tuple[list, bool, dict[int, list[str]]]:
-        """A page's rows (as the database gives them), whether more follow, and their tags."""
+    def _fetch(self, query: InboxQuery, agent_id: int, cursor: str | None, limit: int, by_waiting: bool,
+               reader: int | None) -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:
+        """A page's rows (as the database gives them), whether more follow, their tags, and how
+        far (agent, conversation) has been read: by `reader`, or by every agent (to be shared)."""
         conditions = self._filters(query, agent_id)
         # Open conversations: longest waiting first, then those nobody waits on (no
         # waiting_since). Two index-ordered queries instead of one ORDER BY over an
@@ -212,6 +220,7 @@ class InboxService(Service):
                 extra.append(tuple_(C.c.last_message_at, C.c.id) < (at, last_id))
             phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
         T = ApiToken.__table__  # type: ignore[attr-defined]
+        R = ConversationRead.__table__  # type: ignore[attr-defined]
         columns = (*ROW_COLUMNS, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
                    Agent.name.label("assignee_name"), T.c.name.label("bot_name"))  # type: ignore[attr-defined]
         rows: list = []
@@ -229,4 +238,8 @@ class InboxService(Service):
                 rows += s.execute(statement).all()
             more = len(rows) > limit
             rows = rows[:limit]
-            return rows, more, tag_names(s, [r.id for r in rows])
+            ids = [r.id for r in rows]
+            marks = select(R.c.agent_id, R.c.conversation_id, R.c.last_read_message_id).where(
+                R.c.conversation_id.in_(ids), *([R.c.agent_id == reader] if reader is not None else []))
+            read_up_to = {(a, c): last for a, c, last in s.execute(marks).all()} if ids else {}
+            return rows, more, tag_names(s, ids), read_up_to

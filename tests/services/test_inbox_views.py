@@ -5,6 +5,7 @@ conversation: 300-450 ms a page at a million messages, see docs/performance.md).
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 
@@ -51,9 +52,11 @@ def test_the_number_beside_each_view_is_the_rows_it_lists(services, ann, bob, sh
     for status in STATUS_FILTERS:
         for agent in (ann, bob):
             query = InboxQuery(status=status)
-            counts = services.inbox.counts(query, agent.id)
             lists = {view: listed(services, InboxQuery(view=view, status=status), agent.id) for view in VIEWS}
-            assert counts == {view: len(ids) for view, ids in lists.items()}, (status, agent.name)
+            expected = {view: len(ids) for view, ids in lists.items()}
+            assert services.inbox.counts(query, agent.id) == expected, (status, agent.name)
+            # The live inbox's: the team's and every agent's Mine in one read, shared.
+            assert services.inbox.counts(query, agent.id, shared=True) == expected, (status, agent.name)
             assert not set(lists["all"]) & set(bots)
     assert sorted(listed(services, InboxQuery(view="all", status="any"), ann.id)) == sorted(team)
     assert sorted(listed(services, InboxQuery(view="bot"), ann.id)) == sorted(set(bots) - {bots[1]})
@@ -102,8 +105,9 @@ def test_each_views_page_walks_the_index_of_its_order_and_counts_read_no_table(a
         plans = conversation_plans(app, lambda: services.inbox.page(InboxQuery(view=view, status=status), ann.id))
         assert plans and all(re.search(rf"USING (COVERING )?INDEX {index}( |$)", plan) for _, plan in plans), \
             (view, status, plans)
-    for status in STATUS_FILTERS:
-        plans = conversation_plans(app, lambda: services.inbox.counts(InboxQuery(status=status), ann.id))
+    for status, shared in itertools.product(STATUS_FILTERS, (False, True)):
+        services.inbox.shared.forget()
+        plans = conversation_plans(app, lambda: services.inbox.counts(InboxQuery(status=status), ann.id, shared))
         assert all(" USING " in plan for _, plan in plans), (status, plans)  # no count reads the whole table
         # "Not a bot's" is counted as all less the bots', and the bots' are found by their own indexes.
         bots = [plan for statement, plan in plans if "bot_token_id IS NOT NULL" in statement]
