@@ -2,7 +2,7 @@
 no browser behind it, whose messages are encoded as the socket server would) on the demo shop
 with a 200-message conversation open, while a customer message arrives.
 
-    python bench/live_refresh.py [--runs 100]
+    python bench/live_refresh.py [--runs 100] [--agents 50]
 
 Times, per new customer message: the refresh of the inbox (read, draw, diff, encode) when the
 message is in another conversation, and the refresh of the open thread when it is in the open
@@ -65,22 +65,57 @@ async def measure(app: HelpdeskApp, runs: int) -> dict[str, list[float]]:
     return results
 
 
+async def measure_many(app: HelpdeskApp, agents: int, runs: int) -> dict[str, list[float]]:
+    """N agents' workspaces on the All view, as N signed-in browsers would have them: a customer
+    message in a conversation they all list (as bench/sessions.py posts) refreshes every one
+    (its rows, then the counts, as when they are due), all on one event loop as in the server.
+    The time until the last has encoded its update."""
+    services = app.services
+    listed = services.conversations.receive(IncomingMessage(body="Where is my order?", email="many@bench.example"))
+    opened = []
+    for n in range(agents):
+        agent = services.agents.create(f"agent{n}@bench.example", f"Agent {n}", "bench-password", role="agent",
+                                       actor=Actor.system())
+        opened.append(await offline_workspace(app, agent, f"bench-{n}"))
+
+    async def refresh(workspace: object, batch: list) -> None:
+        await workspace._apply_events(batch)  # type: ignore[attr-defined]
+        await workspace._show_counts()  # type: ignore[attr-defined]
+
+    samples: list[float] = []
+    for n in range(runs):
+        got = await app.db.run_write(services.conversations.receive, IncomingMessage(
+            body=f"Any news? ({n})", email="many@bench.example", conversation_id=listed.conversation_id))
+        batch = [events.Event(events.MESSAGE_CREATED, got.conversation_id),
+                 events.Event(events.CONVERSATION_UPDATED, got.conversation_id)]
+        started = time.perf_counter()
+        await asyncio.gather(*(refresh(workspace, batch) for workspace, _wire in opened))
+        samples.append((time.perf_counter() - started) * 1000)
+    for workspace, _wire in opened:
+        await workspace.leave()
+    return {f"{agents} agents' inboxes, rows and counts": samples}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--agents", type=int, default=0, help="also N agents' inboxes at once (bench/sessions.py "
+                        "without the browsers)")
     args = parser.parse_args()
     app = HelpdeskApp(Settings(data_dir=Path(tempfile.mkdtemp(prefix="helpdesk-live-")))).start()
     try:
         fill_demo(app.db, app.settings, SystemClock())
         results = asyncio.run(measure(app, args.runs))
+        if args.agents:
+            results.update(asyncio.run(measure_many(app, args.agents, max(10, args.runs // 5))))
     finally:
         app.close()
     print(f"# live refresh of one agent's workspace, demo shop, {args.runs} runs; "
           f"{platform.node()}, Python {platform.python_version()}")
-    print(f"{'refresh':<46}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'refresh':<52}{'p50 ms':>10}{'p95 ms':>10}")
     for name, samples in results.items():
         samples.sort()
-        print(f"{name:<46}{statistics.median(samples):>10.1f}{samples[int(len(samples) * 0.95) - 1]:>10.1f}")
+        print(f"{name:<52}{statistics.median(samples):>10.1f}{samples[int(len(samples) * 0.95) - 1]:>10.1f}")
     return 0
 
 

@@ -67,7 +67,7 @@ class LiveUpdates:
         """The counts a live refresh held back (rows first: they are what the agent reads)."""
         await self.c.load_counts()
         if self._active and self.c.searching is None:
-            self._update_inbox(self._show_inbox())
+            self._update_counts()
 
     async def _apply_events(self, batch: list[events.Event]) -> None:
         if not self._active:

@@ -238,24 +238,40 @@ class Workspace(LiveUpdates):
         """Draw counts, title and rows; says what to update. recycle: after a change of view or
         filters, rows that leave show the conversations that come (InboxList.show)."""
         c = self.c
-        for index, view in enumerate(VIEW_LABELS):
-            label = f"{VIEW_LABELS[view]} {c.counts[view]}"
-            self.rail.destinations[index].label = label
-            self.nav_bar.destinations[index].label = label
+        title_changed = self._show_counts_labels()
         timed_view = c.query.view in ("overdue", "at_risk", "bot")  # these views choose their own statuses
-        status = OPEN if timed_view else STATUS_LABELS[c.query.status].lower()
-        self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
         self.status_filter.disabled = timed_view
         self.filters.visible = True
         if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
             self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
                 [ft.DropdownOption(key=t, text=t) for t in c.tags]
-        title_changed = self.page.title != c.window_title()
-        self.page.title = c.window_title()
         filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
         rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
                                filtered, recycle)
         return InboxChange(title_changed, rows)
+
+    def _show_counts_labels(self) -> bool:
+        """The counts beside the views, over the list and in the window title (True: it changed)."""
+        c = self.c
+        for index, view in enumerate(VIEW_LABELS):
+            label = f"{VIEW_LABELS[view]} {c.counts[view]}"
+            self.rail.destinations[index].label = label
+            self.nav_bar.destinations[index].label = label
+        timed_view = c.query.view in ("overdue", "at_risk", "bot")
+        status = OPEN if timed_view else STATUS_LABELS[c.query.status].lower()
+        self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
+        title_changed = self.page.title != c.window_title()
+        self.page.title = c.window_title()
+        return title_changed
+
+    def _update_counts(self) -> None:
+        """Only the counts changed (a live refresh's, read apart from the rows): the rail and the
+        list's title, not the list (whose diff costs as much again, for every agent signed in)."""
+        self._title_stale = self._show_counts_labels() or self._title_stale
+        if self.narrow or self.title_due():
+            self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
+        else:
+            self.page.update(self.rail, self.view_title)
 
     def _update_inbox(self, change: InboxChange) -> None:
         self._title_stale = self._title_stale or change.title
