@@ -30,7 +30,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "inbox_views": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
     "diff": ([], ["--runs", "50"]),
-    "live_refresh": ([], ["--runs", "20"]),
+    "live_refresh": (["--agents", "50"], ["--runs", "20", "--agents", "10"]),
     "workspace": ([], ["--dataset", "demo", "--tries", "10", "--sign-ins", "3"]),
     "sessions": ([], ["--sessions", "10", "--messages", "3"]),
     "reads": ([], ["--conversations", "10000", "--customers", "5000", "--runs", "10"]),
