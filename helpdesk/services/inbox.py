@@ -123,24 +123,18 @@ class InboxService(Service):
 
     def counts(self, query: InboxQuery, agent_id: int, shared: bool = False) -> dict[str, int]:
         """How many conversations each view holds under the current filters. Shared: the team's
-        counts and every agent's Mine in one read (a count grouped by assignee), so that fifty
-        agents' counts are one read and none of them waits on the database for its own."""
+        counts in one read for every agent who asks; Mine is each agent's own (an index seek:
+        a count grouped by assignee instead read every row of a status, 35 ms against 7 at
+        20,000 conversations)."""
         if not shared:
             return self._count(query, agent_id, list(VIEWS))
 
-        def everyone() -> tuple[dict[str, int], dict[int, int]]:
-            team = self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
-            with self.db.read() as s:
-                def per_assignee(where: list) -> dict[int, int]:
-                    return dict(s.execute(select(C.c.assignee_id, func.count()).select_from(C).where(
-                        *where, C.c.assignee_id.is_not(None)).group_by(C.c.assignee_id)).all())
+        def team() -> dict[str, int]:
+            return self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
 
-                where = self._filters(query, agent_id, "all", team_only=False)  # Mine is All of one assignee
-                held, bots = per_assignee(where), per_assignee(where + [C.c.bot_token_id.is_not(None)])
-            return team, {holder: n - bots.get(holder, 0) for holder, n in held.items()}
-
-        team, mine = self.shared.get(("counts", query.status, query.tag, query.priority), everyone)
-        return {view: mine.get(agent_id, 0) if view == "mine" else team[view] for view in VIEWS}
+        counts = {**self.shared.get(("counts", query.status, query.tag, query.priority), team),
+                  **self._count(query, agent_id, ["mine"])}
+        return {view: counts[view] for view in VIEWS}
 
     def _count(self, query: InboxQuery, agent_id: int, views: list[str]) -> dict[str, int]:
         with self.db.read() as s:
@@ -239,7 +233,9 @@ class InboxService(Service):
             more = len(rows) > limit
             rows = rows[:limit]
             ids = [r.id for r in rows]
+            # By the primary key (agent, conversation): every agent's marks for these rows, or the reader's.
+            agents = R.c.agent_id == reader if reader is not None else R.c.agent_id.in_(select(Agent.id))  # type: ignore[arg-type]
             marks = select(R.c.agent_id, R.c.conversation_id, R.c.last_read_message_id).where(
-                R.c.conversation_id.in_(ids), *([R.c.agent_id == reader] if reader is not None else []))
+                agents, R.c.conversation_id.in_(ids))
             read_up_to = {(a, c): last for a, c, last in s.execute(marks).all()} if ids else {}
             return rows, more, tag_names(s, ids), read_up_to

@@ -112,3 +112,24 @@ def test_each_views_page_walks_the_index_of_its_order_and_counts_read_no_table(a
         # "Not a bot's" is counted as all less the bots', and the bots' are found by their own indexes.
         bots = [plan for statement, plan in plans if "bot_token_id IS NOT NULL" in statement]
         assert bots and all("_bot_" in plan for plan in bots), (status, bots)
+
+
+def test_a_shared_page_finds_every_agents_read_marks_by_key(app, services, ann, shop):
+    if app.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plans (PostgreSQL plans from its statistics)")
+    statements: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    services.inbox.shared.forget()
+    event.listen(app.db.engine, "before_cursor_execute", grab)
+    try:
+        services.inbox.page(InboxQuery(status="any"), ann.id, shared=True)
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", grab)
+    with app.db.engine.connect() as conn:
+        plans = [row[3] for statement, parameters in statements if "FROM conversation_read" in statement
+                 for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+                 if "conversation_read" in row[3]]
+    assert plans and all(plan.startswith("SEARCH conversation_read USING") for plan in plans), plans
