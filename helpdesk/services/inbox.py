@@ -79,8 +79,9 @@ def _parse_cursor(cursor: str | None) -> tuple[str, str, int]:
 
 class InboxService(Service):
     """Pages and counts; `shared=True` (every agent's live inbox) shares a read between the
-    agents who ask the same at once (services/shared_reads.py): the rows and the team's counts
-    are the same for all of them, and only the unread marks and Mine are each agent's own."""
+    agents who ask the same at once (services/shared_reads.py): a page (its rows and every
+    agent's read marks for them) and the team's counts are the same for all of them; only Mine
+    (its page and its count) is each agent's own read."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
