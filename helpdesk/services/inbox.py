@@ -161,10 +161,10 @@ class InboxService(Service):
             raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
         limit = max(1, min(limit, 200))
         by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk", "bot")
-        _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
+        after = _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
 
         def fetch() -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:
-            return self._fetch(query, agent_id, cursor, limit, by_waiting, None if shared else agent_id)
+            return self._fetch(query, agent_id, after, limit, by_waiting, None if shared else agent_id)
 
         key = ("page", query.view, query.status, query.tag, query.priority,
                agent_id if query.view == "mine" else None, cursor, limit)
@@ -188,7 +188,7 @@ class InboxService(Service):
                 next_cursor = f"l:{last.last_message_at.isoformat() if last.last_message_at else '1970-01-01T00:00:00+00:00'}:{last.id}"
         return InboxPage(rows=out, cursor=next_cursor)
 
-    def _fetch(self, query: InboxQuery, agent_id: int, cursor: str | None, limit: int, by_waiting: bool,
+    def _fetch(self, query: InboxQuery, agent_id: int, after: tuple[str, str, int], limit: int, by_waiting: bool,
                reader: int | None) -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:
         """A page's rows (as the database gives them), whether more follow, their tags, and how
         far (agent, conversation) has been read: by `reader`, or by every agent (to be shared)."""
@@ -197,7 +197,7 @@ class InboxService(Service):
         # waiting_since). Two index-ordered queries instead of one ORDER BY over an
         # expression, which would sort every open conversation on each page.
         phases: list[tuple[list, list]] = []
-        kind, stamp, last_id = _parse_cursor(cursor)
+        kind, stamp, last_id = after
         if by_waiting:
             waiting = [C.c.waiting_since.is_not(None)]
             if kind == "w":

@@ -239,7 +239,7 @@ class Workspace(LiveUpdates):
         filters, rows that leave show the conversations that come (InboxList.show)."""
         c = self.c
         title_changed = self._show_counts_labels()
-        timed_view = c.query.view in ("overdue", "at_risk", "bot")  # these views choose their own statuses
+        timed_view = self._timed_view()
         self.status_filter.disabled = timed_view
         self.filters.visible = True
         if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
@@ -257,28 +257,30 @@ class Workspace(LiveUpdates):
             label = f"{VIEW_LABELS[view]} {c.counts[view]}"
             self.rail.destinations[index].label = label
             self.nav_bar.destinations[index].label = label
-        timed_view = c.query.view in ("overdue", "at_risk", "bot")
-        status = OPEN if timed_view else STATUS_LABELS[c.query.status].lower()
+        status = OPEN if self._timed_view() else STATUS_LABELS[c.query.status].lower()
         self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
         return title_changed
 
+    def _timed_view(self) -> bool:
+        """Overdue, At risk and Bot choose their own statuses (the status filter does not apply)."""
+        return self.c.query.view in ("overdue", "at_risk", "bot")
+
     def _update_counts(self) -> None:
         """Only the counts changed (a live refresh's, read apart from the rows): the rail and the
         list's title, not the list (whose diff costs as much again, for every agent signed in)."""
-        self._title_stale = self._show_counts_labels() or self._title_stale
+        self._update_over_list(self._show_counts_labels(), self.rail, self.view_title)
+
+    def _update_over_list(self, title_changed: bool, *parts: ft.Control) -> None:
+        self._title_stale = self._title_stale or title_changed
         if self.narrow or self.title_due():
             self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
         else:
-            self.page.update(self.rail, self.view_title)
+            self.page.update(*parts)
 
     def _update_inbox(self, change: InboxChange) -> None:
-        self._title_stale = self._title_stale or change.title
-        if self.narrow or self.title_due():
-            self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
-        else:
-            self.page.update(self.rail, self.list_pane)
+        self._update_over_list(change.title, self.rail, self.list_pane)
         if change.rows:
             self.page.update(*change.rows)  # rows are isolated: the list's update leaves their insides
 
