@@ -10,6 +10,10 @@ the database), polls /api/v1/health every 20 ms, and stops it. With --million, a
 a database of a million messages (bench/dataset.py's), headless and with the desktop window
 under Xvfb: to the first 200, and to the window's client connected and its first screen sent
 (Flet logs "Start session"; then Flutter draws it).
+
+Linux's one file unpacks its program into the user's cache on its first start only: the runs
+use a cache folder of their own, unpacked once before they begin, and "first start" rows start
+each time with an empty one (what the owner's very first start costs).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -27,6 +32,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CACHE = tempfile.mkdtemp(prefix="helpdesk-bench-cache-")  # where Linux's one file unpacks, for these runs
 
 
 def free_port() -> int:
@@ -35,11 +41,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cold_start(binary: Path, data: str | None = None, display: str | None = None) -> tuple[float, float | None]:
+def cold_start(binary: Path, data: str | None = None, display: str | None = None,
+               cache: str | None = None) -> tuple[float, float | None]:
     """Seconds to the first 200 and, with a display, to the window's session started."""
     port = free_port()
     data = data or tempfile.mkdtemp(prefix="helpdesk-start-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_") and k != "DISPLAY"}
+    env["XDG_CACHE_HOME"] = cache or CACHE
     command = [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data]
     if display:  # the desktop app: no command, settings from the environment
         env.update(DISPLAY=display, HELPDESK_HOST="127.0.0.1", HELPDESK_PORT=str(port), HELPDESK_DATA_DIR=data)
@@ -85,8 +93,6 @@ def million_database(messages_per: int = 5) -> Path:
 
 
 def copy_of(folder: Path) -> str:
-    import shutil
-
     target = tempfile.mkdtemp(prefix="helpdesk-start-copy-")
     shutil.copytree(folder, target, dirs_exist_ok=True)
     return target
@@ -98,7 +104,9 @@ def build_kind_and_size(binary: Path) -> tuple[str, str]:
     if (folder / "_internal").is_dir():
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
         return "one folder", f"{size / 1e6:.1f} MB"
-    return "one file", f"{binary.stat().st_size / 1e6:.1f} MB"
+    with open(binary, "rb") as program:
+        kind = "one file, unpacked once" if program.read(2) == b"#!" else "one file"
+    return kind, f"{binary.stat().st_size / 1e6:.1f} MB"
 
 
 def main() -> int:
@@ -112,9 +120,18 @@ def main() -> int:
     if not args.binary.exists():
         raise SystemExit(f"{args.binary} does not exist: run `make package` first")
     kind, size = build_kind_and_size(args.binary)
+    rows = [(f"size ({kind})", size)]
+    if kind == "one file, unpacked once":
+        firsts = []
+        for _ in range(args.runs):
+            empty = tempfile.mkdtemp(prefix="helpdesk-bench-cache-")
+            firsts.append(cold_start(args.binary, cache=empty)[0])
+            shutil.rmtree(empty)
+        rows += [("first start on an account (unpacks): to first 200, median", f"{statistics.median(firsts):.2f} s")]
+    subprocess.run([str(args.binary), "--version"], env={**os.environ, "XDG_CACHE_HOME": CACHE},
+                   check=True, stdout=subprocess.DEVNULL)  # the one file's first start, done
     starts = sorted(cold_start(args.binary)[0] for _ in range(args.runs))
-    rows = [(f"size ({kind})", size),
-            ("new database: to first 200, median", f"{statistics.median(starts):.2f} s"),
+    rows += [("new database: to first 200, median", f"{statistics.median(starts):.2f} s"),
             (f"new database: to first 200, slowest of {args.runs}", f"{starts[-1]:.2f} s")]
     if args.million:
         big = args.million_data or million_database()
@@ -140,6 +157,7 @@ def main() -> int:
     print(f"{'measure':<62}{'value':>12}")
     for name, value in rows:
         print(f"{name:<62}{value:>12}")
+    shutil.rmtree(CACHE, ignore_errors=True)
     return 0
 
 

@@ -46,9 +46,11 @@ class AutostartStatus:
 
 def serve_command(data_dir: Path, host: str | None = None, port: int | None = None,
                   database_url: str | None = None) -> list[str]:
-    """The command the OS runs at login: this very executable (or interpreter and main.py)."""
+    """The command the OS runs at login: this very executable (or interpreter and main.py); for
+    Linux's one file, the file itself, not the folder it unpacked the program into."""
+    one_file = os.environ.get("HELPDESK_ONE_FILE", "")
     if getattr(sys, "frozen", False):
-        command = [sys.executable]
+        command = [one_file if one_file and Path(one_file).is_file() else sys.executable]
     else:
         command = [sys.executable, str(Path(__file__).resolve().parent.parent / "main.py")]
     command += ["serve", "--data-dir", str(Path(data_dir).resolve())]

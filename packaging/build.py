@@ -1,7 +1,7 @@
 """Build Helpdesk for the OS this runs on (PyInstaller does not cross-compile) and lay out the
 release files in DIST/release, named by version, OS and architecture, with their SHA-256 sums:
 
-  Linux    helpdesk-<v>-linux-<arch>           the one file
+  Linux    helpdesk-<v>-linux-<arch>           the one file (packaging/onefile.py: unpacked once, into the user's cache)
            helpdesk_<v>_<debarch>.deb          the same program as one folder, a Debian package with a menu entry
   Windows  helpdesk-<v>-windows-<arch>.exe
   macOS    Helpdesk-<v>-macos-<arch>.zip       Helpdesk.app, zipped
@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "packaging"))
 
-import sign  # noqa: E402  (beside this file)
+import onefile  # noqa: E402  (beside this file)
+import sign  # noqa: E402
 
 VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "helpdesk" / "__init__.py").read_text()).group(1)
 OS_NAMES = {"Linux": "linux", "Windows": "windows", "Darwin": "macos"}
@@ -45,6 +46,8 @@ def pyinstaller(dist: Path, work: Path) -> Path:
     subprocess.run([sys.executable, "-m", "PyInstaller", str(ROOT / "packaging" / "helpdesk.spec"), "--noconfirm",
                     "--distpath", str(dist), "--workpath", str(work), "--log-level", "WARN"], check=True, cwd=ROOT)
     system = platform.system()
+    if system == "Linux":  # the spec built one folder; the one file carries it
+        return onefile.build(dist / FOLDER_PROGRAM, FOLDER_PROGRAM, dist / "helpdesk")
     built = {"Windows": dist / "helpdesk.exe", "Darwin": dist / "Helpdesk.app"}.get(system, dist / "helpdesk")
     if not built.exists():
         raise SystemExit(f"PyInstaller finished but {built} is missing")

@@ -16,4 +16,4 @@ if __name__ == "__main__":
     if lint.returncode != 0:
         sys.exit(lint.returncode)
     sys.exit(subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "not slow", "tests/services", "tests/api",
-                             "tests/ui", "tests/db", *sys.argv[1:]], cwd=ROOT).returncode)
+                             "tests/ui", "tests/db", "tests/packaging", *sys.argv[1:]], cwd=ROOT).returncode)

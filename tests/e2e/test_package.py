@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,15 @@ def dist() -> Path:
                         "--work", str(out / "build")], check=True, cwd=ROOT, timeout=900)
         (out / "complete").touch()
     return out / "dist"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def unpack_cache(tmp_path_factory):
+    """Where Linux's one file unpacks its program (once for this module), not the user's cache."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +175,26 @@ def test_the_binary_serves_the_api_and_ui_and_keeps_data_across_restarts(binary,
     finally:
         again.stop()
     assert (data / "helpdesk.db").exists() != bool(database_url)
+
+
+@pytest.mark.sqlite_only
+def test_the_one_file_runs_from_the_user_s_cache_and_starts_at_login_as_itself(binary, tmp_path, unpack_cache):
+    """It unpacked its program once, into the cache, and runs it from there (no unpacking at each
+    start); starting at login names the one file, not the folder it unpacked into."""
+    server = Running(binary, tmp_path / "data")
+    try:
+        running = Path(os.readlink(f"/proc/{server.process.pid}/exe"))
+    finally:
+        server.stop()
+    (folder,) = (unpack_cache / "helpdesk").iterdir()
+    assert running == folder / "helpdesk" and folder.name.startswith(__version__)
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    env = clean_env(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_RUNTIME_DIR="", DBUS_SESSION_BUS_ADDRESS="")
+    subprocess.run([str(binary), "service", "install", "--no-start", "--data-dir", str(tmp_path / "data")],
+                   env=env, capture_output=True, text=True, check=True, timeout=60)
+    unit = (tmp_path / "config" / "systemd" / "user" / "helpdesk.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert shlex.split(exec_start[len("ExecStart="):])[:2] == [str(binary), "serve"]
 
 
 @pytest.mark.sqlite_only

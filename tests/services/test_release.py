@@ -160,6 +160,21 @@ def test_the_login_files_for_each_system_say_what_to_run():
     assert task.find("t:Actions/t:Exec/t:Arguments", ns).text == 'serve --data-dir "/home/ann/Shop \\"Data\\""'
 
 
+def test_a_packaged_program_starts_at_login_as_the_file_the_owner_ran(tmp_path, monkeypatch):
+    """Linux's one file runs its program from the user's cache; login must start the one file
+    (the cached folder is replaced when a new version is run), while a gone file is not named."""
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    monkeypatch.setattr("sys.executable", "/home/ann/.cache/helpdesk/0.2.0-abc/helpdesk")
+    one_file = tmp_path / "helpdesk-0.2.0-linux-x86_64"
+    one_file.write_text("")
+    monkeypatch.setenv("HELPDESK_ONE_FILE", str(one_file))
+    assert serve_command(tmp_path / "data")[:2] == [str(one_file), "serve"]
+    one_file.unlink()
+    assert serve_command(tmp_path / "data")[0] == "/home/ann/.cache/helpdesk/0.2.0-abc/helpdesk"
+    monkeypatch.delenv("HELPDESK_ONE_FILE")
+    assert serve_command(tmp_path / "data")[0] == "/home/ann/.cache/helpdesk/0.2.0-abc/helpdesk"
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd is not installed")
 def test_installing_on_linux_writes_an_enabled_unit_that_systemd_accepts(tmp_path):
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
