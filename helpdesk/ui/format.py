@@ -8,11 +8,13 @@ from helpdesk.services.errors import ServiceError
 from helpdesk.services.sla import DUE_LABELS
 
 
-def duration(delta: timedelta) -> str:
-    """'45 s', '12 min', '2 h', '2 h 5 min', '3 d'."""
+def duration(delta: timedelta, to_the_minute: bool = False) -> str:
+    """'45 s', '12 min', '2 h', '2 h 5 min', '3 d'. to_the_minute: '<1 min' for under a minute,
+    for a live text (redrawn every half minute, and with every refresh of its list: counting
+    seconds there showed a stale number, and changed every such row on every refresh)."""
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 60:
-        return f"{seconds} s"
+        return "<1 min" if to_the_minute else f"{seconds} s"
     minutes = seconds // 60
     if minutes < 60:
         return f"{minutes} min"
@@ -24,7 +26,7 @@ def duration(delta: timedelta) -> str:
 
 
 def waiting(since: datetime | None, now: datetime) -> str:
-    return f"waiting {duration(now - since)}" if since else ""
+    return f"waiting {duration(now - since, to_the_minute=True)}" if since else ""
 
 
 def ago(when: datetime | None, now: datetime) -> str:
@@ -49,8 +51,8 @@ def due(target: str, due_at: datetime, now: datetime) -> str:
     """'First reply due in 20 min', 'Reply overdue by 1 h 5 min'."""
     label = DUE_LABELS.get(target, target)
     if due_at <= now:
-        return f"{label} overdue by {duration(now - due_at)}"
-    return f"{label} due in {duration(due_at - now)}"
+        return f"{label} overdue by {duration(now - due_at, to_the_minute=True)}"
+    return f"{label} due in {duration(due_at - now, to_the_minute=True)}"
 
 
 def explain(exc: ServiceError) -> str:

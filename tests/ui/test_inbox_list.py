@@ -88,3 +88,21 @@ def test_an_overdue_row_shows_the_alarm_and_the_highlight_follows_the_open_one()
         assert inbox.select(1) == [inbox.rows[1].control, inbox.rows[2].control]  # one lit, one dimmed
 
     asyncio.run(scenario())
+
+
+def test_a_customer_who_just_wrote_waits_under_a_minute_and_their_row_holds_still_meanwhile() -> None:
+    """Seconds in a list redrawn every half minute were stale, and changed every fresh row on
+    every refresh (for every agent signed in): the inbox counts whole minutes."""
+    async def scenario() -> None:
+        fresh = row(1, waiting_since=NOW - timedelta(seconds=5), last_message_at=NOW - timedelta(seconds=5))
+        due_soon = row(2, due=Due("first_response", NOW + timedelta(seconds=40), True, False))
+        _, _, inbox = await _listed([fresh, due_soon])
+        assert inbox.rows[1].corner_text.value == "waiting <1 min"
+        assert inbox.rows[2].corner_text.value == "First reply due in <1 min"
+        assert inbox.show([fresh, due_soon], None, NOW + timedelta(seconds=30), False, "all", False) == []
+        assert inbox.tick(NOW + timedelta(seconds=30)) == []
+        assert inbox.tick(NOW + timedelta(seconds=70)) == [inbox.rows[1].control, inbox.rows[2].control]
+        assert inbox.rows[1].corner_text.value == "waiting 1 min"
+        assert inbox.rows[2].corner_text.value == "First reply overdue by <1 min"
+
+    asyncio.run(scenario())
