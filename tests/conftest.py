@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import shutil
 from datetime import datetime, timezone
@@ -16,6 +17,15 @@ from helpdesk.config import DB_FILENAME, Settings
 from helpdesk.services import Actor, Services
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday morning
+
+
+@pytest.fixture(autouse=True)
+def nothing_frozen_between_tests():
+    """A workspace mounted in one test settles whatever exists (helpdesk/memory.py); the next
+    test starts with everything collectable again, as a new process would."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,6 +11,7 @@ from typing import Any
 import flet as ft
 
 from helpdesk import __version__
+from helpdesk.memory import settled
 from helpdesk.models import OPEN, PENDING, PRIORITIES
 from helpdesk.services.errors import NotFound
 from helpdesk.ui.context import UiContext
@@ -139,6 +140,7 @@ class Workspace(LiveUpdates):
         if resume_at:
             await self.open(resume_at)
         self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        settled.settle()  # this workspace lives as long as the session: out of the collector's walks
 
     def _app_bar(self) -> ft.AppBar:
         agent = self.ctx.agent
@@ -195,6 +197,7 @@ class Workspace(LiveUpdates):
         self.page.on_keyboard_event = None
         self.page.on_resize = None
         self.page.navigation_bar = None
+        settled.release_soon()
 
     # ---- layout ---------------------------------------------------------------------------
 
