@@ -8,8 +8,8 @@ Reference counting frees everything else as usual, frozen or not."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
-import threading
 
 RELEASE_AFTER_SECONDS = 5.0  # several closing at once (a restart of the browsers) cost one collection
 
@@ -17,8 +17,7 @@ RELEASE_AFTER_SECONDS = 5.0  # several closing at once (a restart of the browser
 class SettledObjects:
     def __init__(self, release_after: float = RELEASE_AFTER_SECONDS) -> None:
         self.release_after = release_after
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self._pending: asyncio.TimerHandle | None = None
 
     def settle(self) -> None:
         """What exists now is long-lived: out of the collector's walks. Young garbage first, or
@@ -27,17 +26,15 @@ class SettledObjects:
         gc.freeze()
 
     def release_soon(self) -> None:
-        """Something settled is garbage now: one full collection after a quiet moment."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.release_after, self.release)
-            self._timer.daemon = True
-            self._timer.start()
+        """Something settled is garbage now: one full collection after a quiet moment, on this
+        event loop (what it frees, sessions' tasks and sockets among them, is finalised on the
+        thread they lived on)."""
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = asyncio.get_running_loop().call_later(self.release_after, self.release)
 
     def release(self) -> None:
-        with self._lock:
-            self._timer = None
+        self._pending = None
         gc.unfreeze()
         gc.collect()
         gc.freeze()

@@ -23,7 +23,7 @@ def test_a_mounted_workspace_is_settled_and_a_left_one_is_freed(app):
         seen["frozen"] = gc.get_freeze_count()
         seen["workspace"] = weakref.ref(workspace)
         await workspace.leave()
-        seen["release due"] = settled._timer is not None
+        seen["release due"] = settled._pending is not None
         del workspace, wire
 
     asyncio.run(scenario())
@@ -39,10 +39,13 @@ def test_a_mounted_workspace_is_settled_and_a_left_one_is_freed(app):
 
 
 def test_closing_several_at_once_costs_one_collection():
-    objects = SettledObjects(release_after=3600)
-    objects.release_soon()
-    first = objects._timer
-    objects.release_soon()
-    assert first is not None and first.finished.is_set()  # cancelled: the later one stands for both
-    assert objects._timer is not first and objects._timer.is_alive()
-    objects._timer.cancel()
+    async def scenario() -> None:
+        objects = SettledObjects(release_after=3600)
+        objects.release_soon()
+        first = objects._pending
+        objects.release_soon()
+        assert first is not None and first.cancelled()  # the later one stands for both
+        assert objects._pending is not first and not objects._pending.cancelled()
+        objects._pending.cancel()
+
+    asyncio.run(scenario())
