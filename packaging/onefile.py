@@ -37,19 +37,19 @@ def payload(folder: Path, program: str) -> bytes:
     return out.getvalue()
 
 
-def script(key: str, offset: int) -> bytes:
-    text = (HERE / "onefile_stub.sh").read_text()
-    return text.replace("@VERSION@", VERSION).replace("@KEY@", key).replace("@OFFSET@", str(offset)).encode()
-
-
 def build(folder: Path, program: str, target: Path) -> Path:
     """TARGET: the script, whose `tail -c +OFFSET` is the payload; executable by all."""
     data = payload(folder, program)
     key = f"{VERSION}-{hashlib.sha256(data).hexdigest()[:12]}"
+    stub = (HERE / "onefile_stub.sh").read_text().replace("@VERSION@", VERSION).replace("@KEY@", key)
+
+    def script(offset: int) -> bytes:
+        return stub.replace("@OFFSET@", str(offset)).encode()
+
     offset = 1
-    while len(script(key, offset)) + 1 != offset:  # the offset's own digits are part of the script
-        offset = len(script(key, offset)) + 1
-    target.write_bytes(script(key, offset) + data)
+    while len(script(offset)) + 1 != offset:  # the offset's own digits are part of the script
+        offset = len(script(offset)) + 1
+    target.write_bytes(script(offset) + data)
     target.chmod(0o755)
     return target
 
