@@ -34,6 +34,7 @@ class LiveUpdates:
     def init_live(self) -> None:
         self._pending: list[events.Event] = []
         self._flush_task: asyncio.Task | None = None
+        self._arrived = asyncio.Event()  # an event came while the refresh loop waited for the counts
         self._quiet_until = 0.0  # the loop's time before which no live refresh starts
         self._title_stale = False  # page.title changed and is not sent yet
         self._title_sent_at = float("-inf")
@@ -48,12 +49,20 @@ class LiveUpdates:
         self._pending.append(event)
         if self._flush_task is None or self._flush_task.done():
             self._flush_task = asyncio.get_running_loop().create_task(self._flush_events())
+        else:
+            self._arrived.set()
 
     async def _flush_events(self) -> None:
         loop = asyncio.get_running_loop()
         while self._active and (self._pending or self.c.counts_stale):
             wait = max(EVENT_COALESCE_SECONDS, self._quiet_until - loop.time())
-            await asyncio.sleep(wait if self._pending else max(wait, self.c.counts_wait()))
+            if not self._pending:
+                # Only the held-back counts are due: a customer message arriving meanwhile must
+                # not wait for them (up to a second); it is paced like any other refresh.
+                if await self._event_within(max(wait, self.c.counts_wait())):
+                    continue
+            else:
+                await asyncio.sleep(wait)
             started = loop.time()
             if self._pending:
                 batch, self._pending = self._pending, []
@@ -62,6 +71,17 @@ class LiveUpdates:
             self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
             if self._active and self.c.counts_stale and self.c.counts_wait() == 0:
                 await self._show_counts()
+
+    async def _event_within(self, seconds: float) -> bool:
+        """Waits `seconds` or until an event arrives; True when one did."""
+        self._arrived.clear()
+        if self._pending:
+            return True
+        try:
+            await asyncio.wait_for(self._arrived.wait(), seconds)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def _show_counts(self) -> None:
         """The counts a live refresh held back (rows first: they are what the agent reads)."""
