@@ -1,4 +1,5 @@
-"""Three fixes for what Flet 0.82's update diff spends its time on (measured: bench/diff.py).
+"""Three fixes for what Flet 0.82's update diff spends its time on (measured: bench/diff.py),
+and a fourth for its encoder (ui/flet_encoder.py).
 
 `flet/controls/object_patch.py` logs `logger.debug(f"... {src} {dst}")` at the top of
 `DiffBuilder._compare_lists` and `_compare_dataclasses`. The f-string is built whether or not
@@ -29,6 +30,8 @@ from typing import Any
 
 from flet.controls import base_control, object_patch
 from flet.controls.base_control import BaseControl
+
+from helpdesk.ui import flet_encoder
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +164,7 @@ def install() -> None:
         return made
 
     base_control._apply_control = apply_control  # type: ignore[assignment]
+    flet_encoder.install()
 
 
 install()

@@ -10,11 +10,14 @@ import flet as ft
 import msgpack
 from flet.controls.base_control import BaseControl
 from flet.messaging.connection import Connection
-from flet.messaging.protocol import configure_encode_object_for_msgpack
+from flet.messaging import protocol
 from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
 
-ENCODE = configure_encode_object_for_msgpack(BaseControl)
+
+def encoder():  # type: ignore[no-untyped-def]
+    """The encoder Flet's server configures for each message (with or without ui/flet_speedups)."""
+    return protocol.configure_encode_object_for_msgpack(BaseControl)
 
 
 class Wire(Connection):
@@ -25,7 +28,7 @@ class Wire(Connection):
         self.sent: list[bytes] = []
 
     def send_message(self, message: object) -> None:
-        data = msgpack.packb([message.action, message.body], default=ENCODE)  # type: ignore[attr-defined]
+        data = msgpack.packb([message.action, message.body], default=encoder())  # type: ignore[attr-defined]
         if self.keep:
             self.sent.append(data)
 
@@ -39,7 +42,7 @@ def offline_page(keep: bool = True) -> tuple[ft.Page, Wire]:
     wire = Wire(keep)
     wire.loop = asyncio.get_running_loop()
     wire.session = Session(wire)
-    msgpack.packb(wire.session.get_page_patch(), default=ENCODE)
+    msgpack.packb(wire.session.get_page_patch(), default=encoder())
     return wire.session.page, wire
 
 
