@@ -1,5 +1,6 @@
 """Three fixes for what Flet 0.82's update diff spends its time on (measured: bench/diff.py),
-and a fourth for its encoder (ui/flet_encoder.py).
+and two more installed from here: its encoder (ui/flet_encoder.py) and its mount bookkeeping
+after each update (ui/flet_session.py).
 
 `flet/controls/object_patch.py` logs `logger.debug(f"... {src} {dst}")` at the top of
 `DiffBuilder._compare_lists` and `_compare_dataclasses`. The f-string is built whether or not
@@ -31,7 +32,7 @@ from typing import Any
 from flet.controls import base_control, object_patch
 from flet.controls.base_control import BaseControl
 
-from helpdesk.ui import flet_encoder
+from helpdesk.ui import flet_encoder, flet_session
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def install() -> None:
 
     base_control._apply_control = apply_control  # type: ignore[assignment]
     flet_encoder.install()
+    flet_session.install()
 
 
 install()
