@@ -29,6 +29,14 @@ EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or re
                       "channel in Settings → API tokens."}
 
 
+ROW_HEIGHT_AT_LEAST = 72  # px: a row's four lines and padding take more than this
+
+
+def first_screen(window_height: float | None) -> int:
+    """How many rows surely fill the list on this window, and one to spare."""
+    return int((window_height or 800) // ROW_HEIGHT_AT_LEAST) + 2
+
+
 def badge(text: str, bgcolor: str | None, color: str | None = None) -> ft.Control:
     return ft.Container(ft.Text(text, size=11, color=color), bgcolor=bgcolor, border_radius=8,
                         padding=ft.Padding.symmetric(horizontal=6, vertical=1))
@@ -134,20 +142,25 @@ class InboxList:
             ft.Icon(ft.Icons.INBOX_OUTLINED, size=40, color=ft.Colors.OUTLINE), self.empty_title, self.empty_hint,
         ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6))
         self._shown: list[InboxRow] = []
+        self._spare: list[RowControl] = []  # rows a first screen left over, for the rest of the list
 
     def show(self, rows: list[InboxRow], selected_id: int | None, now: datetime, more: bool, view: str,
-             filtered: bool, recycle: bool = False) -> list[ft.Control]:
+             filtered: bool, recycle: bool = False, first: int | None = None) -> list[ft.Control]:
         """Lay out the rows; returns the rows already on screen whose insides changed: update
         them after the list (new rows go with the list). recycle (a change of view or filters,
         the pointer on the rail): rows whose conversations left the list show the ones that
         came in, instead of new rows. Never on a live refresh: a row must not turn into another
-        conversation under the agent's pointer."""
+        conversation under the agent's pointer. first: only that many rows for now (what fits
+        on screen; the click is answered sooner), the rest with the next call."""
         controls: list[ft.Control] = []
         changed: list[ft.Control] = []
         on_screen = {id(control) for control in self.view.controls}  # by identity: == compares every field
         listed = {r.id for r in rows}
         leaving = [i for i in self.rows if i not in listed]
-        spare = [self.rows.pop(i) for i in leaving] if recycle else []
+        spare = self._spare + [self.rows.pop(i) for i in leaving] if recycle else []
+        self._spare = []
+        later = rows[first:] if first is not None else []
+        rows = rows[:first] if first is not None else rows
         for row in rows:
             control = self.rows.get(row.id)
             if control is None and spare:
@@ -160,7 +173,9 @@ class InboxList:
             controls.append(control.control)
         for gone in leaving:  # not shown again (those reused were taken out above)
             self.rows.pop(gone, None)
-        if more:
+        if later:
+            self._spare = spare
+        elif more:
             controls.append(self.more)
         if not rows:
             self.empty_title.value = "Nothing here" if filtered else "All clear"

@@ -26,7 +26,7 @@ from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
 from helpdesk.ui.workspace.link_customer import link_customer
-from helpdesk.ui.workspace.inbox_list import InboxList
+from helpdesk.ui.workspace.inbox_list import InboxList, first_screen
 from helpdesk.ui.workspace.live import LiveUpdates
 from helpdesk.ui.workspace.search_results import search_results
 from helpdesk.ui.workspace.thread import ThreadView
@@ -237,9 +237,10 @@ class Workspace(LiveUpdates):
 
     # ---- the inbox ------------------------------------------------------------------------
 
-    def _show_inbox(self, recycle: bool = False) -> InboxChange:
+    def _show_inbox(self, recycle: bool = False, first: int | None = None) -> InboxChange:
         """Draw counts, title and rows; says what to update. recycle: after a change of view or
-        filters, rows that leave show the conversations that come (InboxList.show)."""
+        filters, rows that leave show the conversations that come; first: only the rows that
+        fit on screen, for now (InboxList.show)."""
         c = self.c
         title_changed = self._show_counts_labels()
         timed_view = self._timed_view()
@@ -250,7 +251,7 @@ class Workspace(LiveUpdates):
                 [ft.DropdownOption(key=t, text=t) for t in c.tags]
         filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
         rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
-                               filtered, recycle)
+                               filtered, recycle, first)
         return InboxChange(title_changed, rows)
 
     def _show_counts_labels(self) -> bool:
@@ -307,12 +308,24 @@ class Workspace(LiveUpdates):
             self.c.clear_search()
             self.search_field.value = ""
         await self.c.set_view(list(VIEW_LABELS)[self.rail.selected_index or 0])
-        self._update_inbox(self._show_inbox(recycle=True))
+        self._show_other_list()
 
     async def _on_filter(self, _e: Any) -> None:
         updates_itself()
         await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value)
-        self._update_inbox(self._show_inbox(recycle=True))
+        self._show_other_list()
+
+    def _show_other_list(self) -> None:
+        """Another view or filter: the rows that fit on screen answer the click, the rest follow."""
+        first = first_screen(self.page.height)
+        self._update_inbox(self._show_inbox(recycle=True, first=first))
+        if len(self.c.rows) > first:
+            self.page.run_task(self._show_rest_of_list, self.c.rows)
+
+    async def _show_rest_of_list(self, rows: list) -> None:
+        await asyncio.sleep(0)  # the first screen goes out first
+        if self._active and self.c.rows is rows and self.c.searching is None:  # nothing came in between
+            self._update_inbox(self._show_inbox(recycle=True))
 
     # ---- search ----------------------------------------------------------------------------
 
@@ -363,7 +376,7 @@ class Workspace(LiveUpdates):
         now = self.ctx.services.clock.now()
         self.header.show(opened.detail, now)
         self.header.show_presence(self.c.presence_words())
-        self.thread.show(opened.detail, now)
+        self.thread.show(opened.detail, now, (self.page.height or 800) if switching else None)
         changed = [self.header.control, self.thread.view]
         if self.customer.show(opened.detail, opened.history, now):
             changed.append(self.customer.control)
@@ -385,11 +398,18 @@ class Workspace(LiveUpdates):
             self.page.update(*changed, *rows)
         if focus_message_id:
             await self.thread.focus(focus_message_id)
+        elif switching:
+            self.page.run_task(self._show_rest_of_thread, conversation_id)
         await self.c.after_open(opened)
         # After the thread is on screen: never slows the click. Not once the page has gone (its
         # browser closed while this opened): it has no connection to run on.
         if conversation_id != self.assist.conversation_id and self._active:
             self.page.run_task(self.assist.show, conversation_id)
+
+    async def _show_rest_of_thread(self, conversation_id: int) -> None:
+        await asyncio.sleep(0)  # the screen's part goes out first
+        if self._active and self.c.selected_id == conversation_id and self.thread.show_rest():
+            self.page.update(self.thread.view)
 
     async def close_conversation(self, update: bool = True) -> None:
         self.composer.cancel_pending_save()

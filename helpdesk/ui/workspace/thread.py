@@ -17,6 +17,7 @@ from helpdesk.ui.widgets import Isolated
 from helpdesk.ui.workspace.mail_original import mail_line
 
 THREAD_PAGE = 40
+BUBBLE_HEIGHT_AT_LEAST = 56  # px: a bubble's header line, one line of text and its padding
 BUBBLE_MARGIN = 72  # the side a bubble leaves free: the customer's on the left, the team's on the right
 
 
@@ -84,16 +85,21 @@ class ThreadView:
         self._detail: ConversationDetail | None = None
         self._shown_ids: list[int] = []  # oldest first
         self._hidden = 0
+        self._later: list[Message] = []  # the older part of the first page, drawn right after the screen
         self._now: datetime | None = None
         self._deliveries: dict[int, str] = {}
 
-    def show(self, detail: ConversationDetail, now: datetime) -> None:
-        """Draw a newly opened conversation, or add what is new to the one on screen."""
+    def show(self, detail: ConversationDetail, now: datetime, window_height: float | None = None) -> None:
+        """Draw a newly opened conversation, or add what is new to the one on screen. With the
+        window's height, a new one shows what fits on screen first: `show_rest` draws the rest
+        of its first page (the click is answered sooner)."""
         self._detail, self._now = detail, now
         if detail.conversation.id != self.conversation_id:
             self.conversation_id = detail.conversation.id
             recent = detail.messages[-THREAD_PAGE:]
             self._hidden = len(detail.messages) - len(recent)
+            fits = int((window_height or 0) // BUBBLE_HEIGHT_AT_LEAST) + 2 if window_height else len(recent)
+            self._later, recent = recent[:-fits], recent[-fits:]
             self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
             self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips, self.tools) for m in reversed(recent)]
         else:
@@ -117,9 +123,23 @@ class ThreadView:
             if message_id in changed and message_id in by_id:
                 self.view.controls[index] = message_control(by_id[message_id], detail, now, self.zone, self.file_chips, self.tools)
 
+    def show_rest(self) -> bool:
+        """The rest of a newly opened conversation's first page (above the screen); True when
+        there was any."""
+        if not self._later or self._detail is None or self._now is None:
+            return False
+        later, self._later = self._later, []
+        self._shown_ids = [m.id for m in later] + self._shown_ids  # type: ignore[misc]
+        self._remove_earlier_button()
+        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools)
+                                  for m in reversed(later))
+        self._place_earlier_button()
+        return True
+
     def clear(self) -> None:
         self.conversation_id = None
         self._shown_ids = []
+        self._later = []
         self.view.controls = []
 
     def _remove_earlier_button(self) -> None:
@@ -130,12 +150,13 @@ class ThreadView:
 
     def _place_earlier_button(self) -> None:
         self._remove_earlier_button()
-        if self._hidden:
+        if self._hidden and not self._later:  # not before the rest of the first page
             self.earlier.content.text = f"Show {min(self._hidden, THREAD_PAGE)} earlier messages " \
                                         f"({self._hidden} not shown)"  # type: ignore[union-attr]
             self.view.controls.append(self.earlier)
 
     def _show_earlier(self) -> None:
+        self.show_rest()
         if not self._hidden or self._detail is None or self._now is None:
             return
         older = self._detail.messages[max(0, self._hidden - THREAD_PAGE):self._hidden]
@@ -148,6 +169,7 @@ class ThreadView:
 
     async def focus(self, message_id: int) -> None:
         """Scroll to a message (a search hit), bringing earlier pages in if it is not shown yet."""
+        self.show_rest()
         while message_id not in self._shown_ids and self._hidden:
             self._show_earlier()
         if message_id in self._shown_ids:
