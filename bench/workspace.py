@@ -114,7 +114,8 @@ class BackgroundIntake:
     """Customers writing all the while: `per_second` messages to the intake API."""
 
     def __init__(self, url: str, token: str, per_second: float, customers: int) -> None:
-        self.url, self.token, self.pause, self.customers = url, token, 1 / per_second, customers
+        self.url, self.token, self.customers = url, token, customers
+        self.pause = 1 / per_second if per_second > 0 else None  # 0: a quiet shop, no background load
         self.sent = 0
         self.failed = 0
         self._stop = threading.Event()
@@ -138,12 +139,14 @@ class BackgroundIntake:
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
 
     def __enter__(self) -> "BackgroundIntake":
-        self._thread.start()
+        if self.pause is not None:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=15)
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
 
 
 def prepare(app: HelpdeskApp, messages: int = 200) -> tuple[list[tuple[int, str, str]], str]:
