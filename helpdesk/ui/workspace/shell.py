@@ -32,6 +32,9 @@ from helpdesk.ui.workspace.search_results import search_results
 from helpdesk.ui.workspace.thread import ThreadView
 
 NARROW = 820
+# What is below the screen (the rest of a list, the rest of a thread's page) follows a click's
+# answer this much later: sent at once it reached the browser while it was still drawing the answer.
+REST_AFTER = 0.1
 VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
                "bot": "Bot"}
 VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
@@ -323,7 +326,7 @@ class Workspace(LiveUpdates):
             self.page.run_task(self._show_rest_of_list, self.c.rows)
 
     async def _show_rest_of_list(self, rows: list) -> None:
-        await asyncio.sleep(0)  # the first screen goes out first
+        await asyncio.sleep(REST_AFTER)  # the first screen goes out and is drawn first
         if self._active and self.c.rows is rows and self.c.searching is None:  # nothing came in between
             self._update_inbox(self._show_inbox(recycle=True))
 
@@ -407,7 +410,7 @@ class Workspace(LiveUpdates):
             self.page.run_task(self.assist.show, conversation_id)
 
     async def _show_rest_of_thread(self, conversation_id: int) -> None:
-        await asyncio.sleep(0)  # the screen's part goes out first
+        await asyncio.sleep(REST_AFTER)  # the screen's part goes out and is drawn first
         if self._active and self.c.selected_id == conversation_id and self.thread.show_rest():
             self.page.update(self.thread.view)
 
