@@ -31,6 +31,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
     "diff": ([], ["--runs", "50"]),
     "live_refresh": (["--agents", "50"], ["--runs", "20", "--agents", "10"]),
+    "clicks": ([], ["--runs", "15", "--conversations", "20"]),
     "workspace": ([], ["--dataset", "demo", "--tries", "10", "--sign-ins", "3"]),
     "sessions": ([], ["--sessions", "10", "--messages", "3"]),
     "reads": ([], ["--conversations", "10000", "--customers", "5000", "--runs", "10"]),
