@@ -322,7 +322,7 @@ class Workspace(LiveUpdates):
         """Another view or filter: the rows that fit on screen answer the click, the rest follow."""
         first = first_screen(self.page.height)
         self._update_inbox(self._show_inbox(recycle=True, first=first))
-        if len(self.c.rows) > first:
+        if len(self.c.rows) > first and self._active:
             self.page.run_task(self._show_rest_of_list, self.c.rows)
 
     async def _show_rest_of_list(self, rows: list) -> None:
@@ -401,7 +401,7 @@ class Workspace(LiveUpdates):
             self.page.update(*changed, *rows)
         if focus_message_id:
             await self.thread.focus(focus_message_id)
-        elif switching:
+        elif switching and self._active:
             self.page.run_task(self._show_rest_of_thread, conversation_id)
         await self.c.after_open(opened)
         # After the thread is on screen: never slows the click. Not once the page has gone (its
