@@ -13,14 +13,14 @@ replaced: updates stay correct, only slower, and a warning says so."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
 import sys
 from dataclasses import fields, is_dataclass
 from typing import Any, Callable
 
 from flet.messaging import protocol
+
+from helpdesk.ui.flet_source import is_known
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,6 @@ _ORIGINAL = protocol.configure_encode_object_for_msgpack
 # Modules that take the name from protocol when imported (the web server's, the desktop's):
 # those imported before install() are changed too, those imported after get the new one.
 _USERS = ("flet_web.fastapi.flet_app", "flet.messaging.flet_socket_server")
-
-
-def _source_digest() -> str:
-    return hashlib.sha256(inspect.getsource(_ORIGINAL).encode()).hexdigest()[:16]
 
 
 def _plan(cls: type, control_cls: type) -> tuple[bool, tuple[tuple[str, bool, Any], ...]]:
@@ -120,7 +116,7 @@ def configure(control_cls: type) -> Callable[[Any], Any]:
 
 
 def install() -> bool:
-    if _source_digest() != KNOWN_SOURCE:
+    if not is_known(_ORIGINAL, KNOWN_SOURCE):
         log.warning("Flet's message encoder is not the one this speedup was written for (another Flet "
                     "version?): left as it is")
         return False

@@ -11,14 +11,14 @@ replaced: updates stay correct, only slower, and a warning says so."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
 from typing import Any, Optional
 
 from flet.controls.base_control import BaseControl
 from flet.messaging.protocol import ClientAction, ClientMessage, PatchControlBody
 from flet.messaging.session import Session
+
+from helpdesk.ui.flet_source import is_known
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def patch_control(self: Session, control: BaseControl, prev_control: Optional[Ba
 def install() -> bool:
     if Session.patch_control is patch_control:
         return True
-    if hashlib.sha256(inspect.getsource(_ORIGINAL).encode()).hexdigest()[:16] != KNOWN_SOURCE:
+    if not is_known(_ORIGINAL, KNOWN_SOURCE):
         log.warning("Flet's Session.patch_control is not the one this speedup was written for (another "
                     "Flet version?): left as it is")
         return False

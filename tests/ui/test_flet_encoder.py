@@ -60,3 +60,15 @@ def test_the_fast_encoder_sends_what_flets_own_sends_for_the_real_workspace(app)
         del wire
 
     asyncio.run(scenario())
+
+
+def test_without_sources_as_in_a_packaged_build_the_pinned_flet_version_decides(monkeypatch):
+    from helpdesk.ui import flet_source
+
+    def no_source(_code):  # type: ignore[no-untyped-def]
+        raise OSError("could not get source code")  # what a PyInstaller build says
+
+    monkeypatch.setattr(flet_source.inspect, "getsource", no_source)
+    assert flet_source.is_known(flet_encoder._ORIGINAL, "not the digest")  # Flet is the pinned version
+    monkeypatch.setattr(flet_source, "flet_version", "0.99.0")
+    assert not flet_source.is_known(flet_encoder._ORIGINAL, flet_encoder.KNOWN_SOURCE)
