@@ -35,14 +35,9 @@ from helpdesk.models import Agent  # noqa: E402
 from helpdesk.ui import flet_speedups  # noqa: E402, F401
 from helpdesk.ui.workspace.shell import VIEW_LABELS  # noqa: E402
 from tests.ui.flet_wire import offline_workspace  # noqa: E402
-from workspace import AGENT, prepare  # noqa: E402
+from workspace import AGENT, percentile, prepare  # noqa: E402
 
 VIEWS = ("mine", "unassigned", "all")
-
-
-def p(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def measure(app: HelpdeskApp, agent, threads, runs: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
@@ -87,7 +82,7 @@ def main() -> int:
           f"Python {platform.python_version()}; demo shop + {args.conversations} conversations, {args.runs} runs")
     print(f"{'click':<36}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}")
     for name, samples in results.items():
-        print(f"{name:<36}{p(samples, 0.5):>9.1f}{p(samples, 0.95):>9.1f}{statistics.mean(samples):>9.1f}")
+        print(f"{name:<36}{percentile(samples, 0.5):>9.1f}{percentile(samples, 0.95):>9.1f}{statistics.mean(samples):>9.1f}")
     return 0
 
 

@@ -18,6 +18,7 @@ import sys
 from dataclasses import fields, is_dataclass
 from typing import Any, Callable
 
+from flet.controls import object_patch
 from flet.messaging import protocol
 
 from helpdesk.ui.flet_source import is_known
@@ -52,14 +53,6 @@ def fast_encoder(control_cls: type) -> Callable[[Any], Any]:
     """What `configure_encode_object_for_msgpack(control_cls)` returns, with per-class plans."""
     original = _ORIGINAL(control_cls)
     plans: dict[type, tuple[bool, tuple[tuple[str, bool, Any], ...]] | None] = {}
-    dataclass_types: dict[type, bool] = {}
-
-    def a_dataclass(v: Any) -> bool:  # dataclasses.is_dataclass, answered once per type
-        cls = type(v)
-        known = dataclass_types.get(cls)
-        if known is None:
-            known = dataclass_types[cls] = is_dataclass(cls) and cls is not type
-        return known or (cls is type and is_dataclass(v))
 
     def encode(obj: Any) -> Any:
         cls = type(obj)
@@ -70,6 +63,8 @@ def fast_encoder(control_cls: type) -> Callable[[Any], Any]:
         if plan is None:  # enums, times, durations: Flet's own branches
             return original(obj)
         control, entries = plan
+        # dataclasses itself, or once flet_speedups is installed its stand-in that answers once per class
+        a_dataclass = object_patch.dataclasses.is_dataclass
         r: dict[str, Any] = {}
         prev_lists: dict[str, Any] = {}
         prev_dicts: dict[str, Any] = {}

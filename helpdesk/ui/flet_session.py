@@ -47,8 +47,6 @@ def patch_control(self: Session, control: BaseControl, prev_control: Optional[Ba
 
 
 def install() -> bool:
-    if Session.patch_control is patch_control:
-        return True
     if not is_known(_ORIGINAL, KNOWN_SOURCE):
         log.warning("Flet's Session.patch_control is not the one this speedup was written for (another "
                     "Flet version?): left as it is")

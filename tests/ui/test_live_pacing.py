@@ -31,24 +31,22 @@ def test_a_message_arriving_while_the_counts_wait_is_shown_without_waiting_for_t
     bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
     services.conversations.receive(IncomingMessage(body="My helmet strap broke", email="gia@example.com"))
 
-    async def customer_writes(email: str) -> int:
+    async def customer_writes(workspace, email: str) -> int:  # type: ignore[no-untyped-def]
         got = await app.db.run_write(services.conversations.receive, IncomingMessage(body="Where is my parcel?",
                                                                                      email=email))
         workspace.on_event(events.Event(events.MESSAGE_CREATED, got.conversation_id))  # as the bus delivers it
         return got.conversation_id
 
     async def scenario() -> None:
-        nonlocal workspace
         workspace, wire = await offline_workspace(app, bea)
-        first = await customer_writes("hal@example.com")
+        first = await customer_writes(workspace, "hal@example.com")
         assert await _until_listed(workspace, first, within=5)
         assert workspace.c.counts_stale  # held back: the refresh loop now waits for them
         await asyncio.sleep(0.05)
-        second = await customer_writes("ivy@example.com")
+        second = await customer_writes(workspace, "ivy@example.com")
         assert await _until_listed(workspace, second, within=5), "the message waited for the counts"
         assert workspace.c.counts_stale  # and the counts still keep their pace
         await workspace.leave()
         del wire
 
-    workspace = None
     asyncio.run(scenario())

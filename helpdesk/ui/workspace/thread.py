@@ -98,7 +98,7 @@ class ThreadView:
             self.conversation_id = detail.conversation.id
             recent = detail.messages[-THREAD_PAGE:]
             self._hidden = len(detail.messages) - len(recent)
-            fits = int((window_height or 0) // BUBBLE_HEIGHT_AT_LEAST) + 2 if window_height else len(recent)
+            fits = int(window_height // BUBBLE_HEIGHT_AT_LEAST) + 2 if window_height else len(recent)
             self._later, recent = recent[:-fits], recent[-fits:]
             self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
             self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips, self.tools) for m in reversed(recent)]
