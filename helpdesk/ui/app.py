@@ -71,8 +71,11 @@ class AgentApp:
         page.dark_theme = ft.Theme(color_scheme_seed=SEED)
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
+        # A reload or a dropped network comes back to the same session (on_connect); a closed
+        # tab's session ends when Flet's timeout passes (on_close).
+        page.on_connect = self._on_connect
         page.on_disconnect = self._on_disconnect
-        page.on_close = self._on_disconnect
+        page.on_close = self._on_close
         token = await self._stored_token()
         agent = await asyncio.to_thread(self.services.auth.resume, token) if token else None
         if agent is not None:
@@ -89,6 +92,14 @@ class AgentApp:
             return None
 
     async def _on_disconnect(self, _e: Any = None) -> None:
+        if self.workspace is not None:
+            await self.workspace.pause()
+
+    async def _on_connect(self, _e: Any = None) -> None:
+        if self.workspace is not None:
+            await self.workspace.resume()
+
+    async def _on_close(self, _e: Any = None) -> None:
         if self.workspace is not None:
             await self.workspace.leave()
             self.workspace = None
@@ -120,7 +131,7 @@ class AgentApp:
         await self.enter(signed.agent)
 
     async def sign_out(self) -> None:
-        await self._on_disconnect()
+        await self._on_close()
         await self.services.db.run_write(self.services.auth.sign_out, self.session_token)
         try:
             await ft.SharedPreferences().remove(SESSION_KEY)

@@ -151,6 +151,38 @@ def test_two_agents_see_each_others_assignment_change(shop, browser):
         bob_ctx.close()
 
 
+def test_a_reloaded_tab_stays_live_and_present(shop, browser):
+    """A reload (or a dropped network) comes back to the same Flet session: it used to show the
+    inbox as it was and never change again, and colleagues no longer saw the agent there."""
+    created = post(shop, "Otto Order", "Order 1042 is late.")
+    ann_ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    bob_ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        ann = open_app(ann_ctx, shop["url"])
+        sign_in(ann, "ann@shop.example", "ann-password")
+        ann.get_by_text("Otto Order").first.click()
+        expect(shown(ann, "Order 1042 is late.")).to_be_visible()
+        ann.reload()
+        ann.wait_for_function("document.querySelector('flt-semantics-placeholder') !== null", timeout=30_000)
+        ann.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+        expect(shown(ann, "Order 1042 is late.")).to_be_visible()
+
+        bob = open_app(bob_ctx, shop["url"])
+        sign_in(bob, "bob@shop.example", "bob-password")
+        bob.get_by_text("Otto Order").first.click()
+        expect(shown(bob, "Ann Agent is viewing")).to_be_visible()
+        response = httpx.post(shop["url"] + "/api/v1/messages", headers=shop["auth"], json={
+            "customer": {"email": "otto@example.com"}, "conversation_id": created["conversation_id"],
+            "body": "It arrived after all, thanks!"})
+        assert response.status_code == 201, response.text
+        post(shop, "Nina New", "Do you fit mudguards?")
+        expect(shown(ann, "It arrived after all, thanks!")).to_be_visible(timeout=3_000)
+        expect(shown(ann, "Nina New")).to_be_visible(timeout=3_000)
+    finally:
+        ann_ctx.close()
+        bob_ctx.close()
+
+
 def test_the_first_account_needs_the_setup_code_even_on_this_machine(tmp_path, browser, new_database):
     app = HelpdeskApp(Settings(data_dir=tmp_path / "fresh", database_url=new_database(), host="127.0.0.1",
                                port=0, public_url="http://desk.larsen-bikes.test")).start()

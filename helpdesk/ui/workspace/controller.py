@@ -241,6 +241,11 @@ class WorkspaceController:
         self.services.presence.left(self.presence_key)
         await self.backend.write(self.services.drafts.set_location, self.agent_id, None)
 
+    def rejoin(self) -> None:
+        """Back after the browser was away: colleagues see this agent on the open conversation again."""
+        if self.selected_id is not None:
+            self.services.presence.viewing(self.presence_key, self.agent_id, self.actor.name, self.selected_id)
+
     def presence_words(self) -> str:
         """'Bob is typing… · Cleo is viewing' for the open conversation."""
         if self.selected_id is None:

@@ -39,6 +39,37 @@ class LiveUpdates:
         self._title_stale = False  # page.title changed and is not sent yet
         self._title_sent_at = float("-inf")
 
+    async def pause(self) -> None:
+        """The browser went away: a closed tab, a reload, a dropped network. Flet keeps the session
+        for a while in case it comes back (`resume`); meanwhile nothing is drawn for nobody, and the
+        draft is saved now in case it never does."""
+        self._active = False
+        if self._ticker:
+            self._ticker.cancel()
+            self._ticker = None
+        self.composer.cancel_pending_save()
+        self.ctx.services.presence.left(self.ctx.presence_key)
+        if self.c.selected_id is not None:
+            await self.composer.flush()
+
+    async def resume(self) -> None:
+        """The same session back (a reload, the network again): what changed while it was away,
+        then live again. Before this, a reloaded tab showed the inbox as it was and never changed."""
+        if self._active:
+            return
+        self._active = True
+        self._pending.clear()  # all is read again below; toasts meant for then are stale now
+        self.c.rejoin()
+        await self.c.load_inbox(keep=True, counts=False)
+        await self.c.load_counts()
+        if self.c.searching is None:
+            self._show_inbox()
+        await self._refresh_open()
+        await self._show_mail_trouble(update=False)
+        if self._active:
+            self._update_page()
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
     def title_due(self) -> bool:
         return self._title_stale and time.monotonic() - self._title_sent_at >= TITLE_EVERY_SECONDS
 

@@ -188,15 +188,9 @@ class Workspace(LiveUpdates):
             self.page.update(self.composer.control)
 
     async def leave(self) -> None:
-        """Going to another screen or signing out: save the draft, stop the live parts."""
-        self._active = False
+        """Going to another screen, signing out, or the session gone: as `pause`, for good."""
+        await self.pause()
         self.files.close()
-        if self._ticker:
-            self._ticker.cancel()
-        self.composer.cancel_pending_save()
-        if self.c.selected_id is not None:
-            await self.composer.flush()
-        self.ctx.services.presence.left(self.ctx.presence_key)
         self.page.on_keyboard_event = None
         self.page.on_resize = None
         self.page.navigation_bar = None
