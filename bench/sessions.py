@@ -7,7 +7,9 @@ Starts `serve` (a real server process) on the demo shop with N agents added, sig
 in from its own browser context, reads the server's resident memory (VmRSS, VmHWM), then posts
 customer messages to the intake API one at a time and times, from the POST, until the message's
 text shows in the first and in every session's inbox (noted in each page by a MutationObserver;
---polling checks every page every 50 ms instead, as this benchmark did before).
+--polling checks every page every 50 ms instead, as this benchmark did before). It also reports
+the CPU time a message costs the pages and the server, beyond what they use at rest: on a machine
+without a GPU every page draws in software, and the pages share the cores with the server.
 """
 
 from __future__ import annotations
@@ -56,6 +58,43 @@ PASSWORD = "session-password"
 def memory(pid: int) -> tuple[float, float]:
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def browser_pids() -> set[int]:
+    """This benchmark's Chromium processes (the browser, its renderers, GPU and utility processes)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            pid = int(entry.name)
+            parents[pid] = int(stat[stat.rindex(")") + 2:].split()[1])
+            names[pid] = stat[stat.index("(") + 1:stat.rindex(")")].lower()
+    ours, grown = {os.getpid()}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in ours} - ours
+        ours |= more
+        grown = bool(more)
+    return {pid for pid in ours if "chrom" in names[pid]}
 
 
 def prepare(data: Path, sessions: int) -> tuple[int, str, str]:
@@ -119,7 +158,15 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
             pages.append(await sign_in(browser, url, n))
         await asyncio.sleep(3)
         with_sessions, peak = memory(pid)
+        browsers = browser_pids()
+        # What the pages and the server use at rest, to tell a message's own CPU from it.
+        idle_started, idle_cpu = time.monotonic(), (cpu_seconds(browsers), cpu_seconds({pid}))
+        await asyncio.sleep(5)
+        idle_seconds = time.monotonic() - idle_started
+        idle_rate = [(cpu_seconds(browsers) - idle_cpu[0]) / idle_seconds,
+                     (cpu_seconds({pid}) - idle_cpu[1]) / idle_seconds]
         fanout, first = [], []
+        busy_started, busy_cpu = time.monotonic(), (cpu_seconds(browsers), cpu_seconds({pid}))
         print(f"# {sessions} signed in; posting {messages} messages", file=sys.stderr, flush=True)
         async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
             for i in range(messages):
@@ -134,8 +181,12 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
                 first.append(to_first)
                 fanout.append(to_all)
                 await asyncio.sleep(0.5)
+        busy_seconds = time.monotonic() - busy_started
+        cpu = [(cpu_seconds(browsers) - busy_cpu[0] - idle_rate[0] * busy_seconds) / messages,
+               (cpu_seconds({pid}) - busy_cpu[1] - idle_rate[1] * busy_seconds) / messages]
         await browser.close()
-    return {"idle": idle, "with": with_sessions, "peak": peak, "fanout": fanout, "first": first}
+    return {"idle": idle, "with": with_sessions, "peak": peak, "fanout": fanout, "first": first, "cpu": cpu,
+            "idle_rate": idle_rate}
 
 
 def main() -> int:
@@ -171,6 +222,12 @@ def main() -> int:
     print(f"{'a customer message shown in all ' + str(args.sessions) + ' inboxes, p50 / max':<58}"
           f"{statistics.median(fan):>7.0f} / {max(fan):.0f} ms{'< 1 s':>12}")
     print(f"{'... shown in the first of them, p50 / max':<58}{statistics.median(first):>7.0f} / {max(first):.0f} ms")
+    browsers_cpu, server_cpu = r["cpu"]
+    print(f"{'CPU a message costs (beyond rest): all ' + str(args.sessions) + ' pages':<58}"
+          f"{browsers_cpu * 1000:>13.0f} ms  ({browsers_cpu * 1000 / args.sessions:.0f} ms a page)")
+    print(f"{'... the server':<58}{server_cpu * 1000:>13.0f} ms  ({server_cpu * 1000 / args.sessions:.1f} ms a session)")
+    print(f"{'CPU at rest: the pages, the server (share of one core)':<58}"
+          f"{r['idle_rate'][0] * 100:>9.0f} %, {r['idle_rate'][1] * 100:.0f} %")
     return 0
 
 
