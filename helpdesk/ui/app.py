@@ -92,10 +92,13 @@ class AgentApp:
             return None
 
     async def _on_disconnect(self, _e: Any = None) -> None:
+        self._stop_listening()
         if self.workspace is not None:
             await self.workspace.pause()
 
     async def _on_connect(self, _e: Any = None) -> None:
+        if self.ctx is not None:
+            self._listen()
         if self.workspace is not None:
             await self.workspace.resume()
 
@@ -103,10 +106,17 @@ class AgentApp:
         if self.workspace is not None:
             await self.workspace.leave()
             self.workspace = None
+        self._stop_listening()
+        self.services.presence.left(self.presence_key)
+
+    def _listen(self) -> None:
+        if self._unsubscribe is None:
+            self._unsubscribe = self.services.events.subscribe(self._on_bus_event)
+
+    def _stop_listening(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
-        self.services.presence.left(self.presence_key)
 
     # ---- signing in ---------------------------------------------------------------------
 
@@ -145,7 +155,7 @@ class AgentApp:
 
     async def enter(self, agent: Agent) -> None:
         self.ctx = UiContext(self.page, self.services, self.services.settings, agent, self.presence_key, self.navigate)
-        self._unsubscribe = self.services.events.subscribe(self._on_bus_event)
+        self._listen()
         await self.navigate("inbox")
         await self._whats_new(agent.id)
 
