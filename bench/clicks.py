@@ -5,8 +5,8 @@
 
 Times, from the handler's start until the click's own update is encoded (what the browser
 waits for; what is below the screen follows 0.1 s later and is timed apart):
-opening one of six 200-message conversations, and switching between the Mine, Unassigned and
-All views. Everything in-process; bench/workspace.py times the same clicks from a browser.
+opening one of six 200-message conversations, switching between the Mine, Unassigned and
+All views, and sending a reply (Ctrl+Enter: sent, set pending, shown in the thread). Everything in-process; bench/workspace.py times the same clicks from a browser.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from helpdesk.services.conversations import IncomingMessage  # noqa: E402
 from helpdesk.services.demo import fill_demo  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from helpdesk.models import Agent  # noqa: E402
+from helpdesk.models import PENDING, Agent  # noqa: E402
 from helpdesk.ui import flet_speedups  # noqa: E402, F401
 from helpdesk.ui.workspace.shell import VIEW_LABELS  # noqa: E402
 from tests.ui.flet_wire import offline_workspace  # noqa: E402
@@ -55,6 +55,14 @@ async def measure(app: HelpdeskApp, agent, threads, runs: int) -> dict[str, list
         await workspace.open(threads[n % len(threads)][0])
         results.setdefault("open a 200-message conversation", []).append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.2)  # the rest of its first page follows
+    for n in range(runs):
+        await workspace.open(threads[n % len(threads)][0])
+        await asyncio.sleep(0.2)
+        workspace.composer.set_text(f"Answer number {n}: the part is on its way.")
+        started = time.perf_counter()
+        await workspace.actions.send(PENDING)
+        results.setdefault("send a reply", []).append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(0.2)  # the live refresh its own reply brings
     await workspace.leave()
     del wire
     return results

@@ -45,11 +45,15 @@ class UiContext:
     async def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await self.services.db.run_write(fn, *args, **kwargs)
 
-    def toast(self, message: str, error: bool = False) -> None:
-        self.page.show_dialog(ft.SnackBar(
+    def toast(self, message: str, error: bool = False, with_page: bool = True) -> None:
+        """A short note at the bottom, sent with whatever else changed on the page. with_page=False
+        when the caller has sent its own changes: the note alone goes (diffing the whole workspace
+        costs ~20 ms, the largest part of sending a reply)."""
+        self.page.show_dialog(ft.SnackBar(  # sends the note itself
             content=ft.Text(message, color=ft.Colors.ON_ERROR_CONTAINER if error else None),
             bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=4000))
-        self.page.update()
+        if with_page:
+            self.page.update()
 
     async def attempt(self, action: Callable[..., Any], *args: Any, success: str | None = None,
                       writer: bool = True, **kwargs: Any) -> Any:

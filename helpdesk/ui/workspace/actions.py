@@ -61,7 +61,8 @@ class ConversationActions:
             return
         self.composer.set_text("")
         await self.refresh_open()
-        self.ctx.toast(outcome.words)
+        self.ctx.page.update(self.composer.control)
+        self.ctx.toast(outcome.words, with_page=False)
 
     async def insert_canned(self, body: str, canned_id: int | None = None) -> None:
         if self.c.selected_id is None:

@@ -125,7 +125,8 @@ class PendingFiles:
 
     def take(self) -> list[StagedFile]:
         taken, self.staged = self.staged, []
-        self._draw()
+        if taken:  # most replies have none: nothing to redraw
+            self._draw()
         return taken
 
     def put_back(self, files: list[StagedFile]) -> None:

@@ -140,13 +140,13 @@ class LiveUpdates:
                 self.composer.set_text(refresh.remote_draft)
                 self.page.update(self.composer.field)
             if refresh.notices:
-                self.ctx.toast(" · ".join(refresh.notices[:3]))
+                self.ctx.toast(" · ".join(refresh.notices[:3]), with_page=False)
             if refresh.breaches:
                 first = refresh.breaches[0]
                 label = fmt.DUE_LABELS.get(first.data.get("target", ""), "Reply")
                 more = f" and {len(refresh.breaches) - 1} more" if len(refresh.breaches) > 1 else ""
                 self.ctx.toast(f"Overdue: {label.lower()} for conversation #{first.conversation_id}{more}",
-                               error=True)
+                               error=True, with_page=False)
         except Exception:
             if self._active:
                 log.exception("live refresh failed")
