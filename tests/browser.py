@@ -20,6 +20,11 @@ def open_app(context, url: str):
     """Open the web UI and switch on Flutter's accessibility tree so controls have roles and names."""
     page = context.new_page()
     page.goto(url)
+    return accessible(page)
+
+
+def accessible(page):  # type: ignore[no-untyped-def]
+    """Switch on the accessibility tree of a page that has (re)loaded the web UI."""
     page.wait_for_function("document.querySelector('flt-semantics-placeholder') !== null", timeout=30_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     return page
