@@ -41,8 +41,8 @@ class LiveUpdates:
 
     async def pause(self) -> None:
         """The browser went away: a closed tab, a reload, a dropped network. Flet keeps the session
-        for a while in case it comes back (`resume`); meanwhile nothing is drawn for nobody, and the
-        draft is saved now in case it never does."""
+        for a while in case it comes back (`resume`); meanwhile nothing is drawn for a browser that
+        is not there, and the draft is saved now in case it never does."""
         self._active = False
         if self._ticker:
             self._ticker.cancel()
