@@ -379,7 +379,8 @@ def main() -> int:
         shown(page, "Unassigned").wait_for()
         time.sleep(1.5)
         page.screenshot(path=args.out / "phone-inbox.png")
-        page.get_by_role("button").filter(has_text="Discount code not working").first.click()
+        # The top open one: the demo's topics change with the day (a fixed subject was not there).
+        page.get_by_role("button").filter(has_text=open_rows(app)[0].customer_name).first.click()
         time.sleep(2)
         page.screenshot(path=args.out / "phone-conversation.png")
         page.get_by_role("button", name="Conversation actions").click()
