@@ -344,6 +344,11 @@ def test_on_a_phone_the_thread_has_the_screen_and_the_actions_wait_in_a_sheet(sh
         page.get_by_role("button").filter(has_text="Pia Phone").first.click()
         expect(shown(page, "My bell rings by itself.")).to_be_visible()
         assert page.get_by_role("button", name="Resolve").count() == 0  # not in the header on a phone
+        # Canned replies and files by their icons, so Send keeps its words on one line.
+        expect(page.get_by_role("button", name="Attach photos or files")).to_be_visible()
+        expect(page.get_by_role("button", name="Canned reply")).to_be_visible()
+        send = page.get_by_role("button", name="Send and set pending").bounding_box()
+        assert send is not None and send["height"] < 48, send
         page.get_by_role("button", name="Conversation actions").click()
         page.get_by_role("button", name="Resolve").or_(page.get_by_text("Resolve", exact=True)).first.click()
         deadline = time.monotonic() + 5

@@ -14,7 +14,7 @@ import flet as ft
 from helpdesk.models import OPEN, PENDING, RESOLVED, CannedReply
 from helpdesk.services.messaging import LABELS
 from helpdesk.services.messaging.sms import sms_size
-from helpdesk.ui.widgets import labelled_icon, updates_itself
+from helpdesk.ui.widgets import icon_button, labelled_icon, updates_itself
 
 DRAFT_SAVE_DELAY = 0.7
 
@@ -29,9 +29,10 @@ class Composer:
         self.field = ft.TextField(multiline=True, min_lines=3, max_lines=10, label="Reply", border_radius=12,
                                   hint_text="Write a reply… (Ctrl+Enter sends and sets pending)",
                                   on_change=self._changed)
+        self.canned_icon = ft.Icon(ft.Icons.QUICKREPLY_OUTLINED, color=ft.Colors.PRIMARY)
+        self.canned_words = ft.Text("Canned reply", color=ft.Colors.PRIMARY)
         self.canned = ft.PopupMenuButton(
-            content=ft.Row([ft.Icon(ft.Icons.QUICKREPLY_OUTLINED, color=ft.Colors.PRIMARY),
-                            ft.Text("Canned reply", color=ft.Colors.PRIMARY)], tight=True, spacing=6),
+            content=ft.Row([self.canned_icon, self.canned_words], tight=True, spacing=6),
             tooltip="Insert a canned reply", items=[])
         self._insert_canned = insert_canned
         run = page.run_task
@@ -51,6 +52,9 @@ class Composer:
                                            on_click=lambda e: run(send, PENDING))
         self.attach = ft.TextButton("Attach", icon=ft.Icons.ATTACH_FILE, tooltip="Attach photos or files",
                                     on_click=lambda e: run(attach), visible=attach is not None)
+        self.attach_icon = icon_button(ft.Icons.ATTACH_FILE, "Attach photos or files", visible=False,
+                                       on_click=lambda e: run(attach))  # on a phone
+        self._can_attach = attach is not None
         # Which way the reply leaves; a menu when the customer can be reached more than one way.
         self.via_label = ft.Text("", color=ft.Colors.PRIMARY)
         self.via = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ALT_ROUTE, color=ft.Colors.PRIMARY, size=18),
@@ -69,7 +73,7 @@ class Composer:
             self.field,
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.Row([ft.Row([self.canned, self.attach], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
@@ -126,6 +130,11 @@ class Composer:
         for button in self.others:
             button.visible = not narrow
         self.more.visible = narrow
+        # Icons alone on a phone (named for screen readers), so Send keeps its words on one line.
+        self.canned_words.visible = not narrow
+        self.canned_icon.semantics_label = "Canned reply" if narrow else None
+        self.attach.visible = self._can_attach and not narrow
+        self.attach_icon.visible = self._can_attach and narrow
         self.field.min_lines = 2 if narrow else 3
 
     @property
