@@ -6,7 +6,8 @@
 Times, from the handler's start until the click's own update is encoded (what the browser
 waits for; what is below the screen follows 0.1 s later and is timed apart):
 opening one of six 200-message conversations, switching between the Mine, Unassigned and
-All views, and sending a reply (Ctrl+Enter: sent, set pending, shown in the thread). Everything in-process; bench/workspace.py times the same clicks from a browser.
+All views, and sending a reply (Ctrl+Enter: sent, set pending, shown in the thread).
+Everything in-process; bench/workspace.py times the same clicks from a browser.
 """
 
 from __future__ import annotations
