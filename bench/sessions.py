@@ -63,38 +63,31 @@ def memory(pid: int) -> tuple[float, float]:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def proc_stat(pid: int) -> tuple[str, list[str]] | None:
+    """A process's name and the fields of /proc/<pid>/stat after it; None once it has ended."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+
+
 def cpu_seconds(pids: set[int]) -> float:
     """User and system CPU time the processes have used so far."""
-    total = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:  # ended meanwhile
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
+    stats = [s for s in map(proc_stat, pids) if s is not None]
+    return sum(int(fields[11]) + int(fields[12]) for _name, fields in stats) / TICKS
 
 
 def browser_pids() -> set[int]:
     """This benchmark's Chromium processes (the browser, its renderers, GPU and utility processes)."""
-    parents: dict[int, int] = {}
-    names: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:  # ended meanwhile
-                continue
-            pid = int(entry.name)
-            parents[pid] = int(stat[stat.rindex(")") + 2:].split()[1])
-            names[pid] = stat[stat.index("(") + 1:stat.rindex(")")].lower()
+    stats = {pid: s for pid in (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
+             if (s := proc_stat(pid)) is not None}
     ours, grown = {os.getpid()}, True
     while grown:
-        more = {pid for pid, parent in parents.items() if parent in ours} - ours
+        more = {pid for pid, (_name, fields) in stats.items() if int(fields[1]) in ours} - ours
         ours |= more
         grown = bool(more)
-    return {pid for pid in ours if "chrom" in names[pid]}
+    return {pid for pid in ours if "chrom" in stats[pid][0].lower()}
 
 
 def prepare(data: Path, sessions: int) -> tuple[int, str, str]:

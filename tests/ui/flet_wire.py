@@ -5,6 +5,7 @@ what an update would send and a benchmark can time the server's whole share of i
 from __future__ import annotations
 
 import asyncio
+import time
 
 import flet as ft
 import msgpack
@@ -59,3 +60,23 @@ async def offline_workspace(app, agent, device: str = "test"):  # type: ignore[n
     workspace = Workspace(UiContext(page, app.services, app.settings, agent, device, navigate))
     await workspace.mount()
     return workspace, wire
+
+
+async def customer_writes(app, workspace, email: str, body: str = "Where is my parcel?") -> int:  # type: ignore[no-untyped-def]
+    """A customer message stored, and its event handed to the workspace as the bus delivers it."""
+    from helpdesk import events
+    from helpdesk.services.conversations import IncomingMessage
+
+    got = await app.db.run_write(app.services.conversations.receive, IncomingMessage(body=body, email=email))
+    workspace.on_event(events.Event(events.MESSAGE_CREATED, got.conversation_id))
+    return got.conversation_id
+
+
+async def listed_within(workspace, conversation_id: int, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    """True once the conversation's row is on the workspace's list, within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if conversation_id in workspace.inbox.rows:
+            return True
+        await asyncio.sleep(0.01)
+    return False

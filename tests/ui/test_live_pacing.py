@@ -6,22 +6,11 @@ to show in the browser benchmark)."""
 from __future__ import annotations
 
 import asyncio
-import time
 
-from helpdesk import events
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.ui.workspace import controller, live
-from tests.ui.flet_wire import offline_workspace
-
-
-async def _until_listed(workspace, conversation_id: int, within: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if any(r.id == conversation_id for r in workspace.c.rows) and conversation_id in workspace.inbox.rows:
-            return True
-        await asyncio.sleep(0.01)
-    return False
+from tests.ui.flet_wire import customer_writes, listed_within, offline_workspace
 
 
 def test_a_message_arriving_while_the_counts_wait_is_shown_without_waiting_for_them(app, monkeypatch):
@@ -31,20 +20,14 @@ def test_a_message_arriving_while_the_counts_wait_is_shown_without_waiting_for_t
     bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
     services.conversations.receive(IncomingMessage(body="My helmet strap broke", email="gia@example.com"))
 
-    async def customer_writes(workspace, email: str) -> int:  # type: ignore[no-untyped-def]
-        got = await app.db.run_write(services.conversations.receive, IncomingMessage(body="Where is my parcel?",
-                                                                                     email=email))
-        workspace.on_event(events.Event(events.MESSAGE_CREATED, got.conversation_id))  # as the bus delivers it
-        return got.conversation_id
-
     async def scenario() -> None:
         workspace, wire = await offline_workspace(app, bea)
-        first = await customer_writes(workspace, "hal@example.com")
-        assert await _until_listed(workspace, first, within=5)
+        first = await customer_writes(app, workspace, "hal@example.com")
+        assert await listed_within(workspace, first, 5)
         assert workspace.c.counts_stale  # held back: the refresh loop now waits for them
         await asyncio.sleep(0.05)
-        second = await customer_writes(workspace, "ivy@example.com")
-        assert await _until_listed(workspace, second, within=5), "the message waited for the counts"
+        second = await customer_writes(app, workspace, "ivy@example.com")
+        assert await listed_within(workspace, second, 5), "the message waited for the counts"
         assert workspace.c.counts_stale  # and the counts still keep their pace
         await workspace.leave()
         del wire

@@ -5,22 +5,11 @@ and is live again. Before, a reloaded tab showed the inbox as it was and never c
 from __future__ import annotations
 
 import asyncio
-import time
 
-from helpdesk import events
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.ui.workspace import live
-from tests.ui.flet_wire import offline_workspace
-
-
-async def _listed(workspace, conversation_id: int, within: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if conversation_id in workspace.inbox.rows:
-            return True
-        await asyncio.sleep(0.01)
-    return False
+from tests.ui.flet_wire import customer_writes, listed_within, offline_workspace
 
 
 def test_away_nothing_is_drawn_and_the_draft_is_kept_back_what_came_is_shown_and_live_again(app, monkeypatch):
@@ -28,11 +17,6 @@ def test_away_nothing_is_drawn_and_the_draft_is_kept_back_what_came_is_shown_and
     services = app.services
     bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
     viewed = services.conversations.receive(IncomingMessage(body="My helmet strap broke", email="gia@example.com"))
-
-    async def customer_writes(workspace, email: str) -> int:  # type: ignore[no-untyped-def]
-        got = await app.db.run_write(services.conversations.receive, IncomingMessage(body="Hello?", email=email))
-        workspace.on_event(events.Event(events.MESSAGE_CREATED, got.conversation_id))  # as the bus delivers it
-        return got.conversation_id
 
     async def scenario() -> None:
         workspace, wire = await offline_workspace(app, bea)
@@ -45,16 +29,16 @@ def test_away_nothing_is_drawn_and_the_draft_is_kept_back_what_came_is_shown_and
         assert services.drafts.get(bea.id, viewed.conversation_id).body == "Half-written: a new strap is"
         assert services.presence.others(viewed.conversation_id, 0) == []  # colleagues no longer see her there
         sent = len(wire.sent)
-        while_away = await customer_writes(workspace, "hal@example.com")
-        assert not await _listed(workspace, while_away, within=0.3)
+        while_away = await customer_writes(app, workspace, "hal@example.com")
+        assert not await listed_within(workspace, while_away, 0.3)
         assert len(wire.sent) == sent  # nothing drawn for a browser that is not there
 
         await workspace.resume()
         assert while_away in workspace.inbox.rows
         assert len(wire.sent) > sent
         assert [name for name, _typing in services.presence.others(viewed.conversation_id, 0)] == ["Bea"]
-        after = await customer_writes(workspace, "ivy@example.com")
-        assert await _listed(workspace, after, within=5), "back, but no longer live"
+        after = await customer_writes(app, workspace, "ivy@example.com")
+        assert await listed_within(workspace, after, 5), "back, but no longer live"
         await workspace.leave()
         del wire
 
