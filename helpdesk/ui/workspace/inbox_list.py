@@ -30,6 +30,9 @@ EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or re
 
 
 ROW_HEIGHT_AT_LEAST = 72  # px: a row's four lines and padding take more than this
+# What is below the screen (the rest of a list, the rest of a thread's page) follows a click's
+# answer this much later: sent at once it reached the browser while it was still drawing the answer.
+REST_AFTER = 0.1
 
 
 def first_screen(window_height: float | None) -> int:

@@ -11,11 +11,13 @@ import flet as ft
 from helpdesk.services.search import SearchHit
 from helpdesk.ui import format as fmt
 
+OpenHit = Callable[[int, int | None], Awaitable[None]]
 KIND_LABELS = {"message": "Message", "note": "Internal note", "subject": "Subject", "customer": "Customer"}
 
 
 def search_results(page: ft.Page, text: str, hits: list[SearchHit], now: datetime,
-                   on_open: Callable[[int, int | None], Awaitable[None]], on_close: Callable[[], Awaitable[None]]) -> list[ft.Control]:
+                   on_open: OpenHit, on_close: Callable[[], Awaitable[None]], first: int | None = None) -> list[ft.Control]:
+    """The heading and the hits; first: only that many hits for now (hit_rows draws the rest)."""
     controls: list[ft.Control] = [ft.Container(padding=ft.Padding.only(left=16, right=8, top=8), content=ft.Row([
         ft.Text(f"{len(hits)} result{'s' if len(hits) != 1 else ''} for “{text}”",
                 theme_style=ft.TextThemeStyle.TITLE_SMALL, expand=True),
@@ -25,6 +27,11 @@ def search_results(page: ft.Page, text: str, hits: list[SearchHit], now: datetim
         controls.append(ft.Container(padding=24, content=ft.Text(
             "Nothing found. Search looks in messages, notes, subjects, names, emails and phone numbers.",
             color=ft.Colors.ON_SURFACE_VARIANT)))
+    return controls + hit_rows(page, hits[:first], now, on_open)
+
+
+def hit_rows(page: ft.Page, hits: list[SearchHit], now: datetime, on_open: OpenHit) -> list[ft.Control]:
+    controls: list[ft.Control] = []
     for hit in hits:
         spans = [ft.TextSpan(piece, ft.TextStyle(weight=ft.FontWeight.BOLD, bgcolor=ft.Colors.YELLOW_200)
                              if is_hit else None) for piece, is_hit in hit.segments]

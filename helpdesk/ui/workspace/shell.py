@@ -26,15 +26,12 @@ from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
 from helpdesk.ui.workspace.link_customer import link_customer
-from helpdesk.ui.workspace.inbox_list import InboxList, first_screen
+from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxList, first_screen
 from helpdesk.ui.workspace.live import LiveUpdates
-from helpdesk.ui.workspace.search_results import search_results
+from helpdesk.ui.workspace.searching import Searching
 from helpdesk.ui.workspace.thread import ThreadView
 
 NARROW = 820
-# What is below the screen (the rest of a list, the rest of a thread's page) follows a click's
-# answer this much later: sent at once it reached the browser while it was still drawing the answer.
-REST_AFTER = 0.1
 VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
                "bot": "Bot"}
 VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
@@ -49,7 +46,7 @@ class InboxChange:
     rows: list[ft.Control]  # rows on screen whose insides changed
 
 
-class Workspace(LiveUpdates):
+class Workspace(LiveUpdates, Searching):
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
         self.page = ctx.page
@@ -323,38 +320,6 @@ class Workspace(LiveUpdates):
         await asyncio.sleep(REST_AFTER)  # the first screen goes out and is drawn first
         if self._active and self.c.rows is rows and self.c.searching is None:  # nothing came in between
             self._update_inbox(self._show_inbox(recycle=True))
-
-    # ---- search ----------------------------------------------------------------------------
-
-    async def _on_search(self, _e: Any = None) -> None:
-        updates_itself()
-        text = (self.search_field.value or "").strip()
-        if not text:
-            await self.clear_search()
-            return
-        await self.c.search(text)
-        if self.c.searching != text:  # closed, or another search began, while this one ran
-            return
-        self.inbox.view.controls = search_results(self.page, text, self.c.hits, self.ctx.services.clock.now(),
-                                                  self.open, self.clear_search)
-        self.view_title.value = "Search"
-        self.filters.visible = False
-        if self.narrow and self.c.selected_id is not None:
-            await self.close_conversation(update=False)
-            self.page.update()
-        else:
-            self.page.update(self.list_pane)
-
-    async def clear_search(self) -> None:
-        self.c.clear_search()
-        self.search_field.value = ""
-        # Sent at once: an update after the inbox has loaded would wipe what the agent has
-        # begun typing for the next search meanwhile.
-        self.page.update(self.search_field)
-        await self.c.load_inbox()
-        if self.c.searching is not None:  # a new search began while the inbox loaded: its results stay
-            return
-        self._update_inbox(self._show_inbox())
 
     # ---- a conversation ----------------------------------------------------------------------
 
