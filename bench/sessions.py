@@ -1,13 +1,15 @@
 """Many agents at once: the server's memory with N signed-in web sessions (each its own Chromium
 page showing the live inbox), and how long a new customer message takes to show on all of them.
 
-    python bench/sessions.py [--sessions 50] [--messages 10] [--polling]
+    python bench/sessions.py [--sessions 50] [--messages 10] [--polling | --drawn]
 
 Starts `serve` (a real server process) on the demo shop with N agents added, signs each agent
 in from its own browser context, reads the server's resident memory (VmRSS, VmHWM), then posts
 customer messages to the intake API one at a time and times, from the POST, until the message's
 text shows in the first and in every session's inbox (noted in each page by a MutationObserver;
---polling checks every page every 50 ms instead, as this benchmark did before). It also reports
+--polling checks every page every 50 ms instead, as this benchmark did before; --drawn takes
+pages without the accessibility tree, as agents without a screen reader have them, and times
+the frame drawn after the message reaches each page's socket). It also reports
 the CPU time a message costs the pages and the server, beyond what they use at rest: on a machine
 without a GPU every page draws in software, and the pages share the cores with the server.
 """
@@ -52,6 +54,35 @@ WATCH = """(text) => {
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
 }""" % SHOWS
+# --drawn: pages as agents have them, without the accessibility tree. Each page's socket is
+# watched instead: when a message carrying the text arrives, the time is taken at the second
+# animation frame after it, when Flutter has drawn the frame that shows it.
+SOCKET_WATCH = """(() => {
+    const Native = window.WebSocket;
+    window.__frames = 0;
+    window.WebSocket = function (...args) {
+        const socket = new Native(...args);
+        socket.addEventListener('message', (e) => {
+            window.__frames += 1;
+            const want = window.__want;
+            if (!want || window.__shownAt !== undefined) return;
+            const check = (bytes) => {
+                if (new TextDecoder().decode(bytes).includes(want) && window.__want === want) {
+                    window.__want = undefined;
+                    setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => {
+                        window.__shownAt = Date.now(); })), 0);
+                }
+            };
+            if (typeof e.data === 'string') check(new TextEncoder().encode(e.data));
+            else if (e.data instanceof ArrayBuffer) check(e.data);
+            else e.data.arrayBuffer().then(check);
+        });
+        return socket;
+    };
+    window.WebSocket.prototype = Native.prototype;
+    for (const name of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) window.WebSocket[name] = Native[name];
+})()"""
+DRAWN_WATCH = "(text) => { window.__shownAt = undefined; window.__want = text; }"
 PASSWORD = "session-password"
 
 
@@ -106,8 +137,10 @@ def prepare(data: Path, sessions: int) -> tuple[int, str, str]:
         app.close()
 
 
-async def sign_in(browser, url: str, n: int):
+async def sign_in(browser, url: str, n: int, drawn: bool = False):
     context = await browser.new_context(viewport={"width": 1100, "height": 700})
+    if drawn:
+        await context.add_init_script(SOCKET_WATCH)
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_function("document.querySelector('flt-semantics-placeholder') !== null", timeout=60_000)
@@ -122,6 +155,9 @@ async def sign_in(browser, url: str, n: int):
     all_view = page.locator("flt-semantics[role=button]").filter(has_text="All").first
     await all_view.click(force=True)
     await page.wait_for_function(SHOWS, arg="All ·", timeout=30_000)
+    if drawn:  # the same session again (Flet keeps it), now without the accessibility tree
+        await page.reload()
+        await page.wait_for_function("() => window.__frames > 0", timeout=60_000)
     return page
 
 
@@ -140,7 +176,7 @@ async def shown(pages: list, text: str, started_ms: float, polling: bool) -> tup
 
 
 async def measure(url: str, pid: int, sessions: int, messages: int, conversation: int, email: str,
-                  token: str, polling: bool = False) -> dict:
+                  token: str, polling: bool = False, drawn: bool = False) -> dict:
     from playwright.async_api import async_playwright
 
     idle = memory(pid)[0]
@@ -148,7 +184,7 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         pages = []
         for n in range(sessions):  # one after another, as agents arrive in the morning
-            pages.append(await sign_in(browser, url, n))
+            pages.append(await sign_in(browser, url, n, drawn))
         await asyncio.sleep(3)
         with_sessions, peak = memory(pid)
         browsers = browser_pids()
@@ -165,7 +201,7 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
             for i in range(messages):
                 text = f"Still waiting for the parcel, reminder {i} ky{i}"
                 if not polling:
-                    await asyncio.gather(*(page.evaluate(WATCH, f"ky{i}") for page in pages))
+                    await asyncio.gather(*(page.evaluate(DRAWN_WATCH if drawn else WATCH, f"ky{i}") for page in pages))
                 started_ms = time.time() * 1000  # the pages' Date.now() is the same wall clock
                 answer = await client.post("/api/v1/messages", json={"customer": {"email": email}, "body": text,
                                                                       "conversation_id": conversation})
@@ -188,6 +224,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--polling", action="store_true",
                         help="check every page for the message every 50 ms (the measure before 2026-12-02 17:30)")
+    parser.add_argument("--drawn", action="store_true",
+                        help="pages without the accessibility tree (as agents have them): timed when the frame "
+                             "after the message's arrival is drawn")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="helpdesk-sessions-"))
     conversation, email, token = prepare(data, args.sessions)
@@ -200,13 +239,13 @@ def main() -> int:
     try:
         wait_until_healthy(url, server, timeout=60)
         r = asyncio.run(measure(url, server.pid, args.sessions, args.messages, conversation, email, token,
-                                args.polling))
+                                args.polling, args.drawn))
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(f"# sessions benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
           f"the demo shop; {args.sessions} agents signed in, each in its own Chromium context; "
-          f"{'polled every 50 ms' if args.polling else 'seen by a MutationObserver in each page'}")
+          f"{'polled every 50 ms' if args.polling else 'drawn (pages without the accessibility tree)' if args.drawn else 'seen by a MutationObserver in each page'}")
     print(f"{'measure':<58}{'value':>16}{'aim':>12}")
     print(f"{'server memory, idle':<58}{r['idle']:>13.0f} MB")
     print(f"{'server memory with ' + str(args.sessions) + ' signed-in sessions (peak)':<58}"
