@@ -12,9 +12,9 @@ from tests.ui.flet_wire import offline_workspace
 
 
 def hit_names(workspace) -> list[str]:  # type: ignore[no-untyped-def]
-    """The customer names of the hits the list shows (the heading is not a hit)."""
+    """The customer names of the hits the list shows."""
     names = []
-    for control in workspace.inbox.view.controls[1:]:
+    for control in workspace.inbox.view.controls:
         column = getattr(control, "content", None)
         if isinstance(getattr(column, "controls", None), list):
             names.append(column.controls[0].controls[0].value)
@@ -44,7 +44,8 @@ def test_search_answers_with_the_hits_on_screen_and_the_rest_follow(app):
         mark = len(wire.sent)
         await workspace._on_search()
         answer = wire.sent_since(mark)
-        assert b"25 results for \xe2\x80\x9chelmet\xe2\x80\x9d" in answer  # the count is all of them
+        assert workspace.view_title.value == "25 results for “helmet”"  # the count is all of them
+        assert workspace.view_title.value.encode() in answer and workspace.close_search_button.visible
         shown = hit_names(workspace)
         assert len(shown) == first < 25
         assert shown[0].encode() in answer
@@ -60,6 +61,10 @@ def test_search_answers_with_the_hits_on_screen_and_the_rest_follow(app):
         await workspace._on_search()
         await asyncio.sleep(0.3)
         assert hit_names(workspace) == ["Gia"]
+
+        await workspace.clear_search()  # the inbox, its title and filters back; no button to close
+        assert workspace.view_title.value.startswith("All") and workspace.filters.visible
+        assert not workspace.close_search_button.visible
         await workspace.leave()
         del wire
 

@@ -39,10 +39,10 @@ def test_a_slow_live_refresh_does_not_wipe_search_results_shown_meanwhile(app, m
         monkeypatch.setattr(services.inbox, "page", page)  # the search itself is quick
         workspace.search_field.value = "helmet"
         await workspace._on_search()
-        assert workspace.view_title.value == "Search"
+        assert workspace.view_title.value == "1 result for “helmet”"
         release.set()
         await refresh
-        assert workspace.view_title.value == "Search"  # the results are still what the list shows
+        assert workspace.view_title.value == "1 result for “helmet”"  # the results are still what the list shows
         shown = [getattr(c, "key", None) for c in workspace.inbox.view.controls]
         assert not any(str(key).startswith("row-") for key in shown), shown
         await workspace.leave()

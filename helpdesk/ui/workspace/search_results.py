@@ -15,19 +15,18 @@ OpenHit = Callable[[int, int | None], Awaitable[None]]
 KIND_LABELS = {"message": "Message", "note": "Internal note", "subject": "Subject", "customer": "Customer"}
 
 
-def search_results(page: ft.Page, text: str, hits: list[SearchHit], now: datetime,
-                   on_open: OpenHit, on_close: Callable[[], Awaitable[None]], first: int | None = None) -> list[ft.Control]:
-    """The heading and the hits; first: only that many hits for now (hit_rows draws the rest)."""
-    controls: list[ft.Control] = [ft.Container(padding=ft.Padding.only(left=16, right=8, top=8), content=ft.Row([
-        ft.Text(f"{len(hits)} result{'s' if len(hits) != 1 else ''} for “{text}”",
-                theme_style=ft.TextThemeStyle.TITLE_SMALL, expand=True),
-        ft.TextButton("Close search", icon=ft.Icons.CLOSE, on_click=lambda e: page.run_task(on_close)),
-    ]))]
+def results_heading(text: str, count: int) -> str:
+    return f"{count} result{'s' if count != 1 else ''} for “{text}”"
+
+
+def search_results(page: ft.Page, hits: list[SearchHit], now: datetime, on_open: OpenHit,
+                   first: int | None = None) -> list[ft.Control]:
+    """The hits; first: only that many for now (hit_rows draws the rest)."""
     if not hits:
-        controls.append(ft.Container(padding=24, content=ft.Text(
+        return [ft.Container(padding=24, content=ft.Text(
             "Nothing found. Search looks in messages, notes, subjects, names, emails and phone numbers.",
-            color=ft.Colors.ON_SURFACE_VARIANT)))
-    return controls + hit_rows(page, hits[:first], now, on_open)
+            color=ft.Colors.ON_SURFACE_VARIANT))]
+    return hit_rows(page, hits[:first], now, on_open)
 
 
 def hit_rows(page: ft.Page, hits: list[SearchHit], now: datetime, on_open: OpenHit) -> list[ft.Control]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from helpdesk.ui.widgets import updates_itself
 from helpdesk.ui.workspace.inbox_list import REST_AFTER, first_screen
-from helpdesk.ui.workspace.search_results import hit_rows, search_results
+from helpdesk.ui.workspace.search_results import hit_rows, results_heading, search_results
 
 
 class Searching:
@@ -24,10 +24,9 @@ class Searching:
         if self.c.searching != text:  # closed, or another search began, while this one ran
             return
         hits, first = self.c.hits, first_screen(self.page.height)  # a hit is at least a row's height
-        self.inbox.view.controls = search_results(self.page, text, hits, self.ctx.services.clock.now(),
-                                                  self.open, self.clear_search, first)
-        self.view_title.value = "Search"
-        self.filters.visible = False
+        self.inbox.view.controls = search_results(self.page, hits, self.ctx.services.clock.now(), self.open, first)
+        self.view_title.value = results_heading(text, len(hits))
+        self.filters.visible, self.close_search_button.visible = False, True
         if self.narrow and self.c.selected_id is not None:
             await self.close_conversation(update=False)
             self.page.update()

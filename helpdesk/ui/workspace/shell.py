@@ -83,7 +83,11 @@ class Workspace(LiveUpdates, Searching):
             options=[ft.DropdownOption(key="", text="Any")] + [ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
         self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[ft.DropdownOption(key="", text="Any")],
                                       on_select=self._on_filter)
-        self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD)
+        self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD,
+                                  expand=True)
+        # Over the list, not in it: it stays in reach however far the results are scrolled.
+        self.close_search_button = ft.TextButton("Close search", icon=ft.Icons.CLOSE, visible=False,
+                                                 on_click=lambda e: page.run_task(self.clear_search))
         self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
         self.inbox = InboxList(page, self.open, self._load_more)
         self.mail_banner = ft.Container(
@@ -93,7 +97,8 @@ class Workspace(LiveUpdates, Searching):
         self.list_pane = ft.Container(width=400, content=ft.Column([
             self.mail_banner,
             ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4),
-                         content=ft.Column([self.view_title, self.filters], spacing=8)),
+                         content=ft.Column([ft.Row([self.view_title, self.close_search_button]), self.filters],
+                                           spacing=8)),
             ft.Divider(height=1), self.inbox.view], spacing=0, expand=True))
         self.files = PendingFiles(page, ctx.services, ctx.settings.data_dir / UPLOADS, self._files_changed, ctx.toast,
                                   ctx.read)
@@ -239,7 +244,7 @@ class Workspace(LiveUpdates, Searching):
         title_changed = self._show_counts_labels()
         timed_view = self._timed_view()
         self.status_filter.disabled = timed_view
-        self.filters.visible = True
+        self.filters.visible, self.close_search_button.visible = True, False
         if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
             self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
                 [ft.DropdownOption(key=t, text=t) for t in c.tags]
