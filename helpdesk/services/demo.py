@@ -11,6 +11,7 @@ recorded had it happened live."""
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -52,7 +53,7 @@ TOPICS = [
     ("Discount code not working", "The code SPRING10 says invalid at checkout.",
      "Tried again on my phone, same thing.", "That code ended on Sunday, sorry! I've added 10% to your account for your next order.", ["billing"]),
     ("Invoice for company", "Could you send an invoice with our company VAT number for order {n}?",
-     "The VAT number is DE123456789.", "Done: the corrected invoice is attached to your order page.", ["billing"]),
+     "The VAT number is DE{vat}.", "Done: the corrected invoice is attached to your order page.", ["billing"]),
     ("E-bike battery range", "My e-bike battery only lasts 20 km now, it used to do 60. Is it under warranty?",
      "Bought it 14 months ago.", "It is under the 2-year warranty. Bring it in and we'll run the diagnostic.", ["warranty", "workshop"]),
     ("Stock question", "Will the blue gravel bike in size 54 be back in stock?",
@@ -75,6 +76,11 @@ HOUR_WEIGHTS = [1, 0, 0, 0, 0, 1, 2, 4, 6, 7, 7, 7, 8, 7, 6, 6, 6, 7, 8, 8, 7, 5
 NOTES = ("Called the customer, no answer. Trying again after lunch.",
          "Asked Tom in the workshop; he will look at it and get back to me today.",
          "Picked this up; answering once I have checked their order history.")
+
+def vat_number(email: str) -> str:
+    """Each customer's company its own made-up VAT number (one number from two reads as made up)."""
+    return str(100_000_000 + zlib.crc32(email.encode()) % 900_000_000)
+
 
 def daytime(rng: random.Random, when: datetime, end: datetime) -> datetime:
     """The same day at an hour a customer would write (never after `end`)."""
@@ -195,7 +201,8 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
 
         steps.append((t, k, lambda b=first_msg.format(n=order), f=incoming: f(b)))
         if rng.random() < 0.4:
-            steps.append((at(rng.uniform(0.5, 20)), k, lambda b=follow_up, f=incoming: f(b)))
+            steps.append((at(rng.uniform(0.5, 20)), k,
+                          lambda b=follow_up.format(vat=vat_number(customer["email"])), f=incoming: f(b)))
         if outcome == OPEN:
             if rng.random() < 0.5:
                 steps.append((at(0.3), k, lambda k=k, a=agent: convs.assign(state[k], a.id, actors[0])))
