@@ -191,6 +191,15 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
                 t = opening + timedelta(minutes=rng.uniform(5, 100))
             return t
 
+        def at_awake(hours: float, limit: datetime = limit) -> datetime:
+            """Customers write back when they are awake: a time in the night moves to that morning
+            (from the minute, not the seeded random, so the rest of the demo stays as it was)."""
+            nonlocal t
+            before = at(hours)
+            if before.hour < 6:
+                t = min(before.replace(hour=7, minute=0) + timedelta(minutes=2 * before.minute), limit)
+            return t
+
         def incoming(body: str, k: int = k, customer: dict = customer, subject: str = subject) -> None:
             files = [convs.files.stage_bytes(label_photo(), "label.jpg")] if "photo of the label" in body else []
             result = convs.receive(IncomingMessage(body=body, email=customer["email"], phone=customer["phone"],
@@ -201,7 +210,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
 
         steps.append((t, k, lambda b=first_msg.format(n=order), f=incoming: f(b)))
         if rng.random() < 0.4:
-            steps.append((at(rng.uniform(0.5, 20)), k,
+            steps.append((at_awake(rng.uniform(0.5, 20)), k,
                           lambda b=follow_up.format(vat=vat_number(customer["email"])), f=incoming: f(b)))
         if outcome == OPEN:
             if rng.random() < 0.5:
@@ -225,7 +234,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
         if outcome == RESOLVED and rng.random() < 0.5:
             # A longer thread: reply, customer answers, then resolve.
             steps.append((at_work(rng.uniform(0.1, 2.5)), k, lambda k=k, a=agent, b=answer: convs.reply(state[k], a, b)))
-            steps.append((at(rng.uniform(2, 30)), k, lambda f=incoming: f("Great, thank you! That sorted it.")))
+            steps.append((at_awake(rng.uniform(2, 30)), k, lambda f=incoming: f("Great, thank you! That sorted it.")))
             steps.append((at_work(rng.uniform(0.2, 3)), k, lambda k=k, a=agent: convs.reply(
                 state[k], a, "You're welcome, enjoy the ride!", then=RESOLVED)))
         else:
@@ -233,7 +242,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
                           convs.reply(state[k], a, b, then=th)))
         if outcome == RESOLVED and rng.random() < 0.6:  # most who were helped say how it went
             rating, comment = rng.choice(RATINGS)
-            steps.append((at(rng.uniform(0.5, 20)), k, lambda k=k, r=rating, c=comment: convs.rate(
+            steps.append((at_awake(rng.uniform(0.5, 20)), k, lambda k=k, r=rating, c=comment: convs.rate(
                 convs.get_row(state[k]).public_token, r, c)))
         if outcome == SNOOZED:
             steps.append((at(0.2), k, lambda k=k, a=agent: convs.set_status(

@@ -94,16 +94,12 @@ def test_demo_fills_a_believable_shop(tmp_path, database_env):
             transfers = s.exec(select(func.count()).select_from(Message).where(
                 Message.body.like("Transferred%"))).one()
             spans = s.exec(select(Conversation.created_at, Conversation.last_message_at)).all()
-            vat = s.exec(select(Conversation.customer_id, Message.body).join(Message).where(
-                Message.body.like("The VAT number is%"))).all()
         assert 60 <= customers <= 75
         assert sum(statuses.values()) == 80
         assert set(statuses) == {"open", "pending", "snoozed", "resolved"}
         assert kinds["note"] > 0 and kinds["event"] > 0 and transfers > 0
         assert any((last - first).days >= 1 for first, last in spans)  # some span days
         assert app.services.agents.authenticate("sam@bikeshop.example", "demo-password") is not None
-        # Each company its own VAT number (two customers sent the same one).
-        assert len({body for _, body in vat}) == len({customer for customer, _ in vat}) >= 2
         # Its Reports read as a shop's would (issue 20 found 0 s, 88 % and no ratings).
         today = app.services.clock.now().date()
         report = app.services.reports.summary(today - timedelta(days=29), today)
