@@ -104,7 +104,8 @@ class ReportsScreen:
 
     @staticmethod
     def _kpi(title: str, value: str, note: str) -> ft.Control:
-        return ft.Card(content=ft.Container(width=220, padding=16, content=ft.Column([
+        # One height for all (a note on two lines made its card taller and the row ragged).
+        return ft.Card(content=ft.Container(width=220, height=124, padding=16, content=ft.Column([
             ft.Text(title, color=ft.Colors.ON_SURFACE_VARIANT, size=13),
             ft.Text(value, theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.BOLD),
             ft.Text(note, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
