@@ -109,6 +109,24 @@ def test_each_similar_conversation_comes_with_the_reply_that_solved_it(services,
     assert cid not in [s.conversation_id for s in services.assist.similar(cid)]  # never itself
 
 
+def test_a_conversation_sharing_only_a_common_word_is_not_offered_beside_a_real_match(services, ann, clock):
+    """The demo showed two "E-bike battery range" conversations beside "Stock question" for a stock
+    question: they shared "bike" alone."""
+    def solved(body: str, email: str) -> int:
+        cid = services.conversations.receive(IncomingMessage(body=body, email=email)).conversation_id
+        services.conversations.reply(cid, ann, f"Answer for {email}", then=RESOLVED)
+        clock.advance(hours=2)
+        return cid
+
+    stock = solved("Will the blue gravel bike in size 54 be back in stock?", "a@example.com")
+    solved("My e-bike battery only lasts 20 km now.", "b@example.com")
+    solved("The bell on my new bike is far too quiet.", "c@example.com")
+    cid = services.conversations.receive(IncomingMessage(body="Is the blue gravel bike in size 54 back in stock yet?",
+                                                         email="d@example.com")).conversation_id
+    offered = services.assist.similar(cid)
+    assert [s.conversation_id for s in offered] == [stock], [s.shared for s in offered]
+
+
 def test_open_conversations_are_not_offered_and_a_good_outcome_ranks_higher(services, ann, clock):
     def conversation(body, email, rating=None, resolve=True):
         cid = services.conversations.receive(IncomingMessage(body=body, email=email)).conversation_id

@@ -30,6 +30,9 @@ PER_WORD = fts.CANDIDATES  # the newest matches taken for each word
 RECENT_TEXT = 6  # customer messages of the open conversation whose words count
 ANSWER_ONLY = 0.6  # a word found only in the team's answer of a past conversation
 SUBJECT_BONUS = 0.5  # a shared word that is also in the past conversation's subject
+# Offered beside the best only when this close to it: a past conversation sharing one common
+# word ("stock", "bike") with the open one is noise next to one that shares what it is about.
+SHARE_OF_BEST = 0.4
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def find_similar(conn: Connection, conversation_id: int | None, texts: list[str]
         matched = base(shared) + SUBJECT_BONUS * sum(weights[w] for w in shared if w in in_subject)
         scored.append((matched * outcome / (1 + age_days / 365), cid, row, rating, set(shared)))
     scored.sort(key=lambda t: (-t[0], -t[1]))
+    scored = [t for t in scored if t[0] >= SHARE_OF_BEST * scored[0][0]] if scored else []
     return [_solved(conn, score, cid, row, rating, shared, words) for score, cid, row, rating, shared in scored[:limit]]
 
 
