@@ -72,11 +72,16 @@ async def customer_writes(app, workspace, email: str, body: str = "Where is my p
     return got.conversation_id
 
 
-async def listed_within(workspace, conversation_id: int, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    """True once the conversation's row is on the workspace's list, within `seconds`."""
+async def within(seconds: float, condition) -> bool:  # type: ignore[no-untyped-def]
+    """True once `condition()` holds, checked every 10 ms for up to `seconds` while the loop runs."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if conversation_id in workspace.inbox.rows:
+        if condition():
             return True
         await asyncio.sleep(0.01)
     return False
+
+
+async def listed_within(workspace, conversation_id: int, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    """True once the conversation's row is on the workspace's list, within `seconds`."""
+    return await within(seconds, lambda: conversation_id in workspace.inbox.rows)

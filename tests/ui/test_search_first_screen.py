@@ -8,7 +8,7 @@ import asyncio
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.ui.workspace.inbox_list import first_screen
-from tests.ui.flet_wire import offline_workspace
+from tests.ui.flet_wire import offline_workspace, within
 
 
 def hit_names(workspace) -> list[str]:  # type: ignore[no-untyped-def]
@@ -19,14 +19,6 @@ def hit_names(workspace) -> list[str]:  # type: ignore[no-untyped-def]
         if isinstance(getattr(column, "controls", None), list):
             names.append(column.controls[0].controls[0].value)
     return names
-
-
-async def shows_within(workspace, count: int, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.01)):
-        if len(hit_names(workspace)) == count:
-            return True
-        await asyncio.sleep(0.01)
-    return False
 
 
 def test_search_answers_with_the_hits_on_screen_and_the_rest_follow(app):
@@ -49,7 +41,7 @@ def test_search_answers_with_the_hits_on_screen_and_the_rest_follow(app):
         shown = hit_names(workspace)
         assert len(shown) == first < 25
         assert shown[0].encode() in answer
-        assert await shows_within(workspace, 25, 1.0)  # the rest, below the screen, on their own
+        assert await within(1.0, lambda: len(hit_names(workspace)) == 25)  # the rest, below the screen, on their own
         everything = hit_names(workspace)
         assert everything[:first] == shown and len(set(everything)) == 25
         assert everything[-1].encode() in wire.sent_since(mark)
