@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--first-responder", metavar="CHANNEL",
                               help="a bot token that answers this channel's new conversations before people "
                                    "(e.g. web or api)")
+    token_create.add_argument("--display-name", default="", metavar="NAME",
+                              help="who customers see writing its replies, e.g. 'Larsen Bikes assistant' "
+                                   "(default: the team's name)")
+    token_name = token_sub.add_parser("name", help="set who customers see writing a token's replies")
+    _common(token_name)
+    token_name.add_argument("id", type=int)
+    token_name.add_argument("display_name", help="e.g. 'Larsen Bikes assistant'; '' for the team's name")
     token_list = token_sub.add_parser("list", help="list tokens")
     _common(token_list)
     token_revoke = token_sub.add_parser("revoke", help="revoke a token by id")
@@ -342,7 +349,8 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.token_command == "create":
             created = app.services.tokens.create(args.name, actor=Actor.system(), scopes=args.scope.split(","),
-                                                 first_responder=args.first_responder)
+                                                 first_responder=args.first_responder,
+                                                 display_name=args.display_name)
             first = f", first responder for {created.token.first_responder}" if created.token.first_responder else ""
             print(f"API token {created.token.id} '{created.token.name}' created (scopes {created.token.scopes}{first}). "
                   "It is shown only once:")
@@ -355,7 +363,12 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
                 state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
                 used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
                 first = f"\tfirst responder for {t.first_responder}" if t.first_responder else ""
-                print(f"{t.id}\t{t.prefix}…\t{t.name}\t{t.scopes}\t{state}\t{used}{first}")
+                shown = f"\tcustomers see {t.display_name}" if t.display_name else ""
+                print(f"{t.id}\t{t.prefix}…\t{t.name}\t{t.scopes}\t{state}\t{used}{first}{shown}")
+        elif args.token_command == "name":
+            t = app.services.tokens.set_display_name(args.id, args.display_name, actor=Actor.system())
+            print(f"token {t.id} '{t.name}': customers see its replies from "
+                  f"{t.display_name or 'the team (its name on the customer page)'}")
         elif args.token_command == "revoke":
             t = app.services.tokens.revoke(args.id, actor=Actor.system())
             print(f"token {t.id} '{t.name}' revoked")

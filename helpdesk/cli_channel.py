@@ -28,8 +28,9 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     add.add_argument("--name", required=True, help="what people call it, e.g. Phone")
     add.add_argument("--url", help="sms-gateway: the app's local server, http://sms:PASSWORD@PHONE-IP:8080")
     add.add_argument("--signing-key", help="sms-gateway: the app's webhook signing key (requests are then verified)")
-    add.add_argument("--callback-url", help="sms-gateway: where the phone reaches Helpdesk's webhook "
-                                            "(default: this PC's LAN address)")
+    add.add_argument("--callback-url", help="sms-gateway: the address the phone reaches Helpdesk by, e.g. "
+                                            "https://helpdesk.shop.lan:8443 (the webhook's path is added; "
+                                            "default: this PC's LAN address)")
     add.add_argument("--token", help="telegram: the bot token from @BotFather")
     add.add_argument("--api-url", help="telegram/twilio: the API's base address (for tests and proxies)")
     add.add_argument("--account-sid", help="twilio: the Account SID (AC…)")
@@ -109,8 +110,10 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
               f"the chat is also at {services.chat.page_url(channel)}:")
         print(services.chat.snippet(channel))
     if channel.kind == "sms-gateway":
-        target = channel.config.get("callback_url") or services.links.lan_url() + webhook_path('sms-gateway', channel.name)
-        print(f"Helpdesk registers its webhook with the phone itself: {target}")
+        from helpdesk.services.messaging.config import callback_url
+
+        print(f"Helpdesk registers its webhook with the phone itself: {callback_url(channel, services.links.lan_url())}")
+        print(f"`channel check {channel.name}` asks the phone and calls that address, as the phone will.")
     return 0
 
 
@@ -120,6 +123,9 @@ def _list(channels) -> int:  # type: ignore[no-untyped-def]
         print("no channels yet: add one with `channel add sms-gateway|telegram|twilio --name …`")
     for v in views:
         contact = f"last contact {v.last_contact_at:%Y-%m-%d %H:%M}" if v.last_contact_at else "no contact yet"
+        if v.kind == "sms-gateway":
+            contact += (f", last text or report {v.last_webhook_at:%Y-%m-%d %H:%M}" if v.last_webhook_at
+                        else ", nothing received from the phone yet")
         state = "active" if v.active else "paused"
         print(f"{v.name}\t{v.kind}\t{v.summary}\t{state}\t{contact}\t{v.waiting} waiting to send"
               + (f"\t{v.last_error}" if v.last_error else ""))

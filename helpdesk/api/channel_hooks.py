@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from helpdesk.api.errors import error_response
@@ -25,6 +25,10 @@ ChannelName = Annotated[str, Path(min_length=1, max_length=100, description="the
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
+def receivers_of(request: Request) -> Any:
+    return request.app.state.webhooks
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
@@ -35,6 +39,15 @@ def build_router() -> APIRouter:
         receivers = request.app.state.webhooks
         status = await request.app.state.services.db.run_read(receivers.sms_gateway, name, body, request.headers)
         return JSONResponse({"status": status})
+
+    @router.get("/sms-gateway/{name}", responses={404: HOOK_RESPONSES[404]},
+                summary="Answers `channel check`: proves this address reaches this Helpdesk's phone channel")
+    async def sms_gateway_probe(request: Request, name: ChannelName,
+                                probe: Annotated[str, Query(pattern="^[0-9a-f]{16,64}$")]) -> Any:
+        services = request.app.state.services
+        if not await services.db.run_read(receivers_of(request).has_channel, "sms-gateway", name):
+            return error_response(404, "not_found", f"there is no active sms-gateway channel called {name}")
+        return JSONResponse({"channel": name, "proof": services.files.proof(f"channel-probe:{name}", probe)})
 
     async def twilio(request: Request, name: str, status_callback: bool) -> Any:
         body = await request.body()

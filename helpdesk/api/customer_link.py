@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,7 @@ from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, THUMB_TYPES, StagedFile, mb
-from helpdesk.services.promise import hours_words
+from helpdesk.services.promise import hours_words, shop_time
 from helpdesk.web import PAGE_HEADERS, render
 
 
@@ -51,12 +50,12 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
     now = services.clock.now()
     messages = []
     for m in detail.messages:
-        who, css = ("You", "in") if m.direction == IN else (detail.author_name(m), "out")
+        who, css = ("You", "in") if m.direction == IN else (detail.public_author(m, promise.team), "out")
         shown = [ShownFile(a.filename, mb(a.size), files.signed_path(a),
                            files.signed_path(a, "thumb") if a.content_type in THUMB_TYPES else None)
                  for a in detail.attachments.get(m.id, [])]  # type: ignore[arg-type]
         messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(),  # type: ignore[arg-type]
-                                     _when(m.created_at, promise.zone), shown))  # type: ignore[arg-type]
+                                     shop_time(m.created_at, promise.zone), shown))  # type: ignore[arg-type]
     c = detail.conversation
     last_is_theirs = bool(detail.messages) and detail.messages[-1].direction == IN
     return render("conversation.html", conversation=c, token=c.public_token, messages=messages,
@@ -64,11 +63,6 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
                   max_file=mb(files.limits.per_file), promise=promise, hours=hours_words(promise, now),
                   reply_by=promise.local(promise.reply_by, now) if promise.reply_by else "",
                   seen=promise.seen and last_is_theirs, logo=services.promise.logo() is not None)
-
-
-def _when(at: datetime, zone) -> str:  # type: ignore[no-untyped-def]
-    local = at.astimezone(zone)
-    return local.strftime("%-d %b %Y, %H:%M ") + local.strftime("%Z")
 
 
 def html(body: str, status: int = 200, **headers: str) -> HTMLResponse:

@@ -22,13 +22,15 @@ from helpdesk.services.chat import ChatThread
 from helpdesk.services.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.ratelimit import RateLimited
-from helpdesk.web import PAGE_HEADERS, WIDGET_JS, render
+from helpdesk.web import (PAGE_HEADERS, ROBOTS_TXT, WIDGET_JS, WIDGET_JS_GZ, WIDGET_LOADER, WIDGET_LOADER_GZ,
+                          WIDGET_HASH, WIDGET_PATH, render)
 
 KEEP_ALIVE_SECONDS = 15.0
 CHAT_PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
                                "img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
 }
 
 
@@ -53,8 +55,20 @@ def thread_json(thread: ChatThread) -> dict:
 
 
 def message_json(m: Any) -> dict:
-    return {"id": m.id, "mine": m.mine, "who": m.who, "body": m.body, "at": m.at.isoformat(),
+    return {"id": m.id, "mine": m.mine, "who": m.who, "body": m.body, "at": m.at.isoformat(), "when": m.when,
             "files": [{"name": name, "url": url} for name, url in m.files]}
+
+
+def script_response(request: Request, text: str, compressed: bytes, cache: str, etag: str) -> Response:
+    """A script, gzip-compressed when the browser takes it, revalidated by its ETag."""
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding",
+               "ETag": etag, "Cross-Origin-Resource-Policy": "cross-origin"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        return Response(compressed, media_type="text/javascript; charset=utf-8",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(text, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 def _cors(request: Request, allowed: bool) -> dict[str, str]:
@@ -74,9 +88,22 @@ def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/widget.js")
-    def script() -> Response:
-        return Response(WIDGET_JS, media_type="text/javascript; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+    def loader(request: Request) -> Response:
+        """What shops paste: a few hundred bytes naming the current chat script (five minutes'
+        cache, so an upgrade reaches every site within minutes)."""
+        return script_response(request, WIDGET_LOADER, WIDGET_LOADER_GZ, "public, max-age=300",
+                               f'"{WIDGET_HASH}-loader"')
+
+    @router.get(WIDGET_PATH)
+    def script(request: Request) -> Response:
+        """The chat itself at an address named by its content: cached for a year, never stale."""
+        return script_response(request, WIDGET_JS, WIDGET_JS_GZ, "public, max-age=31536000, immutable",
+                               f'"{WIDGET_HASH}"')
+
+    @router.get("/robots.txt")
+    def robots() -> Response:
+        return Response(ROBOTS_TXT, media_type="text/plain; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
     async def who_and_site(request: Request, key: str, visitor: str, user_id: str, user_hash: str,
                            limiter: str) -> Any:
@@ -225,7 +252,8 @@ def build_router() -> APIRouter:
             return HTMLResponse(render("message.html", title="Not found", text="This chat address is not valid."),
                                 404, headers=PAGE_HEADERS)
         team = await services.db.run_read(services.promise.team_name)
-        return HTMLResponse(render("chat.html", key=channel.config["key"], team=team), headers=CHAT_PAGE_HEADERS)
+        return HTMLResponse(render("chat.html", key=channel.config["key"], team=team, script=WIDGET_PATH),
+                            headers=CHAT_PAGE_HEADERS)
 
     return router
 

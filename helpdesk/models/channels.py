@@ -26,6 +26,7 @@ class Channel(SQLModel, table=True):
     active: bool = Field(default=True)
     last_contact_at: Optional[datetime] = _ts(nullable=True)
     last_error: str = Field(default="", max_length=500)
+    last_webhook_at: Optional[datetime] = _ts(nullable=True)  # the far end reached us (the phone's texts)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -183,6 +183,8 @@ class ApiToken(SQLModel, table=True):
     scopes: str = Field(default="intake,read", max_length=100)
     # A bot token answers new conversations of this channel first, before people.
     first_responder: Optional[str] = Field(default=None, max_length=32)
+    # What customers see as the author of its replies; "" shows the team's name.
+    display_name: str = Field(default="", max_length=100)
 
 
 class Tag(SQLModel, table=True):
@@ -399,4 +401,6 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     external_id: str = Field(default="", max_length=255)  # the channel's own id for it (Message-ID, SMS id)
     updated_at: datetime = _ts()
+    # A sent mail's copy in its mailbox's Sent folder: "" none owed, "pending", "done".
+    copy_state: str = Field(default="", max_length=16)
 

@@ -23,6 +23,9 @@ class Mailbox(SQLModel, table=True):
     folder: str = Field(default="INBOX", max_length=200)
     poll_seconds: int = Field(default=60)
     mark_read: bool = Field(default=False)
+    # Where replies are filed so the shop's own mail client shows them: "" the folder the server
+    # marks \Sent, a folder's name, or "-" for none.
+    sent_folder: str = Field(default="", max_length=200)
     active: bool = Field(default=True)
     secret_store: str = Field(default="none", max_length=16)  # keyring | database | none
     imap_secret: str = Field(default="", max_length=1000)  # encrypted (database store only)

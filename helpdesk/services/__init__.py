@@ -67,7 +67,7 @@ class Services:
         self.release = ReleaseService(*args)
         self.promise = PromiseService(*args, sla=self.sla, links=self.links)
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
-                                links=self.links, files=self.files)
+                                links=self.links, files=self.files, promise=self.promise)
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)
         self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
         self.presence = PresenceService(db.bus, clock)

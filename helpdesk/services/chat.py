@@ -22,6 +22,7 @@ from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.conversations.common import insert_event
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
+from helpdesk.services.promise import shop_time
 
 CHAT = "chat"
 VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -45,6 +46,7 @@ class ChatMessage:
     who: str
     body: str
     at: datetime
+    when: str  # the shop's time with its zone's name, as the customer's page writes it
     files: tuple[tuple[str, str], ...] = ()  # (name, signed link on the address customers use)
 
 
@@ -58,9 +60,10 @@ class ChatThread:
 
 
 class ChatService(Service):
-    def __init__(self, db, clock, settings, conversations, channels, links, files) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db, clock, settings, conversations, channels, links, files, promise) -> None:  # type: ignore[no-untyped-def]
         super().__init__(db, clock, settings)
         self.files = files
+        self.promise = promise
         self.conversations = conversations
         self.channels = channels
         self.links = links
@@ -152,8 +155,9 @@ class ChatService(Service):
         latest = rows[0]
         detail = self.conversations.messages_after(latest.id, after)
         base = self.links.base_url()
-        messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.author_name(m),
-                                m.body, m.created_at,
+        zone, team = self.promise.zone(), self.promise.team_name()
+        messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.public_author(m, team),
+                                m.body, m.created_at, shop_time(m.created_at, zone),  # type: ignore[arg-type]
                                 tuple((a.filename, base + self.files.signed_path(a))
                                       for a in detail.attachments.get(m.id, [])))  # type: ignore[arg-type]
                     for m in detail.messages if m.kind != EVENT]

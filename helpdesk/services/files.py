@@ -270,6 +270,12 @@ class FileService(Service):
             self._key = bytes.fromhex(setting.value["key"])  # type: ignore[index]
             return self._key
 
+    def proof(self, purpose: str, text: str) -> str:
+        """HMAC of `text` under a key derived from this install's own (never the file-link key
+        itself): an answer carrying it came from a Helpdesk on this database."""
+        key = hmac.new(self._link_key(), purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
     def _signature(self, subject: int | str, expires: int, variant: str) -> str:
         message = f"{subject}.{expires}.{variant}".encode()
         return hmac.new(self._link_key(), message, hashlib.sha256).hexdigest()[:32]

@@ -49,7 +49,14 @@ class Promise:
             return f"{clock} today ({zone})"
         if here.date() == today + timedelta(days=1):
             return f"tomorrow {clock} ({zone})"
-        return f"{here:%a %-d %b}, {clock} ({zone})"
+        return f"{here:%a} {here.day} {here:%b}, {clock} ({zone})"  # no %-d: Windows has none
+
+
+def shop_time(at: datetime, zone: Any) -> str:
+    """One way every customer surface writes a time: '4 Dec 2026, 22:19 CET', in the shop's zone
+    and named (the page, the chat, the mails)."""
+    local = at.astimezone(zone)
+    return f"{local.day} {local:%b %Y, %H:%M} {local:%Z}"
 
 
 def hours_words(promise: Promise, now: datetime) -> str:
@@ -142,6 +149,10 @@ class PromiseService(Service):
             setting.value = {"url": url}
             tx.session.add(setting)
             audit(tx.session, self.now(), actor, "public_url.changed", url=url)
+
+    def zone(self) -> Any:
+        """The shop's time zone (its business hours'; the PC's own until they are set)."""
+        return self.sla.rules().calendar.tz
 
     def team_name(self) -> str:
         with self.db.read() as s:

@@ -38,6 +38,13 @@ def check_first_responder(fields: dict[str, str], channel: str | None, scopes: I
     elif "reply" not in scopes:
         fields["first_responder"] = "only a token with the reply scope (a bot) can answer first"
     return channel
+def check_display_name(fields: dict[str, str], value: str | None) -> str:
+    shown = " ".join((value or "").split())
+    if len(shown) > 100:
+        fields["display_name"] = "must be at most 100 characters"
+    return shown
+
+
 # Writing last_used_at on every request would add a write to every read.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -61,24 +68,48 @@ class TokenService(Service):
         self._cache_lock = threading.Lock()
 
     def create(self, name: str, *, actor: Actor, scopes: Iterable[str] = DEFAULT_SCOPES,
-               first_responder: str | None = None) -> CreatedToken:
+               first_responder: str | None = None, display_name: str = "") -> CreatedToken:
         """A token for an integration: `scopes` say what it may do (intake, read, reply, admin);
-        a bot token (reply) may be the first responder for a channel's new conversations."""
+        a bot token (reply) may be the first responder for a channel's new conversations;
+        `display_name` is who customers see writing its replies (else the team's name)."""
         require_admin(actor, "create API tokens")
         fields: dict[str, str] = {}
         clean_name = require_text(fields, "name", name, 100)
+        shown = check_display_name(fields, display_name)
         chosen = check_scopes(fields, scopes)
         responder = check_first_responder(fields, first_responder, chosen)
         if fields:
             raise ValidationFailed("the token could not be created", fields)
-        return self._insert(clean_name, ",".join(chosen), responder, actor)
+        return self._insert(clean_name, ",".join(chosen), responder, shown, actor)
+
+    def set_display_name(self, token_id: int, display_name: str, *, actor: Actor) -> ApiToken:
+        """Who customers see writing this token's replies ("" for the team's name)."""
+        require_admin(actor, "name API tokens")
+        fields: dict[str, str] = {}
+        shown = check_display_name(fields, display_name)
+        if fields:
+            raise ValidationFailed("the name was not saved", fields)
+        return self._set_display_name(token_id, shown, actor)
 
     @writes
-    def _insert(self, clean_name: str, scopes: str, first_responder: str | None, actor: Actor) -> CreatedToken:
+    def _set_display_name(self, token_id: int, shown: str, actor: Actor) -> ApiToken:
+        with self.db.write() as tx:
+            token = tx.session.get(ApiToken, token_id)
+            if token is None:
+                raise NotFound(f"token {token_id} not found")
+            token.display_name = shown
+            tx.session.add(token)
+            audit(tx.session, self.now(), actor, "token.display_name", token_id=token_id, display_name=shown)
+            return token
+
+    @writes
+    def _insert(self, clean_name: str, scopes: str, first_responder: str | None, display_name: str,
+                actor: Actor) -> CreatedToken:
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.write() as tx:
             token = ApiToken(name=clean_name, token_hash=sha256_hex(plaintext), prefix=plaintext[:8],
-                             created_at=self.now(), scopes=scopes, first_responder=first_responder)
+                             created_at=self.now(), scopes=scopes, first_responder=first_responder,
+                             display_name=display_name)
             tx.session.add(token)
             tx.session.flush()
             audit(tx.session, self.now(), actor, "token.created", token_id=token.id, name=clean_name,

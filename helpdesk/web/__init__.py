@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,23 @@ import jinja2
 TEMPLATES = Path(__file__).with_name("templates")
 STYLE = (Path(__file__).with_name("static") / "customer.css").read_text(encoding="utf-8")
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-# The website chat: one script, no framework, no third-party requests (served as /widget.js).
+# The website chat: one script, no framework, no third-party requests. It is served at an
+# address named by its content hash (`/widget-<hash>.js`, cached for a year: a new version is a
+# new address); the `/widget.js` a shop pastes into its pages is a loader of a few hundred
+# bytes that names the current one and is cached for five minutes.
 WIDGET_JS = (Path(__file__).with_name("static") / "widget.js").read_text(encoding="utf-8")
+WIDGET_HASH = hashlib.sha256(WIDGET_JS.encode()).hexdigest()[:16]
+WIDGET_PATH = f"/widget-{WIDGET_HASH}.js"
+WIDGET_LOADER = (
+    "/* Helpdesk chat loader: fetches the chat script by its content hash. */\n"
+    "(function(){var s=document.currentScript;if(!s||!s.dataset.helpdesk)return;"
+    "var n=document.createElement('script');n.src=new URL('" + WIDGET_PATH + "',s.src).href;n.async=true;"
+    "Object.keys(s.dataset).forEach(function(k){n.dataset[k]=s.dataset[k];});"
+    "(document.head||document.documentElement).appendChild(n);})();\n")
+# Compressed once: a shop's every page view asks for them.
+WIDGET_JS_GZ = gzip.compress(WIDGET_JS.encode(), 9, mtime=0)
+WIDGET_LOADER_GZ = gzip.compress(WIDGET_LOADER.encode(), 9, mtime=0)
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"  # customer pages are private links; nothing here is for search engines
 
 PAGE_HEADERS = {
     "Content-Security-Policy": f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; "
@@ -26,6 +42,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the link is the customer's credential
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
+    "X-Robots-Tag": "noindex, nofollow",
 }
 
 

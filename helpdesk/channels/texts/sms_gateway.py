@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets as secrets_module
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -23,7 +24,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from helpdesk.channels.texts.base import BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel, describe
-from helpdesk.services.messaging.config import webhook_path
+from helpdesk.services.messaging.config import callback_url
 from helpdesk.services.messaging.intake import IncomingText
 
 EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed")
@@ -69,8 +70,7 @@ class SmsGatewayChannel(TextChannel):
         self._webhooks_checked = 0.0
 
     def callback_url(self) -> str:
-        given = self.config.get("callback_url")
-        return given or self.services.links.lan_url() + webhook_path(self.kind, self.channel.name)
+        return callback_url(self.channel, self.services.links.lan_url())
 
     # ---- the phone's API --------------------------------------------------------------------
 
@@ -86,12 +86,37 @@ class SmsGatewayChannel(TextChannel):
         return answer
 
     def check(self) -> str:
+        """The phone answers, holds Helpdesk's webhooks, and their address reaches this Helpdesk."""
         try:
             answer = self._call("GET", "/webhooks")
+            if answer.status_code != 200:
+                return f"{self.where} answered {answer.status_code}: is this SMS Gateway for Android's local server?"
+            self.ensure_webhooks()
         except ChannelDown as exc:
             return str(exc)
-        if answer.status_code != 200:
-            return f"{self.where} answered {answer.status_code}: is this SMS Gateway for Android's local server?"
+        return self.probe_callback()
+
+    def probe_callback(self) -> str:
+        """Call our own callback address the way the phone will, and check that this Helpdesk (this
+        database) answers there: "" when it does, else one line why texts would be lost."""
+        url = self.callback_url()
+        nonce = secrets_module.token_hex(16)
+        try:
+            # Not verified: a certificate the phone trusts need not be one this PC trusts; the
+            # proof below says who answered.
+            with httpx.Client(timeout=httpx.Timeout(5.0), verify=False, follow_redirects=False) as client:
+                answer = client.get(url, params={"probe": nonce})
+        except httpx.HTTPError:
+            return (f"texts would be lost: nothing answers at {url}; is Helpdesk running, and is that the address "
+                    "the phone reaches it by?")
+        try:
+            proof = answer.json().get("proof", "") if answer.status_code == 200 else ""
+        except ValueError:
+            proof = ""
+        expected = self.services.files.proof(f"channel-probe:{self.channel.name}", nonce)
+        if not isinstance(proof, str) or not hmac.compare_digest(proof, expected):
+            return (f"texts would be lost: {url} answered {answer.status_code} but is not this channel's webhook "
+                    "in this Helpdesk; give the address the phone reaches Helpdesk by (e.g. https://helpdesk.shop.lan:8443)")
         return ""
 
     def send(self, out: Any) -> Sent:
@@ -153,6 +178,7 @@ class SmsGatewayChannel(TextChannel):
             verify(body, headers.get("x-signature", ""), headers.get("x-timestamp", ""), key,
                    self.services.clock.now())
         envelope = parse_webhook(body)
+        self.services.messaging.channels.webhook_arrived(self.channel.id)
         event, payload = envelope["event"], envelope["payload"]
         messaging = self.services.messaging
         if event == "sms:received":

@@ -36,6 +36,13 @@ class WebhookReceivers:
         finally:
             worker.close()
 
+    def has_channel(self, kind: str, name: str) -> bool:
+        try:
+            channel = self.services.messaging.channels.by_name(name)
+        except NotFound:
+            return False
+        return channel.kind == kind and channel.active
+
     def sms_gateway(self, name: str, body: bytes, headers: Mapping[str, str]) -> str:
         return self._with("sms-gateway", name, lambda w: w.receive(body, headers))
 

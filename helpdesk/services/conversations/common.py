@@ -110,6 +110,7 @@ class ConversationDetail:
     agents: dict[int, Agent] = field(default_factory=dict)  # authors of messages
     due: Due | None = None  # the next response-time deadline while it waits on the team
     bots: dict[int, str] = field(default_factory=dict)  # API token id -> name, for bots' messages
+    bot_display: dict[int, str] = field(default_factory=dict)  # API token id -> the name customers see ("" none)
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # message id -> its files
     deliveries: dict[int, DeliveryState] = field(default_factory=dict)  # public reply id -> how it left
 
@@ -127,6 +128,15 @@ class ConversationDetail:
             return f"Rule '{message.meta['rule_title']}'"
         agent = self.agents.get(message.author_agent_id) if message.author_agent_id else None
         return agent.name if agent else "Support"
+
+    def public_author(self, message: Message, team: str) -> str:
+        """Who wrote a message, as the customer sees it: a person's name; for a token's replies its
+        display name or else the team's (a token's own name, like "uxr", is for the team only)."""
+        if message.direction != IN and message.author_token_id:
+            return self.bot_display.get(message.author_token_id) or team
+        if message.direction != IN and message.meta and message.meta.get("rule_title"):
+            return team  # an automation rule writes for the team
+        return self.author_name(message)
 
 
 @dataclass(frozen=True)

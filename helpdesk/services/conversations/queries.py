@@ -108,7 +108,8 @@ class QueriesMixin(ConversationBase):
             new = self._detail(s, conversation, public_only=False, after_id=last, every_kind=True)
         replies = [m.id for m in previous.messages if m.kind != EVENT]
         return replace(new, messages=previous.messages + new.messages, agents={**previous.agents, **new.agents},
-                       bots={**previous.bots, **new.bots}, attachments={**previous.attachments, **new.attachments},
+                       bots={**previous.bots, **new.bots}, bot_display={**previous.bot_display, **new.bot_display},
+                       attachments={**previous.attachments, **new.attachments},
                        deliveries={**self.deliveries.of_messages(replies), **new.deliveries})  # type: ignore[arg-type]
 
     def _detail(self, s: Session, conversation: Conversation, public_only: bool, after_id: int = 0,
@@ -127,14 +128,16 @@ class QueriesMixin(ConversationBase):
         agents = {a.id: a for a in s.exec(select(Agent).where(col(Agent.id).in_(author_ids))).all()} \
             if author_ids else {}
         bot_ids = {m.author_token_id for m in messages if m.author_token_id}
-        bots = dict(s.exec(select(ApiToken.id, ApiToken.name).where(col(ApiToken.id).in_(bot_ids))).all()) \
-            if bot_ids else {}
+        tokens = s.exec(select(ApiToken.id, ApiToken.name, ApiToken.display_name).where(
+            col(ApiToken.id).in_(bot_ids))).all() if bot_ids else []
+        bots = {t.id: t.name for t in tokens}
         ids = [m.id for m in messages if m.kind != EVENT]
         return ConversationDetail(
             conversation=conversation, customer=load_profile(s, customer),  # type: ignore[arg-type]
             messages=messages, tags=tag_names(s, [conversation.id]).get(conversation.id, []),  # type: ignore[list-item]
             assignee=agents.get(conversation.assignee_id) if conversation.assignee_id else None,
             agents=agents, due=SlaRules.due_of(conversation, self.now()), bots=bots,  # type: ignore[arg-type]
+            bot_display={t.id: t.display_name for t in tokens},
             attachments=self.files.of_messages(ids), deliveries=self.deliveries.of_messages(ids))  # type: ignore[arg-type]
 
     def messages_after(self, conversation_id: int, after_id: int = 0, include_notes: bool = False,

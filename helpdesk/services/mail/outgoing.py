@@ -152,8 +152,8 @@ class MailOutService(Service):
         if message.author_agent_id:
             name = conn.execute(select(Agent.name).where(Agent.id == message.author_agent_id)).scalar()  # type: ignore[arg-type]
             return name or "Support"
-        if message.author_token_id:
-            name = conn.execute(select(ApiToken.name).where(ApiToken.id == message.author_token_id)).scalar()  # type: ignore[arg-type]
+        if message.author_token_id:  # the name it shows customers; a token's own name is for the team
+            name = conn.execute(select(ApiToken.display_name).where(ApiToken.id == message.author_token_id)).scalar()  # type: ignore[arg-type]
             return name or "Support"
         return "Support"
 

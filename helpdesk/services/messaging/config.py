@@ -36,6 +36,17 @@ HOOK_PATHS = {"sms-gateway": "/api/v1/channels/sms-gateway/", "twilio": "/api/v1
 def webhook_path(kind: str, name: str) -> str:
     """Where a channel's webhooks reach Helpdesk (the phone's and Twilio's requests)."""
     return HOOK_PATHS[kind] + quote(name, safe="")
+
+
+def callback_url(channel: Channel, lan_url: str) -> str:
+    """The full address the phone posts texts to. A shop gives the address the phone reaches
+    Helpdesk by (`https://helpdesk.shop.lan:8443`): with no path, the webhook's path is added;
+    a full path (behind a proxy's prefix) is kept as given. None given: this PC's LAN address."""
+    given = str(channel.config.get("callback_url") or "").rstrip("/")
+    path = webhook_path(channel.kind, channel.name)
+    if not given:
+        return lan_url.rstrip("/") + path
+    return given + path if urlsplit(given).path in ("", "/") else given
 C = Channel.__table__  # type: ignore[attr-defined]
 D = Delivery.__table__  # type: ignore[attr-defined]
 
@@ -52,6 +63,7 @@ class ChannelView:
     last_contact_at: datetime | None
     last_error: str
     waiting: int
+    last_webhook_at: datetime | None = None  # when the far end last reached us (the phone's texts)
 
 
 def _check_url(fields: dict[str, str], name: str, value: str, schemes: tuple[str, ...]) -> str:
@@ -271,7 +283,7 @@ class ChannelService(Service):
                 secrets = {}
             out.append(ChannelView(c.id, c.kind, c.name, summary(c.kind, c.config, secrets), c.active,  # type: ignore[arg-type]
                                    c.last_contact_at, c.last_error,
-                                   sum(waiting.get(k, 0) for k in CARRIES.get(c.kind, ()))))
+                                   sum(waiting.get(k, 0) for k in CARRIES.get(c.kind, ())), c.last_webhook_at))
         return out
 
     def waiting_by_kind(self) -> dict[str, int]:
@@ -302,6 +314,13 @@ class ChannelService(Service):
         return ""
 
     # ---- the worker's record -------------------------------------------------------------------
+
+    @writes
+    def webhook_arrived(self, channel_id: int) -> None:
+        """A signed (or LAN) webhook of this channel got through: Settings shows when."""
+        with self.db.write() as tx:
+            tx.session.connection().execute(update(C).where(C.c.id == channel_id).values(
+                last_webhook_at=self.now(), last_contact_at=self.now()))
 
     @writes
     def contact(self, channel_id: int, error: str = "", state: dict | None = None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import flet as ft
 
 from helpdesk.channels.texts import check
-from helpdesk.services.messaging.config import ChannelView, webhook_path
+from helpdesk.services.messaging.config import ChannelView, callback_url, webhook_path
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
@@ -53,8 +53,6 @@ class ChannelsSection(Section):
         links = self.ctx.services.links
         if v.kind == "twilio":
             return (links.public_url() or "https://YOUR-PUBLIC-ADDRESS") + webhook_path(v.kind, v.name)
-        if v.kind == "sms-gateway":
-            return links.lan_url() + webhook_path(v.kind, v.name)
         return ""
 
     async def _website(self, v: ChannelView) -> list[ft.Control]:
@@ -82,6 +80,12 @@ class ChannelsSection(Section):
         if v.last_error:
             status.append(ft.Text(v.last_error, size=12, color=ft.Colors.ERROR, selectable=True))
         address = self._address(v)
+        if v.kind == "sms-gateway":
+            channel = await self.ctx.read(self.ctx.services.messaging.channels.get, v.id)
+            address = callback_url(channel, self.ctx.services.links.lan_url())
+            heard = f"Last webhook from the phone {fmt.ago(v.last_webhook_at, now)}" if v.last_webhook_at \
+                else "No webhook from the phone yet: incoming texts need one (Test checks the way)"
+            status.append(ft.Text(heard, size=12, color=None if v.last_webhook_at else ft.Colors.ERROR))
         if address:
             status.append(ft.Text(f"Webhook: {address}", size=12, selectable=True, color=ft.Colors.ON_SURFACE_VARIANT))
         if v.kind == "website":
@@ -125,7 +129,8 @@ class ChannelsSection(Section):
         if kind == "sms-gateway":
             fields |= {"url": field("Phone's local server", password=True, hint="http://sms:PASSWORD@192.168.1.50:8080"),
                        "signing_key": field("Webhook signing key (optional, recommended)", password=True),
-                       "callback_url": field("Callback address (optional)", hint="https://helpdesk.local:8443")}
+                       "callback_url": field("Address the phone reaches Helpdesk by (optional)",
+                                             hint="https://helpdesk.shop.lan:8443 (default: this PC's LAN address)")}
             return fields, PHONE_HELP
         if kind == "telegram":
             fields["token"] = field("Bot token", password=True, hint="123456:ABC…")

@@ -22,7 +22,9 @@ class TokensSection(Section):
         tokens, (words, silence) = await self.ctx.read(
             lambda: (services.tokens.list(), services.conversations.handoff_settings()))
         rows = [ft.DataRow(cells=[
-            ft.DataCell(ft.Text(t.name)), ft.DataCell(ft.Text(t.prefix + "…")),
+            ft.DataCell(ft.Text(t.name)), ft.DataCell(self._display_name(t) if "reply" in t.scopes and not t.revoked_at
+                                                      else ft.Text(t.display_name or "—")),
+            ft.DataCell(ft.Text(t.prefix + "…")),
             ft.DataCell(ft.Text(t.scopes.replace(",", ", "))),
             ft.DataCell(self._responder(t) if "reply" in t.scopes and not t.revoked_at else ft.Text("—")),
             ft.DataCell(ft.Text(f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never")),
@@ -31,11 +33,14 @@ class TokensSection(Section):
                         if not t.revoked_at else ft.Text("")),
         ]) for t in tokens]
         name = ft.TextField(on_change=sync_value, label="What is it for? (e.g. website)", width=320, dense=True)
+        shown = ft.TextField(on_change=sync_value, label="Customers see its replies from (a bot's name)", width=320,
+                             dense=True, hint_text="e.g. Larsen Bikes assistant; empty: the team's name")
         scopes = {s: ft.Checkbox(label=s, value=s in ("intake", "read"), tooltip=SCOPE_HELP[s]) for s in SCOPES}
 
         async def create(e: Any) -> None:
             created = await self.ctx.attempt(services.tokens.create, name.value or "", actor=self.ctx.actor,
-                                             scopes=[s for s, box in scopes.items() if box.value])
+                                             scopes=[s for s, box in scopes.items() if box.value],
+                                             display_name=shown.value or "")
             if created is None:
                 return
             await self.rerender()
@@ -69,11 +74,12 @@ class TokensSection(Section):
         return ft.Column([
             *heading("API tokens", "Integrations (your website, an SMS gateway, scripts) and bots use these. "
                                    "Each does only what its scopes allow."),
-            ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Name", "Token", "Scopes", "Answers first",
+            ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Name", "Customers see", "Token", "Scopes",
+                                                                      "Answers first",
                                                                       "Last used", "Status", "")], rows=rows)
             if rows else ft.Text("No tokens yet.", italic=True),
             ft.Text("Create a token", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-            name,
+            ft.Row([name, shown], wrap=True),
             ft.Row([ft.Text("May:", weight=ft.FontWeight.W_500), *scopes.values()], spacing=4),
             ft.FilledButton("Create token", on_click=create),
             ft.Divider(),
@@ -97,6 +103,14 @@ class TokensSection(Section):
         return ft.Dropdown(value=token.first_responder or "-", dense=True, width=130, on_select=chosen,
                            options=[ft.DropdownOption(key="-", text="no channel")] +
                                    [ft.DropdownOption(key=c, text=c) for c in CHANNELS])
+
+    def _display_name(self, token: Any) -> ft.Control:
+        async def saved(e: Any) -> None:
+            await self.ctx.attempt(self.ctx.services.tokens.set_display_name, token.id, e.control.value or "",
+                                   actor=self.ctx.actor, success="Saved: customers see this name on its replies")
+
+        return ft.TextField(value=token.display_name, dense=True, width=200, on_change=sync_value, on_blur=saved,
+                            on_submit=saved, hint_text="the team's name", tooltip="Who customers see writing its replies")
 
     async def _revoke(self, token: Any) -> None:
         if await self.ctx.attempt(self.ctx.services.tokens.revoke, token.id, actor=self.ctx.actor,

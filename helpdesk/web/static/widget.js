@@ -1,9 +1,11 @@
 /* Helpdesk website chat. One script, no framework, nothing loaded from anywhere else.
    <script src="https://HELPDESK/widget.js" data-helpdesk="KEY" async></script>
+   (/widget.js is a small loader that fetches this file by its content hash, cached for a year.)
    Optional: data-user-id and data-user-hash (HMAC-SHA256 of the id with the chat's secret)
    for signed-in users; data-mode="page" fills the page (Helpdesk's own /chat).
    Everything is drawn in a shadow root, so the site's CSS does not reach it, and every
-   text is set with textContent, never as HTML. */
+   text is set with textContent, never as HTML. The panel stays closed until the visitor
+   opens it; ×, Escape and the button close it and give the focus back to the button. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -25,38 +27,60 @@
     (userId ? "&user_id=" + encodeURIComponent(userId) + "&user_hash=" + encodeURIComponent(userHash) : "");
   var api = base + "/widget/" + encodeURIComponent(key);
 
+  // Light and dark follow the visitor's own setting; every colour is set here, so a site's
+  // `color-scheme` cannot turn the boxes dark inside a light panel (or the other way round).
   var css = [
-    ":host{all:initial}",
+    ":host{all:initial;color-scheme:light;--bg:#f4f5f7;--card:#fff;--ink:#1d2330;--muted:#4f5869;--line:#8a93a3;",
+    "--brand:#2457c5;--brand-ink:#fff;--mine:#dbe7ff;--note:#eef3ff;--error:#a4161a;--link:#1f4fb5}",
+    "@media (prefers-color-scheme:dark){:host{color-scheme:dark;--bg:#15181e;--card:#22262e;--ink:#eef1f6;",
+    "--muted:#b5bdcb;--line:#6f7888;--brand:#3d6fe0;--mine:#20365f;--note:#1d2940;--error:#ff8a8a;--link:#9cbcff}}",
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
+    "[hidden]{display:none!important}",
     ".launch{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;",
-    "background:#2457c5;color:#fff;font-size:16px;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
-    ".launch:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible{outline:3px solid #f4b400;outline-offset:2px}",
-    ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483000;width:360px;max-width:calc(100vw - 24px);",
-    "height:520px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#f4f5f7;color:#1d2330;",
-    "border-radius:16px;box-shadow:0 8px 30px rgba(0,0,0,.3);overflow:hidden;font-size:15px;line-height:1.45}",
-    ".page .panel{position:static;width:auto;max-width:680px;height:100vh;max-height:none;margin:0 auto;border-radius:0;box-shadow:none}",
+    "background:var(--brand);color:var(--brand-ink);font-size:16px;font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}",
+    ".launch:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f4b400;outline-offset:2px}",
+    ".panel{position:fixed;right:20px;bottom:84px;z-index:2147483001;width:360px;max-width:calc(100vw - 24px);",
+    "height:520px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:var(--bg);color:var(--ink);",
+    "border-radius:16px;box-shadow:0 8px 30px rgba(0,0,0,.3);overflow-x:hidden;overflow-y:auto;font-size:15px;line-height:1.45}",
+    /* A phone, a short window or a zoomed page: the panel takes the whole screen and scrolls as one. */
+    "@media (max-width:480px),(max-height:560px){.panel{inset:0;width:auto;max-width:none;height:auto;max-height:none;",
+    "border-radius:0}.log{flex:1 0 auto;min-height:5em;overflow:visible}}",
+    ".page .panel{position:static;width:auto;max-width:680px;height:auto;min-height:100vh;max-height:none;margin:0 auto;",
+    "border-radius:0;box-shadow:none;overflow:visible}",
+    ".page .log{flex:1 0 auto;overflow:visible}",
     ".page .launch,.page .close{display:none}",
-    "header{background:#2457c5;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}",
-    "header strong{flex:1;font-size:16px}.logo{height:26px;border-radius:4px;background:#fff}.logo[hidden]{display:none}",
-    ".close{background:transparent;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1}",
-    ".log{flex:1;overflow-y:auto;padding:12px}",
-    ".msg{max-width:85%;margin:8px 0;padding:9px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff}",
-    ".mine{margin-left:auto;background:#dbe7ff}",
-    ".who{display:block;font-size:12px;color:#5b6475;margin-bottom:2px}",
-    ".hint{color:#5b6475;font-size:13px;margin:6px 0}",
-    "form{padding:10px;background:#fff;border-top:1px solid #e1e4ea;display:flex;flex-direction:column;gap:6px}",
-    "textarea{width:100%;min-height:64px;resize:vertical;padding:8px;border:1px solid #c5cad3;border-radius:10px;font-size:15px}",
-    "input{width:100%;padding:7px 8px;border:1px solid #c5cad3;border-radius:10px;font-size:14px}",
-    ".send{align-self:flex-end;border:0;border-radius:10px;background:#2457c5;color:#fff;padding:8px 18px;font-weight:600;font-size:15px;cursor:pointer}",
-    ".error{color:#a4161a;font-size:13px;margin:0}.error:empty{display:none}",
+    ".top{background:var(--brand);color:var(--brand-ink);padding:10px 14px;display:flex;align-items:center;gap:8px;flex:none}",
+    ".title{flex:1;font-size:16px;font-weight:700;margin:0;overflow-wrap:anywhere}.logo{height:26px;border-radius:4px;background:#fff}",
+    ".close{background:transparent;border:1px solid rgba(255,255,255,.6);border-radius:8px;color:var(--brand-ink);",
+    "font-size:14px;font-weight:600;padding:4px 10px;cursor:pointer;line-height:1.2}",
+    ".close span{font-size:18px;margin-right:4px}",
+    ".log{flex:1 1 auto;overflow-y:auto;padding:12px;min-height:4em}",
+    ".msg{max-width:85%;margin:8px 0;padding:9px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--card)}",
+    ".mine{margin-left:auto;background:var(--mine)}",
+    ".who{display:block;font-size:12px;color:var(--muted);margin-bottom:2px;white-space:normal}",
+    ".hint{color:var(--muted);font-size:13px;margin:6px 0}",
+    "form{padding:10px;background:var(--card);border-top:1px solid var(--line);display:flex;flex-direction:column;gap:6px;flex:none}",
+    "label{font-size:13px;font-weight:600;color:var(--ink)}",
+    "textarea,input{background:var(--card);color:var(--ink);border:1px solid var(--line);border-radius:10px}",
+    "textarea{width:100%;min-height:64px;resize:vertical;padding:8px;font-size:15px}",
+    "input{width:100%;padding:7px 8px;font-size:14px}",
+    ".row{display:flex;align-items:center;gap:8px;flex-wrap:wrap}",
+    ".send{margin-left:auto;border:0;border-radius:10px;background:var(--brand);color:var(--brand-ink);padding:8px 18px;font-weight:600;font-size:15px;cursor:pointer}",
+    ".send[aria-disabled=true]{opacity:.7;cursor:progress}",
+    ".attach,.unattach{border:1px solid var(--line);border-radius:10px;background:transparent;color:var(--ink);padding:6px 10px;font-size:14px;cursor:pointer}",
+    ".chosen{font-size:13px;color:var(--muted);overflow-wrap:anywhere}",
+    ".keys{font-size:12px;color:var(--muted);margin:0}",
+    ".error{color:var(--error);font-size:13px;margin:0}.error:empty{display:none}",
     ".links{padding:0 12px;margin:4px 0 8px}",
-    ".status{margin:0;padding:8px 14px;background:#eef3ff;color:#1d2330;font-size:13px}.status:empty{display:none}",
-    ".seen{text-align:right;color:#5b6475;font-size:12px;margin:0 0 4px}.seen[hidden]{display:none}",
-    "a{color:#2457c5}.file{display:block;margin-top:6px;overflow-wrap:anywhere}"
+    ".status{margin:0;padding:8px 14px;background:var(--note);color:var(--ink);font-size:13px;flex:none}.status:empty{display:none}",
+    ".seen{text-align:right;color:var(--muted);font-size:12px;margin:0 0 4px}",
+    "a{color:var(--link)}.file{display:block;margin-top:6px;overflow-wrap:anywhere}"
   ].join("");
 
-  var host = document.createElement("div");
+  // The host is a landmark (a complementary region on a shop's page; the main content on /chat).
+  var host = document.createElement(pageMode ? "main" : "aside");
   host.setAttribute("data-helpdesk-chat", "");
+  if (!pageMode) host.setAttribute("aria-label", "Chat");
   var root = host.attachShadow({ mode: "open" });  // open: screen readers and tests see in; styles still do not
   try {
     var sheet = new CSSStyleSheet();
@@ -75,15 +99,18 @@
   }
   var wrap = el("div", { "class": pageMode ? "page" : "" });
   var launch = el("button", { "class": "launch", type: "button", "aria-expanded": "false", "aria-controls": "hd-panel" }, "Chat with us");
-  var panel = el("section", { "class": "panel", id: "hd-panel", role: "dialog", "aria-label": "Chat" });
-  var header = el("header");
+  var panel = el("section", { "class": "panel", id: "hd-panel", "aria-labelledby": "hd-title" });
+  var header = el("div", { "class": "top" });
   var logo = el("img", { "class": "logo", alt: "" });
   logo.hidden = true;
-  var title = el("strong", {}, "Chat");
-  var close = el("button", { "class": "close", type: "button", "aria-label": "Close the chat" }, "\u00d7");
+  var title = el(pageMode ? "h1" : "h2", { "class": "title", id: "hd-title" }, "Chat");
+  // The visible word is the button's name (a screen reader says what a sighted person sees).
+  var close = el("button", { "class": "close", type: "button" });
+  close.appendChild(el("span", { "aria-hidden": "true" }, "\u00d7"));
+  close.appendChild(document.createTextNode("Close"));
   header.appendChild(logo); header.appendChild(title); header.appendChild(close);
   var status = el("p", { "class": "status", "aria-live": "polite" });
-  var log = el("div", { "class": "log", "aria-live": "polite", "aria-label": "Messages" });
+  var log = el("div", { "class": "log", role: "log", "aria-label": "Messages" });
   var seen = el("p", { "class": "seen" }, "Seen");
   var typing = el("p", { "class": "seen", "aria-live": "polite" });
   typing.hidden = true;
@@ -91,29 +118,40 @@
   seen.hidden = true;
   var hint = el("p", { "class": "hint" }, "Write your question: we answer here, and you can come back to it any time.");
   log.appendChild(hint);
-  var form = el("form");
-  var label = el("label", { "for": "hd-body", "class": "hint" }, "Your message");
-  var body = el("textarea", { id: "hd-body", maxlength: "10000", required: "" });
-  var email = el("input", { type: "email", id: "hd-email", maxlength: "254", placeholder: "Your email (optional): we'll also answer there", "aria-label": "Your email (optional)" });
-  var files = el("input", { type: "file", multiple: "", "aria-label": "Add photos or files", accept: "image/*,application/pdf,.txt,.doc,.docx" });
+  var form = el("form", { "aria-label": "Write to us" });
+  var label = el("label", { "for": "hd-body" }, "Your message");
+  var body = el("textarea", { id: "hd-body", maxlength: "10000", rows: "3", "aria-describedby": "hd-keys" });
+  var keys = el("p", { "class": "keys", id: "hd-keys" }, "Enter sends; Shift+Enter starts a new line.");
+  var emailLabel = el("label", { "for": "hd-email" }, "Your email (optional): we'll also answer there");
+  var email = el("input", { type: "email", id: "hd-email", maxlength: "254", autocomplete: "email" });
+  var files = el("input", { type: "file", multiple: "", tabindex: "-1", "aria-hidden": "true", accept: "image/*,application/pdf,.txt,.doc,.docx" });
+  files.hidden = true;  // the button below opens it: the browser's bare "Choose Files" says nothing useful
+  var attach = el("button", { "class": "attach", type: "button" }, "Add photos or files");
+  var chosen = el("span", { "class": "chosen", "aria-live": "polite" });
+  var unattach = el("button", { "class": "unattach", type: "button" }, "Remove files");
+  unattach.hidden = true;
   var error = el("p", { "class": "error", role: "alert" });
   var send = el("button", { "class": "send", type: "submit" }, "Send");
+  var row = el("div", { "class": "row" });
+  [attach, chosen, unattach, send].forEach(function (n) { row.appendChild(n); });
   var link = el("p", { "class": "hint links" });
-  [label, body, email, files, error, send].forEach(function (n) { form.appendChild(n); });
+  [label, body, keys, emailLabel, email, files, error, row].forEach(function (n) { form.appendChild(n); });
   panel.appendChild(header); panel.appendChild(status); panel.appendChild(log); panel.appendChild(link);
   panel.appendChild(form);
   wrap.appendChild(launch); wrap.appendChild(panel);
   root.appendChild(wrap);
-  panel.hidden = !pageMode;
+  panel.hidden = !pageMode;  // closed until the visitor asks (the page mode is the chat itself)
 
-  var shown = {}, last = 0, lastMine = false, source = null;
+  var shown = {}, last = 0, lastMine = false, source = null, sending = false;
   function add(m) {
     if (shown[m.id]) return;
     shown[m.id] = true;
     if (m.id > last) { last = m.id; lastMine = m.mine; }
     hint.hidden = true;
     var item = el("div", { "class": "msg" + (m.mine ? " mine" : "") });
-    item.appendChild(el("span", { "class": "who" }, m.who + " \u00b7 " + new Date(m.at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })));
+    var meta = el("span", { "class": "who" }, m.who + " \u00b7 ");
+    meta.appendChild(el("time", { datetime: m.at }, m.when || m.at));  // the shop's time, with its zone's name
+    item.appendChild(meta);
     item.appendChild(document.createTextNode(m.body));
     (m.files || []).forEach(function (f) {
       var file = el("a", { href: f.url, target: "_blank", rel: "noopener", "class": "file" }, "\ud83d\udcce " + f.name);
@@ -127,7 +165,7 @@
   }
   function showThread(data) {
     if (data.team) title.textContent = data.team;
-    if (data.logo && !logo.src) { logo.src = data.logo; logo.hidden = false; }
+    if (data.logo && !logo.getAttribute("src")) { logo.src = data.logo; logo.alt = ""; logo.hidden = false; }
     status.textContent = data.status === "resolved"
       ? "Resolved. Write again any time; how did we do? Rate us on your conversation page."
       : [data.hours, data.promise].filter(Boolean).join(" \u00b7 ");
@@ -173,14 +211,34 @@
     launch.setAttribute("aria-expanded", String(yes));
     if (yes) body.focus(); else launch.focus();
   }
+  function showChosen() {
+    var names = Array.prototype.map.call(files.files, function (f) { return f.name; });
+    chosen.textContent = names.length ? names.join(", ") : "";
+    unattach.hidden = !names.length;
+  }
   launch.addEventListener("click", function () { open(panel.hidden); });
   close.addEventListener("click", function () { open(false); });
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape" && !pageMode) open(false); });
+  wrap.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !pageMode && !panel.hidden) { e.preventDefault(); open(false); }
+  });
+  body.addEventListener("keydown", function (e) {
+    // Enter sends, Shift+Enter adds a line; a word still being composed (IME) is not a send.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+  attach.addEventListener("click", function () { files.click(); });
+  files.addEventListener("change", showChosen);
+  unattach.addEventListener("click", function () { files.value = ""; showChosen(); attach.focus(); });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
+    if (sending) return;
     var text = body.value.trim();
-    if (!text && !files.files.length) return;
-    send.disabled = true;
+    if (!text && !files.files.length) { error.textContent = "Write a message or add a file first."; body.focus(); return; }
+    // Not `disabled`: a disabled button drops the focus to the page, and Escape would then do nothing.
+    sending = true;
+    send.setAttribute("aria-disabled", "true");
     error.textContent = "";
     var message = JSON.stringify({ body: text, email: email.value.trim() });
     var request = { method: "POST", credentials: "omit" };
@@ -198,11 +256,16 @@
         if (!r.ok) throw new Error((data.error && data.error.message) || "Not sent");
         body.value = "";
         files.value = "";
+        showChosen();
         showThread(data);
       });
     }).catch(function (err) {
       error.textContent = "Not sent: " + err.message + ". Your text is still here.";
-    }).then(function () { send.disabled = false; });
+    }).then(function () {
+      sending = false;
+      send.removeAttribute("aria-disabled");
+      if (!panel.hidden) body.focus();  // the next message is typed at once
+    });
   });
   function start() {
     if (pageMode) document.body.style.margin = "0";  // the chat is the page (Helpdesk's own /chat)
