@@ -52,6 +52,11 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
     from helpdesk.services.base import Actor
 
     with command_app(settings, open_app) as app:
+        from helpdesk.runlock import RunLock
+
+        port = RunLock(settings.data_dir).holder_port()
+        if port:  # Helpdesk runs: links name the port it serves on, whatever the flags here say
+            app.services.links.listening_on(port)
         channels = app.services.messaging.channels
         command = args.channel_command
         if command == "add":
@@ -106,8 +111,9 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
                   "(Twilio's signatures are "
                   "checked against it)", file=sys.stderr)
     if channel.kind == "website":
-        print(f"Paste this line into every page of {', '.join(channel.config['origins'])} (before </body>); "
-              f"the chat is also at {services.chat.page_url(channel)}:")
+        print(f"The chat is also a page: {services.chat.page_url(channel)}")
+        print(services.chat.who_reaches(), file=sys.stderr if not services.links.public_url() else sys.stdout)
+        print(f"Paste this line into every page of {', '.join(channel.config['origins'])} (before </body>):")
         print(services.chat.snippet(channel))
     if channel.kind == "sms-gateway":
         from helpdesk.services.messaging.config import callback_url

@@ -232,7 +232,8 @@ def build_router() -> APIRouter:
 
     @router.get("/chat/poster.png")
     async def poster(request: Request, site: Optional[str] = None) -> Response:
-        """The counter poster: the QR code of this chat's /chat page on the LAN address (the shop's Wi-Fi)."""
+        """The counter poster: the QR code of this chat's /chat page, on the address customers use (the
+        public one when set, else this PC's LAN address: the shop's Wi-Fi, with no internet needed)."""
         from helpdesk.web.poster import poster_png
 
         services = request.app.state.services
@@ -240,7 +241,8 @@ def build_router() -> APIRouter:
         if channel is None:
             return error_response(404, "not_found", "there is no chat with this key")
         team = await services.db.run_read(services.promise.team_name)
-        png = await asyncio.to_thread(poster_png, services.chat.page_url(channel, lan=True), team)
+        png = await asyncio.to_thread(poster_png, services.chat.page_url(channel), team,
+                                      offline=not services.links.public_url())
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store",
                                                               "X-Content-Type-Options": "nosniff"})
 

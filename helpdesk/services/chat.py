@@ -174,11 +174,19 @@ class ChatService(Service):
         return (f'<script src="{self.links.base_url()}/widget.js" data-helpdesk="{channel.config.get("key", "")}" '
                 f'async></script>')
 
-    def page_url(self, channel: Channel, lan: bool = False) -> str:
-        """The chat as a page: on the address customers use, or (the counter poster) on the
-        LAN address, which phones on the shop's Wi-Fi reach with no internet at all."""
-        base = self.links.lan_url() if lan else self.links.base_url()
-        return f"{base}/chat?site={channel.config.get('key', '')}"
+    def page_url(self, channel: Channel) -> str:
+        """The chat as a page, on the address customers use (the public one when set, else this
+        PC's LAN address and the port it serves on)."""
+        return f"{self.links.base_url()}/chat?site={channel.config.get('key', '')}"
+
+    def who_reaches(self) -> str:
+        """Which visitors the snippet and poster work for, in a sentence for the shop."""
+        if self.links.public_url():
+            return f"Visitors anywhere reach it through {self.links.public_url()}."
+        return (f"No public address is set, so this works only for visitors on the shop's own network "
+                f"({self.links.lan_url()}): for your website's visitors on the internet, set the address customers "
+                "use (Settings → Customer page, or HELPDESK_PUBLIC_URL) behind a proxy or tunnel "
+                "(docs/public-address.md).")
 
     def user_hash(self, channel: Channel, user_id: str) -> str:
         """What the site computes on its server for a signed-in user (shown to admins for testing)."""

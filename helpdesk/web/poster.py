@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 WIDTH, HEIGHT = 1240, 1754
 
 
-def poster_png(url: str, team: str) -> bytes:
+def poster_png(url: str, team: str, offline: bool = True) -> bytes:
     page = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(page)
 
@@ -26,8 +26,9 @@ def poster_png(url: str, team: str) -> bytes:
         return y
 
     y = centred(f"Chat with {team}"[:80], 130, 84)
-    y = centred("Scan with your phone's camera and write to us. On our Wi-Fi it works even without "
-                "mobile data; we answer here, and you can come back to it later.", y + 30, 36, "#5b6475")
+    reach = "On our Wi-Fi it works even without mobile data; " if offline else ""
+    y = centred(f"Scan with your phone's camera and write to us. {reach}We answer here, and you can come back to it "
+                "later.", y + 30, 36, "#4f5869")
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="png", scale=22, border=2)
     code = Image.open(io.BytesIO(qr.getvalue())).convert("RGB")

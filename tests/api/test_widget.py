@@ -97,7 +97,7 @@ def test_the_snippet_and_the_chat_page(services, client, site):
     assert post(client, site.config["key"], "hi").status_code == 404
 
 
-def test_the_counter_poster_is_a_printable_png_of_the_chat_on_the_lan(services, client, site):
+def test_the_counter_poster_is_a_printable_png_of_the_chat_on_the_address_customers_use(services, client, site, ann):
     from io import BytesIO
 
     from PIL import Image
@@ -105,7 +105,10 @@ def test_the_counter_poster_is_a_printable_png_of_the_chat_on_the_lan(services, 
     answer = client.get("/chat/poster.png", params={"site": site.config["key"]})
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
     assert Image.open(BytesIO(answer.content)).size == (1240, 1754)
-    assert services.chat.page_url(site, lan=True).startswith(services.links.lan_url() + "/chat?site=")
+    assert services.chat.page_url(site).startswith(services.links.base_url() + "/chat?site=")
+    services.promise.set_public_url("https://help.larsen-bikes.example", ann)
+    assert services.chat.page_url(site).startswith("https://help.larsen-bikes.example/chat?site=")
+    assert services.chat.snippet(site).startswith('<script src="https://help.larsen-bikes.example/widget.js"')
     assert client.get("/chat/poster.png", params={"site": "nope"}).status_code == 404
 
 

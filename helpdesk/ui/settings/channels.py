@@ -71,7 +71,9 @@ class ChannelsSection(Section):
                         ft.TextButton("Poster for the counter (QR code)", icon=ft.Icons.QR_CODE_2, url=poster)],
                        wrap=True),
                 ft.Text(f"The chat as a page: {chat.page_url(channel)}", size=12, selectable=True,
-                        color=ft.Colors.ON_SURFACE_VARIANT)]
+                        color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(chat.who_reaches(), size=12,
+                        color=ft.Colors.ON_SURFACE_VARIANT if self.ctx.services.links.public_url() else ft.Colors.ERROR)]
 
     async def _card(self, v: ChannelView, now) -> ft.Control:  # type: ignore[no-untyped-def]
         contact = f"Last contact {fmt.ago(v.last_contact_at, now)}" if v.last_contact_at else "No contact yet"

@@ -1,7 +1,9 @@
-"""The SMS phone as a shop sets it up: `--callback-url` given as the *address* the phone
-reaches Helpdesk by (no path), as the help says; `channel check` proves that way works by
-asking the phone and calling the address as the phone will, and says in one line when it
-reaches nothing. A real server process, the real command line, the fake phone."""
+"""Channels as a shop sets them up while Helpdesk runs. The SMS phone: `--callback-url` given
+as the *address* the phone reaches Helpdesk by (no path), as the help says; `channel check`
+proves that way works by asking the phone and calling the address as the phone will, and
+says in one line when it reaches nothing. The website chat: the line to paste names the
+port the running Helpdesk serves on, and says which visitors can reach it. A real server
+process, the real command line, the fake phone."""
 
 from __future__ import annotations
 
@@ -27,15 +29,14 @@ def cli(data_dir, *args):
 def server(tmp_path):
     data, port = tmp_path / "data", free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
-    env.update(DATABASE_ENV, HELPDESK_DATA_DIR=str(data), HELPDESK_HOST="127.0.0.1", HELPDESK_PORT=str(port),
-               HELPDESK_MDNS="0")
+    env.update(DATABASE_ENV, HELPDESK_DATA_DIR=str(data), HELPDESK_PORT=str(port), HELPDESK_MDNS="0")
     token = run("token", "create", "reader", "--scope", "read",
                 env={"HELPDESK_DATA_DIR": str(data)}).stdout.strip().splitlines()[-1]
     process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"  # it listens on every address, as a shop's does
     wait_until_healthy(base, process)
-    yield {"data": data, "base": base, "token": token, "process": process}
+    yield {"data": data, "base": base, "token": token, "process": process, "port": port}
     process.terminate()
     process.wait(timeout=20)
 
@@ -82,3 +83,20 @@ def test_check_says_in_one_line_when_the_callback_address_reaches_nothing(server
         assert "answered 200 but is not this channel's webhook" in wrong.stderr  # the agent app answers any path
     finally:
         phone.off()
+
+
+def test_the_chats_line_names_the_running_servers_port_and_who_can_reach_it(server):
+    added = cli(server["data"], "channel", "add", "website", "--name", "Site", "--origin", "https://larsen.example")
+    assert added.returncode == 0, added.stderr
+    line = added.stdout.strip().splitlines()[-1]  # the last line is the one to paste
+    assert line.startswith("<script src=\"http://") and f":{server['port']}/widget.js\" data-helpdesk=" in line
+    assert "works only for visitors on the shop's own network" in added.stderr
+    assert "HELPDESK_PUBLIC_URL" in added.stderr
+    answer = httpx.get(f"http://127.0.0.1:{server['port']}/widget.js")  # the line's script is really there
+    assert answer.status_code == 200 and "data-helpdesk" not in answer.text and "/widget-" in answer.text
+
+    public = run("channel", "add", "website", "--name", "Public", "--origin", "https://larsen.example",
+                 "--data-dir", str(server["data"]), env={"HELPDESK_PUBLIC_URL": "https://help.larsen.example"})
+    assert public.returncode == 0, public.stderr
+    assert public.stdout.strip().splitlines()[-1].startswith('<script src="https://help.larsen.example/widget.js"')
+    assert "Visitors anywhere reach it through https://help.larsen.example." in public.stdout
