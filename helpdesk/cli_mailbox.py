@@ -32,6 +32,11 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     add.add_argument("--poll-seconds", type=int, default=60,
                      help="how often to look for mail when the server has no IDLE (default 60)")
     add.add_argument("--mark-read", action="store_true", help="mark mails as read on the server once imported")
+    sent = add.add_mutually_exclusive_group()
+    sent.add_argument("--sent-folder", default="", metavar="FOLDER",
+                      help="file a copy of each reply in this IMAP folder (default: the one the server marks \\Sent), "
+                           "so the shop's own mail client shows the answers")
+    sent.add_argument("--no-sent-copy", action="store_true", help="file no copies of replies on the server")
     common(actions.add_parser("list", help="list mailboxes (passwords masked)"))
     check = actions.add_parser("check", help="log in to both servers; exit 0 when both work")
     common(check)
@@ -87,7 +92,7 @@ def _add(mailboxes, args: argparse.Namespace, actor) -> int:  # type: ignore[no-
     box, warnings = mailboxes.add(MailboxInput(
         name=args.name, address=args.address, imap=_ask_password(args.imap, "imap"),
         smtp=_ask_password(args.smtp, "smtp"), folder=args.folder, poll_seconds=args.poll_seconds,
-        mark_read=args.mark_read), actor)
+        mark_read=args.mark_read, sent_folder="-" if args.no_sent_copy else args.sent_folder), actor)
     where = {"keyring": "in this computer's keyring", "database": "encrypted in the database",
              "none": "none needed"}[box.secret_store]
     print(f"mailbox {box.name} <{box.address}> added (passwords: {where}); "
@@ -105,8 +110,9 @@ def _list(mailboxes) -> int:  # type: ignore[no-untyped-def]
         fetched = f"fetched {v.last_fetch_at:%Y-%m-%d %H:%M}" if v.last_fetch_at else "not fetched yet"
         state = "active" if v.active else "paused"
         problems = "; ".join(p for p in (v.fetch_error, v.send_error) if p)
+        filed = "no copies of replies" if v.sent_folder == "-" else f"replies filed in {v.sent_folder or 'Sent'}"
         print(f"{v.name}\t{v.address}\t{v.imap}\t{v.smtp}\t{v.folder}\t{state}\t{fetched}\t"
-              f"{v.waiting} waiting to send" + (f"\t{problems}" if problems else ""))
+              f"{v.waiting} waiting to send\t{filed}" + (f"\t{problems}" if problems else ""))
     return 0
 
 

@@ -50,6 +50,14 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{self.root}/mail/%u
+namespace inbox {{
+  inbox = yes
+  # Named as a German server names it: only the special-use flag says it is the Sent folder.
+  mailbox Gesendet {{
+    special_use = \\Sent
+    auto = create
+  }}
+}}
 default_internal_user = dovecot
 default_login_user = dovenull
 default_internal_group = dovecot
@@ -115,6 +123,18 @@ first_valid_uid = 100
         try:
             imap.select("INBOX")
             imap.store("1:*", "-FLAGS", "\\Seen")
+        finally:
+            imap.logout()
+
+    def messages(self, user: str, folder: str) -> list:  # type: ignore[type-arg]
+        """Every mail in one of the user's folders, parsed."""
+        imap = self.client(user)
+        try:
+            _, count = imap.select(f'"{folder}"', readonly=True)
+            if int(count[0]) == 0:
+                return []
+            _, data = imap.fetch("1:*", "(BODY.PEEK[])")
+            return [message_from_bytes(d[1], policy=policy.default) for d in data if isinstance(d, tuple)]
         finally:
             imap.logout()
 

@@ -143,9 +143,25 @@ class DeliveryService(Service):
             tx.session.connection().execute(update(D).where(D.c.id == delivery_id).values(external_id=external_id))
 
     @writes
-    def sent(self, delivery_id: int, external_id: str = "", delivered: bool = False) -> None:
+    def sent(self, delivery_id: int, external_id: str = "", delivered: bool = False, copy: bool = False) -> None:
+        """The channel took it; `copy`: a copy is owed to the mailbox's Sent folder (email)."""
         self._set(delivery_id, status=DELIVERED if delivered else SENT, last_error="",
-                  **({"external_id": external_id} if external_id else {}))
+                  **({"external_id": external_id} if external_id else {}), **({"copy_state": "pending"} if copy else {}))
+
+    def copies_owed(self, channel: str, limit: int = 20) -> list[Due]:
+        """Sent replies whose copy is still to be filed on the channel's server (the Sent folder)."""
+        with self.db.read() as s:
+            rows = s.execute(select(D.c.id, D.c.message_id, M.c.conversation_id, D.c.channel, D.c.attempts,
+                                    D.c.external_id).join(M, M.c.id == D.c.message_id)
+                             .where(D.c.copy_state == "pending", D.c.channel == channel)
+                             .order_by(D.c.id).limit(limit)).all()
+        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id) for r in rows]
+
+    @writes
+    def copied(self, delivery_id: int, state: str = "done") -> None:
+        """The copy is filed ("done"), or will never be ("failed": no Sent folder, none wanted)."""
+        with self.db.write() as tx:
+            tx.session.connection().execute(update(D).where(D.c.id == delivery_id).values(copy_state=state))
 
     @writes
     def retry(self, delivery_id: int, attempts: int, error: str) -> None:

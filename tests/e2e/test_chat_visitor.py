@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 from helpdesk.services.base import Actor
 from tests.a11y import needs_axe, violations
 from tests.browser import needs_chromium
-from tests.e2e.chat_site import browser, shop_site  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 SHOP_TIME = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} [A-Z][A-Za-z0-9+-]*$")

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import needs_chromium, open_app, sign_in, type_into
-from tests.e2e.chat_site import browser, shop_site  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 

@@ -10,6 +10,7 @@ import time
 from datetime import datetime, timezone
 
 from imapclient import IMAPClient
+from imapclient.imapclient import SENT
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from helpdesk.channels.email.errors import MailServerError, explain, login_refused
@@ -68,6 +69,30 @@ class ImapSession:
                 when = when.astimezone(timezone.utc)
             out[uid] = (item.get(b"BODY[]", b""), when)
         return out
+
+    def file_copy(self, wanted: str, raw: bytes, message_id: str, when: datetime) -> str:
+        """A sent mail filed in the Sent folder (`wanted`, else the one the server marks \\Sent,
+        else one of the usual names), read, once: a copy already there with this Message-ID is
+        left alone, so a retry after a crash files nothing twice. Returns the folder."""
+        client = self._c
+        try:
+            folder = wanted or client.find_special_folder(SENT)
+        except IMAPClientError as exc:
+            raise MailServerError(f"the IMAP folders cannot be listed: {_words(exc)}") from None
+        if not folder:
+            raise MailServerError("the mail server marks no folder as Sent: name one in the mailbox's settings",
+                                  permanent=True)
+        try:
+            client.select_folder(folder, readonly=True)
+        except IMAPClientError as exc:
+            raise MailServerError(f"the Sent folder {folder!r} cannot be opened: {_words(exc)}", permanent=True) from None
+        try:
+            if client.search(["HEADER", "Message-ID", message_id]):
+                return folder
+            client.append(folder, raw, flags=(b"\\Seen",), msg_time=when)
+        except IMAPClientError as exc:
+            raise MailServerError(f"the reply could not be filed in {folder!r}: {_words(exc)}") from None
+        return folder
 
     def mark_read(self, uids: list[int]) -> None:
         self._c.add_flags(uids, [b"\\Seen"])

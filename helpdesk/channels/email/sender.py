@@ -2,17 +2,21 @@
 their mailbox. The Message-ID is fixed before the first try, so a retry is the same mail;
 an unreachable server or a 4xx is tried again with backoff (15 s doubling to 15 min),
 a 5xx refusal fails the reply with the server's words, and after three days of trying
-it gives up and says so."""
+it gives up and says so. Each sent reply is then filed in the mailbox's Sent folder over
+IMAP (as a mail client does), once: an IMAP outage only delays the copy."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk.channels.email import mime, smtp
 from helpdesk.channels.email.errors import MailServerError
+from helpdesk.channels.email.imap import ImapSession
 from helpdesk.services.deliveries import Due
 from helpdesk.services.mail.outgoing import Unsendable
 from helpdesk.services.mail.secrets import SecretMissing
@@ -20,6 +24,8 @@ from helpdesk.services.mail.secrets import SecretMissing
 log = logging.getLogger(__name__)
 CHANNEL = "email"
 GIVE_UP_AFTER_ATTEMPTS = 300  # ≈ 3 days at the 15-minute cap
+COPY_RETRY_SECONDS = 60.0  # a mailbox whose IMAP failed to take a copy is tried again after this
+NO_COPIES = "-"
 
 
 class EmailSender:
@@ -29,6 +35,7 @@ class EmailSender:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
         self._errors: dict[int, str] = {b.id: b.send_error for b in services.mail.mailboxes.all()}
+        self._copy_after: dict[int, float] = {}  # mailbox id -> when its IMAP may be tried again
 
     def start(self) -> "EmailSender":
         self.thread.start()
@@ -46,6 +53,10 @@ class EmailSender:
                     if self.stop_event.is_set():
                         break
                     self.send_one(item)
+                for item in self.services.deliveries.copies_owed(CHANNEL):
+                    if self.stop_event.is_set():
+                        break
+                    self.file_copy(item)
             except DBAPIError as exc:
                 log.warning("the email sender cannot read the outbox: %s", exc.__class__.__name__)
                 due = []
@@ -69,7 +80,8 @@ class EmailSender:
         try:
             box = self.services.mail.mailboxes.get(out.mailbox_id)
             url = self.services.mail.mailboxes.connection(box).smtp
-            smtp.send(url, out.from_address, [*out.to, *out.cc], mime.to_bytes(mime.build(out)))
+            raw = mime.to_bytes(mime.build(out))
+            smtp.send(url, out.from_address, [*out.to, *out.cc], raw)
         except (MailServerError, SecretMissing) as exc:
             reason = str(exc)
             if isinstance(exc, MailServerError) and exc.permanent:
@@ -84,9 +96,44 @@ class EmailSender:
         except OSError as exc:  # a file of the reply is missing from the store
             deliveries.failed(due.id, f"an attached file cannot be read: {exc.strerror or exc}")
             return "failed"
-        deliveries.sent(due.id, out.message_id)
+        deliveries.sent(due.id, out.message_id, copy=box.sent_folder != NO_COPIES)
         self._mailbox_error(out.mailbox_id, "")
+        if box.sent_folder != NO_COPIES:
+            self.file_copy(replace(due, external_id=out.message_id), raw)
         return "sent"
+
+    def file_copy(self, due: Due, raw: bytes | None = None) -> str:
+        """File a sent reply in its mailbox's Sent folder; returns done, failed or waiting."""
+        out = self.services.mail.outgoing.compose(due)
+        if isinstance(out, Unsendable):  # its mailbox is gone: nowhere to file it
+            self.services.deliveries.copied(due.id, "failed")
+            return "failed"
+        if time.monotonic() < self._copy_after.get(out.mailbox_id, 0.0):
+            return "waiting"
+        box = self.services.mail.mailboxes.get(out.mailbox_id)
+        if box.sent_folder == NO_COPIES:
+            self.services.deliveries.copied(due.id, "failed")
+            return "failed"
+        session = None
+        try:
+            session = ImapSession(self.services.mail.mailboxes.connection(box).imap).open()
+            session.file_copy(box.sent_folder, raw or mime.to_bytes(mime.build(out)), out.message_id,
+                              self.services.clock.now())
+        except (MailServerError, SecretMissing) as exc:
+            if isinstance(exc, MailServerError) and exc.permanent:
+                log.warning("mailbox %s: replies are not filed: %s", box.name, exc.reason)
+                self.services.deliveries.copied(due.id, "failed")
+                return "failed"
+            self._copy_after[out.mailbox_id] = time.monotonic() + COPY_RETRY_SECONDS
+            return "waiting"
+        except OSError:  # a file of the reply is gone from the store: the copy cannot be made
+            self.services.deliveries.copied(due.id, "failed")
+            return "failed"
+        finally:
+            if session is not None:
+                session.close()
+        self.services.deliveries.copied(due.id)
+        return "done"
 
     def _mailbox_error(self, mailbox_id: int, reason: str) -> None:
         if self._errors.get(mailbox_id, "") != reason:

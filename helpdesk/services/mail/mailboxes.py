@@ -37,6 +37,9 @@ class MailboxInput:
     poll_seconds: int = 60
     mark_read: bool = False
     active: bool = True
+    # Replies filed in this folder for the shop's own mail client: "" the one the server marks
+    # \Sent, a folder's name, or "-" to file none.
+    sent_folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class MailboxView:
     fetch_error: str
     send_error: str
     waiting: int  # replies queued to leave by email
+    sent_folder: str = ""  # where replies are filed: "" the server's \Sent folder, "-" none
 
 
 class MailboxService(Service):
@@ -96,7 +100,7 @@ class MailboxService(Service):
             box = Mailbox(name=name, address=normalize_email(data.address) or data.address, imap_url=imap.stored(),
                           smtp_url=smtp.stored(), folder=data.folder.strip() or "INBOX",
                           poll_seconds=data.poll_seconds, mark_read=data.mark_read, active=data.active,
-                          created_at=now, updated_at=now)
+                          sent_folder=data.sent_folder.strip(), created_at=now, updated_at=now)
             self._keep_secrets(tx, box, imap.password, smtp.password)
             tx.session.add(box)
             tx.session.flush()
@@ -132,6 +136,7 @@ class MailboxService(Service):
             box.imap_url, box.smtp_url = imap.stored(), smtp.stored()
             box.folder, box.poll_seconds, box.mark_read, box.active = (data.folder.strip() or "INBOX",
                                                                        data.poll_seconds, data.mark_read, data.active)
+            box.sent_folder = data.sent_folder.strip()
             if moved_to_new_server:  # another account or folder: its UIDs mean other mails
                 box.uidvalidity, box.last_uid = None, 0
             self._keep_secrets(tx, box, imap.password, smtp.password)
@@ -175,6 +180,8 @@ class MailboxService(Service):
             fields["poll_seconds"] = "must be between 10 and 3600 seconds"
         if len(data.folder or "") > 200:
             fields["folder"] = "must be at most 200 characters"
+        if len(data.sent_folder or "") > 200:
+            fields["sent_folder"] = "must be at most 200 characters"
         urls: dict[str, MailUrl] = {}
         for kind, text in (("imap", data.imap), ("smtp", data.smtp)):
             stored = getattr(current, f"{kind}_url") if current is not None else ""
@@ -259,7 +266,7 @@ class MailboxService(Service):
             masked = {kind: _masked(getattr(b, f"{kind}_url"), b.secret_store) for kind in ("imap", "smtp")}
             out.append(MailboxView(b.id, b.name, b.address, masked["imap"], masked["smtp"], b.folder,  # type: ignore[arg-type]
                                    b.poll_seconds, b.mark_read, b.active, b.secret_store, b.last_fetch_at,
-                                   b.fetch_error, b.send_error, waiting.get(b.id, 0)))  # type: ignore[arg-type]
+                                   b.fetch_error, b.send_error, waiting.get(b.id, 0), b.sent_folder))  # type: ignore[arg-type]
         return out
 
     def connection(self, box: Mailbox) -> Connection:

@@ -112,9 +112,16 @@ class MailboxesSection(Section):
                                          keyboard_type=ft.KeyboardType.NUMBER),
             "mark_read": ft.Checkbox(label="Mark mails as read on the server once imported",
                                      value=v.mark_read if v else False),
+            "copy_sent": ft.Checkbox(label="Keep a copy of each reply in the mailbox's Sent folder (so your own "
+                                           "mail program shows the answers)",
+                                     value=not v or v.sent_folder != "-"),
+            "sent_folder": ft.TextField(on_change=sync_value, label="Sent folder", width=200,
+                                        value=v.sent_folder if v and v.sent_folder != "-" else "",
+                                        hint_text="the one marked Sent"),
         }
         layout: list[ft.Control] = [fields["name"], fields["address"], fields["imap"], fields["smtp"],
-                                    ft.Row([fields["folder"], fields["poll_seconds"]]), fields["mark_read"]]
+                                    ft.Row([fields["folder"], fields["poll_seconds"]]), fields["mark_read"],
+                                    ft.Row([fields["copy_sent"], fields["sent_folder"]], wrap=True)]
         return fields, layout
 
     @staticmethod
@@ -126,7 +133,8 @@ class MailboxesSection(Section):
         return MailboxInput(name=fields["name"].value or "", address=fields["address"].value or "",
                             imap=fields["imap"].value or "", smtp=fields["smtp"].value or "",
                             folder=fields["folder"].value or "INBOX", poll_seconds=poll,
-                            mark_read=bool(fields["mark_read"].value), active=active)
+                            mark_read=bool(fields["mark_read"].value), active=active,
+                            sent_folder=(fields["sent_folder"].value or "") if fields["copy_sent"].value else "-")
 
     async def _edit(self, v: MailboxView | None) -> None:
         fields, layout = self._form(v)
@@ -165,7 +173,8 @@ class MailboxesSection(Section):
     async def _toggle(self, v: MailboxView) -> None:
         mailboxes = self.ctx.services.mail.mailboxes
         data = MailboxInput(name=v.name, address=v.address, imap=v.imap, smtp=v.smtp, folder=v.folder,
-                            poll_seconds=v.poll_seconds, mark_read=v.mark_read, active=not v.active)
+                            poll_seconds=v.poll_seconds, mark_read=v.mark_read, active=not v.active,
+                            sent_folder=v.sent_folder)
         if await self.ctx.attempt(mailboxes.update, v.id, data, self.ctx.actor) is not None:
             await self.rerender()
 
