@@ -101,7 +101,7 @@ class AttachmentOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     channel: str
-    status: Literal["queued", "sent", "delivered", "failed"]
+    status: Literal["queued", "sending", "sent", "delivered", "failed"]
     error: str = Field("", description="the channel's reason, when it failed or is being retried")
 
 

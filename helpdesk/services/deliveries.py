@@ -21,11 +21,13 @@ from helpdesk.models import Delivery, Message
 from helpdesk.services.base import Service, writes
 from helpdesk.services.errors import ValidationFailed
 
-QUEUED, SENT, DELIVERED, FAILED = "queued", "sent", "delivered", "failed"
+QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
+# A reply left `sending` this long was being sent when Helpdesk stopped (a try takes seconds).
+SENDING_STALE_AFTER = timedelta(minutes=2)
 D = Delivery.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
 DELIVERY_UPDATED = "delivery.updated"
-_RANK = {QUEUED: 0, SENT: 1, FAILED: 2, DELIVERED: 3}
+_RANK = {QUEUED: 0, SENDING: 0, SENT: 1, FAILED: 2, DELIVERED: 3}
 _LAST_IN_CHANNEL = select(M.c.channel).where(M.c.conversation_id == bindparam("b_id"), M.c.direction == "in",
                                             M.c.kind == "reply").order_by(M.c.id.desc()).limit(1)
 
@@ -45,6 +47,7 @@ class Due:
     channel: str
     attempts: int
     external_id: str
+    since: datetime | None = None  # for an interrupted reply: when its last try began
 
 
 def retry_after(attempts: int, first: float = 15.0, cap: float = 900.0) -> timedelta:
@@ -135,6 +138,29 @@ class DeliveryService(Service):
                 D.c.updated_at >= self.now() - within).order_by(D.c.id).limit(200)).scalars()
             return [r for r in rows if r]
 
+    def interrupted(self, channel: str) -> list[Due]:
+        """Replies left `sending` (Helpdesk stopped between the far end's answer and our record):
+        the channel worker finds out whether they went before anything is sent again."""
+        with self.db.read() as s:
+            rows = s.execute(select(D.c.id, D.c.message_id, M.c.conversation_id, D.c.channel, D.c.attempts,
+                                    D.c.external_id, D.c.updated_at).join(M, M.c.id == D.c.message_id)
+                             .where(D.c.status == SENDING, D.c.channel == channel,
+                                    D.c.updated_at <= self.now() - SENDING_STALE_AFTER)
+                             .order_by(D.c.id).limit(20)).all()
+        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id, r.updated_at)
+                for r in rows]
+
+    @writes
+    def sending(self, delivery_id: int, external_id: str) -> None:
+        """Recorded before the far end is called (with our own id for it), so a crash before its
+        answer is recorded leaves a trace to reconcile, not a silent second send."""
+        self._set(delivery_id, status=SENDING, external_id=external_id)
+
+    @writes
+    def requeue(self, delivery_id: int) -> None:
+        """An interrupted reply that did not go: queued again, to be sent now."""
+        self._set(delivery_id, status=QUEUED, next_attempt_at=self.now())
+
     @writes
     def prepare(self, delivery_id: int, external_id: str) -> None:
         """Fix the channel's own id before the first try (a Message-ID), so a retry after a crash
@@ -166,7 +192,7 @@ class DeliveryService(Service):
     @writes
     def retry(self, delivery_id: int, attempts: int, error: str) -> None:
         """The channel is down (offline, refused): try again later, the reason kept for people."""
-        self._set(delivery_id, attempts=attempts, last_error=error[:500],
+        self._set(delivery_id, status=QUEUED, attempts=attempts, last_error=error[:500],
                   next_attempt_at=self.now() + retry_after(attempts))
 
     @writes
@@ -175,12 +201,19 @@ class DeliveryService(Service):
         self._set(delivery_id, status=FAILED, last_error=error[:500], next_attempt_at=None)
 
     @writes
-    def update_by_external_id(self, channel: str, external_id: str, status: str, error: str = "") -> int | None:
-        """A channel's later report (delivered, failed) on a message it sent; returns the message id."""
+    def update_by_external_id(self, channel: str, external_id: str, status: str, error: str = "",
+                              reference: str = "") -> int | None:
+        """A channel's later report (delivered, failed) on a message it sent; returns the message id.
+        `reference`: our own id for it, which the report may carry (Twilio's status callback), for a
+        reply whose answer from the channel was never recorded (Helpdesk stopped mid-send)."""
         with self.db.write() as tx:
             conn = tx.session.connection()
-            row = conn.execute(select(D.c.id, D.c.message_id, M.c.conversation_id).join(M, M.c.id == D.c.message_id)
-                               .where(D.c.channel == channel, D.c.external_id == external_id)).first()
+            find = select(D.c.id, D.c.message_id, M.c.conversation_id).join(M, M.c.id == D.c.message_id)
+            row = conn.execute(find.where(D.c.channel == channel, D.c.external_id == external_id)).first()
+            if row is None and reference:
+                row = conn.execute(find.where(D.c.channel == channel, D.c.external_id == reference)).first()
+                if row is not None:  # the channel's id for it, from now on
+                    conn.execute(update(D).where(D.c.id == row.id).values(external_id=external_id))
             if row is None:
                 return None
             # Reports can arrive out of order (delivered before sent): a state never goes back.

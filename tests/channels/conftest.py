@@ -31,8 +31,8 @@ def telegram():
 
 
 @pytest.fixture
-def twilio():
-    fake = FakeTwilio().on()
+def twilio(clock):
+    fake = FakeTwilio(now=lambda: clock.now().timestamp()).on()  # Twilio's clock agrees with Helpdesk's
     yield fake
     fake.off()
 

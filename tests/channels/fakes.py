@@ -24,6 +24,7 @@ import re
 import threading
 import time
 import uuid
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -261,8 +262,10 @@ class FakeTelegram(_Server):
 
 
 class FakeTwilio(_Server):
-    def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "twilio-auth-token") -> None:
+    def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "twilio-auth-token",
+                 now: Callable[[], float] = time.time) -> None:
         super().__init__()
+        self.now = now
         self.sid, self.auth_token = account_sid, auth_token
         self.messages: list[dict] = []
         self.media: dict[str, bytes] = {}
@@ -285,9 +288,17 @@ class FakeTwilio(_Server):
                 return self.answer(request, status, data)
             fields = parse_qs(body.decode(), keep_blank_values=True)
             sid = "SM" + uuid.uuid4().hex
-            self.messages.append({"sid": sid, **{k: v if len(v) > 1 or k == "MediaUrl" else v[0]
-                                                  for k, v in fields.items()}})
+            self.messages.append({"sid": sid, "date_created": formatdate(self.now(), usegmt=True),
+                                  **{k: v if len(v) > 1 or k == "MediaUrl" else v[0] for k, v in fields.items()}})
             return self.answer(request, 201, {"sid": sid, "status": "queued", "to": fields["To"][0]})
+        if method == "GET" and path == f"/2010-04-01/Accounts/{self.sid}/Messages.json":
+            # The Message list resource: filtered by To and From, newest first (as Twilio pages it).
+            query = {k: v[0] for k, v in parse_qs(urlsplit(request.path).query).items()}
+            found = [m for m in reversed(self.messages)
+                     if m["To"] == query.get("To", m["To"]) and m["From"] == query.get("From", m["From"])]
+            return self.answer(request, 200, {"messages": [
+                {"sid": m["sid"], "to": m["To"], "from": m["From"], "body": m["Body"], "status": "sent",
+                 "date_created": m["date_created"]} for m in found[:int(query.get("PageSize", 50))]]})
         return self.answer(request, 404, {"code": 20404, "message": "not found"})
 
     @staticmethod

@@ -129,7 +129,7 @@ def test_an_mms_arrives_with_its_photo_and_the_reply_leaves_with_a_status_callba
     written = services.conversations.reply(conversation.id, ann, "We will send a new one today.")
     sent = wait_until(lambda: twilio.messages, what="the reply at Twilio")
     assert sent[0]["To"] == "+15550100777" and sent[0]["From"] == "+15550100999"
-    assert sent[0]["StatusCallback"] == f"{PUBLIC}/api/v1/channels/twilio/SMS/status"
+    assert sent[0]["StatusCallback"] == f"{PUBLIC}/api/v1/channels/twilio/SMS/status?ref=helpdesk-1"
     delivery = lambda: services.deliveries.of_messages([written.message_id])[written.message_id]  # noqa: E731
     wait_until(lambda: delivery().status == "sent", what="sent")
     status = twilio_call(twilio, server, {"MessageSid": sent[0]["sid"], "MessageStatus": "delivered",

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk.channels.reload import watch
-from helpdesk.channels.texts.base import ChannelDown, Refused, TextChannel
+from helpdesk.channels.texts.base import UNKNOWN, ChannelDown, Refused, Sent, TextChannel
 from helpdesk.channels.texts.sms_gateway import SmsGatewayChannel
 from helpdesk.channels.texts.telegram import TelegramChannel
 from helpdesk.channels.texts.twilio import TwilioChannel
 from helpdesk.models import Channel
-from helpdesk.services.messaging import TEXT_CHANNELS, NotSendable
+from helpdesk.services.deliveries import SENDING_STALE_AFTER
+from helpdesk.services.messaging import LABELS, TEXT_CHANNELS, NotSendable
 from helpdesk.services.messaging.config import CHANNEL_CHANGED
 
 log = logging.getLogger(__name__)
@@ -155,6 +157,8 @@ class TextChannels:
             sent_any = False
             for kind in TEXT_CHANNELS:
                 try:
+                    for due in self.services.deliveries.interrupted(kind):
+                        self.reconcile_one(due)
                     for due in self.services.deliveries.due(kind):
                         if self.stop_event.is_set():
                             return
@@ -166,6 +170,28 @@ class TextChannels:
                     log.exception("the channel sender failed")
             if not sent_any:
                 self.stop_event.wait(self.send_interval)
+
+    def reconcile_one(self, due: Any) -> str:
+        """A reply left `sending` when Helpdesk stopped: recorded as sent when the far end has it,
+        else sent now (with a word in the thread when the far end cannot tell whether it went)."""
+        deliveries = self.services.deliveries
+        out = self.services.messaging.compose(due)
+        worker = None if isinstance(out, NotSendable) else self.worker(out.channel_id)
+        if worker is None:
+            deliveries.requeue(due.id)  # the usual path says why it cannot go
+            return "queued"
+        try:
+            found = worker.reconcile(out, due.since or self.services.clock.now() - SENDING_STALE_AFTER)
+        except ChannelDown as exc:
+            worker.record(str(exc))
+            return "sending"  # asked again on the next round
+        if isinstance(found, Sent):
+            deliveries.sent(due.id, found.external_id, delivered=found.delivered)
+            return "sent"
+        if found == UNKNOWN:
+            self.services.messaging.may_arrive_twice(due.message_id, LABELS.get(due.channel, due.channel))
+        deliveries.requeue(due.id)
+        return self.send_one(replace(due, external_id=out.reference))
 
     def send_one(self, due: Any) -> str:
         deliveries = self.services.deliveries
@@ -180,8 +206,9 @@ class TextChannels:
         if worker is None:
             deliveries.retry(due.id, due.attempts + 1, "the channel is paused or its secrets are missing")
             return "queued"
-        if not due.external_id:
-            deliveries.prepare(due.id, out.reference)  # our id for it, fixed before the first try
+        # "sending", with our id for it, before the far end is called: a crash before its answer
+        # is recorded is found by reconcile_one rather than sent again blindly.
+        deliveries.sending(due.id, out.reference)
         try:
             sent = worker.send(out)
         except Refused as exc:

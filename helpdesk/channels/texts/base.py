@@ -51,6 +51,11 @@ class Sent:
     delivered: bool = False
 
 
+# What a channel can say about a reply it was sending when Helpdesk stopped (`reconcile`).
+NOT_SENT = "not sent"  # it surely did not go (or the far end drops a repeat of our id): send it
+UNKNOWN = "unknown"  # the far end cannot tell: send it, and say in the thread it may arrive twice
+
+
 def describe(exc: Exception) -> str:
     """An httpx failure in words, with no URL (it may hold a password)."""
     if isinstance(exc, httpx.ConnectError):
@@ -86,6 +91,12 @@ class TextChannel:
 
     def send(self, out: Any) -> Sent:
         raise NotImplementedError
+
+    def reconcile(self, out: Any, since: Any) -> "Sent | str":
+        """A reply this channel was sending (since `since`) when Helpdesk stopped: Sent when the far
+        end has it, NOT_SENT when sending again is safe, UNKNOWN when it cannot tell. The phone
+        drops a repeat of our id, so for it sending again is always safe."""
+        return NOT_SENT
 
     def record(self, error: str = "", state: dict | None = None) -> None:
         """Tell the services how the far end answered (Settings, the banner)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from helpdesk.channels.texts.base import ChannelDown, Refused, Sent, TextChannel, describe
+from helpdesk.channels.texts.base import UNKNOWN, ChannelDown, Refused, Sent, TextChannel, describe
 from helpdesk.services.messaging.intake import IncomingText
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,10 @@ class TelegramChannel(TextChannel):
         return filename or path.rsplit("/", 1)[-1], answer.content
 
     # ---- sending ---------------------------------------------------------------------------------
+
+    def reconcile(self, out: Any, since: Any) -> "Sent | str":
+        """The Bot API cannot list what a bot sent: whether the reply went is not knowable."""
+        return UNKNOWN
 
     def send(self, out: Any) -> Sent:
         sent_id = ""

@@ -12,12 +12,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 
-from helpdesk.channels.texts.base import BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel, describe
+from helpdesk.channels.texts.base import (NOT_SENT, BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel,
+                                          describe)
 from helpdesk.services.messaging.config import webhook_path
 from helpdesk.services.messaging.intake import IncomingText
 
@@ -76,18 +79,28 @@ class TwilioChannel(TextChannel):
 
     # ---- sending -------------------------------------------------------------------------------
 
-    def send(self, out: Any) -> Sent:
+    def _addresses(self, out: Any) -> tuple[str, str]:
+        """(To, From) as Twilio writes them."""
         whatsapp = out.kind == "whatsapp"
         sender = self.config.get("whatsapp_from") if whatsapp else self.config.get("from")
         if whatsapp and sender and not str(sender).startswith("whatsapp:"):
             sender = f"whatsapp:{sender}"
-        fields: list[tuple[str, str]] = [("To", f"whatsapp:{out.to}" if whatsapp else out.to), ("From", str(sender)),
-                                         ("Body", out.text[:1600])]
+        return (f"whatsapp:{out.to}" if whatsapp else out.to), str(sender)
+
+    def _body(self, out: Any) -> str:
+        if out.files and not self.services.links.public_url():
+            return (out.text + "\n" + "\n".join(f"[{f.filename}: not sent]" for f in out.files))[:1600]
+        return out.text[:1600]
+
+    def send(self, out: Any) -> Sent:
+        to, sender = self._addresses(out)
+        fields: list[tuple[str, str]] = [("To", to), ("From", sender), ("Body", self._body(out))]
         if self.services.links.public_url():
-            fields.append(("StatusCallback", self.public_url(webhook_path(self.kind, self.channel.name) + "/status")))
+            # Our own id rides in the callback's address: a report for a reply whose answer was
+            # never recorded (Helpdesk stopped mid-send) still finds it.
+            hook = webhook_path(self.kind, self.channel.name) + "/status?" + urlencode({"ref": out.reference})
+            fields.append(("StatusCallback", self.public_url(hook)))
             fields += [("MediaUrl", f.url) for f in out.files[:MAX_MEDIA] if f.url]
-        elif out.files:
-            fields[2] = ("Body", out.text + "\n" + "\n".join(f"[{f.filename}: not sent]" for f in out.files))
         answer = self._call("POST", "/Messages.json", content=urlencode(fields).encode(),
                             headers={"Content-Type": "application/x-www-form-urlencoded"})
         data = _json(answer)
@@ -96,6 +109,23 @@ class TwilioChannel(TextChannel):
                           f"{str(data.get('message', ''))[:300]}")
         sid = str(data.get("sid", ""))
         return Sent(sid or out.reference, delivered=data.get("status") == "delivered")
+
+    def reconcile(self, out: Any, since: datetime) -> "Sent | str":
+        """Twilio keeps every message: the recent ones to this customer from this number are looked
+        at for this reply's text, created since the try began."""
+        to, sender = self._addresses(out)
+        answer = self._call("GET", "/Messages.json", params={"To": to, "From": sender, "PageSize": "50"})
+        if answer.status_code != 200:
+            raise ChannelDown(f"Twilio answered {answer.status_code} when asked for its messages")
+        body = self._body(out)
+        for message in _json(answer).get("messages") or []:
+            try:
+                created = parsedate_to_datetime(str(message.get("date_created", "")))
+            except (TypeError, ValueError):
+                continue
+            if message.get("body") == body and created >= since - timedelta(minutes=1) and message.get("sid"):
+                return Sent(str(message["sid"]), delivered=message.get("status") == "delivered")
+        return NOT_SENT
 
     # ---- Twilio's webhooks ---------------------------------------------------------------------
 
@@ -110,7 +140,8 @@ class TwilioChannel(TextChannel):
             if state and form.get("MessageSid"):
                 kind = "whatsapp" if form.get("To", "").startswith("whatsapp:") else "sms"
                 error = f"Twilio error {form['ErrorCode']}" if form.get("ErrorCode") else ""
-                messaging.intake.delivery_report(kind, form["MessageSid"], state, error)
+                reference = (parse_qs(query).get("ref") or [""])[0][:255]
+                messaging.intake.delivery_report(kind, form["MessageSid"], state, error, reference=reference)
             return state or "ignored"
         sender, sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid", "")
         if not sender or not sid:

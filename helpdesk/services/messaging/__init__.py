@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import IN, PHONE, REPLY, TELEGRAM, Attachment, Customer, CustomerIdentifier, Message
-from helpdesk.services.base import Service
+from helpdesk.services.base import Actor, Service, writes
 from helpdesk.services.deliveries import Due
 from helpdesk.services.errors import Conflict
 from helpdesk.services.mail.secrets import SecretBox
@@ -139,6 +139,23 @@ class MessagingService(Service):
     def opted_out(self, customer_id: int) -> datetime | None:
         with self.db.read() as s:
             return s.execute(select(CUST.c.sms_opt_out_at).where(CUST.c.id == customer_id)).scalar()
+
+    @writes
+    def may_arrive_twice(self, message_id: int, label: str) -> None:
+        """Said in the thread, not guessed: Helpdesk stopped while this reply was being sent by a
+        channel that cannot tell whether it went, so it is sent again and may arrive twice."""
+        from helpdesk.services.conversations.common import insert_event
+
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            conversation_id = conn.execute(select(MSG.c.conversation_id).where(MSG.c.id == message_id)).scalar()
+            if conversation_id is None:
+                return
+            text = (f"Helpdesk stopped while sending a reply by {label}, and {label} cannot tell whether it went: "
+                    "it was sent again, so the customer may see it twice.")
+            event_id = insert_event(conn, conversation_id, self.now(), text, Actor.system(), event="resent",
+                                    message_id=message_id)
+            tx.emit("message.created", conversation_id, message_id=event_id, direction="out", kind="event")
 
     # ---- what a reply says as a text ------------------------------------------------------------
 

@@ -289,7 +289,8 @@ class ChannelService(Service):
     def waiting_by_kind(self) -> dict[str, int]:
         with self.db.read() as s:
             rows = s.execute(select(D.c.channel, func.count(D.c.id)).where(
-                D.c.status == "queued", D.c.channel.in_(("sms", "whatsapp", "telegram"))).group_by(D.c.channel)).all()
+                D.c.status.in_(("queued", "sending")), D.c.channel.in_(("sms", "whatsapp", "telegram")))
+                .group_by(D.c.channel)).all()
         return {r[0]: int(r[1]) for r in rows}
 
     def version(self) -> tuple:

@@ -128,8 +128,9 @@ class MessagingIntake(Service):
 
     # ---- what the channels report on what they sent ---------------------------------------------
 
-    def delivery_report(self, kind: str, external_id: str, status: str, error: str = "") -> int | None:
-        """sent / delivered / failed for a reply the channel took (by its id for it)."""
+    def delivery_report(self, kind: str, external_id: str, status: str, error: str = "",
+                        reference: str = "") -> int | None:
+        """sent / delivered / failed for a reply the channel took (by its id for it, or by ours)."""
         if status not in (SENT, DELIVERED, FAILED) or not external_id:
             return None
-        return self.deliveries.update_by_external_id(kind, external_id[:255], status, error)
+        return self.deliveries.update_by_external_id(kind, external_id[:255], status, error, reference)

@@ -21,7 +21,8 @@ BUBBLE_HEIGHT_AT_LEAST = 56  # px: a bubble's header line, one line of text and 
 BUBBLE_MARGIN = 72  # the side a bubble leaves free: the customer's on the left, the team's on the right
 
 
-DELIVERY_WORDS = {"queued": ("waiting to be sent", ft.Icons.SCHEDULE), "sent": ("sent", ft.Icons.DONE),
+DELIVERY_WORDS = {"queued": ("waiting to be sent", ft.Icons.SCHEDULE), "sending": ("being sent", ft.Icons.SCHEDULE),
+                  "sent": ("sent", ft.Icons.DONE),
                   "delivered": ("delivered", ft.Icons.DONE_ALL), "failed": ("not delivered", ft.Icons.ERROR_OUTLINE)}
 FileChips = Callable[[list], list[ft.Control]]
 MessageTools = Callable[[Message], list[ft.Control]]
