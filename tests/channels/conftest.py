@@ -38,6 +38,14 @@ def twilio(clock):
 
 
 @pytest.fixture
+def sms_number(services, twilio, ann):
+    """A Twilio number for SMS and WhatsApp, on the fake Twilio."""
+    return services.messaging.channels.add("twilio", "SMS", {
+        "account_sid": twilio.sid, "auth_token": twilio.auth_token, "from": "+15550100999",
+        "whatsapp_from": "+15550100999", "api_url": twilio.url}, ann)
+
+
+@pytest.fixture
 def texts(services, server):
     """The channel workers as the running app runs them (receive loops and the sender)."""
     running = TextChannels(services, send_interval=0.05).start()

@@ -12,7 +12,7 @@ import pytest
 
 from helpdesk.channels.texts import TextChannels, open_channel
 from tests.channels.conftest import only_conversation, thread_of
-from tests.channels.test_telegram_twilio import PUBLIC, sms_number, twilio_call  # noqa: F401  (fixture)
+from tests.channels.test_telegram_twilio import PUBLIC, twilio_call
 from tests.mailservers import wait_until
 
 pytestmark = pytest.mark.slow

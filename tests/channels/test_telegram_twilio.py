@@ -94,13 +94,6 @@ def test_a_wrong_bot_token_is_one_line_from_check(services, telegram, ann):
 PUBLIC = "http://shop.test"  # the configured public address (tests/conftest.py settings)
 
 
-@pytest.fixture
-def sms_number(services, twilio, ann):
-    return services.messaging.channels.add("twilio", "SMS", {
-        "account_sid": twilio.sid, "auth_token": twilio.auth_token, "from": "+15550100999",
-        "whatsapp_from": "+15550100999", "api_url": twilio.url}, ann)
-
-
 def twilio_call(twilio, server, fields, path="/api/v1/channels/twilio/SMS", **kw):
     return twilio.call(server.url + path, PUBLIC + path, fields, **kw)
 
