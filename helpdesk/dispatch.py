@@ -53,7 +53,7 @@ class PathDispatcher:
                 path, header(scope, b"host"), (scope.get("client") or (None,))[0]):
             await _not_here(scope, receive, send)
             return
-        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path == "/api":
+        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path in ("/api", "/robots.txt"):
             await self.api(scope, receive, send)
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)

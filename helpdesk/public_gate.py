@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from helpdesk.hosts import host_name
 
 CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/")
-CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health")
+CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt")
 
 
 def is_customer_path(path: str) -> bool:

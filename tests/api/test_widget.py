@@ -4,6 +4,8 @@ followed by a new message starts a new one; the snippet names the configured add
 
 from __future__ import annotations
 
+import re
+
 import hashlib
 import hmac
 
@@ -84,14 +86,31 @@ def test_a_signed_in_user_is_the_same_person_on_every_device_and_a_wrong_hash_is
     assert forged.status_code == 403
 
 
+def test_robots_are_kept_out_of_everything(client):
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200 and robots.headers["content-type"].startswith("text/plain")
+    assert robots.text == "User-agent: *\nDisallow: /\n"  # not the agents' app page
+
+
 def test_the_snippet_and_the_chat_page(services, client, site):
     snippet = services.chat.snippet(site)
     assert snippet == f'<script src="http://shop.test/widget.js" data-helpdesk="{site.config["key"]}" async></script>'
-    script = client.get("/widget.js")
-    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
-    assert len(script.content) < 30_000
+    loader = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    assert loader.status_code == 200 and loader.headers["content-type"].startswith("text/javascript")
+    assert loader.headers["content-encoding"] == "gzip" and loader.headers["cache-control"] == "public, max-age=300"
+    [hashed] = re.findall(r"/widget-[0-9a-f]{16}\.js", loader.text)  # the loader names the script by its content
+    script = client.get(hashed, headers={"Accept-Encoding": "gzip"})
+    assert script.status_code == 200 and script.headers["content-encoding"] == "gzip"
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert 0 < int(script.headers["content-length"]) < 10_000  # compressed; the script itself stays small
+    assert "attachShadow" in script.text
+    again = client.get(hashed, headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    assert "Content-Encoding" not in client.get(hashed, headers={"Accept-Encoding": "identity"}).headers
     page = client.get("/chat", params={"site": site.config["key"]})
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    assert f'src="{hashed}"' in page.text and page.headers["x-robots-tag"] == "noindex, nofollow"
+    assert '<meta name="robots" content="noindex, nofollow">' in page.text
     assert client.get("/chat", params={"site": "nope"}).status_code == 404
     services.messaging.channels.remove(site.id, Actor.system())
     assert post(client, site.config["key"], "hi").status_code == 404
