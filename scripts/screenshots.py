@@ -203,6 +203,13 @@ def widget_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-
     key = chat.config["key"]
     (site_dir / "index.html").write_text(SHOP_PAGE.replace(
         "SCRIPT", f'<script src="{server.url}/widget.js" data-helpdesk="{key}" async></script>'))
+    closed = browser.new_context(viewport={"width": 390, "height": 844})
+    page = closed.new_page()
+    page.goto(origin + "/index.html")
+    page.get_by_role("button", name="Chat with us").wait_for()
+    time.sleep(0.5)
+    page.screenshot(path=out / "widget-closed-phone.png")  # what a visitor meets first: the shop's page
+    closed.close()
     context = browser.new_context(viewport={"width": 1100, "height": 760})
     page = context.new_page()
     page.goto(origin + "/index.html")
@@ -211,8 +218,9 @@ def widget_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-
     page.get_by_label("Your email (optional)").fill("nora.berg@example.com")
     page.get_by_role("button", name="Send").click()
     page.locator("[data-helpdesk-chat] .msg.mine").first.wait_for()
-    conversation = wait_until(lambda: app.services.chat.thread(app.services.chat.visitor(
-        key, page.evaluate(f"localStorage.getItem('helpdesk-visitor-{key}')"))).conversation_id, 20, "the chat")
+    visitor = page.evaluate(f"localStorage.getItem('helpdesk-visitor-{key}')")
+    conversation = wait_until(lambda: app.services.chat.thread(app.services.chat.visitor(key, visitor))
+                              .conversation_id, 20, "the chat")
     priya = next(a for a in app.services.agents.list() if a.email == "priya@bikeshop.example")
     from helpdesk.services.base import Actor as A
 
@@ -223,6 +231,16 @@ def widget_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-
     time.sleep(1)
     page.screenshot(path=out / "widget.png")
     context.close()
+    dark = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = dark.new_page()
+    page.goto(origin + "/index.html")
+    page.evaluate(f"localStorage.setItem('helpdesk-visitor-{key}', {visitor!r})")  # Nora, on her phone at night
+    page.reload()
+    page.get_by_role("button", name="Chat with us").click()
+    page.locator("[data-helpdesk-chat] .msg:not(.mine)").first.wait_for()
+    time.sleep(1)
+    page.screenshot(path=out / "widget-dark-phone.png")
+    dark.close()
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     page = phone.new_page()
     page.goto(f"{server.url}/chat?site={key}")
@@ -233,6 +251,22 @@ def widget_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-
     page.screenshot(path=out / "chat-page.png")
     phone.close()
     site.shutdown()
+
+
+def customer_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """What customers see: the chat on a site, /chat, and their conversation page (light and dark)."""
+    widget_screens(app, browser, server, out)
+    token = app.services.tokens.create("screenshots", actor=Actor.system()).plaintext
+    created = httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, json={
+        "customer": {"email": "emma.schmidt@example.com"}, "body": "One more question: do you ship to Austria?"})
+    # The link names the shop's public address; this script only ever talks to its own loopback server.
+    link = server.url + "/c/" + created.json()["conversation_url"].rsplit("/c/", 1)[1]
+    for scheme, name in (("light", "customer-link.png"), ("dark", "customer-link-dark.png")):
+        customer = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+        page = customer.new_page()
+        page.goto(link)
+        page.screenshot(path=out / name, full_page=True)
+        customer.close()
 
 
 def automation_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped-def]
@@ -266,6 +300,7 @@ def automation_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", choices=["customer"], help="customer: only what customers see (chat, page)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # Listening on loopback only; "public_url" stands in for the address a shop PC would show.
@@ -283,6 +318,11 @@ def main() -> int:
                                        allow_local=True)
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if args.only == "customer":
+            customer_screens(app, browser, server, args.out)
+            browser.close()
+            app.close()
+            return 0
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = open_app(context, server.url)
         time.sleep(1)
@@ -389,15 +429,7 @@ def main() -> int:
         page.screenshot(path=args.out / "phone-actions.png")
         phone.close()
 
-        widget_screens(app, browser, server, args.out)
-        token = app.services.tokens.create("screenshots", actor=Actor.system()).plaintext
-        created = httpx.post(server.url + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, json={
-            "customer": {"email": "emma.schmidt@example.com"}, "body": "One more question: do you ship to Austria?"})
-        customer = browser.new_context(viewport={"width": 390, "height": 844})
-        page = customer.new_page()
-        # The link names the shop's public address; this script only ever talks to its own loopback server.
-        page.goto(server.url + "/c/" + created.json()["conversation_url"].rsplit("/c/", 1)[1])
-        page.screenshot(path=args.out / "customer-link.png", full_page=True)
+        customer_screens(app, browser, server, args.out)
         browser.close()
     app.close()
     print(f"screenshots in {args.out}")
