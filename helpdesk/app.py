@@ -152,6 +152,8 @@ class HelpdeskApp:
             self._event_relay.stop()
             self._event_relay = None
         self._runner = None
+        if self._services is not None:
+            self._services.files.images.close()  # the image decoder's child process
         if self._db is not None:
             self._db.dispose()
         self._db = None

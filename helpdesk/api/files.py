@@ -14,7 +14,8 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from helpdesk.models import Attachment
 from helpdesk.services.errors import NotFound
-from helpdesk.services.files import INLINE_TYPES, FileService
+from helpdesk.services.files import INLINE_TYPES, THUMB_TYPES, FileService
+from helpdesk.services.images import Busy
 
 SCRIPTABLE = ("text/html", "image/svg+xml", "application/xml", "text/xml", "application/xhtml+xml")
 FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -26,8 +27,15 @@ def disposition(kind: str, filename: str) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-def file_response(files: FileService, attachment: Attachment, thumb: bool = False) -> FileResponse:
-    if thumb and (small := files.thumbnail(attachment)) is not None:
+def file_response(files: FileService, attachment: Attachment, thumb: bool = False) -> Response:
+    if thumb and attachment.content_type in THUMB_TYPES:
+        try:
+            small = files.thumbnail(attachment)
+        except Busy as exc:
+            return PlainTextResponse(f"No preview now: {exc}.", 503, headers={**FILE_HEADERS, "Retry-After": "5"})
+        if small is None:  # over the decoding budget, or unreadable: never the full image in its place
+            return PlainTextResponse("No preview of this image: it is too large or cannot be read; the file "
+                                     "itself can still be downloaded.", 404, headers=FILE_HEADERS)
         return FileResponse(small, media_type="image/jpeg", headers=FILE_HEADERS)
     inline = attachment.content_type in INLINE_TYPES
     media = "application/octet-stream" if attachment.content_type in SCRIPTABLE else attachment.content_type

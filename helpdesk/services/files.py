@@ -27,6 +27,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import AppSetting, Attachment, MailRecord
+from helpdesk.services.images import ImageDecoder
 from helpdesk.services.base import Service, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
 
@@ -134,6 +135,7 @@ class FileService(Service):
         self.root = settings.data_dir / "files"
         self.limits = FileLimits(settings.max_file_mb * 1_000_000, settings.max_message_mb * 1_000_000)
         self._key: bytes | None = None
+        self.images = ImageDecoder()  # thumbnails: one at a time, in a child process, within budget
 
     # ---- storing ------------------------------------------------------------------------
 
@@ -226,26 +228,23 @@ class FileService(Service):
         return out
 
     def thumbnail(self, attachment: Attachment) -> Path | None:
-        """A small JPEG of an image (made once, kept beside the store), or None for other files."""
+        """A small JPEG of an image (made once, kept beside the store), or None for other files and
+        for images over the decoding budget; raises images.Busy when too many wait for the decoder."""
         if attachment.content_type not in THUMB_TYPES:
             return None
         thumb = self.root / "thumbs" / f"{attachment.sha256}-{THUMB_SIZE}.jpg"
-        if not thumb.exists():
-            from PIL import Image, ImageOps
-
-            Image.MAX_IMAGE_PIXELS = 60_000_000  # a decompression bomb is refused, not rendered
-            thumb.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                with Image.open(self.path_of(attachment.sha256)) as image:
-                    image = ImageOps.exif_transpose(image).convert("RGB")
-                    image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-                    fd, temp = tempfile.mkstemp(dir=thumb.parent, suffix=".jpg")
-                    with os.fdopen(fd, "wb") as out:
-                        image.save(out, "JPEG", quality=82)
-                    os.replace(temp, thumb)
-            except (OSError, ValueError, Image.DecompressionBombError):
-                return None
-        return thumb
+        refused = thumb.with_suffix(".none")  # remembered: a refused image is not decoded again
+        if thumb.exists():
+            return thumb
+        if refused.exists():
+            return None
+        made = self.images.thumbnail(self.path_of(attachment.sha256), THUMB_SIZE)
+        thumb.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(dir=thumb.parent, suffix=".jpg")
+        with os.fdopen(fd, "wb") as out:
+            out.write(made or b"")
+        os.replace(temp, thumb if made else refused)
+        return thumb if made else None
 
     # ---- signed links ------------------------------------------------------------------------
 
