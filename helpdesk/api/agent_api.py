@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
-from helpdesk.api.bodies import multipart_schema, read_body
+from helpdesk.api.bodies import discard, multipart_schema, read_body
 from helpdesk.api.files import file_response
 from helpdesk.api.schemas import (MAX_ID, ConversationOut, ConversationWithMessages, EventsOut, HandoffIn, MergeIn, MessagesOut, NoteIn, PatchIn,
                                   ReplyIn, TokenOut, WrittenOut, messages_out)
@@ -81,10 +81,14 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
                     actor: Annotated[Actor, Depends(scoped("reply"))]) -> JSONResponse:
         services = services_of(request)
         payload, files = await read_body(request, services, ReplyIn)
-        before = await services.db.run_read(services.conversations.get_row, conversation_id)
-        written = await services.db.run_write(services.conversations.reply, conversation_id, actor, payload.body,
-                                              payload.then, files=files, idempotency_key=payload.idempotency_key,
-                                              via=payload.via)
+        try:
+            before = await services.db.run_read(services.conversations.get_row, conversation_id)
+            written = await services.db.run_write(services.conversations.reply, conversation_id, actor, payload.body,
+                                                  payload.then, files=files, idempotency_key=payload.idempotency_key,
+                                                  via=payload.via)
+        except BaseException:
+            await discard(services, files)
+            raise
         replayed = payload.idempotency_key is not None and before.last_message_id is not None \
             and written.message_id <= before.last_message_id
         return JSONResponse(written_json(written), status_code=200 if replayed else 201)
@@ -96,8 +100,12 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
                    actor: Annotated[Actor, Depends(scoped("reply"))]) -> JSONResponse:
         services = services_of(request)
         payload, files = await read_body(request, services, NoteIn)
-        written = await services.db.run_write(services.conversations.add_note, conversation_id, actor, payload.body,
-                                              files=files)
+        try:
+            written = await services.db.run_write(services.conversations.add_note, conversation_id, actor,
+                                                  payload.body, files=files)
+        except BaseException:
+            await discard(services, files)
+            raise
         return JSONResponse(written_json(written), status_code=201)
 
     @router.patch("/conversations/{conversation_id}", response_model=ConversationOut,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from helpdesk.services import Services
-from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.errors import PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, StagedFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,14 +37,40 @@ async def read_body(request: Request, services: Services, model: type[M]) -> tup
         if not isinstance(raw, str):
             raise ValidationFailed("the request has invalid fields", {"message": "a JSON part named message is required"})
         payload = parse_model(model, raw)
-        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
-        files = [await services.db.run_read(services.files.stage_file, f.file, f.filename) for f in uploads]
+        uploads = [(f.file, f.filename) for f in form.getlist("files") if isinstance(f, UploadFile)]
     else:
         payload = parse_model(model, (await request.body()).decode("utf-8", errors="replace"))
-        files = []
-    for attachment in getattr(payload, "attachments", None) or []:
-        files.append(await services.db.run_read(services.files.stage_base64, attachment.data, attachment.filename))
+        uploads = []
+    files: list[StagedFile] = []
+    try:
+        for source, name in uploads:
+            files.append(await services.db.run_read(services.files.stage_file, source, name))
+        for attachment in getattr(payload, "attachments", None) or []:
+            files.append(await services.db.run_read(services.files.stage_base64, attachment.data, attachment.filename))
+    except BaseException:
+        await discard(services, files)  # one file over its limit: the others of the request go too
+        raise
     return payload, files
+
+
+async def discard(services: Services, files: list[StagedFile]) -> None:
+    """The files of a refused request leave the store at once (unless a message has the same bytes)."""
+    if files:
+        await services.db.run_read(services.files.discard, files)
+
+
+async def read_small(request: Request, limit: int) -> bytes:
+    """A body that must be small (JSON of a chat message), refused past `limit` bytes as it
+    streams in, never read whole first."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body must be at most {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the request body must be at most {limit} bytes")
+    return bytes(body)
 
 
 def parse_model(model: type[M], raw: str) -> M:

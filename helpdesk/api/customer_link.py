@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
+from helpdesk.api.bodies import discard, read_small
 from helpdesk.api.limits import client_address
 from helpdesk.models import IN, RESOLVED, CsatRating
 from helpdesk.services import Services
@@ -41,6 +42,9 @@ class ShownMessage:
     iso: str
     when: str
     files: list[ShownFile]
+
+
+FORM_BYTES = 1_300_000  # the form without files: a reply of 100,000 characters, percent-encoded (at most 12 bytes each)
 
 
 def page_html(detail: ConversationDetail, services: Services, rated: CsatRating | None = None, error: str = "",
@@ -93,15 +97,23 @@ def redirect(url: str) -> RedirectResponse:
 
 
 async def form_fields(request: Request, services: Services | None = None) -> tuple[dict[str, str], list[StagedFile]]:
-    """The page's plain HTML form: urlencoded, or multipart with files (streamed into the store)."""
+    """The page's plain HTML form: urlencoded, or multipart with files (streamed into the store;
+    all of them removed again when one is over its limit)."""
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         form = await request.form(max_files=MAX_FILES, max_fields=10)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-        staged = [await services.db.run_read(services.files.stage_file, f.file, f.filename)  # type: ignore[union-attr]
-                  for f in uploads] if services else []
+        staged: list[StagedFile] = []
+        if services is None:
+            return fields, staged
+        try:
+            for f in uploads:
+                staged.append(await services.db.run_read(services.files.stage_file, f.file, f.filename))
+        except BaseException:
+            await discard(services, staged)
+            raise
         return fields, staged
-    raw = (await request.body()).decode("utf-8", errors="replace")
+    raw = (await read_small(request, FORM_BYTES)).decode("utf-8", errors="replace")
     return {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}, []
 
 
@@ -163,17 +175,29 @@ def build_router() -> APIRouter:
         services: Services = request.app.state.services
         if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)
+        # The link first: nothing of a request to a link that opens nothing is read, let alone kept.
+        if not await services.db.run_read(services.conversations.link_opens, token):
+            return unknown_link(services, request)
+        address, sender = client_address(request), "link:" + public_token_digest(token)
+        multipart = request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+        if multipart and (wait := services.limits.keep_uploads(address, sender, 0)):
+            return too_many(wait)
         try:
             fields, files = await form_fields(request, services)
         except PayloadTooLarge as exc:
             page = await services.db.run_read(_page_with, services, token, error=exc.message.capitalize() + ".")
             return not_found() if page is None else html(page, 413)
+        if files and (wait := services.limits.keep_uploads(address, sender, sum(f.size for f in files))):
+            await discard(services, files)
+            return too_many(wait)
         body = fields.get("body", "")
         try:
             result = await services.db.run_write(services.conversations.receive_from_link, token, body, files)
         except NotFound:
+            await discard(services, files)
             return unknown_link(services, request)
         except (ValidationFailed, PayloadTooLarge) as exc:
+            await discard(services, files)
             problem = "Please write a message or add a file before sending." if not body.strip() and not files else \
                 f"Your message could not be sent: {exc.fields.get('body', exc.message)}."
             page = await services.db.run_read(_page_with, services, token, error=problem, draft=body[:100_000])

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from helpdesk import __version__
-from helpdesk.api.bodies import multipart_schema, read_body
+from helpdesk.api.bodies import discard, multipart_schema, read_body
 from helpdesk.api.schemas import (MAX_ID, ConversationList, ConversationWithMessages, Health, MessageAccepted,
                                   MessageIn, conversation_detail_out, conversation_out)
 from helpdesk.api.limits import client_address
@@ -136,20 +136,25 @@ def build_router() -> APIRouter:
         services = services_of(request)
         services.limits.intake.check(f"token {actor.id}", "this API token is sending messages too fast")
         payload, files = await read_body(request, services, MessageIn)
-        key = payload.idempotency_key
-        if idempotency_key is not None:
-            if key is not None and key != idempotency_key:
-                raise ValidationFailed("two different idempotency keys were given",
-                                       {"idempotency_key": "differs from the Idempotency-Key header"})
-            key = idempotency_key
-        c = payload.customer
-        incoming = IncomingMessage(body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id,
-                                   name=c.name, subject=payload.subject, channel=payload.channel,
-                                   conversation_id=payload.conversation_id, idempotency_key=key)
-
-        # Group commit: the messages arriving together share one transaction and one fsync.
-        result, link_sent = await services.db.run_write_batched(
-            functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
+        try:
+            key = payload.idempotency_key
+            if idempotency_key is not None:
+                if key is not None and key != idempotency_key:
+                    raise ValidationFailed("two different idempotency keys were given",
+                                           {"idempotency_key": "differs from the Idempotency-Key header"})
+                key = idempotency_key
+            c = payload.customer
+            incoming = IncomingMessage(body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id,
+                                       name=c.name, subject=payload.subject, channel=payload.channel,
+                                       conversation_id=payload.conversation_id, idempotency_key=key)
+            # Group commit: the messages arriving together share one transaction and one fsync.
+            result, link_sent = await services.db.run_write_batched(
+                functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
+        except BaseException:
+            await discard(services, files)
+            raise
+        if result.replayed:  # the same message again: its files are the first one's
+            await discard(services, files)
         shown = result.created or c.verified
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,

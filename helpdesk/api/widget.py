@@ -15,17 +15,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from helpdesk import events
-from helpdesk.api.bodies import parse_model, read_body
+from helpdesk.api.bodies import discard, parse_model, read_body, read_small
 from helpdesk.api.errors import error_response
 from helpdesk.api.limits import client_address
 from helpdesk.services.chat import ChatThread
 from helpdesk.services.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from helpdesk.services.presence import PRESENCE_CHANGED
-from helpdesk.services.ratelimit import RateLimited
+from helpdesk.services.ratelimit import RateLimited, wait_in_words
 from helpdesk.web import (PAGE_HEADERS, ROBOTS_TXT, WIDGET_JS, WIDGET_JS_GZ, WIDGET_LOADER, WIDGET_LOADER_GZ,
                           WIDGET_HASH, WIDGET_PATH, render)
 
 KEEP_ALIVE_SECONDS = 15.0
+CHAT_JSON_BYTES = 128_000  # a chat message as JSON: 10,000 characters (escaped, in the worst case) and an address
 CHAT_PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
                                "img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
@@ -82,6 +83,11 @@ async def _site(services: Any, key: str | None) -> Any:
         return await services.db.run_read(services.chat.site, key or "")
     except NotFound:
         return None
+
+
+def _too_much(wait: float, headers: dict[str, str]) -> Response:
+    return error_response(429, "rate_limited", "too many files from this connection this hour; try again in "
+                          f"{wait_in_words(wait)}", headers={**headers, "Retry-After": str(int(wait) + 1)})
 
 
 def build_router() -> APIRouter:
@@ -154,30 +160,46 @@ def build_router() -> APIRouter:
     async def send(key: str, request: Request, visitor: str = "", user_id: str = "", user_hash: str = "") -> Response:
         """JSON, or multipart (a `message` JSON part and `files`) when the visitor sends photos. Who is
         writing comes in the query, so a site or visitor that may not write is refused before
-        anything is read."""
+        anything is read, and files are kept only within the anonymous upload budgets."""
         services = request.app.state.services
         json_body = request.headers.get("content-type", "").startswith("application/json")
         early: ChatIn | None = None
-        if json_body and not visitor and not user_id:  # the visitor named in the JSON (older snippets, scripts)
-            early = _parse_chat(await request.body())
-            visitor, user_id, user_hash = early.visitor, early.user_id, early.user_hash
+        cors = _cors(request, True)
+        try:
+            if json_body and not visitor and not user_id:  # the visitor named in the JSON (older snippets, scripts)
+                if await _site(services, key) is None:
+                    return error_response(404, "not_found", "there is no chat with this key")
+                early = _parse_chat(await read_small(request, CHAT_JSON_BYTES))
+                visitor, user_id, user_hash = early.visitor, early.user_id, early.user_hash
+        except PayloadTooLarge as exc:
+            return error_response(413, exc.code, exc.message, headers=cors)
         who, refused = await who_and_site(request, key, visitor, user_id, user_hash, "chat_posts")
         if refused:
             return refused
+        address = client_address(request)
+        if not json_body and (wait := services.limits.keep_uploads(address, who.external_id, 0)):
+            return _too_much(wait, cors)
+        files: list = []
         try:
             if early is not None:
-                payload, files = early, []
+                payload = early
+            elif json_body:
+                payload = _parse_chat(await read_small(request, CHAT_JSON_BYTES))
             else:
                 payload, files = await read_body(request, services, ChatIn)
             if not payload.body.strip() and not files:
                 raise ValidationFailed("write something first", {"body": "empty"})
+            if files and (wait := services.limits.keep_uploads(address, who.external_id, sum(f.size for f in files))):
+                await discard(services, files)
+                return _too_much(wait, cors)
             found = await services.db.run_read(services.chat.send, who, payload.body, payload.email, payload.name,
                                                files)
         except ServiceError as exc:  # a bad address, files over the limit: said to the visitor
+            await discard(services, files)
             status = 413 if isinstance(exc, PayloadTooLarge) else 422
-            return error_response(status, exc.code, exc.message, exc.fields, headers=_cors(request, True))
+            return error_response(status, exc.code, exc.message, exc.fields, headers=cors)
         info = await services.db.run_read(services.promise.for_chat, found.conversation_id)
-        return JSONResponse({**thread_json(found), **info}, status_code=201, headers=_cors(request, True))
+        return JSONResponse({**thread_json(found), **info}, status_code=201, headers=cors)
 
     @router.get("/widget/{key}/events")
     async def live(key: str, request: Request, visitor: str = "", user_id: str = "", user_hash: str = "",

@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 import tempfile
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -136,6 +137,8 @@ class FileService(Service):
         self.limits = FileLimits(settings.max_file_mb * 1_000_000, settings.max_message_mb * 1_000_000)
         self._key: bytes | None = None
         self.images = ImageDecoder()  # thumbnails: one at a time, in a child process, within budget
+        self._in_flight: dict[str, int] = {}  # staged and not yet attached or discarded, by sha256
+        self._flight_lock = threading.Lock()
 
     # ---- storing ------------------------------------------------------------------------
 
@@ -168,7 +171,34 @@ class FileService(Service):
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        with self._flight_lock:
+            self._in_flight[sha] = self._in_flight.get(sha, 0) + 1
         return StagedFile(name, sniff(head, name), size, sha)
+
+    def landed(self, files: Iterable[StagedFile]) -> None:
+        """Staged files now belong to a committed message."""
+        with self._flight_lock:
+            for f in files:
+                left = self._in_flight.get(f.sha256, 0) - 1
+                if left > 0:
+                    self._in_flight[f.sha256] = left
+                else:
+                    self._in_flight.pop(f.sha256, None)
+
+    def discard(self, files: Iterable[StagedFile]) -> None:
+        """Staged files of a refused request: deleted at once, unless a message has the same
+        bytes or another request is staging them right now."""
+        files = list(files)
+        self.landed(files)
+        for f in files:
+            with self._flight_lock:
+                busy = f.sha256 in self._in_flight
+            if busy:
+                continue
+            with self.db.read() as s:
+                kept = s.execute(select(ATTACHMENT.c.id).where(ATTACHMENT.c.sha256 == f.sha256).limit(1)).first()
+            if kept is None:
+                self.path_of(f.sha256).unlink(missing_ok=True)
 
     def stage_bytes(self, data: bytes, filename: str | None) -> StagedFile:
         return self.stage((data[i:i + CHUNK] for i in range(0, len(data), CHUNK)) if data else [b""], filename)
@@ -191,10 +221,10 @@ class FileService(Service):
     def stage_file(self, source: BinaryIO, filename: str | None) -> StagedFile:
         return self.stage(iter(lambda: source.read(CHUNK), b""), filename)
 
-    @staticmethod
-    def attach(conn: Connection, message_id: int, files: list[StagedFile] | tuple[StagedFile, ...],
+    def attach(self, conn: Connection, message_id: int, files: list[StagedFile] | tuple[StagedFile, ...],
                now: datetime) -> list[Attachment]:
         """Attachment rows for a message, in the caller's write transaction."""
+        self.landed(files)
         made = []
         for f in files:
             row = {"message_id": message_id, "filename": f.filename, "content_type": f.content_type, "size": f.size,

@@ -69,24 +69,26 @@ class RateLimiter:
     def _seconds(self) -> float:
         return self.clock.now().timestamp()
 
-    def wait(self, key: str) -> float:
-        """Seconds until `key` may act again (0: it may now). Takes nothing."""
+    def wait(self, key: str, amount: float = 1.0) -> float:
+        """Seconds until `key` may act again, or keep `amount` more (0: now). Takes nothing."""
         if not self.limit.enabled:
             return 0.0
         with self._lock:
             bucket = self._refilled(key, self._seconds())
-            return 0.0 if bucket.tokens >= _WHOLE else (1 - bucket.tokens) * 60.0 / self.limit.per_minute
+            needed = min(amount, self.limit.burst)
+            return 0.0 if bucket.tokens >= needed * _WHOLE else (needed - bucket.tokens) * 60.0 / self.limit.per_minute
 
-    def take(self, key: str) -> float:
-        """Count one action by `key`; returns 0 if allowed, else the seconds to wait."""
+    def take(self, key: str, amount: float = 1.0) -> float:
+        """Count `amount` (one action, or bytes kept) by `key`; returns 0 if allowed, else the
+        seconds to wait (and takes nothing)."""
         if not self.limit.enabled:
             return 0.0
         with self._lock:
             bucket = self._refilled(key, self._seconds())
-            if bucket.tokens >= _WHOLE:
-                bucket.tokens = max(0.0, bucket.tokens - 1)
+            if bucket.tokens >= amount * _WHOLE:
+                bucket.tokens = max(0.0, bucket.tokens - amount)
                 return 0.0
-            return (1 - bucket.tokens) * 60.0 / self.limit.per_minute
+            return (min(amount, self.limit.burst) - bucket.tokens) * 60.0 / self.limit.per_minute
 
     def check(self, key: str, message: str) -> None:
         """take(), raising RateLimited with a wait a person can read."""
@@ -95,13 +97,19 @@ class RateLimiter:
             raise RateLimited(f"{message}; try again in {wait_in_words(wait)}", wait)
 
 
+UPLOAD_BURST = 100_000_000  # two full 50 MB messages at once
+UPLOAD_ADDRESS_HOURLY = 200_000_000
+UPLOAD_VISITOR_HOURLY = 100_000_000
+UPLOAD_TOTAL_HOURLY = 2_000_000_000
+
+
 def wait_in_words(seconds: float) -> str:
     seconds = max(1, math.ceil(seconds))
     return f"{seconds} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
 
 
 class RateLimits:
-    """The app's limits. Generous for people and real integrations; floods and guessing
+    """The app's limits (docs/security.md, "Budgets"). Generous for people and real integrations; floods and guessing
     get 429 (API, customer page) or a wait message (sign-in)."""
 
     def __init__(self, clock: Clock, intake_per_minute: int, chat_per_address: int = 120) -> None:
@@ -122,6 +130,26 @@ class RateLimits:
         self.chat_address_posts = RateLimiter(clock, Limit(chat_per_address, burst=max(1, chat_per_address // 2)))
         self.chat_address_reads = RateLimiter(clock, Limit(chat_per_address * 10,
                                                            burst=max(1, chat_per_address * 5)))
+        # Bytes of files anyone may leave on the shop PC without an account (the chat, the customer
+        # page): per address, per visitor or conversation, and all of them together, an hour.
+        self.upload_address = RateLimiter(clock, Limit(per_minute=UPLOAD_ADDRESS_HOURLY / 60, burst=UPLOAD_BURST))
+        self.upload_visitor = RateLimiter(clock, Limit(per_minute=UPLOAD_VISITOR_HOURLY / 60, burst=UPLOAD_BURST))
+        self.upload_total = RateLimiter(clock, Limit(per_minute=UPLOAD_TOTAL_HOURLY / 60, burst=UPLOAD_TOTAL_HOURLY))
+        self._uploads = threading.Lock()
         # Per client address: failed sign-ins, 20 at once then one per 3 minutes (the
         # per-email lockout comes on top). Successful sign-ins cost nothing.
         self.sign_in = RateLimiter(clock, Limit(per_minute=1 / 3, burst=20))
+
+    def keep_uploads(self, address: str, sender: str, size: int) -> float:
+        """Whether `size` bytes of files from this address and sender (a visitor, a conversation)
+        may be kept: 0, and counted; else the seconds to wait, and nothing counted. `size` 0
+        asks whether anything at all may come now (before a body is read)."""
+        wanted = max(1, size)
+        buckets = ((self.upload_address, address), (self.upload_visitor, sender), (self.upload_total, "all"))
+        with self._uploads:
+            wait = max(limiter.wait(key, wanted) for limiter, key in buckets)
+            if wait or not size:
+                return wait
+            for limiter, key in buckets:
+                limiter.take(key, size)
+            return 0.0

@@ -76,6 +76,11 @@ class QueriesMixin(ConversationBase):
                 raise NotFound("conversation not found")
             return self._detail(s, conversation, public_only=True)
 
+    def link_opens(self, token: str) -> bool:
+        """Whether a customer link opens a conversation (checked before a request's body is read)."""
+        with self.db.read() as s:
+            return self._by_token(s, token) is not None
+
     @staticmethod
     def _by_token(s: Session, token: str) -> Conversation | None:
         if not token or len(token) > 64:
