@@ -19,12 +19,29 @@ from helpdesk.netinfo import lan_addresses
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
-def host_name(value: str) -> str:
-    """'Shop-PC:8080' -> 'shop-pc', '[::1]:80' -> '::1'."""
-    value = value.strip().lower()
+def normal_host(value: str | None) -> str:
+    """The one form a host is compared in, wherever it is: lower case, no port, no trailing
+    dot, international names in their IDNA form. 'Shop.Example.:8080' -> 'shop.example',
+    'bücher.example' -> 'xn--bcher-kva.example', '[::1]:80' -> '::1'; '' for what is no host."""
+    value = (value or "").strip()
     if value.startswith("["):
-        return value[1:value.find("]")] if "]" in value else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+        end = value.find("]")
+        return value[1:end].lower() if end > 0 else ""
+    if value.count(":") > 1:  # a bare IPv6 address
+        return value.lower()
+    value = value.rsplit(":", 1)[0] if ":" in value else value
+    value = value.rstrip(".").lower()
+    if value.isascii():
+        return value
+    try:
+        return value.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
+def url_host(url: str | None) -> str:
+    """The normalised host of an address like https://help.myshop.com ("" without one)."""
+    return normal_host(urlparse(url).netloc.rpartition("@")[2]) if url else ""
 
 
 class AllowedHosts:
@@ -39,24 +56,25 @@ class AllowedHosts:
             machine = socket.gethostname().lower()
             names |= {machine, f"{machine}.local", machine.split(".")[0]}
             if self.settings.public_url:
-                names.add((urlparse(self.settings.public_url).hostname or "").lower())
-            names |= {h.lower() for h in self.settings.allowed_hosts}
+                names.add(url_host(self.settings.public_url))
+            names |= {normal_host(h) for h in self.settings.allowed_hosts}
             if self.settings.host not in ("0.0.0.0", "::"):
-                names.add(self.settings.host.lower())
-            self._names = {n for n in names if n}
+                names.add(normal_host(self.settings.host))
+            self._names = {normal_host(n) for n in names if n} - {""}
         return self._names
 
     def _public_host(self) -> str:
-        url = self.public_url() if self.public_url else None
-        return (urlparse(url).hostname or "").lower() if url else ""
+        return url_host(self.public_url()) if self.public_url else ""
 
     def allows_host(self, host_header: str | None) -> bool:
-        return host_header is None or host_name(host_header) in self.names() or \
-            (bool(self._public_host()) and host_name(host_header) == self._public_host())
+        if host_header is None:
+            return True
+        host = normal_host(host_header)
+        return bool(host) and (host in self.names() or host == self._public_host())
 
     def allows_origin(self, origin: str | None) -> bool:
         if origin is None:
             return True  # not a browser: browsers always send Origin with a websocket
         parsed = urlparse(origin)
-        host = (parsed.hostname or "").lower()
-        return parsed.scheme in ("http", "https") and (host in self.names() or (bool(host) and host == self._public_host()))
+        host = url_host(origin)
+        return parsed.scheme in ("http", "https") and bool(host) and (host in self.names() or host == self._public_host())

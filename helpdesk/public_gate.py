@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Callable
-from urllib.parse import urlsplit
 
-from helpdesk.hosts import host_name
+from helpdesk.hosts import normal_host, url_host
 
 CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/")
 CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt")
@@ -51,8 +50,7 @@ class PublicGate:
 
     @property
     def public_host(self) -> str:
-        url = self.public_url()
-        host = (urlsplit(url).hostname or "").lower() if url else ""
+        host = url_host(self.public_url())
         return host if host and not _lan_name(host) else ""
 
     @property
@@ -66,5 +64,5 @@ class PublicGate:
         public_host = self.public_host
         if not public_host or self.env_allows_agents:
             return False
-        through_public = host_header is not None and host_name(host_header) == public_host
+        through_public = host_header is not None and normal_host(host_header) in (public_host, "")
         return through_public or _from_outside(client)
