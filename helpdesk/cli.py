@@ -68,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(token_create)
     token_create.add_argument("name", help="what the token is for, e.g. website")
     token_create.add_argument("--scope", default="intake,read",
-                              help="what it may do, comma separated: intake, read, reply, admin (default intake,read; "
-                                   "a bot needs reply)")
+                              help="what it may do, comma separated: intake, verify (vouch for signed-in "
+                                   "customers), read, reply, admin (default intake,read; a bot needs reply)")
     token_create.add_argument("--first-responder", metavar="CHANNEL",
                               help="a bot token that answers this channel's new conversations before people "
                                    "(e.g. web or api)")

@@ -120,6 +120,10 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
 
         print(f"Helpdesk registers its webhook with the phone itself: {callback_url(channel, services.links.lan_url())}")
         print(f"`channel check {channel.name}` asks the phone and calls that address, as the phone will.")
+        if not args.signing_key and services.links.public_url():
+            print(f"warning: without --signing-key, {channel.name} takes texts only from the shop's network, never "
+                  f"through the public address {services.links.public_url()} (set the app's signing key to be safe)",
+                  file=sys.stderr)
     return 0
 
 

@@ -76,7 +76,7 @@ async def read_small(request: Request, limit: int) -> bytes:
 def parse_model(model: type[M], raw: str) -> M:
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # not JSON, or nested beyond reason
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "not JSON"}]) from None
     try:
         return model.model_validate(data)

@@ -12,7 +12,9 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from helpdesk.api.bodies import read_small
 from helpdesk.api.errors import error_response
+from helpdesk.api.limits import from_shop_network
 
 HOOK_RESPONSES = {
     403: {"description": "the signature does not verify (or is stale): nothing is stored"},
@@ -22,6 +24,7 @@ HOOK_RESPONSES = {
                          "the sender retries"},
 }
 ChannelName = Annotated[str, Path(min_length=1, max_length=100, description="the channel's name in Settings")]
+PHONE_WEBHOOK_BYTES = 256_000  # one text's event: a few kilobytes
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -35,9 +38,11 @@ def build_router() -> APIRouter:
     @router.post("/sms-gateway/{name}", responses=HOOK_RESPONSES,
                  summary="Webhook of SMS Gateway for Android (no token scope: signed with the phone's key)")
     async def sms_gateway(request: Request, name: ChannelName) -> Any:
-        body = await request.body()
+        services = request.app.state.services
+        local = from_shop_network(request, services.links.public_url())
+        body = await read_small(request, PHONE_WEBHOOK_BYTES)
         receivers = request.app.state.webhooks
-        status = await request.app.state.services.db.run_read(receivers.sms_gateway, name, body, request.headers)
+        status = await services.db.run_read(receivers.sms_gateway, name, body, request.headers, local)
         return JSONResponse({"status": status})
 
     # Not part of the API's contract (left out of the OpenAPI document): `channel check` calls it

@@ -17,6 +17,23 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def from_shop_network(request: Request, public_url: str | None) -> bool:
+    """A request from this machine or the LAN that did not come through the public address (a
+    tunnel on the shop PC connects from loopback, but names the public host)."""
+    import ipaddress
+
+    from helpdesk.hosts import normal_host, url_host
+
+    try:
+        peer = ipaddress.ip_address(client_address(request))
+    except ValueError:
+        return False
+    if not (peer.is_private or peer.is_loopback or peer.is_link_local):
+        return False
+    public = url_host(public_url)
+    return not public or normal_host(request.headers.get("host")) != public
+
+
 class BodySizeLimit:
     """A request body over its limit is refused with 413, counted as it streams in (a chunked
     upload included), never buffered here: routes that take files get the per-message file

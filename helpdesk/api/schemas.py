@@ -27,8 +27,9 @@ class CustomerIn(BaseModel):
     external_id: Text = Field(None, max_length=200, examples=["crm-42"])
     verified: StrictBool = Field(False, description=(
         "true only for a customer your site has signed in (you vouch that they are who the identifiers "
-        "say). Only then does a message that joins an existing conversation return that conversation's "
-        "link: anyone can type someone else's email address into a contact form."))
+        "say). Only then, and only from a token with scope read or verify, does a message that joins an "
+        "existing conversation return that conversation's link: anyone can type someone else's email "
+        "address into a contact form, and an intake-only token must not read threads."))
 
 
 class AttachmentIn(BaseModel):

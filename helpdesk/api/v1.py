@@ -24,7 +24,7 @@ from helpdesk.services.base import require_scope
 from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 from helpdesk.services.errors import ValidationFailed
-from helpdesk.services.intake_api import receive_from_api
+from helpdesk.services.intake_api import receive_from_api, vouches
 from helpdesk.services.ratelimit import RateLimited
 
 ERROR_RESPONSES = {
@@ -155,7 +155,7 @@ def build_router() -> APIRouter:
             raise
         if result.replayed:  # the same message again: its files are the first one's
             await discard(services, files)
-        shown = result.created or c.verified
+        shown = result.created or vouches(actor, c.verified)
         body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
                 "customer_id": result.customer_id, "conversation_status": result.conversation_status,
                 "conversation_url": conversation_link(base_url(request), result.public_token) if shown else None,

@@ -4,9 +4,12 @@
   (and writes to setup-code.txt in its data folder, owner-only), as Jupyter does; only the
   desktop window this process opened, recognised by the OS, may skip it. Being on loopback
   proves nothing: any web page in a browser on the shop PC is on loopback too.
-- Failed sign-ins for an email are slowed (a growing delay the UI waits out) and
-  capped: after MAX_FAILURES within the window, sign-in for that email is locked for
-  LOCKOUT. Failed attempts from one LAN address are limited whatever the emails.
+- Failed sign-ins are counted per (account, address), so nobody elsewhere can lock an agent
+  out: each failure waits a little longer (0.5 s doubling), and past MAX_FAILURES within the
+  window that address waits a growing pause (30 s doubling, at most LONGEST_PAUSE) before it
+  may try that account again; the right password from another address, or from the desktop
+  window this process opened, is never held up by them. Failed attempts from one address are
+  also limited whatever the emails (guessing one password across accounts).
 - A session token lives on the device; only its SHA-256 is stored. "Remember this
   device" makes it last REMEMBER_FOR and survive restarts; otherwise SESSION_FOR.
 """
@@ -37,7 +40,9 @@ REMEMBER_FOR = timedelta(days=30)
 SESSION_FOR = timedelta(hours=12)
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 8
-LOCKOUT = timedelta(minutes=15)
+FIRST_PAUSE = timedelta(seconds=30)
+LONGEST_PAUSE = timedelta(minutes=15)
+WINDOW_ADDRESS = "the desktop window"  # the window this process opened: its own address for the counts
 
 
 class SignInFailed(ServiceError):
@@ -118,33 +123,37 @@ class AuthService(Service):
     # ---- sign in ----------------------------------------------------------------
 
     def sign_in(self, email: str, password: str, remember: bool = False, client_ip: str | None = None,
-                client: str = "") -> SignedIn:
-        key = (email or "").strip().lower()
+                client: str = "", from_window: bool = False) -> SignedIn:
         now = self.now()
         # Failed attempts per address, whatever the emails (guessing across accounts), the
         # machine itself included: a web page in a browser on the shop PC is on loopback too.
-        address = client_ip or "unknown"
-        if wait := self.attempts.wait(address):
+        # The desktop window (recognised by the OS) counts on its own.
+        address = WINDOW_ADDRESS if from_window else client_ip or "unknown"
+        key = f"{(email or '').strip().lower()}|{address}"
+        if not from_window and (wait := self.attempts.wait(address)):
             raise SignInFailed(f"too many failed sign-ins from this device; try again in {wait_in_words(wait)}", 0)
         with self._lock:
-            locked = self._locked_until.get(key)
-            if locked and locked > now:
-                minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
-                raise SignInFailed(f"too many failed attempts; try again in {minutes} min", 0)
+            paused = self._locked_until.get(key)
+            if paused and paused > now:
+                raise SignInFailed("too many failed attempts from this device; try again in "
+                                   f"{wait_in_words((paused - now).total_seconds())}", 0)
         agent = self.agents.authenticate(email, password)
         if agent is None:
-            self.attempts.take(address)
+            if not from_window:
+                self.attempts.take(address)
             with self._lock:
                 recent = [t for t in self._failures.get(key, []) if now - t < FAILURE_WINDOW] + [now]
                 self._failures[key] = recent
-                if len(recent) >= MAX_FAILURES:
-                    self._locked_until[key] = now + LOCKOUT
-                    self._failures.pop(key, None)
-                    raise SignInFailed("too many failed attempts; sign-in is locked for 15 min", 0)
+                if len(recent) >= MAX_FAILURES:  # then a pause that doubles with every further failure
+                    pause = min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (len(recent) - MAX_FAILURES))
+                    self._locked_until[key] = now + pause
+                    raise SignInFailed("too many failed attempts from this device; try again in "
+                                       f"{wait_in_words(pause.total_seconds())}", 0)
             # The delay grows with each failure: 0.5 s, 1 s, 2 s, 4 s…
             raise SignInFailed("wrong email or password", min(8.0, 0.25 * 2 ** len(recent)))
         with self._lock:
             self._failures.pop(key, None)
+            self._locked_until.pop(key, None)
         return self._start_session(agent, remember, client, signed_in=True)
 
     @writes

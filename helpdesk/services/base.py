@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, TypeVar
@@ -35,7 +36,14 @@ TEAM = (ADMIN, AGENT, BOT, SYSTEM)
 # Who it is, as opposed to what it may do: a signed-in agent, an API token, the customer, Helpdesk.
 KINDS = {ADMIN: "agent", AGENT: "agent", BOT: "token", INTEGRATION: "token", CUSTOMER: "customer", SYSTEM: "system"}
 _AUDIT_TYPE = {"agent": "agent", "token": "api", "customer": "customer", "system": "system"}
-SCOPES = ("intake", "read", "reply", "admin")
+# verify: may vouch for a customer on intake (`verified: true` returns an existing thread's link).
+SCOPES = ("intake", "verify", "read", "reply", "admin")
+
+
+def same_secret(expected: str, given: str | None) -> bool:
+    """Whether a secret, signature or key matches, compared as bytes in constant time: input
+    with non-ASCII characters (or none at all) is a plain no, never an error."""
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), (given or "").encode("utf-8", "surrogatepass"))
 
 
 def sha256_hex(text: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 
 from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, Channel, Conversation, Customer, CustomerIdentifier,
                              Message)
-from helpdesk.services.base import Actor, Service, writes
+from helpdesk.services.base import Actor, Service, same_secret, writes
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.conversations.common import insert_event
 from helpdesk.services.customers import normalize_email
@@ -70,8 +70,8 @@ class ChatService(Service):
 
     def site(self, key: str) -> Channel:
         for channel in self.channels.all():
-            if channel.kind == "website" and channel.active and hmac.compare_digest(
-                    str(channel.config.get("key", "")), key or ""):
+            if channel.kind == "website" and channel.active and same_secret(
+                    str(channel.config.get("key", "")), key):
                 return channel
         raise NotFound("there is no chat with this key")
 
@@ -87,7 +87,7 @@ class ChatService(Service):
         if user_id:
             secret = self.channels.secrets_of(channel).get("user_secret", "")
             expected = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
-            if not secret or not hmac.compare_digest(expected, (user_hash or "").lower()) or len(user_id) > 128:
+            if not secret or not same_secret(expected, (user_hash or "").lower()) or len(user_id) > 128:
                 raise Forbidden("the signed user id does not verify")
             return Visitor(channel, f"site{channel.id}:user:{user_id}", True)
         if not VISITOR.match(visitor or ""):

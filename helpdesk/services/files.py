@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk.models import AppSetting, Attachment, MailRecord
 from helpdesk.services.images import ImageDecoder
-from helpdesk.services.base import Service, writes
+from helpdesk.services.base import Service, same_secret, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
 
 ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
@@ -334,7 +334,7 @@ class FileService(Service):
             return False
         if variant not in variants or when < self.now().timestamp():
             return False
-        return hmac.compare_digest(self._signature(subject, when, variant), signature or "")
+        return same_secret(self._signature(subject, when, variant), signature)
 
     # ---- housekeeping -------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 from helpdesk.db.direct import prepared
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
 from helpdesk.services import netpolicy
-from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
+from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, same_secret, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 # What receivers can subscribe to: the team's replies, customers' messages, missed targets, bots handing over.
@@ -51,7 +51,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     """What a receiver does (documented, and used by the tests)."""
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+    return same_secret(sign(secret, timestamp, body), signature)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:

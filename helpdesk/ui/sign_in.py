@@ -48,7 +48,8 @@ def sign_in_form(page: ft.Page, services: Services, done: SignedInHandler) -> ft
         try:
             # Password hashing takes a while: a worker thread, not the writer (intake keeps flowing).
             signed = await asyncio.to_thread(services.auth.sign_in, email.value or "", password.value or "",
-                                             bool(remember.value), page.client_ip, client)
+                                             bool(remember.value), page.client_ip, client,
+                                             services.auth.desktop_window.recognises(page.client_user_agent))
         except SignInFailed as exc:
             await asyncio.sleep(exc.delay_seconds)  # slows guessing without blocking anyone else
             error.value = exc.message[0].upper() + exc.message[1:] + "."

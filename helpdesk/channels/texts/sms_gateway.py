@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from helpdesk.services.base import same_secret
 from helpdesk.channels.texts.base import BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel, describe
 from helpdesk.services.messaging.config import callback_url
 from helpdesk.services.messaging.intake import IncomingText
@@ -42,14 +43,14 @@ def verify(body: bytes, signature: str, timestamp: str, key: str, now: datetime)
     if abs(now - at) > SKEW:
         raise Forged("X-Timestamp is more than 5 minutes off (a replayed request, or the phone's clock)")
     expected = hmac.new(key.encode(), body + timestamp.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, (signature or "").strip().lower()):
+    if not same_secret(expected, (signature or "").strip().lower()):
         raise Forged("the signature does not match the signing key")
 
 
 def parse_webhook(body: bytes) -> dict[str, Any]:
     try:
         envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("the body is not JSON") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("payload"), dict) \
             or not isinstance(envelope.get("event"), str) or not envelope.get("id"):
@@ -114,7 +115,7 @@ class SmsGatewayChannel(TextChannel):
         except ValueError:
             proof = ""
         expected = self.services.files.proof(f"channel-probe:{self.channel.name}", nonce)
-        if not isinstance(proof, str) or not hmac.compare_digest(proof, expected):
+        if not isinstance(proof, str) or not same_secret(expected, proof):
             return (f"texts would be lost: {url} answered {answer.status_code} but is not this channel's webhook "
                     "in this Helpdesk; give the address the phone reaches Helpdesk by (e.g. https://helpdesk.shop.lan:8443)")
         return ""
@@ -171,12 +172,15 @@ class SmsGatewayChannel(TextChannel):
 
     # ---- the phone's webhooks ------------------------------------------------------------------
 
-    def receive(self, body: bytes, headers: Any) -> str:
-        """One webhook request from the phone; returns what became of it."""
+    def receive(self, body: bytes, headers: Any, local: bool = True) -> str:
+        """One webhook request from the phone (`local`: from the shop's network, not through the
+        public address); returns what became of it. Unsigned requests are taken only locally."""
         key = self.secrets.get("signing_key")
         if key:
             verify(body, headers.get("x-signature", ""), headers.get("x-timestamp", ""), key,
                    self.services.clock.now())
+        elif not local:
+            raise Forged("this phone channel has no signing key, so it takes webhooks only from the shop's network")
         envelope = parse_webhook(body)
         self.services.messaging.channels.webhook_arrived(self.channel.id)
         event, payload = envelope["event"], envelope["payload"]

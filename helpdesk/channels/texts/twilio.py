@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
+from helpdesk.services.base import same_secret
 from helpdesk.channels.texts.base import (NOT_SENT, BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel,
                                           describe)
 from helpdesk.services.messaging.config import webhook_path
@@ -38,7 +39,7 @@ def signature(auth_token: str, url: str, fields: list[tuple[str, str]]) -> str:
 
 
 def verify(auth_token: str, url: str, fields: list[tuple[str, str]], given: str) -> None:
-    if not given or not hmac.compare_digest(signature(auth_token, url, fields), given.strip()):
+    if not given or not same_secret(signature(auth_token, url, fields), given.strip()):
         raise Forged("X-Twilio-Signature does not verify")
 
 

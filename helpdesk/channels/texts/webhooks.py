@@ -43,8 +43,8 @@ class WebhookReceivers:
             return False
         return channel.kind == kind and channel.active
 
-    def sms_gateway(self, name: str, body: bytes, headers: Mapping[str, str]) -> str:
-        return self._with("sms-gateway", name, lambda w: w.receive(body, headers))
+    def sms_gateway(self, name: str, body: bytes, headers: Mapping[str, str], local: bool = True) -> str:
+        return self._with("sms-gateway", name, lambda w: w.receive(body, headers, local))
 
     def twilio(self, name: str, fields: list[tuple[str, str]], signature: str, status_callback: bool,
                query: str) -> str:

@@ -88,6 +88,11 @@ class ChannelsSection(Section):
             heard = f"Last webhook from the phone {fmt.ago(v.last_webhook_at, now)}" if v.last_webhook_at \
                 else "No webhook from the phone yet: incoming texts need one (Test checks the way)"
             status.append(ft.Text(heard, size=12, color=None if v.last_webhook_at else ft.Colors.ERROR))
+            if not v.summary.endswith(", signed"):
+                status.append(ft.Text("No signing key: texts are taken only from the shop's network" +
+                                      (", never through the public address" if self.ctx.services.links.public_url()
+                                       else "") + ". Set the app's webhook signing key to be safe.",
+                                      size=12, color=ft.Colors.ERROR))
         if address:
             status.append(ft.Text(f"Webhook: {address}", size=12, selectable=True, color=ft.Colors.ON_SURFACE_VARIANT))
         if v.kind == "website":

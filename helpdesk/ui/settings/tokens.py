@@ -11,7 +11,7 @@ from helpdesk.services.base import SCOPES
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
 
-SCOPE_HELP = {"intake": "post customer messages", "read": "read conversations, files, reports and events",
+SCOPE_HELP = {"intake": "post customer messages", "verify": "vouch for signed-in customers (their thread's link comes back)", "read": "read conversations, files, reports and events",
               "reply": "answer, note, change and hand over (a bot)", "admin": "act as an admin"}
 CHANNELS = ("api", "web", "email", "sms", "telegram", "whatsapp")
 
