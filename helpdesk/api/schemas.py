@@ -204,8 +204,12 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
 
 
 def messages_out(detail: ConversationDetail) -> list[dict]:
+    """Replies and notes; the thread's system events ("Resolved by Ann") are for people, and are
+    not messages in the API's sense (`kind` is reply or note)."""
     out = []
     for m in detail.messages:
+        if m.kind not in ("reply", "note"):
+            continue
         kind = "customer" if m.direction == IN else "bot" if m.author_token_id else "agent"
         delivery = detail.deliveries.get(m.id)  # type: ignore[arg-type]
         out.append(MessageOut(
