@@ -211,11 +211,15 @@ class HelpdeskApp:
         return build_web_app(self.services)
 
     def uvicorn_config(self, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+        from helpdesk.api.protocol import HEAD_BYTES, http_protocol
+
         trusted = self.settings.trusted_proxies
         return uvicorn.Config(self.asgi, host=host or self.settings.host,
                               port=self.settings.port if port is None else port,
                               log_level="warning", access_log=False, server_header=False,
                               timeout_graceful_shutdown=5, lifespan="off",
+                              # Headers: at most 64 KB, within 10 s (api/protocol.py).
+                              http=http_protocol(), h11_max_incomplete_event_size=HEAD_BYTES,
                               # Forwarded headers only from proxies the owner named (none by default).
                               proxy_headers=bool(trusted), forwarded_allow_ips=list(trusted) or None)
 
