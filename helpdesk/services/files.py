@@ -126,6 +126,17 @@ class FileLimits:
                                   f"{mb(self.per_message)}")
 
 
+def private_dirs(folder: Path, root: Path) -> None:
+    """Create `folder` and every level between it and `root` owner-only (mkdir's `parents`
+    would make the levels between with the default mode, 0755)."""
+    missing = []
+    while folder != root and not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for level in reversed(missing):
+        level.mkdir(mode=0o700, exist_ok=True)
+
+
 def mb(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, size // 1000)} KB"
 
@@ -166,7 +177,7 @@ class FileService(Service):
             if final.exists():  # the same bytes are already here: keep one copy
                 os.unlink(temp)
             else:
-                final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                private_dirs(final.parent, self.root)
                 os.replace(temp, final)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

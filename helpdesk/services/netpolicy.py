@@ -1,5 +1,5 @@
-"""Where Helpdesk may send HTTP requests on an admin's behalf (webhooks, and later channel
-callbacks): never to link-local or cloud-metadata addresses (a classic way to steal a
+"""Where Helpdesk may send HTTP requests on an admin's behalf (webhooks, the update check, the
+assist model): never to link-local or cloud-metadata addresses (a classic way to steal a
 server's credentials), and to loopback or the LAN only when the admin allows local targets
 for that receiver. The address is checked after the name is resolved, and the request goes
 to the checked address, so a name that resolves elsewhere the second time gains nothing."""
@@ -56,6 +56,22 @@ def check_address(address: str, allow_local: bool) -> None:
                             "tick \"allow local targets\" for this receiver if that is intended")
 
 
+def refuse_literal_target(url: str, allow_local: bool, field: str) -> None:
+    """When a setting is saved: an address written as a forbidden (or, unless allowed, local) IP
+    or as localhost is refused at once, in words; names are checked again at every request."""
+    from helpdesk.services.errors import ValidationFailed
+
+    host = (urlparse(url).hostname or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"
+    try:
+        check_address(host, allow_local)
+    except ValueError:
+        return  # a name, not an address
+    except TargetRefused as exc:
+        raise ValidationFailed("the address was not saved", {field: str(exc)}) from None
+
+
 def resolve(url: str, allow_local: bool) -> Target:
     """The URL's host resolved and every address checked; the first one is used."""
     parsed = urlparse(url)
@@ -76,6 +92,16 @@ def resolve(url: str, allow_local: bool) -> Target:
 def post(url: str, body: bytes, headers: dict[str, str], allow_local: bool, timeout: float) -> int:
     """POST to the checked address (TLS still verified against the name); returns the status.
     Redirects are not followed: a receiver that answers 3xx has not received the event."""
+    return request("POST", url, body, headers, allow_local, timeout, 65536)[0]
+
+
+def get(url: str, allow_local: bool, timeout: float, max_bytes: int) -> tuple[int, bytes]:
+    """GET from the checked address, no redirects; (status, at most max_bytes of the body)."""
+    return request("GET", url, b"", {}, allow_local, timeout, max_bytes)
+
+
+def request(method: str, url: str, body: bytes, headers: dict[str, str], allow_local: bool, timeout: float,
+            max_bytes: int) -> tuple[int, bytes]:
     target = resolve(url, allow_local)
     if target.scheme == "https":
         context = ssl.create_default_context()
@@ -88,11 +114,10 @@ def post(url: str, body: bytes, headers: dict[str, str], allow_local: bool, time
     default_port = 443 if target.scheme == "https" else 80
     host = f"[{target.host}]" if ":" in target.host else target.host
     try:
-        connection.request("POST", target.path, body=body, headers={
+        connection.request(method, target.path, body=body or None, headers={
             **headers, "Host": host if target.port == default_port else f"{host}:{target.port}",
-            "Content-Length": str(len(body))})
+            **({"Content-Length": str(len(body))} if method != "GET" else {})})
         response = connection.getresponse()
-        response.read(65536)  # what a receiver says is not kept; its status is
-        return response.status
+        return response.status, response.read(max_bytes)
     finally:
         connection.close()

@@ -5,10 +5,9 @@ Helpdesk never needs it)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-
-import httpx
 
 from helpdesk import __version__
 from helpdesk.autostart import Autostart, AutostartError, AutostartStatus, serve_command
@@ -16,11 +15,13 @@ from helpdesk.db.upgrade import VERSION_KEY, version_key
 from helpdesk.models import AppSetting
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import Conflict, ValidationFailed
+from helpdesk.services.netpolicy import TargetRefused, get, refuse_literal_target
 from helpdesk.whatsnew import NOTES
 
 UPDATE_KEY = "update_check"
 SEEN_PREFIX = "whats_new_seen."
 UPDATE_TIMEOUT_SECONDS = 10
+FEED_BYTES = 64_000  # the release feed is a few hundred bytes of JSON
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class UpdateCheck:
 
 
 class ReleaseService(Service):
+    # The release feed is on the internet: never loopback, the LAN or a metadata address (the
+    # tests, which serve their feed on loopback, allow it).
+    feed_on_lan = False
+
     # ---- what's new -----------------------------------------------------------------------
 
     def previous_version(self) -> str | None:
@@ -108,6 +113,8 @@ class ReleaseService(Service):
         url = (url or "").strip()
         if enabled and not url.startswith(("https://", "http://")):
             raise ValidationFailed("the update check needs an address", {"url": "must start with https://"})
+        if url:
+            refuse_literal_target(url, allow_local=self.feed_on_lan, field="url")
         with self.db.write() as tx:
             row = tx.session.get(AppSetting, UPDATE_KEY) or AppSetting(key=UPDATE_KEY)
             row.value = {**(row.value or {}), "enabled": enabled, "url": url}
@@ -123,13 +130,19 @@ class ReleaseService(Service):
             return current
         latest, download, error = None, None, None
         try:
-            response = httpx.get(current.url, timeout=UPDATE_TIMEOUT_SECONDS, follow_redirects=True)
-            response.raise_for_status()
-            feed = response.json()
+            # On the internet only, to the address checked, no redirects, a small document.
+            status, raw = get(current.url, allow_local=self.feed_on_lan, timeout=UPDATE_TIMEOUT_SECONDS,
+                              max_bytes=FEED_BYTES)
+            if status != 200:
+                raise ValueError(f"it answered {status}")
+            feed = json.loads(raw)
             latest, download = str(feed["version"]), str(feed.get("url") or "")
             if not version_key(latest):
                 raise ValueError(f"not a version number: {latest!r}")
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        except TargetRefused as exc:
+            error = f"could not read {current.url}: {exc}"
+            latest, download = current.latest, current.download
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             error = f"could not read {current.url}: {exc.__class__.__name__}"
             latest, download = current.latest, current.download
         self._record_check(latest, download, error)

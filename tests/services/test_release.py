@@ -120,8 +120,17 @@ def feed():
     server.shutdown()
 
 
+def test_the_feed_is_never_a_metadata_address_or_this_computer(services, ann):
+    release = services.release
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/api/v1/health",
+                "http://localhost/x", "http://[::1]/x", "http://192.168.1.1/router"):
+        with pytest.raises(ValidationFailed):
+            release.set_update_check(True, url, ann)
+
+
 def test_the_update_check_is_off_until_an_admin_turns_it_on_and_then_reads_the_feed(services, ann, bob, feed):
     release = services.release
+    release.feed_on_lan = True  # this test's feed is on loopback
     url = f"http://127.0.0.1:{feed.server_address[1]}/latest.json"
     Feed.body = json.dumps({"version": "99.0.0", "url": "https://example.com/releases/v99"}).encode()
     assert release.check_for_update().checked_at is None  # off: nothing asked

@@ -12,6 +12,8 @@ from typing import Callable, Iterator
 
 import httpx
 
+from helpdesk.services.netpolicy import TargetRefused, resolve as resolve_target
+
 from helpdesk.services.errors import Unavailable
 
 CONNECT_SECONDS = 5.0
@@ -53,6 +55,11 @@ def stream_chat(config: ModelConfig, messages: list[dict[str, str]], stop: threa
     body = {"model": config.model, "messages": messages, "stream": True, "temperature": 0.3,
             "max_tokens": max_tokens}
     timeout = httpx.Timeout(QUIET_SECONDS, connect=CONNECT_SECONDS)
+    if transport is None:  # a model on this PC or the LAN is fine; a cloud metadata address never is
+        try:
+            resolve_target(config.base_url, allow_local=True)
+        except TargetRefused as exc:
+            raise Unavailable(f"the model's address is refused: {exc}") from None
     try:
         with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
             with client.stream("POST", config.base_url.rstrip("/") + "/chat/completions", json=body,

@@ -18,6 +18,7 @@ from helpdesk.services.assist import prompts
 from helpdesk.services.assist.model import Cancelled, ModelConfig, complete
 from helpdesk.services.assist.similar import Solved, conversation_texts, find_similar
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_admin, require_role, require_scope, writes
+from helpdesk.services.netpolicy import refuse_literal_target
 from helpdesk.services.errors import Conflict, Unavailable, ValidationFailed
 
 SETTINGS_KEY = "assist"
@@ -105,6 +106,11 @@ class AssistService(Service):
         parts = urlsplit(base_url)
         if base_url and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query):
             fields["base_url"] = "must be an address like http://127.0.0.1:11434/v1"
+        elif base_url:  # a model on this PC or the LAN is the usual case; metadata addresses never
+            try:
+                refuse_literal_target(base_url, allow_local=True, field="base_url")
+            except ValidationFailed as exc:
+                fields.update(exc.fields)
         if enabled and not base_url:
             fields["base_url"] = "is needed to turn assist on"
         if enabled and not model:
