@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -26,6 +26,7 @@ from helpdesk.services.promise import shop_time
 
 CHAT = "chat"
 VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+USER_HASH_DAYS = 31  # the longest a signed user id may be good for
 IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 CONV = Conversation.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
@@ -86,8 +87,7 @@ class ChatService(Service):
         channel = self.site(key)
         if user_id:
             secret = self.channels.secrets_of(channel).get("user_secret", "")
-            expected = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
-            if not secret or not same_secret(expected, (user_hash or "").lower()) or len(user_id) > 128:
+            if not secret or len(user_id) > 128 or not self._signed(secret, user_id, (user_hash or "").lower()):
                 raise Forbidden("the signed user id does not verify")
             return Visitor(channel, f"site{channel.id}:user:{user_id}", True)
         if not VISITOR.match(visitor or ""):
@@ -188,7 +188,21 @@ class ChatService(Service):
                 "use (Settings → Customer page, or HELPDESK_PUBLIC_URL) behind a proxy or tunnel "
                 "(docs/public-address.md).")
 
-    def user_hash(self, channel: Channel, user_id: str) -> str:
-        """What the site computes on its server for a signed-in user (shown to admins for testing)."""
+    def _signed(self, secret: str, user_id: str, given: str) -> bool:
+        """`EXPIRES.HMAC(id.EXPIRES)`, good until EXPIRES (Unix seconds, at most USER_HASH_DAYS
+        ahead); or the older `HMAC(id)`, which never expires (still taken, not recommended)."""
+        expires, _, digest = given.partition(".")
+        if digest:
+            if not expires.isdigit() or len(expires) > 12:
+                return False
+            left = int(expires) - self.now().timestamp()
+            signed = hmac.new(secret.encode(), f"{user_id}.{expires}".encode(), hashlib.sha256).hexdigest()
+            return 0 < left <= USER_HASH_DAYS * 86400 and same_secret(signed, digest)
+        return same_secret(hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest(), given)
+
+    def user_hash(self, channel: Channel, user_id: str, valid_for: timedelta = timedelta(days=1)) -> str:
+        """What the site computes on its server for a signed-in user, good for `valid_for`:
+        EXPIRES.HMAC-SHA256(secret, "id.EXPIRES") (also shown to admins for testing)."""
         secret = self.channels.secrets_of(channel).get("user_secret", "")
-        return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+        expires = str(int((self.now() + valid_for).timestamp()))
+        return expires + "." + hmac.new(secret.encode(), f"{user_id}.{expires}".encode(), hashlib.sha256).hexdigest()

@@ -75,7 +75,6 @@ def test_a_signed_in_user_is_the_same_person_on_every_device_and_a_wrong_hash_is
     key = site.config["key"]
     secret = services.messaging.channels.secrets_of(site)["user_secret"]
     good = hmac.new(secret.encode(), b"customer-42", hashlib.sha256).hexdigest()
-    assert services.chat.user_hash(site, "customer-42") == good
     made = post(client, key, "Where is order 42?", visitor="a" * 20, user_id="customer-42", user_hash=good)
     assert made.status_code == 201
     elsewhere = client.get(f"/widget/{key}/thread", headers={"Origin": SITE}, params={
@@ -84,6 +83,26 @@ def test_a_signed_in_user_is_the_same_person_on_every_device_and_a_wrong_hash_is
     forged = client.get(f"/widget/{key}/thread", headers={"Origin": SITE}, params={
         "visitor": "b" * 20, "user_id": "customer-42", "user_hash": "0" * 64})
     assert forged.status_code == 403
+
+
+def test_a_signed_user_id_with_an_expiry_is_good_until_then(services, client, site, clock):
+    key = site.config["key"]
+    signed = services.chat.user_hash(site, "customer-43")  # EXPIRES.HMAC(id.EXPIRES), a day ahead
+    expires, digest = signed.split(".")
+    secret = services.messaging.channels.secrets_of(site)["user_secret"]
+    assert digest == hmac.new(secret.encode(), f"customer-43.{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def thread(user_hash: str) -> int:
+        return client.get(f"/widget/{key}/thread", headers={"Origin": SITE}, params={
+            "visitor": "c" * 20, "user_id": "customer-43", "user_hash": user_hash}).status_code
+
+    assert thread(signed) == 200
+    assert thread(f"{int(expires) + 60}.{digest}") == 403  # the expiry is signed too
+    far = str(int(clock.now().timestamp()) + 90 * 86400)
+    assert thread(far + "." + hmac.new(secret.encode(), f"customer-43.{far}".encode(), hashlib.sha256)
+                  .hexdigest()) == 403  # at most a month ahead
+    clock.advance(days=2)
+    assert thread(signed) == 403
 
 
 def test_robots_are_kept_out_of_everything(client):
