@@ -43,6 +43,24 @@ def weighed_pixels(head: bytes, image) -> int:  # type: ignore[no-untyped-def]
     return width * height * max(1, depth // 8)
 
 
+def weigh(path: str) -> int:
+    """What decoding the image at `path` would cost, from its header alone (nothing decoded);
+    raises TooLarge for what Pillow itself refuses, OSError for what is not an image."""
+    import warnings
+
+    from PIL import Image
+
+    # Pillow warns past its own limit when it opens a header; the weight below decides instead.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    with open(path, "rb") as raw:
+        head = raw.read(32)
+    try:
+        with Image.open(path) as image:
+            return weighed_pixels(head, image)
+    except Image.DecompressionBombError as exc:
+        raise TooLarge(str(exc)) from None
+
+
 def make(path: str, size: int) -> bytes:
     """A JPEG at most size × size of the image at `path`; raises TooLarge or the decoder's error."""
     from PIL import Image, ImageOps

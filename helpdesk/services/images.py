@@ -51,6 +51,15 @@ class ImageDecoder:
 
     def thumbnail(self, path: Path, size: int) -> bytes | None:
         """A JPEG thumbnail, or None when the image is over budget or cannot be read; raises Busy."""
+        try:  # the header, here: an image over budget never waits for the decoder
+            weight = thumbnail.weigh(str(path))
+        except thumbnail.TooLarge:
+            weight = thumbnail.MAX_PIXELS + 1
+        except Exception:  # noqa: BLE001  (not an image Pillow knows: no preview)
+            return None
+        if weight > thumbnail.MAX_PIXELS:
+            self.refused += 1
+            return None
         if not self._slots.acquire(blocking=False):
             self.turned_away += 1
             raise Busy("too many images are being prepared; try again in a moment")
