@@ -82,3 +82,28 @@ def test_an_ordinary_photo_still_gets_its_preview(services, server, chat):
     import io
 
     assert max(Image.open(io.BytesIO(answer.content)).size) <= 480
+
+
+@pytest.mark.parametrize("way", ["intake API", "customer page"])
+def test_the_same_bomb_by_the_intake_api_and_the_customer_page_is_refused_too(services, server, png_bomb, way):
+    import base64
+
+    from helpdesk.services.conversations import IncomingMessage
+
+    if way == "intake API":
+        token = services.tokens.create("form", actor=Actor.system(), scopes=["intake"]).plaintext
+        sent = httpx.post(f"{server.url}/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, timeout=60,
+                          json={"customer": {"email": "ida@example.com"}, "body": "photo",
+                                "attachments": [{"filename": "via-api.png",
+                                                 "data": base64.b64encode(png_bomb).decode()}]})
+        assert sent.status_code == 201, sent.text
+        name = "via-api.png"
+    else:
+        made = services.conversations.receive(IncomingMessage(body="Hello", email="ida@example.com"))
+        link = services.conversations.get(made.conversation_id).conversation.public_token
+        sent = httpx.post(f"{server.url}/c/{link}", data={"body": "photo"}, timeout=60,
+                          files=[("files", ("via-page.png", png_bomb, "image/png"))])
+        assert sent.status_code in (200, 303)
+        name = "via-page.png"
+    answer = preview_of(services, server, name)
+    assert answer.status_code == 404 and "No preview" in answer.text

@@ -33,6 +33,13 @@ class UnreadableMail(ValueError):
 
 
 def parse_mail(raw: bytes) -> MailIn:
+    try:
+        return _parse(raw)
+    except RecursionError:  # thousands of parts inside parts: kept aside, never a crash
+        raise UnreadableMail("its parts are nested too deeply to read") from None
+
+
+def _parse(raw: bytes) -> MailIn:
     if not raw or not raw.strip():
         raise UnreadableMail("the mail is empty")
     msg = email.message_from_bytes(raw, policy=policy.default)
