@@ -33,6 +33,16 @@ def crash_mid_send(services, kind: str, reaches_far_end: bool = True):
     return due
 
 
+def restarted_until(services, clock, condition, what: str) -> None:
+    """Helpdesk starts again a little later: its channel workers run until `condition` holds."""
+    clock.advance(timedelta(minutes=3))
+    running = TextChannels(services, send_interval=0.05).start()
+    try:
+        wait_until(condition, what=what)
+    finally:
+        running.stop()
+
+
 def delivery_of(services, message_id):
     return services.deliveries.of_messages([message_id])[message_id]
 
@@ -50,12 +60,8 @@ def test_twilio_a_reply_that_reached_twilio_before_the_crash_is_found_there_not_
     crash_mid_send(services, "sms")
     assert delivery_of(services, written.message_id).status == "sending"
     assert len(twilio.messages) == 1
-    clock.advance(timedelta(minutes=3))  # the restart, a little later
-    running = TextChannels(services, send_interval=0.05).start()
-    try:
-        wait_until(lambda: delivery_of(services, written.message_id).status == "sent", what="reconciled")
-    finally:
-        running.stop()
+    restarted_until(services, clock, lambda: delivery_of(services, written.message_id).status == "sent",
+                    "reconciled")
     assert len(twilio.messages) == 1  # not a second text
     # Twilio's later report on it finds it by Twilio's own id, which the reconciling recorded.
     status = twilio_call(twilio, server, {"MessageSid": twilio.messages[0]["sid"], "MessageStatus": "delivered",
@@ -74,13 +80,8 @@ def test_twilio_a_status_callback_with_our_id_settles_a_reply_whose_answer_was_l
     assert twilio_call(twilio, server, {"MessageSid": twilio.messages[0]["sid"], "MessageStatus": "delivered",
                                         "To": "+15550100777"}, path=path).status_code == 200
     assert delivery_of(services, written.message_id).status == "delivered"
-    clock.advance(timedelta(minutes=3))
-    running = TextChannels(services, send_interval=0.05).start()
-    try:
-        services.conversations.reply(conversation.id, ann, "And the receipt.")  # the sender is working
-        wait_until(lambda: len(twilio.messages) == 2, what="the next reply")
-    finally:
-        running.stop()
+    services.conversations.reply(conversation.id, ann, "And the receipt.")
+    restarted_until(services, clock, lambda: len(twilio.messages) == 2, "the next reply")
     assert [m["Body"] for m in twilio.messages] == ["On its way.", "And the receipt."]
 
 
@@ -89,12 +90,8 @@ def test_twilio_a_reply_that_never_reached_twilio_is_sent_once_after_the_restart
     conversation = text_customer(services, twilio, server)
     written = services.conversations.reply(conversation.id, ann, "Ready tomorrow.")
     crash_mid_send(services, "sms", reaches_far_end=False)
-    clock.advance(timedelta(minutes=3))
-    running = TextChannels(services, send_interval=0.05).start()
-    try:
-        wait_until(lambda: delivery_of(services, written.message_id).status == "sent", what="sent after the restart")
-    finally:
-        running.stop()
+    restarted_until(services, clock, lambda: delivery_of(services, written.message_id).status == "sent",
+                    "sent after the restart")
     assert [m["Body"] for m in twilio.messages] == ["Ready tomorrow."]
     assert not any("may see it twice" in m.body for m in thread_of(services, conversation.id))
 
@@ -111,12 +108,8 @@ def test_telegram_cannot_tell_so_the_reply_goes_again_and_the_thread_says_it_may
     written = services.conversations.reply(conversation.id, ann, "Yes, this afternoon.")
     crash_mid_send(services, "telegram")
     assert len(telegram.sent) == 1
-    clock.advance(timedelta(minutes=3))
-    running = TextChannels(services, send_interval=0.05).start()
-    try:
-        wait_until(lambda: delivery_of(services, written.message_id).status == "delivered", what="sent again")
-    finally:
-        running.stop()
+    restarted_until(services, clock, lambda: delivery_of(services, written.message_id).status == "delivered",
+                    "sent again")
     assert [m["text"] for m in telegram.sent] == ["Yes, this afternoon.", "Yes, this afternoon."]
     notes = [m.body for m in thread_of(services, conversation.id) if "may see it twice" in m.body]
     assert notes == ["Helpdesk stopped while sending a reply by Telegram, and Telegram cannot tell whether it went: "

@@ -7,23 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
 from helpdesk.services.base import Actor
-from tests.browser import (CHROMIUM, CHROMIUM_ARGS, accessible, input_values, needs_chromium, open_app, shown,
+from tests.browser import (accessible, input_values, needs_chromium, open_app, shown,
                            sign_in, type_into)
 
 pytestmark = [pytest.mark.browser, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
