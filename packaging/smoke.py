@@ -12,6 +12,7 @@ Exit 0 and a table of timings, or 1 and what failed."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -28,6 +29,10 @@ START_TIMEOUT = 120  # a cold start unpacks the one file first; CI runners can b
 
 class SmokeFailed(Exception):
     pass
+
+
+# A 1 × 1 PNG: its preview is made by the image decoder, a child process of the built program.
+TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
 
 
 def free_port() -> int:
@@ -141,6 +146,14 @@ def smoke(program: Path) -> list[tuple[str, str]]:
         if page_status != 200 or b"Does the built file work?" not in page:
             raise SmokeFailed(f"the customer page answered {page_status}")
         results.append(("customer page", "200, shows the message"))
+        status, body = http("POST", server.url + "/api/v1/messages", {
+            "customer": {"email": "smoke@example.com"}, "body": "A photo", "conversation_id": created["conversation_id"],
+            "attachments": [{"filename": "dot.png", "data": TINY_PNG}]}, token)
+        preview = re.search(rb'<img src="([^"]+)"', http("GET", server.url + "/c/" + link.rsplit("/c/", 1)[1])[1])
+        shown = http("GET", server.url + preview.group(1).decode().replace("&amp;", "&")) if preview else (0, b"")
+        if status != 201 or shown[0] != 200 or not shown[1].startswith(b"\xff\xd8"):  # a JPEG
+            raise SmokeFailed(f"a photo's preview answered {shown[0]} (the image decoder's child process)")
+        results.append(("a photo's preview", "made by the decoder's child process"))
         if b"flutter" not in http("GET", server.url + "/")[1].lower():
             raise SmokeFailed("the agents' web app is not served at /")
         results.append(("stopped cleanly", f"{server.stop():.2f} s"))
