@@ -34,11 +34,16 @@ class JobsSection(Section):
                 ft.DataCell(ft.TextButton("Run now", on_click=lambda e, j=spec.id: self.ctx.page.run_task(
                     self._run_job, j))),
             ]))
+        images = services.files.images.status()  # the image decoder's queue (docs/security.md, "Budgets")
         return ft.Column([
             *heading("Jobs", "Work Helpdesk does on its own. Each job runs one at a time; "
                              "after the computer was off, each late job runs once at start."),
             ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Job", "Last run", "Last result", "Next run", "")],
                          rows=rows),
+            ft.Text("Photo previews", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Text(f"{images.running} being made, {images.waiting} waiting (at most 8 wait; more are told to try "
+                    f"again). Since Helpdesk started: {images.refused} too large to preview, {images.turned_away} "
+                    "turned away while busy.", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
         ], spacing=16, scroll=ft.ScrollMode.AUTO)
 
     async def _run_job(self, job_id: str) -> None:
