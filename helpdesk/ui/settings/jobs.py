@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from helpdesk.services.images import WAITING
 from helpdesk.services.jobs import JOBS
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
@@ -41,8 +42,8 @@ class JobsSection(Section):
             ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Job", "Last run", "Last result", "Next run", "")],
                          rows=rows),
             ft.Text("Photo previews", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-            ft.Text(f"{images.running} being made, {images.waiting} waiting (at most 8 wait; more are told to try "
-                    f"again). Since Helpdesk started: {images.refused} too large to preview, {images.turned_away} "
+            ft.Text(f"{images.running} being made, {images.waiting} waiting (at most {WAITING} wait; more are told to "
+                    f"try again). Since Helpdesk started: {images.refused} too large to preview, {images.turned_away} "
                     "turned away while busy.", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
         ], spacing=16, scroll=ft.ScrollMode.AUTO)
 
