@@ -183,7 +183,8 @@ def _lock(settings: Settings):  # type: ignore[no-untyped-def]
     """One server per data directory (jobs and backups assume it)."""
     from helpdesk.runlock import AlreadyRunning, RunLock
 
-    if settings.database_url:
+    if settings.database_url:  # shared by design: no lock, but where this one serves is noted
+        RunLock(ensure_data_dir(settings.data_dir)).note(settings.port)
         return None
     try:
         return RunLock(ensure_data_dir(settings.data_dir)).acquire(settings.port)

@@ -54,7 +54,7 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
     with command_app(settings, open_app) as app:
         from helpdesk.runlock import RunLock
 
-        port = RunLock(settings.data_dir).holder_port()
+        port = RunLock(settings.data_dir).serving_port()
         if port:  # Helpdesk runs: links name the port it serves on, whatever the flags here say
             app.services.links.listening_on(port)
         channels = app.services.messaging.channels

@@ -86,6 +86,26 @@ class RunLock:
         self.release()
         return False
 
+    def note(self, port: int | None) -> None:
+        """Say where this process serves without taking the lock (PostgreSQL: several processes
+        may share the database, so none holds the data folder); `serving_port` reads it."""
+        self.path.write_text(f"{os.getpid()} {port or ''}".strip(), encoding="ascii")
+        os.chmod(self.path, 0o600)
+
+    def serving_port(self) -> int | None:
+        """The port a Helpdesk still running serves on, as it wrote it (None: none runs, or it did
+        not say): the pid written beside it must be alive and not this process."""
+        import psutil
+
+        try:
+            words = self.path.read_text(encoding="ascii", errors="replace").split()
+        except OSError:
+            return None
+        if len(words) < 2 or not words[0].isdigit() or not words[1].isdigit():
+            return None
+        pid = int(words[0])
+        return int(words[1]) if pid != os.getpid() and psutil.pid_exists(pid) else None
+
     def holder_port(self) -> int | None:
         """The port the Helpdesk holding the lock listens on, as it wrote it (None: not said)."""
         try:
