@@ -33,7 +33,7 @@ class TokensSection(Section):
                         if not t.revoked_at else ft.Text("")),
         ]) for t in tokens]
         name = ft.TextField(on_change=sync_value, label="What is it for? (e.g. website)", width=320, dense=True)
-        shown = ft.TextField(on_change=sync_value, label="Customers see its replies from (a bot's name)", width=320,
+        shown = ft.TextField(on_change=sync_value, label="Name customers see (a bot's)", width=320,
                              dense=True, hint_text="e.g. Larsen Bikes assistant; empty: the team's name")
         scopes = {s: ft.Checkbox(label=s, value=s in ("intake", "read"), tooltip=SCOPE_HELP[s]) for s in SCOPES}
 
@@ -76,7 +76,8 @@ class TokensSection(Section):
                                    "Each does only what its scopes allow."),
             ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Name", "Customers see", "Token", "Scopes",
                                                                       "Answers first",
-                                                                      "Last used", "Status", "")], rows=rows)
+                                                                      "Last used", "Status", "")], rows=rows,
+                         data_row_max_height=80)
             if rows else ft.Text("No tokens yet.", italic=True),
             ft.Text("Create a token", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Row([name, shown], wrap=True),
@@ -109,7 +110,7 @@ class TokensSection(Section):
             await self.ctx.attempt(self.ctx.services.tokens.set_display_name, token.id, e.control.value or "",
                                    actor=self.ctx.actor, success="Saved: customers see this name on its replies")
 
-        return ft.TextField(value=token.display_name, dense=True, width=200, on_change=sync_value, on_blur=saved,
+        return ft.TextField(value=token.display_name, dense=True, width=180, on_change=sync_value, on_blur=saved,
                             on_submit=saved, hint_text="the team's name", tooltip="Who customers see writing its replies")
 
     async def _revoke(self, token: Any) -> None:
