@@ -1,4 +1,4 @@
-"""Intake API v1: the small, stable contract integrations rely on (DESIGN.md)."""
+"""Intake API v1: the small, stable contract integrations rely on (README, "The API"; /api/docs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How customers reach the shop and replies reach them (DESIGN.md, Channels): one package
+"""How customers reach the shop and replies reach them (docs/architecture.md, "Where things go"): one package
 per channel kind. Each turns what arrives into what the services take (receive), delivers
 what the outbox gives it (send), and says in one line whether it works (check). Channels
 hold no business rules and write no SQL: they call services."""

@@ -2,7 +2,7 @@
 in step by triggers on SQLite, generated tsvector columns with GIN indexes on
 PostgreSQL); this module is the only place that speaks either.
 
-Ranking follows the measured advice in DESIGN.md: bm25 over every match of a common
+Ranking follows what was measured (docs/performance.md): bm25 over every match of a common
 word is slow at a million rows, MATCH ordered by rowid is not. So we take the newest
 CANDIDATES matches by rowid and rank only those by bm25. Snippets are made by the
 search service from the rows it returns (FTS5's snippet() re-scans the whole doclist

@@ -1,6 +1,6 @@
 """Response-time targets (SLA): policies, the clocks on each conversation, breaches.
 
-The rules (DESIGN.md):
+The rules (docs/architecture.md, README "What agents get"):
 - A clock runs only while the conversation waits on the team (status open); pending,
   snoozed and resolved stop it. Business-hours policies count only working time.
 - first_response: from the first customer message to the first public reply.

@@ -1,4 +1,4 @@
-"""Conversations: the rules of asynchronous threads (DESIGN.md), one concern a module.
+"""Conversations: the rules of asynchronous threads (docs/architecture.md), one concern a module.
 
 - intake:   customer messages arrive and find their customer and conversation
 - messages: the team's public replies (out through the outbox), notes, read marks

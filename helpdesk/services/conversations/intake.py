@@ -1,5 +1,5 @@
 """Customer messages arriving: from the intake API, the customer's own link, and soon
-every channel. Threading (DESIGN.md): a message with a conversation id goes there (it
+every channel. Threading (docs/architecture.md): a message with a conversation id goes there (it
 must be this customer's); otherwise to the customer's latest unresolved conversation,
 or a new one. Whatever the conversation's status was, it opens (the status machine).
 
