@@ -6,7 +6,7 @@ files already in the store."""
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any, Sequence, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -41,16 +41,24 @@ async def read_body(request: Request, services: Services, model: type[M]) -> tup
     else:
         payload = parse_model(model, (await request.body()).decode("utf-8", errors="replace"))
         uploads = []
+    encoded = [(a.data, a.filename) for a in getattr(payload, "attachments", None) or []]
+    return payload, await stage_uploads(services, uploads, encoded)
+
+
+async def stage_uploads(services: Services, uploads: Sequence[tuple[Any, str | None]],
+                        encoded: Sequence[tuple[str, str | None]] = ()) -> list[StagedFile]:
+    """Files into the store (streamed uploads, then base64 ones); one over its limit and the
+    others of the request go too."""
     files: list[StagedFile] = []
     try:
         for source, name in uploads:
             files.append(await services.db.run_read(services.files.stage_file, source, name))
-        for attachment in getattr(payload, "attachments", None) or []:
-            files.append(await services.db.run_read(services.files.stage_base64, attachment.data, attachment.filename))
+        for data, name in encoded:
+            files.append(await services.db.run_read(services.files.stage_base64, data, name))
     except BaseException:
-        await discard(services, files)  # one file over its limit: the others of the request go too
+        await discard(services, files)
         raise
-    return payload, files
+    return files
 
 
 async def discard(services: Services, files: list[StagedFile]) -> None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
-from helpdesk.api.bodies import discard, read_small
+from helpdesk.api.bodies import discard, read_small, stage_uploads
 from helpdesk.api.limits import client_address
 from helpdesk.models import IN, RESOLVED, CsatRating
 from helpdesk.services import Services
@@ -102,17 +102,8 @@ async def form_fields(request: Request, services: Services | None = None) -> tup
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         form = await request.form(max_files=MAX_FILES, max_fields=10)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-        staged: list[StagedFile] = []
-        if services is None:
-            return fields, staged
-        try:
-            for f in uploads:
-                staged.append(await services.db.run_read(services.files.stage_file, f.file, f.filename))
-        except BaseException:
-            await discard(services, staged)
-            raise
-        return fields, staged
+        uploads = [(f.file, f.filename) for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        return fields, await stage_uploads(services, uploads) if services else []
     raw = (await read_small(request, FORM_BYTES)).decode("utf-8", errors="replace")
     return {name: values[0] for name, values in parse_qs(raw, keep_blank_values=True).items()}, []
 

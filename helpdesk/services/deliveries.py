@@ -47,7 +47,7 @@ class Due:
     channel: str
     attempts: int
     external_id: str
-    since: datetime | None = None  # for an interrupted reply: when its last try began
+    since: datetime | None = None  # when the row last changed (an interrupted reply: its last try began)
 
 
 def retry_after(attempts: int, first: float = 15.0, cap: float = 900.0) -> timedelta:
@@ -122,13 +122,16 @@ class DeliveryService(Service):
 
     def due(self, channel: str, limit: int = 20) -> list[Due]:
         """Queued replies of a channel whose next try has come, oldest first."""
+        return self._dues(D.c.status == QUEUED, D.c.channel == channel, D.c.next_attempt_at <= self.now(), limit=limit)
+
+    def _dues(self, *conditions: Any, limit: int = 20) -> list[Due]:
+        """Delivery rows matching `conditions` as the workers take them, oldest first."""
         with self.db.read() as s:
             rows = s.execute(select(D.c.id, D.c.message_id, M.c.conversation_id, D.c.channel, D.c.attempts,
-                                    D.c.external_id)
-                             .join(M, M.c.id == D.c.message_id)
-                             .where(and_(D.c.status == QUEUED, D.c.channel == channel, D.c.next_attempt_at <= self.now()))
-                             .order_by(D.c.id).limit(limit)).all()
-        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id) for r in rows]
+                                    D.c.external_id, D.c.updated_at).join(M, M.c.id == D.c.message_id)
+                             .where(and_(*conditions)).order_by(D.c.id).limit(limit)).all()
+        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id, r.updated_at)
+                for r in rows]
 
     def awaiting_report(self, channel: str, prefix: str = "", within: timedelta = timedelta(days=2)) -> list[str]:
         """The channel's ids of replies it took but has not reported delivered or failed, recently."""
@@ -141,14 +144,8 @@ class DeliveryService(Service):
     def interrupted(self, channel: str) -> list[Due]:
         """Replies left `sending` (Helpdesk stopped between the far end's answer and our record):
         the channel worker finds out whether they went before anything is sent again."""
-        with self.db.read() as s:
-            rows = s.execute(select(D.c.id, D.c.message_id, M.c.conversation_id, D.c.channel, D.c.attempts,
-                                    D.c.external_id, D.c.updated_at).join(M, M.c.id == D.c.message_id)
-                             .where(D.c.status == SENDING, D.c.channel == channel,
-                                    D.c.updated_at <= self.now() - SENDING_STALE_AFTER)
-                             .order_by(D.c.id).limit(20)).all()
-        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id, r.updated_at)
-                for r in rows]
+        return self._dues(D.c.status == SENDING, D.c.channel == channel,
+                          D.c.updated_at <= self.now() - SENDING_STALE_AFTER)
 
     @writes
     def sending(self, delivery_id: int, external_id: str) -> None:
@@ -176,12 +173,7 @@ class DeliveryService(Service):
 
     def copies_owed(self, channel: str, limit: int = 20) -> list[Due]:
         """Sent replies whose copy is still to be filed on the channel's server (the Sent folder)."""
-        with self.db.read() as s:
-            rows = s.execute(select(D.c.id, D.c.message_id, M.c.conversation_id, D.c.channel, D.c.attempts,
-                                    D.c.external_id).join(M, M.c.id == D.c.message_id)
-                             .where(D.c.copy_state == "pending", D.c.channel == channel)
-                             .order_by(D.c.id).limit(limit)).all()
-        return [Due(r.id, r.message_id, r.conversation_id, r.channel, r.attempts, r.external_id) for r in rows]
+        return self._dues(D.c.copy_state == "pending", D.c.channel == channel, limit=limit)
 
     @writes
     def copied(self, delivery_id: int, state: str = "done") -> None:
