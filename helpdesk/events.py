@@ -21,6 +21,8 @@ CONVERSATION_CREATED = "conversation.created"
 CONVERSATION_UPDATED = "conversation.updated"
 DRAFT_SAVED = "draft.saved"
 CUSTOMER_UPDATED = "customer.updated"
+# An agent's sessions ended elsewhere (signed out, password or second step reset): open pages check theirs.
+SESSIONS_ENDED = "sessions.ended"
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ async def require_token(request: Request, authorization: Annotated[Optional[str]
             raise RateLimited("too many requests with a wrong API token", wait)
         raise HTTPException(401, "a valid API token is required: Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    return Actor.for_token(token)
+    return Actor.for_token(token, client_address(request))
 
 
 def conversation_json(request: Request, conversation_id: int) -> dict:

@@ -2,10 +2,10 @@
 services/, not here."""
 
 from helpdesk.models.core import (  # noqa: F401
-    OPEN, PENDING, SNOOZED, RESOLVED, STATUSES, PRIORITIES, IN, OUT, REPLY, NOTE, EVENT, EMAIL, PHONE,
+    OPEN, PENDING, SNOOZED, RESOLVED, STATUSES, SPAM, PRIORITIES, IN, OUT, REPLY, NOTE, EVENT, EMAIL, PHONE,
     EXTERNAL_ID, TELEGRAM, IDENTIFIER_KINDS, Agent, Customer, CustomerIdentifier, Conversation, Message,
     IdempotencyRecord, ApiToken, Tag, ConversationTag, CannedReply, Draft, ConversationRead, AuditEntry,
-    AgentSession, SlaPolicy, SlaBreach, AppSetting, JobStatus, Webhook, OutboxEvent, WebhookDelivery,
+    AgentSession, BlockedSender, SlaPolicy, SlaBreach, AppSetting, JobStatus, Webhook, OutboxEvent, WebhookDelivery,
     CsatRating, Attachment, Delivery)
 from helpdesk.models.channels import Channel, ChannelRecord  # noqa: F401
 from helpdesk.models.mail import Mailbox, MailRecord  # noqa: F401

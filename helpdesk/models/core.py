@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from helpdesk.db.types import UTCDateTime
@@ -13,6 +13,9 @@ from helpdesk.db.types import UTCDateTime
 # Conversation statuses
 OPEN, PENDING, SNOOZED, RESOLVED = "open", "pending", "snoozed", "resolved"
 STATUSES = (OPEN, PENDING, SNOOZED, RESOLVED)
+# Out of every inbox view, the SLA clocks, automation and reports; only "Mark as spam" and a
+# blocked sender put a conversation here, and only "Not spam" takes it out (migration 0016).
+SPAM = "spam"
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 # Message direction and kind
@@ -42,6 +45,12 @@ class Agent(SQLModel, table=True):
     # working hours when `hours` is set ({"shop": true}: the shop's business hours; else a calendar).
     away: bool = Field(default=False)
     hours: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Two-step sign-in (migration 0016): the TOTP secret (base32), when it was confirmed, the last
+    # time step a code was accepted for (a code is good once), and the unused recovery codes' digests.
+    totp_secret: Optional[str] = Field(default=None, max_length=64)
+    totp_enabled_at: Optional[datetime] = _ts(nullable=True)
+    totp_last_step: Optional[int] = Field(default=None, sa_type=BigInteger)
+    recovery_codes: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Customer(SQLModel, table=True):
@@ -53,6 +62,8 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = _ts()
     # The customer texted STOP: no more texts until they text START (migration 0010).
     sms_opt_out_at: Optional[datetime] = _ts(nullable=True)
+    # Erased on request or by retention (migration 0016): no name, identifiers or words are left.
+    erased_at: Optional[datetime] = _ts(nullable=True)
 
 
 class CustomerIdentifier(SQLModel, table=True):
@@ -134,6 +145,8 @@ class Conversation(SQLModel, table=True):
     # Set when an agent merged this conversation into another: its messages moved there and
     # its links lead there (migration 0009).
     merged_into_id: Optional[int] = Field(default=None)
+    # When it went to Spam (status "spam"), for erasing spam after SPAM_KEEP_DAYS (migration 0016).
+    spam_at: Optional[datetime] = _ts(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -246,6 +259,8 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=64)
     conversation_id: Optional[int] = Field(default=None)
     detail: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Where it came from: the desktop window, a LAN browser's address, an API client's address.
+    address: str = Field(default="", max_length=64)
 
 
 class AgentSession(SQLModel, table=True):
@@ -261,6 +276,23 @@ class AgentSession(SQLModel, table=True):
     expires_at: datetime = _ts(index=True)
     remember: bool = Field(default=False)
     client: str = Field(default="", max_length=300)  # IP and user agent, for the settings list
+    # Seen in use (at most once a minute is written), for the devices list and the idle limit.
+    last_seen_at: Optional[datetime] = _ts(nullable=True)
+    address: str = Field(default="", max_length=64)  # the client's IP, or "the desktop window"
+
+
+class BlockedSender(SQLModel, table=True):
+    """A sender whose messages go straight to Spam: an email address, a whole domain, a phone
+    number, a Telegram account or a website chat visitor."""
+
+    __tablename__ = "blocked_sender"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_blocked_kind_value"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # email | domain | phone | telegram | visitor
+    value: str = Field(max_length=254)
+    created_at: datetime = _ts()
+    created_by: str = Field(default="", max_length=120)  # who blocked it, as the list shows
 
 
 class SlaPolicy(SQLModel, table=True):

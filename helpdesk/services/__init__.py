@@ -32,6 +32,7 @@ from helpdesk.services.reports import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
 from helpdesk.services.tokens import TokenService
+from helpdesk.services.twostep import TwoStepService
 
 
 class Services:
@@ -69,7 +70,8 @@ class Services:
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
                                 links=self.links, files=self.files, promise=self.promise)
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)
-        self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in)
+        self.two_step = TwoStepService(*args)
+        self.auth = AuthService(db, clock, settings, self.agents, self.limits.sign_in, self.two_step)
         self.presence = PresenceService(db.bus, clock)
         self.assist = AssistService(*args, conversations=self.conversations, canned=self.canned,
                                     promise=self.promise, secret_box=lambda: self.mail.mailboxes.secrets)

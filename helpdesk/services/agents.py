@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlmodel import col, func, select
 
-from helpdesk.models import Agent
-from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
+from helpdesk import events
+from helpdesk.models import Agent, AgentSession
+from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, sha256_hex, writes
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -38,6 +41,14 @@ def _check_password(fields: dict[str, str], password: str) -> None:
         fields["password"] = f"must be at least {MIN_PASSWORD_LENGTH} characters"
     elif len(password) > 1024:
         fields["password"] = "must be at most 1024 characters"
+
+
+def end_sessions(session: Any, agent_id: int, keep_hash: str | None = None) -> int:
+    """Delete an agent's sessions, but the one kept (the device that asked); returns how many ended."""
+    where = [col(AgentSession.agent_id) == agent_id]
+    if keep_hash:
+        where.append(col(AgentSession.token_hash) != keep_hash)
+    return session.execute(delete(AgentSession).where(*where)).rowcount or 0
 
 
 class AgentService(Service):
@@ -155,22 +166,25 @@ class AgentService(Service):
             tx.emit("agent.availability", None, agent_id=agent_id)
             return agent
 
-    def reset_password(self, agent_id: int, password: str, actor: Actor) -> None:
-        """An admin sets anyone's password; an agent only their own."""
+    def reset_password(self, agent_id: int, password: str, actor: Actor, keep_token: str | None = None) -> None:
+        """An admin sets anyone's password; an agent only their own. Every session of the agent
+        ends, but the device that changed it (`keep_token`, its session token)."""
         if actor.agent_id != agent_id:
             require_admin(actor, "reset another agent's password")
         fields: dict[str, str] = {}
         _check_password(fields, password or "")
         if fields:
             raise ValidationFailed("the password was not changed", fields)
-        self._set_password(agent_id, _hasher.hash(password), actor)
+        self._set_password(agent_id, _hasher.hash(password), actor, sha256_hex(keep_token) if keep_token else None)
 
     @writes
-    def _set_password(self, agent_id: int, password_hash: str, actor: Actor) -> None:
+    def _set_password(self, agent_id: int, password_hash: str, actor: Actor, keep_hash: str | None = None) -> None:
         with self.db.write() as tx:
             agent = tx.session.get(Agent, agent_id)
             if agent is None:
                 raise NotFound(f"agent {agent_id} not found")
             agent.password_hash = password_hash
             tx.session.add(agent)
-            audit(tx.session, self.now(), actor, "agent.password_reset", agent_id=agent_id)
+            ended = end_sessions(tx.session, agent_id, keep_hash)
+            audit(tx.session, self.now(), actor, "agent.password_reset", agent_id=agent_id, sessions_ended=ended)
+            tx.emit(events.SESSIONS_ENDED, None, agent_id=agent_id)

@@ -63,6 +63,8 @@ class Actor:
     # An automation rule acting (and the rules whose actions led to it): what it causes never
     # sets off the same rules again (services/automation).
     via_rules: tuple[int, ...] = ()
+    # Where it acts from, for the audit log: "desktop window", a browser's or API client's address.
+    origin: str = ""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -84,16 +86,16 @@ class Actor:
         return cls(CUSTOMER, customer_id, "Customer")
 
     @classmethod
-    def for_agent(cls, agent: Any) -> "Actor":
+    def for_agent(cls, agent: Any, origin: str = "") -> "Actor":
         """A signed-in agent (anything with id, name and role)."""
-        return cls(ADMIN if agent.role == ADMIN else AGENT, agent.id, agent.name, kind="agent")
+        return cls(ADMIN if agent.role == ADMIN else AGENT, agent.id, agent.name, kind="agent", origin=origin[:64])
 
     @classmethod
-    def for_token(cls, token: Any) -> "Actor":
+    def for_token(cls, token: Any, origin: str = "") -> "Actor":
         """An API token: a bot when it may reply, an admin when it may administer, else an integration."""
         scopes = frozenset(s for s in (token.scopes or "").split(",") if s)
         role = ADMIN if "admin" in scopes else BOT if "reply" in scopes else INTEGRATION
-        return cls(role, token.id, token.name, scopes, kind="token")
+        return cls(role, token.id, token.name, scopes, kind="token", origin=origin[:64])
 
     @property
     def type(self) -> str:
@@ -164,7 +166,8 @@ def audit(executor: Session | Connection, at: datetime, actor: Actor, action: st
           conversation_id: int | None = None, **detail: Any) -> None:
     """One audit row, written in the caller's transaction (a Session or a Core Connection)."""
     executor.execute(_INSERT_AUDIT, {"at": at, "actor_type": actor.type, "actor_id": actor.id, "action": action,
-                                     "conversation_id": conversation_id, "detail": detail or None})
+                                     "conversation_id": conversation_id, "detail": detail or None,
+                                     "address": actor.origin})
 
 
 def require_text(fields: dict[str, str], name: str, value: str | None, max_len: int,
