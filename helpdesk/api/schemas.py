@@ -138,7 +138,9 @@ class SlaOut(BaseModel):
 
 class ConversationOut(BaseModel):
     id: int
-    status: str
+    status: str = Field(description="open, pending, snoozed or resolved; spam for a conversation in Spam")
+    spam: bool = Field(False, description="in Spam (marked, a blocked sender's, or flagged by its mail server): "
+                                          "out of the inbox, never answered automatically")
     priority: str
     subject: str
     channel: str
@@ -190,7 +192,8 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
                      preview_is_public: bool = True) -> dict:
     """`preview_is_public`: False when the last message is an internal note, whose words stay inside."""
     return ConversationOut(
-        id=conversation.id, status=conversation.status, priority=conversation.priority,  # type: ignore[arg-type]
+        id=conversation.id, status=conversation.status, spam=conversation.status == "spam",  # type: ignore[arg-type]
+        priority=conversation.priority,
         subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
         assignee=assignee, tags=tags, created_at=conversation.created_at, updated_at=conversation.updated_at,
         waiting_since=conversation.waiting_since, first_reply_at=conversation.first_reply_at,

@@ -179,12 +179,14 @@ def build_router() -> APIRouter:
         tag: Annotated[Optional[str], Query(max_length=50)] = None,
         assignee_id: Annotated[Optional[int], Query(ge=1, le=MAX_ID)] = None,
         unassigned: bool = False,
+        spam: Annotated[bool, Query(description="true: the conversations in Spam instead (left out otherwise)")] = False,
         limit: Annotated[int, Query(ge=1, le=100)] = 50,
         cursor: Annotated[Optional[int], Query(ge=1, le=MAX_ID)] = None,
     ) -> dict:
         page = services_of(request).conversations.list(
             ConversationFilter(status=status, customer_email=customer_email, priority=priority, tag=tag,
-                               assignee_id=assignee_id, unassigned=unassigned), limit=limit, before_id=cursor)
+                               assignee_id=assignee_id, unassigned=unassigned, spam=spam), limit=limit,
+            before_id=cursor)
         agents = {a.id: a for a in services_of(request).agents.list()}
         url = base_url(request)
         items = []

@@ -11,6 +11,7 @@ from helpdesk.services.assist.service import AssistService
 from helpdesk.services.auth import AuthService
 from helpdesk.services.automation.service import AutomationService
 from helpdesk.services.base import Actor
+from helpdesk.services.blocklist import Blocklist
 from helpdesk.services.canned import CannedReplyService
 from helpdesk.services.chat import ChatService
 from helpdesk.services.conversations import ConversationService
@@ -51,8 +52,9 @@ class Services:
         self.sla = SlaService(*args)
         self.files = FileService(*args)
         self.deliveries = DeliveryService(*args)
+        self.blocklist = Blocklist(*args)
         self.conversations = ConversationService(*args, sla=self.sla, files=self.files, deliveries=self.deliveries,
-                                                 links=self.links)
+                                                 links=self.links, blocklist=self.blocklist)
         self.mail = MailService(*args, conversations=self.conversations, files=self.files,
                                 deliveries=self.deliveries, links=self.links)
         self.messaging = MessagingService(*args, conversations=self.conversations, files=self.files,

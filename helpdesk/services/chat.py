@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, Channel, Conversation, Customer, CustomerIdentifier,
+from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel, Conversation, Customer, CustomerIdentifier,
                              Message)
 from helpdesk.services.base import Actor, Service, same_secret, writes
 from helpdesk.services.conversations import IncomingMessage
@@ -148,7 +148,7 @@ class ChatService(Service):
         with self.db.read() as s:
             rows = s.execute(select(CONV.c.id, CONV.c.status, CONV.c.public_token, CONV.c.subject,
                                     CONV.c.last_message_preview, CONV.c.last_message_at).where(
-                CONV.c.customer_id == customer_id, CONV.c.merged_into_id.is_(None))
+                CONV.c.customer_id == customer_id, CONV.c.merged_into_id.is_(None), CONV.c.status != SPAM)
                 .order_by(CONV.c.last_message_at.desc(), CONV.c.id.desc())).all()
         if not rows:
             return ChatThread(None, "new", "", [], [])

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlmodel import col
 
-from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, Agent, ApiToken, Conversation, ConversationRead, ConversationTag,
+from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM, Agent, ApiToken, Conversation, ConversationRead, ConversationTag,
                              Customer, Tag)
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
@@ -19,7 +19,7 @@ from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.shared_reads import SharedReads
 from helpdesk.services.sla import DUE_COLUMNS, Due, SlaRules
 
-VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk", "bot")
+VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk", "bot", "spam")
 STATUS_FILTERS = (OPEN, PENDING, SNOOZED, RESOLVED, "any")
 PAGE_SIZE = 50
 
@@ -93,6 +93,8 @@ class InboxService(Service):
         conditions = []
         now = self.now()
         overdue = or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now)
+        if view == "spam":  # whatever its other filters: marked by an agent, a blocked sender, a flagged mail
+            return [C.c.status == SPAM]
         if view == "bot":  # what bots are answering first; people step in from here
             conditions.append(C.c.bot_token_id.is_not(None))
             conditions.append(C.c.status != RESOLVED)
@@ -110,6 +112,8 @@ class InboxService(Service):
                 conditions.append(or_(C.c.response_risk_at <= now, C.c.resolution_risk_at <= now))
         elif query.status != "any":
             conditions.append(C.c.status == query.status)
+        else:
+            conditions.append(C.c.status != SPAM)
         if view == "mine":
             conditions.append(C.c.assignee_id == agent_id)
         elif view == "unassigned":
@@ -144,7 +148,7 @@ class InboxService(Service):
 
             counts: dict[str, int] = {}
             for view in views:
-                if view == "bot":
+                if view in ("bot", "spam"):
                     counts[view] = count(self._filters(query, agent_id, view))
                     continue
                 # "Not a bot's" is nearly every row and in no index: counting it would read each
@@ -156,11 +160,11 @@ class InboxService(Service):
     def page(self, query: InboxQuery, agent_id: int, cursor: str | None = None,
              limit: int = PAGE_SIZE, shared: bool = False) -> InboxPage:
         if query.view not in VIEWS:
-            raise ValidationFailed("unknown view", {"view": "must be mine, unassigned, all, overdue, at_risk or bot"})
+            raise ValidationFailed("unknown view", {"view": "must be mine, unassigned, all, overdue, at_risk, bot or spam"})
         if query.status not in STATUS_FILTERS:
             raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
         limit = max(1, min(limit, 200))
-        by_waiting = query.status == OPEN or query.view in ("overdue", "at_risk", "bot")
+        by_waiting = (query.status == OPEN and query.view != "spam") or query.view in ("overdue", "at_risk", "bot")
         after = _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
 
         def fetch() -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:

@@ -26,7 +26,7 @@ import tzlocal
 from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, AppSetting, Conversation,
+from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM, AppSetting, Conversation,
                              Message, SlaBreach, SlaPolicy)
 from helpdesk.events import CONVERSATION_UPDATED
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
@@ -134,7 +134,7 @@ class SlaRules:
     def status_changed(self, c: Clocks, new_status: str, now: datetime, priority: str,
                        start_id: int | None) -> Clocks:
         cal = self._calendar(priority)
-        if new_status == RESOLVED:
+        if new_status in (RESOLVED, SPAM):  # nothing is owed on either
             c.response_target, c.response_message_id, c.response_elapsed, c.response_resumed_at = None, None, 0, None
             c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = None, 0, None
         elif new_status in (PENDING, SNOOZED):

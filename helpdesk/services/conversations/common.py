@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
 from helpdesk.models import EMAIL, EVENT, EXTERNAL_ID, IN, OUT, PHONE, Agent, Attachment, Conversation, Customer, Message
+from helpdesk.services.blocklist import Blocklist
 from helpdesk.services.base import Actor, Service, sha256_hex
 from helpdesk.services.customers import CustomerProfile, customer_display_name, identifiers_of
 from helpdesk.services.deliveries import DeliveryService, DeliveryState
@@ -155,8 +156,9 @@ _CUSTOMER_NAME = prepared(select(CUSTOMER.c.name).where(CUSTOMER.c.id == bindpar
 class ConversationBase(Service):
     def __init__(self, db, clock, settings, sla: SlaService | None = None,  # type: ignore[no-untyped-def]
                  files: FileService | None = None, deliveries: DeliveryService | None = None,
-                 links: Links | None = None) -> None:
+                 links: Links | None = None, blocklist: Any = None) -> None:
         super().__init__(db, clock, settings)
+        self.blocklist = blocklist or Blocklist(db, clock, settings)
         self.sla = sla or SlaService(db, clock, settings)
         self.files = files or FileService(db, clock, settings)
         self.deliveries = deliveries or DeliveryService(db, clock, settings)

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.db.direct import direct, prepared
-from helpdesk.models import IN, OPEN, REPLY, RESOLVED, ApiToken, IdempotencyRecord
+from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken, IdempotencyRecord
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
@@ -182,6 +182,8 @@ class IntakeMixin(ConversationBase):
                 raise NotFound("conversation not found")
             if (kept := follow_merges(conn, state.id)) != state.id:  # merged: the reply goes where the thread is
                 state = conn.execute(_STATE_BY_ID, {"b_id": kept}).first()
+            if state.status == SPAM:  # as an unknown link (services/conversations/spam.py)
+                raise NotFound("conversation not found")
             actor = Actor.customer(state.customer_id)
             return self._append_customer_message(tx, conn, state, state.customer_id,
                                                  {"body": body, "channel": "web", "subject": ""}, now, actor, files)
@@ -199,9 +201,14 @@ class IntakeMixin(ConversationBase):
 
     def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row | None, customer_id: int,
                                  clean: dict, now: datetime, actor: Actor,
-                                 files: tuple[StagedFile, ...] = (), meta: dict | None = None) -> IntakeResult:
+                                 files: tuple[StagedFile, ...] = (), meta: dict | None = None,
+                                 flagged: str = "") -> IntakeResult:
         """Store a customer message and open its conversation, whatever state it was in
-        (channels call this inside their own transaction, with what they know in `meta`)."""
+        (channels call this inside their own transaction, with what they know in `meta`). A blocked
+        sender's, one in a spam conversation, or one `flagged` as spam (by the mail server) is kept
+        in Spam instead, and nothing follows it (services/conversations/spam.py)."""
+        if reason := self.spam_reason(conn, state, customer_id, flagged):  # type: ignore[attr-defined]
+            return self._append_spam(tx, conn, state, customer_id, clean, now, files, meta, reason)  # type: ignore[attr-defined]
         created = state is None
         if state is None:
             token = new_public_token()

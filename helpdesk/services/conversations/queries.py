@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
+from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, SPAM, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
                              Customer, CustomerIdentifier, Message, Tag)
 from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
                                                     public_token_digest, token_matches)
@@ -26,6 +26,7 @@ class ConversationFilter:
     unassigned: bool = False
     priority: str | None = None
     tag: str | None = None
+    spam: bool = False  # the conversations in Spam, instead of the others
 
 
 @dataclass
@@ -93,7 +94,9 @@ class QueriesMixin(ConversationBase):
             if conversation.merged_into_id is None:
                 break
             conversation = s.get(Conversation, conversation.merged_into_id) or conversation
-        return conversation
+        # Spam answers as an unknown link does: a blocked sender learns nothing (an erased
+        # customer's links were replaced by unknown ones).
+        return None if conversation.status == SPAM else conversation
 
     def refresh(self, previous: ConversationDetail) -> ConversationDetail:
         """The conversation read before as `previous`, as it is now: its row, tags and customer
@@ -159,6 +162,7 @@ class QueriesMixin(ConversationBase):
         """Conversations matching the filters, newest first, paged by id (keyset)."""
         limit = max(1, min(limit, MAX_LIST))
         query = select(Conversation).where(col(Conversation.merged_into_id).is_(None))
+        query = query.where(Conversation.status == SPAM) if filters.spam else query.where(Conversation.status != SPAM)
         if filters.status:
             if filters.status not in STATUSES:
                 raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed or resolved"})

@@ -10,6 +10,8 @@ columns with its SLA clocks moved on, and the bus event.
       │                     │ no word for N days (auto-resolve)
       ├──agent──▶ snoozed ──┴─ time's up / customer ──▶ open
       └──agent/reply──▶ resolved ──customer (re-contact) / agent (reopen)──▶ open
+    any ──agent "Mark as spam"──▶ spam ──agent "Not spam"──▶ open
+    (a customer message in spam stays there: services/conversations/spam.py)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import OPEN, PENDING, RESOLVED, SNOOZED, STATUSES, Conversation
+from helpdesk.models import OPEN, PENDING, RESOLVED, SNOOZED, SPAM, STATUSES, Conversation
 from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
 from helpdesk.services.conversations.common import (CONVERSATION, MESSAGE, STATE_COLUMNS, UPDATE_CONVERSATION,
                                                     ConversationBase, actor_words, fmt_time, insert_event,
@@ -39,7 +41,8 @@ CUSTOMER = "customer"        # a customer message opens the conversation, whatev
 TIMER = "timer"              # a snooze ran out
 AUTO_RESOLVE = "auto_resolve"  # pending on the customer with no word for N days
 HANDOFF = "handoff"          # a bot hands the conversation to people
-CAUSES = (AGENT, REPLY, CUSTOMER, TIMER, AUTO_RESOLVE, HANDOFF)
+SPAM_CAUSE = "spam"          # "Mark as spam", "Not spam", or a blocked sender / a mail server's spam flag
+CAUSES = (AGENT, REPLY, CUSTOMER, TIMER, AUTO_RESOLVE, HANDOFF, SPAM_CAUSE)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def _table() -> dict[tuple[str, str, str], Step]:
     # A bot hands over from any state, an open conversation included: it now waits on people.
     for old in (OPEN, PENDING, SNOOZED, RESOLVED):
         t[(HANDOFF, old, OPEN)] = Step("handoff", "{who} handed over: {reason}")
+        t[(SPAM_CAUSE, old, SPAM)] = Step("spam", "Marked as spam by {who}")
+    t[(SPAM_CAUSE, SPAM, OPEN)] = Step("not_spam", "Marked as not spam by {who}")
     return t
 
 
@@ -124,6 +129,10 @@ def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause
         changes.update(status=new, snoozed_until=snooze_until if new == SNOOZED else None)
         if new == RESOLVED:
             changes.update(resolved_at=now, waiting_since=None)  # nobody waits on a resolved conversation
+        elif new == SPAM:
+            changes.update(spam_at=now, waiting_since=None, resolved_at=None)
+        elif old == SPAM:
+            changes["spam_at"] = None
         elif old == RESOLVED:
             changes["resolved_at"] = None
             if cause == CUSTOMER:
@@ -168,7 +177,8 @@ def _clocks_after(conn: Connection, state: Row, new: str, cause: str, now: datet
     clocks = Clocks(**before)
     if cause == CUSTOMER and getattr(state, "bot_token_id", None):
         return {}  # a bot answers first: the team's clocks start when it hands over
-    if cause == HANDOFF and getattr(state, "bot_token_id", None):  # the team's clocks start now
+    if (cause == HANDOFF and getattr(state, "bot_token_id", None)) or (cause == SPAM_CAUSE and new == OPEN):
+        # The team's clocks start now: a bot handed over, or a message taken for spam was not.
         latest = conn.execute(select(func.max(MESSAGE.c.id)).where(
             MESSAGE.c.conversation_id == state.id, MESSAGE.c.direction == "in")).scalar()
         if latest is not None:

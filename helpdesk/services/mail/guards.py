@@ -61,3 +61,15 @@ class AutomaticCap:
                 return False
             sent.append(now)
             return True
+
+
+def spam_flag(mail: MailIn) -> str:
+    """What the mail server's filter said when it judged the mail spam (SpamAssassin, rspamd and most
+    hosts write X-Spam-Flag: YES or X-Spam-Status: Yes, …), or "" when it did not."""
+    flag = mail.headers.get("x-spam-flag", "").strip().lower()
+    status = mail.headers.get("x-spam-status", "").strip().lower()
+    if flag.startswith("yes"):
+        return "X-Spam-Flag: YES"
+    if status.startswith("yes"):
+        return "X-Spam-Status: Yes"
+    return ""

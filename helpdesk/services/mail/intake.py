@@ -34,7 +34,7 @@ from helpdesk.services.customers import CustomerIdentity, normalize_email, resol
 from helpdesk.services.deliveries import FAILED
 from helpdesk.services.errors import PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, StagedFile, mb
-from helpdesk.services.mail.guards import automatic_reason, list_mail
+from helpdesk.services.mail.guards import automatic_reason, list_mail, spam_flag
 from helpdesk.services.mail.types import MailIn
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,8 @@ class MailIntakeService(Service):
             return self._history_message(tx, conn, state, customer_id, mail, body, IN, files, meta)
         clean = {"body": body, "subject": mail.subject, "channel": CHANNEL}
         result = self.conversations._append_customer_message(tx, conn, state, customer_id, clean, now,
-                                                             Actor.customer(customer_id), files, meta)
+                                                             Actor.customer(customer_id), files, meta,
+                                                             flagged=spam_flag(mail))
         return Taken(IMPORTED, result.conversation_id, result.message_id, result.created)
 
     def _ours(self, tx: Any, conn: Connection, mail: MailIn, files: tuple[StagedFile, ...], history: bool,

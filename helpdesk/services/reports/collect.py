@@ -15,7 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.models import EVENT, IN, OUT, REPLY, Conversation, CsatRating, Message
+from helpdesk.models import EVENT, IN, OUT, REPLY, SPAM, Conversation, CsatRating, Message
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.reports.figures import DayFacts
 
@@ -52,7 +52,7 @@ def collect(s: Session, rules: Any, first: date, last: date) -> dict[date, DayFa
 def _created(s: Session, rules: Any, t0: datetime, t1: datetime, day_of: Callable[[datetime], DayFacts],
              span: Callable[[str, datetime, datetime], float]) -> None:
     """Conversations created on each day: how many, how soon the first answer came, whose, turns."""
-    in_period = (C.c.created_at >= t0, C.c.created_at < t1)
+    in_period = (C.c.created_at >= t0, C.c.created_at < t1, C.c.status != SPAM)  # spam is in no report
     # A subquery, not a list of ids: thousands of bound ids made PostgreSQL's plan 5x slower.
     created_in_period = select(C.c.id).where(*in_period).scalar_subquery()
     created = s.execute(select(C.c.id, C.c.created_at, C.c.first_reply_at, C.c.priority).where(*in_period)).all()
@@ -93,8 +93,9 @@ def _created(s: Session, rules: Any, t0: datetime, t1: datetime, day_of: Callabl
 def _public_and_events(s: Session, t0: datetime, t1: datetime, tz: Any, day_of: Callable[[datetime], DayFacts],
                        span: Callable[[str, datetime, datetime], float]) -> None:
     """Replies, next responses, busiest hours, resolutions and re-contacts on each day."""
+    spam = select(C.c.id).where(C.c.status == SPAM).scalar_subquery()  # spam is in no report
     touched = select(M.c.conversation_id).where(M.c.kind.in_((REPLY, EVENT)), M.c.created_at >= t0,
-                                                M.c.created_at < t1).scalar_subquery()
+                                                M.c.created_at < t1, M.c.conversation_id.not_in(spam)).scalar_subquery()
     # Each conversation's public messages up to the period's end: a wait that began before the
     # period and ended in it counts on the day it ended.
     public = [m for m in s.execute(
@@ -105,7 +106,8 @@ def _public_and_events(s: Session, t0: datetime, t1: datetime, tz: Any, day_of: 
         if not (m.direction == OUT and m.author_agent_id is None and m.author_token_id is None
                 and (m.meta or {}).get("automatic"))]
     events = s.execute(select(M.c.conversation_id, M.c.created_at, M.c.meta, M.c.author_agent_id)
-                       .where(M.c.kind == EVENT, M.c.created_at >= t0, M.c.created_at < t1)).all()
+                       .where(M.c.kind == EVENT, M.c.created_at >= t0, M.c.created_at < t1,
+                              M.c.conversation_id.not_in(spam))).all()
     if not public and not events:
         return
     conversations = {r.id: r for r in s.execute(

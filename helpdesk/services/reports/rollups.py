@@ -38,7 +38,7 @@ RECONTACT_DAYS = 7
 KEEP_WARM_DAYS = 731  # the job keeps the last two years stored
 # System events that change facts beyond their own day: the priority (which clock every duration
 # ran on), the assignee (whose resolutions and ratings), merges and customer links.
-WIDE_EVENTS = frozenset({"priority", "assigned", "transferred", "unassigned", "merged", "merged_into",
+WIDE_EVENTS = frozenset({"priority", "assigned", "transferred", "unassigned", "merged", "merged_into", "spam", "not_spam",
                          "customers_linked"})
 
 

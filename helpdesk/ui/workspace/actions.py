@@ -103,6 +103,54 @@ class ConversationActions:
     async def remove_tag(self, name: str) -> None:
         await self._act(self.ctx.services.conversations.remove_tag, name, self.ctx.actor)
 
+    async def spam(self) -> None:
+        """Mark as spam, and block the sender with it if the agent ticks one of their addresses."""
+        detail = self.c.detail
+        if detail is None:
+            return
+        here, page = detail.conversation, self.ctx.page
+        senders = await self.ctx.read(self.ctx.services.blocklist.candidates, here.customer_id)
+        words = {"email": "the address", "domain": "everyone at", "phone": "the number", "telegram": "Telegram account",
+                 "visitor": "this website visitor"}
+        boxes = [ft.Checkbox(label=f"Block {words[k]} {v if k != 'visitor' else ''}".strip(), value=False,
+                             data=(k, v)) for k, v in senders]
+
+        async def mark(_e: Any) -> None:
+            page.pop_dialog()
+            block = [b.data for b in boxes if b.value]
+            if await self.ctx.attempt(self.ctx.services.conversations.mark_spam, here.id, self.ctx.actor, block,
+                                      writer=False, success="Moved to Spam" + (" and blocked" if block else "")) \
+                    is not None:
+                await self.refresh_open(here.id)
+
+        page.show_dialog(ft.AlertDialog(
+            title=ft.Text("Mark as spam"),
+            content=ft.Column([ft.Text("It leaves the inbox for Spam: no response targets, no automatic replies, not "
+                                       "in reports. Spam is erased after 30 days.", size=12,
+                                       color=ft.Colors.ON_SURFACE_VARIANT), *boxes,
+                               ft.Text("A blocked sender's later messages go straight to Spam; nobody is told.",
+                                       size=12, color=ft.Colors.ON_SURFACE_VARIANT) if boxes else ft.Container()],
+                              tight=True, width=460),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog()),
+                     ft.FilledButton("Mark as spam", on_click=mark)]))
+        page.update()
+
+    async def not_spam(self) -> None:
+        detail = self.c.detail
+        if detail is None:
+            return
+        here = detail.conversation
+        blocked = await self.ctx.read(self.ctx.services.blocklist.candidates, here.customer_id)
+        current = await self.ctx.read(self.ctx.services.blocklist._current)
+        unblock = False
+        if any(key in current for key in blocked):
+            unblock = await self.ctx.confirm("Not spam", "The sender is blocked: their later messages go to Spam too. "
+                                             "Unblock them?", "Unblock", "Keep blocked")
+        if await self.ctx.attempt(self.ctx.services.conversations.not_spam, here.id, self.ctx.actor, unblock,
+                                  writer=False, success="Back in the inbox" + (", sender unblocked" if unblock else "")) \
+                is not None:
+            await self.refresh_open(here.id)
+
     async def merge(self) -> None:
         """Pick another of the customer's conversations; this one moves into it (or it into this)."""
         detail, history = self.c.detail, self.c.history

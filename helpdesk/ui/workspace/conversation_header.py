@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable
 
 import flet as ft
 
-from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SNOOZED
+from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
 from helpdesk.ui.widgets import icon_button, sync_value
@@ -19,7 +19,8 @@ from helpdesk.ui.workspace.controller import snooze_presets
 
 STATUS_LABELS = {OPEN: "Open", PENDING: "Pending", SNOOZED: "Snoozed", RESOLVED: "Resolved", "any": "Any status"}
 STATUS_COLORS = {OPEN: ft.Colors.GREEN_100, PENDING: ft.Colors.AMBER_100, SNOOZED: ft.Colors.BLUE_100,
-                 RESOLVED: ft.Colors.GREY_300}
+                 RESOLVED: ft.Colors.GREY_300, "spam": ft.Colors.RED_100}
+SHOWN_STATUS = {**STATUS_LABELS, "spam": "Spam"}  # a conversation's own status (spam is a view, not a filter)
 
 
 @dataclass
@@ -33,6 +34,8 @@ class HeaderActions:
     remove_tag: Callable[[str], Awaitable[None]]
     copy_link: Callable[[], Awaitable[None]]
     merge: Callable[[], Awaitable[None]]
+    spam: Callable[[], Awaitable[None]]
+    not_spam: Callable[[], Awaitable[None]]
 
 
 class ConversationHeader:
@@ -74,11 +77,14 @@ class ConversationHeader:
         self.link = icon_button(ft.Icons.LINK, "Copy the customer's link", on_click=lambda e: run(actions.copy_link))
         self.merge = icon_button(ft.Icons.MERGE, "Merge with another of this customer's conversations",
                                  on_click=lambda e: run(actions.merge))
+        self.spam = icon_button(ft.Icons.REPORT_OUTLINED, "Mark as spam", on_click=lambda e: run(actions.spam))
+        self.not_spam = ft.OutlinedButton("Not spam", icon=ft.Icons.INBOX, on_click=lambda e: run(actions.not_spam),
+                                          visible=False)
         self.tag_input = ft.TextField(dense=True, width=130, label="Add tag", prefix_icon=ft.Icons.LABEL_OUTLINE,
                                       on_submit=self._on_add_tag, on_change=sync_value)
         self.tags = ft.Row([self.tag_input], wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self.actions_row = ft.Row([self.assign_menu, self.priority, self.resolve, self.reopen, self.snooze_menu,
-                                   self.pending, self.link, self.merge], wrap=True, spacing=8)
+                                   self.pending, self.link, self.merge, self.spam, self.not_spam], wrap=True, spacing=8)
         self.more = icon_button(ft.Icons.MORE_VERT, "Conversation actions", visible=False,
                                 on_click=lambda e: self._open_sheet())
         self.control = ft.Container(padding=ft.Padding.only(left=20, right=12, top=12, bottom=8), content=ft.Column([
@@ -94,16 +100,17 @@ class ConversationHeader:
         c = detail.conversation
         self.title.value = detail.customer_name
         self.subtitle.value = f"#{c.id} · {c.subject or 'No subject'} · via {c.channel}"
-        self.status_text.value = STATUS_LABELS[c.status] + (
+        self.status_text.value = SHOWN_STATUS[c.status] + (
             f" until {fmt.stamp(c.snoozed_until, now, self.zone)}" if c.snoozed_until else "")
         self.status_chip.bgcolor = STATUS_COLORS[c.status]
         self.show_due(now)
         self.assignee.value = f"Assigned to {detail.assignee.name}" if detail.assignee else "Unassigned"
         self.priority.value = c.priority
-        resolved = c.status == RESOLVED
-        self.resolve.visible = self.snooze_menu.visible = not resolved
+        resolved, spam = c.status == RESOLVED, c.status == SPAM
+        self.resolve.visible = self.snooze_menu.visible = not resolved and not spam
         self.reopen.visible = resolved
-        self.pending.visible = c.status not in (PENDING, RESOLVED)
+        self.pending.visible = c.status not in (PENDING, RESOLVED, SPAM)
+        self.spam.visible, self.not_spam.visible = not spam, spam
         if not resolved:
             self.snooze_menu.items = [ft.PopupMenuItem(content=label, on_click=lambda e, t=when: self.page.run_task(
                 self.actions.snooze, t)) for label, when in snooze_presets(now, self.zone)] + [
@@ -154,7 +161,10 @@ class ConversationHeader:
                                                on_click=then(act.assign, self.me))]
         tiles += [ft.ListTile(title=ft.Text(f"Assign to {a.name}"), on_click=then(act.assign, a.id))
                   for a in self.agents if a.id != self.me]
-        if c.status == RESOLVED:
+        if c.status == SPAM:
+            tiles.append(ft.ListTile(title=ft.Text("Not spam"), leading=ft.Icon(ft.Icons.INBOX),
+                                     on_click=then(act.not_spam)))
+        elif c.status == RESOLVED:
             tiles.append(ft.ListTile(title=ft.Text("Reopen"), leading=ft.Icon(ft.Icons.REPLAY),
                                      on_click=then(act.status, OPEN)))
         else:
@@ -173,6 +183,9 @@ class ConversationHeader:
                                  on_click=then(act.copy_link)))
         tiles.append(ft.ListTile(title=ft.Text("Merge with another conversation"), leading=ft.Icon(ft.Icons.MERGE),
                                  on_click=then(act.merge)))
+        if c.status != SPAM:
+            tiles.append(ft.ListTile(title=ft.Text("Mark as spam"), leading=ft.Icon(ft.Icons.REPORT_OUTLINED),
+                                     on_click=then(act.spam)))
         self.page.show_dialog(ft.BottomSheet(ft.Container(ft.Column(tiles, tight=True, scroll=ft.ScrollMode.AUTO),
                                                           padding=ft.Padding.symmetric(vertical=8))))
         self.page.update()

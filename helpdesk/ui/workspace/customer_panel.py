@@ -12,7 +12,7 @@ import flet as ft
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerHistory
 from helpdesk.ui import format as fmt
-from helpdesk.ui.workspace.conversation_header import STATUS_LABELS
+from helpdesk.ui.workspace.conversation_header import SHOWN_STATUS
 
 ICONS = {"email": ft.Icons.EMAIL_OUTLINED, "phone": ft.Icons.PHONE_OUTLINED, "external_id": ft.Icons.BADGE_OUTLINED,
          "telegram": ft.Icons.SEND_OUTLINED}
@@ -62,7 +62,7 @@ class CustomerPanel:
                 content=ft.Column([
                     ft.Text(c.subject or c.last_message_preview[:60] or f"#{c.id}", size=13, max_lines=1,
                             overflow=ft.TextOverflow.ELLIPSIS, weight=ft.FontWeight.W_500),
-                    ft.Text(f"{STATUS_LABELS[c.status]} · {fmt.ago(c.last_message_at, now)}", size=12,
+                    ft.Text(f"{SHOWN_STATUS[c.status]} · {fmt.ago(c.last_message_at, now)}", size=12,
                             color=ft.Colors.ON_SURFACE_VARIANT),
                 ], spacing=0)))
         self.column.controls = rows

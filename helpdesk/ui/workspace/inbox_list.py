@@ -26,7 +26,9 @@ EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or re
                "overdue": "Nothing is overdue: every customer has had an answer in time.",
                "at_risk": "Nothing is close to its response-time target.",
                "bot": "No bot is answering anyone first. A bot token can be made the first responder for a "
-                      "channel in Settings → API tokens."}
+                      "channel in Settings → API tokens.",
+               "spam": "No spam. Conversations marked as spam, blocked senders' messages and mail its server "
+                       "flagged wait here 30 days, then are erased."}
 
 
 ROW_HEIGHT_AT_LEAST = 72  # px: a row's four lines and padding take more than this

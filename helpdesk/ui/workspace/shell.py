@@ -33,11 +33,12 @@ from helpdesk.ui.workspace.thread import ThreadView
 
 NARROW = 820
 VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
-               "bot": "Bot"}
+               "bot": "Bot", "spam": "Spam"}
 VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
               "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
               "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
-              "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY)}
+              "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY),
+              "spam": (ft.Icons.REPORT_OUTLINED, ft.Icons.REPORT)}
 
 
 @dataclass
@@ -106,7 +107,8 @@ class Workspace(LiveUpdates, Searching):
         self.header = ConversationHeader(page, agents, self.c.agent_id, HeaderActions(
             assign=acts.assign, priority=acts.priority, status=acts.status, snooze=acts.snooze,
             pick_snooze=acts.pick_snooze, add_tag=acts.add_tag, remove_tag=acts.remove_tag,
-            copy_link=acts.copy_link, merge=acts.merge), self.zone, ctx.services.clock.now)
+            copy_link=acts.copy_link, merge=acts.merge, spam=acts.spam, not_spam=acts.not_spam), self.zone,
+            ctx.services.clock.now)
         self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files),
                                  mail_tools(page, ctx.services))
         self.assist = AssistPanel(ctx, self.open, acts.insert_canned)
@@ -261,14 +263,15 @@ class Workspace(LiveUpdates, Searching):
             self.rail.destinations[index].label = label
             self.nav_bar.destinations[index].label = label
         status = OPEN if self._timed_view() else STATUS_LABELS[c.query.status].lower()
-        self.view_title.value = f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})"
+        self.view_title.value = (f"Spam ({c.counts['spam']})" if c.query.view == "spam" else
+                                 f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})")
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
         return title_changed
 
     def _timed_view(self) -> bool:
         """Overdue, At risk and Bot choose their own statuses (the status filter does not apply)."""
-        return self.c.query.view in ("overdue", "at_risk", "bot")
+        return self.c.query.view in ("overdue", "at_risk", "bot", "spam")
 
     def _update_counts(self) -> None:
         """Only the counts changed (a live refresh's, read apart from the rows): the rail and the

@@ -47,17 +47,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite drops these columns in place (3.35+): recreating conversation, which the full-text
+    # index's triggers read, is refused while they hold it.
     op.drop_table("blocked_sender")
-    with op.batch_alter_table("conversation") as batch:
+    with op.batch_alter_table("conversation", recreate="never") as batch:
         batch.drop_column("spam_at")
-    with op.batch_alter_table("customer") as batch:
+    with op.batch_alter_table("customer", recreate="never") as batch:
         batch.drop_column("erased_at")
-    with op.batch_alter_table("audit_entry") as batch:
+    with op.batch_alter_table("audit_entry", recreate="never") as batch:
         batch.drop_column("address")
-    with op.batch_alter_table("agent_session") as batch:
+    with op.batch_alter_table("agent_session", recreate="never") as batch:
         batch.drop_column("address")
         batch.drop_column("last_seen_at")
-    with op.batch_alter_table("agent") as batch:
+    with op.batch_alter_table("agent", recreate="never") as batch:
         batch.drop_column("recovery_codes")
         batch.drop_column("totp_last_step")
         batch.drop_column("totp_enabled_at")
