@@ -9,6 +9,7 @@ from helpdesk.db import Database
 from helpdesk.services.agents import AgentService
 from helpdesk.services.assist.service import AssistService
 from helpdesk.services.auth import AuthService
+from helpdesk.services.auditlog import AuditLogService
 from helpdesk.services.automation.service import AutomationService
 from helpdesk.services.base import Actor
 from helpdesk.services.blocklist import Blocklist
@@ -26,6 +27,7 @@ from helpdesk.services.mail import MailService
 from helpdesk.services.messaging import MessagingService
 from helpdesk.services.outbox import OutboxService
 from helpdesk.services.presence import PresenceService
+from helpdesk.services.privacy import PrivacyService
 from helpdesk.services.promise import PromiseService
 from helpdesk.services.ratelimit import RateLimits
 from helpdesk.services.release import ReleaseService
@@ -61,6 +63,8 @@ class Services:
                                           deliveries=self.deliveries, secret_box=lambda: self.mail.mailboxes.secrets,
                                           links=self.links)
         self.drafts = DraftService(*args)
+        self.auditlog = AuditLogService(*args)
+        self.privacy = PrivacyService(*args, files=self.files)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)
         self.inbox = InboxService(*args)
