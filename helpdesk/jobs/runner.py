@@ -56,6 +56,7 @@ class JobRunner:
             "automation": self._automation,
             "update_check": self._update_check,
             "report_rollups": self._report_rollups,
+            "privacy": self._privacy,
         }
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -129,6 +130,13 @@ class JobRunner:
         if check.error:
             raise RuntimeError(check.error)
         return f"newest is {check.latest}" + (": an update is available" if check.newer else ": up to date")
+
+    def _privacy(self) -> str:
+        services = self.services
+        spam = services.privacy.erase_old_spam(services.conversations.spam_older_than())
+        old = services.privacy.apply_retention()
+        audit = services.auditlog.purge()
+        return f"{spam} spam and {old} old conversation{'s' if old != 1 else ''} erased, {audit} audit entries removed"
 
     def _collect_files(self) -> str:
         return f"{self.services.files.collect_garbage()} removed"

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from helpdesk.services.conversations import ConversationFilter
 from helpdesk.services.errors import Conflict
 from tests.channels.conftest import only_conversation, thread_of
 from tests.mailservers import wait_until
@@ -162,3 +163,21 @@ def test_delivery_states_are_read_from_the_phone_when_its_webhooks_cannot_reach_
     worker.read_states()
     assert services.deliveries.of_messages([written.message_id])[written.message_id].status == "delivered"
     worker.close()
+
+
+def test_a_blocked_numbers_texts_land_in_spam_and_are_never_answered(services, phone, phone_channel, texts, ann,
+                                                                      clock):
+    registered(phone)
+    services.automation.set_enabled("auto-acknowledge", True, ann)
+    services.blocklist.block("phone", "(555) 010-0123", ann)  # typed as the shop has it; matched as +15550100123
+    answer = phone.text_in(NUMBER, "WIN A FREE CRUISE reply YES")
+    assert answer.status_code == 200  # the phone is answered as usual: nothing tells the sender
+    [spam] = wait_until(lambda: services.conversations.list(ConversationFilter(spam=True)).conversations,
+                        what="the text in Spam")
+    assert services.conversations.list(ConversationFilter()).conversations == []
+    phone.text_in("+15550100999", "Is my bike ready?")  # someone else: acknowledged as usual
+    services.automation.process_all()
+    clock.advance(timedelta(seconds=5))
+    sent = wait_until(lambda: phone.sent_texts, what="the acknowledgement to the other customer")
+    assert {r["phoneNumber"] for t in sent for r in t["recipients"]} == {"+15550100999"}
+    assert [m.body for m in thread_of(services, spam.id) if m.kind == "reply"] == ["WIN A FREE CRUISE reply YES"]

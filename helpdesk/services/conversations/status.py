@@ -131,8 +131,10 @@ def change_status(tx: Transaction, conn: Connection, state: Row, new: str, cause
             changes.update(resolved_at=now, waiting_since=None)  # nobody waits on a resolved conversation
         elif new == SPAM:
             changes.update(spam_at=now, waiting_since=None, resolved_at=None)
-        elif old == SPAM:
+        elif old == SPAM:  # back to the team: the customer has waited since their last message
             changes["spam_at"] = None
+            changes["waiting_since"] = conn.execute(select(func.max(MESSAGE.c.created_at)).where(
+                MESSAGE.c.conversation_id == state.id, MESSAGE.c.direction == "in")).scalar() or now
         elif old == RESOLVED:
             changes["resolved_at"] = None
             if cause == CUSTOMER:
