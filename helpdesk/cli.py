@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__, cli_channel, cli_desktop, cli_mailbox, cli_reports, cli_rules, cli_service
+from helpdesk import __version__, cli_channel, cli_desktop, cli_mailbox, cli_reports, cli_rules, cli_service, cli_trust
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_rules.add_parser(sub, _common, OneLineParser)
     cli_service.add_parser(sub, _common, _listen, OneLineParser)
     cli_reports.add_parser(sub, _common, OneLineParser)
+    cli_trust.add_parser(sub, _common, OneLineParser)
 
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
@@ -149,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_rules.run(settings, args, _open)
         if command == "reports":
             return cli_reports.run(settings, args, _open)
+        if command in ("agent", "customer"):
+            return cli_trust.run(settings, args, _open)
         if command == "service":
             return cli_service.run(settings, args)
         if command == "demo":
