@@ -18,6 +18,7 @@ from helpdesk.services.chat import ChatService
 from helpdesk.services.conversations import ConversationService
 from helpdesk.services.customers import CustomerService
 from helpdesk.services.deliveries import DeliveryService
+from helpdesk.services.downloads import Downloads
 from helpdesk.services.drafts import DraftService
 from helpdesk.services.files import FileService
 from helpdesk.services.inbox import InboxService
@@ -64,6 +65,7 @@ class Services:
                                           links=self.links)
         self.drafts = DraftService(*args)
         self.auditlog = AuditLogService(*args)
+        self.downloads = Downloads(settings.data_dir)
         self.privacy = PrivacyService(*args, files=self.files)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)

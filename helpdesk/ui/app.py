@@ -16,7 +16,7 @@ import flet as ft
 
 from helpdesk.ui import flet_speedups  # noqa: F401  (before any control is built: see its docstring)
 
-from helpdesk.events import Event
+from helpdesk.events import SESSIONS_ENDED, Event
 from helpdesk.models import Agent
 from helpdesk.services import Services
 from helpdesk.services.auth import SignedIn
@@ -98,7 +98,11 @@ class AgentApp:
 
     async def _on_connect(self, _e: Any = None) -> None:
         if self.ctx is not None:
+            if not await asyncio.to_thread(self.services.auth.is_current, self.session_token):
+                await self._ended()  # signed out elsewhere (or idle too long) while this tab was away
+                return
             self._listen()
+            await asyncio.to_thread(self.services.auth.seen, self.session_token)
         if self.workspace is not None:
             await self.workspace.resume()
 
@@ -153,8 +157,16 @@ class AgentApp:
 
     # ---- screens ------------------------------------------------------------------------
 
+    @property
+    def origin(self) -> str:
+        from helpdesk.services.auth import WINDOW_ADDRESS
+
+        window = self.services.auth.desktop_window.recognises(self.page.client_user_agent)
+        return WINDOW_ADDRESS if window else (self.page.client_ip or "")
+
     async def enter(self, agent: Agent) -> None:
-        self.ctx = UiContext(self.page, self.services, self.services.settings, agent, self.presence_key, self.navigate)
+        self.ctx = UiContext(self.page, self.services, self.services.settings, agent, self.presence_key, self.navigate,
+                             origin=self.origin, session_token=self.session_token)
         self._listen()
         await self.navigate("inbox")
         await self._whats_new(agent.id)
@@ -175,6 +187,7 @@ class AgentApp:
         from helpdesk.ui.workspace import Workspace
 
         assert self.ctx is not None
+        await asyncio.to_thread(self.services.auth.seen, self.session_token)  # "last seen" in the devices list
         resume_at = None
         if self.workspace is not None:
             resume_at = self.workspace.c.selected_id
@@ -195,8 +208,27 @@ class AgentApp:
             log.exception("the %s screen failed to open", where)
             self.ctx.toast(f"The {where} screen could not be opened; the error has been logged.", error=True)
 
+    async def _ended(self) -> None:
+        """This device's session was ended elsewhere (signed out there, a password or second step
+        reset, an admin): back to the sign-in, saying why."""
+        if self.ctx is None:
+            return
+        log.info("a session of agent %s ended elsewhere", self.ctx.agent.id)
+        await self.sign_out()
+        self.page.show_dialog(ft.SnackBar(ft.Text("You were signed out on this device from another one."),
+                                          duration=8000))
+        self.page.update()
+
+    async def _check_session(self) -> None:
+        if self.ctx is not None and not await asyncio.to_thread(self.services.auth.is_current, self.session_token):
+            await self._ended()
+
     def _on_bus_event(self, event: Event) -> None:
         # Called on whichever thread committed the write: hand it to this page's loop.
+        if event.type == SESSIONS_ENDED:
+            if self.ctx is not None and event.data.get("agent_id") == self.ctx.agent.id:
+                self.loop.call_soon_threadsafe(lambda: self.page.run_task(self._check_session))
+            return
         workspace = self.workspace
         if workspace is not None:
             self.loop.call_soon_threadsafe(workspace.on_event, event)

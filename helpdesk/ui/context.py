@@ -30,10 +30,12 @@ class UiContext:
     agent: Agent
     presence_key: str
     navigate: Callable[[str], Awaitable[None]]  # "inbox", "settings" or "reports"
+    origin: str = ""  # "the desktop window" or the browser's address, for the audit log
+    session_token: str | None = None  # this device's sign-in (the devices list marks it; others can be ended)
 
     @property
     def actor(self) -> Actor:
-        return Actor.for_agent(self.agent)
+        return Actor.for_agent(self.agent, self.origin)
 
     @property
     def is_admin(self) -> bool:

@@ -36,6 +36,11 @@ def ago(when: datetime | None, now: datetime) -> str:
     return "just now" if delta < timedelta(minutes=1) else f"{duration(delta)} ago"
 
 
+def day(when: datetime) -> str:
+    """'4 Dec 2026' (without strftime's %-d, which Windows lacks)."""
+    return f"{when.day} {when:%b %Y}"
+
+
 def stamp(when: datetime, now: datetime, tz=None) -> str:  # type: ignore[no-untyped-def]
     """'14:05' today, 'Mon 14:05' this week, '3 Mar 14:05' otherwise (local time)."""
     local = when.astimezone(tz)

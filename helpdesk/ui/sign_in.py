@@ -11,7 +11,7 @@ import flet as ft
 
 from helpdesk import __version__
 from helpdesk.services import Services
-from helpdesk.services.auth import SignedIn, SignInFailed
+from helpdesk.services.auth import SecondStep, SignedIn, SignInFailed
 from helpdesk.services.errors import ServiceError
 from helpdesk.ui.format import explain
 from helpdesk.ui.widgets import sync_value
@@ -58,6 +58,9 @@ def sign_in_form(page: ft.Page, services: Services, done: SignedInHandler) -> ft
             password.value = ""
             page.update()
             return
+        if isinstance(signed, SecondStep):
+            await second_step(page, services, signed, bool(remember.value), done)
+            return
         await done(signed, bool(remember.value))
 
     button.on_click = submit
@@ -71,6 +74,20 @@ def sign_in_form(page: ft.Page, services: Services, done: SignedInHandler) -> ft
         ft.Row([ft.Text(f"version {__version__}", size=11, color=ft.Colors.OUTLINE), button],
                alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
     ], tight=True, spacing=14)
+
+
+async def second_step(page: ft.Page, services: Services, step: SecondStep, remember: bool,
+                      done: SignedInHandler) -> None:
+    """After the right password: the code (or setting the second step up, when the shop requires it)."""
+    from helpdesk.ui import second_step as steps
+
+    async def back() -> None:
+        card(page, sign_in_form(page, services, done))
+
+    if step.enrol:
+        card(page, await steps.enrol_form(page, services, step, remember, done, lambda control: card(page, control)))
+    else:
+        card(page, steps.code_form(page, services, step, remember, done, back))
 
 
 def first_run_form(page: ft.Page, services: Services, done: SignedInHandler, from_window: bool) -> ft.Control:

@@ -21,8 +21,11 @@ KIND_NAMES = {"email": "Email", "phone": "Phone", "external_id": "ID in another 
 
 class CustomerPanel:
     def __init__(self, page: ft.Page, on_open: Callable[[int], Awaitable[None]], zone: tzinfo | None,
-                 on_link: Callable[[int], Awaitable[None]] | None = None, below: ft.Control | None = None) -> None:
+                 on_link: Callable[[int], Awaitable[None]] | None = None, below: ft.Control | None = None,
+                 on_export: Callable[[int], Awaitable[None]] | None = None,
+                 on_erase: Callable[[int, str], Awaitable[None]] | None = None) -> None:
         self.page, self.on_open, self.zone, self.on_link = page, on_open, zone, on_link
+        self.on_export, self.on_erase = on_export, on_erase  # admins only
         self.column = ft.Column([], spacing=6)
         # `below`: what else belongs beside the thread (assist's solved conversations), drawn by its owner.
         self.control = ft.Container(ft.Column([self.column, *([below] if below is not None else [])], spacing=6,
@@ -41,7 +44,7 @@ class CustomerPanel:
         self._key = key
         rows: list[ft.Control] = [
             ft.Text(detail.customer_name, theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-            ft.Text(f"Customer since {history.profile.customer.created_at.astimezone(self.zone):%-d %b %Y}", size=12,
+            ft.Text(f"Customer since {fmt.day(history.profile.customer.created_at.astimezone(self.zone))}", size=12,
                     color=ft.Colors.ON_SURFACE_VARIANT),
         ]
         for kind, values in history.profile.identifiers.items():
@@ -52,6 +55,15 @@ class CustomerPanel:
             rows.append(ft.TextButton("Link another customer…", icon=ft.Icons.LINK,
                                       tooltip="The same person wrote another way: make it one history",
                                       on_click=lambda e: self.page.run_task(self.on_link, customer_id)))
+        if self.on_export is not None and self.on_erase is not None and not history.profile.customer.erased_at:
+            customer_id, name = history.profile.customer.id, detail.customer_name
+            rows.append(ft.Row([
+                ft.TextButton("Export data", icon=ft.Icons.DOWNLOAD, tooltip="Everything held about them, as one zip",
+                              on_click=lambda e: self.page.run_task(self.on_export, customer_id)),
+                ft.TextButton("Erase customer…", icon=ft.Icons.DELETE_FOREVER_OUTLINED,
+                              style=ft.ButtonStyle(color=ft.Colors.ERROR),
+                              on_click=lambda e: self.page.run_task(self.on_erase, customer_id, name))],
+                wrap=True, spacing=0))
         rows += [ft.Divider(), ft.Text(f"Conversations ({len(history.conversations)})",
                                        theme_style=ft.TextThemeStyle.TITLE_SMALL)]
         for c in history.conversations:

@@ -14,6 +14,7 @@ from helpdesk import __version__
 from helpdesk.memory import settled
 from helpdesk.models import OPEN, PENDING, PRIORITIES
 from helpdesk.services.errors import NotFound
+from helpdesk.ui import account
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.widgets import icon_button, local_zone, sync_value, updates_itself
 from helpdesk.ui.app_paths import UPLOADS
@@ -24,6 +25,7 @@ from helpdesk.ui.workspace.assist_panel import AssistPanel
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, ConversationHeader, HeaderActions
+from helpdesk.ui.workspace import customer_data
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
 from helpdesk.ui.workspace.link_customer import link_customer
 from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxList, first_screen
@@ -128,7 +130,11 @@ class Workspace(LiveUpdates, Searching):
         ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
         self.conversation_pane = ft.Container(ft.Stack([self.placeholder, self.conversation], expand=True),
                                               expand=True)
-        self.customer = CustomerPanel(page, self.open, self.zone, self._link_customer, below=self.assist.similar)
+        self.customer = CustomerPanel(
+            page, self.open, self.zone, self._link_customer, below=self.assist.similar,
+            on_export=(lambda customer_id: customer_data.export(ctx, customer_id)) if ctx.is_admin else None,
+            on_erase=(lambda customer_id, name: customer_data.erase(ctx, customer_id, name, self._refresh_open))
+            if ctx.is_admin else None)
         self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
                             self.conversation_pane, self.customer.control], expand=True, spacing=0,
                            vertical_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -154,6 +160,12 @@ class Workspace(LiveUpdates, Searching):
         self.away_item = ft.PopupMenuItem(content=self._away_words(), icon=ft.Icons.DO_NOT_DISTURB_ON_OUTLINED,
                                           on_click=lambda e: self.page.run_task(self._toggle_away))
         items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True), self.away_item,
+                 ft.PopupMenuItem(content="Two-step sign-in", icon=ft.Icons.VERIFIED_USER_OUTLINED,
+                                  on_click=lambda e: self.page.run_task(account.two_step, self.ctx)),
+                 ft.PopupMenuItem(content="Signed-in devices", icon=ft.Icons.DEVICES_OUTLINED,
+                                  on_click=lambda e: self.page.run_task(account.devices, self.ctx)),
+                 ft.PopupMenuItem(content="Change password", icon=ft.Icons.PASSWORD,
+                                  on_click=lambda e: self.page.run_task(account.change_password, self.ctx)),
                  ft.PopupMenuItem(content="Reports", icon=ft.Icons.INSIGHTS,
                                   on_click=lambda e: self.page.run_task(self.ctx.navigate, "reports"))]
         if self.ctx.is_admin:

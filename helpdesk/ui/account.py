@@ -1,0 +1,143 @@
+"""The account menu's own pages: two-step sign-in (set up, new recovery codes, turn off), the
+devices signed in as this agent (sign out one, or every other), and changing the password (which
+signs out every other device)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from helpdesk.ui import format as fmt
+from helpdesk.ui.context import UiContext
+from helpdesk.ui.second_step import code_field, enrolment_card, recovery_card
+from helpdesk.ui.widgets import sync_value
+
+
+def _dialog(ctx: UiContext, title: str, body: list[ft.Control], actions: list[ft.Control] | None = None) -> None:
+    ctx.page.show_dialog(ft.AlertDialog(
+        title=ft.Text(title), content=ft.Column(body, tight=True, width=460, spacing=12, scroll=ft.ScrollMode.AUTO),
+        actions=actions or [ft.TextButton("Close", on_click=lambda e: ctx.page.pop_dialog())]))
+    ctx.page.update()
+
+
+async def two_step(ctx: UiContext) -> None:
+    services, me = ctx.services, ctx.agent.id
+    agent = await ctx.read(services.agents.get, me)
+    policy = await ctx.read(services.two_step.policy)
+    required = {"everyone": "This shop requires it for everyone.",
+                "outside_lan": "This shop requires it to sign in from outside its network."}.get(policy.two_step, "")
+    if agent.totp_enabled_at is None:
+        await _set_up(ctx, required)
+        return
+    left = len(agent.recovery_codes or [])
+
+    async def renew(_e: Any) -> None:
+        codes = await ctx.attempt(services.two_step.new_recovery_codes, me, ctx.actor)
+        if codes is not None:
+            ctx.page.pop_dialog()
+            _dialog(ctx, "New recovery codes", [*recovery_card(codes), ft.Text("The old ones no longer work.",
+                                                                                size=12)])
+
+    async def turn_off(_e: Any) -> None:
+        code = code_field("A current code from your app")
+
+        async def confirm(_e: Any) -> None:
+            if await ctx.attempt(services.two_step.turn_off, me, code.value or "", ctx.actor, writer=False,
+                                 success="Two-step sign-in is off") is not None:
+                ctx.page.pop_dialog()
+                ctx.page.update()
+
+        ctx.page.pop_dialog()
+        _dialog(ctx, "Turn off two-step sign-in", [ft.Text("Signing in will need only your password."), code],
+                [ft.TextButton("Cancel", on_click=lambda e: ctx.page.pop_dialog()),
+                 ft.FilledButton("Turn off", on_click=confirm)])
+
+    _dialog(ctx, "Two-step sign-in", [
+        ft.Row([ft.Icon(ft.Icons.VERIFIED_USER, color=ft.Colors.GREEN), ft.Text(
+            f"On since {fmt.stamp(agent.totp_enabled_at, services.clock.now(), None)}", weight=ft.FontWeight.W_500)]),
+        ft.Text(f"After your password, Helpdesk asks for the code your authenticator app shows. {left} recovery code"
+                f"{'s' if left != 1 else ''} left. {required}".strip(), color=ft.Colors.ON_SURFACE_VARIANT),
+    ], [ft.TextButton("Turn off", on_click=turn_off, disabled=policy.two_step == "everyone"),
+        ft.TextButton("New recovery codes", on_click=renew),
+        ft.FilledButton("Close", on_click=lambda e: ctx.page.pop_dialog())])
+
+
+async def _set_up(ctx: UiContext, required: str) -> None:
+    services, me = ctx.services, ctx.agent.id
+    enrolment = await ctx.attempt(services.two_step.begin, me, ctx.actor)
+    if enrolment is None:
+        return
+    code = code_field()
+
+    async def confirm(_e: Any) -> None:
+        codes = await ctx.attempt(services.two_step.confirm, me, code.value or "", ctx.actor)
+        if codes is None:
+            code.value = ""
+            ctx.page.update()
+            return
+        ctx.page.pop_dialog()
+        _dialog(ctx, "Two-step sign-in is on", recovery_card(codes),
+                [ft.FilledButton("I have kept them", on_click=lambda e: ctx.page.pop_dialog())])
+
+    code.on_submit = confirm
+    _dialog(ctx, "Set up two-step sign-in", [
+        *enrolment_card(enrolment, "After your password, Helpdesk will ask for a code from your phone, so a stolen "
+                                   f"password is not enough. {required + ' ' if required else ''}Scan this with an "
+                                   "authenticator app "
+                                   "(Google Authenticator, Microsoft Authenticator, 2FAS, Aegis…), then enter the "
+                                   "code it shows."), code],
+        [ft.TextButton("Cancel", on_click=lambda e: ctx.page.pop_dialog()),
+         ft.FilledButton("Confirm", on_click=confirm)])
+
+
+async def devices(ctx: UiContext) -> None:
+    services, me = ctx.services, ctx.agent.id
+    now = services.clock.now()
+    listed = await ctx.read(services.auth.devices, me, ctx.session_token)
+
+    async def end(device_id: int) -> None:
+        ctx.page.pop_dialog()
+        await ctx.attempt(services.auth.sign_out_device, me, device_id, ctx.actor, success="Signed out")
+        await devices(ctx)
+
+    async def end_others(_e: Any) -> None:
+        ctx.page.pop_dialog()
+        ended = await ctx.attempt(services.auth.sign_out_others, ctx.session_token, ctx.actor)
+        if ended is not None:
+            ctx.toast(f"Signed out on {ended} other device{'s' if ended != 1 else ''}")
+
+    rows: list[ft.Control] = [ft.ListTile(
+        leading=ft.Icon(ft.Icons.DESKTOP_WINDOWS_OUTLINED if d.what == "Desktop window" else
+                        ft.Icons.PHONE_ANDROID if "Android" in d.what or "iPhone" in d.what else ft.Icons.LAPTOP),
+        title=ft.Text(d.what + (" · this device" if d.this_device else "")),
+        subtitle=ft.Text(f"{d.address or 'address unknown'} · last seen {fmt.ago(d.last_seen_at, now)} · "
+                         f"signed in {fmt.stamp(d.signed_in_at, now, None)}"),
+        trailing=None if d.this_device else ft.TextButton("Sign out", on_click=lambda e, d=d: ctx.page.run_task(
+            end, d.id))) for d in listed]
+    others = sum(not d.this_device for d in listed)
+    _dialog(ctx, "Signed-in devices", rows or [ft.Text("No devices.")], [
+        ft.TextButton("Sign out other devices", on_click=end_others, disabled=others == 0),
+        ft.FilledButton("Close", on_click=lambda e: ctx.page.pop_dialog())])
+
+
+async def change_password(ctx: UiContext) -> None:
+    services = ctx.services
+    current = ft.TextField(on_change=sync_value, label="Current password", password=True, can_reveal_password=True,
+                           autofocus=True)
+    new = ft.TextField(on_change=sync_value, label="New password (8 characters or more)", password=True,
+                       can_reveal_password=True)
+
+    async def save(_e: Any) -> None:
+        if await ctx.read(services.agents.authenticate, ctx.agent.email, current.value or "") is None:
+            ctx.toast("The current password is not right.", error=True)
+            return
+        if await ctx.attempt(services.agents.reset_password, ctx.agent.id, new.value or "", ctx.actor,
+                             ctx.session_token, writer=False,  # argon2 off the writer
+                             success="Password changed; your other devices are signed out") is not None:
+            ctx.page.pop_dialog()
+            ctx.page.update()
+
+    _dialog(ctx, "Change password", [current, new, ft.Text("Every other device signed in as you is signed out.",
+                                                           size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
+            [ft.TextButton("Cancel", on_click=lambda e: ctx.page.pop_dialog()), ft.FilledButton("Save", on_click=save)])

@@ -1,0 +1,128 @@
+"""Two-step sign-in and signed-in devices in a real Chromium, as agents do them: set up from the
+account menu, sign in with a code and with a recovery code (once), a wrong code refused, an admin's
+reset, and "Sign out other devices" ending another browser's session. The server's clock is moved,
+not waited on, between codes (a code is good once, so the next needs the next 30 s)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from helpdesk.app import HelpdeskApp, ServerThread
+from helpdesk.clock import ManualClock
+from helpdesk.config import Settings
+from helpdesk.services.base import Actor
+from tests.browser import accessible, needs_chromium, open_app, shown, sign_in, type_into
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+RECOVERY = re.compile(r"\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b")
+
+
+@pytest.fixture
+def shop(tmp_path, new_database):
+    clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
+    app = HelpdeskApp(Settings(data_dir=tmp_path / "data", database_url=new_database(), host="127.0.0.1", port=0),
+                      clock=clock).start()
+    ann = app.services.agents.create("ann@shop.example", "Ann Agent", "ann-password", role="admin", actor=Actor.system())
+    bob = app.services.agents.create("bob@shop.example", "Bob Agent", "bob-password", actor=Actor.system())
+    with ServerThread(app) as server:
+        yield {"app": app, "url": server.url, "clock": clock, "ann": ann, "bob": bob}
+    app.close()
+
+
+def menu(page, item: str) -> None:
+    page.get_by_role("button", name="Account").first.click()
+    page.get_by_role("menuitem", name=item).click()
+
+
+def code_now(shop, secret: str) -> str:
+    shop["clock"].advance(timedelta(seconds=30))  # the next time step: the last code was used
+    return pyotp.TOTP(secret).at(shop["clock"].now())
+
+
+def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code_once(shop, browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = open_app(ctx, shop["url"])
+    sign_in(page, "bob@shop.example", "bob-password")
+    expect(shown(page, "All clear")).to_be_visible()
+    menu(page, "Two-step sign-in")
+    expect(page.get_by_role("img", name="QR code to scan with the authenticator app")).to_be_visible()
+    secret = shop["app"].services.agents.get(shop["bob"].id).totp_secret  # what the phone read from the QR code
+    type_into(page, "6-digit code", pyotp.TOTP(secret).at(shop["clock"].now()))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("button", name="I have kept them")).to_be_visible()
+    codes = RECOVERY.findall(page.evaluate("document.body.innerText + ' ' + Array.from(document.querySelectorAll("
+                                           "'[aria-label]')).map(e => e.getAttribute('aria-label')).join(' ')"))
+    assert len(set(codes)) == 10, codes
+    page.get_by_role("button", name="I have kept them").click()
+    menu(page, "Sign out")
+
+    sign_in(page, "bob@shop.example", "bob-password")
+    expect(shown(page, "Two-step sign-in")).to_be_visible()
+    type_into(page, "Code", "000000")
+    page.keyboard.press("Enter")
+    expect(shown(page, "That code is not right.")).to_be_visible()
+    type_into(page, "Code", code_now(shop, secret))
+    page.keyboard.press("Enter")
+    expect(shown(page, "All clear")).to_be_visible()
+    menu(page, "Sign out")
+
+    for attempt in ("works", "used up"):
+        sign_in(page, "bob@shop.example", "bob-password")
+        type_into(page, "Code", codes[0])
+        page.keyboard.press("Enter")
+        if attempt == "works":
+            expect(shown(page, "All clear")).to_be_visible()
+            menu(page, "Sign out")
+        else:
+            expect(shown(page, "That code is not right.")).to_be_visible()
+    actions = [e.action for e in shop["app"].services.auditlog.recent()]
+    assert actions.count("agent.sign_in_failed") == 2 and "agent.two_step_enabled" in actions
+    ctx.close()
+
+
+def test_an_admins_reset_and_sign_out_other_devices_end_the_other_browsers_session(shop, browser):
+    services = shop["app"].services
+    bob = Actor.for_agent(shop["bob"])
+    services.two_step.confirm(shop["bob"].id, pyotp.TOTP(services.two_step.begin(shop["bob"].id, bob).secret).at(
+        shop["clock"].now()), bob)
+    laptop = browser.new_context(viewport={"width": 1280, "height": 800})
+    phone = browser.new_context(viewport={"width": 1280, "height": 800})
+    desk = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        bob_page = open_app(laptop, shop["url"])
+        sign_in(bob_page, "bob@shop.example", "bob-password")
+        secret = services.agents.get(shop["bob"].id).totp_secret
+        type_into(bob_page, "Code", code_now(shop, secret))
+        bob_page.keyboard.press("Enter")
+        expect(shown(bob_page, "All clear")).to_be_visible()
+
+        ann_page = open_app(desk, shop["url"])
+        sign_in(ann_page, "ann@shop.example", "ann-password")
+        menu(ann_page, "Settings")
+        ann_page.get_by_role("button", name="Reset two-step").click()
+        ann_page.get_by_role("button", name="Reset", exact=True).click()
+        expect(shown(ann_page, "Two-step sign-in reset for Bob Agent")).to_be_visible()
+        # Bob's open laptop is signed out at once, and his password alone now signs him in.
+        expect(shown(bob_page, "You were signed out on this device from another one.")).to_be_visible(timeout=5_000)
+        sign_in(bob_page, "bob@shop.example", "bob-password")
+        expect(shown(bob_page, "All clear")).to_be_visible()
+
+        phone_page = open_app(phone, shop["url"])
+        sign_in(phone_page, "bob@shop.example", "bob-password")
+        expect(shown(phone_page, "All clear")).to_be_visible()
+        menu(bob_page, "Signed-in devices")
+        expect(shown(bob_page, "this device")).to_be_visible()
+        bob_page.get_by_role("button", name="Sign out other devices").click()
+        expect(shown(bob_page, "Signed out on 1 other device")).to_be_visible()
+        expect(shown(phone_page, "You were signed out on this device from another one.")).to_be_visible(timeout=5_000)
+        phone_page.reload()  # and a reload does not bring the session back
+        accessible(phone_page)
+        expect(phone_page.get_by_role("button", name="Sign in")).to_be_visible(timeout=30_000)
+    finally:
+        for ctx in (laptop, phone, desk):
+            ctx.close()
