@@ -146,6 +146,8 @@ class ChatService(Service):
         if customer_id is None:
             return ChatThread(None, "new", "", [], [])
         with self.db.read() as s:
+            if self.conversations.blocklist.blocks(s.connection(), customer_id):
+                return ChatThread(None, "new", "", [], [])  # as a visitor never seen: nothing is revealed
             rows = s.execute(select(CONV.c.id, CONV.c.status, CONV.c.public_token, CONV.c.subject,
                                     CONV.c.last_message_preview, CONV.c.last_message_at).where(
                 CONV.c.customer_id == customer_id, CONV.c.merged_into_id.is_(None), CONV.c.status != SPAM)

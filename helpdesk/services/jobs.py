@@ -11,7 +11,7 @@ from typing import Callable
 from sqlmodel import select
 
 from helpdesk.models import JobStatus
-from helpdesk.services.base import Actor, Service, require_admin, writes
+from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import Conflict, NotFound
 
 BACKUPS_KEPT = 7
@@ -67,7 +67,13 @@ class JobsService(Service):
             raise NotFound(f"no job called {job_id}")
         if self._run is None:
             raise Conflict("jobs are not running in this Helpdesk process")
+        self._audit_run(job_id, actor)
         return self._run(job_id)
+
+    @writes
+    def _audit_run(self, job_id: str, actor: Actor) -> None:
+        with self.db.write() as tx:
+            audit(tx.session, self.now(), actor, "job.run_by_hand", job=job_id)
 
     @writes
     def record(self, job_id: str, started: datetime | None = None, finished: datetime | None = None,

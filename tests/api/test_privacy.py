@@ -125,3 +125,36 @@ def test_the_audit_log_pages_by_cursor_and_old_entries_go_after_two_years(client
     assert sum(e["action"] == "token.created" for e in first["entries"] + rest["entries"]) >= 5
     clock.advance(timedelta(days=732))
     assert services.auditlog.purge() == len(ids)
+
+
+def test_spam_and_the_blocklist_through_the_api_and_a_blocked_senders_link_looks_unknown(client, admin, services):
+    first = post(client, admin, "pest@example.com", "Buy followers now")
+    token = first["conversation_url"].rsplit("/", 1)[-1]
+    assert client.get(f"/c/{token}").status_code == 200
+    unknown = client.get("/c/" + "x" * len(token))
+    marked = client.post(f"/api/v1/conversations/{first['conversation_id']}/spam", headers=admin,
+                         json={"block": [{"kind": "domain", "value": "Example.com"}]})
+    assert marked.status_code == 200 and marked.json()["spam"] is True and marked.json()["status"] == "spam"
+    listed = client.get("/api/v1/blocklist", headers=admin).json()["blocked"]
+    assert [(b["kind"], b["value"], b["created_by"]) for b in listed] == [("domain", "example.com", "privacy script")]
+    assert client.get("/api/v1/conversations", headers=admin).json()["conversations"] == []
+    [spam] = client.get("/api/v1/conversations?spam=true", headers=admin).json()["conversations"]
+    assert spam["id"] == first["conversation_id"] and spam["spam"] is True
+    # The sender learns nothing: their link answers as an unknown one, and intake as usual.
+    hidden = client.get(f"/c/{token}")
+    assert (hidden.status_code, hidden.text) == (unknown.status_code, unknown.text) == (404, unknown.text)
+    again = post(client, admin, "other.pest@example.com", "Still selling")  # same domain: blocked too
+    assert again["conversation_id"] != first["conversation_id"]
+    assert {c["id"] for c in client.get("/api/v1/conversations?spam=true", headers=admin).json()["conversations"]} \
+        == {first["conversation_id"], again["conversation_id"]}
+    bad = client.post("/api/v1/blocklist", headers=admin, json={"kind": "phone", "value": "not a number"})
+    assert bad.status_code == 422 and "phone number" in bad.text
+    twice = client.post("/api/v1/blocklist", headers=admin, json={"kind": "domain", "value": "example.com"})
+    assert twice.status_code == 409
+    back = client.post(f"/api/v1/conversations/{first['conversation_id']}/not-spam", headers=admin,
+                       json={"unblock": True})
+    assert back.status_code == 200 and back.json()["status"] == "open" and back.json()["spam"] is False
+    assert client.get("/api/v1/blocklist", headers=admin).json()["blocked"] == []
+    assert client.get(f"/c/{token}").status_code == 200
+    gone = client.request("DELETE", "/api/v1/blocklist", headers=admin, json={"kind": "email", "value": "x@y.example"})
+    assert gone.status_code == 404

@@ -182,7 +182,7 @@ class IntakeMixin(ConversationBase):
                 raise NotFound("conversation not found")
             if (kept := follow_merges(conn, state.id)) != state.id:  # merged: the reply goes where the thread is
                 state = conn.execute(_STATE_BY_ID, {"b_id": kept}).first()
-            if state.status == SPAM:  # as an unknown link (services/conversations/spam.py)
+            if state.status == SPAM or self.blocklist.blocks(conn, state.customer_id):  # as an unknown link
                 raise NotFound("conversation not found")
             actor = Actor.customer(state.customer_id)
             return self._append_customer_message(tx, conn, state, state.customer_id,

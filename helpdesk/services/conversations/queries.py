@@ -73,14 +73,16 @@ class QueriesMixin(ConversationBase):
         """The customer's view through their link: public messages only."""
         with self.db.read() as s:
             conversation = self._by_token(s, token)
-            if conversation is None:
+            if conversation is None or self.blocklist.blocks(s.connection(), conversation.customer_id):
                 raise NotFound("conversation not found")
             return self._detail(s, conversation, public_only=True)
 
     def link_opens(self, token: str) -> bool:
-        """Whether a customer link opens a conversation (checked before a request's body is read)."""
+        """Whether a customer link opens a conversation (checked before a request's body is read).
+        A blocked sender's links answer as unknown ones do."""
         with self.db.read() as s:
-            return self._by_token(s, token) is not None
+            conversation = self._by_token(s, token)
+            return conversation is not None and not self.blocklist.blocks(s.connection(), conversation.customer_id)
 
     @staticmethod
     def _by_token(s: Session, token: str) -> Conversation | None:

@@ -92,4 +92,6 @@ class SpamMixin(ConversationBase):
         with self.db.read() as s:
             return list(s.execute(select(CONVERSATION.c.id).where(
                 CONVERSATION.c.status == SPAM, CONVERSATION.c.spam_at <= cutoff,
-                CONVERSATION.c.last_message_at <= cutoff).order_by(CONVERSATION.c.id).limit(500)).scalars())
+                CONVERSATION.c.last_message_at <= cutoff,
+                CONVERSATION.c.last_message_preview != "",  # erased already
+            ).order_by(CONVERSATION.c.id).limit(500)).scalars())

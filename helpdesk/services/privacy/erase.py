@@ -219,4 +219,14 @@ class PrivacyService(Service):
             erased, unused = self._erase(customer_id, Actor.system(), only=ids, action=action)
             self._delete_files(unused)
             done += erased.conversations
+            if not self._keeps_anything(customer_id):  # nothing of theirs is left: their name and addresses go too
+                self._delete_files(self._erase(customer_id, Actor.system(), action=action)[1])
         return done
+
+    def _keeps_anything(self, customer_id: int) -> bool:
+        """Whether the customer still has a conversation with words in it (or was erased already)."""
+        with self.db.read() as s:
+            if s.execute(select(CUST.c.erased_at).where(CUST.c.id == customer_id)).scalar() is not None:
+                return True
+            return s.execute(select(C.c.id).where(C.c.customer_id == customer_id, C.c.last_message_preview != "")
+                             .limit(1)).first() is not None
