@@ -51,6 +51,7 @@ def test_a_customer_is_exported_with_every_message_and_file_then_erased_without_
     someone = post(client, admin, "olaf@example.com", "Same squeak here", [("files", ("mine.png", photo, "image/png")),
                                                                            ("files", ("other.png", other, "image/png"))])
     customer_id = first["customer_id"]
+    services.customers.rename(customer_id, "Gerda G. Gdpr", ann)  # the audit log writes the old and new name down
     day = clock.now().date().isoformat()
     before = client.get(f"/api/v1/reports/summary?from={day}&to={day}", headers=admin)
     assert before.status_code == 200, before.text
@@ -61,7 +62,7 @@ def test_a_customer_is_exported_with_every_message_and_file_then_erased_without_
     with zipfile.ZipFile(io.BytesIO(exported.content)) as zf:
         data = json.loads(zf.read("customer.json"))
         assert "customer.json" in zf.read("README.txt").decode()
-        assert data["customer"]["name"] == "Gerda Gdpr"
+        assert data["customer"]["name"] == "Gerda G. Gdpr"
         assert [i["value"] for i in data["customer"]["identities"]] == ["gerda@example.com"]
         (thread,) = data["conversations"]
         bodies = [m["body"] for m in thread["messages"] if m["kind"] != "event"]
@@ -81,7 +82,8 @@ def test_a_customer_is_exported_with_every_message_and_file_then_erased_without_
 
     # The database holds nothing of theirs: no name, address, words, files or webhook payloads.
     everything = " ".join(str(r) for table in ("customer", "customer_identifier", "conversation", "message",
-                                               "attachment", "outbox_event", "mail_record", "draft")
+                                               "attachment", "outbox_event", "mail_record", "draft", "audit_entry",
+                                               "csat_rating", "delivery", "webhook_delivery")
                           for r in rows(services, f"SELECT * FROM {table}"))
     for word in ("Gerda", "gerda@example.com", "zanzibarian", "squeak.png", "booking.pdf", "blue one"):
         assert word not in everything, word

@@ -15,8 +15,8 @@ from typing import IO, Any
 from sqlalchemy import delete, func, select, update
 
 from helpdesk import events
-from helpdesk.models import (EMAIL, PHONE, RESOLVED, AppSetting, Attachment, Conversation, CsatRating, Customer,
-                             CustomerIdentifier, Delivery, Draft, MailRecord, Message, OutboxEvent)
+from helpdesk.models import (EMAIL, PHONE, RESOLVED, AppSetting, AuditEntry, Attachment, Conversation, CsatRating, Customer,
+                             CustomerIdentifier, Delivery, Draft, MailRecord, Message, OutboxEvent, WebhookDelivery)
 from helpdesk.services.base import ADMIN, Actor, Service, audit, require_role, writes
 from helpdesk.services.conversations.common import public_token_digest
 from helpdesk.services.customers import normalize_email, normalize_phone
@@ -38,6 +38,9 @@ RATE = CsatRating.__table__  # type: ignore[attr-defined]
 DRAFT = Draft.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
 DEL = Delivery.__table__  # type: ignore[attr-defined]
+HOOKS = WebhookDelivery.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+PERSONAL_AUDIT = ("customer.renamed", "customer.identifier_conflict")  # their details name or address them
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,16 @@ class PrivacyService(Service):
                     sender="", subject="", full_text="", html="", raw_sha256="", error=""))
                 conn.execute(update(RATE).where(RATE.c.conversation_id.in_(chunk)).values(comment=""))
                 conn.execute(delete(DRAFT).where(DRAFT.c.conversation_id.in_(chunk)))
-                conn.execute(delete(OUTBOX).where(OUTBOX.c.conversation_id.in_(chunk)))  # and their webhook deliveries
+                conn.execute(delete(HOOKS).where(HOOKS.c.outbox_event_id.in_(
+                    select(OUTBOX.c.id).where(OUTBOX.c.conversation_id.in_(chunk)))))
+                conn.execute(delete(OUTBOX).where(OUTBOX.c.conversation_id.in_(chunk)))
                 for conversation_id in chunk:  # each link replaced by one nobody has
                     token = secrets.token_urlsafe(24)
                     conn.execute(update(C).where(C.c.id == conversation_id).values(
                         subject="", last_message_preview="", public_token=token,
                         public_token_digest=public_token_digest(token), updated_at=now))
             if only is None:
+                self._scrub_audit(conn, customer_id)
                 conn.execute(delete(IDENT).where(IDENT.c.customer_id == customer_id))
                 conn.execute(update(CUST).where(CUST.c.id == customer_id).values(
                     name=ERASED_NAME, contact="", erased_at=now, sms_opt_out_at=None, updated_at=now))
@@ -149,6 +155,16 @@ class PrivacyService(Service):
                 tx.emit(events.CONVERSATION_UPDATED, conversation_id)
             tx.emit(events.CUSTOMER_UPDATED, None, customer_id=customer_id)
         return Erased(customer_id, len(conversation_ids), len(message_ids), 0), shas - used
+
+    @staticmethod
+    def _scrub_audit(conn: Any, customer_id: int) -> None:
+        """Audit rows that wrote down the customer's name or addresses keep that it happened, not them."""
+        for row in conn.execute(select(AUDIT.c.id, AUDIT.c.detail).where(AUDIT.c.action.in_(PERSONAL_AUDIT))).all():
+            detail = row.detail or {}
+            mentioned = detail.get("customer_id") == customer_id or customer_id in (detail.get("others") or {}).values()
+            if mentioned:
+                conn.execute(update(AUDIT).where(AUDIT.c.id == row.id).values(
+                    detail={"customer_id": detail.get("customer_id"), "erased": True}))
 
     def _delete_files(self, shas: set[str]) -> int:
         deleted = 0
