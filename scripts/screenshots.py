@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from helpdesk.app import HelpdeskApp, ServerThread  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
 from helpdesk.services.base import Actor  # noqa: E402
+from helpdesk.services.conversations import IncomingMessage  # noqa: E402
 from helpdesk.services.demo import fill_demo  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_app, shown, sign_in, type_into  # noqa: E402
 
@@ -297,10 +298,61 @@ def automation_screens(app, page, out: Path) -> None:  # type: ignore[no-untyped
     page.get_by_role("button", name="Cancel").click()
 
 
+def trust_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two-step sign-in, Settings → Privacy and Audit log, and the Spam view."""
+    import pyotp
+
+    services = app.services
+    sam = next(a for a in services.agents.list() if a.email == "sam@bikeshop.example")
+    priya = next(a for a in services.agents.list() if a.email == "priya@bikeshop.example")
+    started = services.two_step.begin(priya.id, Actor.for_agent(priya))
+    services.two_step.confirm(priya.id, pyotp.TOTP(started.secret).now(), Actor.for_agent(priya))
+    services.blocklist.block("domain", "cheap-watches.example", Actor.for_agent(sam))
+    services.conversations.receive(IncomingMessage(body="Replica watches, 90% off, today only!",
+                                                   email="deals@cheap-watches.example", subject="Watches 90% off"))
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = open_app(context, server.url)
+    sign_in(page, "priya@bikeshop.example", "demo-password")
+    try:
+        shown(page, "Two-step sign-in").wait_for()
+    except Exception:
+        page.screenshot(path=out / "failed-trust-screens.png")  # to see what went wrong; not for the README
+        raise
+    time.sleep(1)
+    page.screenshot(path=out / "two-step-sign-in.png")
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = open_app(context, server.url)
+    sign_in(page, "sam@bikeshop.example", "demo-password")
+    shown(page, "Unassigned").wait_for()
+    page.get_by_text("Spam").first.click()
+    shown(page, "Spam (1)").wait_for()
+    page.get_by_role("button").filter(has_text="Watches 90% off").first.click()
+    shown(page, "Not spam").wait_for()
+    time.sleep(1.5)
+    page.screenshot(path=out / "spam-view.png")
+    page.get_by_role("button", name="Account").or_(page.get_by_role("button", name="Sam")).first.click()
+    page.get_by_role("menuitem", name="Settings").click()
+    shown(page, "Add an agent").wait_for()
+    for section, ready, name in (("Agents", "Signing in", "settings-agents"),
+                                 ("Privacy", "Blocked senders", "settings-privacy"),
+                                 ("Audit log", "Kept two years", "settings-audit")):
+        try:
+            page.get_by_text(section).first.click()
+            shown(page, ready).wait_for()
+        except Exception:
+            page.screenshot(path=out / "failed-trust-screens.png")  # to see what went wrong; not for the README
+            raise
+        time.sleep(1)
+        page.screenshot(path=out / f"{name}.png")
+    context.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", choices=["customer"], help="customer: only what customers see (chat, page)")
+    parser.add_argument("--only", choices=["customer", "trust"],
+                        help="customer: only what customers see (chat, page); trust: two-step, privacy, spam")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # Listening on loopback only; "public_url" stands in for the address a shop PC would show.
@@ -318,8 +370,8 @@ def main() -> int:
                                        allow_local=True)
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        if args.only == "customer":
-            customer_screens(app, browser, server, args.out)
+        if args.only:
+            (customer_screens if args.only == "customer" else trust_screens)(app, browser, server, args.out)
             browser.close()
             app.close()
             return 0
@@ -430,6 +482,7 @@ def main() -> int:
         phone.close()
 
         customer_screens(app, browser, server, args.out)
+        trust_screens(app, browser, server, args.out)
         browser.close()
     app.close()
     print(f"screenshots in {args.out}")

@@ -14,7 +14,7 @@ from helpdesk.services.auth import SecondStep, SignedIn, SignInFailed
 from helpdesk.services.errors import ServiceError
 from helpdesk.services.twostep import Enrolment
 from helpdesk.ui.format import explain
-from helpdesk.ui.settings.devices import qr_png
+from helpdesk.ui.qr import qr_png
 from helpdesk.ui.widgets import sync_value
 
 SignedInHandler = Callable[[SignedIn, bool], Awaitable[None]]

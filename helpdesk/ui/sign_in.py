@@ -13,6 +13,7 @@ from helpdesk import __version__
 from helpdesk.services import Services
 from helpdesk.services.auth import SecondStep, SignedIn, SignInFailed
 from helpdesk.services.errors import ServiceError
+from helpdesk.ui import second_step as steps
 from helpdesk.ui.format import explain
 from helpdesk.ui.widgets import sync_value
 
@@ -79,8 +80,6 @@ def sign_in_form(page: ft.Page, services: Services, done: SignedInHandler) -> ft
 async def second_step(page: ft.Page, services: Services, step: SecondStep, remember: bool,
                       done: SignedInHandler) -> None:
     """After the right password: the code (or setting the second step up, when the shop requires it)."""
-    from helpdesk.ui import second_step as steps
-
     async def back() -> None:
         card(page, sign_in_form(page, services, done))
 
@@ -148,7 +147,7 @@ def welcome(services: Services, start: Callable[[], Awaitable[None]]) -> ft.Cont
     """After the owner account: where colleagues connect (the LAN address and its QR code)."""
     from helpdesk.lan_announce import wanted
     from helpdesk.netinfo import lan_urls
-    from helpdesk.ui.settings.devices import qr_png
+    from helpdesk.ui.qr import qr_png
 
     settings = services.settings
     urls = lan_urls(settings.port) if settings.host in ("0.0.0.0", "::") else []

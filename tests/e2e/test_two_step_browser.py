@@ -104,7 +104,8 @@ def test_an_admins_reset_and_sign_out_other_devices_end_the_other_browsers_sessi
         ann_page = open_app(desk, shop["url"])
         sign_in(ann_page, "ann@shop.example", "ann-password")
         menu(ann_page, "Settings")
-        ann_page.get_by_role("button", name="Reset two-step").click()
+        ann_page.get_by_role("button", name="Actions for Bob Agent").click()
+        ann_page.get_by_role("menuitem", name="Reset two-step sign-in (lost phone)").click()
         ann_page.get_by_role("button", name="Reset", exact=True).click()
         expect(shown(ann_page, "Two-step sign-in reset for Bob Agent")).to_be_visible()
         # Bob's open laptop is signed out at once, and his password alone now signs him in.

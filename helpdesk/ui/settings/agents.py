@@ -21,22 +21,27 @@ class AgentsSection(Section):
         now = self.ctx.services.clock.now()
         rows = []
         for a in agents:
-            actions: list[ft.Control] = [ft.TextButton("Reset password", on_click=lambda e, a=a: self.ctx.page.run_task(
-                self._reset_password, a))]
+            run = self.ctx.page.run_task
+            items = [ft.PopupMenuItem(content="Reset password", icon=ft.Icons.PASSWORD,
+                                      on_click=lambda e, a=a: run(self._reset_password, a))]
             if a.totp_enabled_at is not None:
-                actions.append(ft.TextButton("Reset two-step", on_click=lambda e, a=a: self.ctx.page.run_task(
-                    self._reset_two_step, a)))
+                items.append(ft.PopupMenuItem(content="Reset two-step sign-in (lost phone)",
+                                              icon=ft.Icons.PHONELINK_ERASE,
+                                              on_click=lambda e, a=a: run(self._reset_two_step, a)))
             if a.id != self.ctx.actor.id:
-                actions.append(ft.TextButton("Sign out everywhere", on_click=lambda e, a=a: self.ctx.page.run_task(
-                    self._sign_out_everywhere, a)))
-                actions.append(ft.TextButton("Deactivate" if a.active else "Activate",
-                                             on_click=lambda e, a=a: self.ctx.page.run_task(self._toggle, a)))
+                items.append(ft.PopupMenuItem(content="Sign out everywhere", icon=ft.Icons.LOGOUT,
+                                              on_click=lambda e, a=a: run(self._sign_out_everywhere, a)))
+                items.append(ft.PopupMenuItem(content="Deactivate" if a.active else "Activate",
+                                              icon=ft.Icons.PERSON_OFF_OUTLINED if a.active else ft.Icons.PERSON,
+                                              on_click=lambda e, a=a: run(self._toggle, a)))
+            actions = [ft.PopupMenuButton(icon=ft.Icons.MORE_VERT, tooltip=f"Actions for {a.name}", items=items)]
             rows.append(ft.DataRow(cells=[
                 ft.DataCell(ft.Text(a.name)), ft.DataCell(ft.Text(a.email)), ft.DataCell(ft.Text(a.role)),
                 ft.DataCell(ft.Text("active" if a.active else "deactivated")),
                 ft.DataCell(ft.Text("on" if a.totp_enabled_at else "off")),
                 ft.DataCell(ft.Text(availability_words(a, now, shop) if a.active else "—")),
-                ft.DataCell(ft.Checkbox(value=bool(a.hours), label="Away outside business hours",
+                ft.DataCell(ft.Checkbox(value=bool(a.hours), label="Away outside them",
+                                        tooltip="Automatic assignment passes them by outside the shop's hours",
                                         on_change=lambda e, a=a: self.ctx.page.run_task(self._hours, a, e.control.value))),
                 ft.DataCell(ft.Row(actions, tight=True))]))
         name = ft.TextField(on_change=sync_value, label="Name", width=200, dense=True)
@@ -56,8 +61,8 @@ class AgentsSection(Section):
         return ft.Column([
             *heading("Agents", "Everyone who works in the inbox. Admins also manage settings."),
             ft.DataTable(columns=[ft.DataColumn(ft.Text(h)) for h in ("Name", "Email", "Role", "Status", "Two-step",
-                                                                      "Assignment", "Hours", "")],
-                         rows=rows),
+                                                                      "Assignment", "Business hours", "")],
+                         rows=rows, column_spacing=24),
             *self._sign_in_policy(policy),
             ft.Text("Add an agent", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Row([name, email, password, role, ft.FilledButton("Add agent", on_click=create)], wrap=True),

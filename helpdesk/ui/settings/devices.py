@@ -4,20 +4,12 @@ helpdesk.local (announced by mDNS) and each IP address, since Android phones res
 
 from __future__ import annotations
 
-import io
-
 import flet as ft
-import segno
 
 from helpdesk.lan_announce import wanted
 from helpdesk.netinfo import lan_urls
+from helpdesk.ui.qr import qr_png
 from helpdesk.ui.settings.common import Section, heading
-
-
-def qr_png(text: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=6, border=2)
-    return out.getvalue()
 
 
 class DevicesSection(Section):

@@ -62,7 +62,8 @@ class PrivacySection(Section):
             for b in blocked]
         kind = ft.Dropdown(label="Kind", width=190, dense=True, value="email",
                            options=[ft.DropdownOption(key=k, text=v) for k, v in KIND_WORDS.items() if k != "visitor"])
-        value = ft.TextField(on_change=sync_value, label="Address, domain, number or Telegram id", width=320, dense=True)
+        value = ft.TextField(on_change=sync_value, label="Sender to block", hint_text="ann@example.com, +4930…",
+                             width=300, dense=True)
 
         async def block(_e: Any) -> None:
             if await self.ctx.attempt(services.blocklist.block, kind.value or "email", value.value or "",

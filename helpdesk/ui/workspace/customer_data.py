@@ -9,7 +9,7 @@ import flet as ft
 
 from helpdesk.services.privacy.erase import BACKUP_NIGHTS
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.settings.audit import download_url
+from helpdesk.ui.downloads import hand_over
 from helpdesk.ui.widgets import sync_value
 
 CONFIRM_WORD = "ERASE"
@@ -18,10 +18,8 @@ CONFIRM_WORD = "ERASE"
 async def export(ctx: UiContext, customer_id: int) -> None:
     services = ctx.services
     ctx.toast("Preparing the export…")
-    token = await ctx.attempt(services.downloads.offer, f"customer-{customer_id}-export.zip", "application/zip",
-                              lambda out: services.privacy.export(customer_id, out, ctx.actor), writer=False)
-    if token is not None:
-        await ctx.page.launch_url(download_url(ctx, token))
+    if await hand_over(ctx, f"customer-{customer_id}-export.zip", "application/zip",
+                       lambda out: services.privacy.export(customer_id, out, ctx.actor)):
         ctx.toast("The export is downloading: customer.json, their files and mails, and a README")
 
 

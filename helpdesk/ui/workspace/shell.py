@@ -12,7 +12,7 @@ import flet as ft
 
 from helpdesk import __version__
 from helpdesk.memory import settled
-from helpdesk.models import OPEN, PENDING, PRIORITIES
+from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account
 from helpdesk.ui.context import UiContext
@@ -360,6 +360,10 @@ class Workspace(LiveUpdates, Searching):
         self.header.show_presence(self.c.presence_words())
         self.thread.show(opened.detail, now, (self.page.height or 800) if switching else None)
         changed = [self.header.control, self.thread.view]
+        answerable = opened.detail.conversation.status != SPAM  # spam is never answered: "Not spam" first
+        if self.composer.control.visible != answerable:
+            self.composer.control.visible = answerable
+            changed.append(self.composer.control)
         if self.customer.show(opened.detail, opened.history, now):
             changed.append(self.customer.control)
         ways = opened.ways
