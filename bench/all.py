@@ -41,6 +41,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "assist": (["--postgresql"] if PG else [], ["--conversations", "10000", "--customers", "5000", "--runs", "30"]),
     "widget": ([], ["--chats", "50", "--samples", "5"]),
     "files": ([], ["--mb", "5"]),
+    "privacy": ([], ["--messages", "1000", "--conversations", "20", "--files", "10", "--others", "100"]),
     "mail": ([], None),
     "package": (["--million"], None),
 }

@@ -35,7 +35,7 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 class PathDispatcher:
-    API_PREFIXES = ("/api/", "/c/", "/files/", "/widget", "/chat")
+    API_PREFIXES = ("/api/", "/c/", "/files/", "/widget", "/chat", "/downloads/")
 
     def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow,
                  gate: PublicGate | None = None) -> None:

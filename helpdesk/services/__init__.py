@@ -65,7 +65,7 @@ class Services:
                                           links=self.links)
         self.drafts = DraftService(*args)
         self.auditlog = AuditLogService(*args)
-        self.downloads = Downloads(settings.data_dir)
+        self.downloads = Downloads(settings.data_dir, clock.now)
         self.privacy = PrivacyService(*args, files=self.files)
         self.canned = CannedReplyService(*args, links=self.links)
         self.search = SearchService(*args)

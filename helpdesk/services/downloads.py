@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Callable
 
-LIFETIME = 600.0  # seconds
+LIFETIME = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,13 @@ class Offered:
     path: Path
     filename: str
     media_type: str
-    expires: float
+    expires: datetime
 
 
 class Downloads:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, now: Callable[[], datetime]) -> None:
         self.folder = data_dir / "downloads"
+        self.now = now  # the app's clock
         self._offered: dict[str, Offered] = {}
         self._lock = threading.Lock()
 
@@ -38,21 +39,21 @@ class Downloads:
             path.chmod(0o600)
             write(out)
         with self._lock:
-            self._offered[token] = Offered(path, filename, media_type, time.monotonic() + LIFETIME)
+            self._offered[token] = Offered(path, filename, media_type, self.now() + LIFETIME)
         return token
 
     def take(self, token: str) -> Offered | None:
         """The file behind a link, once (the caller deletes it after sending)."""
         with self._lock:
             offered = self._offered.pop(token, None)
-        if offered is None or offered.expires < time.monotonic():
+        if offered is None or offered.expires < self.now():
             if offered is not None:
                 offered.path.unlink(missing_ok=True)
             return None
         return offered
 
     def _forget_expired(self) -> None:
-        now = time.monotonic()
+        now = self.now()
         with self._lock:
             gone = [t for t, o in self._offered.items() if o.expires < now]
             for token in gone:

@@ -160,3 +160,19 @@ def test_spam_and_the_blocklist_through_the_api_and_a_blocked_senders_link_looks
     assert client.get(f"/c/{token}").status_code == 200
     gone = client.request("DELETE", "/api/v1/blocklist", headers=admin, json={"kind": "email", "value": "x@y.example"})
     assert gone.status_code == 404
+
+
+def test_a_download_link_works_once_and_not_after_ten_minutes(client, services, clock):
+    token = services.downloads.offer("audit.csv", "text/csv", lambda out: out.write(b"id,who\n1,Ann\n"))
+    stored = services.downloads.folder / token
+    assert oct(stored.stat().st_mode & 0o777) == "0o600"
+    first = client.get(f"/downloads/{token}")
+    assert first.status_code == 200 and first.content == b"id,who\n1,Ann\n"
+    assert 'filename="audit.csv"' in first.headers["content-disposition"]
+    assert first.headers["cache-control"] == "no-store"
+    assert not stored.exists()  # deleted once sent
+    assert client.get(f"/downloads/{token}").status_code == 404
+    late = services.downloads.offer("x.csv", "text/csv", lambda out: out.write(b"x"))
+    clock.advance(timedelta(minutes=11))
+    assert client.get(f"/downloads/{late}").status_code == 404
+    assert not (services.downloads.folder / late).exists()

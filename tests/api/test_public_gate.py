@@ -33,8 +33,9 @@ def test_through_the_public_address_only_the_customers_side_answers(public):
         assert link.startswith("https://help.shop.example/c/")
         assert internet.get(link.removeprefix("https://help.shop.example")).status_code == 200
         assert internet.get("/api/v1/health").status_code == 200
+        offered = app.services.downloads.offer("audit.csv", "text/csv", lambda out: out.write(b"who,what"))
         for path in ("/", "/api/v1/conversations", "/api/docs", "/api/openapi.json", "/api/v1/reports/summary",
-                     "/assets/favicon.png"):
+                     "/assets/favicon.png", "/api/v1/audit", f"/downloads/{offered}"):
             refused = internet.get(path, headers=auth)
             assert refused.status_code == 404, path
             assert "Helpdesk" not in refused.text  # nothing says what is behind it

@@ -104,7 +104,7 @@ def test_an_admins_reset_and_sign_out_other_devices_end_the_other_browsers_sessi
         ann_page = open_app(desk, shop["url"])
         sign_in(ann_page, "ann@shop.example", "ann-password")
         menu(ann_page, "Settings")
-        ann_page.get_by_role("button", name="Actions for Bob Agent").click()
+        ann_page.get_by_role("cell", name="Actions for Bob Agent").click()
         ann_page.get_by_role("menuitem", name="Reset two-step sign-in (lost phone)").click()
         ann_page.get_by_role("button", name="Reset", exact=True).click()
         expect(shown(ann_page, "Two-step sign-in reset for Bob Agent")).to_be_visible()
@@ -127,3 +127,48 @@ def test_an_admins_reset_and_sign_out_other_devices_end_the_other_browsers_sessi
     finally:
         for ctx in (laptop, phone, desk):
             ctx.close()
+
+
+def test_an_admin_exports_a_customer_from_the_panel_then_erases_them(shop, browser, tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from helpdesk.services.conversations import IncomingMessage
+
+    services = shop["app"].services
+    got = services.conversations.receive(IncomingMessage(body="Please send me what you hold about me",
+                                                         email="kim@example.com", name="Kim Kunde"))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = open_app(ctx, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_role("button").filter(has_text="Kim Kunde").first.click()
+    expect(page.get_by_role("button", name="Export data")).to_be_visible()
+    served: list = []  # the browser opens the one-time link in a new tab; what it was sent is kept here
+
+    def keep(route) -> None:
+        answer = route.fetch()
+        served.append((answer.status, answer.headers, answer.body()))
+        route.fulfill(response=answer)
+
+    ctx.route("**/downloads/*", keep)
+    page.get_by_role("button", name="Export data").click()
+    for _ in range(100):
+        if served:
+            break
+        page.wait_for_timeout(100)
+    assert served, "the export never reached the browser"
+    status, headers, body = served[0]
+    assert status == 200 and headers["content-type"] == "application/zip"
+    assert f'filename="customer-{got.customer_id}-export.zip"' in headers["content-disposition"]
+    path = tmp_path / "export.zip"
+    path.write_bytes(body)
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+        data = json.loads(zf.read("customer.json"))
+    assert data["customer"]["name"] == "Kim Kunde"
+    page.get_by_role("button", name="Erase customer…").click()
+    type_into(page, "Type ERASE to confirm", "erase")
+    page.get_by_role("button", name="Erase for good").click()
+    expect(shown(page, "Erased: 1 conversation kept as 'Erased customer'")).to_be_visible()
+    assert services.conversations.get(got.conversation_id).customer_name == "Erased customer"
+    ctx.close()

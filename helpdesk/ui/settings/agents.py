@@ -34,6 +34,7 @@ class AgentsSection(Section):
                 items.append(ft.PopupMenuItem(content="Deactivate" if a.active else "Activate",
                                               icon=ft.Icons.PERSON_OFF_OUTLINED if a.active else ft.Icons.PERSON,
                                               on_click=lambda e, a=a: run(self._toggle, a)))
+            # In a table the tooltip names the cell the button fills (a screen reader says "Actions for Ann").
             actions = [ft.PopupMenuButton(icon=ft.Icons.MORE_VERT, tooltip=f"Actions for {a.name}", items=items)]
             rows.append(ft.DataRow(cells=[
                 ft.DataCell(ft.Text(a.name)), ft.DataCell(ft.Text(a.email)), ft.DataCell(ft.Text(a.role)),

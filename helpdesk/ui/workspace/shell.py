@@ -132,9 +132,8 @@ class Workspace(LiveUpdates, Searching):
                                               expand=True)
         self.customer = CustomerPanel(
             page, self.open, self.zone, self._link_customer, below=self.assist.similar,
-            on_export=(lambda customer_id: customer_data.export(ctx, customer_id)) if ctx.is_admin else None,
-            on_erase=(lambda customer_id, name: customer_data.erase(ctx, customer_id, name, self._refresh_open))
-            if ctx.is_admin else None)
+            on_export=self._export_customer if ctx.is_admin else None,
+            on_erase=self._erase_customer if ctx.is_admin else None)
         self.body = ft.Row([self.rail, ft.VerticalDivider(width=1), self.list_pane, ft.VerticalDivider(width=1),
                             self.conversation_pane, self.customer.control], expand=True, spacing=0,
                            vertical_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -409,6 +408,12 @@ class Workspace(LiveUpdates, Searching):
 
     async def _link_customer(self, customer_id: int) -> None:
         await link_customer(self.ctx, customer_id, self._refresh_open)
+
+    async def _export_customer(self, customer_id: int) -> None:
+        await customer_data.export(self.ctx, customer_id)
+
+    async def _erase_customer(self, customer_id: int, name: str) -> None:
+        await customer_data.erase(self.ctx, customer_id, name, self._refresh_open)
 
     async def _refresh_open(self, conversation_id: int | None = None) -> None:
         """Draw the open conversation again (or open another: where a merge put it)."""
