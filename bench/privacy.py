@@ -87,6 +87,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--files", type=int, default=50)
     parser.add_argument("--others", type=int, default=1000)
+    parser.add_argument("--intake", type=int, default=2000, help="messages timed with and without a blocklist")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="bench-privacy-"))
     app = HelpdeskApp(Settings(data_dir=data, host="127.0.0.1", port=0)).start()
@@ -125,6 +126,17 @@ def main() -> int:
         took = time.perf_counter() - t0
     rows.append(("erase", f"{took:.2f} s", f"{erased.conversations} conversations, {erased.messages} messages, "
                  f"{erased.files_deleted} files deleted", f"+{memory.grew_mb:.0f} MB"))
+    for label, blocked in (("intake, blocklist empty", False), ("intake, 100 senders blocked", True)):
+        if blocked:
+            for i in range(100):
+                services.blocklist.block("email", f"spammer{i}@junk.example", admin)
+        t0 = time.perf_counter()
+        for i in range(args.intake):
+            services.conversations.receive(IncomingMessage(body="Is the shop open on Sunday?",
+                                                           email=f"{label[:6]}{blocked}{i}@example.com"))
+        took = time.perf_counter() - t0
+        rows.append((label, f"{took / args.intake * 1000:.2f} ms", f"{args.intake} messages, one at a time "
+                     "(in process: the check's own cost)", ""))
     app.close()
     print(f"\n{platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
           f"{time.strftime('%Y-%m-%d')}\n")

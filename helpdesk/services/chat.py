@@ -168,7 +168,7 @@ class ChatService(Service):
         return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages, earlier)
 
     def conversation_of(self, who: Visitor) -> int | None:
-        thread = self.thread(who, after=2 ** 62)
+        thread = self.thread(who, after=2 ** 31 - 1)  # no messages: the largest id an INTEGER column holds
         return thread.conversation_id
 
     def snippet(self, channel: Channel) -> str:
