@@ -163,7 +163,7 @@ class ChatService(Service):
                                 tuple((a.filename, base + self.files.signed_path(a))
                                       for a in detail.attachments.get(m.id, [])))  # type: ignore[arg-type]
                     for m in detail.messages if m.kind != EVENT]
-        earlier = [(r.subject or f"{r.last_message_at:%-d %b %Y}: {r.last_message_preview[:60]}",
+        earlier = [(r.subject or f"{r.last_message_at.day} {r.last_message_at:%b %Y}: {r.last_message_preview[:60]}",
                     self.links.conversation(r.public_token)) for r in rows[1:6]]
         return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages, earlier)
 

@@ -49,7 +49,8 @@ def stamp(when: datetime, now: datetime, tz=None) -> str:  # type: ignore[no-unt
         return local.strftime("%H:%M")
     if (local_now - local) < timedelta(days=6):
         return local.strftime("%a %H:%M")
-    return local.strftime("%-d %b %Y %H:%M") if local.year != local_now.year else local.strftime("%-d %b %H:%M")
+    # No %-d: Windows' strftime has none (it raises).
+    return f"{local.day} {local:%b %Y %H:%M}" if local.year != local_now.year else f"{local.day} {local:%b %H:%M}"
 
 
 def due(target: str, due_at: datetime, now: datetime) -> str:

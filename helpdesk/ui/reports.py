@@ -68,7 +68,7 @@ class ReportsScreen:
         start = today - timedelta(days=int(self.days) - 1)
         self.summary = s = await self.ctx.read(self.services.reports.summary, start, today)
         self.content.controls = [
-            ft.Text(f"{PERIODS[self.days]}: {start:%-d %b} to {today:%-d %b %Y} ({s.timezone})",
+            ft.Text(f"{PERIODS[self.days]}: {start.day} {start:%b} to {today.day} {today:%b %Y} ({s.timezone})",
                     color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Row([
                 self._card("First response", s.first_response, target=True),

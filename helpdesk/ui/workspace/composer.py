@@ -90,7 +90,7 @@ class Composer:
         self.via.visible = len(options) > 1
         notes = []
         if texts_stopped is not None:
-            notes.append(f"The customer texted STOP on {texts_stopped.astimezone(zone):%-d %b}: no texts to them")
+            notes.append(f"The customer texted STOP on {texts_stopped.astimezone(zone).day} {texts_stopped.astimezone(zone):%b}: no texts to them")
         if whatsapp_until is not None and now is not None and "whatsapp" in options:
             if whatsapp_until > now:
                 notes.append(f"WhatsApp: replies possible until {whatsapp_until.astimezone(zone):%a %H:%M}")
