@@ -34,6 +34,7 @@ print(f"checked {len(names)}")
 
 
 @pytest.mark.slow  # ~45 s: each of ~230 modules imported first in a fresh state
+@pytest.mark.sqlite_only  # nothing in it depends on the database
 def test_every_module_imports_first_without_a_circle():
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, cwd=ROOT, timeout=300,
                             env={"HELPDESK_MDNS": "0", "PATH": "/usr/bin:/bin"})
