@@ -68,6 +68,10 @@ class Blocklist(Service):
         with self._lock:
             self._keys = None
 
+    def listed(self, kind: str, value: str) -> bool:
+        """Whether this exact sender (as `normal` gives it) is on the list."""
+        return (kind, value) in self._current()
+
     def blocks(self, conn: Connection, customer_id: int) -> bool:
         """Whether this customer is blocked by any of their identifiers (nothing is read when the
         list is empty, as in most shops)."""

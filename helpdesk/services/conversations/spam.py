@@ -31,7 +31,7 @@ class SpamMixin(ConversationBase):
             self.blocklist.normal(kind, value)  # type: ignore[attr-defined]  # refuse before anything changes
         self._set_spam(conversation_id, actor, SPAM)
         for kind, value in block or ():
-            if (kind, self.blocklist.normal(kind, value)) not in self.blocklist._current():  # type: ignore[attr-defined]
+            if not self.blocklist.listed(kind, self.blocklist.normal(kind, value)):  # type: ignore[attr-defined]
                 self.blocklist.block(kind, value, actor)  # type: ignore[attr-defined]
 
     def not_spam(self, conversation_id: int, actor: Actor, unblock: bool = False) -> None:

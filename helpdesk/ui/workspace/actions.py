@@ -140,10 +140,10 @@ class ConversationActions:
         if detail is None:
             return
         here = detail.conversation
-        blocked = await self.ctx.read(self.ctx.services.blocklist.candidates, here.customer_id)
-        current = await self.ctx.read(self.ctx.services.blocklist._current)
+        senders = await self.ctx.read(self.ctx.services.blocklist.candidates, here.customer_id)
+        blocked = await self.ctx.read(lambda: any(self.ctx.services.blocklist.listed(k, v) for k, v in senders))
         unblock = False
-        if any(key in current for key in blocked):
+        if blocked:
             unblock = await self.ctx.confirm("Not spam", "The sender is blocked: their later messages go to Spam too. "
                                              "Unblock them?", "Unblock", "Keep blocked")
         if await self.ctx.attempt(self.ctx.services.conversations.not_spam, here.id, self.ctx.actor, unblock,

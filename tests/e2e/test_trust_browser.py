@@ -1,7 +1,8 @@
-"""Two-step sign-in and signed-in devices in a real Chromium, as agents do them: set up from the
-account menu, sign in with a code and with a recovery code (once), a wrong code refused, an admin's
-reset, and "Sign out other devices" ending another browser's session. The server's clock is moved,
-not waited on, between codes (a code is good once, so the next needs the next 30 s)."""
+"""Trust in a real Chromium, as agents do it: two-step sign-in set up from the account menu, a code
+and a recovery code (once), a wrong code refused, an admin's reset, "Sign out other devices" ending
+another browser's session; exporting and erasing a customer from their panel; marking spam with
+the sender blocked, and taking it back. The server's clock is moved, not waited on, between codes
+(a code is good once, so the next needs the next 30 s)."""
 
 from __future__ import annotations
 
@@ -171,4 +172,29 @@ def test_an_admin_exports_a_customer_from_the_panel_then_erases_them(shop, brows
     page.get_by_role("button", name="Erase for good").click()
     expect(shown(page, "Erased: 1 conversation kept as 'Erased customer'")).to_be_visible()
     assert services.conversations.get(got.conversation_id).customer_name == "Erased customer"
+    ctx.close()
+
+
+def test_an_agent_marks_spam_blocking_the_sender_then_takes_it_back(shop, browser):
+    from helpdesk.services.conversations import IncomingMessage
+
+    services = shop["app"].services
+    got = services.conversations.receive(IncomingMessage(body="Cheap watches, today only", email="deals@junk.example",
+                                                         name="Deal Desk"))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = open_app(ctx, shop["url"])
+    sign_in(page, "bob@shop.example", "bob-password")  # an agent, not an admin
+    page.get_by_role("button").filter(has_text="Deal Desk").first.click()
+    page.get_by_role("button", name="Mark as spam").click()
+    page.get_by_role("checkbox", name="Block the address deals@junk.example").click()
+    page.get_by_role("button", name="Mark as spam").last.click()
+    expect(shown(page, "Moved to Spam and blocked")).to_be_visible()
+    expect(shown(page, "Spam 1")).to_be_visible()
+    assert [(b.kind, b.value) for b in services.blocklist.entries()] == [("email", "deals@junk.example")]
+    assert services.conversations.get(got.conversation_id).conversation.status == "spam"
+    page.get_by_role("button", name="Not spam").click()
+    page.get_by_role("button", name="Unblock").click()
+    expect(shown(page, "Back in the inbox, sender unblocked")).to_be_visible()
+    assert services.blocklist.entries() == []
+    assert services.conversations.get(got.conversation_id).conversation.status == "open"
     ctx.close()
