@@ -18,7 +18,7 @@ from typing import Callable
 from helpdesk.hosts import normal_host, url_host
 
 CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/")
-CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt")
+CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt", "/api/v1/payments/stripe")
 
 
 def is_customer_path(path: str) -> bool:

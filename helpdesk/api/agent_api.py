@@ -85,7 +85,7 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
             before = await services.db.run_read(services.conversations.get_row, conversation_id)
             written = await services.db.run_write(services.conversations.reply, conversation_id, actor, payload.body,
                                                   payload.then, files=files, idempotency_key=payload.idempotency_key,
-                                                  via=payload.via)
+                                                  via=payload.via, choices=payload.choices)
         except BaseException:
             await discard(services, files)
             raise
@@ -155,7 +155,8 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
 
     @router.get("/events", response_model=EventsOut, summary="Events, long-polled (scope read)",
                 description="The same events webhooks receive, with the same ids: message.received, "
-                            "message.created, sla.breached, conversation.handoff. Pass `after` from the last "
+                            "message.created, sla.breached, conversation.handoff, rule.fired, payment.requested, "
+                            "payment.paid, payment.cancelled. Pass `after` from the last "
                             "answer's `next`; with `wait`, the request is held up to that many seconds until "
                             "something happens. Without `after`, events from now on.")
     async def events(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],

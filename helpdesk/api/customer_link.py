@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from helpdesk.api.bodies import discard, read_small, stage_uploads
@@ -21,7 +22,9 @@ from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, THUMB_TYPES, StagedFile, mb
+from helpdesk.services.payments import PaymentCard
 from helpdesk.services.promise import hours_words, shop_time
+from helpdesk.web.media import media_kind, play_length, shared_card
 from helpdesk.web import PAGE_HEADERS, render
 
 
@@ -31,6 +34,24 @@ class ShownFile:
     size: str
     url: str  # signed: the customer's page has no token to send
     thumb: str | None  # an image's small version, shown in the page
+    media: str = ""  # "audio" or "video": a player, with its length
+    length: str = ""  # "0:42"
+
+
+@dataclass(frozen=True)
+class ShownPayment:
+    id: int
+    money: str
+    description: str
+    status: str
+    state: str  # in words: "Waiting for your payment", "Paid 3 Dec 2026, 14:05 CET"
+    reference: str
+    holder: str = ""
+    iban: str = ""
+    bic: str = ""
+    qr: str = ""
+    stripe_url: str = ""
+    link_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,9 +63,34 @@ class ShownMessage:
     iso: str
     when: str
     files: list[ShownFile]
+    payment: ShownPayment | None = None
+    choices: tuple[str, ...] = ()  # buttons, while this is the team's last word
+    picked: str = ""  # the customer's answer to a choice, when they typed its number
+    card: str = ""  # a shared location or contact, in words
+    map_url: str = ""
 
 
 FORM_BYTES = 1_300_000  # the form without files: a reply of 100,000 characters, percent-encoded (at most 12 bytes each)
+
+
+def shown_file(files: Any, a: Any) -> ShownFile:
+    return ShownFile(a.filename, mb(a.size), files.signed_path(a),
+                     files.signed_path(a, "thumb") if a.content_type in THUMB_TYPES else None,
+                     media_kind(a.content_type), play_length(a.duration_ms))
+
+
+def shown_payment(services: Services, token: str, card: PaymentCard) -> ShownPayment:
+    payments = services.payments
+    ways = payments.ways.now_set()
+    state = {"requested": "Waiting for your payment", "cancelled": "Cancelled", "expired": "Expired"}.get(
+        card.status, payments.paid_words(card))
+    if card.status != "requested":
+        return ShownPayment(card.id, card.money, card.description, card.status, state, card.reference_spaced)
+    bank = ways.bank
+    return ShownPayment(card.id, card.money, card.description, card.status, state, card.reference_spaced,
+                        bank.holder if bank else "", bank.iban_spaced if bank else "", bank.bic if bank else "",
+                        payments.qr_path(token, card) if payments.shows_qr(ways, card) else "",
+                        card.stripe_url, payments.link_url(ways, card))
 
 
 def page_html(detail: ConversationDetail, services: Services, rated: CsatRating | None = None, error: str = "",
@@ -52,14 +98,24 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
     files = services.files
     promise = services.promise.for_conversation(detail.conversation)
     now = services.clock.now()
+    token = detail.conversation.public_token
+    with services.db.read() as s:
+        cards = services.payments.of_messages(s.connection(), [m.id for m in detail.messages])  # type: ignore[misc]
+    last_out = max((m.id for m in detail.messages if m.direction != IN), default=0)
+    last_any = detail.messages[-1].id if detail.messages else 0
     messages = []
     for m in detail.messages:
         who, css = ("You", "in") if m.direction == IN else (detail.public_author(m, promise.team), "out")
-        shown = [ShownFile(a.filename, mb(a.size), files.signed_path(a),
-                           files.signed_path(a, "thumb") if a.content_type in THUMB_TYPES else None)
-                 for a in detail.attachments.get(m.id, [])]  # type: ignore[arg-type]
+        shown = [shown_file(files, a) for a in detail.attachments.get(m.id, [])]  # type: ignore[arg-type]
+        meta = m.meta or {}
+        card = cards.get(m.id)  # type: ignore[arg-type]
+        offered = tuple(meta.get("choices") or ()) if m.id == last_out == last_any else ()
+        picked = meta.get("choice", "") if meta.get("choice", "") != m.body.strip() else ""
+        words, map_url = shared_card(meta)
         messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(),  # type: ignore[arg-type]
-                                     shop_time(m.created_at, promise.zone), shown))  # type: ignore[arg-type]
+                                     shop_time(m.created_at, promise.zone), shown,  # type: ignore[arg-type]
+                                     shown_payment(services, token, card) if card else None, offered, picked,
+                                     words, map_url))
     c = detail.conversation
     last_is_theirs = bool(detail.messages) and detail.messages[-1].direction == IN
     return render("conversation.html", conversation=c, token=c.public_token, messages=messages,
@@ -138,6 +194,16 @@ def build_router() -> APIRouter:
         """A link pasted with a slash at the end: to the page, by a relative address (never
         built from the Host header)."""
         return redirect(f"/c/{token}")
+
+    @router.get("/c/{token}/pay/{request_id}/qr.png")
+    async def girocode(token: str, request_id: Annotated[int, Path(ge=1, le=2 ** 31 - 1)], request: Request) -> Response:
+        """The EPC069-12 QR code of an open request in EUR, for the customer's banking app."""
+        services: Services = request.app.state.services
+        png = await services.db.run_read(services.payments.girocode_png, token, request_id)
+        if png is None:  # a wrong link costs the asking address, as the page's does
+            return unknown_link(services, request)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                                              "X-Content-Type-Options": "nosniff"})
 
     @router.post("/c/{token}/rating")
     async def rate(token: str, request: Request):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Conversation
 from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationDetail
+from helpdesk.services.conversations.choices import rich_fields
 from helpdesk.services.customers import CustomerProfile
 from helpdesk.services.sla import SlaRules
 
@@ -116,6 +117,12 @@ class MessageOut(BaseModel):
     author: Author
     attachments: list[AttachmentOut] = Field(default_factory=list)
     delivery: Optional[DeliveryOut] = Field(None, description="for the team's public replies: how it left")
+    choices: Optional[list[str]] = Field(None, description="a reply's answers the customer can tap")
+    choice: Optional[str] = Field(None, description="a customer message that picked one of those choices")
+    payment_request_id: Optional[int] = Field(None, description="a payment request's card "
+                                                                "(GET /api/v1/conversations/{id}/payment-requests)")
+    location: Optional[dict] = Field(None, description="a shared location: latitude, longitude, title")
+    contact: Optional[dict] = Field(None, description="a shared contact: name, phone")
 
 
 class BreachOut(BaseModel):
@@ -222,7 +229,7 @@ def messages_out(detail: ConversationDetail) -> list[dict]:
                                        sha256=a.sha256, url=f"/api/v1/attachments/{a.id}")
                          for a in detail.attachments.get(m.id, [])],  # type: ignore[arg-type]
             delivery=DeliveryOut(channel=delivery.channel, status=delivery.status, error=delivery.error)  # type: ignore[arg-type]
-            if delivery else None).model_dump(mode="json"))
+            if delivery else None, **rich_fields(m.meta)).model_dump(mode="json"))
     return out
 
 
@@ -247,6 +254,10 @@ class ReplyIn(BaseModel):
     via: Optional[Literal["email", "sms", "whatsapp", "telegram", "web", "api"]] = Field(
         None, description="the channel to answer by (one the customer has, see the conversation's `reply_options`); "
                           "default: where the customer last wrote from")
+    choices: Optional[list[StrictStr]] = Field(
+        None, max_length=10, description="up to 10 answers (each up to 40 characters) the customer can tap: buttons "
+                                         "in the chat and on their page, Telegram's keyboard, a numbered list by "
+                                         "SMS, WhatsApp and mail; their answer arrives with `choice`")
 
 
 class NoteIn(BaseModel):

@@ -11,16 +11,20 @@ class Channels:
 
     def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
         from helpdesk.channels.email import EmailChannel
+        from helpdesk.channels.stripe_checkout import StripeCheckout
         from helpdesk.channels.texts import TextChannels
 
         self.email = EmailChannel(services)
         self.texts = TextChannels(services)
+        self.stripe = StripeCheckout(services)
 
     def start(self) -> "Channels":
         self.email.start()
         self.texts.start()
+        self.stripe.start()
         return self
 
     def stop(self) -> None:
+        self.stripe.stop()
         self.texts.stop()
         self.email.stop()

@@ -12,3 +12,4 @@ from helpdesk.models.mail import Mailbox, MailRecord  # noqa: F401
 from helpdesk.models.automation import AutomationEvent, AutomationRule, AutomationRun  # noqa: F401
 from helpdesk.models.assist import AssistUse, CannedUse  # noqa: F401
 from helpdesk.models.reports import ReportDay  # noqa: F401
+from helpdesk.models.payments import PaymentRequest  # noqa: F401

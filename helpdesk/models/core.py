@@ -415,6 +415,8 @@ class Attachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64, index=True)
     created_at: datetime = _ts()
+    # How long a voice note or video plays, read from the file (mutagen) when it came (migration 0017).
+    duration_ms: Optional[int] = Field(default=None)
 
 
 class Delivery(SQLModel, table=True):

@@ -27,6 +27,7 @@ from helpdesk.services.links import Links
 from helpdesk.services.mail import MailService
 from helpdesk.services.messaging import MessagingService
 from helpdesk.services.outbox import OutboxService
+from helpdesk.services.payments import PaymentService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.privacy import PrivacyService
 from helpdesk.services.promise import PromiseService
@@ -83,6 +84,8 @@ class Services:
         self.presence = PresenceService(db.bus, clock)
         self.assist = AssistService(*args, conversations=self.conversations, canned=self.canned,
                                     promise=self.promise, secret_box=lambda: self.mail.mailboxes.secrets)
+        self.payments = PaymentService(*args, conversations=self.conversations, links=self.links,
+                                       promise=self.promise, secret_box=lambda: self.mail.mailboxes.secrets)
         self.automation = AutomationService(*args, conversations=self.conversations, promise=self.promise,
                                             links=self.links)
 

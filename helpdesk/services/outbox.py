@@ -30,7 +30,8 @@ from helpdesk.services.base import Actor, Service, audit, require_admin, require
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 # What receivers can subscribe to: the team's replies, customers' messages, missed targets, bots handing over.
-WEBHOOK_EVENTS = ("message.created", "message.received", "sla.breached", "conversation.handoff", "rule.fired")
+WEBHOOK_EVENTS = ("message.created", "message.received", "sla.breached", "conversation.handoff", "rule.fired",
+                  "payment.requested", "payment.paid", "payment.cancelled")
 TEST_EVENT = "webhook.test"
 OUTBOX_ENQUEUED = "outbox.enqueued"
 BACKOFF_FIRST_SECONDS = 5

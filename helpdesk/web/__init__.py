@@ -38,7 +38,7 @@ ROBOTS_TXT = "User-agent: *\nDisallow: /\n"  # customer pages are private links;
 PAGE_HEADERS = {
     # connect-src 'self' lets a crawler's in-page check read /robots.txt; the page runs no script,
     # so nothing else can connect anywhere.
-    "Content-Security-Policy": f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; connect-src 'self'; "
+    "Content-Security-Policy": f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; media-src 'self'; connect-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",  # the link is the customer's credential

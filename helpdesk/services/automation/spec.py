@@ -23,6 +23,7 @@ TRIGGERS = {
     "conversation_created": "a conversation is created",
     "customer_message": "a customer message arrives",
     "agent_replied": "an agent replies",
+    "payment_paid": "a payment arrives",
     "status_changed": "the status changes",
     "sla_at_risk": "a response target is at risk",
     "sla_breached": "a response target is missed",

@@ -23,6 +23,7 @@ from helpdesk.db.direct import direct, prepared
 from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken, IdempotencyRecord
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
+from helpdesk.services.conversations.choices import choice_answered, rich_fields
 from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
                                                     STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
                                                     follow_merges, load_state, new_public_token, preview_of,
@@ -210,6 +211,8 @@ class IntakeMixin(ConversationBase):
         if reason := self.spam_reason(conn, state, customer_id, flagged):  # type: ignore[attr-defined]
             return self._append_spam(tx, conn, state, customer_id, clean, now, files, meta, reason)  # type: ignore[attr-defined]
         created = state is None
+        if state is not None and (choice := choice_answered(conn, state.id, clean["body"])):
+            meta = {**(meta or {}), "choice": choice}
         if state is None:
             token = new_public_token()
             values = {"customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
@@ -234,7 +237,7 @@ class IntakeMixin(ConversationBase):
             # Bots and webhooks hear of customer messages too (the events API reads the same outbox).
             enqueue(conn, MESSAGE_RECEIVED, state.id, self.message_payload(
                 conn, state, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
-                attached, OPEN, now), now)
+                attached, OPEN, now) | rich_fields(meta), now)
             tx.emit(OUTBOX_ENQUEUED, state.id)
             # One event for the rules: a first message is also "a conversation is created".
             record_for_rules(tx, conn, "customer_message", state.id, now, message_id=message_id, first=created)

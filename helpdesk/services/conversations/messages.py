@@ -23,6 +23,7 @@ from helpdesk.services.conversations.status import REPLY as BY_REPLY
 from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import Conflict, NewCustomerMessages, NotFound, ValidationFailed
 from helpdesk.services.files import StagedFile
+from helpdesk.services.conversations.choices import check_choices, rich_fields
 
 AFTER_REPLY = (PENDING, RESOLVED, OPEN)  # what a public reply may leave the conversation as
 
@@ -54,7 +55,7 @@ class MessagesMixin(ConversationBase):
     def reply(self, conversation_id: int, actor: Actor, body: str, then: str = PENDING,
               seen_message_id: int | None = None, confirm_new_messages: bool = False,
               files: list[StagedFile] | tuple[StagedFile, ...] = (), idempotency_key: str | None = None,
-              via: str | None = None) -> Written:
+              via: str | None = None, choices: list[str] | tuple[str, ...] | None = None) -> Written:
         """A public reply, perhaps with files. `then` is what happens to the conversation:
         pending (waits on the customer), resolved, or open (keep open). It leaves through its
         delivery row, written in the same transaction: by `via` when the agent picked a channel
@@ -62,7 +63,8 @@ class MessagesMixin(ConversationBase):
 
         If `seen_message_id` is given and customer messages newer than it exist, the reply
         is refused with NewCustomerMessages unless `confirm_new_messages`. The same
-        `idempotency_key` (per author) again returns the first reply and sends nothing."""
+        `idempotency_key` (per author) again returns the first reply and sends nothing.
+        `choices`: answers the customer can tap (buttons, Telegram's keyboard, "Reply 1 or 2")."""
         require_role(actor, *TEAM, doing="reply to a customer")
         require_scope(actor, "reply", "reply to a customer")
         fields: dict[str, str] = {}
@@ -71,11 +73,12 @@ class MessagesMixin(ConversationBase):
             fields["then"] = "must be pending, resolved or open"
         if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
             fields["idempotency_key"] = "must be 1 to 200 characters"
+        offered = check_choices(fields, choices)
         if fields:
             raise ValidationFailed("the reply was not sent", fields)
         self.files.limits.check_total(list(files))
         return self._reply(conversation_id, actor, body, then, seen_message_id, confirm_new_messages, tuple(files),
-                           idempotency_key, via)
+                           idempotency_key, via, {"choices": offered} if offered else None)
 
     def reply_options(self, conversation_id: int) -> list[str]:
         """The channels a reply to this conversation could leave by, the default first."""
@@ -86,10 +89,11 @@ class MessagesMixin(ConversationBase):
     @writes
     def _reply(self, conversation_id: int, actor: Actor, body: str, then: str, seen_message_id: int | None,
                confirm_new_messages: bool, files: tuple[StagedFile, ...], idempotency_key: str | None,
-               via: str | None = None) -> Written:
+               via: str | None = None, meta: dict | None = None) -> Written:
         now = self.now()
         key = f"reply:{actor.kind}:{actor.id}:{idempotency_key}" if idempotency_key else None
-        request_hash = sha256_hex(f"{conversation_id}\n{then}\n{body}\n{[f.sha256 for f in files]}") if key else ""
+        request_hash = sha256_hex(f"{conversation_id}\n{then}\n{body}\n{[f.sha256 for f in files]}"
+                                  + (f"\n{meta}" if meta else "")) if key else ""
         with self.db.write() as tx:
             conn = tx.session.connection()
             if key and (replay := self._replayed(conn, key, request_hash)) is not None:
@@ -99,45 +103,51 @@ class MessagesMixin(ConversationBase):
                 unseen = conn.execute(_UNSEEN, {"b_id": conversation_id, "b_seen": seen_message_id}).scalar_one()
                 if unseen:
                     raise NewCustomerMessages(unseen)
-            if state.bot_token_id and actor.kind == "agent":  # a person answering takes over from the bot
-                self.hand_over(tx, conn, state, actor, "answered the customer", now,  # type: ignore[attr-defined]
-                               text=f"{actor.name} took over from the bot")
-                state = load_state(conn, conversation_id)
-            channel = self.deliveries.choose(conn, state, now, via)
-            message_id = conn.execute(INSERT_MESSAGE, {
-                "conversation_id": conversation_id, "direction": OUT, "kind": REPLY,
-                "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": channel,
-                "body": body, "created_at": now}).inserted_primary_key[0]
-            attached = self.files.attach(conn, message_id, files, now)
-            delivery = self.deliveries.record(conn, message_id, channel, now)
-            # The first response a person gives is what reports and targets measure; a bot's is not.
-            first_reply = state.first_reply_at or (now if actor.kind == "agent" else None)
-            also: dict[str, object] = {"waiting_since": None, "first_reply_at": first_reply, "last_message_at": now,
-                                       "last_message_preview": preview_of(body) or ", ".join(f.filename for f in files),
-                                       "last_message_id": message_id}
-            if state.assignee_id is None and actor.agent_id is not None:
-                also["assignee_id"] = actor.agent_id
-                insert_event(conn, conversation_id, now, f"{actor.name} took this conversation by replying", actor,
-                             event="assigned", to=actor.agent_id, by=actor.agent_id)
-                audit(conn, now, actor, "conversation.assigned", conversation_id, old=None, new=actor.agent_id)
-            change_status(tx, conn, state, then, BY_REPLY, actor, now, self.sla.rules(), also=also)
-            self._after_writing(tx, conn, actor, conversation_id, message_id)
-            # The reply goes out to webhooks from the outbox, written in this same transaction.
-            author = {"type": "bot" if actor.kind == "token" else actor.type, "id": actor.id, "name": actor.name}
-            enqueue(conn, "message.created", conversation_id, {**self.message_payload(
-                conn, state, message_id, body, OUT, author, attached, then, now, with_link=True),
-                "delivery": {"channel": delivery.channel, "status": delivery.status}}, now)
-            tx.emit(OUTBOX_ENQUEUED, conversation_id)
-            tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=REPLY,
-                    agent_id=actor.agent_id)
-            record_for_rules(tx, conn, "agent_replied", conversation_id, now, message_id=message_id, by=actor.kind,
-                             via_rules=list(actor.via_rules))
-            written = Written(message_id, then, delivery)
+            written = self.reply_in(tx, conn, state, actor, body, then, files, via, meta, now)
             if key:
-                conn.execute(insert(IDEMPOTENCY).values(key=key, request_hash=request_hash, message_id=message_id,
+                conn.execute(insert(IDEMPOTENCY).values(key=key, request_hash=request_hash, message_id=written.message_id,
                                                         conversation_id=conversation_id,
                                                         customer_id=state.customer_id, created_at=now))
             return written
+
+    def reply_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, body: str, then: str,
+                 files: tuple[StagedFile, ...], via: str | None, meta: dict | None, now: datetime) -> Written:
+        """A public reply inside the caller's write (a payment request's card is one)."""
+        conversation_id = state.id
+        if state.bot_token_id and actor.kind == "agent":  # a person answering takes over from the bot
+            self.hand_over(tx, conn, state, actor, "answered the customer", now,  # type: ignore[attr-defined]
+                           text=f"{actor.name} took over from the bot")
+            state = load_state(conn, conversation_id)
+        channel = self.deliveries.choose(conn, state, now, via)
+        message_id = conn.execute(INSERT_MESSAGE, {
+            "conversation_id": conversation_id, "direction": OUT, "kind": REPLY,
+            "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": channel,
+            "body": body, "meta": meta, "created_at": now}).inserted_primary_key[0]
+        attached = self.files.attach(conn, message_id, files, now)
+        delivery = self.deliveries.record(conn, message_id, channel, now)
+        # The first response a person gives is what reports and targets measure; a bot's is not.
+        first_reply = state.first_reply_at or (now if actor.kind == "agent" else None)
+        also: dict[str, object] = {"waiting_since": None, "first_reply_at": first_reply, "last_message_at": now,
+                                   "last_message_preview": preview_of(body) or ", ".join(f.filename for f in files),
+                                   "last_message_id": message_id}
+        if state.assignee_id is None and actor.agent_id is not None:
+            also["assignee_id"] = actor.agent_id
+            insert_event(conn, conversation_id, now, f"{actor.name} took this conversation by replying", actor,
+                         event="assigned", to=actor.agent_id, by=actor.agent_id)
+            audit(conn, now, actor, "conversation.assigned", conversation_id, old=None, new=actor.agent_id)
+        change_status(tx, conn, state, then, BY_REPLY, actor, now, self.sla.rules(), also=also)
+        self._after_writing(tx, conn, actor, conversation_id, message_id)
+        # The reply goes out to webhooks from the outbox, written in this same transaction.
+        author = {"type": "bot" if actor.kind == "token" else actor.type, "id": actor.id, "name": actor.name}
+        enqueue(conn, "message.created", conversation_id, {**self.message_payload(
+            conn, state, message_id, body, OUT, author, attached, then, now, with_link=True),
+            **rich_fields(meta), "delivery": {"channel": delivery.channel, "status": delivery.status}}, now)
+        tx.emit(OUTBOX_ENQUEUED, conversation_id)
+        tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=REPLY,
+                agent_id=actor.agent_id)
+        record_for_rules(tx, conn, "agent_replied", conversation_id, now, message_id=message_id, by=actor.kind,
+                         via_rules=list(actor.via_rules))
+        return Written(message_id, then, delivery)
 
     def _replayed(self, conn: Connection, key: str, request_hash: str) -> Written | None:
         record = conn.execute(select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == key)).first()

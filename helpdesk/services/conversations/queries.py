@@ -77,6 +77,14 @@ class QueriesMixin(ConversationBase):
                 raise NotFound("conversation not found")
             return self._detail(s, conversation, public_only=True)
 
+    def conversation_id_by_token(self, token: str) -> int:
+        """The conversation a customer link opens (NotFound as get_by_token)."""
+        with self.db.read() as s:
+            conversation = self._by_token(s, token)
+            if conversation is None or self.blocklist.blocks(s.connection(), conversation.customer_id):
+                raise NotFound("conversation not found")
+            return conversation.id  # type: ignore[return-value]
+
     def link_opens(self, token: str) -> bool:
         """Whether a customer link opens a conversation (checked before a request's body is read).
         A blocked sender's links answer as unknown ones do."""

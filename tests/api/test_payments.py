@@ -1,0 +1,150 @@
+"""Payment requests as an integrator and a customer meet them: asked for through the API, shown
+on the customer's page with the EPC069-12 QR code (decoded here and read against the standard),
+paid through a fake Stripe whose events are signed as Stripe signs them, or marked by hand."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from helpdesk.channels.stripe_checkout import StripeCheckout
+from helpdesk.services.base import Actor
+from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+
+IBAN = "DE89370400440532013000"
+
+
+@pytest.fixture
+def bot(services):
+    token = services.tokens.create("shop bot", actor=Actor.system(), scopes=["intake", "read", "reply"])
+    return {"Authorization": f"Bearer {token.plaintext}"}
+
+
+@pytest.fixture
+def stripe():
+    fake = FakeStripe().on()
+    yield fake
+    fake.off()
+
+
+def conversation(client, bot, email="gerda@example.com"):
+    sent = client.post("/api/v1/messages", headers=bot, json={"customer": {"email": email, "name": "Gerda"},
+                                                              "body": "How much is the brake service?"})
+    assert sent.status_code == 201, sent.text
+    return {**sent.json(), "public_token": sent.json()["conversation_url"].rsplit("/", 1)[1]}
+
+
+def ask(client, bot, conversation_id, amount="49.90", currency="EUR", description="Brake service"):
+    return client.post(f"/api/v1/conversations/{conversation_id}/payment-requests", headers=bot,
+                       json={"amount": amount, "currency": currency, "description": description})
+
+
+def decode_qr(png: bytes) -> str:
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert found, "no QR code in the image"
+    return found[0].text
+
+
+def test_a_bank_transfer_request_shows_a_girocode_with_iban_amount_and_reference(client, bot, services, ann):
+    first = conversation(client, bot)
+    refused = ask(client, bot, first["conversation_id"])
+    assert refused.status_code == 409 and "Settings → Payments" in refused.json()["error"]["message"]
+
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", "de89 3704 0044 0532 0130 00", "COBADEFFXXX")
+    asked = ask(client, bot, first["conversation_id"])
+    assert asked.status_code == 201, asked.text
+    card = asked.json()
+    assert card["status"] == "requested" and card["amount"] == "49.90" and card["currency"] == "EUR"
+    assert card["reference"].startswith("RF") and card["reference"].endswith(f"{first['conversation_id']}P{card['id']}")
+    assert card["pay_url"].endswith(f"/c/{first['public_token']}#pay{card['id']}")
+
+    png = client.get(card["qr_url"].replace(services.links.base_url(), ""))
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    lines = decode_qr(png.content).split("\n")
+    # EPC069-12: service tag, version, encoding, SCT, BIC, name, IBAN, EUR amount, purpose, reference.
+    assert lines[:4] == ["BCD", "002", "1", "SCT"]
+    assert lines[4] == "COBADEFFXXX" and lines[5] == "Bike Shop Gerber" and lines[6] == IBAN
+    assert lines[7] == "EUR49.9" and lines[9] == card["reference"]
+
+    page = client.get(f"/c/{first['public_token']}").text
+    assert "49.90 EUR" in page and "Brake service" in page and "DE89 3704 0044 0532 0130 00" in page
+    assert f'src="/c/{first["public_token"]}/pay/{card["id"]}/qr.png"' in page
+
+    listed = client.get(f"/api/v1/conversations/{first['conversation_id']}/payment-requests", headers=bot).json()
+    assert [r["id"] for r in listed["payment_requests"]] == [card["id"]]
+    thread = client.get(f"/api/v1/conversations/{first['conversation_id']}", headers=bot).json()
+    assert thread["status"] == "pending"
+    assert [m["payment_request_id"] for m in thread["messages"] if m["direction"] == "out"] == [card["id"]]
+
+    paid = client.post(f"/api/v1/payment-requests/{card['id']}/paid", headers=bot)
+    assert paid.status_code == 200 and paid.json()["status"] == "paid" and paid.json()["paid_via"] == "hand"
+    page = client.get(f"/c/{first['public_token']}").text
+    assert "Paid 2 Mar 2026, 09:00" in page and "qr.png" not in page  # nothing more to scan once paid
+    again = client.post(f"/api/v1/payment-requests/{card['id']}/cancel", headers=bot)
+    assert again.status_code == 409
+    kinds = [e["type"] for e in client.get("/api/v1/events?after=0", headers=bot).json()["events"]]
+    assert "payment.requested" in kinds and "payment.paid" in kinds
+
+
+@pytest.mark.parametrize("amount,currency,field", [
+    (49.9, "EUR", "amount"), ("49.999", "EUR", "amount"), ("-1", "EUR", "amount"), ("1.5", "JPY", "amount"),
+    ("10", "EURO", "currency"), ("10", "XAU", "currency"), ("abc", "EUR", "amount")])
+def test_amounts_are_decimals_in_the_currencys_minor_units(client, bot, services, ann, amount, currency, field):
+    services.payments.ways.set_link(ann, "https://paypal.me/bikeshop/{amount}EUR")
+    first = conversation(client, bot)
+    refused = ask(client, bot, first["conversation_id"], amount=amount, currency=currency)
+    assert refused.status_code == 422 and field in refused.json()["error"]["fields"], refused.text
+
+
+def test_a_bank_account_with_a_wrong_iban_is_refused(services, ann):
+    from helpdesk.services.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as bad:
+        services.payments.ways.set_bank(ann, "Bike Shop", "DE89370400440532013001")
+    assert "iban" in bad.value.fields
+
+
+def test_stripe_pays_once_and_refuses_forged_and_stale_events(client, bot, services, ann, stripe, clock):
+    services.payments.ways.set_stripe(ann, SECRET_KEY, WEBHOOK_SECRET, stripe.url)
+    first = conversation(client, bot)
+    stripe.off()  # the shop's internet is down
+    card = ask(client, bot, first["conversation_id"]).json()
+    worker = StripeCheckout(services)
+    assert worker.run_once() == ["queued"] and card["stripe_url"] is None
+    assert "cannot be reached" in services.payments.get(card["id"]).stripe_error
+    assert worker.run_once() == []  # waiting out its backoff
+    stripe.on()
+    clock.advance(minutes=1)
+    assert worker.run_once() == ["ready"] and worker.run_once() == []
+    assert len(stripe.created) == 1  # the link went out once
+    session = stripe.created[0]
+    assert session["client_reference_id"] == str(card["id"]) and session["amount_total"] == 4990
+    assert session["currency"] == "eur"
+    link = services.payments.get(card["id"]).stripe_url
+    assert link == session["url"] and link in client.get(f"/c/{first['public_token']}").text
+
+    now = int(clock.now().timestamp())
+    body, headers = FakeStripe.event(session, at=now, secret="whsec_someone_else")
+    assert client.post("/api/v1/payments/stripe", content=body, headers=headers).status_code == 400
+    body, headers = FakeStripe.event(session, at=now - 301)
+    assert client.post("/api/v1/payments/stripe", content=body, headers=headers).status_code == 400
+    assert services.payments.get(card["id"]).status == "requested"
+
+    body, headers = FakeStripe.event(session, at=now)
+    taken = client.post("/api/v1/payments/stripe", content=body, headers=headers)
+    assert taken.status_code == 200 and taken.json()["outcome"] == "paid"
+    paid = services.payments.get(card["id"])
+    assert paid.status == "paid" and paid.paid_via == "stripe"
+    clock.advance(minutes=1)
+    body, headers = FakeStripe.event(session, at=int(clock.now().timestamp()))
+    replayed = client.post("/api/v1/payments/stripe", content=body, headers=headers)
+    assert replayed.status_code == 200 and replayed.json()["outcome"] == "duplicate"
+    assert services.payments.get(card["id"]).paid_at == paid.paid_at
+    thread = client.get(f"/api/v1/conversations/{first['conversation_id']}", headers=bot).json()
+    receipts = [m for m in thread["messages"] if m["body"].startswith("Paid ")]
+    assert len(receipts) == 1 and "49.90 EUR for Brake service" in receipts[0]["body"]
+    assert json.dumps(services.payments.ways.now_set().described()).count("sk_") == 0
