@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from helpdesk.models import Attachment
 from helpdesk.services.errors import NotFound
-from helpdesk.services.files import INLINE_TYPES, THUMB_TYPES, FileService
+from helpdesk.services.files import INLINE_TYPES, MEDIA_TYPES, THUMB_TYPES, FileService
 from helpdesk.services.images import Busy
 
 SCRIPTABLE = ("text/html", "image/svg+xml", "application/xml", "text/xml", "application/xhtml+xml")
@@ -37,7 +37,7 @@ def file_response(files: FileService, attachment: Attachment, thumb: bool = Fals
             return PlainTextResponse("No preview of this image: it is too large or cannot be read; the file "
                                      "itself can still be downloaded.", 404, headers=FILE_HEADERS)
         return FileResponse(small, media_type="image/jpeg", headers=FILE_HEADERS)
-    inline = attachment.content_type in INLINE_TYPES
+    inline = attachment.content_type in INLINE_TYPES or attachment.content_type in MEDIA_TYPES
     media = "application/octet-stream" if attachment.content_type in SCRIPTABLE else attachment.content_type
     return FileResponse(files.path_of(attachment.sha256), media_type=media, headers={
         **FILE_HEADERS, "Content-Disposition": disposition("inline" if inline else "attachment", attachment.filename)})

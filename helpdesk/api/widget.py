@@ -22,6 +22,7 @@ from helpdesk.services.chat import ChatThread
 from helpdesk.services.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.ratelimit import RateLimited, wait_in_words
+from helpdesk.web.media import play_length, shared_card
 from helpdesk.web import (PAGE_HEADERS, ROBOTS_TXT, WIDGET_JS, WIDGET_JS_GZ, WIDGET_LOADER, WIDGET_LOADER_GZ,
                           WIDGET_HASH, WIDGET_PATH, render)
 
@@ -29,7 +30,7 @@ KEEP_ALIVE_SECONDS = 15.0
 CHAT_JSON_BYTES = 128_000  # a chat message as JSON: 10,000 characters (escaped, in the worst case) and an address
 CHAT_PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+                               "img-src 'self' data:; media-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
     "X-Robots-Tag": "noindex, nofollow",
 }
@@ -56,8 +57,13 @@ def thread_json(thread: ChatThread) -> dict:
 
 
 def message_json(m: Any) -> dict:
+    media = m.media or tuple(("", None) for _ in m.files)
+    words, map_url = shared_card(m.meta or {})
     return {"id": m.id, "mine": m.mine, "who": m.who, "body": m.body, "at": m.at.isoformat(), "when": m.when,
-            "files": [{"name": name, "url": url} for name, url in m.files]}
+            "files": [{"name": name, "url": url, "media": kind, "length": play_length(ms)}
+                      for (name, url), (kind, ms) in zip(m.files, media)],
+            **({"choices": list(m.choices)} if m.choices else {}), **({"payment": m.payment} if m.payment else {}),
+            **({"card": words, "map": map_url} if words else {})}
 
 
 def script_response(request: Request, text: str, compressed: bytes, cache: str, etag: str) -> Response:

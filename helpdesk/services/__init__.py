@@ -86,6 +86,8 @@ class Services:
                                     promise=self.promise, secret_box=lambda: self.mail.mailboxes.secrets)
         self.payments = PaymentService(*args, conversations=self.conversations, links=self.links,
                                        promise=self.promise, secret_box=lambda: self.mail.mailboxes.secrets)
+        # A payment card's words in texts and mail, and its card in the chat.
+        self.messaging.payments = self.mail.outgoing.payments = self.chat.payments = self.payments
         self.automation = AutomationService(*args, conversations=self.conversations, promise=self.promise,
                                             links=self.links)
 

@@ -22,6 +22,7 @@ from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.conversations.common import insert_event
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
+from helpdesk.services.files import MEDIA_TYPES
 from helpdesk.services.promise import shop_time
 
 CHAT = "chat"
@@ -49,6 +50,10 @@ class ChatMessage:
     at: datetime
     when: str  # the shop's time with its zone's name, as the customer's page writes it
     files: tuple[tuple[str, str], ...] = ()  # (name, signed link on the address customers use)
+    media: tuple[tuple[str, int | None], ...] = ()  # per file: ("audio" | "video" | "", length in ms)
+    choices: tuple[str, ...] = ()  # answers to tap (a team reply's)
+    payment: dict | None = None  # a payment request's card, as the customer sees it
+    meta: dict | None = None  # a shared location or contact
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class ChatService(Service):
         self.conversations = conversations
         self.channels = channels
         self.links = links
+        self.payments: Any = None  # payment cards in the chat (set by the container)
 
     def site(self, key: str) -> Channel:
         for channel in self.channels.all():
@@ -158,11 +164,18 @@ class ChatService(Service):
         detail = self.conversations.messages_after(latest.id, after)
         base = self.links.base_url()
         zone, team = self.promise.zone(), self.promise.team_name()
+        shown = [m for m in detail.messages if m.kind != EVENT]
+        cards = self.payments.cards_for_customer(latest.id, latest.public_token, [m.id for m in shown]) \
+            if self.payments is not None else {}
         messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.public_author(m, team),
                                 m.body, m.created_at, shop_time(m.created_at, zone),  # type: ignore[arg-type]
                                 tuple((a.filename, base + self.files.signed_path(a))
-                                      for a in detail.attachments.get(m.id, [])))  # type: ignore[arg-type]
-                    for m in detail.messages if m.kind != EVENT]
+                                      for a in detail.attachments.get(m.id, [])),  # type: ignore[arg-type]
+                                tuple((a.content_type.partition("/")[0] if a.content_type in MEDIA_TYPES else "",
+                                       a.duration_ms) for a in detail.attachments.get(m.id, [])),  # type: ignore[arg-type]
+                                tuple((m.meta or {}).get("choices") or ()) if m.direction != IN else (),
+                                cards.get(m.id), m.meta if m.direction == IN else None)  # type: ignore[arg-type]
+                    for m in shown]
         earlier = [(r.subject or f"{r.last_message_at.day} {r.last_message_at:%b %Y}: {r.last_message_preview[:60]}",
                     self.links.conversation(r.public_token)) for r in rows[1:6]]
         return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages, earlier)

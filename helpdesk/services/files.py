@@ -79,10 +79,21 @@ def sniff(head: bytes, filename: str) -> str:
                 ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                 ".odt": "application/vnd.oasis.opendocument.text"}.get(ext, "application/zip")
     if head[4:8] == b"ftyp":
-        return "image/heic" if head[8:12] in (b"heic", b"heix", b"mif1") else "video/mp4"
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"mif1"):
+            return "image/heic"
+        return "audio/mp4" if brand in (b"M4A ", b"M4B ") else "video/quicktime" if brand == b"qt  " else "video/mp4"
     if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head.startswith(b"ID3") or head[:2] == b"\xff\xfb":
+        return "audio/ogg"  # Telegram's and WhatsApp's voice notes: Opus in Ogg
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"  # Matroska/WebM (a browser's recording)
+    if head.startswith(b"fLaC"):
+        return "audio/flac"
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "audio/aac"  # ADTS
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "audio/mpeg"
     if b"\x00" in head:
         return "application/octet-stream"
@@ -102,6 +113,24 @@ def sniff(head: bytes, filename: str) -> str:
     return {".csv": "text/csv", ".json": "application/json"}.get(ext, "text/plain")
 
 
+MEDIA_TYPES = {"audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav", "audio/aac", "audio/flac", "video/mp4",
+               "video/webm", "video/quicktime"}  # played in a page (<audio>, <video>), never run
+
+
+def play_length_ms(path: Path, content_type: str) -> int | None:
+    """How long a voice note or video plays, from its headers (mutagen); None when it does not say."""
+    if content_type not in MEDIA_TYPES:
+        return None
+    import mutagen
+
+    try:
+        found = mutagen.File(path)
+        length = found.info.length if found is not None else 0
+    except Exception:  # noqa: BLE001  (a damaged or unknown file simply has no length shown)
+        return None
+    return int(length * 1000) if length and 0 < length < 10 ** 7 else None
+
+
 @dataclass(frozen=True)
 class StagedFile:
     """A file in the store, not yet attached to a message."""
@@ -110,6 +139,7 @@ class StagedFile:
     content_type: str
     size: int
     sha256: str
+    duration_ms: int | None = None  # how long a voice note or video plays
 
 
 @dataclass(frozen=True)
@@ -184,7 +214,8 @@ class FileService(Service):
             raise
         with self._flight_lock:
             self._in_flight[sha] = self._in_flight.get(sha, 0) + 1
-        return StagedFile(name, sniff(head, name), size, sha)
+        kind = sniff(head, name)
+        return StagedFile(name, kind, size, sha, play_length_ms(self.path_of(sha), kind))
 
     def landed(self, files: Iterable[StagedFile]) -> None:
         """Staged files now belong to a committed message."""
@@ -239,14 +270,15 @@ class FileService(Service):
         made = []
         for f in files:
             row = {"message_id": message_id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
-                   "sha256": f.sha256, "created_at": now}
+                   "sha256": f.sha256, "created_at": now, "duration_ms": f.duration_ms}
             made.append(Attachment(id=conn.execute(insert(ATTACHMENT).values(**row)).inserted_primary_key[0], **row))
         return made
 
     def described(self, attachments: list[Attachment], base_url: str) -> list[dict]:
         """What webhooks and mail carry about files: metadata and a signed link that works without a token."""
         return [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                 "sha256": a.sha256, "url": base_url + self.signed_path(a)} for a in attachments]
+                 "sha256": a.sha256, "url": base_url + self.signed_path(a),
+                 **({"duration_ms": a.duration_ms} if a.duration_ms else {})} for a in attachments]
 
     # ---- reading --------------------------------------------------------------------------
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-AUDIO_TYPES = ("audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav", "audio/webm", "audio/aac", "audio/flac")
-VIDEO_TYPES = ("video/mp4", "video/webm", "video/quicktime")
+from helpdesk.services.files import MEDIA_TYPES
 
 
 def media_kind(content_type: str) -> str:
-    if content_type in AUDIO_TYPES:
-        return "audio"
-    if content_type in VIDEO_TYPES:
-        return "video"
-    return ""
+    """"audio" or "video" for what a page can play, else ""."""
+    return content_type.partition("/")[0] if content_type in MEDIA_TYPES else ""
 
 
 def play_length(duration_ms: int | None) -> str:

@@ -244,6 +244,8 @@ def test_the_openapi_document_describes_every_route_and_scope(client):
             if path.startswith("/api/v1/channels/"):  # the phone's and Twilio's webhooks: signed, no token
                 assert "signature" in operation["summary"].lower() or "signed" in operation["summary"]
                 assert {"403", "404"} <= set(operation["responses"]), f"{method} {path}"
+            elif path == "/api/v1/payments/stripe":  # Stripe's events: signed as Stripe documents, 400 otherwise
+                assert "signature" in operation["summary"].lower() and "400" in operation["responses"]
             elif path != "/api/v1/health":
                 assert "scope" in operation["summary"], f"{method} {path} names no scope"
                 assert {"401", "403", "422"} <= set(operation["responses"]), f"{method} {path}"

@@ -175,6 +175,7 @@ class FakeTelegram(_Server):
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (path, bytes)
         self.sent: list[dict] = []
         self.get_updates_offsets: list[int] = []
+        self.answered: list[str] = []  # callback queries answered (a tapped button's spinner stops)
         self._ids = itertools.count(1000)
         self._news = threading.Condition()
 
@@ -208,6 +209,9 @@ class FakeTelegram(_Server):
                 return self.answer(request, 400, {"ok": False, "error_code": 400, "description": "file not found"})
             p, data = self.files[file_id]
             return self._ok(request, {"file_id": file_id, "file_size": len(data), "file_path": p})
+        if method_name == "answerCallbackQuery":
+            self.answered.append(params.get("callback_query_id"))
+            return self._ok(request, True)
         if method_name in ("sendMessage", "sendPhoto", "sendDocument"):
             message_id = next(self._ids)
             self.sent.append({"method": method_name, "message_id": message_id, **params})
@@ -236,8 +240,27 @@ class FakeTelegram(_Server):
     def _ok(self, request: BaseHTTPRequestHandler, result: Any) -> None:
         self.answer(request, 200, {"ok": True, "result": result})
 
+    def user_sends_file(self, user_id: int, first_name: str, kind: str, data: bytes, **fields: Any) -> int:
+        """A voice note (kind "voice": OGG/Opus, with `duration`), a "video_note", "video" or "audio"."""
+        file_id = f"{kind}{len(self.files) + 1}"
+        self.files[file_id] = (f"{kind}s/file_{len(self.files)}.{'oga' if kind == 'voice' else 'mp4'}", data)
+        return self.user_writes(user_id, first_name, extra={kind: {"file_id": file_id, "file_unique_id": file_id,
+                                                                   "file_size": len(data), **fields}})
+
+    def user_taps(self, user_id: int, first_name: str, data: str, message_id: int) -> int:
+        """The user taps a button of a bot message's inline keyboard (a callback query)."""
+        with self._news:
+            update_id = 500000 + len(self.updates)
+            chat = {"id": user_id, "type": "private", "first_name": first_name}
+            self.updates.append({"update_id": update_id, "callback_query": {
+                "id": f"cq{update_id}", "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+                "message": {"message_id": message_id, "chat": chat, "date": int(time.time())},
+                "chat_instance": "42", "data": data}})
+            self._news.notify_all()
+            return update_id
+
     def user_writes(self, user_id: int, first_name: str, text: str = "", photo: bytes | None = None,
-                    caption: str = "") -> int:
+                    caption: str = "", extra: dict | None = None) -> int:
         """A Telegram user writes to the bot in a private chat; returns the update id."""
         with self._news:
             update_id = 500000 + len(self.updates)
@@ -256,6 +279,7 @@ class FakeTelegram(_Server):
                 self.files[file_id + "s"] = (f"photos/small_{update_id}.jpg", b"small")
                 if caption:
                     message["caption"] = caption
+            message.update(extra or {})
             self.updates.append({"update_id": update_id, "message": message})
             self._news.notify_all()
             return update_id

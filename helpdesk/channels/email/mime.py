@@ -29,6 +29,10 @@ def build(mail: OutgoingMail) -> EmailMessage:
         msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
+    if mail.inline:  # images the HTML names by cid: (multipart/related)
+        html = msg.get_body(("html",))
+        for cid, png in mail.inline:
+            html.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")  # type: ignore[union-attr]
     for f in mail.files:
         main, _, sub = f.content_type.partition("/")
         msg.add_attachment(f.path.read_bytes(), maintype=main or "application", subtype=sub or "octet-stream",

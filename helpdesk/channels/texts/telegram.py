@@ -68,7 +68,7 @@ class TelegramChannel(TextChannel):
     def poll(self) -> None:
         offset = int((self.channel.state or {}).get("offset", 0))
         updates = self._call("getUpdates", offset=offset, timeout=self.long_poll,
-                             allowed_updates=["message", "edited_message"])
+                             allowed_updates=["message", "edited_message", "callback_query"])
         for update in updates or []:
             update_id = int(update.get("update_id", 0))
             try:
@@ -84,6 +84,8 @@ class TelegramChannel(TextChannel):
             self.record("")
 
     def take(self, update: dict) -> str:
+        if isinstance(update.get("callback_query"), dict):
+            return self._tapped(update)
         message = update.get("message") or update.get("edited_message")
         if not isinstance(message, dict) or (message.get("chat") or {}).get("type") != "private":
             return "ignored"  # groups, channels, joins: not a customer writing to the shop
@@ -95,15 +97,53 @@ class TelegramChannel(TextChannel):
         if message.get("photo"):
             best = max(message["photo"], key=lambda p: p.get("file_size") or p.get("width", 0))
             files.append(self._file(best["file_id"], f"photo-{message.get('message_id', 'telegram')}.jpg"))
-        if isinstance(message.get("document"), dict):
-            files.append(self._file(message["document"]["file_id"], message["document"].get("file_name")))
+        number = message.get("message_id", "telegram")
+        # Voice notes (OGG/Opus), round video notes, videos, music and documents: kept as sent, playable.
+        for key, default in (("voice", f"voice-{number}.ogg"), ("video_note", f"video-note-{number}.mp4"),
+                             ("video", f"video-{number}.mp4"), ("audio", f"audio-{number}.mp3"), ("document", None)):
+            if isinstance(message.get(key), dict) and message[key].get("file_id"):
+                files.append(self._file(message[key]["file_id"], message[key].get("file_name") or default))
+        meta: dict[str, Any] = {"chat_id": message["chat"]["id"]}
         body = message.get("text") or message.get("caption") or ""
+        place = message.get("venue", {}).get("location") if isinstance(message.get("venue"), dict) else None
+        place = place or message.get("location")
+        if isinstance(place, dict) and "latitude" in place and "longitude" in place:
+            title = (message.get("venue") or {}).get("title", "") if isinstance(message.get("venue"), dict) else ""
+            meta["location"] = {"latitude": place["latitude"], "longitude": place["longitude"], "title": title}
+            body = body or f"Shared a location{': ' + title if title else ''} ({place['latitude']:.5f}, " \
+                           f"{place['longitude']:.5f})"
+        if isinstance(message.get("contact"), dict):
+            person = message["contact"]
+            who = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+            meta["contact"] = {"name": who, "phone": person.get("phone_number", "")}
+            body = body or f"Shared a contact: {who}, {person.get('phone_number', '')}".strip(", ")
         if update.get("edited_message"):
             body = f"(edited) {body}"
         taken = self.services.messaging.intake.receive(IncomingText(
             channel_id=self.channel.id, kind="telegram", key=f"telegram:{self.bot_id}:{update['update_id']}",
             body=body, telegram_id=str(sender["id"]), name=name or sender.get("username", ""),
-            files=[f for f in files if f], meta={"chat_id": message["chat"]["id"]}))
+            files=[f for f in files if f], meta=meta))
+        return taken.status
+
+    def _tapped(self, update: dict) -> str:
+        """A button of a reply's choices: the choice arrives as the customer's message."""
+        query = update["callback_query"]
+        sender = query.get("from") or {}
+        chat = ((query.get("message") or {}).get("chat") or {})
+        try:  # the spinner on the customer's button stops
+            self._call("answerCallbackQuery", callback_query_id=str(query.get("id", "")))
+        except (ChannelDown, Refused):
+            pass
+        if sender.get("is_bot") or not sender.get("id") or chat.get("type", "private") != "private":
+            return "ignored"
+        body = str(query.get("data") or "").strip()
+        if not body:
+            return "ignored"
+        name = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
+        taken = self.services.messaging.intake.receive(IncomingText(
+            channel_id=self.channel.id, kind="telegram", key=f"telegram:{self.bot_id}:{update['update_id']}",
+            body=body, telegram_id=str(sender["id"]), name=name or sender.get("username", ""),
+            meta={"chat_id": chat.get("id", sender["id"])}))
         return taken.status
 
     def _file(self, file_id: str, filename: str | None) -> tuple[str, bytes] | None:
@@ -128,7 +168,12 @@ class TelegramChannel(TextChannel):
     def send(self, out: Any) -> Sent:
         sent_id = ""
         if out.text.strip():
-            result = self._call("sendMessage", chat_id=out.to, text=out.text[:4096])
+            # Choices as buttons under the message; a tap sends the choice's words back (64 bytes
+            # at most in callback_data, so a longer one sends its number).
+            markup = {"reply_markup": {"inline_keyboard": [
+                [{"text": c, "callback_data": c if len(c.encode()) <= 64 else str(n)}]
+                for n, c in enumerate(out.choices, 1)]}} if out.choices else {}
+            result = self._call("sendMessage", chat_id=out.to, text=out.text[:4096], **markup)
             sent_id = str((result or {}).get("message_id", ""))
         for f in out.files:
             method, field = ("sendPhoto", "photo") if f.content_type in ("image/jpeg", "image/png") else \

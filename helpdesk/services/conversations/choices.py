@@ -70,6 +70,7 @@ def choice_answered(conn: Connection, conversation_id: int, body: str) -> str | 
 
 def as_text(choices: list[str]) -> str:
     """The choices for channels without buttons (SMS, WhatsApp, mail)."""
-    numbers = " or ".join(str(n) for n in range(1, len(choices) + 1)) if len(choices) <= 3 else \
-        f"a number from 1 to {len(choices)}"
+    count = len(choices)
+    numbers = "1" if count == 1 else "1 or 2" if count == 2 else "1, 2 or 3" if count == 3 else \
+        f"a number from 1 to {count}"
     return "\n".join([*(f"{n}. {c}" for n, c in enumerate(choices, 1)), f"(Reply {numbers})"])

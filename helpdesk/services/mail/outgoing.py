@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from email.utils import make_msgid
+from typing import Any
 
 import jinja2
 from sqlalchemy import and_, select
@@ -22,6 +23,7 @@ from helpdesk.services.base import Service
 from helpdesk.services.deliveries import Due
 from helpdesk.services.mail.guards import AutomaticCap
 from helpdesk.services.mail.types import OutgoingFile, OutgoingMail
+from helpdesk.services.rich_words import words_of
 from helpdesk.web import TEMPLATES
 
 CHANNEL = "email"
@@ -65,6 +67,7 @@ class MailOutService(Service):
         self.links = links
         self.files = files
         self.cap = AutomaticCap()
+        self.payments: Any = None  # the payment service, for a payment card's words (set by the container)
 
     def compose(self, due: Due) -> OutgoingMail | Unsendable:
         with self.db.read() as s:
@@ -87,6 +90,17 @@ class MailOutService(Service):
                 select(Attachment).where(Attachment.message_id == message.id)).scalars()]  # type: ignore[arg-type]
             author = self._author(conn, message)
             references = self._references(conn, conversation.id)
+            words = words_of(self.payments, conn, message) if message.kind != EVENT else None
+        inline: list[tuple[str, bytes]] = []
+        payment = None
+        if words is not None and words.payment is not None:
+            payment = self.payments.described(words.payment, words.token)
+            if payment["qr_url"]:  # the QR code in the mail itself: scanned from the screen, no link to follow
+                from helpdesk.services.payments.girocode import epc_png
+
+                bank = self.payments.ways.now_set().bank
+                inline.append(("payment-qr", epc_png(bank.holder, bank.iban, bank.bic, words.payment.amount_minor,
+                                                     words.payment.reference)))
         link = self.links.conversation(conversation.public_token)
         kind = LINK_MAIL if message.kind == EVENT else "reply" if conversation.channel == CHANNEL else "notification"
         # The link mail and an automation rule's reply are written by a machine: Auto-Submitted says so.
@@ -94,15 +108,17 @@ class MailOutService(Service):
         if automatic and not self.cap.allow(to):
             return Unsendable(f"not sent: {to} had {self.cap.per_hour} automatic mails from us in the last hour")
         message_id = due.external_id or make_msgid(domain=box.address.rpartition("@")[2] or "helpdesk.local")
-        text, html = self._render(kind, body=message.body, author=author, shop=box.name, link=link,
-                                  subject=conversation.subject, files=[f.filename for f in files])
+        text, html = self._render(kind, body=words.text if words else message.body, author=author, shop=box.name,
+                                  link=link, subject=conversation.subject, files=[f.filename for f in files],
+                                  payment=payment, qr="payment-qr" if inline else "")
         subject = f"Your conversation with {box.name}" if kind == LINK_MAIL else \
             subject_for(conversation.subject, conversation.id)
         return OutgoingMail(mailbox_id=box.id, from_address=box.address,
                             from_name=box.name if automatic else f"{author} ({box.name})", to=[to],
                             cc=cc if kind == "reply" else [], subject=subject, message_id=message_id, text=text,
                             html=html, in_reply_to=references[-1] if references and kind != LINK_MAIL else "",
-                            references=references if kind != LINK_MAIL else [], files=files, automatic=automatic)
+                            references=references if kind != LINK_MAIL else [], files=files, automatic=automatic,
+                            inline=inline)
 
     def _render(self, kind: str, **context: object) -> tuple[str, str]:
         text = _templates().get_template(f"{kind}.txt").render(**context)
@@ -112,7 +128,7 @@ class MailOutService(Service):
                  LINK_MAIL: f"Here is the link to your conversation with {context['shop']}. It shows the whole "
                             f"conversation, and you can write to us there."}[kind]
         html = _templates().get_template("message.html").render(
-            intro=intro, paragraphs=paragraphs, files=context["files"] if kind != LINK_MAIL else [],
+            intro=intro, paragraphs=paragraphs, payment=context.get("payment"), qr=context.get("qr", ""), files=context["files"] if kind != LINK_MAIL else [],
             signature=f"{context['author']}, {context['shop']}" if kind == "reply" else "",
             link=context["link"], link_words="Open the conversation" if kind != "notification"
             else "Answer on your conversation page",

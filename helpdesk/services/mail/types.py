@@ -82,3 +82,4 @@ class OutgoingMail:
     references: list[str] = field(default_factory=list)
     files: list[OutgoingFile] = field(default_factory=list)
     automatic: bool = False  # sent by Helpdesk on its own (Auto-Submitted: auto-generated)
+    inline: list[tuple[str, bytes]] = field(default_factory=list)  # (Content-ID, PNG) the HTML shows (a QR code)

@@ -20,6 +20,7 @@ from helpdesk.services.errors import Conflict
 from helpdesk.services.mail.secrets import SecretBox
 from helpdesk.services.messaging.config import CARRIES, ChannelService
 from helpdesk.services.messaging.intake import MessagingIntake
+from helpdesk.services.rich_words import words_of
 
 TEXT_CHANNELS = ("sms", "whatsapp", "telegram")
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -50,6 +51,7 @@ class OutgoingText:
     text: str
     files: tuple[OutgoingFile, ...] = ()
     reference: str = ""  # our id for it, the same on every try (the phone's idempotency)
+    choices: tuple[str, ...] = ()  # answers to tap, for channels with buttons (Telegram); in `text` for others
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class MessagingService(Service):
         deliveries.guards.update({"sms": self._guard_sms, "whatsapp": self._guard_whatsapp,
                                   "telegram": self._guard_telegram})
         deliveries.reachable.append(self.reachable)
+        self.payments: Any = None  # the payment service, for a payment card's words (set by the container)
 
     # ---- which channels can carry a reply now ------------------------------------------------
 
@@ -184,10 +187,11 @@ class MessagingService(Service):
             files = tuple(OutgoingFile(a.filename, a.content_type, self.files.path_of(a.sha256),
                                        public + self.files.signed_path(a) if public else "") for a in s.execute(
                 select(Attachment).where(Attachment.message_id == message.id)).scalars())  # type: ignore[arg-type]
+            words = words_of(self.payments, conn, message, numbered=due.channel != "telegram")
         if channel_id is None:
             return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings → Channels)", retry=True)
-        return OutgoingText(due.id, channel_id, due.channel, to, message.body, files,
-                            reference=f"helpdesk-{due.id}")
+        return OutgoingText(due.id, channel_id, due.channel, to, words.text, files,
+                            reference=f"helpdesk-{due.id}", choices=words.choices if due.channel == "telegram" else ())
 
     @staticmethod
     def _carrier_for(conn: Connection, kind: str, customer_id: int, carrying: list[int]) -> int | None:

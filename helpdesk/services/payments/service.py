@@ -187,6 +187,30 @@ class PaymentService(Service):
         bank = ways.bank
         return epc_png(bank.holder, bank.iban, bank.bic, card.amount_minor, card.reference)  # type: ignore[union-attr]
 
+    def cards_for_customer(self, conversation_id: int, token: str, message_ids: list[int]) -> dict[int, dict]:
+        """The cards among these messages as the chat draws them (absolute links: the chat runs on the
+        shop's own site)."""
+        with self.db.read() as s:
+            cards = self.of_messages(s.connection(), message_ids)
+        if not cards:
+            return {}
+        ways = self.ways.now_set()
+        base = self.links.base_url()
+        out = {}
+        for message_id, card in cards.items():
+            state = {"requested": "Waiting for your payment", "cancelled": "Cancelled", "expired": "Expired"}.get(
+                card.status, self.paid_words(card))
+            open_ = card.status == REQUESTED
+            out[message_id] = {
+                "id": card.id, "status": card.status, "state": state, "money": card.money,
+                "description": card.description, "reference": card.reference_spaced,
+                "pay_url": f"{self.links.conversation(token)}#pay{card.id}",
+                "stripe_url": card.stripe_url if open_ else "", "link_url": self.link_url(ways, card) if open_ else "",
+                "qr": base + self.qr_path(token, card) if open_ and self.shows_qr(ways, card) else "",
+                "bank": {"holder": ways.bank.holder, "iban": ways.bank.iban_spaced, "bic": ways.bank.bic}
+                if open_ and ways.bank else None}
+        return out
+
     def token_of(self, conversation_id: int) -> str:
         with self.db.read() as s:
             return s.execute(select(CONV.c.public_token).where(CONV.c.id == conversation_id)).scalar() or ""

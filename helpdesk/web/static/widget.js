@@ -74,7 +74,18 @@
     ".links{padding:0 12px;margin:4px 0 8px}",
     ".status{margin:0;padding:8px 14px;background:var(--note);color:var(--ink);font-size:13px;flex:none}.status:empty{display:none}",
     ".seen{text-align:right;color:var(--muted);font-size:12px;margin:0 0 4px}",
-    "a{color:var(--link)}.file{display:block;margin-top:6px;overflow-wrap:anywhere}"
+    "a{color:var(--link)}.file{display:block;margin-top:6px;overflow-wrap:anywhere}",
+    "audio,video{display:block;width:100%;margin-top:6px}video{max-height:240px;border-radius:10px}",
+    ".len{font-size:12px;color:var(--muted)}.card{display:block;margin-top:6px;padding:6px 8px;border-radius:8px;background:var(--note);white-space:normal}",
+    ".choices{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 8px}.choices button{border:2px solid var(--brand);border-radius:16px;",
+    "background:var(--card);color:var(--link);padding:6px 12px;font-size:14px;font-weight:600;cursor:pointer}",
+    ".pay{max-width:92%;margin:8px 0;padding:10px 12px;border-radius:14px;background:var(--card);border:2px solid var(--brand);white-space:normal}",
+    ".pay h3{margin:0;font-size:15px}.pay .money{font-size:22px;font-weight:700;margin:2px 0}",
+    ".pay .state{display:inline-block;padding:1px 8px;border-radius:99px;background:var(--note);font-size:12px;font-weight:600}",
+    ".pay .paid{background:#d7f5dd;color:#0b5a1c}.pay .go{display:inline-block;margin:8px 6px 0 0;padding:7px 14px;border-radius:10px;",
+    "background:var(--brand);color:var(--brand-ink);font-weight:600;text-decoration:none}",
+    ".pay .qr{display:block;width:150px;height:150px;margin-top:8px;background:#fff;border-radius:6px}.pay dl{margin:6px 0 0;font-size:13px}",
+    ".pay dt{color:var(--muted)}.pay dd{margin:0 0 4px;font-weight:600;overflow-wrap:anywhere}"
   ].join("");
 
   // The host is a landmark (a complementary region on a shop's page; the main content on /chat).
@@ -143,21 +154,80 @@
   panel.hidden = !pageMode;  // closed until the visitor asks (the page mode is the chat itself)
 
   var shown = {}, last = 0, lastMine = false, source = null, sending = false;
+  var cards = {};  // a payment card's node and status: redrawn when it is paid, cancelled or expires
+  function payCard(p, m) {
+    var card = el("section", { "class": "pay", "aria-label": "Payment request: " + p.money });
+    var meta = el("span", { "class": "who" }, m.who + " \u00b7 ");
+    meta.appendChild(el("time", { datetime: m.at }, m.when || m.at));
+    card.appendChild(meta);
+    card.appendChild(el("h3", null, "Payment request: " + p.description));
+    card.appendChild(el("p", { "class": "money" }, p.money));
+    card.appendChild(el("span", { "class": "state" + (p.status === "paid" ? " paid" : "") }, p.state));
+    if (p.status === "requested") {
+      var ways = el("div");
+      if (p.stripe_url) ways.appendChild(el("a", { "class": "go", href: p.stripe_url, target: "_blank", rel: "noopener" }, "Pay by card"));
+      if (p.link_url) ways.appendChild(el("a", { "class": "go", href: p.link_url, target: "_blank", rel: "noopener" }, "Pay online"));
+      card.appendChild(ways);
+      if (p.qr) card.appendChild(el("img", { "class": "qr", src: p.qr, width: "150", height: "150",
+        alt: "QR code for your banking app: " + p.money + ", reference " + p.reference }));
+      if (p.bank) {
+        var dl = el("dl");
+        [["Bank transfer to", p.bank.holder], ["IBAN", p.bank.iban], ["BIC", p.bank.bic], ["Reference", p.reference]]
+          .forEach(function (pair) { if (pair[1]) { dl.appendChild(el("dt", null, pair[0])); dl.appendChild(el("dd", null, pair[1])); } });
+        card.appendChild(dl);
+      }
+    }
+    return card;
+  }
   function add(m) {
-    if (shown[m.id]) return;
+    if (shown[m.id]) {
+      var had = cards[m.id];
+      if (had && m.payment && m.payment.status !== had.status) {
+        var fresh = payCard(m.payment, m);
+        had.node.replaceWith(fresh);
+        cards[m.id] = { node: fresh, status: m.payment.status };
+      }
+      return;
+    }
     shown[m.id] = true;
     if (m.id > last) { last = m.id; lastMine = m.mine; }
     hint.hidden = true;
-    var item = el("div", { "class": "msg" + (m.mine ? " mine" : "") });
-    var meta = el("span", { "class": "who" }, m.who + " \u00b7 ");
-    meta.appendChild(el("time", { datetime: m.at }, m.when || m.at));  // the shop's time, with its zone's name
-    item.appendChild(meta);
-    item.appendChild(document.createTextNode(m.body));
-    (m.files || []).forEach(function (f) {
-      var file = el("a", { href: f.url, target: "_blank", rel: "noopener", "class": "file" }, "\ud83d\udcce " + f.name);
-      item.appendChild(file);
-    });
-    log.appendChild(item);
+    Array.prototype.forEach.call(log.querySelectorAll(".choices"), function (c) { c.remove(); });  // answered or moved on
+    if (m.payment) {
+      var card = payCard(m.payment, m);
+      cards[m.id] = { node: card, status: m.payment.status };
+      log.appendChild(card);
+    } else {
+      var item = el("div", { "class": "msg" + (m.mine ? " mine" : "") });
+      var meta = el("span", { "class": "who" }, m.who + " \u00b7 ");
+      meta.appendChild(el("time", { datetime: m.at }, m.when || m.at));  // the shop's time, with its zone's name
+      item.appendChild(meta);
+      item.appendChild(document.createTextNode(m.body));
+      if (m.card) {
+        var shared = el("span", { "class": "card" });
+        shared.appendChild(m.map ? el("a", { href: m.map, target: "_blank", rel: "noopener" }, m.card) : document.createTextNode(m.card));
+        item.appendChild(shared);
+      }
+      (m.files || []).forEach(function (f) {
+        if (f.media) {  // a voice note or a video plays here; its length is said beside it
+          item.appendChild(el(f.media, { controls: "", preload: "metadata", src: f.url,
+            "aria-label": f.name + (f.length ? ", " + f.length : "") }));
+          if (f.length) item.appendChild(el("span", { "class": "len" }, f.length));
+        }
+        var file = el("a", { href: f.url, target: "_blank", rel: "noopener", "class": "file" }, "\ud83d\udcce " + f.name);
+        item.appendChild(file);
+      });
+      log.appendChild(item);
+    }
+    if (m.choices && m.choices.length && !m.mine) {
+      var choices = el("div", { "class": "choices", role: "group", "aria-label": "Choose an answer" });
+      m.choices.forEach(function (c) {
+        var b = el("button", { type: "button" }, c);
+        b.addEventListener("click", function () { body.value = c; submit(); });
+        choices.appendChild(b);
+      });
+      log.appendChild(choices);
+    }
     log.appendChild(seen);  // always under the last message
     log.appendChild(typing);
     typing.hidden = true;
@@ -225,9 +295,12 @@
     // Enter sends, Shift+Enter adds a line; a word still being composed (IME) is not a send.
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+      submit();
     }
   });
+  function submit() {
+    form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+  }
   attach.addEventListener("click", function () { files.click(); });
   files.addEventListener("change", showChosen);
   unattach.addEventListener("click", function () { files.value = ""; showChosen(); attach.focus(); });
