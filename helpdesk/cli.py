@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from helpdesk import __version__, cli_channel, cli_desktop, cli_mailbox, cli_reports, cli_rules, cli_service, cli_trust
+from helpdesk import (__version__, cli_channel, cli_desktop, cli_mailbox, cli_payments, cli_reports, cli_rules,
+                      cli_service, cli_trust)
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir, parse_port
 from helpdesk.netinfo import lan_urls
 
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_service.add_parser(sub, _common, _listen, OneLineParser)
     cli_reports.add_parser(sub, _common, OneLineParser)
     cli_trust.add_parser(sub, _common, OneLineParser)
+    cli_payments.add_parser(sub, _common, OneLineParser)
 
     demo = sub.add_parser("demo", help="fill an empty data directory with a demo shop's history")
     _common(demo)
@@ -152,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_reports.run(settings, args, _open)
         if command in ("agent", "customer"):
             return cli_trust.run(settings, args, _open)
+        if command == "payments":
+            return cli_payments.run(settings, args, _open)
         if command == "service":
             return cli_service.run(settings, args)
         if command == "demo":

@@ -22,7 +22,7 @@ from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, THUMB_TYPES, StagedFile, mb
-from helpdesk.services.payments import PaymentCard
+from helpdesk.services.payments.card import PaymentCard
 from helpdesk.services.promise import hours_words, shop_time
 from helpdesk.web.media import media_kind, play_length, shared_card
 from helpdesk.web import PAGE_HEADERS, render

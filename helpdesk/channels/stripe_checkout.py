@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from helpdesk.services.mail.secrets import SecretMissing
-from helpdesk.services.payments import PAYMENT_CHANGED, PaymentCard
+from helpdesk.services.payments.card import PAYMENT_CHANGED, PaymentCard
 
 log = logging.getLogger(__name__)
 

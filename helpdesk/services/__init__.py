@@ -27,7 +27,7 @@ from helpdesk.services.links import Links
 from helpdesk.services.mail import MailService
 from helpdesk.services.messaging import MessagingService
 from helpdesk.services.outbox import OutboxService
-from helpdesk.services.payments import PaymentService
+from helpdesk.services.payments.service import PaymentService
 from helpdesk.services.presence import PresenceService
 from helpdesk.services.privacy import PrivacyService
 from helpdesk.services.promise import PromiseService

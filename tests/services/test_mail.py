@@ -301,3 +301,31 @@ def test_a_link_asked_for_by_an_unvouched_integration_goes_to_the_customers_own_
     [due] = services.deliveries.due("email")
     out = services.mail.outgoing.compose(due)
     assert out.automatic and out.to == ["carol@example.com"] and "http://shop.test/c/" in out.text
+
+
+def test_a_payment_request_by_mail_shows_the_qr_code_inline_and_the_details_as_text_and_choices_numbered(
+        services, box, ann):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from helpdesk.channels.email.mime import build
+
+    first = take(services, box, mail())
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", "DE89370400440532013000")
+    card = services.payments.request(first.conversation_id, ann, "49.90", "EUR", "Brake service")
+    [due] = services.deliveries.due("email")
+    built = build(services.mail.outgoing.compose(due))
+    text = built.get_body(("plain",)).get_content()
+    assert "Payment request: 49.90 EUR for Brake service" in text and "IBAN DE89 3704 0044 0532 0130 00" in text
+    html = built.get_body(("html",))
+    assert 'src="cid:payment-qr"' in html.get_content()
+    [qr] = [p for p in built.walk() if p.get("Content-ID") == "<payment-qr>"]
+    payload = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.get_content())))[0].text.split("\n")
+    assert payload[6] == "DE89370400440532013000" and payload[9] == card.reference
+    services.deliveries.sent(due.id, "<sent@x>")
+
+    services.conversations.reply(first.conversation_id, ann, "Pick-up day?", choices=["Friday", "Saturday"])
+    [due] = services.deliveries.due("email")
+    assert "Pick-up day?\n\n1. Friday\n2. Saturday\n(Reply 1 or 2)" in services.mail.outgoing.compose(due).text

@@ -114,6 +114,7 @@ class ConversationDetail:
     bot_display: dict[int, str] = field(default_factory=dict)  # API token id -> the name customers see ("" none)
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)  # message id -> its files
     deliveries: dict[int, DeliveryState] = field(default_factory=dict)  # public reply id -> how it left
+    payments: dict[int, Any] = field(default_factory=dict)  # a payment card's message id -> its PaymentCard
 
     @property
     def customer_name(self) -> str:

@@ -12,9 +12,13 @@ from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, SPAM, STATUS
                              Customer, CustomerIdentifier, Message, Tag)
 from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
                                                     public_token_digest, token_matches)
+from helpdesk.models import PaymentRequest
 from helpdesk.services.customers import CustomerProfile, load_profile, normalize_email
 from helpdesk.services.errors import NotFound, ValidationFailed
+from helpdesk.services.payments.card import card_of
 from helpdesk.services.sla import SlaRules
+
+PAYMENT = PaymentRequest.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -150,13 +154,18 @@ class QueriesMixin(ConversationBase):
             col(ApiToken.id).in_(bot_ids))).all() if bot_ids else []
         bots = {t.id: t.name for t in tokens}
         ids = [m.id for m in messages if m.kind != EVENT]
+        # Payment cards: only a thread that has one pays for the query.
+        card_ids = [m.id for m in messages if m.meta and m.meta.get("payment_request_id") and m.kind != EVENT]
+        payments = {r.message_id: card_of(r, self.now()) for r in s.execute(
+            select(PAYMENT).where(col(PAYMENT.c.message_id).in_(card_ids))).all()} if card_ids else {}
         return ConversationDetail(
             conversation=conversation, customer=load_profile(s, customer),  # type: ignore[arg-type]
             messages=messages, tags=tag_names(s, [conversation.id]).get(conversation.id, []),  # type: ignore[list-item]
             assignee=agents.get(conversation.assignee_id) if conversation.assignee_id else None,
             agents=agents, due=SlaRules.due_of(conversation, self.now()), bots=bots,  # type: ignore[arg-type]
             bot_display={t.id: t.display_name for t in tokens},
-            attachments=self.files.of_messages(ids), deliveries=self.deliveries.of_messages(ids))  # type: ignore[arg-type]
+            attachments=self.files.of_messages(ids), deliveries=self.deliveries.of_messages(ids),  # type: ignore[arg-type]
+            payments=payments)
 
     def messages_after(self, conversation_id: int, after_id: int = 0, include_notes: bool = False,
                        limit: int = 200) -> ConversationDetail:

@@ -1,3 +1,2 @@
-"""Payments in the conversation: requests, the ways a shop takes money, Stripe's events."""
-
-from helpdesk.services.payments.service import PAYMENT_CHANGED, PaymentCard, PaymentService  # noqa: F401
+"""Payments in the conversation: requests (service), the ways a shop takes money (ways), the
+card both sides see (card), Stripe's events (stripe_events), the EPC QR code (girocode)."""

@@ -9,7 +9,6 @@ Nothing of a card ever reaches Helpdesk: Stripe's page takes it and reports back
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -26,8 +25,9 @@ from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, re
 from helpdesk.services.conversations.common import insert_event, load_state
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.payments.card import PAYMENT_CHANGED, PaymentCard, card_of
 from helpdesk.services.payments.money import amount_text, currency_code, money_words, parse_amount
-from helpdesk.services.payments.reference import rf_reference, spaced
+from helpdesk.services.payments.reference import rf_reference
 from helpdesk.services.payments.stripe_events import StripeEvent
 from helpdesk.services.payments.ways import PaymentWays, PaymentWaysService
 from helpdesk.services.promise import shop_time
@@ -35,49 +35,8 @@ from helpdesk.services.promise import shop_time
 PR = PaymentRequest.__table__  # type: ignore[attr-defined]
 RECORD = ChannelRecord.__table__  # type: ignore[attr-defined]  # Stripe's event ids, once each
 CONV = Conversation.__table__  # type: ignore[attr-defined]
-PAYMENT_CHANGED = "payment.changed"  # the bus: workspaces and chats redraw the card
 MAX_DESCRIPTION = 140
 STRIPE_GIVE_UP_AFTER = 300  # tries, about three days at the 15-minute cap
-
-
-@dataclass(frozen=True)
-class PaymentCard:
-    """A request as both sides see it."""
-
-    id: int
-    conversation_id: int
-    message_id: int | None
-    status: str
-    amount: str  # "49.90"
-    amount_minor: int  # 4990
-    currency: str
-    description: str
-    reference: str
-    created_at: datetime
-    created_by: str
-    expires_at: datetime | None
-    paid_at: datetime | None
-    paid_via: str
-    stripe_url: str
-    stripe_state: str
-    stripe_error: str
-
-    @property
-    def money(self) -> str:
-        return f"{self.amount} {self.currency}"
-
-    @property
-    def reference_spaced(self) -> str:
-        return spaced(self.reference)
-
-
-def _card(row: Any, now: datetime) -> PaymentCard:
-    status = row.status
-    if status == REQUESTED and row.expires_at is not None and row.expires_at <= now:
-        status = EXPIRED  # the job records it; shown as it is meanwhile
-    return PaymentCard(row.id, row.conversation_id, row.message_id, status, amount_text(row.amount_minor, row.currency),
-                       row.amount_minor, row.currency, row.description, row.reference, row.created_at, row.created_by, row.expires_at,
-                       row.paid_at, row.paid_via, row.stripe_url, row.stripe_state, row.stripe_error)
 
 
 class PaymentService(Service):
@@ -152,14 +111,14 @@ class PaymentService(Service):
             if s.execute(select(CONV.c.id).where(CONV.c.id == conversation_id)).first() is None:
                 raise NotFound(f"conversation {conversation_id} not found")
             rows = s.execute(select(PR).where(PR.c.conversation_id == conversation_id).order_by(PR.c.id)).all()
-        return [_card(r, now) for r in rows]
+        return [card_of(r, now) for r in rows]
 
     def get(self, request_id: int) -> PaymentCard:
         with self.db.read() as s:
             row = s.execute(select(PR).where(PR.c.id == request_id)).first()
         if row is None:
             raise NotFound(f"payment request {request_id} not found")
-        return _card(row, self.now())
+        return card_of(row, self.now())
 
     def of_messages(self, conn: Connection, message_ids: list[int]) -> dict[int, PaymentCard]:
         """The cards among these messages (the thread's readers draw them)."""
@@ -167,7 +126,7 @@ class PaymentService(Service):
             return {}
         now = self.now()
         rows = conn.execute(select(PR).where(PR.c.message_id.in_(message_ids))).all()
-        return {r.message_id: _card(r, now) for r in rows}
+        return {r.message_id: card_of(r, now) for r in rows}
 
     def girocode_png(self, token: str, request_id: int) -> bytes | None:
         """The QR code of an open EUR request on the conversation this customer link opens; None otherwise."""
@@ -266,7 +225,7 @@ class PaymentService(Service):
                                                   {"payment_request_id": request_id}, now)
             conn.execute(update(PR).where(PR.c.id == request_id).values(reference=reference,
                                                                         message_id=written.message_id))
-            card = _card(conn.execute(select(PR).where(PR.c.id == request_id)).first(), now)
+            card = card_of(conn.execute(select(PR).where(PR.c.id == request_id)).first(), now)
             self._announce(tx, conn, "payment.requested", card, state.public_token, now)
             audit(conn, now, actor, "payment.requested", conversation_id, request=request_id,
                   amount=card.money, reference=reference)
@@ -323,9 +282,9 @@ class PaymentService(Service):
         row = conn.execute(select(PR).where(PR.c.id == request_id)).first()
         if row is None:
             raise NotFound(f"payment request {request_id} not found")
-        current = _card(row, now).status
+        current = card_of(row, now).status
         if current == status:
-            return _card(row, now)  # the same news twice (Stripe retries, two clicks) changes nothing
+            return card_of(row, now)  # the same news twice (Stripe retries, two clicks) changes nothing
         # A late payment still counts: money that arrived after the request expired or was
         # cancelled is money the shop has, and the thread says so.
         if status == CANCELLED and current != REQUESTED:
@@ -333,7 +292,7 @@ class PaymentService(Service):
         by = "Stripe" if via == "stripe" else (actor.name or actor.role)
         conn.execute(update(PR).where(PR.c.id == request_id).values(
             status=status, closed_by=by, **({"paid_at": now, "paid_via": via} if status == PAID else {})))
-        card = _card(conn.execute(select(PR).where(PR.c.id == request_id)).first(), now)
+        card = card_of(conn.execute(select(PR).where(PR.c.id == request_id)).first(), now)
         state = load_state(conn, card.conversation_id)
         if status == PAID:
             how = "through Stripe" if via == "stripe" else f"marked by {by}"
@@ -383,7 +342,7 @@ class PaymentService(Service):
         with self.db.read() as s:
             rows = s.execute(select(PR).where(PR.c.stripe_state == "pending", PR.c.stripe_next_at <= now,
                                               PR.c.status == REQUESTED).order_by(PR.c.id).limit(limit)).all()
-        return [_card(r, now) for r in rows]
+        return [card_of(r, now) for r in rows]
 
     @writes
     def stripe_ready(self, request_id: int, session_id: str, url: str) -> None:

@@ -17,6 +17,7 @@ from helpdesk.models import AppSetting
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
+from helpdesk.services.payments.money import currency_code
 
 SETTINGS_KEY = "payments"
 SECRET_OWNER = "payments/stripe"
@@ -42,6 +43,7 @@ class PaymentWays:
     link: str  # the template, "" for none
     stripe_api: str  # "" when Stripe is not set up
     expire_days: int
+    currency: str = "EUR"  # the one "Request payment" starts with
 
     @property
     def any(self) -> bool:
@@ -52,7 +54,8 @@ class PaymentWays:
         return {"bank": {"holder": self.bank.holder, "iban": self.bank.iban_spaced, "bic": self.bank.bic}
                 if self.bank else None,
                 "stripe": {"api_url": self.stripe_api, "keys": "kept (not shown)"} if self.stripe_api else None,
-                "link": {"url": self.link} if self.link else None, "expire_days": self.expire_days}
+                "link": {"url": self.link} if self.link else None, "expire_days": self.expire_days,
+                "currency": self.currency}
 
 
 def check_link_template(url: str) -> str:
@@ -83,7 +86,7 @@ class PaymentWaysService(Service):
         return PaymentWays(BankAccount(bank["holder"], bank["iban"], bank.get("bic", "")) if bank else None,
                            (value.get("link") or {}).get("url", ""),
                            (value.get("stripe") or {}).get("api_url", ""),
-                           int(value.get("expire_days", DEFAULT_EXPIRE_DAYS)))
+                           int(value.get("expire_days", DEFAULT_EXPIRE_DAYS)), value.get("currency", "EUR"))
 
     def stripe_keys(self) -> tuple[str, str]:
         """(secret key, webhook signing secret); raises SecretMissing when they cannot be read here."""
@@ -143,11 +146,14 @@ class PaymentWaysService(Service):
                                      "webhook_secret": hook_text}, api_url=api_url)
         return self.now_set()
 
-    def set_expiry(self, actor: Actor, days: int) -> PaymentWays:
+    def set_defaults(self, actor: Actor, expire_days: int, currency: str) -> PaymentWays:
+        """How many days a request stays open, and the currency "Request payment" starts with."""
         require_admin(actor, "set up payments")
-        if not isinstance(days, int) or not 1 <= days <= 365:
+        if not isinstance(expire_days, int) or not 1 <= expire_days <= 365:
             raise ValidationFailed("not saved", {"expire_days": "from 1 to 365 days"})
-        self._save(actor, "expire_days", days, days=days)
+        code = currency_code(currency)
+        self._save(actor, "expire_days", expire_days, days=expire_days)
+        self._save(actor, "currency", code, currency=code)
         return self.now_set()
 
     def remove(self, actor: Actor, kind: str) -> PaymentWays:

@@ -1,5 +1,5 @@
 """Settings for admins, one section a file: agents, mailboxes, channels (phones and messaging apps), API tokens, canned replies,
-response targets, automation rules, assist, webhooks, privacy (retention, blocklist), the audit log, jobs, connecting another device, this computer (version, start at login, updates)."""
+response targets, automation rules, assist, payments, webhooks, privacy (retention, blocklist), the audit log, jobs, connecting another device, this computer (version, start at login, updates)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from helpdesk.ui.settings.customer_page import CustomerPageSection
 from helpdesk.ui.settings.devices import DevicesSection
 from helpdesk.ui.settings.jobs import JobsSection
 from helpdesk.ui.settings.mailboxes import MailboxesSection
+from helpdesk.ui.settings.payments import PaymentsSection
 from helpdesk.ui.settings.privacy import PrivacySection
 from helpdesk.ui.settings.targets import TargetsSection
 from helpdesk.ui.settings.this_computer import ThisComputerSection
@@ -32,6 +33,7 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
     ("Automation", ft.Icons.AUTO_MODE, AutomationSection), ("Assist", ft.Icons.AUTO_AWESOME_OUTLINED, AssistSection),
     ("Customer page", ft.Icons.STOREFRONT_OUTLINED, CustomerPageSection),
+    ("Payments", ft.Icons.PAYMENTS_OUTLINED, PaymentsSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection),
     ("Privacy", ft.Icons.PRIVACY_TIP_OUTLINED, PrivacySection), ("Audit log", ft.Icons.POLICY_OUTLINED, AuditSection),
     ("Jobs", ft.Icons.SCHEDULE, JobsSection),

@@ -1,6 +1,7 @@
 """Files in the workspace: picking and uploading them for a reply or note (the client sends
 each to a signed upload URL; it is then moved into the file store), and showing the files a
-message carries (images as thumbnails that open full size, other files as downloads)."""
+message carries (images as thumbnails that open full size, voice notes and videos to play,
+other files as downloads)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import flet as ft
 from helpdesk.models import Attachment
 from helpdesk.services import Services
 from helpdesk.services.errors import ServiceError
-from helpdesk.services.files import THUMB_TYPES, StagedFile, mb
+from helpdesk.services.files import MEDIA_TYPES, THUMB_TYPES, StagedFile, mb
 from helpdesk.ui.format import explain
+from helpdesk.web.media import play_length
 
 log = logging.getLogger(__name__)
 UPLOAD_LINK_SECONDS = 600
@@ -40,6 +42,12 @@ def file_chips(page: ft.Page, services: Services, files: list[Attachment]) -> li
                          fit=ft.BoxFit.COVER, border_radius=8, semantics_label=a.filename),
                 tooltip=f"{a.filename} ({mb(a.size)}): open full size",
                 on_click=lambda e, a=a, link=link: _show_full(page, a, link)))
+        elif a.content_type in MEDIA_TYPES:
+            # Flet draws no player here: the browser (or the PC's player) plays it, seeking included.
+            length = play_length(a.duration_ms)
+            controls.append(ft.TextButton(f"Play {a.filename}" + (f" ({length})" if length else ""),
+                                          icon=ft.Icons.PLAY_CIRCLE_OUTLINE, url=link,
+                                          tooltip=f"Play in the browser ({mb(a.size)})"))
         else:
             controls.append(ft.TextButton(f"{a.filename} ({mb(a.size)})", icon=ft.Icons.ATTACH_FILE,
                                           tooltip="Download", url=link))

@@ -23,7 +23,8 @@ class Composer:
     def __init__(self, page: ft.Page, on_typed: Callable[[], None], save_draft: Callable[[str], Awaitable[None]],
                  send: Callable[[str], Awaitable[None]], insert_canned: Callable[[str, int | None], Awaitable[None]],
                  attach: Callable[[], Awaitable[None]] | None = None, files_row: ft.Control | None = None,
-                 assist_row: ft.Control | None = None) -> None:
+                 assist_row: ft.Control | None = None,
+                 request_payment: Callable[[], Awaitable[None]] | None = None) -> None:
         self.page = page
         self._on_typed, self._save_draft = on_typed, save_draft
         self.field = ft.TextField(multiline=True, min_lines=3, max_lines=10, label="Reply", border_radius=12,
@@ -55,6 +56,12 @@ class Composer:
         self.attach_icon = icon_button(ft.Icons.ATTACH_FILE, "Attach photos or files", visible=False,
                                        on_click=lambda e: run(attach))  # on a phone
         self._can_attach = attach is not None
+        self.pay = ft.TextButton("Request payment", icon=ft.Icons.PAYMENTS_OUTLINED,
+                                 tooltip="Ask the customer to pay: amount, what for, every way you take payment",
+                                 on_click=lambda e: run(request_payment), visible=request_payment is not None)
+        self.pay_icon = icon_button(ft.Icons.PAYMENTS_OUTLINED, "Request payment", visible=False,
+                                    on_click=lambda e: run(request_payment))  # on a phone
+        self._can_pay = request_payment is not None
         # Which way the reply leaves; a menu when the customer can be reached more than one way.
         self.via_label = ft.Text("", color=ft.Colors.PRIMARY)
         self.via = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ALT_ROUTE, color=ft.Colors.PRIMARY, size=18),
@@ -73,7 +80,8 @@ class Composer:
             self.field,
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.pay, self.pay_icon], spacing=4,
+                                                     tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
@@ -135,6 +143,8 @@ class Composer:
         self.canned_icon.semantics_label = "Canned reply" if narrow else None
         self.attach.visible = self._can_attach and not narrow
         self.attach_icon.visible = self._can_attach and narrow
+        self.pay.visible = self._can_pay and not narrow
+        self.pay_icon.visible = self._can_pay and narrow
         self.field.min_lines = 2 if narrow else 3
 
     @property

@@ -31,6 +31,7 @@ from helpdesk.ui.workspace.link_customer import link_customer
 from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxList, first_screen
 from helpdesk.ui.workspace.live import LiveUpdates
 from helpdesk.ui.workspace.searching import Searching
+from helpdesk.ui.workspace.payments import card_tools, request_payment
 from helpdesk.ui.workspace.thread import ThreadView
 
 NARROW = 820
@@ -112,11 +113,11 @@ class Workspace(LiveUpdates, Searching):
             copy_link=acts.copy_link, merge=acts.merge, spam=acts.spam, not_spam=acts.not_spam), self.zone,
             ctx.services.clock.now)
         self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files),
-                                 mail_tools(page, ctx.services))
+                                 mail_tools(page, ctx.services), card_tools(ctx, self.zone, self._refresh_open))
         self.assist = AssistPanel(ctx, self.open, acts.insert_canned)
         self.composer = acts.composer = self.assist.composer = Composer(
             page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned, self.files.pick, self.files.row,
-            self.assist.row)
+            self.assist.row, self._request_payment)
         self.composer.set_canned(canned)
         self.conversation = ft.Column([
             self.header.control, ft.Divider(height=1),
@@ -414,6 +415,10 @@ class Workspace(LiveUpdates, Searching):
 
     async def _erase_customer(self, customer_id: int, name: str) -> None:
         await customer_data.erase(self.ctx, customer_id, name, self._refresh_open)
+
+    async def _request_payment(self) -> None:
+        if self.c.selected_id is not None:
+            await request_payment(self.ctx, self.c.selected_id, self._refresh_open)
 
     async def _refresh_open(self, conversation_id: int | None = None) -> None:
         """Draw the open conversation again (or open another: where a merge put it)."""

@@ -6,7 +6,7 @@ first; "Show earlier messages" brings the rest a page at a time."""
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Callable
+from typing import Any, Callable
 
 import flet as ft
 
@@ -15,6 +15,7 @@ from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
 from helpdesk.ui.widgets import Isolated
 from helpdesk.ui.workspace.mail_original import mail_line
+from helpdesk.web.media import shared_card
 
 THREAD_PAGE = 40
 BUBBLE_HEIGHT_AT_LEAST = 56  # px: a bubble's header line, one line of text and its padding
@@ -26,10 +27,31 @@ DELIVERY_WORDS = {"queued": ("waiting to be sent", ft.Icons.SCHEDULE), "sending"
                   "delivered": ("delivered", ft.Icons.DONE_ALL), "failed": ("not delivered", ft.Icons.ERROR_OUTLINE)}
 FileChips = Callable[[list], list[ft.Control]]
 MessageTools = Callable[[Message], list[ft.Control]]
+CardTools = Callable[[Message, Any], list[ft.Control]]
+
+
+def rich_lines(message: Message) -> list[ft.Control]:
+    """Choices a reply offered, the choice an answer made, a shared location or contact."""
+    meta = message.meta or {}
+    out: list[ft.Control] = []
+    if meta.get("choices"):
+        out.append(ft.Row([ft.Text("Choices:", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                           *(ft.Container(ft.Text(f"{n}. {c}", size=12), bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+                                          border_radius=12, padding=ft.Padding.symmetric(horizontal=8, vertical=2))
+                             for n, c in enumerate(meta["choices"], 1))], wrap=True, spacing=6))
+    if meta.get("choice") and meta["choice"] != message.body.strip():
+        out.append(ft.Text(f"Chose: {meta['choice']}", size=12, weight=ft.FontWeight.W_600))
+    words, map_url = shared_card(meta)
+    if words and map_url:
+        out.append(ft.TextButton(words, icon=ft.Icons.MAP_OUTLINED, url=map_url, tooltip="Open the map"))
+    elif words:
+        out.append(ft.Text(words, size=12, selectable=True))
+    return out
 
 
 def message_control(message: Message, detail: ConversationDetail, now: datetime, zone: tzinfo | None,
-                    file_chips: FileChips | None = None, tools: MessageTools | None = None) -> ft.Control:
+                    file_chips: FileChips | None = None, tools: MessageTools | None = None,
+                    cards: CardTools | None = None) -> ft.Control:
     when = fmt.stamp(message.created_at, now, zone)
     if message.kind == EVENT:
         return Isolated(key=f"m{message.id}", alignment=ft.Alignment.CENTER, padding=ft.Padding.symmetric(
@@ -57,6 +79,10 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
         extra.append(ft.Row(file_chips(files), wrap=True, spacing=8))
     if tools is not None:
         extra.extend(tools(message))
+    extra.extend(rich_lines(message) if message.meta else ())
+    card = detail.payments.get(message.id) if message.id else None  # type: ignore[call-overload]
+    if card is not None and cards is not None:
+        extra.extend(cards(message, card))
     if delivery is not None and delivery.status != "sent":
         words, icon = DELIVERY_WORDS.get(delivery.status, (delivery.status, ft.Icons.INFO_OUTLINE))
         color = ft.Colors.ERROR if delivery.status == "failed" else ft.Colors.ON_SURFACE_VARIANT
@@ -73,11 +99,12 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
 
 class ThreadView:
     def __init__(self, page: ft.Page, zone: tzinfo | None, file_chips: FileChips | None = None,
-                 tools: MessageTools | None = None) -> None:
+                 tools: MessageTools | None = None, cards: CardTools | None = None) -> None:
         self.page = page
         self.zone = zone
         self.file_chips = file_chips
         self.tools = tools
+        self.cards = cards
         self.view = ft.ListView(expand=True, reverse=True, spacing=10,
                                 padding=ft.Padding.symmetric(horizontal=20, vertical=12))
         self.earlier = ft.Container(alignment=ft.Alignment.CENTER, content=ft.TextButton(
@@ -89,6 +116,7 @@ class ThreadView:
         self._later: list[Message] = []  # the older part of the first page, drawn right after the screen
         self._now: datetime | None = None
         self._deliveries: dict[int, str] = {}
+        self._cards: dict[int, tuple[str, str]] = {}
 
     def show(self, detail: ConversationDetail, now: datetime, window_height: float | None = None) -> None:
         """Draw a newly opened conversation, or add what is new to the one on screen. With the
@@ -102,27 +130,30 @@ class ThreadView:
             fits = int(window_height // BUBBLE_HEIGHT_AT_LEAST) + 2 if window_height else len(recent)
             self._later, recent = recent[:-fits], recent[-fits:]
             self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
-            self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips, self.tools) for m in reversed(recent)]
+            self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips, self.tools, self.cards) for m in reversed(recent)]
         else:
             last = self._shown_ids[-1] if self._shown_ids else 0
             new = [m for m in detail.messages if (m.id or 0) > last]
             for m in new:
-                self.view.controls.insert(0, message_control(m, detail, now, self.zone, self.file_chips, self.tools))
+                self.view.controls.insert(0, message_control(m, detail, now, self.zone, self.file_chips, self.tools, self.cards))
                 self._shown_ids.append(m.id)  # type: ignore[arg-type]
             self._redraw_changed_deliveries(detail, now)
         self._deliveries = {k: v.status for k, v in detail.deliveries.items()}
+        self._cards = {k: (v.status, v.stripe_state) for k, v in detail.payments.items()}
         self._place_earlier_button()
 
     def _redraw_changed_deliveries(self, detail: ConversationDetail, now: datetime) -> None:
-        """A reply that was queued and is now sent (or failed) is drawn again; nothing else is."""
-        changed = {k for k, v in detail.deliveries.items() if self._deliveries.get(k) != v.status}
+        """A reply that was queued and is now sent (or failed), or a payment card that was paid, is
+        drawn again; nothing else is."""
+        changed = {k for k, v in detail.deliveries.items() if self._deliveries.get(k) != v.status} | \
+            {k for k, v in detail.payments.items() if self._cards.get(k) != (v.status, v.stripe_state)}
         if not changed:
             return
         by_id = {m.id: m for m in detail.messages}
         for index, control in enumerate(self.view.controls):
             message_id = int(control.key[1:]) if isinstance(control.key, str) and control.key[1:].isdigit() else None
             if message_id in changed and message_id in by_id:
-                self.view.controls[index] = message_control(by_id[message_id], detail, now, self.zone, self.file_chips, self.tools)
+                self.view.controls[index] = message_control(by_id[message_id], detail, now, self.zone, self.file_chips, self.tools, self.cards)
 
     def show_rest(self) -> bool:
         """The rest of a newly opened conversation's first page (above the screen); True when
@@ -132,7 +163,7 @@ class ThreadView:
         later, self._later = self._later, []
         self._shown_ids = [m.id for m in later] + self._shown_ids  # type: ignore[misc]
         self._remove_earlier_button()
-        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools)
+        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools, self.cards)
                                   for m in reversed(later))
         self._place_earlier_button()
         return True
@@ -164,7 +195,7 @@ class ThreadView:
         self._hidden -= len(older)
         self._shown_ids = [m.id for m in older] + self._shown_ids  # type: ignore[misc]
         self._remove_earlier_button()
-        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools) for m in reversed(older))
+        self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools, self.cards) for m in reversed(older))
         self._place_earlier_button()
         self.page.update()
 
