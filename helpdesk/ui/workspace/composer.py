@@ -56,12 +56,9 @@ class Composer:
         self.attach_icon = icon_button(ft.Icons.ATTACH_FILE, "Attach photos or files", visible=False,
                                        on_click=lambda e: run(attach))  # on a phone
         self._can_attach = attach is not None
-        self.pay = ft.TextButton("Request payment", icon=ft.Icons.PAYMENTS_OUTLINED,
-                                 tooltip="Ask the customer to pay: amount, what for, every way you take payment",
-                                 on_click=lambda e: run(request_payment), visible=request_payment is not None)
-        self.pay_icon = icon_button(ft.Icons.PAYMENTS_OUTLINED, "Request payment", visible=False,
-                                    on_click=lambda e: run(request_payment))  # on a phone
-        self._can_pay = request_payment is not None
+        # An icon with its name (tooltip, screen readers): the send buttons keep their room beside it.
+        self.pay = icon_button(ft.Icons.PAYMENTS_OUTLINED, "Request payment", visible=request_payment is not None,
+                               on_click=lambda e: run(request_payment))
         # Which way the reply leaves; a menu when the customer can be reached more than one way.
         self.via_label = ft.Text("", color=ft.Colors.PRIMARY)
         self.via = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ALT_ROUTE, color=ft.Colors.PRIMARY, size=18),
@@ -80,8 +77,7 @@ class Composer:
             self.field,
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.pay, self.pay_icon], spacing=4,
-                                                     tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.pay], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
@@ -143,8 +139,6 @@ class Composer:
         self.canned_icon.semantics_label = "Canned reply" if narrow else None
         self.attach.visible = self._can_attach and not narrow
         self.attach_icon.visible = self._can_attach and narrow
-        self.pay.visible = self._can_pay and not narrow
-        self.pay_icon.visible = self._can_pay and narrow
         self.field.min_lines = 2 if narrow else 3
 
     @property

@@ -12,6 +12,7 @@ import flet as ft
 from helpdesk.services.payments.card import PaymentCard
 from helpdesk.services.promise import shop_time
 from helpdesk.ui.context import UiContext
+from helpdesk.ui.widgets import sync_value
 
 CURRENCIES = ("EUR", "CHF", "GBP", "USD", "SEK", "DKK", "NOK", "PLN", "CZK", "HUF", "CAD", "AUD", "JPY")
 Refresh = Callable[..., Awaitable[None]]
@@ -40,7 +41,7 @@ def card_tools(ctx: UiContext, zone: tzinfo | None, refresh: Refresh) -> Callabl
                                      "it was cancelled.", "Cancel request", "Keep it")
         if not sure:
             return
-        action = ctx.services.payments.mark_paid if paid else ctx.services.payments.cancel
+        action = ctx.services.payments.mark_paid if paid else ctx.services.payments.cancel  # after confirm's dialog
         if await ctx.attempt(action, card.id, ctx.actor, writer=False,
                              success="Marked as paid" if paid else "Payment request cancelled") is not None:
             await refresh()
@@ -48,7 +49,7 @@ def card_tools(ctx: UiContext, zone: tzinfo | None, refresh: Refresh) -> Callabl
     def tools(_message: Any, card: PaymentCard) -> list[ft.Control]:
         words, color = state_words(card, zone)
         controls: list[ft.Control] = [ft.Row([ft.Icon(ft.Icons.PAYMENTS_OUTLINED, size=18, color=color),
-                                              ft.Text(words, size=12, color=color, expand=True, selectable=True)],
+                                              ft.Text(words, size=12, color=color, expand=True)],
                                              spacing=6),
                                       ft.Text(f"Reference {card.reference_spaced}", size=12, selectable=True,
                                               color=ft.Colors.ON_SURFACE_VARIANT)]
@@ -70,20 +71,21 @@ async def request_payment(ctx: UiContext, conversation_id: int, refresh: Refresh
         ctx.toast("No way to pay is set up yet: add a bank account, Stripe or a payment link in Settings → Payments",
                   error=True)
         return
-    amount = ft.TextField(label="Amount", hint_text="49.90", width=160, autofocus=True,
+    amount = ft.TextField(label="Amount", hint_text="49.90", width=160, autofocus=True, on_change=sync_value,
                           keyboard_type=ft.KeyboardType.NUMBER)
     currency = ft.Dropdown(label="Currency", width=130, value=ways.currency,
                            options=[ft.DropdownOption(c) for c in CURRENCIES])
-    what = ft.TextField(label="What for", hint_text="Brake service", max_length=140)
+    what = ft.TextField(label="What for", hint_text="Brake service", max_length=140, on_change=sync_value)
     shown = [w for w in ("bank transfer" if ways.bank else "", "card (Stripe)" if ways.stripe_api else "",
                          "your payment link" if ways.link else "") if w]
 
     async def send(_e: Any) -> None:
+        # No toast before the dialog is gone: a snack bar is a dialog too, and would be the one popped.
         card = await ctx.attempt(ctx.services.payments.request, conversation_id, ctx.actor, amount.value or "",
-                                 currency.value or "", what.value or "", writer=False,
-                                 success="Payment request sent")
-        if card is not None:
+                                 currency.value or "", what.value or "", writer=False)
+        if card is not None:  # on a refusal the dialog stays, with the reason above it
             page.pop_dialog()
+            ctx.toast(f"Payment request sent: {card.money}")
             await refresh()
 
     page.show_dialog(ft.AlertDialog(
