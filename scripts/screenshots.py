@@ -360,11 +360,78 @@ def trust_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-u
     context.close()
 
 
+def rich_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """A payment request (the workspace's card, the customer's page with the QR code), a voice
+    note, Settings → Payments, and a bot's choices in the chat on a phone."""
+    from tests.mailservers import wait_until
+
+    services = app.services
+    sam = next(a for a in services.agents.list() if a.email == "sam@bikeshop.example")
+    services.payments.ways.set_bank(Actor.for_agent(sam), "Larsen Bikes GmbH", "DE89370400440532013000", "COBADEFFXXX")
+    services.payments.ways.set_link(Actor.for_agent(sam), "https://paypal.me/larsenbikes/{amount}EUR")
+    voice = services.files.stage_bytes((ROOT / "tests" / "media" / "voice.ogg").read_bytes(), "voice-note.ogg")
+    got = services.conversations.receive(IncomingMessage(
+        body="Hi, here is what the brakes sound like. How much would the service be?", email="gerda.gerber@example.com",
+        name="Gerda Gerber", subject="Squeaky brakes"), files=[voice])
+    services.conversations.reply(got.conversation_id, Actor.for_agent(sam), "That is worn pads: 49.90 EUR with "
+                                 "fitting. Pay below and we book you in.", then="open")
+    services.payments.request(got.conversation_id, Actor.for_agent(sam), "49.90", "EUR", "Brake service, front and rear")
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = open_app(context, server.url)
+    sign_in(page, "sam@bikeshop.example", "demo-password")
+    shown(page, "Unassigned").wait_for()
+    type_into(page, "Search", "Gerda Gerber")
+    page.keyboard.press("Enter")
+    shown(page, " for “").wait_for()
+    page.get_by_role("button").filter(has_text="Gerda Gerber").first.click()
+    shown(page, "Waiting for payment").wait_for()
+    page.get_by_role("button", name="Close search").click()
+    time.sleep(1.5)
+    page.screenshot(path=out / "payment-request-workspace.png")
+    page.get_by_role("button", name="Account").or_(page.get_by_role("button", name="Sam")).first.click()
+    page.get_by_role("menuitem", name="Settings").click()
+    shown(page, "Add an agent").wait_for()
+    page.get_by_text("Payments").first.click()
+    shown(page, "Card payments (Stripe)").wait_for()
+    time.sleep(1)
+    page.screenshot(path=out / "settings-payments.png")
+    context.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{server.url}/c/{got.public_token}#pay1")
+    page.wait_for_function("document.querySelector('img.qr') && document.querySelector('img.qr').naturalWidth > 0")
+    time.sleep(0.5)
+    page.screenshot(path=out / "payment-request-customer.png", full_page=True)
+    phone.close()
+
+    chat = services.messaging.channels.add("website", "Shop chat", {"origins": ["https://larsenbikes.example"]},
+                                            Actor.system())
+    bot = services.tokens.create("Order helper", actor=Actor.system(), scopes=["read", "reply"])
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{server.url}/chat?site={chat.config['key']}")
+    page.get_by_label("Your message").fill("Where is my order 1042?")
+    page.get_by_role("button", name="Send").click()
+    page.locator("[data-helpdesk-chat] .msg.mine").first.wait_for()
+    key = chat.config["key"]
+    visitor = page.evaluate(f"localStorage.getItem('helpdesk-visitor-{key}')")
+    conversation = wait_until(lambda: services.chat.thread(services.chat.visitor(key, visitor)).conversation_id, 20,
+                              "the chat")
+    services.conversations.reply(conversation, Actor.for_token(bot.token),
+                                 "Order 1042 left our workshop today. Anything else?",
+                                 choices=["Track the parcel", "Change the address", "Talk to a person"])
+    page.locator("[data-helpdesk-chat] .choices button").first.wait_for()
+    time.sleep(1)
+    page.screenshot(path=out / "chat-choices.png")
+    phone.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", choices=["customer", "trust"],
-                        help="customer: only what customers see (chat, page); trust: two-step, privacy, spam")
+    parser.add_argument("--only", choices=["customer", "trust", "rich"],
+                        help="customer: only what customers see (chat, page); trust: two-step, privacy, spam; "
+                             "rich: payments, voice notes, choices")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # Listening on loopback only; "public_url" stands in for the address a shop PC would show.
@@ -383,7 +450,8 @@ def main() -> int:
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         if args.only:
-            (customer_screens if args.only == "customer" else trust_screens)(app, browser, server, args.out)
+            {"customer": customer_screens, "trust": trust_screens, "rich": rich_screens}[args.only](
+                app, browser, server, args.out)
             browser.close()
             app.close()
             return 0

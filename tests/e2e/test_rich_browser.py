@@ -66,7 +66,6 @@ def test_a_payment_is_requested_in_the_workspace_paid_through_stripe_and_shown_p
     expect(shown(page, "Waiting for payment")).to_be_visible()
     [card] = services.payments.of_conversation(got.conversation_id)
     assert (card.amount, card.currency, card.description) == ("49.90", "EUR", "Brake service")
-    page.screenshot(path=str(Path("docs/screenshots/payment-request-workspace.png")))
 
     assert StripeCheckout(services).run_once() == ["ready"]  # the payments worker's round
     [session] = shop["stripe"].created
@@ -80,7 +79,6 @@ def test_a_payment_is_requested_in_the_workspace_paid_through_stripe_and_shown_p
     png = customer.request.get(shop["url"] + qr.get_attribute("src")).body()
     payload = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))[0].text.split("\n")
     assert payload[5:8] == ["Larsen Bikes", "DE89370400440532013000", "EUR49.9"] and payload[9] == card.reference
-    customer.screenshot(path=str(Path("docs/screenshots/payment-request-customer.png")), full_page=True)
 
     body, headers = FakeStripe.event(session, at=int(shop["clock"].now().timestamp()))
     paid = httpx.post(f"{shop['url']}/api/v1/payments/stripe", content=body, headers=headers)
@@ -142,7 +140,6 @@ def test_a_bots_choices_are_buttons_in_the_chat_and_a_tap_reaches_the_bot_as_a_c
     assert answer.status_code == 201, answer.text
     buttons = chat(page).get_by_role("group", name="Choose an answer")
     expect(buttons.get_by_role("button", name="Track my order")).to_be_visible()
-    page.screenshot(path=str(Path("docs/screenshots/chat-choices.png")))
     buttons.get_by_role("button", name="Talk to a person").click()
     expect(chat(page).get_by_role("group", name="Choose an answer")).to_have_count(0)  # answered
     after = arrived["next"]
