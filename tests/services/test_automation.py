@@ -389,3 +389,32 @@ def test_old_handled_events_are_dropped_but_waits_stay_once(shop, clock, ann):
     assert shop.automation.pending_events() == 0
     run(shop)  # the wait's event is kept: the scan does not see it as new
     assert len(public_out(shop, cid)) == 2
+
+
+def test_a_payment_arriving_and_a_customers_choice_set_rules_off(shop, ann):
+    rule(shop, ann, trigger="payment_paid", title="Paid", actions=[
+        {"type": "add_tags", "tags": ["paid"]}, {"type": "resolve"}])
+    rule(shop, ann, trigger="customer_message", title="Wants a person",
+         conditions=[{"field": "choice", "op": "is", "value": "Talk to a person"}],
+         actions=[{"type": "priority", "value": "high"}])
+    shop.payments.ways.set_bank(ann, "Larsen Bikes", "DE89370400440532013000")
+    booked = receive(shop, body="Can I book the brake service?").conversation_id
+    card = shop.payments.request(booked, ann, "49.90", "EUR", "Brake service")
+    run(shop)
+    assert shop.conversations.get(booked).tags == []  # asked, not paid: nothing yet
+    shop.payments.mark_paid(card.id, ann)
+    run(shop)
+    detail = shop.conversations.get(booked)
+    assert detail.tags == ["paid"] and detail.conversation.status == "resolved"
+
+    rule(shop, ann, trigger="conversation_created", title="Menu", actions=[
+        {"type": "reply", "body": "Which do you need?", "choices": ["Track my order", "Talk to a person"]}])
+    asking = receive(shop, body="Where is my order?", email="dan@example.com").conversation_id
+    run(shop)
+    assert public_out(shop, asking)[-1].meta["choices"] == ["Track my order", "Talk to a person"]
+    receive(shop, body="1", email="dan@example.com")
+    run(shop)
+    assert shop.conversations.get(asking).conversation.priority == "normal"  # "1" is the other choice
+    receive(shop, body="talk to a person", email="dan@example.com")
+    run(shop)
+    assert shop.conversations.get(asking).conversation.priority == "high"

@@ -123,7 +123,8 @@ class Actions:
         body = action.get("body") or self._canned(conn, action["canned"])
         text = self.fill(conn, body, state, now)
         written = self.conversations.automatic_reply_in(tx, conn, state, text, now, {
-            "automatic": "rule", "rule": rule.name, "rule_title": rule.title})
+            "automatic": "rule", "rule": rule.name, "rule_title": rule.title,
+            **({"choices": action["choices"]} if action.get("choices") else {})})
         self._replied.append((state.id, state.customer_id, now))
         done.replied = done.moved = True
         done.said.append("replied")

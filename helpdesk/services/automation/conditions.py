@@ -37,7 +37,7 @@ def _one(c: dict[str, Any], facts: Facts) -> bool:
     elif field == "assignee":
         same = state.assignee_id is None if value == "nobody" else facts.assignee_email == value
     else:
-        actual = {"channel": lambda: facts.channel, "mailbox": lambda: facts.mailbox,
+        actual = {"channel": lambda: facts.channel, "mailbox": lambda: facts.mailbox, "choice": lambda: facts.choice,
                   "priority": lambda: state.priority, "status": lambda: state.status}[field]()
         same = (actual or "").lower() == value.lower()
     return same if op == "is" else not same

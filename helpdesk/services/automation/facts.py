@@ -65,6 +65,12 @@ class Facts:
         return (self.message.body if self.message is not None else "") or ""
 
     @property
+    def choice(self) -> str:
+        """The choice the customer's message picked from the team's last reply ("" none)."""
+        meta = (self.message.meta if self.message is not None else None) or {}
+        return str(meta.get("choice") or "")
+
+    @property
     def channel(self) -> str:
         return (self.message.channel if self.message is not None else self.state.channel) or ""
 

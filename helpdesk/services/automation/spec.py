@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpdesk.models import PRIORITIES, STATUSES
+from helpdesk.services.conversations.choices import check_choices
 from helpdesk.services.errors import ValidationFailed
 
 # When a rule runs. The waited ones need `hours`; they run from the scheduler, catching up after
@@ -47,11 +48,12 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "status": (("is", "is_not"), STATUSES),
     "business_hours": (("is",), ("inside", "outside")),
     "message": (("is",), ("first", "follow_up")),
+    "choice": (("is", "is_not"), None),  # the answer a customer tapped or typed ("Talk to a person")
 }
 CONDITION_LABELS = {"channel": "Channel", "mailbox": "Mailbox", "text": "Message text", "subject": "Subject",
                     "customer_domain": "Customer's email domain", "customer_tag": "Customer tag", "priority": "Priority",
                     "tag": "Tag", "assignee": "Assignee", "status": "Status", "business_hours": "Business hours",
-                    "message": "Message"}
+                    "message": "Message", "choice": "Customer's choice"}
 OP_LABELS = {"is": "is", "is_not": "is not", "contains": "contains", "not_contains": "does not contain",
              "matches": "matches", "has": "has", "has_not": "has not"}
 
@@ -60,7 +62,7 @@ ACTIONS = {
     "priority": "set priority",  # value
     "add_tags": "add tags",  # tags
     "remove_tags": "remove tags",  # tags
-    "reply": "send an automatic reply",  # canned (a canned reply's title) or body, with variables
+    "reply": "send an automatic reply",  # canned (a canned reply's title) or body, with variables; choices
     "note": "add a note",  # body, with variables
     "snooze": "snooze",  # hours, or until: next_opening
     "resolve": "resolve",
@@ -229,11 +231,17 @@ def _check_action(item: Any, at: str, bad: Any) -> dict[str, Any] | None:
     if kind in ("reply", "note", "notify"):
         body = str(item.get("body") or "").strip()
         canned = " ".join(str(item.get("canned") or "").split())
+        offered: dict[str, Any] = {}
+        if kind == "reply" and item.get("choices"):  # answers the customer can tap, as an agent's reply has
+            problems: dict[str, str] = {}
+            offered = {"choices": check_choices(problems, item["choices"])}
+            for problem in problems.values():
+                bad(f"{at}.choices", problem)
         if kind == "reply" and canned:
-            return {"type": kind, "canned": canned[:100]}
+            return {"type": kind, "canned": canned[:100], **offered}
         if not 0 < len(body) <= 5000:
             bad(f"{at}.body", "must be 1 to 5000 characters" + (" (or name a canned reply)" if kind == "reply" else ""))
-        return {"type": kind, "body": body}
+        return {"type": kind, "body": body, **offered}
     if kind == "snooze":
         until, hours = item.get("until"), item.get("hours")
         if until == "next_opening":

@@ -213,7 +213,8 @@ class MessagesMixin(ConversationBase):
         author = {"type": "system", "id": None, "name": meta.get("rule_title", "Helpdesk")}
         enqueue(conn, "message.created", state.id, {**self.message_payload(
             conn, state, message_id, body, OUT, author, [], state.status, now, with_link=True),
-            "automatic": True, "delivery": {"channel": delivery.channel, "status": delivery.status}}, now)
+            **rich_fields(meta), "automatic": True,
+            "delivery": {"channel": delivery.channel, "status": delivery.status}}, now)
         tx.emit(OUTBOX_ENQUEUED, state.id)
         tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=OUT, kind=REPLY, automatic=True)
         tx.emit(events.CONVERSATION_UPDATED, state.id, status=state.status)
