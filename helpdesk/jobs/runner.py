@@ -57,6 +57,7 @@ class JobRunner:
             "update_check": self._update_check,
             "report_rollups": self._report_rollups,
             "privacy": self._privacy,
+            "payments": self._payments,
         }
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -130,6 +131,10 @@ class JobRunner:
         if check.error:
             raise RuntimeError(check.error)
         return f"newest is {check.latest}" + (": an update is available" if check.newer else ": up to date")
+
+    def _payments(self) -> str:
+        expired = self.services.payments.expire_due()
+        return f"{expired} payment request{'s' if expired != 1 else ''} expired"
 
     def _privacy(self) -> str:
         services = self.services

@@ -41,6 +41,7 @@ def triggers(sla_scan_minutes: int = 1) -> dict:
         "update_check": CronTrigger(hour=11, minute=40),
         "report_rollups": IntervalTrigger(minutes=2),
         "privacy": CronTrigger(hour=4, minute=0),
+        "payments": IntervalTrigger(minutes=15),
     }
 
 

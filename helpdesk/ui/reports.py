@@ -98,9 +98,22 @@ class ReportsScreen:
                              ft.DataCell(ft.Text("—" if a.csat_average is None else f"{a.csat_average:.1f}"))])
                              for a in s.agents]) if s.agents else ft.Text("No agent activity in this period.",
                                                                           italic=True),
+            *self._payments(s),
             ft.Container(height=24),  # room below the last row when scrolled to the end
         ]
         self.page.update()
+
+    def _payments(self, s: Summary) -> list[ft.Control]:
+        """Money asked for in the period, per currency (never added across currencies)."""
+        if not s.payments:
+            return []
+        return [ft.Text("Payments", theme_style=ft.TextThemeStyle.TITLE_MEDIUM), ft.Row([
+            control for m in s.payments for control in (
+                self._kpi(f"Requested ({m['currency']})", f"{m['requested']} {m['currency']}",
+                          f"{m['requested_count']} request{'s' if m['requested_count'] != 1 else ''}"),
+                self._kpi(f"Paid ({m['currency']})", f"{m['paid']} {m['currency']}", f"{m['paid_count']} paid"),
+                self._kpi(f"Outstanding ({m['currency']})", f"{m['outstanding']} {m['currency']}",
+                          f"{m['outstanding_count']} waiting"))], wrap=True, spacing=12, run_spacing=12)]
 
     @staticmethod
     def _kpi(title: str, value: str, note: str) -> ft.Control:

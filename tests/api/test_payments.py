@@ -148,3 +148,32 @@ def test_stripe_pays_once_and_refuses_forged_and_stale_events(client, bot, servi
     receipts = [m for m in thread["messages"] if m["body"].startswith("Paid ")]
     assert len(receipts) == 1 and "49.90 EUR for Brake service" in receipts[0]["body"]
     assert json.dumps(services.payments.ways.now_set().described()).count("sk_") == 0
+
+
+def test_reports_show_requested_paid_and_outstanding_per_currency_with_the_csv(client, bot, services, ann, clock,
+                                                                                app):
+    services.payments.ways.set_link(ann, "https://pay.example/{amount}/{reference}")
+    first = conversation(client, bot)
+    other = conversation(client, bot, "olaf@example.com")
+    paid = ask(client, bot, first["conversation_id"], "49.90").json()
+    ask(client, bot, first["conversation_id"], "10.05")
+    ask(client, bot, other["conversation_id"], "120", "CHF")
+    cancelled = ask(client, bot, other["conversation_id"], "5", "CHF").json()
+    assert paid["link_url"] == f"https://pay.example/49.90/{paid['reference']}"
+    client.post(f"/api/v1/payment-requests/{paid['id']}/paid", headers=bot)
+    client.post(f"/api/v1/payment-requests/{cancelled['id']}/cancel", headers=bot)
+    day = clock.now().date().isoformat()
+    summary = client.get(f"/api/v1/reports/summary?from={day}&to={day}", headers=bot).json()
+    assert summary["payments"] == [
+        {"currency": "CHF", "requested": "125.00", "paid": "0.00", "outstanding": "120.00", "requested_count": 2,
+         "paid_count": 0, "outstanding_count": 1},
+        {"currency": "EUR", "requested": "59.95", "paid": "49.90", "outstanding": "10.05", "requested_count": 2,
+         "paid_count": 1, "outstanding_count": 1}]
+    csv = client.get(f"/api/v1/reports/summary.csv?from={day}&to={day}", headers=bot).text
+    assert "all,payments paid EUR,49.90" in csv and "all,payments outstanding CHF,120.00" in csv
+    clock.advance(days=15)  # past the 14 days a request stays open
+    assert app.job_runner.run("payments") == "2 payment requests expired"
+    later = client.get(f"/api/v1/reports/summary?from={day}&to={day}", headers=bot).json()["payments"]
+    assert [m["outstanding"] for m in later] == ["0.00", "0.00"]
+    page = client.get(f"/c/{first['public_token']}").text
+    assert "Expired" in page and "pay.example" not in page  # nothing left to pay on an expired card

@@ -26,7 +26,7 @@ from helpdesk.services.conversations.common import insert_event, load_state
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.payments.card import PAYMENT_CHANGED, PaymentCard, card_of
-from helpdesk.services.payments.money import amount_text, currency_code, money_words, parse_amount
+from helpdesk.services.payments.money import currency_code, money_words, parse_amount
 from helpdesk.services.payments.reference import rf_reference
 from helpdesk.services.payments.stripe_events import StripeEvent
 from helpdesk.services.payments.ways import PaymentWays, PaymentWaysService
@@ -332,6 +332,7 @@ class PaymentService(Service):
                 for conversation_id in set(conn.execute(select(PR.c.conversation_id).where(PR.c.id.in_(rows)))
                                            .scalars()):
                     tx.emit(PAYMENT_CHANGED, conversation_id)
+                    tx.emit(events.CONVERSATION_UPDATED, conversation_id)
             return len(rows)
 
     # ---- Stripe's side (the payments worker) ---------------------------------------------------
@@ -369,28 +370,3 @@ class PaymentService(Service):
             conversation_id = conn.execute(select(PR.c.conversation_id).where(PR.c.id == request_id)).scalar()
             if conversation_id is not None:
                 tx.emit(PAYMENT_CHANGED, conversation_id, request_id=request_id)
-
-    # ---- reports ------------------------------------------------------------------------------
-
-    def totals(self, since: datetime, until: datetime) -> list[dict]:
-        """Per currency, requests made in the period: requested, paid, outstanding (as amounts)."""
-        with self.db.read() as s:
-            rows = s.execute(select(PR.c.currency, PR.c.status, PR.c.amount_minor, PR.c.expires_at).where(
-                PR.c.created_at >= since, PR.c.created_at < until)).all()
-        now = self.now()
-        out: dict[str, dict] = {}
-        for r in rows:
-            entry = out.setdefault(r.currency, {"currency": r.currency, "requested": 0, "paid": 0, "outstanding": 0,
-                                                "count": 0, "paid_count": 0, "outstanding_count": 0})
-            entry["requested"] += r.amount_minor
-            entry["count"] += 1
-            if r.status == PAID:
-                entry["paid"] += r.amount_minor
-                entry["paid_count"] += 1
-            elif r.status == REQUESTED and (r.expires_at is None or r.expires_at > now):
-                entry["outstanding"] += r.amount_minor
-                entry["outstanding_count"] += 1
-        for entry in out.values():
-            for key in ("requested", "paid", "outstanding"):
-                entry[key] = amount_text(entry[key], entry["currency"])
-        return sorted(out.values(), key=lambda e: e["currency"])

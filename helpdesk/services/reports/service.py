@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -12,6 +12,7 @@ from helpdesk.models import OPEN, Agent, Conversation
 from helpdesk.services.base import Service
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.exports import csv_text
+from helpdesk.services.payments.totals import payment_totals
 from helpdesk.services.reports.collect import collect
 from helpdesk.services.reports.figures import DayFacts, TimeFigure
 from helpdesk.services.reports.rollups import ReportRollups
@@ -50,6 +51,8 @@ class Summary:
     backlog_now: int
     overdue_now: int
     agents: list[AgentFigures]
+    # Per currency: requests made in the period, paid, outstanding (services/payments/totals.py).
+    payments: list[dict] = field(default_factory=list)
 
 
 class ReportService(Service):
@@ -79,6 +82,10 @@ class ReportService(Service):
             overdue = s.execute(select(func.count()).select_from(C).where(
                 or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now))).scalar_one()
             names = {a.id: a.name for a in s.execute(select(Agent.id, Agent.name)).all()}  # type: ignore[call-overload]
+            zone = rules.calendar.tz
+            money = payment_totals(s.connection(), datetime.combine(start, time.min, zone).astimezone(timezone.utc),
+                                   datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc),
+                                   now)
         agents = [AgentFigures(agent_id, names.get(agent_id, f"Agent #{agent_id}"), replies=f.replies,
                                first_response=TimeFigure.of(f.first), resolutions=f.resolutions,
                                csat_average=f.csat_sum / f.csat_count if f.csat_count else None,
@@ -96,7 +103,7 @@ class ReportService(Service):
             recontact_rate=total.recontacts / total.resolved if total.resolved else None,
             csat_average=total.csat_sum / total.csat_count if total.csat_count else None,
             csat_count=total.csat_count, busiest_hours=total.hours, backlog_now=backlog, overdue_now=overdue,
-            agents=sorted(agents, key=lambda a: a.name),
+            agents=sorted(agents, key=lambda a: a.name), payments=money,
         )
 
     def refresh_rollups(self, most_months: int | None = 6) -> int:
@@ -167,6 +174,10 @@ class ReportService(Service):
             figure(a.name, "first response", a.first_response)
             rows.append([a.name, "resolutions", a.resolutions])
             rows.append([a.name, "csat average", _num(a.csat_average)])
+        for m in summary.payments:
+            for what in ("requested", "paid", "outstanding"):
+                rows.append(["all", f"payments {what} {m['currency']}", m[what]])
+                rows.append(["all", f"payments {what} count {m['currency']}", m[f"{what}_count"]])
         rows += [[], ["date", "created", "resolved"]]
         rows += [[day["date"], day["created"], day["resolved"]] for day in summary.per_day]
         return csv_text(rows)
