@@ -113,3 +113,27 @@ def test_a_payment_request_by_sms_carries_the_amount_the_links_and_the_bank_deta
     assert "Pay online: https://paypal.me/bikeshop/49.90EUR" in text
     assert f"IBAN DE89 3704 0044 0532 0130 00, reference {card.reference_spaced}" in text
     assert f"#pay{card.id}" in text
+
+
+def test_a_whatsapp_voice_message_and_location_through_twilio_arrive_playable_and_readable(services, twilio,
+                                                                                          sms_number, server):
+    from tests.channels.test_telegram_twilio import twilio_call
+
+    voice = (MEDIA / "voice.ogg").read_bytes()
+    twilio.media["MEvoice"] = voice
+    answer = twilio_call(twilio, server, {
+        "From": "whatsapp:+15550100777", "To": "whatsapp:+15550100999", "Body": "", "MessageSid": "MMvoice",
+        "NumMedia": "1", "MediaUrl0": f"{twilio.url}/media/MEvoice", "MediaContentType0": "audio/ogg",
+        "ProfileName": "Dana"})
+    assert answer.status_code == 200, answer.text
+    conversation = only_conversation(services)
+    detail = services.conversations.get(conversation.id)
+    [note] = detail.attachments[detail.messages[0].id]
+    assert note.content_type == "audio/ogg" and note.duration_ms == 3200
+    assert services.files.path_of(note.sha256).read_bytes() == voice
+    twilio_call(twilio, server, {"From": "whatsapp:+15550100777", "To": "whatsapp:+15550100999", "Body": "",
+                                 "MessageSid": "MMplace", "NumMedia": "0", "Latitude": "48.137154",
+                                 "Longitude": "11.576124", "Label": "Larsen Bikes workshop"})
+    place = thread_of(services, conversation.id)[-1]
+    assert place.meta["location"] == {"latitude": 48.137154, "longitude": 11.576124, "title": "Larsen Bikes workshop"}
+    assert place.body == "Shared a location: Larsen Bikes workshop (48.13715, 11.57612)"

@@ -155,10 +155,21 @@ class TwilioChannel(TextChannel):
                 files.append(self._media(url or "", form.get(f"MediaContentType{i}", ""), i, sid))
             except ChannelDown as exc:  # the text still arrives; people see what is missing
                 missing.append(f"[a file could not be fetched from Twilio: {exc}]")
+        meta: dict[str, Any] = {"to": form.get("To", "")[:64]}
+        body = "\n".join([form.get("Body", ""), *missing]).strip()
+        try:  # a WhatsApp location: Latitude, Longitude, and Address or Label for a place
+            latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+        except (KeyError, ValueError):
+            pass
+        else:
+            title = (form.get("Label") or form.get("Address") or "")[:200]
+            meta["location"] = {"latitude": latitude, "longitude": longitude, "title": title}
+            if not body or body == title:
+                body = f"Shared a location{': ' + title if title else ''} ({latitude:.5f}, {longitude:.5f})"
         taken = messaging.intake.receive(IncomingText(
             channel_id=self.channel.id, kind="whatsapp" if whatsapp else "sms", key=f"twilio:{sid}"[:255],
-            body="\n".join([form.get("Body", ""), *missing]).strip(), phone=sender.removeprefix("whatsapp:"), name=form.get("ProfileName", ""),
-            files=files, meta={"to": form.get("To", "")[:64]}))
+            body=body, phone=sender.removeprefix("whatsapp:"), name=form.get("ProfileName", ""), files=files,
+            meta=meta))
         return taken.status
 
     def _media(self, url: str, content_type: str, index: int, sid: str) -> tuple[str, bytes]:
