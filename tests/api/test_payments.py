@@ -177,3 +177,24 @@ def test_reports_show_requested_paid_and_outstanding_per_currency_with_the_csv(c
     assert [m["outstanding"] for m in later] == ["0.00", "0.00"]
     page = client.get(f"/c/{first['public_token']}").text
     assert "Expired" in page and "pay.example" not in page  # nothing left to pay on an expired card
+
+
+def test_a_customers_export_lists_their_payment_requests_and_erasing_keeps_only_the_shops_books(
+        client, bot, services, ann):
+    import zipfile
+
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", IBAN)
+    first = conversation(client, bot)
+    card = ask(client, bot, first["conversation_id"], "49.90", "EUR", "Brake service for Gerda's blue bike").json()
+    out = io.BytesIO()
+    services.privacy.export(first["customer_id"], out, ann)
+    with zipfile.ZipFile(out) as zf:
+        data = json.loads(zf.read("customer.json"))
+    [listed] = data["conversations"][0]["payment_requests"]
+    assert listed == {"amount": "49.90", "currency": "EUR", "description": "Brake service for Gerda's blue bike",
+                      "reference": card["reference"], "status": "requested", "requested_at": listed["requested_at"],
+                      "paid_at": None, "paid_via": None}
+    services.privacy.erase(first["customer_id"], ann)
+    kept = services.payments.get(card["id"])
+    assert (kept.amount, kept.currency, kept.reference, kept.description) == ("49.90", "EUR", card["reference"],
+                                                                              "(erased)")

@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, select, update
 
 from helpdesk import events
 from helpdesk.models import (EMAIL, PHONE, RESOLVED, AppSetting, AuditEntry, Attachment, Conversation, CsatRating, Customer,
-                             CustomerIdentifier, Delivery, Draft, MailRecord, Message, OutboxEvent, WebhookDelivery)
+                             CustomerIdentifier, Delivery, Draft, MailRecord, Message, OutboxEvent, PaymentRequest,
+                             WebhookDelivery)
 from helpdesk.services.base import ADMIN, Actor, Service, audit, require_role, writes
 from helpdesk.services.conversations.common import public_token_digest
 from helpdesk.services.customers import normalize_email, normalize_phone
@@ -27,13 +28,15 @@ ERASED_NAME = "Erased customer"
 RETENTION_KEY = "privacy.retention"
 BACKUP_NIGHTS = 7  # what the nightly backups keep (db/backup.py), said in the dialog and the docs
 # What a message's machine-readable part may keep: what reports and the thread's events need.
-KEPT_META = ("event", "old", "new", "by", "until", "days", "automatic", "cause", "first", "spam")
+KEPT_META = ("event", "old", "new", "by", "until", "days", "automatic", "cause", "first", "spam",
+             "payment_request_id")
 C = Conversation.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
 CUST = Customer.__table__  # type: ignore[attr-defined]
 IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 ATT = Attachment.__table__  # type: ignore[attr-defined]
 MAIL = MailRecord.__table__  # type: ignore[attr-defined]
+PAY = PaymentRequest.__table__  # type: ignore[attr-defined]
 RATE = CsatRating.__table__  # type: ignore[attr-defined]
 DRAFT = Draft.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
@@ -131,6 +134,8 @@ class PrivacyService(Service):
                 conn.execute(update(MAIL).where(MAIL.c.conversation_id.in_(chunk)).values(
                     sender="", subject="", full_text="", html="", raw_sha256="", error=""))
                 conn.execute(update(RATE).where(RATE.c.conversation_id.in_(chunk)).values(comment=""))
+                # The shop's books keep amount, currency, state and reference; what it was for goes.
+                conn.execute(update(PAY).where(PAY.c.conversation_id.in_(chunk)).values(description="(erased)"))
                 conn.execute(delete(DRAFT).where(DRAFT.c.conversation_id.in_(chunk)))
                 conn.execute(delete(HOOKS).where(HOOKS.c.outbox_event_id.in_(
                     select(OUTBOX.c.id).where(OUTBOX.c.conversation_id.in_(chunk)))))

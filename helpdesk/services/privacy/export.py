@@ -14,13 +14,15 @@ from typing import IO, Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpdesk.services.payments.money import amount_text
 from helpdesk.models import (Agent, ApiToken, Attachment, Conversation, CsatRating, Customer, CustomerIdentifier,
-                             Delivery, MailRecord, Message)
+                             Delivery, MailRecord, Message, PaymentRequest)
 
 C = Conversation.__table__  # type: ignore[attr-defined]
 M = Message.__table__  # type: ignore[attr-defined]
 ATT = Attachment.__table__  # type: ignore[attr-defined]
 DEL = Delivery.__table__  # type: ignore[attr-defined]
+PAY = PaymentRequest.__table__  # type: ignore[attr-defined]
 RATE = CsatRating.__table__  # type: ignore[attr-defined]
 MAIL = MailRecord.__table__  # type: ignore[attr-defined]
 IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
@@ -120,6 +122,11 @@ def _conversation(s: Session, conv: Any, agents: dict, tokens: dict, files: dict
         count += 1
     ratings = [{"rating": r.rating, "comment": r.comment, "at": _iso(r.created_at)}
                for r in s.execute(select(RATE).where(RATE.c.conversation_id == conv.id).order_by(RATE.c.id))]
+    payments = [{"amount": amount_text(p.amount_minor, p.currency), "currency": p.currency,
+                 "description": p.description, "reference": p.reference, "status": p.status,
+                 "requested_at": _iso(p.created_at), "paid_at": _iso(p.paid_at), "paid_via": p.paid_via or None}
+                for p in s.execute(select(PAY).where(PAY.c.conversation_id == conv.id).order_by(PAY.c.id))]
     return {"id": conv.id, "subject": conv.subject, "channel": conv.channel, "status": conv.status,
             "created_at": _iso(conv.created_at), "resolved_at": _iso(conv.resolved_at),
-            "merged_into": conv.merged_into_id, "ratings": ratings, "messages": out}, count
+            "merged_into": conv.merged_into_id, "ratings": ratings, "payment_requests": payments,
+            "messages": out}, count
