@@ -54,7 +54,9 @@ class FakeStripe(_Server):
                        "client_reference_id": form.get("client_reference_id"),
                        "amount_total": int(form["line_items[0][price_data][unit_amount]"]),
                        "currency": form.get("line_items[0][price_data][currency]"), "payment_status": "unpaid",
-                       "status": "open", "success_url": form.get("success_url"), "form": form}
+                       "status": "open", "success_url": form.get("success_url"), "form": form,
+                       "expires_at": int(form.get("expires_at") or 0),
+                       "metadata": {k[len("metadata["):-1]: v for k, v in form.items() if k.startswith("metadata[")}}
             self.sessions[session_id] = session
             self.created.append(session)
             if key:

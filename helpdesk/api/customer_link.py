@@ -90,7 +90,7 @@ def shown_payment(services: Services, token: str, card: PaymentCard) -> ShownPay
     return ShownPayment(card.id, card.money, card.description, card.status, state, card.reference_spaced,
                         bank.holder if bank else "", bank.iban_spaced if bank else "", bank.bic if bank else "",
                         payments.qr_path(token, card) if payments.shows_qr(ways, card) else "",
-                        card.stripe_url, payments.link_url(ways, card))
+                        f"/c/{token}/pay/{card.id}/card" if card.stripe_url else "", payments.link_url(ways, card))
 
 
 def page_html(detail: ConversationDetail, services: Services, rated: CsatRating | None = None, error: str = "",
@@ -204,6 +204,19 @@ def build_router() -> APIRouter:
             return unknown_link(services, request)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
                                                               "X-Content-Type-Options": "nosniff"})
+
+    @router.get("/c/{token}/pay/{request_id}/card")
+    async def pay_by_card(token: str, request_id: Annotated[int, Path(ge=1, le=2 ** 31 - 1)],
+                          request: Request) -> Response:
+        """To the request's current Stripe Checkout session (a new one is made each day it is open)."""
+        services: Services = request.app.state.services
+        target = await services.db.run_read(services.payments.card_link, token, request_id)
+        if target is None:
+            if not await services.db.run_read(services.conversations.link_opens, token):
+                return unknown_link(services, request)
+            return redirect(f"/c/{token}#pay{request_id}")  # paid, cancelled or no card link: the card says which
+        return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store",
+                                                                  "Referrer-Policy": "no-referrer"})
 
     @router.post("/c/{token}/rating")
     async def rate(token: str, request: Request):  # type: ignore[no-untyped-def]

@@ -51,7 +51,9 @@ class PaymentRequestOut(BaseModel):
     paid_via: Optional[Literal["stripe", "hand"]]
     pay_url: str = Field(description="the customer's page, at this request: every way to pay")
     qr_url: Optional[str] = Field(description="the EPC069-12 QR code (PNG) for a bank transfer in EUR")
-    stripe_url: Optional[str] = Field(description="Stripe Checkout, once made (null while offline)")
+    stripe_url: Optional[str] = Field(description="Stripe Checkout's current session, once made (null while "
+                                                  "offline); a session lasts 24 hours and is renewed daily")
+    card_url: Optional[str] = Field(description="Helpdesk's lasting link to the current Stripe session: send this one")
     link_url: Optional[str] = Field(description="the shop's own payment link, filled in")
 
 

@@ -78,10 +78,15 @@ class StripeCheckout:
                 "line_items[0][price_data][unit_amount]": str(card.amount_minor),  # minor units
                 "line_items[0][price_data][product_data][name]": card.description,
                 "metadata[reference]": card.reference, "metadata[conversation_id]": str(card.conversation_id),
-                "payment_intent_data[description]": f"{card.description} ({card.reference})"}
+                "payment_intent_data[description]": f"{card.description} ({card.reference})",
+                # Stripe's longest: 24 hours. The worker makes a fresh one before then while the request is open.
+                "expires_at": str(int(self.services.clock.now().timestamp()) + 24 * 3600 - 60)}
+        # One session per request and per session it replaces: a retry after a lost answer gets the same one.
+        key_for = f"helpdesk-payment-request-{card.id}" + (f"-after-{card.stripe_session_id}"
+                                                           if card.stripe_session_id else "")
         try:
             answer = self.http.post(f"{api}/v1/checkout/sessions", data=form, headers={
-                "Authorization": f"Bearer {key}", "Idempotency-Key": f"helpdesk-payment-request-{card.id}"})
+                "Authorization": f"Bearer {key}", "Idempotency-Key": key_for})
         except httpx.HTTPError as exc:
             payments.stripe_retry(card.id, f"Stripe cannot be reached ({exc.__class__.__name__}); trying again")
             return "queued"

@@ -124,8 +124,18 @@ def test_stripe_pays_once_and_refuses_forged_and_stale_events(client, bot, servi
     session = stripe.created[0]
     assert session["client_reference_id"] == str(card["id"]) and session["amount_total"] == 4990
     assert session["currency"] == "eur"
-    link = services.payments.get(card["id"]).stripe_url
-    assert link == session["url"] and link in client.get(f"/c/{first['public_token']}").text
+    assert services.payments.get(card["id"]).stripe_url == session["url"]
+    card_path = f"/c/{first['public_token']}/pay/{card['id']}/card"
+    assert card_path in client.get(f"/c/{first['public_token']}").text
+    leads = client.get(card_path, follow_redirects=False)
+    assert leads.status_code == 303 and leads.headers["location"] == session["url"]
+    # Stripe keeps a session 24 hours; the request stays open 14 days: a fresh one each day, the same
+    # lasting link for the customer, and a payment on the earlier session still counts.
+    clock.advance(hours=23, minutes=1)
+    assert worker.run_once() == ["ready"] and len(stripe.created) == 2
+    renewed = stripe.created[1]
+    assert renewed["id"] != session["id"] and client.get(card_path, follow_redirects=False).headers["location"] == \
+        renewed["url"]
 
     now = int(clock.now().timestamp())
     body, headers = FakeStripe.event(session, at=now, secret="whsec_someone_else")

@@ -79,6 +79,24 @@ def test_choices_go_out_as_telegram_buttons_and_a_tap_arrives_as_the_choice(serv
     assert telegram.answered  # the button's spinner stopped
 
 
+def test_a_payment_request_by_telegram_is_text_with_the_qr_code_as_a_photo(services, telegram, bot, texts, ann):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    telegram.user_writes(4242, "Dana", text="What do I owe?")
+    conversation = wait_until(lambda: first_conversation(services), what="the message")
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", "DE89370400440532013000")
+    card = services.payments.request(conversation.conversation.id, ann, "12.50", "EUR", "Inner tube")
+    wait_until(lambda: len(telegram.sent) == 2, what="the text and the photo")
+    text, photo = telegram.sent
+    assert text["text"].startswith("Payment request: 12.50 EUR for Inner tube")
+    assert photo["method"] == "sendPhoto" and photo["photo"]["filename"] == "payment-qr.png"
+    payload = zxingcpp.read_barcodes(Image.open(io.BytesIO(photo["photo"]["bytes"])))[0].text.split("\n")
+    assert payload[7] == "EUR12.5" and payload[9] == card.reference
+
+
 def test_choices_by_sms_are_a_numbered_list_and_a_number_back_is_the_choice(services, phone, phone_channel, texts,
                                                                             ann, client):
     registered(phone)

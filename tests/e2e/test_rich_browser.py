@@ -72,7 +72,10 @@ def test_a_payment_is_requested_in_the_workspace_paid_through_stripe_and_shown_p
     customer = ctx.new_page()
     customer.goto(f"{shop['url']}/c/{got.public_token}")
     expect(customer.get_by_role("heading", name="Payment request: Brake service")).to_be_visible()
-    expect(customer.get_by_role("link", name="Pay by card")).to_have_attribute("href", session["url"])
+    card_link = customer.get_by_role("link", name="Pay by card")
+    expect(card_link).to_have_attribute("href", f"/c/{got.public_token}/pay/{card.id}/card")
+    leads = httpx.get(shop["url"] + card_link.get_attribute("href"))  # to Stripe's page, the current session
+    assert leads.status_code == 303 and leads.headers["location"] == session["url"]
     qr = customer.get_by_role("img", name=re.compile("QR code for your banking app"))
     expect(qr).to_be_visible()
     assert customer.evaluate("document.querySelector('img.qr').naturalWidth") > 100  # it loaded, under the CSP

@@ -190,8 +190,18 @@ class MessagingService(Service):
             words = words_of(self.payments, conn, message, numbered=due.channel != "telegram")
         if channel_id is None:
             return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings → Channels)", retry=True)
+        if due.channel == "telegram" and words.payment is not None:  # a chat app shows the QR code as a photo
+            files += self._qr_photo(words.payment)
         return OutgoingText(due.id, channel_id, due.channel, to, words.text, files,
                             reference=f"helpdesk-{due.id}", choices=words.choices if due.channel == "telegram" else ())
+
+    def _qr_photo(self, card: Any) -> tuple[OutgoingFile, ...]:
+        png = self.payments.girocode_of(card)
+        if png is None:
+            return ()
+        staged = self.files.stage_bytes(png, "payment-qr.png")
+        self.files.landed([staged])  # no message keeps it: the nightly collection removes it later
+        return (OutgoingFile(staged.filename, staged.content_type, self.files.path_of(staged.sha256)),)
 
     @staticmethod
     def _carrier_for(conn: Connection, kind: str, customer_id: int, carrying: list[int]) -> int | None:

@@ -35,6 +35,7 @@ class PaymentCard:
     stripe_url: str
     stripe_state: str
     stripe_error: str
+    stripe_session_id: str = ""
 
     @property
     def money(self) -> str:
@@ -51,4 +52,5 @@ def card_of(row: Any, now: datetime) -> PaymentCard:
         status = EXPIRED  # the job records it; shown as it is meanwhile
     return PaymentCard(row.id, row.conversation_id, row.message_id, status, amount_text(row.amount_minor, row.currency),
                        row.amount_minor, row.currency, row.description, row.reference, row.created_at, row.created_by, row.expires_at,
-                       row.paid_at, row.paid_via, row.stripe_url, row.stripe_state, row.stripe_error)
+                       row.paid_at, row.paid_via, row.stripe_url, row.stripe_state, row.stripe_error,
+                       row.stripe_session_id)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
@@ -37,6 +37,7 @@ RECORD = ChannelRecord.__table__  # type: ignore[attr-defined]  # Stripe's event
 CONV = Conversation.__table__  # type: ignore[attr-defined]
 MAX_DESCRIPTION = 140
 STRIPE_GIVE_UP_AFTER = 300  # tries, about three days at the 15-minute cap
+STRIPE_RENEW = timedelta(hours=23)  # a Checkout session lasts at most 24 hours: a fresh one before then
 
 
 class PaymentService(Service):
@@ -55,6 +56,11 @@ class PaymentService(Service):
         if not ways.link:
             return ""
         return ways.link.replace("{amount}", quote(card.amount)).replace("{reference}", quote(card.reference))
+
+    def card_url(self, token: str, card: PaymentCard) -> str:
+        """Our address for "Pay by card": it leads to the request's current Checkout session, so a
+        link sent days ago still works after Stripe's 24 hours."""
+        return f"{self.links.base_url()}/c/{token}/pay/{card.id}/card"
 
     def qr_path(self, token: str, card: PaymentCard) -> str:
         return f"/c/{token}/pay/{card.id}/qr.png"
@@ -80,7 +86,7 @@ class PaymentService(Service):
             lines.append(f"This request was {card.status}.")
             return "\n".join(lines)
         if card.stripe_url:
-            lines.append(f"Pay by card: {card.stripe_url}")
+            lines.append(f"Pay by card: {self.card_url(token, card)}")
         if (link := self.link_url(ways, card)):
             lines.append(f"Pay online: {link}")
         if ways.bank:
@@ -101,7 +107,8 @@ class PaymentService(Service):
                 "paid_at": card.paid_at.isoformat() if card.paid_at else None, "paid_via": card.paid_via or None,
                 "pay_url": f"{self.links.conversation(token)}#pay{card.id}",
                 "qr_url": base + self.qr_path(token, card) if self.shows_qr(ways, card) else None,
-                "stripe_url": card.stripe_url or None, "link_url": self.link_url(ways, card) or None}
+                "stripe_url": card.stripe_url or None, "link_url": self.link_url(ways, card) or None,
+                "card_url": self.card_url(token, card) if card.stripe_url else None}
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -128,23 +135,27 @@ class PaymentService(Service):
         rows = conn.execute(select(PR).where(PR.c.message_id.in_(message_ids))).all()
         return {r.message_id: card_of(r, now) for r in rows}
 
-    def girocode_png(self, token: str, request_id: int) -> bytes | None:
-        """The QR code of an open EUR request on the conversation this customer link opens; None otherwise."""
+    def girocode_of(self, card: PaymentCard) -> bytes | None:
+        """The EPC QR code of an open EUR request, as PNG (None when there is none to show)."""
         from helpdesk.services.payments.girocode import epc_png
 
+        ways = self.ways.now_set()
+        if card.status != REQUESTED or not self.shows_qr(ways, card):
+            return None
+        bank = ways.bank
+        return epc_png(bank.holder, bank.iban, bank.bic, card.amount_minor, card.reference)  # type: ignore[union-attr]
+
+    def girocode_png(self, token: str, request_id: int) -> bytes | None:
+        """The QR code of an open EUR request on the conversation this customer link opens; None otherwise."""
         try:
             detail_id = self.conversations.conversation_id_by_token(token)
         except NotFound:
             return None
-        ways = self.ways.now_set()
         try:
             card = self.get(request_id)
         except NotFound:
             return None
-        if card.conversation_id != detail_id or card.status != REQUESTED or not self.shows_qr(ways, card):
-            return None
-        bank = ways.bank
-        return epc_png(bank.holder, bank.iban, bank.bic, card.amount_minor, card.reference)  # type: ignore[union-attr]
+        return self.girocode_of(card) if card.conversation_id == detail_id else None
 
     def cards_for_customer(self, conversation_id: int, token: str, message_ids: list[int]) -> dict[int, dict]:
         """The cards among these messages as the chat draws them (absolute links: the chat runs on the
@@ -164,7 +175,8 @@ class PaymentService(Service):
                 "id": card.id, "status": card.status, "state": state, "money": card.money,
                 "description": card.description, "reference": card.reference_spaced,
                 "pay_url": f"{self.links.conversation(token)}#pay{card.id}",
-                "stripe_url": card.stripe_url if open_ else "", "link_url": self.link_url(ways, card) if open_ else "",
+                "stripe_url": self.card_url(token, card) if open_ and card.stripe_url else "",
+                "link_url": self.link_url(ways, card) if open_ else "",
                 "qr": base + self.qr_path(token, card) if open_ and self.shows_qr(ways, card) else "",
                 "bank": {"holder": ways.bank.holder, "iban": ways.bank.iban_spaced, "bic": ways.bank.bic}
                 if open_ and ways.bank else None}
@@ -269,9 +281,12 @@ class PaymentService(Service):
                 return "duplicate"
             outcome = "ignored"
             if event.paid and event.request_id is not None:
-                row = conn.execute(select(PR.c.id, PR.c.stripe_session_id).where(PR.c.id == event.request_id)).first()
-                # The session must be the one Helpdesk made for this request.
-                if row is not None and (not row.stripe_session_id or row.stripe_session_id == event.session_id):
+                row = conn.execute(select(PR.c.id, PR.c.reference, PR.c.stripe_session_id)
+                                   .where(PR.c.id == event.request_id)).first()
+                # A session Helpdesk made for this request: the current one, or an earlier one (renewed
+                # daily) that carries the request's own reference.
+                if row is not None and (row.stripe_session_id == event.session_id or
+                                        (event.reference and event.reference == row.reference)):
                     self._close_in(tx, conn, row.id, Actor.system(), PAID, "stripe", now)
                     outcome = "paid"
             conn.execute(insert(RECORD).values(channel_id=None, key=key, status=outcome, received_at=now))
@@ -338,19 +353,36 @@ class PaymentService(Service):
     # ---- Stripe's side (the payments worker) ---------------------------------------------------
 
     def stripe_due(self, limit: int = 10) -> list[PaymentCard]:
-        """Requests whose Checkout link is still to be made, oldest first."""
+        """Open requests whose Checkout link is still to be made, or is about to run out (Stripe
+        keeps a session open at most 24 hours; a request stays open for days), oldest first."""
         now = self.now()
         with self.db.read() as s:
-            rows = s.execute(select(PR).where(PR.c.stripe_state == "pending", PR.c.stripe_next_at <= now,
-                                              PR.c.status == REQUESTED).order_by(PR.c.id).limit(limit)).all()
+            rows = s.execute(select(PR).where(PR.c.stripe_state.in_(("pending", "ready")), PR.c.stripe_next_at <= now,
+                                              PR.c.status == REQUESTED, or_(PR.c.expires_at.is_(None),
+                                                                            PR.c.expires_at > now))
+                             .order_by(PR.c.id).limit(limit)).all()
         return [card_of(r, now) for r in rows]
+
+    def card_link(self, token: str, request_id: int) -> str | None:
+        """Where the customer's "Pay by card" goes now: the request's current Checkout session
+        (None: no open request with one on the conversation this link opens)."""
+        try:
+            conversation_id = self.conversations.conversation_id_by_token(token)
+            card = self.get(request_id)
+        except NotFound:
+            return None
+        if card.conversation_id != conversation_id or card.status != REQUESTED or not card.stripe_url:
+            return None
+        return card.stripe_url
 
     @writes
     def stripe_ready(self, request_id: int, session_id: str, url: str) -> None:
+        """The session is made; it is made again before Stripe's 24 hours run out (STRIPE_RENEW)."""
         with self.db.write() as tx:
             conn = tx.session.connection()
             conn.execute(update(PR).where(PR.c.id == request_id).values(
-                stripe_state="ready", stripe_session_id=session_id[:255], stripe_url=url[:1000], stripe_error=""))
+                stripe_state="ready", stripe_session_id=session_id[:255], stripe_url=url[:1000], stripe_error="",
+                stripe_attempts=0, stripe_next_at=self.now() + STRIPE_RENEW))
             conversation_id = conn.execute(select(PR.c.conversation_id).where(PR.c.id == request_id)).scalar()
             if conversation_id is not None:
                 tx.emit(PAYMENT_CHANGED, conversation_id, request_id=request_id)
@@ -358,15 +390,19 @@ class PaymentService(Service):
 
     @writes
     def stripe_retry(self, request_id: int, error: str, give_up: bool = False) -> None:
+        """Not made this time: tried again with backoff, or given up on. A link being renewed keeps
+        the one it has meanwhile (it is good for its last hour)."""
         from helpdesk.services.deliveries import retry_after
 
         with self.db.write() as tx:
             conn = tx.session.connection()
-            attempts = (conn.execute(select(PR.c.stripe_attempts).where(PR.c.id == request_id)).scalar() or 0) + 1
+            row = conn.execute(select(PR.c.stripe_attempts, PR.c.stripe_state).where(PR.c.id == request_id)).first()
+            attempts = (row.stripe_attempts if row else 0) + 1
             failed = give_up or attempts >= STRIPE_GIVE_UP_AFTER
+            renewing = row is not None and row.stripe_state == "ready"
             conn.execute(update(PR).where(PR.c.id == request_id).values(
-                stripe_state="failed" if failed else "pending", stripe_attempts=attempts, stripe_error=error[:500],
-                stripe_next_at=None if failed else self.now() + retry_after(attempts)))
+                stripe_state="ready" if renewing else "failed" if failed else "pending", stripe_attempts=attempts,
+                stripe_error=error[:500], stripe_next_at=None if failed else self.now() + retry_after(attempts)))
             conversation_id = conn.execute(select(PR.c.conversation_id).where(PR.c.id == request_id)).scalar()
             if conversation_id is not None:
                 tx.emit(PAYMENT_CHANGED, conversation_id, request_id=request_id)

@@ -26,6 +26,7 @@ class StripeEvent:
     request_id: int | None  # our payment request: the session's client_reference_id
     session_id: str
     paid: bool  # the money is there (a card at once; a bank debit later, by async_payment_succeeded)
+    reference: str = ""  # the session's metadata[reference]: the request's RF reference
 
 
 def signature_of(secret: str, timestamp: int, payload: bytes) -> str:
@@ -55,5 +56,7 @@ def verify(payload: bytes, header: str, secret: str, now: datetime) -> StripeEve
     obj = ((event.get("data") or {}).get("object") or {}) if isinstance(event.get("data"), dict) else {}
     reference = str(obj.get("client_reference_id") or "") if isinstance(obj, dict) else ""
     paid = event["type"] in PAID_EVENTS and (event["type"] != PAID_EVENTS[0] or obj.get("payment_status") == "paid")
+    metadata = obj.get("metadata") if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) else {}
     return StripeEvent(event["id"][:200], event["type"][:100], int(reference) if reference.isdigit() and
-                       len(reference) < 12 else None, str(obj.get("id", ""))[:255], paid)
+                       len(reference) < 12 else None, str(obj.get("id", ""))[:255], paid,
+                       str(metadata.get("reference", ""))[:40])
