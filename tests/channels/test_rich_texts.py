@@ -11,7 +11,7 @@ import pytest
 
 from helpdesk.services.base import Actor
 from tests.channels.conftest import only_conversation, thread_of
-from tests.channels.test_sms_gateway import registered
+from tests.channels.test_sms_gateway import phone_channel, registered  # noqa: F401  (a fixture)
 from tests.mailservers import wait_until
 
 pytestmark = pytest.mark.slow
@@ -23,13 +23,6 @@ NUMBER = "+15550100123"
 def bot(services, telegram, ann):
     return services.messaging.channels.add("telegram", "Telegram", {"token": telegram.token,
                                                                     "api_url": telegram.url}, ann)
-
-
-@pytest.fixture
-def phone_channel(services, server, phone, ann):
-    return services.messaging.channels.add("sms-gateway", "Phone", {
-        "url": phone.url_with_password(), "signing_key": "phone-signing-key",
-        "callback_url": f"{server.url}/api/v1/channels/sms-gateway/Phone"}, ann)
 
 
 def first_conversation(services):
