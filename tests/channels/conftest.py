@@ -24,6 +24,14 @@ def phone(clock):
 
 
 @pytest.fixture
+def phone_channel(services, server, phone, ann):
+    """The shop's SMS phone, signing its webhooks, calling this Helpdesk back."""
+    return services.messaging.channels.add("sms-gateway", "Phone", {
+        "url": phone.url_with_password(), "signing_key": "phone-signing-key",
+        "callback_url": f"{server.url}/api/v1/channels/sms-gateway/Phone"}, ann)
+
+
+@pytest.fixture
 def telegram():
     fake = FakeTelegram().on()
     yield fake

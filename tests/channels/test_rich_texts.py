@@ -11,7 +11,7 @@ import pytest
 
 from helpdesk.services.base import Actor
 from tests.channels.conftest import only_conversation, thread_of
-from tests.channels.test_sms_gateway import phone_channel, registered  # noqa: F401  (a fixture)
+from tests.channels.test_sms_gateway import registered
 from tests.mailservers import wait_until
 
 pytestmark = pytest.mark.slow

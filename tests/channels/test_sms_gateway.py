@@ -18,13 +18,6 @@ pytestmark = pytest.mark.slow
 NUMBER = "+15550100123"
 
 
-@pytest.fixture
-def phone_channel(services, server, phone, ann):
-    return services.messaging.channels.add("sms-gateway", "Phone", {
-        "url": phone.url_with_password(), "signing_key": "phone-signing-key",
-        "callback_url": f"{server.url}/api/v1/channels/sms-gateway/Phone"}, ann)
-
-
 def registered(phone):
     return wait_until(lambda: len(phone.webhooks) == 4, what="Helpdesk registering its webhooks with the phone")
 
