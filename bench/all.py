@@ -42,6 +42,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "widget": ([], ["--chats", "50", "--samples", "5"]),
     "files": ([], ["--mb", "5"]),
     "privacy": ([], ["--messages", "1000", "--conversations", "20", "--files", "10", "--others", "100"]),
+    "payments": ([], ["--requests", "60"]),
     "mail": ([], None),
     "package": (["--million"], None),
 }

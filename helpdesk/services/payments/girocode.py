@@ -3,6 +3,7 @@ in by scanning (holder, IBAN, amount, RF reference). Made by segno; EUR only by 
 
 from __future__ import annotations
 
+import functools
 import io
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ def epc_qr(holder: str, iban: str, bic: str, amount_minor: int, reference: str) 
                                reference=reference, bic=bic or None, encoding="UTF-8")
 
 
+@functools.lru_cache(maxsize=256)  # a customer's page asks again on each visit; the code never changes
 def epc_png(holder: str, iban: str, bic: str, amount_minor: int, reference: str) -> bytes:
     out = io.BytesIO()
     epc_qr(holder, iban, bic, amount_minor, reference).save(out, kind="png", scale=6, border=4)
