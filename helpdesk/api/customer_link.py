@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from helpdesk.api.bodies import discard, read_small, stage_uploads
 from helpdesk.api.limits import client_address
-from helpdesk.models import IN, RESOLVED, CsatRating
+from helpdesk.models import IN, REPLY, RESOLVED, CsatRating
 from helpdesk.services import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
@@ -101,8 +101,9 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
     token = detail.conversation.public_token
     with services.db.read() as s:
         cards = services.payments.of_messages(s.connection(), [m.id for m in detail.messages])  # type: ignore[misc]
-    last_out = max((m.id for m in detail.messages if m.direction != IN), default=0)
-    last_any = detail.messages[-1].id if detail.messages else 0
+    said = [m for m in detail.messages if m.kind == REPLY]  # what either side wrote (no events)
+    last_out = max((m.id for m in said if m.direction != IN), default=0)
+    last_any = said[-1].id if said else 0
     messages = []
     for m in detail.messages:
         who, css = ("You", "in") if m.direction == IN else (detail.public_author(m, promise.team), "out")

@@ -58,7 +58,8 @@ def test_a_payment_is_requested_in_the_workspace_paid_through_stripe_and_shown_p
     page = open_app(ctx, shop["url"])
     sign_in(page, "ann@shop.example", "ann-password")
     page.get_by_role("button").filter(has_text="Gerda Gerber").first.click()
-    page.get_by_role("button", name="Request payment").click()
+    page.get_by_role("button", name="Payment or choices").click()
+    page.get_by_role("menuitem", name="Request payment…").click()
     type_into(page, "Amount", "49.90")
     type_into(page, "What for", "Brake service")
     page.get_by_role("button", name="Send request").click()
@@ -153,4 +154,37 @@ def test_a_bots_choices_are_buttons_in_the_chat_and_a_tap_reaches_the_bot_as_a_c
             break
         after = news["next"]
     assert tapped[0]["choice"] == "Talk to a person" and tapped[0]["body"] == "Talk to a person"
+    ctx.close()
+
+
+def test_an_agent_offers_choices_from_the_workspace_and_the_customer_taps_one_on_their_page(shop, browser):
+    services = shop["app"].services
+    got = services.conversations.receive(IncomingMessage(body="When can I pick up my bike?", email="olaf@example.com",
+                                                         name="Olaf Olsen"))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = open_app(ctx, shop["url"])
+    sign_in(page, "ann@shop.example", "ann-password")
+    page.get_by_role("button").filter(has_text="Olaf Olsen").first.click()
+    type_into(page, "Reply", "It is ready. When suits you?")
+    page.get_by_role("button", name="Payment or choices").click()
+    page.get_by_role("menuitem", name="Add choices the customer can tap…").click()
+    type_into(page, "One answer per line", "Today")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Tomorrow")
+    page.get_by_role("button", name="Use these").click()
+    expect(shown(page, "Remove choices")).to_be_visible()
+    page.get_by_role("button", name="Send and set pending").click()
+    expect(shown(page, "Sent; waiting on the customer")).to_be_visible()
+    expect(shown(page, "2. Tomorrow")).to_be_visible()  # the choices under the reply in the thread
+    [reply] = [m for m in services.conversations.get(got.conversation_id).messages if m.direction == "out"
+               and m.kind == "reply"]
+    assert reply.meta["choices"] == ["Today", "Tomorrow"]
+
+    customer = ctx.new_page()
+    customer.goto(f"{shop['url']}/c/{got.public_token}")
+    customer.get_by_role("form", name="Choose an answer").get_by_role("button", name="Tomorrow").click()
+    expect(customer.locator(".msg.in").last).to_contain_text("Tomorrow")
+    expect(customer.get_by_role("form", name="Choose an answer")).to_have_count(0)  # answered
+    answer = services.conversations.get(got.conversation_id).messages[-1]
+    assert answer.direction == "in" and answer.meta["choice"] == "Tomorrow"
     ctx.close()

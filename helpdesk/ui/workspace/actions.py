@@ -42,7 +42,8 @@ class ConversationActions:
         self.composer.cancel_pending_save()
         files = self.files.take()  # given back below if nothing is sent, so no file is lost
         via = None if then == "note" else self.composer.chosen_via
-        outcome = await self.c.send(self.composer.text, then, files=files, via=via)
+        choices = None if then == "note" else self.composer.choices or None
+        outcome = await self.c.send(self.composer.text, then, files=files, via=via, choices=choices)
         if outcome.unseen:
             count = outcome.unseen
             if not await self.ctx.confirm(
@@ -53,13 +54,16 @@ class ConversationActions:
                 await self.refresh_open()
                 self.c.caught_up()
                 return
-            outcome = await self.c.send(self.composer.text, then, confirmed=True, files=files, via=via)
+            outcome = await self.c.send(self.composer.text, then, confirmed=True, files=files, via=via,
+                                        choices=choices)
         if not outcome.sent:
             self.files.put_back(files)
             if outcome.words:
                 self.ctx.toast(outcome.words, error=True)
             return
         self.composer.set_text("")
+        if choices:
+            self.composer.set_choices([])
         await self.refresh_open()
         self.ctx.page.update(self.composer.control)
         self.ctx.toast(outcome.words, with_page=False)

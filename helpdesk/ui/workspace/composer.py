@@ -14,7 +14,7 @@ import flet as ft
 from helpdesk.models import OPEN, PENDING, RESOLVED, CannedReply
 from helpdesk.services.messaging import LABELS
 from helpdesk.services.messaging.sms import sms_size
-from helpdesk.ui.widgets import icon_button, labelled_icon, updates_itself
+from helpdesk.ui.widgets import icon_button, labelled_icon, sync_value, updates_itself
 
 DRAFT_SAVE_DELAY = 0.7
 
@@ -56,9 +56,17 @@ class Composer:
         self.attach_icon = icon_button(ft.Icons.ATTACH_FILE, "Attach photos or files", visible=False,
                                        on_click=lambda e: run(attach))  # on a phone
         self._can_attach = attach is not None
-        # An icon with its name (tooltip, screen readers): the send buttons keep their room beside it.
-        self.pay = icon_button(ft.Icons.PAYMENTS_OUTLINED, "Request payment", visible=request_payment is not None,
-                               on_click=lambda e: run(request_payment))
+        # Answers the customer can tap with the next reply (buttons in the chat and on their page,
+        # Telegram's keyboard, "Reply 1 or 2" by text and mail).
+        self.choices: list[str] = []
+        self.choices_row = ft.Row([], wrap=True, spacing=6, visible=False)
+        # Rich replies behind one icon (named for tooltips and screen readers): the send buttons keep their room.
+        self.rich = ft.PopupMenuButton(content=labelled_icon(ft.Icons.ADD_CIRCLE_OUTLINE, "Payment or choices"),
+                                       tooltip="Payment or choices", items=[
+            *([ft.PopupMenuItem(content="Request payment…", icon=ft.Icons.PAYMENTS_OUTLINED,
+                                on_click=lambda e: run(request_payment))] if request_payment is not None else []),
+            ft.PopupMenuItem(content="Add choices the customer can tap…", icon=ft.Icons.CHECKLIST,
+                             on_click=lambda e: run(self._edit_choices))])
         # Which way the reply leaves; a menu when the customer can be reached more than one way.
         self.via_label = ft.Text("", color=ft.Colors.PRIMARY)
         self.via = ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ALT_ROUTE, color=ft.Colors.PRIMARY, size=18),
@@ -74,10 +82,10 @@ class Composer:
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
             *([files_row] if files_row is not None else []),
             *([assist_row] if assist_row is not None else []),
-            self.field,
+            self.field, self.choices_row,
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.pay], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.rich], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
@@ -140,6 +148,36 @@ class Composer:
         self.attach.visible = self._can_attach and not narrow
         self.attach_icon.visible = self._can_attach and narrow
         self.field.min_lines = 2 if narrow else 3
+
+    async def _edit_choices(self) -> None:
+        field = ft.TextField(label="One answer per line", multiline=True, min_lines=3, max_lines=10, autofocus=True,
+                             value="\n".join(self.choices), on_change=sync_value,
+                             hint_text="Track my order\nTalk to a person")
+
+        def save(_e: Any) -> None:
+            self.page.pop_dialog()
+            self.set_choices([line.strip() for line in (field.value or "").splitlines() if line.strip()])
+            self.page.update()
+
+        self.page.show_dialog(ft.AlertDialog(
+            title=ft.Text("Choices the customer can tap"),
+            content=ft.Column([ft.Text("Sent with your next reply: up to 10, each up to 40 characters. The "
+                                       "customer's answer arrives as their message, marked as the choice.",
+                                       size=12, color=ft.Colors.ON_SURFACE_VARIANT), field], tight=True, width=420),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: self.page.pop_dialog()),
+                     ft.FilledButton("Use these", on_click=save)]))
+        self.page.update()
+
+    def set_choices(self, choices: list[str]) -> None:
+        self.choices = choices
+        self.choices_row.controls = [ft.Text("Choices:", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                                     *(ft.Chip(label=ft.Text(c)) for c in choices),
+                                     ft.TextButton("Remove choices", on_click=lambda e: self._clear_choices())]
+        self.choices_row.visible = bool(choices)
+
+    def _clear_choices(self) -> None:
+        self.set_choices([])
+        self.page.update(self.control)
 
     @property
     def text(self) -> str:

@@ -317,8 +317,10 @@ class WorkspaceController:
                                      self.seen_message_id)
 
     async def send(self, body: str, then: str, confirmed: bool = False,
-                   files: list[StagedFile] | tuple[StagedFile, ...] = (), via: str | None = None) -> SendOutcome:
-        """Send a reply (then: pending, resolved or open) or add a note (then: note), with files."""
+                   files: list[StagedFile] | tuple[StagedFile, ...] = (), via: str | None = None,
+                   choices: list[str] | None = None) -> SendOutcome:
+        """Send a reply (then: pending, resolved or open) or add a note (then: note), with files, and
+        a reply perhaps with answers the customer can tap."""
         if self.selected_id is None:
             return SendOutcome(False)
         if not body.strip() and not files:
@@ -329,7 +331,7 @@ class WorkspaceController:
                 await self.backend.write(conversations.add_note, self.selected_id, self.actor, body, files)
             else:
                 await self.backend.write(conversations.reply, self.selected_id, self.actor, body, then,
-                                         self.seen_message_id, confirmed, files, via=via)
+                                         self.seen_message_id, confirmed, files, via=via, choices=choices)
         except NewCustomerMessages as exc:
             return SendOutcome(False, unseen=exc.count)
         except ServiceError as exc:

@@ -373,6 +373,9 @@ class Workspace(LiveUpdates, Searching):
             self.composer.set_ways(ways.options, ways.whatsapp_until, ways.texts_stopped, now, self.zone)
             changed.append(self.composer.control)
         self._ways_key = ways_key
+        if switching and self.composer.choices:  # choices belong to the reply they were picked for
+            self.composer.set_choices([])
+            changed.append(self.composer.control)
         if opened.draft is not None:
             self.composer.set_text(opened.draft)
         rows = self.inbox.select(conversation_id)
