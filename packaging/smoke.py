@@ -126,6 +126,14 @@ def smoke(program: Path) -> list[tuple[str, str]]:
         if made.returncode != 0:
             raise SmokeFailed(f"token create failed: {made.stderr.strip()}")
         token = made.stdout.strip().splitlines()[-1]
+        bot = subprocess.run([str(program), "token", "create", "smoke-bot", "--scope", "intake,read,reply"],
+                             capture_output=True, text=True, timeout=120, env=clean_env(data))
+        bank = subprocess.run([str(program), "payments", "bank", "--holder", "Smoke Shop", "--iban",
+                               "DE89 3704 0044 0532 0130 00"], capture_output=True, text=True, timeout=120,
+                              env=clean_env(data))
+        if bot.returncode != 0 or bank.returncode != 0:  # IBANs are checked with python-stdnum's registry
+            raise SmokeFailed(f"payments bank failed: {bot.stderr.strip()} {bank.stderr.strip()}")
+        bot_token = bot.stdout.strip().splitlines()[-1]
 
         server = Server(program, data)
         results.append(("start to first HTTP 200", f"{server.start_seconds:.2f} s"))
@@ -146,6 +154,13 @@ def smoke(program: Path) -> list[tuple[str, str]]:
         if page_status != 200 or b"Does the built file work?" not in page:
             raise SmokeFailed(f"the customer page answered {page_status}")
         results.append(("customer page", "200, shows the message"))
+        status, body = http("POST", f"{server.url}/api/v1/conversations/{created['conversation_id']}/payment-requests",
+                            {"amount": "49.90", "currency": "EUR", "description": "Smoke"}, bot_token)
+        qr = http("GET", server.url + "/c/" + json.loads(body)["qr_url"].rsplit("/c/", 1)[1]) if status == 201 \
+            else (0, b"")
+        if status != 201 or qr[0] != 200 or not qr[1].startswith(b"\x89PNG"):  # ISO 4217's table, segno
+            raise SmokeFailed(f"a payment request answered {status}, its QR code {qr[0]}: {body[:300]!r}")
+        results.append(("a payment request", "201, its QR code a PNG"))
         status, body = http("POST", server.url + "/api/v1/messages", {
             "customer": {"email": "smoke@example.com"}, "body": "A photo", "conversation_id": created["conversation_id"],
             "attachments": [{"filename": "dot.png", "data": TINY_PNG}]}, token)
