@@ -71,7 +71,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only (about the SQLite file "
-                                       "itself, or nothing in it depends on the database)")
+                                       "itself, nothing in it depends on the database, or it drives a browser or "
+                                       "the command line over services the PostgreSQL pass tests directly)")
 
 
 def pytest_report_header(config):

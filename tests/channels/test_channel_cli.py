@@ -16,6 +16,7 @@ def cli(data_dir, *args):
     return run(*args, "--data-dir", str(data_dir))
 
 
+@pytest.mark.sqlite_only  # the command line's words; its services run on PostgreSQL elsewhere
 def test_add_list_check_and_remove_never_print_a_secret(tmp_path):
     data = tmp_path / "data"
     phone = FakePhone(password="s3cret-phone-pass").on()

@@ -18,7 +18,8 @@ from helpdesk.services.conversations import IncomingMessage
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, input_values, needs_chromium, open_app, shown, sign_in
 from tests.fake_llm import FakeModel
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# The browser's side only: the services it drives run on PostgreSQL in tests/services and tests/api.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.sqlite_only]
 SHOTS = os.environ.get("HELPDESK_SCREENSHOTS")
 SOLVED = "The courier lost it: we have sent a replacement with a new tracking number."
 

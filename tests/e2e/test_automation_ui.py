@@ -15,7 +15,8 @@ from helpdesk.config import Settings
 from helpdesk.services.base import Actor
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_app, shown, sign_in, type_into
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# The browser's side only: the services it drives run on PostgreSQL in tests/services and tests/api.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.sqlite_only]
 SHOTS = os.environ.get("HELPDESK_SCREENSHOTS")  # a folder: keep what the test saw
 
 

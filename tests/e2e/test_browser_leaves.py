@@ -18,7 +18,8 @@ from helpdesk.config import Settings
 from helpdesk.services.base import Actor
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_app, shown, sign_in
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# The browser's side only: the services it drives run on PostgreSQL in tests/services and tests/api.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.sqlite_only]
 
 
 class Collected(logging.Handler):

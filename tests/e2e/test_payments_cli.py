@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from helpdesk.app import HelpdeskApp
 from helpdesk.config import Settings
 from tests.cli import run
+
+# The command line's words; what it calls runs on PostgreSQL in tests/services and tests/api.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_payments_are_set_up_shown_and_removed_from_the_command_line(tmp_path, database_env):

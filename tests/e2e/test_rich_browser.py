@@ -31,7 +31,8 @@ from tests.e2e.test_chat_visitor import chat, open_chat
 from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
 from tests.mailservers import wait_until
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# The browser's side only: the services it drives run on PostgreSQL in tests/services and tests/api.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.sqlite_only]
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 
 

@@ -56,6 +56,7 @@ def test_a_rule_enabled_from_the_command_line_acts_on_the_running_server(tmp_pat
         server.wait(timeout=15)
 
 
+@pytest.mark.sqlite_only  # the command line's words; its services run on PostgreSQL elsewhere
 def test_rules_export_and_import_copy_a_setup(tmp_path):
     shop, other = tmp_path / "shop", tmp_path / "other"
     assert run("rules", "enable", "round-robin", "--data-dir", str(shop)).returncode == 0

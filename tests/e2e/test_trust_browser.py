@@ -19,7 +19,8 @@ from helpdesk.config import Settings
 from helpdesk.services.base import Actor
 from tests.browser import accessible, needs_chromium, open_app, shown, sign_in, type_into
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# The browser's side only: the services it drives run on PostgreSQL in tests/services and tests/api.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.sqlite_only]
 RECOVERY = re.compile(r"\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b")
 
 

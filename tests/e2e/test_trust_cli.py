@@ -9,12 +9,17 @@ import zipfile
 
 import pyotp
 
+import pytest
+
 from helpdesk.app import HelpdeskApp
 from helpdesk.config import Settings
 from helpdesk.services.auth import SecondStep, SignedIn
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
 from tests.cli import run
+
+# The command line's words; what it calls runs on PostgreSQL in tests/services and tests/api.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_reset_2fa_export_and_erase_from_the_command_line(tmp_path, database_env):

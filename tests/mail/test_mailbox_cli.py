@@ -22,6 +22,7 @@ def cli(data_dir, *args):
     return run(*args, "--data-dir", str(data_dir))
 
 
+@pytest.mark.sqlite_only  # the command line's words; its services run on PostgreSQL elsewhere
 def test_add_list_check_and_remove_and_a_wrong_password_is_one_line(tmp_path, dovecot, smtp, user):
     data = tmp_path / "data"
     added = cli(data, "mailbox", "add", "--name", "Support", "--address", f"{user}@shop.example",

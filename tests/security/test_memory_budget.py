@@ -23,7 +23,8 @@ from tests.cli import DATABASE_ENV, ROOT, run
 from tests.helpers import free_port, wait_until_healthy
 from tests.security import bombs
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("database_env")]
+# The server's memory under attack, not the database's: measured on the SQLite pass.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("database_env"), pytest.mark.sqlite_only]
 ORIGIN = "https://larsen.example"
 
 
