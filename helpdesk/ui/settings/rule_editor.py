@@ -157,6 +157,11 @@ class RuleEditor:
                                            max_lines=6, label="Message" if kind != "note" else "Note",
                                            hint_text="{{customer.first_name}}, {{promise.reply_by}}, "
                                                      "{{hours.next_open}}…", on_change=put("body")))
+            if kind == "reply":  # answers the customer can tap; their answer is the condition "Customer's choice"
+                fields.append(ft.TextField(value="\n".join(a.get("choices") or []), dense=True, width=220,
+                                           multiline=True, min_lines=2, max_lines=6, label="Choices (optional)",
+                                           hint_text="One per line", on_change=put(
+                                               "choices", lambda v: [c.strip() for c in v.splitlines() if c.strip()])))
             return fields
         if kind == "snooze":
             chosen = "next_opening" if a.get("until") else f"{a.get('hours', 4):g}"
