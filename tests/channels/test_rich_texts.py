@@ -148,3 +148,20 @@ def test_a_whatsapp_voice_message_and_location_through_twilio_arrive_playable_an
     place = thread_of(services, conversation.id)[-1]
     assert place.meta["location"] == {"latitude": 48.137154, "longitude": 11.576124, "title": "Larsen Bikes workshop"}
     assert place.body == "Shared a location: Larsen Bikes workshop (48.13715, 11.57612)"
+
+
+def test_a_payment_request_by_whatsapp_sends_the_qr_code_from_the_public_address(services, twilio, sms_number,
+                                                                                server, texts, ann, client):
+    from tests.channels.test_telegram_twilio import PUBLIC, twilio_call
+
+    twilio_call(twilio, server, {"From": "whatsapp:+15550100777", "To": "whatsapp:+15550100999",
+                                 "Body": "What do I owe?", "MessageSid": "SMwa1", "NumMedia": "0"})
+    conversation = only_conversation(services)
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", "DE89370400440532013000")
+    card = services.payments.request(conversation.id, ann, "30", "EUR", "Chain")
+    sent = wait_until(lambda: twilio.messages, what="the WhatsApp message")[0]
+    assert sent["To"] == "whatsapp:+15550100777" and sent["Body"].startswith("Payment request: 30.00 EUR for Chain")
+    [media] = sent["MediaUrl"]
+    assert media == f"{PUBLIC}/c/{conversation.public_token}/pay/{card.id}/qr.png"
+    png = client.get(media.removeprefix(PUBLIC))  # what Twilio fetches from the public address
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")

@@ -190,18 +190,21 @@ class MessagingService(Service):
             words = words_of(self.payments, conn, message, numbered=due.channel != "telegram")
         if channel_id is None:
             return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings → Channels)", retry=True)
-        if due.channel == "telegram" and words.payment is not None:  # a chat app shows the QR code as a photo
-            files += self._qr_photo(words.payment)
+        if due.channel in ("telegram", "whatsapp") and words.payment is not None:  # chat apps show the QR code
+            files += self._qr_photo(words.payment, public + self.payments.qr_path(words.token, words.payment)
+                                    if public else "")
         return OutgoingText(due.id, channel_id, due.channel, to, words.text, files,
                             reference=f"helpdesk-{due.id}", choices=words.choices if due.channel == "telegram" else ())
 
-    def _qr_photo(self, card: Any) -> tuple[OutgoingFile, ...]:
+    def _qr_photo(self, card: Any, url: str) -> tuple[OutgoingFile, ...]:
+        """The EPC QR code as a photo: its bytes for Telegram, its address on the public side for
+        Twilio to fetch (WhatsApp; none without a public address)."""
         png = self.payments.girocode_of(card)
         if png is None:
             return ()
         staged = self.files.stage_bytes(png, "payment-qr.png")
         self.files.landed([staged])  # no message keeps it: the nightly collection removes it later
-        return (OutgoingFile(staged.filename, staged.content_type, self.files.path_of(staged.sha256)),)
+        return (OutgoingFile(staged.filename, staged.content_type, self.files.path_of(staged.sha256), url),)
 
     @staticmethod
     def _carrier_for(conn: Connection, kind: str, customer_id: int, carrying: list[int]) -> int | None:
