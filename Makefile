@@ -26,14 +26,24 @@ demo: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python packaging/fast_tests.py
 
-## test: set up and run the whole test suite twice: on SQLite, then on a private PostgreSQL
-## (installs Chromium, Xvfb and PostgreSQL via apt when it can)
+## test: set up and run the whole test suite twice, side by side: on SQLite, and on a private
+## PostgreSQL (whose report follows the SQLite pass's); installs Chromium, Xvfb and PostgreSQL via
+## apt when it can. One pass alone: .venv/bin/python -m pytest [--database postgresql]
 test: $(STAMP)
 	@bash scripts/system-deps.sh
-	$(BIN)/python -m pytest
 	@if $(BIN)/python -m tests.pgserver --available; then \
-		$(BIN)/python -m pytest --database postgresql; \
-	else echo "note: PostgreSQL is not installed, so the PostgreSQL pass was skipped (apt-get install postgresql)"; fi
+		log=$$(mktemp); \
+		$(BIN)/python -m pytest --database postgresql -p no:cacheprovider > "$$log" 2>&1 & postgresql=$$!; \
+		$(BIN)/python -m pytest; sqlite=$$?; \
+		wait $$postgresql; pg=$$?; \
+		echo; echo "================ the PostgreSQL pass (it ran beside the SQLite pass) ================"; \
+		cat "$$log"; rm -f "$$log"; \
+		test $$sqlite -eq 0 && test $$pg -eq 0; \
+	else \
+		$(BIN)/python -m pytest; sqlite=$$?; \
+		echo "note: PostgreSQL is not installed, so the PostgreSQL pass was skipped (apt-get install postgresql)"; \
+		exit $$sqlite; \
+	fi
 
 ## package: build this OS's release files into dist/release (the one file, a .deb on Linux, their
 ## SHA-256 sums), then smoke-test the built file: the same scripts the release workflow runs

@@ -50,11 +50,17 @@ def dist() -> Path:
         return Path(given)
     cache = ROOT / "build" / "test-package"
     out = cache / build_key()
-    if not (out / "complete").exists():
-        shutil.rmtree(cache, ignore_errors=True)  # artefacts of other sources: ~170 MB each
-        subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--dist", str(out / "dist"),
-                        "--work", str(out / "build")], check=True, cwd=ROOT, timeout=900)
-        (out / "complete").touch()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    import fcntl  # Linux only, as these tests are
+
+    # `make test` runs its two passes side by side: one builds, the other waits for it and reuses it.
+    with open(ROOT / "build" / "test-package.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "complete").exists():
+            shutil.rmtree(cache, ignore_errors=True)  # artefacts of other sources: ~170 MB each
+            subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--dist", str(out / "dist"),
+                            "--work", str(out / "build")], check=True, cwd=ROOT, timeout=900)
+            (out / "complete").touch()
     return out / "dist"
 
 
