@@ -15,6 +15,7 @@ from helpdesk.db import fts
 from helpdesk.models import EMAIL, PHONE, Conversation, Customer, CustomerIdentifier, Message
 from helpdesk.services.base import Service
 from helpdesk.services.customers import normalize_email, normalize_phone
+from helpdesk.services.payments.reference import conversation_of, spaced
 
 MAX_RESULTS = 50
 SNIPPET_WORDS = 16
@@ -86,7 +87,7 @@ class SearchService(Service):
         if not words:
             return []
         with self.db.read() as s:
-            hits = self._identifier_hits(s, query)
+            hits = self._reference_hits(s, query) + self._identifier_hits(s, query)
             seen_customers = {h.customer_id for h in hits}
             message_hits = fts.search_messages(s, query, limit)
             subject_hits = fts.search_conversation_subjects(s, query, limit)
@@ -121,6 +122,17 @@ class SearchService(Service):
         ranked.sort(key=lambda pair: pair[0])  # bm25: lower is better
         hits.extend(hit for _, hit in ranked)
         return hits[:limit]
+
+    @staticmethod
+    def _reference_hits(s: Session, query: str) -> list[SearchHit]:
+        """A payment's RF reference, as printed on a bank statement, finds its conversation first."""
+        conversation_id = conversation_of(query) if query[:2].upper() == "RF" else None
+        conversation = s.get(Conversation, conversation_id) if conversation_id is not None else None
+        if conversation is None:
+            return []
+        customers = _by_id(s, Customer, [conversation.customer_id])
+        return [_conversation_hit(conversation, customers, "subject",
+                                  [("Payment reference ", False), (spaced(query.upper()), True)])]
 
     def _identifier_hits(self, s: Session, query: str) -> list[SearchHit]:
         """An exact email or phone number finds its customer first, however it is typed."""

@@ -208,3 +208,14 @@ def test_a_customers_export_lists_their_payment_requests_and_erasing_keeps_only_
     kept = services.payments.get(card["id"])
     assert (kept.amount, kept.currency, kept.reference, kept.description) == ("49.90", "EUR", card["reference"],
                                                                               "(erased)")
+
+
+def test_the_reference_off_a_bank_statement_finds_its_conversation_in_search(client, bot, services, ann):
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", IBAN)
+    first = conversation(client, bot)
+    conversation(client, bot, "olaf@example.com")
+    card = ask(client, bot, first["conversation_id"]).json()
+    statement_line = " ".join(card["reference"][i:i + 4] for i in range(0, len(card["reference"]), 4)).lower()
+    [hit, *_] = services.search.search(statement_line)
+    assert hit.conversation_id == first["conversation_id"] and "Payment reference" in hit.snippet
+    assert services.search.search("RF00 1P1") == []  # wrong check digits: nothing is guessed

@@ -132,8 +132,8 @@ class TelegramChannel(TextChannel):
         chat = ((query.get("message") or {}).get("chat") or {})
         try:  # the spinner on the customer's button stops
             self._call("answerCallbackQuery", callback_query_id=str(query.get("id", "")))
-        except (ChannelDown, Refused):
-            pass
+        except (ChannelDown, Refused) as exc:  # the tap still arrives; only the spinner runs on
+            log.info("%s: a button tap was not acknowledged: %s", self.channel.name, exc)
         if sender.get("is_bot") or not sender.get("id") or chat.get("type", "private") != "private":
             return "ignored"
         body = str(query.get("data") or "").strip()

@@ -157,15 +157,13 @@ class TwilioChannel(TextChannel):
                 missing.append(f"[a file could not be fetched from Twilio: {exc}]")
         meta: dict[str, Any] = {"to": form.get("To", "")[:64]}
         body = "\n".join([form.get("Body", ""), *missing]).strip()
-        try:  # a WhatsApp location: Latitude, Longitude, and Address or Label for a place
-            latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
-        except (KeyError, ValueError):
-            pass
-        else:
-            title = (form.get("Label") or form.get("Address") or "")[:200]
-            meta["location"] = {"latitude": latitude, "longitude": longitude, "title": title}
-            if not body or body == title:
-                body = f"Shared a location{': ' + title if title else ''} ({latitude:.5f}, {longitude:.5f})"
+        place = _location(form)
+        if place is not None:
+            meta["location"] = place
+            if not body or body == place["title"]:
+                title = place["title"]
+                body = f"Shared a location{': ' + title if title else ''} ({place['latitude']:.5f}, " \
+                       f"{place['longitude']:.5f})"
         taken = messaging.intake.receive(IncomingText(
             channel_id=self.channel.id, kind="whatsapp" if whatsapp else "sms", key=f"twilio:{sid}"[:255],
             body=body, phone=sender.removeprefix("whatsapp:"), name=form.get("ProfileName", ""), files=files,
@@ -199,3 +197,15 @@ def _json(answer: httpx.Response) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _location(form: dict[str, str]) -> dict[str, Any] | None:
+    """A WhatsApp location: Latitude and Longitude, with a Label (a place) or Address; None when the
+    message shares none (or numbers that are not numbers)."""
+    try:
+        latitude, longitude = float(form.get("Latitude", "")), float(form.get("Longitude", ""))
+    except ValueError:
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return {"latitude": latitude, "longitude": longitude, "title": (form.get("Label") or form.get("Address") or "")[:200]}
