@@ -128,6 +128,10 @@ class SearchService(Service):
         """A payment's RF reference, as printed on a bank statement, finds its conversation first."""
         conversation_id = conversation_of(query) if query[:2].upper() == "RF" else None
         conversation = s.get(Conversation, conversation_id) if conversation_id is not None else None
+        for _ in range(20):  # merged since: where its messages went
+            if conversation is None or conversation.merged_into_id is None:
+                break
+            conversation = s.get(Conversation, conversation.merged_into_id)
         if conversation is None:
             return []
         customers = _by_id(s, Customer, [conversation.customer_id])

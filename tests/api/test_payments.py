@@ -219,3 +219,20 @@ def test_the_reference_off_a_bank_statement_finds_its_conversation_in_search(cli
     [hit, *_] = services.search.search(statement_line)
     assert hit.conversation_id == first["conversation_id"] and "Payment reference" in hit.snippet
     assert services.search.search("RF00 1P1") == []  # wrong check digits: nothing is guessed
+
+
+def test_a_merged_conversations_payment_request_goes_with_it(client, bot, services, ann):
+    services.payments.ways.set_bank(ann, "Bike Shop Gerber", IBAN)
+    first = conversation(client, bot)
+    card = ask(client, bot, first["conversation_id"]).json()
+    services.conversations.set_status(first["conversation_id"], "resolved", ann)
+    later = client.post("/api/v1/messages", headers=bot, json={"customer": {"email": "gerda@example.com"},
+                                                               "body": "One more thing"}).json()
+    assert later["conversation_id"] != first["conversation_id"]
+    services.conversations.merge(first["conversation_id"], later["conversation_id"], ann)
+    [moved] = services.payments.of_conversation(later["conversation_id"])
+    assert moved.id == card["id"] and moved.reference == card["reference"]  # the bank keeps the number it has
+    token = services.payments.token_of(later["conversation_id"])
+    assert client.get(f"/c/{token}/pay/{card['id']}/qr.png").status_code == 200
+    [hit, *_] = services.search.search(card["reference"])
+    assert hit.conversation_id == later["conversation_id"]

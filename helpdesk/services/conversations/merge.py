@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from helpdesk import events
 from helpdesk.models import IN, NOTE, OPEN, RESOLVED, ConversationRead, ConversationTag, Draft, IdempotencyRecord, \
-    MailRecord
+    MailRecord, PaymentRequest
 from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
 from helpdesk.services.conversations.common import CONVERSATION, MESSAGE, ConversationBase, insert_event, load_state, \
     preview_of
@@ -40,7 +40,8 @@ class MergeMixin(ConversationBase):
                                {"into": "already merged"})
             if source.customer_id != target.customer_id:
                 raise Conflict("only one customer's conversations can be merged", {"into": "another customer's"})
-            for table in (MESSAGE, MailRecord.__table__, IdempotencyRecord.__table__):  # type: ignore[attr-defined]
+            for table in (MESSAGE, MailRecord.__table__, IdempotencyRecord.__table__,  # type: ignore[attr-defined]
+                          PaymentRequest.__table__):  # type: ignore[attr-defined]  # (its reference keeps the old number)
                 conn.execute(update(table).where(table.c.conversation_id == source_id)
                              .values(conversation_id=target_id))
             have = set(conn.execute(select(TAGS.c.tag_id).where(TAGS.c.conversation_id == target_id)).scalars())
