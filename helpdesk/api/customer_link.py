@@ -99,8 +99,7 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
     promise = services.promise.for_conversation(detail.conversation)
     now = services.clock.now()
     token = detail.conversation.public_token
-    with services.db.read() as s:
-        cards = services.payments.of_messages(s.connection(), [m.id for m in detail.messages])  # type: ignore[misc]
+    cards = detail.payments  # read with the thread
     said = [m for m in detail.messages if m.kind == REPLY]  # what either side wrote (no events)
     last_out = max((m.id for m in said if m.direction != IN), default=0)
     last_any = said[-1].id if said else 0

@@ -165,8 +165,8 @@ class ChatService(Service):
         base = self.links.base_url()
         zone, team = self.promise.zone(), self.promise.team_name()
         shown = [m for m in detail.messages if m.kind != EVENT]
-        cards = self.payments.cards_for_customer(latest.id, latest.public_token, [m.id for m in shown]) \
-            if self.payments is not None else {}
+        cards = self.payments.cards_for_customer(latest.public_token, detail.payments) \
+            if self.payments is not None and detail.payments else {}
         messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.public_author(m, team),
                                 m.body, m.created_at, shop_time(m.created_at, zone),  # type: ignore[arg-type]
                                 tuple((a.filename, base + self.files.signed_path(a))

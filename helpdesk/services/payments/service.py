@@ -127,14 +127,6 @@ class PaymentService(Service):
             raise NotFound(f"payment request {request_id} not found")
         return card_of(row, self.now())
 
-    def of_messages(self, conn: Connection, message_ids: list[int]) -> dict[int, PaymentCard]:
-        """The cards among these messages (the thread's readers draw them)."""
-        if not message_ids:
-            return {}
-        now = self.now()
-        rows = conn.execute(select(PR).where(PR.c.message_id.in_(message_ids))).all()
-        return {r.message_id: card_of(r, now) for r in rows}
-
     def girocode_of(self, card: PaymentCard) -> bytes | None:
         """The EPC QR code of an open EUR request, as PNG (None when there is none to show)."""
         from helpdesk.services.payments.girocode import epc_png
@@ -157,13 +149,9 @@ class PaymentService(Service):
             return None
         return self.girocode_of(card) if card.conversation_id == detail_id else None
 
-    def cards_for_customer(self, conversation_id: int, token: str, message_ids: list[int]) -> dict[int, dict]:
-        """The cards among these messages as the chat draws them (absolute links: the chat runs on the
-        shop's own site)."""
-        with self.db.read() as s:
-            cards = self.of_messages(s.connection(), message_ids)
-        if not cards:
-            return {}
+    def cards_for_customer(self, token: str, cards: dict[int, PaymentCard]) -> dict[int, dict]:
+        """A thread's cards (message id → card, read with the thread) as the chat draws them
+        (absolute links: the chat runs on the shop's own site)."""
         ways = self.ways.now_set()
         base = self.links.base_url()
         out = {}
