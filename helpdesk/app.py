@@ -191,6 +191,7 @@ class HelpdeskApp:
     def asgi(self) -> PathDispatcher:
         if self._asgi is None:
             from helpdesk.api import create_api
+            from helpdesk.api.intake_route import LeanIntake
             from helpdesk.channels.texts.webhooks import WebhookReceivers
             from helpdesk.deferred import DeferredApp
             from helpdesk.services.agents import warm_up_sign_in
@@ -202,7 +203,8 @@ class HelpdeskApp:
                                         AllowedHosts(self.settings, self.services.links.public_url),
                                         self.services.auth.desktop_window,
                                         PublicGate(self.services.links.public_url,
-                                                   os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"))
+                                                   os.environ.get("HELPDESK_AGENTS_FROM_INTERNET") == "1"),
+                                        LeanIntake(self._api, self.services))
         return self._asgi
 
     def _build_ui(self) -> Any:

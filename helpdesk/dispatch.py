@@ -38,8 +38,9 @@ class PathDispatcher:
     API_PREFIXES = ("/api/", "/c/", "/files/", "/widget", "/chat", "/downloads/")
 
     def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow,
-                 gate: PublicGate | None = None) -> None:
+                 gate: PublicGate | None = None, intake: ASGIApp | None = None) -> None:
         self.gate = gate
+        self.intake = intake  # POST /api/v1/messages's lean path (api/intake_route.py), in front of the API
         self.api = api
         self.ui = ui
         self.db = db
@@ -53,7 +54,9 @@ class PathDispatcher:
                 path, header(scope, b"host"), (scope.get("client") or (None,))[0]):
             await _not_here(scope, receive, send)
             return
-        if scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path in ("/api", "/robots.txt"):
+        if self.intake is not None and path == "/api/v1/messages" and scope.get("method") == "POST":
+            await self.intake(scope, receive, send)
+        elif scope["type"] == "lifespan" or path.startswith(self.API_PREFIXES) or path in ("/api", "/robots.txt"):
             await self.api(scope, receive, send)
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)

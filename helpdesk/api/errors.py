@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from helpdesk.services.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unavailable, ServiceError, ValidationFailed
+from helpdesk.services.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceError, Unavailable
 from helpdesk.services.ratelimit import RateLimited
 
 log = logging.getLogger(__name__)
@@ -20,12 +20,34 @@ _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404:
                  415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited"}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
     error: dict[str, object] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
+    return {"error": error}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, fields), status_code=status, headers=headers)
+
+
+def service_error_answer(exc: ServiceError) -> tuple[int, dict, dict[str, str] | None]:
+    """A service's refusal as the API answers it: status, body, extra headers."""
+    if isinstance(exc, Unavailable):  # the sender (the SMS phone, Twilio) retries
+        return 503, error_body(exc.code, exc.message), {"Retry-After": "60"}
+    if isinstance(exc, RateLimited):
+        return 429, error_body(exc.code, exc.message), {"Retry-After": str(exc.retry_after)}
+    status = 422
+    if isinstance(exc, NotFound):
+        status = 404
+    elif isinstance(exc, Conflict):
+        status = 409
+    elif isinstance(exc, Forbidden):
+        status = 403
+    elif isinstance(exc, PayloadTooLarge):
+        status = 413
+    return status, error_body(exc.code, exc.message, exc.fields), None
 
 
 def _field_path(loc: tuple) -> str:
@@ -38,22 +60,8 @@ def _field_path(loc: tuple) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        status = 422
-        if isinstance(exc, NotFound):
-            status = 404
-        elif isinstance(exc, Conflict):
-            status = 409
-        elif isinstance(exc, Forbidden):
-            status = 403
-        elif isinstance(exc, PayloadTooLarge):
-            status = 413
-        elif isinstance(exc, ValidationFailed):
-            status = 422
-        elif isinstance(exc, Unavailable):  # the sender (the SMS phone, Twilio) retries
-            return error_response(503, exc.code, exc.message, headers={"Retry-After": "60"})
-        elif isinstance(exc, RateLimited):
-            return error_response(429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)})
-        return error_response(status, exc.code, exc.message, exc.fields)
+        status, body, headers = service_error_answer(exc)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

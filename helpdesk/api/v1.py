@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Callable, Coroutine, Literal, Optional
@@ -13,7 +12,8 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from helpdesk import __version__
-from helpdesk.api.bodies import discard, multipart_schema, read_body
+from helpdesk.api.bodies import multipart_schema, read_body
+from helpdesk.api.intake_route import accept_message, check_rate
 from helpdesk.api.schemas import (MAX_ID, ConversationList, ConversationWithMessages, Health, MessageAccepted,
                                   MessageIn, conversation_detail_out, conversation_out)
 from helpdesk.api.limits import client_address
@@ -21,10 +21,7 @@ from helpdesk.api.schemas import AgentRef
 from helpdesk.models import ApiToken
 from helpdesk.services import Actor, Services
 from helpdesk.services.base import require_scope
-from helpdesk.services.links import conversation_link
-from helpdesk.services.conversations import ConversationFilter, IncomingMessage
-from helpdesk.services.errors import ValidationFailed
-from helpdesk.services.intake_api import receive_from_api, vouches
+from helpdesk.services.conversations import ConversationFilter
 from helpdesk.services.ratelimit import RateLimited
 
 ERROR_RESPONSES = {
@@ -134,33 +131,10 @@ def build_router() -> APIRouter:
 
     async def receive_message(request: Request, actor: Actor, idempotency_key: Optional[str]) -> Response:
         services = services_of(request)
-        services.limits.intake.check(f"token {actor.id}", "this API token is sending messages too fast")
+        check_rate(services, actor)
         payload, files = await read_body(request, services, MessageIn)
-        try:
-            key = payload.idempotency_key
-            if idempotency_key is not None:
-                if key is not None and key != idempotency_key:
-                    raise ValidationFailed("two different idempotency keys were given",
-                                           {"idempotency_key": "differs from the Idempotency-Key header"})
-                key = idempotency_key
-            c = payload.customer
-            incoming = IncomingMessage(body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id,
-                                       name=c.name, subject=payload.subject, channel=payload.channel,
-                                       conversation_id=payload.conversation_id, idempotency_key=key)
-            # Group commit: the messages arriving together share one transaction and one fsync.
-            result, link_sent = await services.db.run_write_batched(
-                functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
-        except BaseException:
-            await discard(services, files)
-            raise
-        if result.replayed:  # the same message again: its files are the first one's
-            await discard(services, files)
-        shown = result.created or vouches(actor, c.verified)
-        body = {"message_id": result.message_id, "conversation_id": result.conversation_id,
-                "customer_id": result.customer_id, "conversation_status": result.conversation_status,
-                "conversation_url": conversation_link(base_url(request), result.public_token) if shown else None,
-                "link_sent": link_sent}
-        return JSONResponse(body, status_code=200 if result.replayed else 201)
+        status, body = await accept_message(services, payload, files, actor, idempotency_key)
+        return JSONResponse(body, status_code=status)
 
     @router.get("/conversations/{conversation_id}", response_model=ConversationWithMessages,
                 tags=["conversations"], summary="A conversation with its public messages in order (scope read)",

@@ -99,15 +99,19 @@ class DirectResult:
 
 
 # id of a prepared statement -> (the statement, kept alive so the id stays its own; its plans
-# by parameter names). Filled at import; plans are added on the writer thread.
-_PREPARED: dict[int, tuple[Executable, dict[tuple[str, ...], Any]]] = {}
+# by parameter names; whether it reads settings). Filled at import; plans are added on the writer thread.
+_PREPARED: dict[int, tuple[Executable, dict[tuple[str, ...], Any], bool]] = {}
+# Where a group commit keeps the answers of settings reads for its writes (Connection.info).
+BATCH_MEMO = "helpdesk_batch_memo"
 
 S = TypeVar("S", bound=Executable)
 
 
-def prepared(statement: S) -> S:
-    """Mark a statement built once (a module constant) for the direct path."""
-    _PREPARED[id(statement)] = (statement, {})
+def prepared(statement: S, settings: bool = False) -> S:
+    """Mark a statement built once (a module constant) for the direct path. `settings`: it reads
+    what customer messages never change (the active webhooks, whether a mailbox is set up), so
+    inside one group commit of them it is read once and its rows reused."""
+    _PREPARED[id(statement)] = (statement, {}, settings)
     return statement
 
 
@@ -127,12 +131,18 @@ class DirectConnection:
         if entry is None or kwargs or not isinstance(parameters, (dict, type(None))):
             return self._conn.execute(statement, parameters, **kwargs)
         params = parameters or {}
-        keys = tuple(params)
+        if entry[2] and not params and (memo := self._conn.info.get(BATCH_MEMO)) is not None:
+            if (result := memo.get(id(statement))) is None:
+                result = memo[id(statement)] = self._run(entry, statement, params, ())
+            return result
+        return self._run(entry, statement, params, tuple(params))
+
+    def _run(self, entry: Any, statement: Any, params: dict, keys: tuple[str, ...]) -> Any:
         plan = entry[1].get(keys)
         if plan is None:
             plan = entry[1][keys] = _plan(statement, keys, self._dialect)
         if plan is _UNSUPPORTED:
-            return self._conn.execute(statement, parameters)
+            return self._conn.execute(statement, params or None)
         values = [(p(params[name]) if p else params[name]) if name else fixed for name, p, fixed in plan.binds]
         cursor = self._cursor
         cursor.execute(plan.sql, values)

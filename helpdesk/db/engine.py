@@ -30,6 +30,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from helpdesk.db.direct import BATCH_MEMO
 from helpdesk.events import Event, EventBus
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -53,11 +54,21 @@ class Transaction:
 
 class _Batch:
     """The writer thread's current group commit: one session, the events of the writes that
-    succeeded (published once it commits)."""
+    succeeded (published once it commits). A careful batch gives every write a savepoint; an
+    optimistic one (SQLite) does not, and is `tainted` once a write that changed rows fails."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, careful: bool) -> None:
         self.session = session
         self.events: list[Event] = []
+        self.careful = careful
+        self.tainted = False
+        self._raw: Any = None
+
+    def changes(self) -> int:
+        """Rows this connection has changed so far (SQLite's total_changes)."""
+        if self._raw is None:
+            self._raw = self.session.connection().connection.dbapi_connection
+        return self._raw.total_changes
 
 
 def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
@@ -89,6 +100,7 @@ class Database:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
                                           initializer=self._become_writer)
         self._batch: _Batch | None = None  # only the writer thread reads or sets it
+        self._published: list[Event] = []  # the last group commit's events, to publish
         self._queued: collections.deque = collections.deque()  # writes waiting for the next group commit
         self._queued_lock = threading.Lock()
         self._drain_scheduled = False
@@ -152,7 +164,9 @@ class Database:
         """As run_write, for many small independent writes arriving together (customer messages
         from the intake API): the writer takes every one waiting, up to BATCH_LIMIT, into one
         transaction with one commit (one fsync), each in its own savepoint, so one that fails is
-        undone alone. Each caller hears back only after that commit: acknowledged means durable."""
+        undone alone. Each caller hears back only after that commit: acknowledged means durable.
+        What customer messages never change (webhooks, mailboxes) is read once a group
+        (db/direct.py's `settings` statements): a write that changes them is not batched."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
         with self._queued_lock:
@@ -178,15 +192,50 @@ class Database:
                 self._writer.submit(self._drain)
 
     def _commit_batch(self, jobs: list) -> None:
+        # On SQLite the batch first runs without savepoints: each costs a statement, and makes
+        # FTS5 write its pending index entries out as a segment of their own (~0.1 ms a message,
+        # docs/performance.md). A write that fails having changed nothing (a refused message, a
+        # replay conflict: the usual failures) fails alone as before; one that fails after
+        # changing rows can only be undone with the rest, so then the batch runs again with
+        # every write in its own savepoint, and only that write fails.
+        outcomes = self._run_batch(jobs, careful=not self.is_sqlite)
+        if outcomes is None:
+            outcomes = self._run_batch(jobs, careful=True)
+        self.bus.data_changed()
+        for ev in self._published:
+            self.bus.publish(ev)
+        self._published = []
+        for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
+            loop.call_soon_threadsafe(_settle, future, ok, value)
+
+    def _run_batch(self, jobs: list, careful: bool) -> list[tuple[bool, Any]] | None:
+        """Run and commit one group; None if it must run again carefully (nothing was committed)."""
         outcomes: list[tuple[bool, Any]] = []
         with Session(self._write_engine, expire_on_commit=False) as session:
-            batch = self._batch = _Batch(session)
+            batch = self._batch = _Batch(session, careful)
+            memo_on = session.connection().info if self.is_sqlite else {}
+            memo_on[BATCH_MEMO] = {}  # settings read once for the whole group (db/direct.py)
             try:
                 for fn, args, kwargs, _loop, _future in jobs:
                     mark = len(batch.events)
                     try:
-                        with _savepoint(session, "hd_job"):
-                            value = fn(*args, **kwargs)
+                        if careful:
+                            with _savepoint(session, "hd_job"):
+                                value = fn(*args, **kwargs)
+                        else:
+                            before = batch.changes()
+                            try:
+                                value = fn(*args, **kwargs)
+                                session.flush()
+                            except Exception:
+                                session.expunge_all()  # its pending objects must not reach the commit
+                                if batch.tainted or batch.changes() != before:
+                                    session.rollback()
+                                    return None
+                                raise
+                            if batch.tainted:  # it caught a failed write of its own and went on
+                                session.rollback()
+                                return None
                     except Exception as exc:  # this write alone is undone; the others go on
                         del batch.events[mark:]
                         outcomes.append((False, exc))
@@ -202,11 +251,9 @@ class Database:
                 batch.events.clear()
             finally:
                 self._batch = None
-        self.bus.data_changed()
-        for ev in batch.events:
-            self.bus.publish(ev)
-        for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
-            loop.call_soon_threadsafe(_settle, future, ok, value)
+                memo_on.pop(BATCH_MEMO, None)
+        self._published = batch.events
+        return outcomes
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
@@ -242,8 +289,17 @@ class Database:
         self._writing = True
         try:
             tx = Transaction(batch.session)
-            with _savepoint(batch.session, "hd_write"):
-                yield tx
+            if batch.careful:
+                with _savepoint(batch.session, "hd_write"):
+                    yield tx
+            else:
+                before = batch.changes()
+                try:
+                    yield tx
+                except BaseException:
+                    if batch.changes() != before:  # only a careful run can undo this write alone
+                        batch.tainted = True
+                    raise
         finally:
             self._writing = False
         batch.events.extend(tx.events)

@@ -27,6 +27,10 @@ class BusinessCalendar:
         # Working intervals per local day, in UTC: computed once per day, reused by every
         # duration (a report measures thousands of them over the same few weeks).
         object.__setattr__(self, "_days", {})
+        # Asked for on every customer message (four deadlines): worked out once.
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
+        object.__setattr__(self, "_timed", self.around_the_clock or not any(
+            end > start for intervals in self.hours.values() for start, end in intervals))
 
     def __hash__(self) -> int:
         return hash((self.timezone, self.around_the_clock, self.holidays,
@@ -34,7 +38,7 @@ class BusinessCalendar:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return self._zone  # type: ignore[attr-defined,no-any-return]
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         cached = self._days.get(day)  # type: ignore[attr-defined]
@@ -100,15 +104,24 @@ class BusinessCalendar:
         return sum((b - a).total_seconds() for a, b in self.intervals(start, end))
 
     def add(self, start: datetime, seconds: float) -> datetime:
-        """The moment `seconds` of working time after `start`."""
-        if self.around_the_clock or not self._has_hours():
+        """The moment `seconds` of working time after `start`. (intervals() unrolled: this runs
+        four times for every customer message.)"""
+        if self._timed:  # type: ignore[attr-defined]
             return start + timedelta(seconds=seconds)
         remaining = max(0.0, seconds)
-        for a, b in self.intervals(start):
-            length = (b - a).total_seconds()
-            if remaining <= length:
-                return a + timedelta(seconds=remaining)
-            remaining -= length
+        day = start.astimezone(self._zone).date()  # type: ignore[attr-defined]
+        one_day = timedelta(days=1)
+        for _ in range(MAX_DAYS):
+            for a, b in self._day(day):
+                if b <= start:
+                    continue
+                if a < start:
+                    a = start
+                length = (b - a).total_seconds()
+                if remaining <= length:
+                    return a + timedelta(seconds=remaining)
+                remaining -= length
+            day += one_day
         raise ValueError("the business calendar has no working time in the next three years")
 
     # ---- stored form -------------------------------------------------------------------

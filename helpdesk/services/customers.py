@@ -105,9 +105,12 @@ _OWNERS = select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id
     IDENTIFIER.c.kind.in_(bindparam("kinds", expanding=True)),
     IDENTIFIER.c.value.in_(bindparam("values", expanding=True)))
 _INSERT_CUSTOMER = prepared(insert(CUSTOMER))
-# The usual message names one identifier: the same lookup without IN lists (the direct path's).
-_OWNER = prepared(select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id).where(
-    IDENTIFIER.c.kind == bindparam("b_kind"), IDENTIFIER.c.value == bindparam("b_value")))
+# The usual message names one identifier: the same lookup without IN lists (the direct path's),
+# with the owner's name, so a name is filled in only where there is none (one statement less).
+_OWNER = prepared(select(IDENTIFIER.c.kind, IDENTIFIER.c.value, IDENTIFIER.c.customer_id,
+                         CUSTOMER.c.name.label("owner_name"))
+                  .join(CUSTOMER, CUSTOMER.c.id == IDENTIFIER.c.customer_id)
+                  .where(IDENTIFIER.c.kind == bindparam("b_kind"), IDENTIFIER.c.value == bindparam("b_value")))
 _INSERT_IDENTIFIER = prepared(insert(IDENTIFIER))
 _IDENTIFIER_VALUES = prepared(select(IDENTIFIER.c.value).where(IDENTIFIER.c.customer_id == bindparam("b_customer"))
                               .order_by(IDENTIFIER.c.id))
@@ -125,8 +128,10 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
     Written in SQLAlchemy Core: this is the intake hot path.
     """
     pairs = identity.pairs()
+    named = False  # known to have a name already
     if len(pairs) == 1:
         rows = conn.execute(_OWNER, {"b_kind": pairs[0][0], "b_value": pairs[0][1]}).all()
+        named = bool(rows and rows[0].owner_name)
     else:
         rows = conn.execute(_OWNERS, {"kinds": sorted({kind for kind, _ in pairs}),
                                       "values": [value for _, value in pairs]}).all()
@@ -150,7 +155,7 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
         values = conn.execute(_IDENTIFIER_VALUES, {"b_customer": customer_id}).scalars().all()
         conn.execute(_UPDATE_CUSTOMER, {"b_customer": customer_id, "contact": " ".join(values)[:2000],
                                         "updated_at": now})
-    if identity.name and not created:
+    if identity.name and not created and not named:
         # A name is filled in when the customer had none; an existing name is never overwritten.
         conn.execute(_FILL_EMPTY_NAME, {"b_customer": customer_id, "name": identity.name, "updated_at": now})
     return customer_id, created
@@ -177,6 +182,23 @@ def identifiers_of(conn: Connection, customer_id: int) -> dict[str, str]:
     for kind, value in conn.execute(_IDENTIFIERS_OF, {"b_customer": customer_id}):
         out.setdefault(kind, value)
     return out
+
+
+# Built once: every message's webhook payload names its customer (one statement, not two).
+_NAME_AND_IDENTIFIERS = prepared(
+    select(CUSTOMER.c.name, IDENTIFIER.c.kind, IDENTIFIER.c.value)
+    .select_from(CUSTOMER.outerjoin(IDENTIFIER, IDENTIFIER.c.customer_id == CUSTOMER.c.id))
+    .where(CUSTOMER.c.id == bindparam("b_customer")).order_by(IDENTIFIER.c.id))
+
+
+def name_and_identifiers(conn: Connection, customer_id: int) -> tuple[str, dict[str, str]]:
+    """The customer's name and first identifier of each kind, inside a transaction."""
+    name, out = "", {}
+    for row in conn.execute(_NAME_AND_IDENTIFIERS, {"b_customer": customer_id}):
+        name = row.name or ""
+        if row.kind is not None:
+            out.setdefault(row.kind, row.value)
+    return name, out
 
 
 def customer_display_name(profile: CustomerProfile) -> str:

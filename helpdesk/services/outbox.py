@@ -62,7 +62,7 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 
 
 _INSERT_EVENT = prepared(insert(E))  # built once: every message and reply passes here
-_ACTIVE_HOOKS = prepared(select(W.c.id, W.c.events).where(W.c.active.is_(True)))
+_ACTIVE_HOOKS = prepared(select(W.c.id, W.c.events).where(W.c.active.is_(True)), settings=True)
 
 
 def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict, now: datetime,

@@ -140,3 +140,40 @@ def test_a_write_on_its_own_still_commits_by_itself(services):
     with Commits(services) as commits:
         services.conversations.receive(IncomingMessage(body="on its own", email="fay@example.com"))
     assert commits.count == 1
+
+
+def test_a_write_that_catches_its_own_failed_write_keeps_only_what_it_meant_to(services):
+    """A failed inner write that changed rows is undone even when the caller goes on (the batch
+    then runs again with a savepoint for each write), and nothing around it is lost or doubled."""
+
+    def recovers() -> str:
+        try:
+            with services.db.write() as tx:
+                tx.session.add(AppSetting(key="lost", value={}))
+                tx.session.flush()
+                raise ValueError("gave up half way")
+        except ValueError:
+            pass
+        with services.db.write() as tx:
+            tx.session.add(AppSetting(key="kept", value={}))
+        return "went on"
+
+    async def together() -> list:
+        gate = threading.Event()
+        busy = asyncio.get_running_loop().run_in_executor(services.db._writer, gate.wait)
+        calls = [asyncio.ensure_future(services.db.run_write_batched(services.conversations.receive, m))
+                 for m in (IncomingMessage(body="before", email="gil@example.com"),)]
+        calls.append(asyncio.ensure_future(services.db.run_write_batched(recovers)))
+        calls.append(asyncio.ensure_future(services.db.run_write_batched(
+            services.conversations.receive, IncomingMessage(body="after", email="gil@example.com"))))
+        await asyncio.sleep(0.05)
+        gate.set()
+        await busy
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    with Commits(services) as commits:
+        results = asyncio.run(together())
+    assert results[1] == "went on" and commits.count == 1
+    assert results[0].conversation_id == results[2].conversation_id and stored_messages(services) == 2
+    with services.db.read() as s:
+        assert s.execute(select(AppSetting.key).where(AppSetting.key.in_(["lost", "kept"]))).scalars().all() == ["kept"]

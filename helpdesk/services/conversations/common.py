@@ -21,7 +21,7 @@ from helpdesk.db.direct import prepared
 from helpdesk.models import EMAIL, EVENT, EXTERNAL_ID, IN, OUT, PHONE, Agent, Attachment, Conversation, Customer, Message
 from helpdesk.services.blocklist import Blocklist
 from helpdesk.services.base import Actor, Service, sha256_hex
-from helpdesk.services.customers import CustomerProfile, customer_display_name, identifiers_of
+from helpdesk.services.customers import CustomerProfile, customer_display_name, name_and_identifiers
 from helpdesk.services.deliveries import DeliveryService, DeliveryState
 from helpdesk.services.errors import NotFound
 from helpdesk.services.files import FileService
@@ -151,9 +151,6 @@ class Written:
     delivery: DeliveryState | None = None
 
 
-_CUSTOMER_NAME = prepared(select(CUSTOMER.c.name).where(CUSTOMER.c.id == bindparam("b_customer")))  # built once: hot path
-
-
 class ConversationBase(Service):
     def __init__(self, db, clock, settings, sla: SlaService | None = None,  # type: ignore[no-untyped-def]
                  files: FileService | None = None, deliveries: DeliveryService | None = None,
@@ -170,8 +167,7 @@ class ConversationBase(Service):
                         with_link: bool = False) -> dict:
         """What webhooks and the events API say about a message (customer or team). The customer's
         link (their credential) only where the webhook contract has always carried it: replies."""
-        name = conn.execute(_CUSTOMER_NAME, {"b_customer": state.customer_id}).scalar() or ""
-        ids = identifiers_of(conn, state.customer_id)
+        name, ids = name_and_identifiers(conn, state.customer_id)
         return {"conversation_id": state.id, "message_id": message_id, "direction": direction, "body": body,
                 "created_at": now.isoformat(), "author": author, "conversation_status": status,
                 **({"public_token": state.public_token} if with_link else {}), "channel": state.channel,

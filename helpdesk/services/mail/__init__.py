@@ -25,7 +25,7 @@ D = Delivery.__table__  # type: ignore[attr-defined]
 MSG = Message.__table__  # type: ignore[attr-defined]
 
 
-_HAS_MAILBOX = prepared(select(exists().where(MAILBOX.c.active.is_(True))))  # statements built once: every follow-up
+_HAS_MAILBOX = prepared(select(exists().where(MAILBOX.c.active.is_(True))), settings=True)  # statements built once: every follow-up
 _RECENT_EVENTS = select(MSG.c.meta).where(MSG.c.conversation_id == bindparam("b_conversation"), MSG.c.kind == EVENT,
                                           MSG.c.created_at >= bindparam("b_since"))
 _FIRST_EMAIL = select(IDENT.c.value).where(IDENT.c.customer_id == bindparam("b_customer"),
