@@ -22,6 +22,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PG = shutil.which("pg_ctl") or any(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
 
+SCRIPTS = {"intake_wrk": "intake"}  # a name that runs another name's script (with other arguments)
 # name: (full arguments, quick arguments or None to leave it out of the quick run)
 PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "scale": ([], ["--conversations", "20000", "--customers", "10000", "--sessions", "3", "--runs", "20",
@@ -29,6 +30,8 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "report": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "inbox_views": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
+    "intake_wrk": (["--wrk", "--runs", "3"], ["--wrk", "--runs", "1", "--seconds", "5"]),
+    "intake_writer": ([], ["--messages", "1024", "--rounds", "2"]),
     "diff": ([], ["--runs", "50"]),
     "live_refresh": (["--agents", "50"], ["--runs", "20", "--agents", "10"]),
     "clicks": ([], ["--runs", "15", "--conversations", "20"]),
@@ -63,7 +66,7 @@ def main() -> int:
         if name == "package" and not (ROOT / "dist" / "helpdesk").exists():
             results.append((name, "not run: no dist/helpdesk (make package)", 0.0))
             continue
-        command = [sys.executable, str(BENCH / f"{name}.py"), *(quick if args.quick else full)]  # type: ignore[misc]
+        command = [sys.executable, str(BENCH / f"{SCRIPTS.get(name, name)}.py"), *(quick if args.quick else full)]  # type: ignore[misc]
         print(f"\n=== {name}: {' '.join(command[1:])}", flush=True)
         started = time.monotonic()
         done = subprocess.run(command, cwd=ROOT)

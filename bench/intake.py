@@ -45,13 +45,14 @@ def free_port() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=None, help="16; 32 with --wrk")
     parser.add_argument("--customers", type=int, default=500, help="distinct customers the messages come from")
     parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL")
     parser.add_argument("--wrk", action="store_true", help="load from wrk instead of the built-in client")
     parser.add_argument("--seconds", type=int, default=10, help="--wrk: each run's length")
     parser.add_argument("--runs", type=int, default=3, help="--wrk: health/intake pairs")
     args = parser.parse_args()
+    args.concurrency = args.concurrency or (32 if args.wrk else 16)
     if args.wrk:
         return wrk_main(args)
 

@@ -13,6 +13,7 @@ command -v import >/dev/null 2>&1 || missing+=(imagemagick)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)  # the load of `bench/intake.py --wrk` (make bench)
 if command -v ldconfig >/dev/null 2>&1; then
     ldconfig -p | grep -q 'libmpv.so.2' || missing+=(libmpv2)
     ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)

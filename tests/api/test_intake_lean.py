@@ -54,12 +54,11 @@ def twins(settings, clock, tmp_path):
 
     from dataclasses import replace
 
-    other_dir = tmp_path / "other"
-    if settings.database_url is None:
-        shutil.copytree(settings.data_dir, other_dir)
-    shops = [HelpdeskApp(settings, clock=clock).start()]
     if settings.database_url is not None:
         pytest.skip("one database server: the twin comparison runs on SQLite")
+    other_dir = tmp_path / "other"
+    shutil.copytree(settings.data_dir, other_dir)
+    shops = [HelpdeskApp(settings, clock=clock).start()]
     shops.append(HelpdeskApp(replace(settings, data_dir=other_dir), clock=clock).start())
     yield shops
     for shop in shops:
