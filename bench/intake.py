@@ -157,7 +157,13 @@ def wrk_main(args: argparse.Namespace) -> int:
             rows.append((health, intake))
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        stopping = time.monotonic()
+        try:
+            server.wait(timeout=120)
+            print(f"(the server stopped {time.monotonic() - stopping:.1f} s after SIGTERM)")
+        except subprocess.TimeoutExpired:
+            server.kill()
+            print("THE SERVER DID NOT STOP within 120 s of SIGTERM: killed")
     with sqlite3.connect(data_dir / "helpdesk.db") as db:
         stored = db.execute("SELECT count(*) FROM message WHERE direction = 'in'").fetchone()[0]
         keys = db.execute("SELECT count(*), count(DISTINCT key) FROM idempotency_record").fetchone()

@@ -32,7 +32,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from helpdesk.db.direct import BATCH_MEMO
+from helpdesk.db.direct import BATCH_MEMO, direct
 from helpdesk.events import Event, EventBus
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -46,9 +46,19 @@ log = logging.getLogger(__name__)
 class Transaction:
     """A write in progress: its session and the events to publish once it commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, batch: "_Batch | None" = None) -> None:
         self.session = session
         self.events: list[Event] = []
+        self._batch = batch
+
+    def direct(self) -> Any:
+        """The transaction's connection for prepared statements (db/direct.py); inside a group
+        commit, one for the whole group (the session hands its connection out slowly)."""
+        if self._batch is None:
+            return direct(self.session.connection())
+        if self._batch.direct is None:
+            self._batch.direct = direct(self.session.connection())
+        return self._batch.direct
 
     def emit(self, type: str, conversation_id: int | None = None, **data: Any) -> None:
         self.events.append(Event(type=type, conversation_id=conversation_id, data=data))
@@ -64,6 +74,7 @@ class _Batch:
         self.events: list[Event] = []
         self.careful = careful
         self.tainted = False
+        self.direct: Any = None
         self._raw: Any = None
 
     def changes(self) -> int:
@@ -301,7 +312,7 @@ class Database:
     def _write_in_batch(self, batch: _Batch) -> Iterator[Transaction]:
         self._writing = True
         try:
-            tx = Transaction(batch.session)
+            tx = Transaction(batch.session, batch)
             if batch.careful:
                 with _savepoint(batch.session, "hd_write"):
                     yield tx

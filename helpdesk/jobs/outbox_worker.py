@@ -1,5 +1,7 @@
 """The thread that delivers the outbox: wakes when something is enqueued, and at least
-every second for retries whose backoff has run out."""
+every second for retries whose backoff has run out. Woken, it waits a moment (COALESCE_SECONDS)
+so that a burst of customer messages, a group commit every ~10 ms, costs one pass, not one each:
+those passes were 4.5 % of the server's time under load (py-spy, docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from helpdesk.events import EventBus
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, OutboxService
 
 log = logging.getLogger(__name__)
+COALESCE_SECONDS = 0.05
 
 
 class OutboxWorker:
@@ -33,7 +36,8 @@ class OutboxWorker:
                 log.exception("outbox delivery pass failed")
                 tried = 0
             if not tried:
-                self._wake.wait(self.idle_seconds)
+                if self._wake.wait(self.idle_seconds):
+                    self._stop.wait(COALESCE_SECONDS)
                 self._wake.clear()
 
     def stop(self) -> None:

@@ -67,14 +67,17 @@ class Clocks:
 
     @classmethod
     def of(cls, row: Any) -> "Clocks":
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+        return cls(**{name: getattr(row, name) for name in CLOCK_NAMES})
 
     def values(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in CLOCK_NAMES}
 
     def apply_to(self, conversation: Conversation) -> None:
         for name, value in self.values().items():
             setattr(conversation, name, value)
+
+
+CLOCK_NAMES = tuple(f.name for f in fields(Clocks))  # dataclasses.fields() is slow for every message
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.db.direct import direct, prepared
+from helpdesk.db.direct import prepared
 from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken, IdempotencyRecord
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
@@ -139,7 +139,7 @@ class IntakeMixin(ConversationBase):
         key = incoming.idempotency_key
         request_hash = _request_hash(identity, clean) if key else ""
         with self.db.write() as tx:
-            conn = direct(tx.session.connection())
+            conn = tx.direct()
             if key:
                 record = conn.execute(_IDEMPOTENCY_BY_KEY, {"b_key": key}).first()
                 if record is not None:
@@ -176,7 +176,7 @@ class IntakeMixin(ConversationBase):
     def _receive_from_link(self, token: str, body: str, files: tuple[StagedFile, ...]) -> IntakeResult:
         now = self.now()
         with self.db.write() as tx:
-            conn = direct(tx.session.connection())
+            conn = tx.direct()
             state = conn.execute(STATE_BY_TOKEN, {"b_digest": public_token_digest(token)}).first() \
                 if token and len(token) <= 64 else None
             if state is None or not token_matches(state.public_token, token):

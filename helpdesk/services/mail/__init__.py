@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
-from helpdesk.db.direct import direct, prepared
+from helpdesk.db.direct import prepared
 from helpdesk.models import EMAIL, EVENT, CustomerIdentifier, Delivery, Mailbox, Message
 from helpdesk.services.base import Actor, Service, writes
 from helpdesk.services.conversations.common import insert_event
@@ -73,7 +73,7 @@ class MailService(Service):
         day per conversation. An event in the thread says so; the outbox sends it."""
         now = self.now()
         with self.db.write() as tx:
-            conn = direct(tx.session.connection())
+            conn = tx.direct()
             # Checked first: a shop without a mailbox (the API and website only) mails nothing, and
             # this runs for every follow-up message the intake API takes.
             if not conn.execute(_HAS_MAILBOX).scalar():
