@@ -3,6 +3,10 @@ page showing the live inbox), and how long a new customer message takes to show 
 
     python bench/sessions.py [--sessions 50] [--messages 10] [--polling | --drawn]
 
+The server's part of it is taken from the server's own trace (HELPDESK_FANOUT_TRACE): from the
+message's event, published just after its commit, until the last session's first websocket
+frame after it has been handed to its socket; the rest is the pages' (each agent's machine).
+
 Starts `serve` (a real server process) on the demo shop with N agents added, signs each agent
 in from its own browser context, reads the server's resident memory (VmRSS, VmHWM), then posts
 customer messages to the intake API one at a time and times, from the POST, until the message's
@@ -194,7 +198,7 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
         idle_seconds = time.monotonic() - idle_started
         idle_rate = [(cpu_seconds(browsers) - idle_cpu[0]) / idle_seconds,
                      (cpu_seconds({pid}) - idle_cpu[1]) / idle_seconds]
-        fanout, first = [], []
+        fanout, first, message_ids = [], [], []
         busy_started, busy_cpu = time.monotonic(), (cpu_seconds(browsers), cpu_seconds({pid}))
         print(f"# {sessions} signed in; posting {messages} messages", file=sys.stderr, flush=True)
         async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
@@ -206,6 +210,7 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
                 answer = await client.post("/api/v1/messages", json={"customer": {"email": email}, "body": text,
                                                                       "conversation_id": conversation})
                 assert answer.status_code in (200, 201), answer.text
+                message_ids.append(answer.json()["message_id"])
                 to_first, to_all = await shown(pages, f"ky{i}", started_ms, polling)
                 first.append(to_first)
                 fanout.append(to_all)
@@ -215,7 +220,31 @@ async def measure(url: str, pid: int, sessions: int, messages: int, conversation
                (cpu_seconds({pid}) - busy_cpu[1] - idle_rate[1] * busy_seconds) / messages]
         await browser.close()
     return {"idle": idle, "with": with_sessions, "peak": peak, "fanout": fanout, "first": first, "cpu": cpu,
-            "idle_rate": idle_rate}
+            "idle_rate": idle_rate, "message_ids": message_ids}
+
+
+def server_parts(trace: Path, message_ids: list[int], sessions: int) -> list[float]:
+    """For each message: ms from its event's publication (just after the commit) until the last
+    session's first websocket frame after it had been handed to its socket (the server's part)."""
+    published: dict[str, float] = {}
+    frames: list[tuple[float, str]] = []
+    for line in trace.read_text().splitlines():
+        at, kind, detail = line.split(" ", 2)
+        if kind == "published":
+            published.setdefault(detail, float(at))
+        elif kind == "frame":
+            frames.append((float(at), detail))
+    parts = []
+    for message_id in message_ids:
+        start = published[str(message_id)]
+        first_after: dict[str, float] = {}
+        for at, session in frames:
+            if at >= start and session not in first_after:
+                first_after[session] = at
+        if len(first_after) < sessions:
+            raise SystemExit(f"only {len(first_after)} of {sessions} sessions were sent a frame after message {message_id}")
+        parts.append((max(first_after.values()) - start) * 1000)
+    return parts
 
 
 def main() -> int:
@@ -232,6 +261,8 @@ def main() -> int:
     conversation, email, token = prepare(data, args.sessions)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    trace = data / "fanout-trace.txt"
+    env.update(HELPDESK_FANOUT_TRACE=str(trace), HELPDESK_MDNS="0")
     server = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1", "--port",
                                str(port), "--data-dir", str(data)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -251,6 +282,9 @@ def main() -> int:
     print(f"{'server memory with ' + str(args.sessions) + ' signed-in sessions (peak)':<58}"
           f"{r['with']:>8.0f} ({r['peak']:.0f}) MB{'< 400 MB':>12}")
     fan, first = r["fanout"], r["first"]
+    parts = server_parts(trace, r["message_ids"], args.sessions)
+    print(f"{'the server part: commit to the last session frame sent, p50 / max':<58}"
+          f"{statistics.median(parts):>7.0f} / {max(parts):.0f} ms{'< 250 ms':>12}")
     print(f"{'a customer message shown in all ' + str(args.sessions) + ' inboxes, p50 / max':<58}"
           f"{statistics.median(fan):>7.0f} / {max(fan):.0f} ms{'< 1 s':>12}")
     print(f"{'... shown in the first of them, p50 / max':<58}{statistics.median(first):>7.0f} / {max(first):.0f} ms")

@@ -17,6 +17,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpdesk.db import Database
+from helpdesk.events import fanout_trace
 from helpdesk.hosts import AllowedHosts
 from helpdesk.public_gate import PublicGate
 from helpdesk.window import DesktopWindow
@@ -98,6 +99,8 @@ class PathDispatcher:
             # refreshing for no one, and two tracebacks went to the owner's console.
             try:
                 await send(message)
+                if fanout_trace.enabled and message["type"] == "websocket.send":
+                    fanout_trace.note("frame", client[1] if client else "")
             except OSError as exc:  # uvicorn's ClientDisconnected
                 log.debug("dropped a %s to a browser that has gone: %s", message.get("type"), exc)
 

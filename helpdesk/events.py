@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,6 +25,25 @@ DRAFT_SAVED = "draft.saved"
 CUSTOMER_UPDATED = "customer.updated"
 # An agent's sessions ended elsewhere (signed out, password or second step reset): open pages check theirs.
 SESSIONS_ENDED = "sessions.ended"
+
+
+class FanoutTrace:
+    """The server's part of a fan-out, for bench/sessions.py: with HELPDESK_FANOUT_TRACE=FILE the
+    wall-clock time each new message's event is published (just after its commit) and each
+    websocket frame has been handed to the socket, one line each. Off (and free) otherwise."""
+
+    def __init__(self, path: str | None) -> None:
+        self.enabled = bool(path)
+        self._file = open(path, "a", buffering=1, encoding="utf-8") if path else None  # noqa: SIM115 (for the process's life)
+        self._lock = threading.Lock()
+
+    def note(self, kind: str, detail: object) -> None:
+        if self._file is not None:
+            with self._lock:
+                self._file.write(f"{time.time():.6f} {kind} {detail}\n")
+
+
+fanout_trace = FanoutTrace(os.environ.get("HELPDESK_FANOUT_TRACE"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,8 @@ class EventBus:
             return len(self._subscribers)
 
     def publish(self, event: Event) -> None:
+        if fanout_trace.enabled and event.type == MESSAGE_CREATED:
+            fanout_trace.note("published", event.data.get("message_id"))
         with self._lock:
             subscribers = list(self._subscribers)
         for callback, types in subscribers:
