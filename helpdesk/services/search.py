@@ -160,9 +160,11 @@ class SearchService(Service):
 
 
 def _by_id(s: Session, model, ids: list[int]) -> dict:  # type: ignore[no-untyped-def]
+    """Rows by id (plain rows: making model objects cost ~40 µs each, a few ms a search)."""
     if not ids:
         return {}
-    return {row.id: row for row in s.exec(select(model).where(col(model.id).in_(ids))).all()}
+    table = model.__table__
+    return {row.id: row for row in s.execute(select(table).where(table.c.id.in_(ids))).all()}
 
 
 def _latest_conversations(s: Session, customer_ids: list[int]) -> dict[int, Conversation]:
@@ -171,7 +173,8 @@ def _latest_conversations(s: Session, customer_ids: list[int]) -> dict[int, Conv
         return {}
     newest = (select(func.max(Conversation.id)).where(col(Conversation.customer_id).in_(customer_ids))
               .group_by(Conversation.customer_id))
-    rows = s.exec(select(Conversation).where(col(Conversation.id).in_(newest))).all()
+    table = Conversation.__table__  # type: ignore[attr-defined]
+    rows = s.execute(select(table).where(table.c.id.in_(newest))).all()
     return {c.customer_id: c for c in rows}
 
 
