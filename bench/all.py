@@ -32,6 +32,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
     "intake_wrk": (["--wrk", "--runs", "3"], ["--wrk", "--runs", "1", "--seconds", "5"]),
     "intake_writer": ([], ["--messages", "1024", "--rounds", "2"]),
+    "search": ([], ["--conversations", "20000", "--runs", "11"]),
     "diff": ([], ["--runs", "50"]),
     "live_refresh": (["--agents", "50"], ["--runs", "20", "--agents", "10"]),
     "clicks": ([], ["--runs", "15", "--conversations", "20"]),

@@ -83,6 +83,8 @@ def open_window_and_screenshot(command: list[str], xvfb: str, tmp_path: Path, ex
         assert unique_colours(blank) <= 2
         assert unique_colours(shot) > 50, "the window looks blank"
         assert any("The Helpdesk window is open" in line for line in log)
+        # An error drawn in the window has colours too: the window's session must not have failed.
+        assert not any("Traceback" in line or "Unhandled error" in line for line in log), "".join(log)
     finally:
         os.killpg(app.pid, signal.SIGTERM)
         try:

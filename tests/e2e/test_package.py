@@ -242,6 +242,12 @@ def test_the_binary_opens_the_desktop_window(binary, tmp_path):
         while not Path(f"/tmp/.X11-unix/X{number}").exists():
             assert display.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
+        # With an agent already there, the window opens on the sign-in form (the first run has
+        # its own test): the form draws icons, which the one file must carry.
+        created = subprocess.run([str(binary), "admin", "create", "--data-dir", str(tmp_path / "data"), "--email",
+                                  "owner@shop.example", "--name", "Owner", "--password", "correct horse battery"],
+                                 capture_output=True, text=True, timeout=120, env=clean_env())
+        assert created.returncode == 0, created.stdout + created.stderr
         shot = open_window_and_screenshot([str(binary)], f":{number}", tmp_path)
         artifacts = ROOT / "test-artifacts"
         artifacts.mkdir(exist_ok=True)
