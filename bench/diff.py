@@ -62,7 +62,7 @@ def measure(rows: int, messages: int, runs: int, mode: str) -> dict[str, list[fl
                            created_at=now - timedelta(minutes=messages - i)) for i in range(1, messages + 1)]
         # What ThreadView reads of a ConversationDetail, without a database behind it.
         detail = SimpleNamespace(conversation=SimpleNamespace(id=1), messages=history, attachments={},
-                                 deliveries={}, author_name=lambda message: "Customer")
+                                 deliveries={}, payments={}, author_name=lambda message: "Customer")
         thread.show(detail, now)  # type: ignore[arg-type]
         page.add(ft.Row([ft.Container(inbox.view, width=400), ft.Container(thread.view, expand=True)], expand=True))
 
