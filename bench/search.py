@@ -24,6 +24,7 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 from dataset import load  # noqa: E402
+from timing import timed  # noqa: E402
 
 from helpdesk.app import HelpdeskApp  # noqa: E402
 from helpdesk.config import Settings  # noqa: E402
@@ -31,16 +32,6 @@ from helpdesk.db import fts  # noqa: E402
 
 QUERIES = [("a common word", "delivery"), ("its first letters", "deliv"), ("two words", "damaged parcel"),
            ("one letter", "o"), ("a rare word", "zyzzyva")]
-
-
-def timed(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return samples[len(samples) // 2], samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
 def main() -> int:
