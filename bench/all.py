@@ -25,8 +25,8 @@ PG = shutil.which("pg_ctl") or any(Path("/usr/lib/postgresql").glob("*/bin/pg_ct
 SCRIPTS = {"intake_wrk": "intake"}  # a name that runs another name's script (with other arguments)
 # name: (full arguments, quick arguments or None to leave it out of the quick run)
 PLAN: dict[str, tuple[list[str], list[str] | None]] = {
-    "scale": ([], ["--conversations", "20000", "--customers", "10000", "--sessions", "3", "--runs", "20",
-                   "--messages", "1000"]),
+    "scale": ([], ["--conversations", "10000", "--customers", "5000", "--sessions", "2", "--runs", "10",
+                   "--messages", "500"]),
     "report": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "inbox_views": (["--postgresql"] if PG else [], ["--conversations", "20000", "--customers", "10000", "--runs", "3"]),
     "intake": (["--messages", "8000", "--concurrency", "32"], ["--messages", "2000", "--concurrency", "32"]),
@@ -37,10 +37,10 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "live_refresh": (["--agents", "50"], ["--runs", "20", "--agents", "10"]),
     "clicks": ([], ["--runs", "10", "--conversations", "20"]),
     "workspace": ([], ["--dataset", "demo", "--tries", "6", "--sign-ins", "2"]),
-    "sessions": ([], ["--sessions", "5", "--messages", "3"]),
+    "sessions": ([], ["--sessions", "3", "--messages", "3"]),
     "reads": ([], ["--conversations", "10000", "--customers", "5000", "--runs", "10"]),
     "sla_scan": ([], ["--open", "10000", "--runs", "5"]),
-    "automation": ([], ["--messages", "300"]),
+    "automation": ([], ["--messages", "200"]),
     "lighthouse": ([], []),
     "assist": (["--postgresql"] if PG else [], ["--conversations", "10000", "--customers", "5000", "--runs", "30"]),
     "widget": ([], ["--chats", "50", "--samples", "5"]),
