@@ -101,27 +101,30 @@ class RowControl:
 
     def show_time(self, row: InboxRow, now: datetime) -> bool:
         """The parts that change as time passes: the deadline (or age) and the waiting time;
-        True when what they say changed."""
+        True when what they say changed. Worked out first and set on the controls only when
+        they say something else (setting a control's field costs more than the words: every
+        live refresh asks each row on screen)."""
         waited = fmt.waiting(row.waiting_since, now) if row.status == OPEN and row.waiting_since \
             else fmt.ago(row.last_message_at, now)
         if row.due is not None:  # top right: the response-time state while a clock runs
             overdue = row.due.due_at <= now
             colour = ft.Colors.ERROR if overdue else ft.Colors.ORANGE_800 if row.due.at_risk else \
                 ft.Colors.ON_SURFACE_VARIANT
-            self.corner_icon.visible = True
-            self.corner_icon.icon = ft.Icons.ALARM if overdue else ft.Icons.SCHEDULE
-            self.corner_icon.color = self.corner_text.color = colour
-            self.corner_text.value = fmt.due(row.due.target, row.due.due_at, now)
-            self.corner_text.weight = ft.FontWeight.BOLD if overdue else None
+            corner = (fmt.due(row.due.target, row.due.due_at, now), colour, True,
+                      ft.Icons.ALARM if overdue else ft.Icons.SCHEDULE, ft.FontWeight.BOLD if overdue else None)
         else:
-            self.corner_icon.visible = False
-            self.corner_text.value, self.corner_text.color = waited, ft.Colors.ON_SURFACE_VARIANT
-            self.corner_text.weight = None
+            corner = (waited, ft.Colors.ON_SURFACE_VARIANT, False, None, None)
             waited = ""
         key = (waited, row.priority, tuple(row.tags[:2]))
-        time_key = (key, self.corner_text.value, self.corner_icon.visible, self.corner_icon.icon,
-                    self.corner_text.color)
-        changed, self._time_key = time_key != self._time_key, time_key
+        time_key = (key, corner)
+        if time_key == self._time_key:
+            return False
+        self._time_key = time_key
+        text, colour, with_icon, icon, weight = corner
+        self.corner_text.value, self.corner_text.color, self.corner_text.weight = text, colour, weight
+        self.corner_icon.visible = with_icon
+        if with_icon:
+            self.corner_icon.icon, self.corner_icon.color = icon, colour
         if key != self._badge_key:
             self._badge_key = key
             badges: list[ft.Control] = [ft.Text(waited, size=11, color=ft.Colors.ON_SURFACE_VARIANT)] if waited else []
@@ -129,7 +132,7 @@ class RowControl:
                 badges.append(badge(row.priority, PRIORITY_COLORS[row.priority], ft.Colors.WHITE))
             badges += [badge(tag, ft.Colors.SECONDARY_CONTAINER) for tag in row.tags[:2]]
             self.badges.controls = badges
-        return changed
+        return True
 
 
 class InboxList:
@@ -139,6 +142,7 @@ class InboxList:
         self.on_open = on_open
         self.view = ft.ListView(expand=True, spacing=0)
         self.rows: dict[int, RowControl] = {}
+        self.listed = True  # the last show() changed which rows are listed, or their order
         self.more = ft.Container(ft.TextButton("Load more", on_click=lambda e: page.run_task(on_load_more)),
                                  padding=8, alignment=ft.Alignment.CENTER)
         self.empty_title = ft.Text("", theme_style=ft.TextThemeStyle.TITLE_MEDIUM)
@@ -186,7 +190,12 @@ class InboxList:
             self.empty_title.value = "Nothing here" if filtered else "All clear"
             self.empty_hint.value = "Nothing matches these filters." if filtered else EMPTY_HINTS[view]
             controls.append(self.empty)
-        self.view.controls = controls
+        # The same rows in the same order (a live refresh of rows already listed): the list is left
+        # as it is, so that only the rows that changed are sent (`listed` says which it was).
+        old = self.view.controls
+        self.listed = not (len(old) == len(controls) and all(a is b for a, b in zip(old, controls)))
+        if self.listed:
+            self.view.controls = controls
         self._shown = rows
         return changed
 
