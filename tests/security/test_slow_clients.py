@@ -30,6 +30,7 @@ def test_a_huge_header_is_refused_without_being_read_whole(server):
     assert answer.startswith(b"HTTP/1.1 431"), answer[:80]
 
 
+@pytest.mark.sqlite_only  # HTTP, not the database; and a timing taken once is steadier on one pass
 def test_headers_trickled_in_are_cut_off_and_health_stays_quick(server, monkeypatch):
     monkeypatch.setattr(protocol, "HEAD_SECONDS", 1.0)
     slow = []
@@ -60,7 +61,9 @@ def test_headers_trickled_in_are_cut_off_and_health_stays_quick(server, monkeypa
         finally:
             s.close()
     assert closed == len(slow)
-    assert sorted(timings)[len(timings) // 2] < 0.05
+    # Held up by the trickling clients, health would wait for them (seconds); 0.1 s leaves room
+    # for `make test`'s other pass on the same two cores (a median of 61 ms was seen under a build).
+    assert sorted(timings)[len(timings) // 2] < 0.1
 
 
 @pytest.mark.parametrize("size", [8_000, 60_000])
