@@ -8,6 +8,7 @@ are updated themselves (`show` and `tick` return them)."""
 from __future__ import annotations
 
 from copy import copy
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -133,6 +134,15 @@ class RowControl:
             badges += [badge(tag, ft.Colors.SECONDARY_CONTAINER) for tag in row.tags[:2]]
             self.badges.controls = badges
         return True
+
+
+@dataclass
+class InboxChange:
+    """What a drawing of the inbox changed, for the workspace to send."""
+
+    title: bool  # the window title changed: it is on the page itself
+    rows: list[ft.Control]  # rows on screen whose insides changed
+    listed: bool = True  # rows came, went or moved: the list itself is sent
 
 
 class InboxList:

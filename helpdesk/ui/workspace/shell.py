@@ -5,7 +5,6 @@ What is shown comes from the controller; each view changes its controls in place
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 import flet as ft
@@ -28,7 +27,7 @@ from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, Conversatio
 from helpdesk.ui.workspace import customer_data
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
 from helpdesk.ui.workspace.link_customer import link_customer
-from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxList, first_screen
+from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxChange, InboxList, first_screen
 from helpdesk.ui.workspace.live import LiveUpdates
 from helpdesk.ui.workspace.searching import Searching
 from helpdesk.ui.workspace.payments import card_tools, request_payment
@@ -42,13 +41,6 @@ VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": 
               "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
               "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY),
               "spam": (ft.Icons.REPORT_OUTLINED, ft.Icons.REPORT)}
-
-
-@dataclass
-class InboxChange:
-    title: bool  # the window title changed: it is on the page itself
-    rows: list[ft.Control]  # rows on screen whose insides changed
-    listed: bool = True  # rows came, went or moved: the list itself is sent
 
 
 class Workspace(LiveUpdates, Searching):
