@@ -122,7 +122,6 @@ class Database:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
                                           initializer=self._become_writer)
         self._batch: _Batch | None = None  # only the writer thread reads or sets it
-        self._published: list[Event] = []  # the last group commit's events, to publish
         self._queued: collections.deque = collections.deque()  # writes waiting for the next group commit
         self._queued_lock = threading.Lock()
         self._drain_scheduled = False
@@ -187,8 +186,8 @@ class Database:
     async def run_write_batched(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """As run_write, for many small independent writes arriving together (customer messages
         from the intake API): the writer takes every one waiting, up to BATCH_LIMIT, into one
-        transaction with one commit (one fsync), each in its own savepoint, so one that fails is
-        undone alone. Each caller hears back only after that commit: acknowledged means durable.
+        transaction with one commit (one fsync); one that fails is undone alone (_commit_batch says
+        how). Each caller hears back only after that commit: acknowledged means durable.
         What customer messages never change (webhooks, mailboxes) is read once a group
         (db/direct.py's `settings` statements): a write that changes them is not batched."""
         loop = asyncio.get_running_loop()
@@ -222,18 +221,18 @@ class Database:
         # replay conflict: the usual failures) fails alone as before; one that fails after
         # changing rows can only be undone with the rest, so then the batch runs again with
         # every write in its own savepoint, and only that write fails.
-        outcomes = self._run_batch(jobs, careful=not self.is_sqlite)
-        if outcomes is None:
-            outcomes = self._run_batch(jobs, careful=True)
+        ran = self._run_batch(jobs, careful=not self.is_sqlite) or self._run_batch(jobs, careful=True)
+        assert ran is not None  # a careful run always finishes
+        outcomes, published = ran
         self.bus.data_changed()
-        for ev in self._published:
+        for ev in published:
             self.bus.publish(ev)
-        self._published = []
         for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
             loop.call_soon_threadsafe(_settle, future, ok, value)
 
-    def _run_batch(self, jobs: list, careful: bool) -> list[tuple[bool, Any]] | None:
-        """Run and commit one group; None if it must run again carefully (nothing was committed)."""
+    def _run_batch(self, jobs: list, careful: bool) -> tuple[list[tuple[bool, Any]], list[Event]] | None:
+        """Run and commit one group: each write's outcome and the events to publish; None if it
+        must run again carefully (nothing was committed)."""
         outcomes: list[tuple[bool, Any]] = []
         with Session(self._write_engine, expire_on_commit=False) as session:
             batch = self._batch = _Batch(session, careful)
@@ -276,8 +275,7 @@ class Database:
             finally:
                 self._batch = None
                 memo_on.pop(BATCH_MEMO, None)
-        self._published = batch.events
-        return outcomes
+        return outcomes, batch.events
 
     @contextmanager
     def write(self) -> Iterator[Transaction]:
