@@ -172,18 +172,6 @@ def load_profile(session: Session, customer: Customer) -> CustomerProfile:
     return CustomerProfile(customer=customer, identifiers=identifiers)
 
 
-_IDENTIFIERS_OF = prepared(select(IDENTIFIER.c.kind, IDENTIFIER.c.value).where(
-    IDENTIFIER.c.customer_id == bindparam("b_customer")).order_by(IDENTIFIER.c.id))  # built once: every message
-
-
-def identifiers_of(conn: Connection, customer_id: int) -> dict[str, str]:
-    """The customer's first identifier of each kind, inside a transaction."""
-    out: dict[str, str] = {}
-    for kind, value in conn.execute(_IDENTIFIERS_OF, {"b_customer": customer_id}):
-        out.setdefault(kind, value)
-    return out
-
-
 # Built once: every message's webhook payload names its customer (one statement, not two).
 _NAME_AND_IDENTIFIERS = prepared(
     select(CUSTOMER.c.name, IDENTIFIER.c.kind, IDENTIFIER.c.value)
