@@ -5,13 +5,13 @@ conversation and (for messages) the message to open the thread at."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from helpdesk.db import fts
+from helpdesk.db.fts_messages import fold
 from helpdesk.models import EMAIL, PHONE, Conversation, Customer, CustomerIdentifier, Message
 from helpdesk.services.base import Service
 from helpdesk.services.customers import normalize_email, normalize_phone
@@ -39,11 +39,6 @@ class SearchHit:
     @property
     def snippet(self) -> str:
         return "".join(text for text, _ in self.segments)
-
-
-def fold(word: str) -> str:
-    """Lower case without accents: what the index's unicode61/remove_diacritics tokenizer compares."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 def highlight(text: str, words: list[str], max_words: int = SNIPPET_WORDS) -> list[tuple[str, bool]]:

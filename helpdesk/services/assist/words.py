@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from helpdesk.services.search import fold
+from helpdesk.db.fts_messages import fold
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 # Words that say nothing about the topic, in the languages small shops here write in.
