@@ -4,6 +4,7 @@ import functools
 import gc
 import os
 import shutil
+import socket
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -15,6 +16,7 @@ from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.clock import ManualClock
 from helpdesk.config import DB_FILENAME, Settings
 from helpdesk.services import Actor, Services
+from tests.writer_guard import SLOW_ON_WRITER, off_the_writer
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday morning
 
@@ -28,6 +30,15 @@ def nothing_frozen_between_tests():
         gc.unfreeze()
 
 
+@pytest.fixture(autouse=True)
+def writer_only_writes():
+    """Every test fails if argon2, the keyring or a network connection ran on the writer thread."""
+    SLOW_ON_WRITER.clear()
+    yield
+    caught, SLOW_ON_WRITER[:] = list(SLOW_ON_WRITER), []
+    assert not caught, f"slow work on the writer thread: {caught}"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def argon2_once_per_password():
     """Argon2 takes ~0.13 s a hash here by design; tests that create the same accounts over
@@ -36,8 +47,16 @@ def argon2_once_per_password():
 
     from helpdesk.services import agents
 
+    once = functools.lru_cache(maxsize=64)(PasswordHasher.hash)
+
     class OnceAPassword(PasswordHasher):
-        hash = functools.lru_cache(maxsize=64)(PasswordHasher.hash)  # type: ignore[assignment]
+        def hash(self, password, *, salt=None):  # type: ignore[no-untyped-def, override]
+            off_the_writer("argon2 hash")
+            return once(self, password) if salt is None else super().hash(password, salt=salt)
+
+        def verify(self, hash, password):  # type: ignore[no-untyped-def, override]
+            off_the_writer("argon2 verify")
+            return super().verify(hash, password)
 
     real = agents._hasher
     agents._hasher = OnceAPassword()
@@ -52,10 +71,37 @@ def no_os_keyring():
     import keyring
     from keyring.backends import fail
 
+    class Refusing(fail.Keyring):
+        def get_password(self, service, username):  # type: ignore[no-untyped-def]
+            off_the_writer("keyring read")
+            return super().get_password(service, username)
+
+        def set_password(self, service, username, password):  # type: ignore[no-untyped-def]
+            off_the_writer("keyring write")
+            return super().set_password(service, username, password)
+
+        def delete_password(self, service, username):  # type: ignore[no-untyped-def]
+            off_the_writer("keyring delete")
+            return super().delete_password(service, username)
+
     previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(Refusing())
     yield
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_connections_from_the_writer():
+    """HTTP, SMTP and IMAP all open their connections through socket.create_connection."""
+    real = socket.create_connection
+
+    def create_connection(*args, **kwargs):  # type: ignore[no-untyped-def]
+        off_the_writer(f"network connection to {args[0] if args else kwargs.get('address')}")
+        return real(*args, **kwargs)
+
+    socket.create_connection = create_connection  # type: ignore[assignment]
+    yield
+    socket.create_connection = real  # type: ignore[assignment]
 
 
 @pytest.fixture

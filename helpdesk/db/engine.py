@@ -39,6 +39,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Group commit: how many queued writes one transaction takes at most (each still in its own
 # savepoint, each acknowledged only after the commit).
 BATCH_LIMIT = 64
+WRITER_THREAD = "helpdesk-writer"  # the one thread that writes (its name, for tests and profiles)
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Database:
         self._writing = False  # only the writer thread reads or sets it
         # The event loops that serve people (the server's): a blocking call on one of them is a bug.
         self._served_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpdesk-writer",
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD,
                                           initializer=self._become_writer)
         self._batch: _Batch | None = None  # only the writer thread reads or sets it
         self._queued: collections.deque = collections.deque()  # writes waiting for the next group commit

@@ -43,7 +43,7 @@ async def two_step(ctx: UiContext) -> None:
         code = code_field("A current code from your app")
 
         async def confirm(_e: Any) -> None:
-            if await ctx.attempt(services.two_step.turn_off, me, code.value or "", ctx.actor, writer=False,
+            if await ctx.attempt(services.two_step.turn_off, me, code.value or "", ctx.actor,
                                  success="Two-step sign-in is off") is not None:
                 ctx.page.pop_dialog()
                 ctx.page.update()
@@ -133,7 +133,7 @@ async def change_password(ctx: UiContext) -> None:
             ctx.toast("The current password is not right.", error=True)
             return
         if await ctx.attempt(services.agents.reset_password, ctx.agent.id, new.value or "", ctx.actor,
-                             ctx.session_token, writer=False,  # argon2 off the writer
+                             ctx.session_token,
                              success="Password changed; your other devices are signed out") is not None:
             ctx.page.pop_dialog()
             ctx.page.update()

@@ -45,7 +45,10 @@ class UiContext:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await self.services.db.run_write(fn, *args, **kwargs)
+        """A service call that writes, on a worker thread: its checks and slow preparation
+        (argon2, the keyring, files) run there, and only its @writes transaction queues for the
+        one writer thread every other agent and customer waits on."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     def toast(self, message: str, error: bool = False, with_page: bool = True) -> None:
         """A short note at the bottom, sent with whatever else changed on the page. with_page=False
@@ -58,12 +61,11 @@ class UiContext:
             self.page.update()
 
     async def attempt(self, action: Callable[..., Any], *args: Any, success: str | None = None,
-                      writer: bool = True, **kwargs: Any) -> Any:
-        """Run a service write (on the writer thread; writer=False: a longer task in a worker
-        thread whose own writes go to the writer); a refusal is shown in words, never as a
+                      **kwargs: Any) -> Any:
+        """Run a service call that writes (as `write`); a refusal is shown in words, never as a
         traceback. None: it failed."""
         try:
-            result = await (self.write if writer else self.read)(action, *args, **kwargs)
+            result = await self.write(action, *args, **kwargs)
         except ServiceError as exc:
             self.toast(explain(exc), error=True)
             return None

@@ -18,7 +18,7 @@ def download_url(ctx: UiContext, token: str) -> str:
 
 async def hand_over(ctx: UiContext, filename: str, media_type: str, write: Callable[[IO[bytes]], object]) -> bool:
     """Write the file off the event loop and open its link; False when writing it was refused."""
-    token = await ctx.attempt(ctx.services.downloads.offer, filename, media_type, write, writer=False)
+    token = await ctx.attempt(ctx.services.downloads.offer, filename, media_type, write)
     if token is None:
         return False
     await ctx.page.launch_url(download_url(ctx, token))

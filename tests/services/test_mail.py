@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from helpdesk.channels.email.parse import parse_mail
 from helpdesk.models import IN, OUT, REPLY
@@ -20,6 +19,7 @@ from helpdesk.services.mail.guards import AutomaticCap, automatic_reason, list_m
 from helpdesk.services.mail.mailboxes import MailboxInput
 from helpdesk.services.mail.outgoing import Unsendable
 from helpdesk.services.mail.urls import MailUrlError, parse_mail_url
+from tests.writer_guard import MemoryKeyring
 
 
 def mail(subject="Wrong size", body="The helmet is M, I ordered L.", sender="Aiko <aiko@example.com>",
@@ -99,25 +99,6 @@ def test_only_admins_manage_mailboxes(services, bob):
     with pytest.raises(Exception, match="admin"):
         services.mail.mailboxes.add(MailboxInput(name="X", address="x@shop.example", imap="imaps://u:p@h",
                                                  smtp="smtp://h"), bob)
-
-
-class MemoryKeyring(KeyringBackend):
-    """Stands in for the OS keyring (Windows Credential Manager, macOS Keychain)."""
-
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # type: ignore[no-untyped-def]
-        return self.saved.get((service, username))
-
-    def set_password(self, service, username, password):  # type: ignore[no-untyped-def]
-        self.saved[(service, username)] = password
-
-    def delete_password(self, service, username):  # type: ignore[no-untyped-def]
-        self.saved.pop((service, username), None)
 
 
 def test_with_an_os_keyring_the_passwords_live_there_and_leave_with_the_mailbox(services):

@@ -88,10 +88,14 @@ class MailboxService(Service):
         """A new mailbox; returns it and any warnings (a plain-text connection)."""
         require_admin(actor, "add mailboxes")
         imap, smtp, warnings = self._check(data)
-        return self._add(data, imap, smtp, actor), warnings
+        name = data.name.strip()
+        self._refuse_taken(name)  # before the keyring: its entries are named after the mailbox
+        kept = self._lock_away(name, imap.password, smtp.password)
+        return self._add(data, imap, smtp, kept, actor), warnings
 
     @writes
-    def _add(self, data: MailboxInput, imap: MailUrl, smtp: MailUrl, actor: Actor) -> Mailbox:
+    def _add(self, data: MailboxInput, imap: MailUrl, smtp: MailUrl, kept: tuple[str, str, str],
+             actor: Actor) -> Mailbox:
         now = self.now()
         name = data.name.strip()
         with self.db.write() as tx:
@@ -101,7 +105,7 @@ class MailboxService(Service):
                           smtp_url=smtp.stored(), folder=data.folder.strip() or "INBOX",
                           poll_seconds=data.poll_seconds, mark_read=data.mark_read, active=data.active,
                           sent_folder=data.sent_folder.strip(), created_at=now, updated_at=now)
-            self._keep_secrets(tx, box, imap.password, smtp.password)
+            box.secret_store, box.imap_secret, box.smtp_secret = kept
             tx.session.add(box)
             tx.session.flush()
             audit(tx.session, now, actor, "mailbox.added", name=name, address=box.address)
@@ -113,10 +117,19 @@ class MailboxService(Service):
         require_admin(actor, "change mailboxes")
         current = self.get(mailbox_id)
         imap, smtp, warnings = self._check(data, current)
-        return self._update(mailbox_id, data, imap, smtp, actor), warnings
+        name = data.name.strip()
+        if name != current.name:
+            self._refuse_taken(name)
+        kept = self._lock_away(name, imap.password, smtp.password)
+        box = self._update(mailbox_id, data, imap, smtp, kept, actor)
+        if current.name != name:  # the old name's keyring entries
+            for which in ("imap", "smtp"):
+                self.secrets.forget(f"mailbox/{current.name}", which, current.secret_store)
+        return box, warnings
 
     @writes
-    def _update(self, mailbox_id: int, data: MailboxInput, imap: MailUrl, smtp: MailUrl, actor: Actor) -> Mailbox:
+    def _update(self, mailbox_id: int, data: MailboxInput, imap: MailUrl, smtp: MailUrl, kept: tuple[str, str, str],
+                actor: Actor) -> Mailbox:
         now = self.now()
         name = data.name.strip()
         with self.db.write() as tx:
@@ -127,10 +140,6 @@ class MailboxService(Service):
                                                           Mailbox.id != mailbox_id)).first()
             if clash:
                 raise Conflict(f"there is already a mailbox called {name}", {"name": "already used"})
-            old_name, old_store = box.name, box.secret_store
-            if old_name != name:
-                for which in ("imap", "smtp"):
-                    self.secrets.forget(f"mailbox/{old_name}", which, old_store)
             moved_to_new_server = (box.imap_url != imap.stored() or box.folder != (data.folder.strip() or "INBOX"))
             box.name, box.address = name, normalize_email(data.address) or data.address
             box.imap_url, box.smtp_url = imap.stored(), smtp.stored()
@@ -139,7 +148,7 @@ class MailboxService(Service):
             box.sent_folder = data.sent_folder.strip()
             if moved_to_new_server:  # another account or folder: its UIDs mean other mails
                 box.uidvalidity, box.last_uid = None, 0
-            self._keep_secrets(tx, box, imap.password, smtp.password)
+            box.secret_store, box.imap_secret, box.smtp_secret = kept
             box.fetch_error = box.send_error = ""
             box.updated_at = now
             tx.session.add(box)
@@ -149,19 +158,20 @@ class MailboxService(Service):
 
     def remove(self, mailbox_id: int, actor: Actor) -> None:
         require_admin(actor, "remove mailboxes")
-        self._remove(mailbox_id, actor)
+        box = self._remove(mailbox_id, actor)
+        for which in ("imap", "smtp"):
+            self.secrets.forget(f"mailbox/{box.name}", which, box.secret_store)
 
     @writes
-    def _remove(self, mailbox_id: int, actor: Actor) -> None:
+    def _remove(self, mailbox_id: int, actor: Actor) -> Mailbox:
         with self.db.write() as tx:
             box = tx.session.get(Mailbox, mailbox_id)
             if box is None:
                 raise NotFound(f"mailbox {mailbox_id} not found")
-            for which in ("imap", "smtp"):
-                self.secrets.forget(f"mailbox/{box.name}", which, box.secret_store)
             tx.session.delete(box)
             audit(tx.session, self.now(), actor, "mailbox.removed", name=box.name)
             tx.emit(MAILBOX_CHANGED, None, mailbox_id=mailbox_id)
+            return box
 
     def urls_to_test(self, data: MailboxInput, mailbox_id: int | None = None) -> tuple[MailUrl, MailUrl]:
         """The URLs a form would save, with the stored passwords where they are left masked,
@@ -211,11 +221,18 @@ class MailboxService(Service):
                                 box.imap_secret if kind == "imap" else box.smtp_secret,
                                 what=f"the {kind.upper()} password of {box.name} (Settings → Mailboxes)")
 
-    def _keep_secrets(self, tx, box: Mailbox, imap_password: str, smtp_password: str) -> None:  # type: ignore[no-untyped-def]
-        store_i, box.imap_secret = self.secrets.put(f"mailbox/{box.name}", "imap", imap_password)
-        store_s, box.smtp_secret = self.secrets.put(f"mailbox/{box.name}", "smtp", smtp_password)
+    def _refuse_taken(self, name: str) -> None:
+        with self.db.read() as s:
+            if s.exec(select(Mailbox.id).where(Mailbox.name == name)).first():  # type: ignore[call-overload]
+                raise Conflict(f"there is already a mailbox called {name}", {"name": "already used"})
+
+    def _lock_away(self, name: str, imap_password: str, smtp_password: str) -> tuple[str, str, str]:
+        """The passwords into the keyring (or encrypted) before the write, never on the writer
+        thread (a keyring may take seconds): (store, IMAP secret, SMTP secret) for the row."""
+        store_i, imap_secret = self.secrets.put(f"mailbox/{name}", "imap", imap_password)
+        store_s, smtp_secret = self.secrets.put(f"mailbox/{name}", "smtp", smtp_password)
         # One place for both (an SMTP server without AUTH stores nothing for SMTP).
-        box.secret_store = store_i if store_i != "none" else store_s
+        return (store_i if store_i != "none" else store_s), imap_secret, smtp_secret
 
     # ---- reading -----------------------------------------------------------------------
 

@@ -189,18 +189,25 @@ class ChannelService(Service):
         if not 0 < len(name) <= 100:
             raise ValidationFailed("the channel was not saved", {"name": "must be 1 to 100 characters"})
         config, secrets = check_settings(kind, given, None, None, self.settings.default_phone_region)
-        return self._add(kind, name, config, secrets, actor)
+        with self.db.read() as s:  # before the keyring: its entry is named after the channel
+            if s.exec(select(Channel.id).where(Channel.name == name)).first():  # type: ignore[call-overload]
+                raise Conflict(f"there is already a channel called {name}", {"name": "already used"})
+        return self._add(kind, name, config, self._lock_away(name, secrets), actor)
+
+    def _lock_away(self, name: str, secrets: dict) -> tuple[str, str]:
+        """The secrets into the keyring (or encrypted) before the write, never on the writer
+        thread (a keyring may take seconds): (store, what the row keeps)."""
+        return self._box().put(f"channel/{name}", "secrets", json.dumps(secrets) if secrets else "")
 
     @writes
-    def _add(self, kind: str, name: str, config: dict, secrets: dict, actor: Actor) -> Channel:
+    def _add(self, kind: str, name: str, config: dict, kept: tuple[str, str], actor: Actor) -> Channel:
         now = self.now()
         with self.db.write() as tx:
             if tx.session.exec(select(Channel).where(Channel.name == name)).first():  # type: ignore[call-overload]
                 raise Conflict(f"there is already a channel called {name}", {"name": "already used"})
             channel = Channel(kind=kind, name=name, config=config, state={}, active=True, created_at=now,
                               updated_at=now)
-            channel.secret_store, channel.secret = self._box().put(f"channel/{name}", "secrets",
-                                                                   json.dumps(secrets) if secrets else "")
+            channel.secret_store, channel.secret = kept
             tx.session.add(channel)
             tx.session.flush()
             audit(tx.session, now, actor, "channel.added", kind=kind, name=name)
@@ -212,18 +219,18 @@ class ChannelService(Service):
         current = self.get(channel_id)
         config, secrets = check_settings(current.kind, given, current.config, self.secrets_of(current),
                                          self.settings.default_phone_region)
-        return self._update(channel_id, config, secrets, active, actor)
+        return self._update(channel_id, config, self._lock_away(current.name, secrets), active, actor)
 
     @writes
-    def _update(self, channel_id: int, config: dict, secrets: dict, active: bool | None, actor: Actor) -> Channel:
+    def _update(self, channel_id: int, config: dict, kept: tuple[str, str], active: bool | None,
+                actor: Actor) -> Channel:
         now = self.now()
         with self.db.write() as tx:
             channel = tx.session.get(Channel, channel_id)
             if channel is None:
                 raise NotFound(f"channel {channel_id} not found")
             channel.config = config
-            channel.secret_store, channel.secret = self._box().put(f"channel/{channel.name}", "secrets",
-                                                                   json.dumps(secrets) if secrets else "")
+            channel.secret_store, channel.secret = kept
             if active is not None:
                 channel.active = active
             channel.last_error, channel.updated_at = "", now
@@ -234,18 +241,19 @@ class ChannelService(Service):
 
     def remove(self, channel_id: int, actor: Actor) -> None:
         require_admin(actor, "remove channels")
-        self._remove(channel_id, actor)
+        channel = self._remove(channel_id, actor)
+        self._box().forget(f"channel/{channel.name}", "secrets", channel.secret_store)
 
     @writes
-    def _remove(self, channel_id: int, actor: Actor) -> None:
+    def _remove(self, channel_id: int, actor: Actor) -> Channel:
         with self.db.write() as tx:
             channel = tx.session.get(Channel, channel_id)
             if channel is None:
                 raise NotFound(f"channel {channel_id} not found")
-            self._box().forget(f"channel/{channel.name}", "secrets", channel.secret_store)
             tx.session.delete(channel)
             audit(tx.session, self.now(), actor, "channel.removed", name=channel.name)
             tx.emit(CHANNEL_CHANGED, None, channel_id=channel_id)
+            return channel
 
     # ---- reading ---------------------------------------------------------------------------
 

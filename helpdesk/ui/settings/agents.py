@@ -55,7 +55,7 @@ class AgentsSection(Section):
         async def create(e: Any) -> None:
             done = await self.ctx.attempt(self.ctx.services.agents.create, email.value or "", name.value or "",
                                           password.value or "", role.value or "agent", actor=self.ctx.actor,
-                                          success=f"{name.value} can now sign in", writer=False)  # argon2
+                                          success=f"{name.value} can now sign in")
             if done is not None:
                 await self.rerender()
 
@@ -129,7 +129,7 @@ class AgentsSection(Section):
 
         async def save(e: Any) -> None:
             if await self.ctx.attempt(self.ctx.services.agents.reset_password, agent.id, field.value or "", self.ctx.actor,
-                                      self.ctx.session_token, writer=False,  # argon2 off the writer
+                                      self.ctx.session_token,
                                       success=f"Password for {agent.name} changed; their devices are signed out") \
                     is not None:
                 self.ctx.page.pop_dialog()

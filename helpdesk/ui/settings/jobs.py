@@ -49,7 +49,7 @@ class JobsSection(Section):
 
     async def _run_job(self, job_id: str) -> None:
         # A job can take a while (a backup): it runs in a worker thread, its writes on the writer.
-        result = await self.ctx.attempt(self.ctx.services.jobs.run_now, job_id, self.ctx.actor, writer=False)
+        result = await self.ctx.attempt(self.ctx.services.jobs.run_now, job_id, self.ctx.actor)
         if result is not None:
             self.ctx.toast(f"Done: {result}", error=result == "failed")
             await self.rerender()

@@ -142,8 +142,7 @@ class MailboxesSection(Section):
         mailboxes = self.ctx.services.mail.mailboxes
 
         async def test(e: Any) -> None:
-            urls = await self.ctx.attempt(mailboxes.urls_to_test, self._input(fields, True), v.id if v else None,
-                                          writer=False)
+            urls = await self.ctx.attempt(mailboxes.urls_to_test, self._input(fields, True), v.id if v else None)
             if urls is None:
                 return
             result.value, result.color = "Testing…", None

@@ -43,15 +43,15 @@ class PaymentsSection(Section):
 
         async def save_bank(_e: Any) -> None:
             await saved(await ctx.attempt(services.payments.ways.set_bank, ctx.actor, holder.value or "", iban.value or "",
-                              bic.value or "", writer=False, success="Bank account saved"))
+                              bic.value or "", success="Bank account saved"))
 
         async def save_stripe(_e: Any) -> None:
             await saved(await ctx.attempt(services.payments.ways.set_stripe, ctx.actor, secret_key.value or "",
-                              webhook_secret.value or "", api_url.value or "", writer=False,
+                              webhook_secret.value or "", api_url.value or "",
                               success="Stripe saved"))
 
         async def save_link(_e: Any) -> None:
-            await saved(await ctx.attempt(services.payments.ways.set_link, ctx.actor, link.value or "", writer=False,
+            await saved(await ctx.attempt(services.payments.ways.set_link, ctx.actor, link.value or "",
                               success="Payment link saved"))
 
         async def save_defaults(_e: Any) -> None:
@@ -60,12 +60,12 @@ class PaymentsSection(Section):
             except ValueError:
                 wanted = 0
             await saved(await ctx.attempt(services.payments.ways.set_defaults, ctx.actor, wanted, currency.value or "EUR",
-                              writer=False, success="Saved"))
+                              success="Saved"))
 
         async def remove(kind: str, words: str) -> None:
             if await ctx.confirm(f"Remove {words}?", "Requests already sent keep what they showed; new ones will "
                                  f"not offer {words}.", "Remove", "Keep"):
-                await saved(await ctx.attempt(services.payments.ways.remove, ctx.actor, kind, writer=False,
+                await saved(await ctx.attempt(services.payments.ways.remove, ctx.actor, kind,
                                   success=f"{words.capitalize()} removed"))
 
         def state(on: bool, words: str) -> ft.Control:

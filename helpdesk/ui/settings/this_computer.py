@@ -26,7 +26,7 @@ class ThisComputerSection(Section):
                              value=status.installed)
 
         async def toggle_login(e: Any) -> None:
-            done = await self.ctx.attempt(release.set_autostart, bool(at_login.value), self.ctx.actor, writer=False)
+            done = await self.ctx.attempt(release.set_autostart, bool(at_login.value), self.ctx.actor)
             if done is not None:
                 self.ctx.toast("Helpdesk starts at login from now on." if at_login.value
                                else "Helpdesk no longer starts at login.")
@@ -43,7 +43,7 @@ class ThisComputerSection(Section):
                 await self.rerender()
 
         async def check_now(e: Any) -> None:
-            await self.ctx.attempt(release.check_for_update, writer=False)
+            await self.ctx.attempt(release.check_for_update)
             await self.rerender()
 
         if update.checked_at is None:

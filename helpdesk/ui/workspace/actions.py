@@ -123,7 +123,7 @@ class ConversationActions:
             page.pop_dialog()
             block = [b.data for b in boxes if b.value]
             if await self.ctx.attempt(self.ctx.services.conversations.mark_spam, here.id, self.ctx.actor, block,
-                                      writer=False, success="Moved to Spam" + (" and blocked" if block else "")) \
+                                      success="Moved to Spam" + (" and blocked" if block else "")) \
                     is not None:
                 await self.refresh_open(here.id)
 
@@ -151,7 +151,7 @@ class ConversationActions:
             unblock = await self.ctx.confirm("Not spam", "The sender is blocked: their later messages go to Spam too. "
                                              "Unblock them?", "Unblock", "Keep blocked")
         if await self.ctx.attempt(self.ctx.services.conversations.not_spam, here.id, self.ctx.actor, unblock,
-                                  writer=False, success="Back in the inbox" + (", sender unblocked" if unblock else "")) \
+                                  success="Back in the inbox" + (", sender unblocked" if unblock else "")) \
                 is not None:
             await self.refresh_open(here.id)
 

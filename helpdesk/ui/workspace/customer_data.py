@@ -35,7 +35,7 @@ async def erase(ctx: UiContext, customer_id: int, name: str, then: Callable[[], 
             page.update()
             return
         page.pop_dialog()
-        done = await ctx.attempt(ctx.services.privacy.erase, customer_id, ctx.actor, writer=False)
+        done = await ctx.attempt(ctx.services.privacy.erase, customer_id, ctx.actor)
         if done is not None:
             ctx.toast(f"Erased: {done.conversations} conversation{'s' if done.conversations != 1 else ''} kept as "
                       f"'Erased customer', {done.messages} messages emptied")

@@ -42,7 +42,7 @@ def card_tools(ctx: UiContext, zone: tzinfo | None, refresh: Refresh) -> Callabl
         if not sure:
             return
         action = ctx.services.payments.mark_paid if paid else ctx.services.payments.cancel  # after confirm's dialog
-        if await ctx.attempt(action, card.id, ctx.actor, writer=False,
+        if await ctx.attempt(action, card.id, ctx.actor,
                              success="Marked as paid" if paid else "Payment request cancelled") is not None:
             await refresh()
 
@@ -82,7 +82,7 @@ async def request_payment(ctx: UiContext, conversation_id: int, refresh: Refresh
     async def send(_e: Any) -> None:
         # No toast before the dialog is gone: a snack bar is a dialog too, and would be the one popped.
         card = await ctx.attempt(ctx.services.payments.request, conversation_id, ctx.actor, amount.value or "",
-                                 currency.value or "", what.value or "", writer=False)
+                                 currency.value or "", what.value or "")
         if card is not None:  # on a refusal the dialog stays, with the reason above it
             page.pop_dialog()
             ctx.toast(f"Payment request sent: {card.money}")
