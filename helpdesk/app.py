@@ -20,11 +20,12 @@ from helpdesk import __version__
 from helpdesk.config import DB_FILENAME, ConfigError, Settings, ensure_data_dir
 from helpdesk.db import Database
 from helpdesk.db.upgrade import NewerDatabase, Opened, open_database
-from helpdesk.dispatch import PathDispatcher
-from helpdesk.hosts import AllowedHosts
-from helpdesk.public_gate import PublicGate
+from helpdesk.server.dispatch import PathDispatcher
+from helpdesk.server.hosts import AllowedHosts
+from helpdesk.server.public_gate import PublicGate
 from helpdesk.events import EventBus
-from helpdesk.services import Services
+from helpdesk import host
+from helpdesk.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class HelpdeskApp:
             db.dispose()
             raise
         self._db = db
-        self._services = Services(db, self.clock, self.settings)
+        self._services = Services(db, self.clock, self.settings, host.facts())
         self._services.jobs.attach(self.job_runner.run, self._next_runs)
         self._services.files.ensure_link_key()
         self._services.automation.offer_ready_made()
@@ -193,12 +194,12 @@ class HelpdeskApp:
             from helpdesk.api import create_api
             from helpdesk.api.intake_route import LeanIntake
             from helpdesk.channels.texts.webhooks import WebhookReceivers
-            from helpdesk.deferred import DeferredApp
+            from helpdesk.server.deferred import DeferredApp
             from helpdesk.services.agents import warm_up_sign_in
 
             warm_up_sign_in()
             self._api = create_api(self.services, self.settings, WebhookReceivers(self.services))
-            ui = DeferredApp(self._build_ui, "ui")  # while the server starts, not before (helpdesk/deferred.py)
+            ui = DeferredApp(self._build_ui, "ui")  # while the server starts, not before (helpdesk/server/deferred.py)
             self._asgi = PathDispatcher(self._api, ui, self.db,
                                         AllowedHosts(self.settings, self.services.links.public_url),
                                         self.services.auth.desktop_window,

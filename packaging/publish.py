@@ -1,6 +1,6 @@
 """The release job's last step: every OS's files in one folder, one SHA256SUMS for all of them,
 `latest.json` for Helpdesk's opt-in update check ({"version", "url"}), and the release notes
-from helpdesk/whatsnew.py. The workflow then attaches the folder's files to the release.
+from helpdesk/services/whatsnew.py. The workflow then attaches the folder's files to the release.
 
     python packaging/publish.py FOLDER --tag v0.2.0 --repo owner/name"""
 
@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "packaging"))
 sys.path.insert(0, str(ROOT))
 
 from build import VERSION, write_sums  # noqa: E402
-from helpdesk.whatsnew import NOTES  # noqa: E402
+from helpdesk.services.whatsnew import NOTES  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.clock import ManualClock
 from helpdesk.config import DB_FILENAME, Settings
-from helpdesk.services import Actor, Services
+from helpdesk.services.base import Actor
+from helpdesk.services.container import Services
 from tests.writer_guard import SLOW_ON_WRITER, off_the_writer
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday morning
@@ -23,7 +24,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday morning
 
 @pytest.fixture(autouse=True)
 def nothing_frozen_between_tests():
-    """A workspace mounted in one test settles whatever exists (helpdesk/memory.py); the next
+    """A workspace mounted in one test settles whatever exists (helpdesk/ui/memory.py); the next
     test starts with everything collectable again, as a new process would."""
     yield
     if gc.get_freeze_count():

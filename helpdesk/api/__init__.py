@@ -16,7 +16,7 @@ from helpdesk.api.errors import install_error_handlers
 from helpdesk.api.limits import BodySizeLimit
 from helpdesk.api.schemas import MessageIn, NoteIn, ReplyIn
 from helpdesk.config import MAX_REQUEST_BYTES, Settings
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 
 API_DESCRIPTION = """Post customer messages into the shared inbox, read conversations back, and (as a bot)
 answer, note, change and hand conversations over to people.

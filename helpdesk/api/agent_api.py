@@ -17,7 +17,7 @@ from helpdesk.api.files import file_response
 from helpdesk.api.schemas import (MAX_ID, ConversationOut, ConversationWithMessages, EventsOut, HandoffIn, MergeIn, MessagesOut, NoteIn, PatchIn,
                                   ReplyIn, TokenOut, WrittenOut, messages_out)
 from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, require_token, scoped, services_of
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.conversations import UNSET, Written
 from helpdesk.services.outbox import OUTBOX_ENQUEUED
 

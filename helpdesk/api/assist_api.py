@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from helpdesk.api.schemas import MAX_ID
 from helpdesk.api.v1 import ERROR_RESPONSES, scoped, services_of
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 
 ConversationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

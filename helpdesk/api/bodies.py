@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.errors import PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, StagedFile
 

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from helpdesk.api.bodies import discard, read_small, stage_uploads
 from helpdesk.api.limits import client_address
 from helpdesk.models import IN, REPLY, RESOLVED, CsatRating
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, THUMB_TYPES, StagedFile, mb

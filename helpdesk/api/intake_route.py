@@ -24,7 +24,8 @@ from helpdesk.api.bodies import discard
 from helpdesk.api.errors import error_body, service_error_answer
 from helpdesk.api.headers import DEFAULTS as SECURITY_HEADERS
 from helpdesk.api.schemas import MessageIn
-from helpdesk.services import Actor, Services
+from helpdesk.services.base import Actor
+from helpdesk.services.container import Services
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.errors import ServiceError, ValidationFailed
 from helpdesk.services.files import StagedFile

@@ -22,7 +22,7 @@ def from_shop_network(request: Request, public_url: str | None) -> bool:
     tunnel on the shop PC connects from loopback, but names the public host)."""
     import ipaddress
 
-    from helpdesk.hosts import normal_host, url_host
+    from helpdesk.server.hosts import normal_host, url_host
 
     try:
         peer = ipaddress.ip_address(client_address(request))

@@ -15,7 +15,7 @@ from helpdesk.api.bodies import read_small
 from helpdesk.api.errors import error_response
 from helpdesk.api.schemas import MAX_ID
 from helpdesk.api.v1 import ERROR_RESPONSES, scoped, services_of
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.mail.secrets import SecretMissing
 from helpdesk.services.payments.stripe_events import BadSignature, verify
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from helpdesk.api.schemas import MAX_ID
 from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, scoped, services_of
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.errors import NotFound
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]

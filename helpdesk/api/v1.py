@@ -19,7 +19,8 @@ from helpdesk.api.schemas import (MAX_ID, ConversationList, ConversationWithMess
 from helpdesk.api.limits import client_address
 from helpdesk.api.schemas import AgentRef
 from helpdesk.models import ApiToken
-from helpdesk.services import Actor, Services
+from helpdesk.services.base import Actor
+from helpdesk.services.container import Services
 from helpdesk.services.base import require_scope
 from helpdesk.services.conversations import ConversationFilter
 from helpdesk.services.ratelimit import RateLimited

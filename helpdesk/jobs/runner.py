@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from helpdesk.db import backup as backups
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.jobs import BACKUPS_KEPT
 
 log = logging.getLogger(__name__)

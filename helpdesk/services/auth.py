@@ -37,9 +37,9 @@ from helpdesk.models import Agent, AgentSession
 from helpdesk.services.agents import AgentService, end_sessions
 from helpdesk.services.base import Actor, Service, audit, require_admin, sha256_hex, writes
 from helpdesk.services.errors import Forbidden, NotFound, ServiceError
+from helpdesk.services.host_facts import DesktopWindow
 from helpdesk.services.ratelimit import RateLimiter, wait_in_words
 from helpdesk.services.twostep import WINDOW, Enrolment, TwoStepService, on_shop_network
-from helpdesk.window import DesktopWindow
 
 SETUP_CODE_FILE = "setup-code.txt"
 SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a screen and typed
@@ -115,7 +115,7 @@ class Device:
 
 class AuthService(Service):
     def __init__(self, db, clock, settings, agents: AgentService,  # type: ignore[no-untyped-def]
-                 attempts: RateLimiter, two_step: TwoStepService) -> None:
+                 attempts: RateLimiter, two_step: TwoStepService, window: DesktopWindow) -> None:
         super().__init__(db, clock, settings)
         self.agents = agents
         self.two_step = two_step
@@ -126,7 +126,7 @@ class AuthService(Service):
         self._locked_until: dict[str, datetime] = {}
         self._lock = threading.Lock()
         self._setup_code: str | None = None
-        self.desktop_window = DesktopWindow()  # the window this process opened, once it has
+        self.desktop_window = window  # the window this process opened, once it has (helpdesk/host/window.py)
 
     # ---- first run ------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel, Conve
                              Message)
 from helpdesk.services.base import Actor, Service, same_secret, writes
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.services.conversations.common import insert_event
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
 from helpdesk.services.files import MEDIA_TYPES

@@ -23,6 +23,7 @@ from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, Conversation, 
                              CustomerIdentifier)
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
+from helpdesk.services.thread_events import insert_event
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -256,8 +257,6 @@ class CustomerService(Service):
 
     @writes
     def _link(self, source_id: int, target_id: int, actor: Actor) -> int:
-        from helpdesk.services.conversations.common import insert_event
-
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()

@@ -10,7 +10,7 @@ from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.conversations.intake import IntakeResult
 
 if TYPE_CHECKING:
-    from helpdesk.services import Services
+    from helpdesk.services.container import Services
     from helpdesk.services.files import StagedFile
 
 

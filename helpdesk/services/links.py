@@ -5,8 +5,9 @@ sends the request controls."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from helpdesk.config import Settings
-from helpdesk.netinfo import lan_urls
 
 
 def conversation_link(base_url: str, token: str) -> str:
@@ -14,8 +15,9 @@ def conversation_link(base_url: str, token: str) -> str:
 
 
 class Links:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, lan_urls: Callable[[int], list[str]] = lambda port: []) -> None:
         self.settings = settings
+        self._lan_urls = lan_urls  # this machine's addresses (helpdesk/host/netinfo.py, from the composition root)
         self._saved: str | None = None  # the address an admin set in Settings (the environment wins)
         self.port = settings.port  # the port actually listened on, once the server has bound it
         self._lan: str | None = None
@@ -26,7 +28,7 @@ class Links:
 
     def _lan_base(self) -> str:
         if self._lan is None:  # asks the OS once (no traffic), not on every link
-            urls = lan_urls(self.port) if self.settings.host in ("0.0.0.0", "::") else []
+            urls = self._lan_urls(self.port) if self.settings.host in ("0.0.0.0", "::") else []
             host = self.settings.host if self.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
             self._lan = urls[0].rstrip("/") if urls else f"http://{host}:{self.port}"
         return self._lan

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from helpdesk import __version__
-from helpdesk.autostart import Autostart, AutostartError, AutostartStatus, serve_command
 from helpdesk.db.upgrade import VERSION_KEY, version_key
 from helpdesk.models import AppSetting
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import Conflict, ValidationFailed
+from helpdesk.services.host_facts import Autostart, AutostartError, AutostartStatus, HostFacts
 from helpdesk.services.netpolicy import TargetRefused, get, refuse_literal_target
-from helpdesk.whatsnew import NOTES
+from helpdesk.services.whatsnew import NOTES
 
 UPDATE_KEY = "update_check"
 SEEN_PREFIX = "whats_new_seen."
@@ -39,6 +39,10 @@ class UpdateCheck:
 
 
 class ReleaseService(Service):
+    def __init__(self, db, clock, settings, host: HostFacts) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(db, clock, settings)
+        self.host = host  # starting at login is the computer's business (helpdesk/host/autostart.py)
+
     # The release feed is on the internet: never loopback, the LAN or a metadata address (the
     # tests, which serve their feed on loopback, allow it).
     feed_on_lan = False
@@ -74,7 +78,7 @@ class ReleaseService(Service):
     # ---- starting at login ------------------------------------------------------------------
 
     def autostart(self) -> Autostart:
-        return Autostart(self.settings.data_dir)
+        return self.host.autostart(self.settings.data_dir)
 
     def autostart_status(self) -> AutostartStatus:
         return self.autostart().status()
@@ -83,7 +87,7 @@ class ReleaseService(Service):
         """Register (or remove) `helpdesk serve` at login on the computer Helpdesk runs on; it
         takes over from the next login (this Helpdesk is running now)."""
         require_admin(actor, "change how Helpdesk starts")
-        command = serve_command(self.settings.data_dir, database_url=self.settings.database_url)
+        command = self.host.serve_command(self.settings.data_dir, database_url=self.settings.database_url)
         try:
             done = self.autostart().install(command, start_now=False) if enabled else \
                 ("removed" if self.autostart().uninstall() else "was not set")

@@ -18,7 +18,7 @@ from helpdesk.ui import flet_speedups  # noqa: F401  (before any control is buil
 
 from helpdesk.events import SESSIONS_ENDED, Event
 from helpdesk.models import Agent
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.auth import SignedIn
 from helpdesk.ui import sign_in
 from helpdesk.ui.app_paths import UPLOADS

@@ -13,7 +13,7 @@ import flet as ft
 
 from helpdesk.config import Settings
 from helpdesk.models import Agent
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.base import Actor
 from helpdesk.services.errors import ServiceError
 from helpdesk.ui.format import explain

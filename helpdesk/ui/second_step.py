@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 import flet as ft
 
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.auth import SecondStep, SignedIn, SignInFailed
 from helpdesk.services.errors import ServiceError
 from helpdesk.services.twostep import Enrolment

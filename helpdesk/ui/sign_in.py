@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable
 import flet as ft
 
 from helpdesk import __version__
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.auth import SecondStep, SignedIn, SignInFailed
 from helpdesk.services.errors import ServiceError
 from helpdesk.ui import second_step as steps
@@ -117,7 +117,7 @@ def first_run_form(page: ft.Page, services: Services, done: SignedInHandler, fro
     demo_note = ft.Text("", size=12, color=ft.Colors.ON_SURFACE_VARIANT)
 
     async def open_demo(_e: Any) -> None:
-        from helpdesk.demo_window import run_demo_window
+        from helpdesk.host.demo_window import run_demo_window
 
         demo_note.value = ("Opening the demo shop in a window of its own (the first time takes a few seconds). "
                            "Sign in there as sam@bikeshop.example with the password demo-password. Your own "
@@ -145,8 +145,8 @@ def first_run_form(page: ft.Page, services: Services, done: SignedInHandler, fro
 
 def welcome(services: Services, start: Callable[[], Awaitable[None]]) -> ft.Control:
     """After the owner account: where colleagues connect (the LAN address and its QR code)."""
-    from helpdesk.lan_announce import wanted
-    from helpdesk.netinfo import lan_urls
+    from helpdesk.host.lan_announce import wanted
+    from helpdesk.host.netinfo import lan_urls
     from helpdesk.ui.qr import qr_png
 
     settings = services.settings

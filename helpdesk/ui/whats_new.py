@@ -7,7 +7,7 @@ from typing import Awaitable, Callable
 
 import flet as ft
 
-from helpdesk.whatsnew import NOTES
+from helpdesk.services.whatsnew import NOTES
 
 
 def show_whats_new(page: ft.Page, notes: list[tuple[str, list[str]]] | None,

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from helpdesk.app import HelpdeskApp
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.ratelimit import Limit
 
 CAROL = {"email": "carol@example.com", "name": "Carol Customer"}

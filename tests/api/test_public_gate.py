@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from helpdesk.app import HelpdeskApp
-from helpdesk.public_gate import PublicGate
+from helpdesk.server.public_gate import PublicGate
 from helpdesk.services.base import Actor
 
 

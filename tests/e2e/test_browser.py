@@ -226,7 +226,7 @@ def test_a_reply_started_before_a_new_customer_message_asks_first(shop, context)
 
 def test_canned_reply_and_snooze_from_the_workspace(shop, context):
     app = shop["app"]
-    from helpdesk.services import Actor
+    from helpdesk.services.base import Actor
     app.services.canned.create("Greeting", "Hi {{customer.first_name}}, {{agent.name}} here.",
                                Actor.for_agent(shop["ann"]))
     created = post(shop, "Sami Snooze", "Please call me next week.")
@@ -250,7 +250,7 @@ def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_rel
     from datetime import datetime, timedelta, timezone
 
     from helpdesk.clock import ManualClock
-    from helpdesk.services import Actor
+    from helpdesk.services.base import Actor
     from helpdesk.services.calendar import BusinessCalendar
 
     clock = ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
@@ -279,7 +279,7 @@ def test_a_conversation_past_its_target_turns_overdue_for_everyone_without_a_rel
 
 def test_the_reports_screen_shows_the_figures(shop, context):
     created = post(shop, "Rhea Report", "How long does shipping take?")
-    from helpdesk.services import Actor
+    from helpdesk.services.base import Actor
     shop["app"].services.conversations.reply(created["conversation_id"], Actor.for_agent(shop["ann"]),
                                              "Two days.")
     page = open_app(context, shop["url"])
@@ -293,7 +293,7 @@ def test_the_reports_screen_shows_the_figures(shop, context):
 
 def test_the_customer_replies_and_rates_through_the_real_page(shop, browser):
     created = post(shop, "Pia Page", "Is my bike ready?")
-    from helpdesk.services import Actor
+    from helpdesk.services.base import Actor
     conversations = shop["app"].services.conversations
     conversations.reply(created["conversation_id"], Actor.for_agent(shop["ann"]), "Yes, collect it.",
                         then="resolved")

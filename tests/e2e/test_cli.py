@@ -146,7 +146,7 @@ def test_backup_and_restore_from_the_command_line(tmp_path):
 
 @pytest.mark.sqlite_only
 def test_a_second_server_on_the_same_data_is_refused(tmp_path):
-    from helpdesk.runlock import RunLock
+    from helpdesk.host.runlock import RunLock
     lock = RunLock(tmp_path).acquire()
     try:
         result = run("serve", "--data-dir", str(tmp_path), "--port", "0")

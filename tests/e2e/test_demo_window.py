@@ -10,7 +10,7 @@ import httpx
 import psutil
 import pytest
 
-from helpdesk.demo_window import start_demo_server
+from helpdesk.host.demo_window import start_demo_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 

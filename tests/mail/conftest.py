@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from helpdesk.channels.email import EmailChannel
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.mail.mailboxes import MailboxInput
 from tests.mailservers import Dovecot, SmtpSink, dovecot_available
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from helpdesk.channels.email import EmailChannel
 from helpdesk.models import Delivery
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.mail.mailboxes import MailboxInput
 from tests.mail.test_email_flow import customer_mail, replies_of, wait_for_conversations
 from tests.mailservers import wait_until

@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from helpdesk.app import HelpdeskApp
-from helpdesk.hosts import normal_host
+from helpdesk.server.hosts import normal_host
 from helpdesk.services.base import Actor
 
 VARIANTS = ["help.shop.example", "help.shop.example.", "HELP.Shop.Example", "Help.Shop.Example.:443",

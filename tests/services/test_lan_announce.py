@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from helpdesk.config import Settings
-from helpdesk.lan_announce import service_info, wanted
+from helpdesk.host.lan_announce import service_info, wanted
 
 
 def test_only_a_lan_facing_helpdesk_announces_itself_and_the_owner_can_turn_it_off(tmp_path):

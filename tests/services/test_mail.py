@@ -12,7 +12,7 @@ import pytest
 
 from helpdesk.channels.email.parse import parse_mail
 from helpdesk.models import IN, OUT, REPLY
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.conversations import ConversationFilter, IncomingMessage
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.mail.guards import AutomaticCap, automatic_reason, list_mail

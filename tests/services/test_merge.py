@@ -64,7 +64,7 @@ def test_only_one_customers_conversations_merge_and_only_once(services, ann):
 
 
 def test_the_api_merges_with_the_reply_scope(client, services, ann):
-    from helpdesk.services import Actor
+    from helpdesk.services.base import Actor
 
     bot = services.tokens.create("bot", actor=Actor.system(), scopes=["read", "reply"]).plaintext
     reader = services.tokens.create("reader", actor=Actor.system(), scopes=["read"]).plaintext

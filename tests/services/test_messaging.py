@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.errors import Conflict, Forbidden, ValidationFailed
 from helpdesk.services.messaging.config import check_settings
 from helpdesk.services.messaging.sms import keyword, sms_size

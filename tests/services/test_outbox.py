@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from helpdesk.app import HelpdeskApp
-from helpdesk.services import Actor
+from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.outbox import backoff, verify
 

@@ -20,12 +20,12 @@ from sqlalchemy import JSON, column, create_engine, delete, insert, table, text
 
 from helpdesk import __version__
 from helpdesk.app import HelpdeskApp
-from helpdesk.autostart import Autostart, launch_agent_plist, scheduled_task_xml, serve_command, systemd_unit
+from helpdesk.host.autostart import Autostart, launch_agent_plist, scheduled_task_xml, serve_command, systemd_unit
 from helpdesk.config import ConfigError
 from helpdesk.db.migrate import alembic_config
 from helpdesk.db.upgrade import VERSION_KEY
 from helpdesk.services.errors import Forbidden, ValidationFailed
-from helpdesk.whatsnew import NOTES
+from helpdesk.services.whatsnew import NOTES
 
 SETTING = table("app_setting", column("key"), column("value", JSON))
 
@@ -207,10 +207,16 @@ def test_starting_at_login_is_for_admins(services, bob):
 
 def test_an_admin_turns_starting_at_login_on_and_off_for_this_data(services, ann, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setattr("helpdesk.autostart.platform.system", lambda: "Linux")
+    monkeypatch.setattr("helpdesk.host.autostart.platform.system", lambda: "Linux")
     services.release.set_autostart(True, ann)
     unit = (tmp_path / "config" / "systemd" / "user" / "helpdesk.service").read_text()
     assert str(services.settings.data_dir.resolve()) in unit
     assert services.release.autostart_status().installed
     services.release.set_autostart(False, ann)
     assert not services.release.autostart_status().installed
+
+
+def test_from_source_login_starts_this_checkouts_main_py(tmp_path):
+    command = serve_command(tmp_path / "data", port=8081)
+    assert Path(command[1]).name == "main.py" and Path(command[1]).is_file()
+    assert command[2:] == ["serve", "--data-dir", str((tmp_path / "data").resolve()), "--port", "8081"]

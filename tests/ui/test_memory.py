@@ -1,4 +1,4 @@
-"""Workspaces and Python's cycle collector (helpdesk/memory.py): a mounted workspace is kept out
+"""Workspaces and Python's cycle collector (helpdesk/ui/memory.py): a mounted workspace is kept out
 of full collections (each one walked every signed-in agent's controls: a pause for everyone),
 and a workspace that was left is freed all the same."""
 
@@ -8,7 +8,7 @@ import asyncio
 import gc
 import weakref
 
-from helpdesk.memory import SettledObjects, settled
+from helpdesk.ui.memory import SettledObjects, settled
 from helpdesk.services.base import Actor
 from tests.ui.flet_wire import offline_workspace
 

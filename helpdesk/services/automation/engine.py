@@ -23,7 +23,8 @@ from helpdesk.services.automation.facts import Facts
 from helpdesk.services.automation.record import record
 from helpdesk.services.automation.spec import TIMED, WAITED
 from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import STATE_COLUMNS, insert_event
+from helpdesk.services.conversations.common import STATE_COLUMNS
+from helpdesk.services.thread_events import insert_event
 
 log = logging.getLogger(__name__)
 EVENT = AutomationEvent.__table__  # type: ignore[attr-defined]

@@ -14,11 +14,11 @@ from typing import Any
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
-from helpdesk.models import EMAIL, EVENT, EXTERNAL_ID, IN, OUT, PHONE, Agent, Attachment, Conversation, Customer, Message
+from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Agent, Attachment, Conversation, Customer, Message
 from helpdesk.services.blocklist import Blocklist
 from helpdesk.services.base import Actor, Service, sha256_hex
 from helpdesk.services.customers import CustomerProfile, customer_display_name, name_and_identifiers
@@ -46,7 +46,6 @@ STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.s
 _STATE_BY_ID = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id")))
 STATE_BY_TOKEN = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.public_token_digest == bindparam("b_digest")))
 UPDATE_CONVERSATION = prepared(update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id")))
-INSERT_MESSAGE = prepared(insert(MESSAGE))
 
 
 def new_public_token() -> str:
@@ -86,15 +85,6 @@ def follow_merges(conn: Connection, conversation_id: int) -> int:
             return conversation_id
         conversation_id = into
     return conversation_id
-
-
-def insert_event(conn: Connection, conversation_id: int, now: datetime, text: str, actor: Actor,
-                 **meta: object) -> int:
-    """A system event in the thread ("Resolved by Ann"); `meta` says what happened for machines."""
-    return conn.execute(INSERT_MESSAGE, {"conversation_id": conversation_id, "direction": OUT, "kind": EVENT,
-                                         "author_agent_id": actor.agent_id, "author_token_id": actor.token_id,
-                                         "channel": "system", "body": text, "meta": meta,
-                                         "created_at": now}).inserted_primary_key[0]
 
 
 def actor_words(actor: Actor) -> str:

@@ -8,7 +8,8 @@ from sqlmodel import select
 from helpdesk import events
 from helpdesk.models import RESOLVED, Conversation, CsatRating
 from helpdesk.services.base import Actor, audit, require_text, writes
-from helpdesk.services.conversations.common import ConversationBase, insert_event
+from helpdesk.services.conversations.common import ConversationBase
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
 

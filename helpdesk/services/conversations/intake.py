@@ -24,10 +24,11 @@ from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken, Idempoten
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
 from helpdesk.services.conversations.choices import choice_answered, rich_fields
-from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MESSAGE, MAX_BODY, MAX_SUBJECT,
+from helpdesk.services.conversations.common import (CONVERSATION, MESSAGE, MAX_BODY, MAX_SUBJECT,
                                                     STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
                                                     follow_merges, load_state, new_public_token, preview_of,
                                                     public_token_digest, token_matches)
+from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.conversations.handoff import wants_a_person
 from helpdesk.services.conversations.status import CUSTOMER, change_status
 from helpdesk.services.customers import (CustomerIdentity, normalize_email, normalize_external_id, normalize_phone,

@@ -11,8 +11,8 @@ from helpdesk import events
 from helpdesk.models import IN, NOTE, OPEN, RESOLVED, ConversationRead, ConversationTag, Draft, IdempotencyRecord, \
     MailRecord, PaymentRequest
 from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
-from helpdesk.services.conversations.common import CONVERSATION, MESSAGE, ConversationBase, insert_event, load_state, \
-    preview_of
+from helpdesk.services.conversations.common import CONVERSATION, MESSAGE, ConversationBase, load_state, preview_of
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT, change_status
 from helpdesk.services.errors import Conflict, ValidationFailed
 

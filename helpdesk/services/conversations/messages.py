@@ -17,8 +17,9 @@ from helpdesk.models import (IN, NOTE, OPEN, OUT, PENDING, REPLY, RESOLVED, Agen
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, require_text, sha256_hex, writes
-from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MESSAGE,
-                                                    ConversationBase, Written, insert_event, load_state, preview_of)
+from helpdesk.services.conversations.common import (CONVERSATION, MAX_BODY, MESSAGE, ConversationBase,
+                                                    Written, load_state, preview_of)
+from helpdesk.services.thread_events import INSERT_MESSAGE, insert_event
 from helpdesk.services.conversations.status import REPLY as BY_REPLY
 from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import Conflict, NewCustomerMessages, NotFound, ValidationFailed

@@ -18,8 +18,8 @@ from helpdesk.db import Transaction
 from helpdesk import events
 from helpdesk.models import PRIORITIES, SNOOZED, STATUSES, Agent, Conversation, ConversationTag, Tag
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, writes
-from helpdesk.services.conversations.common import (UPDATE_CONVERSATION, ConversationBase, actor_words, insert_event,
-                                                    load_state)
+from helpdesk.services.conversations.common import UPDATE_CONVERSATION, ConversationBase, actor_words, load_state
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT as AGENT_CAUSE
 from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import ValidationFailed

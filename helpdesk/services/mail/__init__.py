@@ -14,7 +14,7 @@ from helpdesk import events
 from helpdesk.db.direct import prepared
 from helpdesk.models import EMAIL, EVENT, CustomerIdentifier, Delivery, Mailbox, Message
 from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import insert_event
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.mail.intake import CHANNEL, MailIntakeService
 from helpdesk.services.mail.mailboxes import MailboxService
 from helpdesk.services.mail.outgoing import LINK_MAIL, MailOutService

@@ -28,8 +28,9 @@ from sqlalchemy.engine import Connection
 from helpdesk import events
 from helpdesk.models import IN, OUT, REPLY, RESOLVED, Delivery, Mailbox, MailRecord
 from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import (CONVERSATION, INSERT_MESSAGE, MAX_BODY, MESSAGE, STATE_COLUMNS,
+from helpdesk.services.conversations.common import (CONVERSATION, MAX_BODY, MESSAGE, STATE_COLUMNS,
                                                     new_public_token, preview_of, public_token_digest)
+from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.customers import CustomerIdentity, normalize_email, resolve_customer
 from helpdesk.services.deliveries import FAILED
 from helpdesk.services.errors import PayloadTooLarge, ValidationFailed

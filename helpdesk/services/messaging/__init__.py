@@ -147,7 +147,7 @@ class MessagingService(Service):
     def may_arrive_twice(self, message_id: int, label: str) -> None:
         """Said in the thread, not guessed: Helpdesk stopped while this reply was being sent by a
         channel that cannot tell whether it went, so it is sent again and may arrive twice."""
-        from helpdesk.services.conversations.common import insert_event
+        from helpdesk.services.thread_events import insert_event
 
         with self.db.write() as tx:
             conn = tx.session.connection()

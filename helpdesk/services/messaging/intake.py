@@ -15,7 +15,8 @@ from sqlalchemy import insert, select, update
 
 from helpdesk.models import Channel, ChannelRecord, Customer
 from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import CONVERSATION, insert_event
+from helpdesk.services.conversations.common import CONVERSATION
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.customers import CustomerIdentity, normalize_phone, resolve_customer
 from helpdesk.services.deliveries import DELIVERED, FAILED, SENT
 from helpdesk.services.errors import PayloadTooLarge, ValidationFailed

@@ -22,7 +22,8 @@ from helpdesk.models import PENDING, ChannelRecord, Conversation, PaymentRequest
 from helpdesk.models.payments import CANCELLED, EXPIRED, PAID, REQUESTED
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, require_scope, writes
-from helpdesk.services.conversations.common import insert_event, load_state
+from helpdesk.services.conversations.common import load_state
+from helpdesk.services.thread_events import insert_event
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.payments.card import PAYMENT_CHANGED, PaymentCard, card_of

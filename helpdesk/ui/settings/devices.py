@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import flet as ft
 
-from helpdesk.lan_announce import wanted
-from helpdesk.netinfo import lan_urls
+from helpdesk.host.lan_announce import wanted
+from helpdesk.host.netinfo import lan_urls
 from helpdesk.ui.qr import qr_png
 from helpdesk.ui.settings.common import Section, heading
 

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 import flet as ft
 
 from helpdesk.models import Attachment
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.errors import ServiceError
 from helpdesk.services.files import MEDIA_TYPES, THUMB_TYPES, StagedFile, mb
 from helpdesk.ui.format import explain

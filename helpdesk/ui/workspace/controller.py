@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from helpdesk import events
 from helpdesk.models import EVENT, IN, OPEN, PENDING, RESOLVED
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerHistory

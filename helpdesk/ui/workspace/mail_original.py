@@ -10,7 +10,7 @@ from typing import Callable
 import flet as ft
 
 from helpdesk.models import IN, Message
-from helpdesk.services import Services
+from helpdesk.services.container import Services
 from helpdesk.ui.workspace.attachments import page_base
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 
 from helpdesk import __version__
-from helpdesk.memory import settled
+from helpdesk.ui.memory import settled
 from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Callable
 
-from helpdesk.hosts import normal_host, url_host
+from helpdesk.server.hosts import normal_host, url_host
 
 CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/")
 CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt", "/api/v1/payments/stripe")

@@ -9,7 +9,7 @@ import getpass
 import sys
 from typing import Callable
 
-from helpdesk.cli_app import command_app
+from helpdesk.cli.runtime import command_app
 from helpdesk.config import Settings
 
 KIND_HELP = {"sms-gateway": "an Android phone running SMS Gateway for Android on the LAN (texts with no internet)",
@@ -52,7 +52,7 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
     from helpdesk.services.base import Actor
 
     with command_app(settings, open_app) as app:
-        from helpdesk.runlock import RunLock
+        from helpdesk.host.runlock import RunLock
 
         port = RunLock(settings.data_dir).serving_port()
         if port:  # Helpdesk runs: links name the port it serves on, whatever the flags here say

@@ -17,7 +17,7 @@ from typing import Any
 
 from helpdesk import __version__
 from helpdesk.config import Settings
-from helpdesk.netinfo import lan_addresses
+from helpdesk.host.netinfo import lan_addresses
 
 log = logging.getLogger(__name__)
 HOST_NAME = "helpdesk.local."

@@ -14,7 +14,7 @@ from typing import Callable
 from urllib.parse import urlparse
 
 from helpdesk.config import Settings
-from helpdesk.netinfo import lan_addresses
+from helpdesk.host.netinfo import lan_addresses
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 

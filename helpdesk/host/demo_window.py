@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from helpdesk.autostart import serve_command
+from helpdesk.host.autostart import serve_command
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 90  # the first start fills two weeks of a shop's history

@@ -24,8 +24,8 @@ def add_parser(sub, common: Callable, listen: Callable, parser_class) -> None:  
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from helpdesk.autostart import Autostart, AutostartError, serve_command
-    from helpdesk.runlock import RunLock
+    from helpdesk.host.autostart import Autostart, AutostartError, serve_command
+    from helpdesk.host.runlock import RunLock
 
     try:
         autostart = Autostart(settings.data_dir)

@@ -18,9 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpdesk.db import Database
 from helpdesk.events import fanout_trace
-from helpdesk.hosts import AllowedHosts
-from helpdesk.public_gate import PublicGate
-from helpdesk.window import DesktopWindow
+from helpdesk.server.hosts import AllowedHosts
+from helpdesk.server.public_gate import PublicGate
+from helpdesk.host.window import DesktopWindow
 
 log = logging.getLogger(__name__)
 UI_HEADERS = ((b"content-security-policy", b"frame-ancestors 'none'"), (b"x-frame-options", b"DENY"),

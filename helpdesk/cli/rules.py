@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from helpdesk.cli_app import command_app
+from helpdesk.cli.runtime import command_app
 from helpdesk.config import ConfigError, Settings
 
 

@@ -17,10 +17,11 @@ import platform
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
+
+from helpdesk.services.host_facts import AutostartError, AutostartStatus
 
 NAME = "helpdesk"
 LAUNCH_LABEL = "app.helpdesk.serve"
@@ -28,20 +29,6 @@ TASK_NAME = "Helpdesk"
 # `serve` exits 2 on a setting it cannot use (e.g. another Helpdesk holds the data): restarting
 # would only fail again, every few seconds, forever.
 CONFIG_ERROR_EXIT = 2
-
-
-@dataclass(frozen=True)
-class AutostartStatus:
-    installed: bool
-    running: bool | None  # None: the OS could not be asked
-    where: Path
-    detail: str
-
-    def describe(self) -> str:
-        if not self.installed:
-            return f"not installed (would be {self.where})"
-        state = {True: "running now", False: "not running now", None: "state unknown"}[self.running]
-        return f"installed: starts at login ({self.where}); {state}. {self.detail}".strip()
 
 
 def serve_command(data_dir: Path, host: str | None = None, port: int | None = None,
@@ -52,7 +39,7 @@ def serve_command(data_dir: Path, host: str | None = None, port: int | None = No
     if getattr(sys, "frozen", False):
         command = [one_file if one_file and Path(one_file).is_file() else sys.executable]
     else:
-        command = [sys.executable, str(Path(__file__).resolve().parent.parent / "main.py")]
+        command = [sys.executable, str(Path(__file__).resolve().parents[2] / "main.py")]
     command += ["serve", "--data-dir", str(Path(data_dir).resolve())]
     if host:
         command += ["--host", host]
@@ -301,12 +288,8 @@ class ScheduledTask:
         return AutostartStatus(installed, running, self.where, "")
 
 
-class AutostartError(Exception):
-    """The OS refused the registration; the message says what it said."""
-
-
 class Autostart:
-    """The registration for this OS, for one data directory."""
+    """The registration for this OS, for one data directory (services.host_facts.Autostart)."""
 
     def __init__(self, data_dir: Path, system: str | None = None, env: dict[str, str] | None = None) -> None:
         self.data_dir = Path(data_dir)

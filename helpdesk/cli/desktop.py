@@ -9,7 +9,8 @@ from pathlib import Path
 
 from helpdesk import __version__
 from helpdesk.config import ConfigError, Settings
-from helpdesk.netinfo import lan_urls
+from helpdesk.cli.runtime import announce, open_app, print_setup_code, take_lock
+from helpdesk.host.netinfo import lan_urls
 
 
 def has_display() -> bool:
@@ -25,14 +26,12 @@ def run(settings: Settings) -> int:
 
     import uvicorn
 
-    from helpdesk.notify import breach_notifier
+    from helpdesk.host.notify import breach_notifier
 
     if has_display() and (attached := _attach_window(settings)) is not None:
         return attached
-    from helpdesk.cli import _announce, _lock, _open, _print_setup_code
-
-    lock = _lock(settings)
-    app = _open(settings)
+    lock = take_lock(settings)
+    app = open_app(settings)
     app.start_jobs()
     if has_display():
         app.bus.subscribe(breach_notifier(app.services))  # overdue customers pop up on the shop PC
@@ -54,19 +53,19 @@ def run(settings: Settings) -> int:
     announcement = None
     try:
         if not has_display():
-            announcement = _announce(settings)
+            announcement = announce(settings)
             print(f"No display found: serving without a window. Open {local}/ in a browser; Ctrl+C stops.")
-            _print_setup_code(app, local + "/")
+            print_setup_code(app, local + "/")
             thread.join()
             return 0
         from pathlib import Path
 
         import flet_desktop
 
-        assets = Path(__file__).resolve().parent.parent / "assets"
+        assets = Path(__file__).resolve().parents[2] / "assets"
         process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
         app.services.auth.desktop_window.opened(process.pid, pid_file)  # its connection may create the owner account
-        announcement = _announce(settings)  # after the window is on its way: the person waits for that
+        announcement = announce(settings)  # after the window is on its way: the person waits for that
         print("The Helpdesk window is open; closing it stops Helpdesk (use `serve` to keep it running).")
         while process.poll() is None and thread.is_alive():
             time.sleep(0.3)
@@ -91,7 +90,7 @@ def _attach_window(settings: Settings) -> int | None:
 
     import httpx
 
-    from helpdesk.runlock import RunLock
+    from helpdesk.host.runlock import RunLock
 
     lock = RunLock(settings.data_dir)
     if settings.database_url or not lock.held_elsewhere():
@@ -111,7 +110,7 @@ def _attach_window(settings: Settings) -> int | None:
     import flet_desktop
 
     print(f"Helpdesk is already running ({local}/): opening its window. Closing the window leaves it running.")
-    assets = Path(__file__).resolve().parent.parent / "assets"
+    assets = Path(__file__).resolve().parents[2] / "assets"
     process, pid_file = flet_desktop.open_flet_view(local, str(assets) if assets.is_dir() else None, False)
     import contextlib
 

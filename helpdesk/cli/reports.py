@@ -9,7 +9,7 @@ import time
 from datetime import date
 from typing import Callable
 
-from helpdesk.cli_app import command_app
+from helpdesk.cli.runtime import command_app
 from helpdesk.config import ConfigError, Settings
 
 
