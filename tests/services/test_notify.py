@@ -1,4 +1,4 @@
-from helpdesk import notify
+from helpdesk.host import notify
 from helpdesk.events import Event
 from helpdesk.services.sla import SLA_BREACHED
 
