@@ -12,11 +12,11 @@ from typing import Optional
 
 from sqlalchemy import delete, or_, select
 
-from helpdesk.models import Agent, ApiToken, AuditEntry
+from helpdesk.models import Agent, ApiToken
+from helpdesk.models.tables import AUDIT_ENTRIES as A
 from helpdesk.services.base import Service, writes
 
 KEEP_DAYS = 731
-A = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from sqlmodel import Session
 from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
-from helpdesk.models import AuditEntry
+from helpdesk.models.tables import AUDIT_ENTRIES as AUDIT
 from helpdesk.services.errors import Forbidden
 
-AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 _INSERT_AUDIT = insert(AUDIT)  # built once: every write path audits
 F = TypeVar("F", bound=Callable[..., Any])
 

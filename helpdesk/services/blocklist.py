@@ -15,15 +15,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from helpdesk.models import EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, BlockedSender, CustomerIdentifier
+from helpdesk.models import EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, BlockedSender
+from helpdesk.models.tables import BLOCKED_SENDERS as B, CUSTOMER_IDENTIFIERS as IDENT
 from helpdesk.services.base import ADMIN, AGENT, Actor, Service, audit, require_role, writes
 from helpdesk.services.customers import normalize_email, normalize_phone
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
 KINDS = ("email", "domain", "phone", "telegram", "visitor")
 REFRESH = 10.0  # seconds
-B = BlockedSender.__table__  # type: ignore[attr-defined]
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 
 
 def sender_keys(identifiers: list[tuple[str, str]]) -> set[tuple[str, str]]:

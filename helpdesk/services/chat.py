@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel, Conversation, Customer, CustomerIdentifier,
-                             Message)
+from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel)
+from helpdesk.models.tables import (CONVERSATIONS as CONV, CUSTOMERS as CUSTOMER, CUSTOMER_IDENTIFIERS as IDENT,
+                                   MESSAGES as MSG)
 from helpdesk.services.base import Actor, Service, same_secret, writes
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.thread_events import insert_event
@@ -28,10 +29,6 @@ from helpdesk.services.promise import shop_time
 CHAT = "chat"
 VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 USER_HASH_DAYS = 31  # the longest a signed user id may be good for
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
-CONV = Conversation.__table__  # type: ignore[attr-defined]
-MSG = Message.__table__  # type: ignore[attr-defined]
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from helpdesk.db.direct import prepared
 from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, Conversation, Customer,
                              CustomerIdentifier)
+from helpdesk.models.tables import CONVERSATIONS, CUSTOMERS as CUSTOMER, CUSTOMER_IDENTIFIERS as IDENTIFIER
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.thread_events import insert_event
@@ -96,8 +97,6 @@ class CustomerHistory:
     conversations: list[Conversation]
 
 
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
-IDENTIFIER = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 
 # Built once: the intake hot path only binds values (no statement building per message).
 # Both columns, so the unique (kind, value) index answers it: by value alone it was a scan
@@ -264,7 +263,7 @@ class CustomerService(Service):
             if source_id not in rows or target_id not in rows:
                 raise NotFound("customer not found")
             source, target = rows[source_id], rows[target_id]
-            conversations = Conversation.__table__  # type: ignore[attr-defined]
+            conversations = CONVERSATIONS
             moved = list(conn.execute(sa_select(conversations.c.id).where(conversations.c.customer_id == source_id))
                          .scalars())
             conn.execute(update(conversations).where(conversations.c.customer_id == source_id)

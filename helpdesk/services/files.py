@@ -27,13 +27,12 @@ from urllib.parse import quote
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import AppSetting, Attachment, MailRecord
+from helpdesk.models import AppSetting, Attachment
+from helpdesk.models.tables import ATTACHMENTS as ATTACHMENT, MAIL_RECORDS as MAIL
 from helpdesk.services.images import ImageDecoder
 from helpdesk.services.base import Service, same_secret, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
 
-ATTACHMENT = Attachment.__table__  # type: ignore[attr-defined]
-MAIL = MailRecord.__table__  # type: ignore[attr-defined]
 CHUNK = 1024 * 1024
 MAX_FILES = 20  # per message
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # safe to show in a page

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlmodel import col
 
-from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM, Agent, ApiToken, Conversation, ConversationRead, ConversationTag,
+from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM, Agent, ConversationTag,
                              Customer, Tag)
+from helpdesk.models.tables import API_TOKENS, CONVERSATIONS as C, CONVERSATION_READS
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
@@ -56,7 +57,6 @@ class InboxPage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-C = Conversation.__table__  # type: ignore[attr-defined]
 # What a row shows, and no more: every live refresh of every agent's inbox reads a page, and each
 # column read is a value converted (the timestamps most of all).
 ROW_COLUMNS = [C.c[name] for name in ("id", "customer_id", "subject", "last_message_preview", "status", "priority",
@@ -218,8 +218,8 @@ class InboxService(Service):
                 at = datetime.fromisoformat(stamp)
                 extra.append(tuple_(C.c.last_message_at, C.c.id) < (at, last_id))
             phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
-        T = ApiToken.__table__  # type: ignore[attr-defined]
-        R = ConversationRead.__table__  # type: ignore[attr-defined]
+        T = API_TOKENS
+        R = CONVERSATION_READS
         columns = (*ROW_COLUMNS, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
                    Agent.name.label("assignee_name"), T.c.name.label("bot_name"))  # type: ignore[attr-defined]
         rows: list = []

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from helpdesk.db.direct import prepared
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
+from helpdesk.models.tables import OUTBOX_EVENTS as E, WEBHOOKS as W, WEBHOOK_DELIVERIES as D
 from helpdesk.services import netpolicy
 from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, same_secret, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
@@ -39,9 +40,6 @@ BACKOFF_MAX_SECONDS = 3600
 GIVE_UP_AFTER = timedelta(days=3)
 POST_TIMEOUT_SECONDS = 10
 
-E = OutboxEvent.__table__  # type: ignore[attr-defined]
-W = Webhook.__table__  # type: ignore[attr-defined]
-D = WebhookDelivery.__table__  # type: ignore[attr-defined]
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

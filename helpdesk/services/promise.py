@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from helpdesk.models import IN, OPEN, REPLY, AppSetting, ConversationRead, Message
+from helpdesk.models import IN, OPEN, REPLY, AppSetting
+from helpdesk.models.tables import CONVERSATION_READS as READS, MESSAGES as MSG
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import SlaRules
@@ -25,8 +26,6 @@ LOGO_TYPES = ("image/png", "image/jpeg", "image/webp")
 LOGO_MAX = 200_000
 PUBLIC_KEY = "public_url"
 DEFAULT_TEAM = "The team"
-READS = ConversationRead.__table__  # type: ignore[attr-defined]
-MSG = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import Conversation, PaymentRequest
+from helpdesk.models.tables import CONVERSATIONS as CONV, PAYMENT_REQUESTS as PR
 from helpdesk.services.conversations.choices import as_text
 
-PR = PaymentRequest.__table__  # type: ignore[attr-defined]
-CONV = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from helpdesk.db import fts
 from helpdesk.db.fts_messages import fold
 from helpdesk.models import EMAIL, PHONE, Conversation, Customer, CustomerIdentifier, Message
+from helpdesk.models.tables import CONVERSATIONS
 from helpdesk.services.base import Service
 from helpdesk.services.customers import normalize_email, normalize_phone
 from helpdesk.services.payments.reference import conversation_of, spaced
@@ -168,7 +169,7 @@ def _latest_conversations(s: Session, customer_ids: list[int]) -> dict[int, Conv
         return {}
     newest = (select(func.max(Conversation.id)).where(col(Conversation.customer_id).in_(customer_ids))
               .group_by(Conversation.customer_id))
-    table = Conversation.__table__  # type: ignore[attr-defined]
+    table = CONVERSATIONS
     rows = s.execute(select(table).where(table.c.id.in_(newest))).all()
     return {c.customer_id: c for c in rows}
 

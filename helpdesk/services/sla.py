@@ -27,7 +27,8 @@ from sqlalchemy import and_, exists, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM, AppSetting, Conversation,
-                             Message, SlaBreach, SlaPolicy)
+                             SlaBreach, SlaPolicy)
+from helpdesk.models.tables import CONVERSATIONS as C, MESSAGES as M, SLA_BREACHES as B
 from helpdesk.events import CONVERSATION_UPDATED
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.automation.record import record as record_for_rules
@@ -42,11 +43,8 @@ SLA_BREACHED = "sla.breached"
 TARGET_LABELS = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
 DUE_LABELS = {"first_response": "First reply", "next_response": "Reply", "resolution": "Resolution"}
 
-C = Conversation.__table__  # type: ignore[attr-defined]
 # What a deadline shown on screen is computed from (next_due): a list needs only these.
 DUE_COLUMNS = ("response_target", "response_due_at", "response_risk_at", "resolution_due_at", "resolution_risk_at")
-B = SlaBreach.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass

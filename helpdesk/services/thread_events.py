@@ -10,10 +10,11 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
-from helpdesk.models import EVENT, OUT, Message
+from helpdesk.models import EVENT, OUT
+from helpdesk.models.tables import MESSAGES
 from helpdesk.services.base import Actor
 
-INSERT_MESSAGE = prepared(insert(Message.__table__))  # type: ignore[attr-defined]
+INSERT_MESSAGE = prepared(insert(MESSAGES))
 
 
 def insert_event(conn: Connection, conversation_id: int, now: datetime, text: str, actor: Actor,

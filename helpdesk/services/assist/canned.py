@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import CannedReply, CannedUse
+from helpdesk.models.tables import CANNED_REPLIES as CANNED, CANNED_USES as USE
 from helpdesk.services.assist.words import topic_words
 
-CANNED = CannedReply.__table__  # type: ignore[attr-defined]
-USE = CannedUse.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

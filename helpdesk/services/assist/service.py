@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
 
-from helpdesk.models import AppSetting, AssistUse, CannedUse
+from helpdesk.models import AppSetting, AssistUse
+from helpdesk.models.tables import ASSIST_USES as USE, CANNED_USES as CANNED_USE
 from helpdesk.services.assist import canned as canned_rank
 from helpdesk.services.assist import prompts
 from helpdesk.services.assist.model import Cancelled, ModelConfig, complete
@@ -23,8 +24,6 @@ from helpdesk.services.errors import Conflict, Unavailable, ValidationFailed
 
 SETTINGS_KEY = "assist"
 SECRET_OWNER = "assist"
-USE = AssistUse.__table__  # type: ignore[attr-defined]
-CANNED_USE = CannedUse.__table__  # type: ignore[attr-defined]
 OFF = "assist is off: name a language model in Settings → Assist first"
 
 

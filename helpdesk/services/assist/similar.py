@@ -19,13 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from helpdesk.db import fts
-from helpdesk.models import IN, OUT, REPLY, RESOLVED, Conversation, CsatRating, Customer, Message
+from helpdesk.models import IN, OUT, REPLY, RESOLVED
+from helpdesk.models.tables import CONVERSATIONS as C, CSAT_RATINGS as R, CUSTOMERS as K, MESSAGES as M
 from helpdesk.services.assist.words import topic_words, word_counts
 
-C = Conversation.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-K = Customer.__table__  # type: ignore[attr-defined]
-R = CsatRating.__table__  # type: ignore[attr-defined]
 PER_WORD = fts.CANDIDATES  # the newest matches taken for each word
 RECENT_TEXT = 6  # customer messages of the open conversation whose words count
 ANSWER_ONLY = 0.6  # a word found only in the team's answer of a past conversation

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import RESOLVED, SNOOZED, Agent, AutomationRun, CannedReply, Customer
+from helpdesk.models import RESOLVED, SNOOZED
+from helpdesk.models.tables import (AGENTS as AGENT, AUTOMATION_RUNS as RUN, CANNED_REPLIES as CANNED,
+                                   CUSTOMERS as CUSTOMER)
 from helpdesk.services.automation import assign
 from helpdesk.services.automation.facts import Facts
 from helpdesk.services.base import Actor
@@ -25,10 +27,6 @@ from helpdesk.services.conversations.status import change_status
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.promise import reply_words
 
-RUN = AutomationRun.__table__  # type: ignore[attr-defined]
-CANNED = CannedReply.__table__  # type: ignore[attr-defined]
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
-AGENT = Agent.__table__  # type: ignore[attr-defined]
 AUTOMATION_NOTIFY = "automation.notify"
 CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "chat": "the chat"}
 RULE_FIRED = "rule.fired"

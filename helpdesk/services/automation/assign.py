@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import OPEN, Agent, Conversation
+from helpdesk.models import OPEN
+from helpdesk.models.tables import AGENTS as AGENT, CONVERSATIONS as C
 from helpdesk.services.calendar import BusinessCalendar
 
-AGENT = Agent.__table__  # type: ignore[attr-defined]
-C = Conversation.__table__  # type: ignore[attr-defined]
 
 
 def is_available(agent: Any, now: datetime, shop: BusinessCalendar) -> bool:

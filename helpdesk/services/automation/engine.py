@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import OPEN, PENDING, AppSetting, AutomationEvent, AutomationRule, AutomationRun, Conversation
+from helpdesk.models import OPEN, PENDING, AppSetting
+from helpdesk.models.tables import (AUTOMATION_EVENTS as EVENT, AUTOMATION_RULES as RULE, AUTOMATION_RUNS as RUN,
+                                   CONVERSATIONS as C)
 from helpdesk.services.automation.actions import Actions, Limits
 from helpdesk.services.automation.conditions import holds
 from helpdesk.services.automation.facts import Facts
@@ -27,10 +29,6 @@ from helpdesk.services.conversations.common import STATE_COLUMNS
 from helpdesk.services.thread_events import insert_event
 
 log = logging.getLogger(__name__)
-EVENT = AutomationEvent.__table__  # type: ignore[attr-defined]
-RULE = AutomationRule.__table__  # type: ignore[attr-defined]
-RUN = AutomationRun.__table__  # type: ignore[attr-defined]
-C = Conversation.__table__  # type: ignore[attr-defined]
 LIMITS_KEY = "automation"
 MAX_CHAIN = 4  # a rule's action may set off other rules, and theirs others, this deep at most
 

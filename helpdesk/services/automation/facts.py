@@ -10,18 +10,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import (EMAIL, IN, REPLY, Agent, Conversation, ConversationTag, CustomerIdentifier, Mailbox,
-                             MailRecord, Message, Tag)
+from helpdesk.models import (EMAIL, IN, REPLY)
+from helpdesk.models.tables import (AGENTS as AGENT, CONVERSATIONS as C, CONVERSATION_TAGS as CT,
+                                   CUSTOMER_IDENTIFIERS as IDS, MAILBOXES as MAILBOX, MAIL_RECORDS as RECORD,
+                                   MESSAGES as M, TAGS as TAG)
 from helpdesk.services.calendar import BusinessCalendar
 
-M = Message.__table__  # type: ignore[attr-defined]
-C = Conversation.__table__  # type: ignore[attr-defined]
-TAG = Tag.__table__  # type: ignore[attr-defined]
-CT = ConversationTag.__table__  # type: ignore[attr-defined]
-IDS = CustomerIdentifier.__table__  # type: ignore[attr-defined]
-AGENT = Agent.__table__  # type: ignore[attr-defined]
-MAILBOX = Mailbox.__table__  # type: ignore[attr-defined]
-RECORD = MailRecord.__table__  # type: ignore[attr-defined]
 _MESSAGE_COLUMNS = (M.c.id, M.c.direction, M.c.kind, M.c.body, M.c.meta, M.c.channel, M.c.created_at)
 # Built once: a pass asks these for every event.
 _MESSAGE = select(*_MESSAGE_COLUMNS).where(M.c.id == bindparam("b_id"))

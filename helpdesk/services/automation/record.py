@@ -12,10 +12,9 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
-from helpdesk.models import AutomationEvent
+from helpdesk.models.tables import AUTOMATION_EVENTS as EVENT
 
 AUTOMATION_QUEUED = "automation.queued"
-EVENT = AutomationEvent.__table__  # type: ignore[attr-defined]
 _INSERT = prepared(insert(EVENT))
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from helpdesk.models import IN, REPLY, AppSetting, AutomationRule, AutomationRun, Conversation, Customer, Message
+from helpdesk.models import IN, REPLY, AppSetting, AutomationRule
+from helpdesk.models.tables import (AUTOMATION_EVENTS as EVENT, AUTOMATION_RULES as RULE, AUTOMATION_RUNS as RUN,
+                                   CONVERSATIONS as C, CUSTOMERS as K, MESSAGES as M)
 from helpdesk.services.automation.conditions import holds
 from helpdesk.services.automation.engine import LIMITS_KEY, RuleEngine, limits_in
 from helpdesk.services.automation.facts import Facts
@@ -24,11 +26,6 @@ FORMAT = "helpdesk-rules"
 VERSION = 1
 SEEDED_KEY = "automation_seeded"
 RULES_CHANGED = "automation.changed"
-RULE = AutomationRule.__table__  # type: ignore[attr-defined]
-RUN = AutomationRun.__table__  # type: ignore[attr-defined]
-C = Conversation.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-K = Customer.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -116,7 +113,6 @@ class AutomationService(Service):
             return limits_in(s.connection())
 
     def pending_events(self) -> int:
-        from helpdesk.services.automation.engine import EVENT
 
         with self.db.read() as s:
             return s.execute(select(func.count()).select_from(EVENT).where(EVENT.c.processed_at.is_(None))).scalar_one()

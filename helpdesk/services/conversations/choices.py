@@ -12,10 +12,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
-from helpdesk.models import OUT, REPLY, Message
+from helpdesk.models import OUT, REPLY
+from helpdesk.models.tables import MESSAGES as MESSAGE
 
 MAX_CHOICES, MAX_CHOICE = 10, 40
-MESSAGE = Message.__table__  # type: ignore[attr-defined]
 _NUMBER = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.)]?\s*$")
 _LAST_REPLY_META = prepared(select(MESSAGE.c.meta).where(
     MESSAGE.c.conversation_id == bindparam("b_id"), MESSAGE.c.direction == OUT,

@@ -18,7 +18,8 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
-from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Agent, Attachment, Conversation, Customer, Message
+from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Agent, Attachment, Conversation, Message
+from helpdesk.models.tables import CONVERSATIONS as CONVERSATION
 from helpdesk.services.blocklist import Blocklist
 from helpdesk.services.base import Actor, Service, sha256_hex
 from helpdesk.services.customers import CustomerProfile, customer_display_name, name_and_identifiers
@@ -32,9 +33,6 @@ MAX_BODY = 100_000
 MAX_SUBJECT = 300
 MAX_LIST = 100
 
-CONVERSATION = Conversation.__table__  # type: ignore[attr-defined]
-MESSAGE = Message.__table__  # type: ignore[attr-defined]
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 
 # The columns a change of state reads: status, waiting, counters and the SLA clocks.
 STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.status, CONVERSATION.c.priority,

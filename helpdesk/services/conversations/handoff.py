@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from helpdesk.db import Transaction
 from helpdesk.models import OPEN, ApiToken, AppSetting, Conversation
+from helpdesk.models.tables import CONVERSATIONS as CONVERSATION
 from helpdesk.services.base import ADMIN, AGENT, BOT, SYSTEM, Actor, audit, require_admin, require_role, \
     require_scope, writes
-from helpdesk.services.conversations.common import CONVERSATION, STATE_COLUMNS, ConversationBase, load_state
+from helpdesk.services.conversations.common import STATE_COLUMNS, ConversationBase, load_state
 from helpdesk.services.conversations.status import HANDOFF, change_status
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue

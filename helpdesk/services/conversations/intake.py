@@ -20,14 +20,13 @@ from sqlalchemy.engine import Connection
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.db.direct import prepared
-from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken, IdempotencyRecord
+from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken
+from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, IDEMPOTENCY_RECORDS as IDEMPOTENCY,
+                                   MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, require_scope, require_text, writes
 from helpdesk.services.conversations.choices import choice_answered, rich_fields
-from helpdesk.services.conversations.common import (CONVERSATION, MESSAGE, MAX_BODY, MAX_SUBJECT,
-                                                    STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase,
-                                                    follow_merges, load_state, new_public_token, preview_of,
-                                                    public_token_digest, token_matches)
+from helpdesk.services.conversations.common import (MAX_BODY, MAX_SUBJECT, STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase, follow_merges, load_state, new_public_token, preview_of, public_token_digest, token_matches)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.conversations.handoff import wants_a_person
 from helpdesk.services.conversations.status import CUSTOMER, change_status
@@ -108,7 +107,6 @@ def _request_hash(identity: CustomerIdentity, clean: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 _IDEMPOTENCY_BY_KEY = prepared(select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("b_key")))
 _STATUS_AND_TOKEN = prepared(select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
     CONVERSATION.c.id == bindparam("b_id")))

@@ -8,15 +8,15 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select, update
 
 from helpdesk import events
-from helpdesk.models import IN, NOTE, OPEN, RESOLVED, ConversationRead, ConversationTag, Draft, IdempotencyRecord, \
-    MailRecord, PaymentRequest
+from helpdesk.models import IN, NOTE, OPEN, RESOLVED
+from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, CONVERSATION_READS, CONVERSATION_TAGS as TAGS,
+                                   DRAFTS, IDEMPOTENCY_RECORDS, MAIL_RECORDS, MESSAGES as MESSAGE, PAYMENT_REQUESTS)
 from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
-from helpdesk.services.conversations.common import CONVERSATION, MESSAGE, ConversationBase, load_state, preview_of
+from helpdesk.services.conversations.common import ConversationBase, load_state, preview_of
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT, change_status
 from helpdesk.services.errors import Conflict, ValidationFailed
 
-TAGS = ConversationTag.__table__  # type: ignore[attr-defined]
 
 
 class MergeMixin(ConversationBase):
@@ -40,8 +40,8 @@ class MergeMixin(ConversationBase):
                                {"into": "already merged"})
             if source.customer_id != target.customer_id:
                 raise Conflict("only one customer's conversations can be merged", {"into": "another customer's"})
-            for table in (MESSAGE, MailRecord.__table__, IdempotencyRecord.__table__,  # type: ignore[attr-defined]
-                          PaymentRequest.__table__):  # type: ignore[attr-defined]  # (its reference keeps the old number)
+            for table in (MESSAGE, MAIL_RECORDS, IDEMPOTENCY_RECORDS,
+                          PAYMENT_REQUESTS):  # (its reference keeps the old number)
                 conn.execute(update(table).where(table.c.conversation_id == source_id)
                              .values(conversation_id=target_id))
             have = set(conn.execute(select(TAGS.c.tag_id).where(TAGS.c.conversation_id == target_id)).scalars())
@@ -49,7 +49,7 @@ class MergeMixin(ConversationBase):
                       .scalars() if t not in have]
             if moving:
                 conn.execute(insert(TAGS), [{"conversation_id": target_id, "tag_id": t} for t in moving])
-            for table in (Draft.__table__, ConversationRead.__table__):  # type: ignore[attr-defined]
+            for table in (DRAFTS, CONVERSATION_READS):
                 conn.execute(delete(table).where(table.c.conversation_id == source_id))
             # The merged one: resolved, empty but for the note of where everything went.
             label = f"#{source_id}" + (f" “{source.subject}”" if source.subject else "")

@@ -12,13 +12,13 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import (IN, NOTE, OPEN, OUT, PENDING, REPLY, RESOLVED, Agent, ConversationRead, Draft,
-                             IdempotencyRecord)
+from helpdesk.models import (IN, NOTE, OPEN, OUT, PENDING, REPLY, RESOLVED)
+from helpdesk.models.tables import (AGENTS as AGENT, CONVERSATIONS as CONVERSATION, CONVERSATION_READS as READ,
+                                   DRAFTS as DRAFT, IDEMPOTENCY_RECORDS as IDEMPOTENCY, MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, require_text, sha256_hex, writes
-from helpdesk.services.conversations.common import (CONVERSATION, MAX_BODY, MESSAGE, ConversationBase,
-                                                    Written, load_state, preview_of)
+from helpdesk.services.conversations.common import MAX_BODY, ConversationBase, Written, load_state, preview_of
 from helpdesk.services.thread_events import INSERT_MESSAGE, insert_event
 from helpdesk.services.conversations.status import REPLY as BY_REPLY
 from helpdesk.services.conversations.status import change_status
@@ -28,10 +28,6 @@ from helpdesk.services.conversations.choices import check_choices, rich_fields
 
 AFTER_REPLY = (PENDING, RESOLVED, OPEN)  # what a public reply may leave the conversation as
 
-DRAFT = Draft.__table__  # type: ignore[attr-defined]
-READ = ConversationRead.__table__  # type: ignore[attr-defined]
-IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-AGENT = Agent.__table__  # type: ignore[attr-defined]
 _UNSEEN = select(func.count()).select_from(MESSAGE).where(
     MESSAGE.c.conversation_id == bindparam("b_id"), MESSAGE.c.direction == IN, MESSAGE.c.kind == REPLY,
     MESSAGE.c.id > bindparam("b_seen"))

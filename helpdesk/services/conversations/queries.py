@@ -12,13 +12,12 @@ from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, SPAM, STATUS
                              Customer, CustomerIdentifier, Message, Tag)
 from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
                                                     public_token_digest, token_matches)
-from helpdesk.models import PaymentRequest
+from helpdesk.models.tables import PAYMENT_REQUESTS as PAYMENT
 from helpdesk.services.customers import CustomerProfile, load_profile, normalize_email
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.payments.card import card_of
 from helpdesk.services.sla import SlaRules
 
-PAYMENT = PaymentRequest.__table__  # type: ignore[attr-defined]
 
 
 @dataclass

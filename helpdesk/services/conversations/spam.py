@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import IN, OPEN, REPLY, SPAM
+from helpdesk.models.tables import CONVERSATIONS as CONVERSATION
 from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
-from helpdesk.services.conversations.common import (CONVERSATION, ConversationBase, load_state,
-                                                    new_public_token, preview_of, public_token_digest)
+from helpdesk.services.conversations.common import (ConversationBase, load_state, new_public_token, preview_of, public_token_digest)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.conversations.intake import _INSERT_CONVERSATION, IntakeResult
 from helpdesk.services.conversations.status import SPAM_CAUSE, change_status

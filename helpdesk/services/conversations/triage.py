@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from helpdesk.db import Transaction
 
 from helpdesk import events
-from helpdesk.models import PRIORITIES, SNOOZED, STATUSES, Agent, Conversation, ConversationTag, Tag
+from helpdesk.models import PRIORITIES, SNOOZED, STATUSES, Agent, Conversation
+from helpdesk.models.tables import AGENTS as AGENT, CONVERSATION_TAGS as CONVERSATION_TAG, TAGS as TAG
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, writes
 from helpdesk.services.conversations.common import UPDATE_CONVERSATION, ConversationBase, actor_words, load_state
 from helpdesk.services.thread_events import insert_event
@@ -27,9 +28,6 @@ from helpdesk.services.sla import Clocks
 
 TRANSFERRED = "conversation.transferred"
 _TAG = re.compile(r"^[\w][\w \-/.&]{0,49}$", re.UNICODE)
-TAG = Tag.__table__  # type: ignore[attr-defined]
-CONVERSATION_TAG = ConversationTag.__table__  # type: ignore[attr-defined]
-AGENT = Agent.__table__  # type: ignore[attr-defined]
 _TAGS_OF = select(TAG.c.name).join(CONVERSATION_TAG, CONVERSATION_TAG.c.tag_id == TAG.c.id).where(
     CONVERSATION_TAG.c.conversation_id == bindparam("b_id")).order_by(TAG.c.name)
 

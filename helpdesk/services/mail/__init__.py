@@ -12,17 +12,15 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db.direct import prepared
-from helpdesk.models import EMAIL, EVENT, CustomerIdentifier, Delivery, Mailbox, Message
+from helpdesk.models import EMAIL, EVENT
+from helpdesk.models.tables import (CUSTOMER_IDENTIFIERS as IDENT, DELIVERIES as D, MAILBOXES as MAILBOX,
+                                   MESSAGES as MSG)
 from helpdesk.services.base import Actor, Service, writes
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.mail.intake import CHANNEL, MailIntakeService
 from helpdesk.services.mail.mailboxes import MailboxService
 from helpdesk.services.mail.outgoing import LINK_MAIL, MailOutService
 
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
-MAILBOX = Mailbox.__table__  # type: ignore[attr-defined]
-D = Delivery.__table__  # type: ignore[attr-defined]
-MSG = Message.__table__  # type: ignore[attr-defined]
 
 
 _HAS_MAILBOX = prepared(select(exists().where(MAILBOX.c.active.is_(True))), settings=True)  # statements built once: every follow-up

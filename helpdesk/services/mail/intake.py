@@ -26,10 +26,11 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
-from helpdesk.models import IN, OUT, REPLY, RESOLVED, Delivery, Mailbox, MailRecord
+from helpdesk.models import IN, OUT, REPLY, RESOLVED, MailRecord
+from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, DELIVERIES as D, MAILBOXES as MB, MAIL_RECORDS as R,
+                                   MESSAGES as MESSAGE)
 from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import (CONVERSATION, MAX_BODY, MESSAGE, STATE_COLUMNS,
-                                                    new_public_token, preview_of, public_token_digest)
+from helpdesk.services.conversations.common import (MAX_BODY, STATE_COLUMNS, new_public_token, preview_of, public_token_digest)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.customers import CustomerIdentity, normalize_email, resolve_customer
 from helpdesk.services.deliveries import FAILED
@@ -41,9 +42,6 @@ from helpdesk.services.mail.types import MailIn
 log = logging.getLogger(__name__)
 CHANNEL = "email"
 IMPORTED, BOUNCE, AUTOMATIC, OWN, UNREADABLE = "imported", "bounce", "automatic", "own", "unreadable"
-R = MailRecord.__table__  # type: ignore[attr-defined]
-MB = Mailbox.__table__  # type: ignore[attr-defined]
-D = Delivery.__table__  # type: ignore[attr-defined]
 _SUBJECT_REF = re.compile(r"\[#(\d{1,12})\]")
 _PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr|rv)\s*(\[\d+\])?\s*:\s*)+", re.I)
 MAIL_UNREADABLE = "mail.unreadable"

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from helpdesk.models import AppSetting, Delivery, Mailbox
+from helpdesk.models import AppSetting, Mailbox
+from helpdesk.models.tables import DELIVERIES as D, MAILBOXES as M
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
@@ -23,8 +24,6 @@ NOTIFY_KEY = "mail_notify_channels"
 NOTIFY_DEFAULT = ["api", "web", "chat"]  # replies to customers who wrote there also go to their email
 NOTIFIABLE = {"api": "the API and website forms", "web": "their conversation page", "chat": "the website chat",
               "sms": "SMS", "telegram": "Telegram", "whatsapp": "WhatsApp"}
-M = Mailbox.__table__  # type: ignore[attr-defined]
-D = Delivery.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

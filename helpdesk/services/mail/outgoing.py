@@ -17,8 +17,9 @@ from typing import Any
 import jinja2
 from sqlalchemy import and_, select
 
-from helpdesk.models import EMAIL, EVENT, IN, Agent, ApiToken, Attachment, Conversation, Mailbox, MailRecord, Message
-from helpdesk.models import Delivery, CustomerIdentifier
+from helpdesk.models import EMAIL, EVENT, IN, Agent, ApiToken, Attachment
+from helpdesk.models.tables import (CONVERSATIONS as C, CUSTOMER_IDENTIFIERS as IDENT, DELIVERIES as D,
+                                   MAILBOXES as MAILBOX, MAIL_RECORDS as R, MESSAGES as MSG)
 from helpdesk.services.base import Service
 from helpdesk.services.deliveries import Due
 from helpdesk.services.mail.guards import AutomaticCap
@@ -28,12 +29,6 @@ from helpdesk.web import TEMPLATES
 
 CHANNEL = "email"
 LINK_MAIL = "link"
-R = MailRecord.__table__  # type: ignore[attr-defined]
-MSG = Message.__table__  # type: ignore[attr-defined]
-D = Delivery.__table__  # type: ignore[attr-defined]
-C = Conversation.__table__  # type: ignore[attr-defined]
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
-MAILBOX = Mailbox.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import IN, PHONE, REPLY, TELEGRAM, Attachment, Customer, CustomerIdentifier, Message
+from helpdesk.models import IN, PHONE, REPLY, TELEGRAM, Attachment
+from helpdesk.models.tables import CONVERSATIONS, CUSTOMERS as CUST, CUSTOMER_IDENTIFIERS as IDENT, MESSAGES as MSG
 from helpdesk.services.base import Actor, Service, writes
 from helpdesk.services.deliveries import Due
 from helpdesk.services.errors import Conflict
@@ -24,9 +25,6 @@ from helpdesk.services.rich_words import words_of
 
 TEXT_CHANNELS = ("sms", "whatsapp", "telegram")
 WHATSAPP_WINDOW = timedelta(hours=24)
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
-CUST = Customer.__table__  # type: ignore[attr-defined]
-MSG = Message.__table__  # type: ignore[attr-defined]
 # The ways a reply can leave, as agents read them (web and api: the customer's conversation page).
 LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "email": "Email",
           "web": "their conversation page", "api": "their conversation page", "chat": "Chat"}
@@ -126,9 +124,7 @@ class MessagingService(Service):
 
     @staticmethod
     def _last_whatsapp(conn: Connection, customer_id: int) -> datetime | None:
-        from helpdesk.models import Conversation
-
-        conv = Conversation.__table__  # type: ignore[attr-defined]
+        conv = CONVERSATIONS
         return conn.execute(select(MSG.c.created_at).join(conv, conv.c.id == MSG.c.conversation_id).where(
             conv.c.customer_id == customer_id, MSG.c.direction == IN, MSG.c.kind == REPLY,
             MSG.c.channel == "whatsapp").order_by(MSG.c.created_at.desc()).limit(1)).scalar()
@@ -169,9 +165,8 @@ class MessagingService(Service):
             message = conn.execute(select(MSG).where(MSG.c.id == due.message_id)).first()
             if message is None:
                 return NotSendable("the message is gone")
-            from helpdesk.models import Conversation
 
-            conv = Conversation.__table__  # type: ignore[attr-defined]
+            conv = CONVERSATIONS
             customer_id = conn.execute(select(conv.c.customer_id).where(conv.c.id == message.conversation_id)).scalar()
             ident_kind = TELEGRAM if due.channel == "telegram" else PHONE
             to = conn.execute(select(IDENT.c.value).where(IDENT.c.customer_id == customer_id,
@@ -210,9 +205,8 @@ class MessagingService(Service):
     def _carrier_for(conn: Connection, kind: str, customer_id: int, carrying: list[int]) -> int | None:
         """The channel the customer last wrote through (their texts come from that number), else
         the first active one that carries this kind."""
-        from helpdesk.models import Conversation
 
-        conv = Conversation.__table__  # type: ignore[attr-defined]
+        conv = CONVERSATIONS
         metas = conn.execute(select(MSG.c.meta).join(conv, conv.c.id == MSG.c.conversation_id).where(
             conv.c.customer_id == customer_id, MSG.c.direction == IN, MSG.c.channel == kind)
             .order_by(MSG.c.id.desc()).limit(5)).scalars()

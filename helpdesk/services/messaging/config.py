@@ -15,7 +15,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import func, select, update
 
-from helpdesk.models import Channel, Delivery
+from helpdesk.models import Channel
+from helpdesk.models.tables import CHANNELS as C, DELIVERIES as D
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.customers import normalize_phone
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
@@ -47,8 +48,6 @@ def callback_url(channel: Channel, lan_url: str) -> str:
     if not given:
         return lan_url.rstrip("/") + path
     return given + path if urlsplit(given).path in ("", "/") else given
-C = Channel.__table__  # type: ignore[attr-defined]
-D = Delivery.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

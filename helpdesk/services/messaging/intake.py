@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from helpdesk.models import Channel, ChannelRecord, Customer
+from helpdesk.models.tables import (CHANNELS as CH, CHANNEL_RECORDS as REC, CONVERSATIONS as CONVERSATION,
+                                   CUSTOMERS as CUST)
 from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import CONVERSATION
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.customers import CustomerIdentity, normalize_phone, resolve_customer
 from helpdesk.services.deliveries import DELIVERED, FAILED, SENT
@@ -23,9 +23,6 @@ from helpdesk.services.errors import PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, StagedFile
 from helpdesk.services.messaging.sms import keyword
 
-REC = ChannelRecord.__table__  # type: ignore[attr-defined]
-CUST = Customer.__table__  # type: ignore[attr-defined]
-CH = Channel.__table__  # type: ignore[attr-defined]
 TEXT_KINDS = ("sms", "whatsapp")  # where STOP means no more texts
 
 

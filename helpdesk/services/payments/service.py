@@ -18,8 +18,9 @@ from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
-from helpdesk.models import PENDING, ChannelRecord, Conversation, PaymentRequest
+from helpdesk.models import PENDING
 from helpdesk.models.payments import CANCELLED, EXPIRED, PAID, REQUESTED
+from helpdesk.models.tables import CHANNEL_RECORDS as RECORD, CONVERSATIONS as CONV, PAYMENT_REQUESTS as PR
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, require_scope, writes
 from helpdesk.services.conversations.common import load_state
@@ -33,9 +34,6 @@ from helpdesk.services.payments.stripe_events import StripeEvent
 from helpdesk.services.payments.ways import PaymentWays, PaymentWaysService
 from helpdesk.services.promise import shop_time
 
-PR = PaymentRequest.__table__  # type: ignore[attr-defined]
-RECORD = ChannelRecord.__table__  # type: ignore[attr-defined]  # Stripe's event ids, once each
-CONV = Conversation.__table__  # type: ignore[attr-defined]
 MAX_DESCRIPTION = 140
 STRIPE_GIVE_UP_AFTER = 300  # tries, about three days at the 15-minute cap
 STRIPE_RENEW = timedelta(hours=23)  # a Checkout session lasts at most 24 hours: a fresh one before then

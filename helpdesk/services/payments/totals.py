@@ -9,11 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import PaymentRequest
 from helpdesk.models.payments import PAID, REQUESTED
+from helpdesk.models.tables import PAYMENT_REQUESTS as PR
 from helpdesk.services.payments.money import amount_text
 
-PR = PaymentRequest.__table__  # type: ignore[attr-defined]
 
 
 def payment_totals(conn: Connection, since: datetime, until: datetime, now: datetime) -> list[dict]:

@@ -15,9 +15,11 @@ from typing import IO, Any
 from sqlalchemy import delete, func, select, update
 
 from helpdesk import events
-from helpdesk.models import (EMAIL, PHONE, RESOLVED, AppSetting, AuditEntry, Attachment, Conversation, CsatRating, Customer,
-                             CustomerIdentifier, Delivery, Draft, MailRecord, Message, OutboxEvent, PaymentRequest,
-                             WebhookDelivery)
+from helpdesk.models import (EMAIL, PHONE, RESOLVED, AppSetting, Customer)
+from helpdesk.models.tables import (ATTACHMENTS as ATT, AUDIT_ENTRIES as AUDIT, CONVERSATIONS as C,
+                                   CSAT_RATINGS as RATE, CUSTOMERS as CUST, CUSTOMER_IDENTIFIERS as IDENT,
+                                   DELIVERIES as DEL, DRAFTS as DRAFT, MAIL_RECORDS as MAIL, MESSAGES as M,
+                                   OUTBOX_EVENTS as OUTBOX, PAYMENT_REQUESTS as PAY, WEBHOOK_DELIVERIES as HOOKS)
 from helpdesk.services.base import ADMIN, Actor, Service, audit, require_role, writes
 from helpdesk.services.conversations.common import public_token_digest
 from helpdesk.services.customers import normalize_email, normalize_phone
@@ -30,19 +32,6 @@ BACKUP_NIGHTS = 7  # what the nightly backups keep (db/backup.py), said in the d
 # What a message's machine-readable part may keep: what reports and the thread's events need.
 KEPT_META = ("event", "old", "new", "by", "until", "days", "automatic", "cause", "first", "spam",
              "payment_request_id")
-C = Conversation.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-CUST = Customer.__table__  # type: ignore[attr-defined]
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
-ATT = Attachment.__table__  # type: ignore[attr-defined]
-MAIL = MailRecord.__table__  # type: ignore[attr-defined]
-PAY = PaymentRequest.__table__  # type: ignore[attr-defined]
-RATE = CsatRating.__table__  # type: ignore[attr-defined]
-DRAFT = Draft.__table__  # type: ignore[attr-defined]
-OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
-DEL = Delivery.__table__  # type: ignore[attr-defined]
-HOOKS = WebhookDelivery.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 PERSONAL_AUDIT = ("customer.renamed", "customer.identifier_conflict")  # their details name or address them
 
 

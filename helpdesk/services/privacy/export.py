@@ -15,17 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.services.payments.money import amount_text
-from helpdesk.models import (Agent, ApiToken, Attachment, Conversation, CsatRating, Customer, CustomerIdentifier,
-                             Delivery, MailRecord, Message, PaymentRequest)
+from helpdesk.models import (Agent, ApiToken, Customer)
+from helpdesk.models.tables import (ATTACHMENTS as ATT, CONVERSATIONS as C, CSAT_RATINGS as RATE,
+                                   CUSTOMER_IDENTIFIERS as IDENT, DELIVERIES as DEL, MAIL_RECORDS as MAIL,
+                                   MESSAGES as M, PAYMENT_REQUESTS as PAY)
 
-C = Conversation.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-ATT = Attachment.__table__  # type: ignore[attr-defined]
-DEL = Delivery.__table__  # type: ignore[attr-defined]
-PAY = PaymentRequest.__table__  # type: ignore[attr-defined]
-RATE = CsatRating.__table__  # type: ignore[attr-defined]
-MAIL = MailRecord.__table__  # type: ignore[attr-defined]
-IDENT = CustomerIdentifier.__table__  # type: ignore[attr-defined]
 FORMAT = "helpdesk-customer-export/1"
 README = """What Helpdesk holds about one customer, exported {at}.
 

@@ -15,14 +15,12 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.models import EVENT, IN, OUT, REPLY, SPAM, Conversation, CsatRating, Message
+from helpdesk.models import EVENT, IN, OUT, REPLY, SPAM
+from helpdesk.models.tables import CONVERSATIONS as C, CSAT_RATINGS as R, MESSAGES as M
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.reports.figures import DayFacts
 
 RECONTACT_WINDOW = timedelta(days=7)
-C = Conversation.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-R = CsatRating.__table__  # type: ignore[attr-defined]
 
 
 def bounds(first: date, last: date, tz: Any) -> tuple[datetime, datetime]:

@@ -22,17 +22,14 @@ from typing import Any, Iterator
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from helpdesk.models import EVENT, IN, REPLY, AppSetting, Conversation, CsatRating, Message, ReportDay
+from helpdesk.models import EVENT, IN, REPLY, AppSetting
+from helpdesk.models.tables import APP_SETTINGS, CONVERSATIONS as C, CSAT_RATINGS as R, MESSAGES as M, REPORT_DAYS as D
 from helpdesk.services.base import Service, writes
 from helpdesk.services.reports.collect import collect
 from helpdesk.services.reports.figures import DayFacts
 
 log = logging.getLogger(__name__)
 STATE_KEY = "reports.rollups"
-C = Conversation.__table__  # type: ignore[attr-defined]
-M = Message.__table__  # type: ignore[attr-defined]
-R = CsatRating.__table__  # type: ignore[attr-defined]
-D = ReportDay.__table__  # type: ignore[attr-defined]
 CHUNK = 500  # conversations per query when finding what changed
 RECONTACT_DAYS = 7
 KEEP_WARM_DAYS = 731  # the job keeps the last two years stored
@@ -239,5 +236,5 @@ class ReportRollups(Service):
             conn = tx.session.connection()
             gone = conn.execute(select(func.count()).select_from(D)).scalar_one()
             conn.execute(delete(D))
-            conn.execute(delete(AppSetting.__table__).where(AppSetting.__table__.c.key == STATE_KEY))  # type: ignore[attr-defined]
+            conn.execute(delete(APP_SETTINGS).where(APP_SETTINGS.c.key == STATE_KEY))
             return gone

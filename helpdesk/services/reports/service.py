@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from helpdesk.models import OPEN, Agent, Conversation
+from helpdesk.models import OPEN, Agent
+from helpdesk.models.tables import AGENTS, CONVERSATIONS as C, CUSTOMERS
 from helpdesk.services.base import Service
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.exports import csv_text
@@ -18,7 +19,6 @@ from helpdesk.services.reports.figures import DayFacts, TimeFigure
 from helpdesk.services.reports.rollups import ReportRollups
 
 MAX_DAYS = 731  # any period from a day to two years
-C = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -130,9 +130,8 @@ class ReportService(Service):
         tz = self.sla.rules().calendar.tz
         t0 = datetime.combine(start, time.min, tz)
         t1 = datetime.combine(end + timedelta(days=1), time.min, tz)
-        from helpdesk.models import Customer
-        K = Customer.__table__  # type: ignore[attr-defined]
-        A = Agent.__table__  # type: ignore[attr-defined]
+        K = CUSTOMERS
+        A = AGENTS
         with self.db.read() as s:
             rows = s.execute(
                 select(C.c.id, C.c.created_at, C.c.status, C.c.priority, C.c.channel, C.c.subject,
