@@ -17,14 +17,32 @@ from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
-# Event types published by services.
-MESSAGE_CREATED = "message.created"
-CONVERSATION_CREATED = "conversation.created"
-CONVERSATION_UPDATED = "conversation.updated"
-DRAFT_SAVED = "draft.saved"
-CUSTOMER_UPDATED = "customer.updated"
-# An agent's sessions ended elsewhere (signed out, password or second step reset): open pages check theirs.
-SESSIONS_ENDED = "sessions.ended"
+# The catalogue: every event the bus carries, published after its transaction commits (or, for
+# the few marked "no write", when it happens). `conversation_id` is the Event's own field; the
+# rest is its `data`. Subscribers: the agent sessions (ui/workspace/live.py), the workers
+# (jobs/), the channels, the customer pages' live updates (api/widget.py) and, on PostgreSQL,
+# the other processes (db/pg.py relays every one).
+MESSAGE_CREATED = "message.created"  # conversation; message_id, direction, kind[, automatic]
+CONVERSATION_CREATED = "conversation.created"  # conversation
+CONVERSATION_UPDATED = "conversation.updated"  # conversation or None (many: sla=True); what changed
+CONVERSATION_TRANSFERRED = "conversation.transferred"  # conversation; old, to (agent ids): a hand-over note
+CONVERSATION_HANDOFF = "conversation.handoff"  # conversation; reason: a bot handed it to people
+DRAFT_SAVED = "draft.saved"  # conversation; agent_id, body ("" once sent or discarded)
+CUSTOMER_UPDATED = "customer.updated"  # customer_id
+AGENT_AVAILABILITY = "agent.availability"  # agent_id: away, back, or working hours changed
+SESSIONS_ENDED = "sessions.ended"  # agent_id: signed out elsewhere, password or second step reset
+PRESENCE_CHANGED = "presence.changed"  # conversation; who is viewing or typing (no write)
+DELIVERY_UPDATED = "delivery.updated"  # conversation; message_id, status of a reply on its way out
+OUTBOX_ENQUEUED = "outbox.enqueued"  # conversation or None: a webhook or reply waits (wakes the outbox)
+SLA_BREACHED = "sla.breached"  # conversation; target, due_at (ISO 8601)
+AUTOMATION_QUEUED = "automation.queued"  # conversation: wakes the automation worker
+AUTOMATION_NOTIFY = "automation.notify"  # conversation; text, rule: a rule's note to the team
+RULES_CHANGED = "automation.changed"  # the rules were edited
+MAILBOX_CHANGED = "mailbox.changed"  # mailbox_id[, status=True: only its banner changed]
+MAIL_UNREADABLE = "mail.unreadable"  # mailbox_id: a mail that could not be read was kept aside
+CHANNEL_CHANGED = "channel.changed"  # channel_id[, status=True]
+PAYMENT_CHANGED = "payment.changed"  # conversation[, request_id, status]: the card redraws
+JOB_FINISHED = "job.finished"  # job_id, result: a scheduled job run from Settings ended
 
 
 class FanoutTrace:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from helpdesk.events import OUTBOX_ENQUEUED
 from helpdesk.api.bodies import discard, multipart_schema, read_body
 from helpdesk.api.files import file_response
 from helpdesk.api.schemas import (MAX_ID, ConversationOut, ConversationWithMessages, EventsOut, HandoffIn, MergeIn, MessagesOut, NoteIn, PatchIn,
@@ -19,7 +20,6 @@ from helpdesk.api.schemas import (MAX_ID, ConversationOut, ConversationWithMessa
 from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, require_token, scoped, services_of
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import UNSET, Written
-from helpdesk.services.outbox import OUTBOX_ENQUEUED
 
 ConversationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MAX_WAIT = 30  # seconds a long poll may hold the connection

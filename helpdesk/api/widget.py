@@ -14,13 +14,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from helpdesk.events import PRESENCE_CHANGED
 from helpdesk import events
 from helpdesk.api.bodies import discard, parse_model, read_body, read_small
 from helpdesk.api.errors import error_response
 from helpdesk.api.limits import client_address
 from helpdesk.services.chat import ChatThread
 from helpdesk.services.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
-from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.ratelimit import RateLimited, wait_in_words
 from helpdesk.web.media import play_length, shared_card
 from helpdesk.web import (PAGE_HEADERS, ROBOTS_TXT, WIDGET_JS, WIDGET_JS_GZ, WIDGET_LOADER, WIDGET_LOADER_GZ,

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 
+from helpdesk.events import PAYMENT_CHANGED
 from helpdesk.services.mail.secrets import SecretMissing
-from helpdesk.services.payments.card import PAYMENT_CHANGED, PaymentCard
+from helpdesk.services.payments.card import PaymentCard
 
 log = logging.getLogger(__name__)
 

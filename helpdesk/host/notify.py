@@ -34,7 +34,8 @@ def notify(title: str, body: str) -> bool:
 
 def breach_notifier(services):  # type: ignore[no-untyped-def]
     """An event-bus subscriber that announces SLA breaches on the desktop."""
-    from helpdesk.services.sla import SLA_BREACHED, TARGET_LABELS
+    from helpdesk.events import SLA_BREACHED
+    from helpdesk.services.sla import TARGET_LABELS
 
     def on_event(event) -> None:  # type: ignore[no-untyped-def]
         if event.type != SLA_BREACHED:

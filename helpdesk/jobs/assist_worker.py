@@ -9,9 +9,7 @@ import logging
 import queue
 import threading
 
-from helpdesk.events import Event, EventBus
-from helpdesk.services.conversations.handoff import HANDOFF_EVENT
-from helpdesk.services.conversations.triage import TRANSFERRED
+from helpdesk.events import CONVERSATION_HANDOFF, CONVERSATION_TRANSFERRED, Event, EventBus
 from helpdesk.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -21,7 +19,7 @@ class AssistWorker:
     def __init__(self, services, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
         self.services = services
         self._queue: queue.Queue[Event | None] = queue.Queue(maxsize=1000)
-        self._unsubscribe = bus.subscribe(self._on_event, types={TRANSFERRED, HANDOFF_EVENT})
+        self._unsubscribe = bus.subscribe(self._on_event, types={CONVERSATION_TRANSFERRED, CONVERSATION_HANDOFF})
         self._thread = threading.Thread(target=self._run, name="helpdesk-assist", daemon=True)
 
     def start(self) -> "AssistWorker":
@@ -44,10 +42,10 @@ class AssistWorker:
                 log.exception("hand-over summary failed for conversation %s", event.conversation_id)
 
     def _why(self, event: Event) -> str:
-        if event.type == HANDOFF_EVENT:
+        if event.type == CONVERSATION_HANDOFF:
             return f"a bot handed over: {event.data.get('reason') or 'no reason given'}"
         names = {a.id: a.name for a in self.services.agents.list()}
-        return f"transferred from {names.get(event.data.get('old'), 'someone')} to " \
+        return f"transferred from {names.get(event.data.get('old'), 'someone')} to "\
                f"{names.get(event.data.get('to'), 'someone')}"
 
     def stop(self) -> None:

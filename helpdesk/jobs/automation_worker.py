@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from helpdesk.events import EventBus
-from helpdesk.services.automation.record import AUTOMATION_QUEUED
+from helpdesk.events import AUTOMATION_QUEUED, EventBus
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from helpdesk.events import EventBus
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, OutboxService
+from helpdesk.events import EventBus, OUTBOX_ENQUEUED
+from helpdesk.services.outbox import OutboxService
 
 log = logging.getLogger(__name__)
 COALESCE_SECONDS = 0.05

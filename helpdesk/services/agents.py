@@ -163,7 +163,7 @@ class AgentService(Service):
                 setattr(agent, name, value)
             tx.session.add(agent)
             audit(tx.session, self.now(), actor, "agent.availability", agent_id=agent_id, **changes)
-            tx.emit("agent.availability", None, agent_id=agent_id)
+            tx.emit(events.AGENT_AVAILABILITY, None, agent_id=agent_id)
             return agent
 
     def reset_password(self, agent_id: int, password: str, actor: Actor, keep_token: str | None = None) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from helpdesk import events
 from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel)
 from helpdesk.models.tables import (CONVERSATIONS as CONV, CUSTOMERS as CUSTOMER, CUSTOMER_IDENTIFIERS as IDENT,
                                    MESSAGES as MSG)
@@ -136,7 +137,7 @@ class ChatService(Service):
                                                          MSG.c.body == text)).first()
             if recent is None:
                 event_id = insert_event(conn, conversation_id, now, text, Actor.system(), event="address_taken")
-                tx.emit("message.created", conversation_id, message_id=event_id, direction="out", kind="event")
+                tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=event_id, direction="out", kind="event")
 
     def _customer(self, who: Visitor) -> int | None:
         with self.db.read() as s:

@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from helpdesk import events
 from helpdesk.db.direct import prepared
 from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, Conversation, Customer,
                              CustomerIdentifier)
@@ -242,7 +243,7 @@ class CustomerService(Service):
             customer.updated_at = self.now()
             tx.session.add(customer)
             audit(tx.session, self.now(), actor, "customer.renamed", customer_id=customer_id, old=old, new=name)
-            tx.emit("customer.updated", customer_id=customer_id)
+            tx.emit(events.CUSTOMER_UPDATED, customer_id=customer_id)
             return customer
 
     def link(self, source_id: int, target_id: int, actor: Actor) -> int:
@@ -283,7 +284,7 @@ class CustomerService(Service):
                              f"one person, one history", actor, event="customers_linked", source=source_id)
             audit(conn, now, actor, "customer.linked", customer_id=target_id, source=source_id,
                   conversations=moved)
-            tx.emit("customer.updated", customer_id=target_id)
+            tx.emit(events.CUSTOMER_UPDATED, customer_id=target_id)
             for conversation_id in {*moved, *([latest] if latest else [])}:
-                tx.emit("conversation.updated", conversation_id, linked=True)
+                tx.emit(events.CONVERSATION_UPDATED, conversation_id, linked=True)
             return target_id

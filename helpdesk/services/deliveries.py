@@ -17,6 +17,7 @@ from typing import Any, Callable
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import DELIVERY_UPDATED
 from helpdesk.models.tables import DELIVERIES as D, MESSAGES as M
 from helpdesk.services.base import Service, writes
 from helpdesk.services.errors import ValidationFailed
@@ -24,7 +25,6 @@ from helpdesk.services.errors import ValidationFailed
 QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
 # A reply left `sending` this long was being sent when Helpdesk stopped (a try takes seconds).
 SENDING_STALE_AFTER = timedelta(minutes=2)
-DELIVERY_UPDATED = "delivery.updated"
 _RANK = {QUEUED: 0, SENDING: 0, SENT: 1, FAILED: 2, DELIVERED: 3}
 _LAST_IN_CHANNEL = select(M.c.channel).where(M.c.conversation_id == bindparam("b_id"), M.c.direction == "in",
                                             M.c.kind == "reply").order_by(M.c.id.desc()).limit(1)

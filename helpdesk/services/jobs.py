@@ -10,12 +10,12 @@ from typing import Callable
 
 from sqlmodel import select
 
+from helpdesk.events import JOB_FINISHED
 from helpdesk.models import JobStatus
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import Conflict, NotFound
 
 BACKUPS_KEPT = 7
-JOB_FINISHED = "job.finished"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
+from helpdesk.events import OUTBOX_ENQUEUED
 from helpdesk.db.direct import prepared
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
 from helpdesk.models.tables import OUTBOX_EVENTS as E, WEBHOOKS as W, WEBHOOK_DELIVERIES as D
@@ -34,7 +35,6 @@ from helpdesk.services.errors import NotFound, ValidationFailed
 WEBHOOK_EVENTS = ("message.created", "message.received", "sla.breached", "conversation.handoff", "rule.fired",
                   "payment.requested", "payment.paid", "payment.cancelled")
 TEST_EVENT = "webhook.test"
-OUTBOX_ENQUEUED = "outbox.enqueued"
 BACKOFF_FIRST_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600
 GIVE_UP_AFTER = timedelta(days=3)

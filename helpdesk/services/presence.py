@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from helpdesk.clock import Clock
-from helpdesk.events import Event, EventBus
+from helpdesk.events import Event, EventBus, PRESENCE_CHANGED
 
-PRESENCE_CHANGED = "presence.changed"
 TYPING_FOR = timedelta(seconds=6)
 
 

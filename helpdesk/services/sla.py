@@ -29,16 +29,15 @@ from sqlalchemy.engine import Connection
 from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM, AppSetting, Conversation,
                              SlaBreach, SlaPolicy)
 from helpdesk.models.tables import CONVERSATIONS as C, MESSAGES as M, SLA_BREACHES as B
-from helpdesk.events import CONVERSATION_UPDATED
+from helpdesk.events import CONVERSATION_UPDATED, OUTBOX_ENQUEUED, SLA_BREACHED
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.calendar import BusinessCalendar
 from helpdesk.services.errors import ValidationFailed
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.outbox import enqueue
 
 AT_RISK_SHARE = 0.8
 CALENDAR_KEY = "business_calendar"
-SLA_BREACHED = "sla.breached"
 # Words for people: the target's name, and the short form inbox rows use ("First reply due in 20 min").
 TARGET_LABELS = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
 DUE_LABELS = {"first_response": "First reply", "next_response": "Reply", "resolution": "Resolution"}

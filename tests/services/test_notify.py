@@ -1,6 +1,6 @@
 from helpdesk.host import notify
 from helpdesk.events import Event
-from helpdesk.services.sla import SLA_BREACHED
+from helpdesk.events import SLA_BREACHED
 
 
 def test_a_breach_becomes_a_desktop_notification(monkeypatch):

@@ -11,8 +11,7 @@ import pytest
 
 from helpdesk import events
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.services.presence import PRESENCE_CHANGED
-from helpdesk.services.sla import SLA_BREACHED
+from helpdesk.events import PRESENCE_CHANGED, SLA_BREACHED
 from helpdesk.ui.workspace.controller import WorkspaceController, snooze_presets
 
 

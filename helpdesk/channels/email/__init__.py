@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 
+from helpdesk.events import MAILBOX_CHANGED
 from helpdesk.channels.email.fetcher import MailboxFetcher
 from helpdesk.channels.email.imap import check_imap
 from helpdesk.channels.email.sender import EmailSender
 from helpdesk.channels.email.smtp import check_smtp
 from helpdesk.channels.reload import watch
 from helpdesk.models import Mailbox
-from helpdesk.services.mail.mailboxes import MAILBOX_CHANGED
 from helpdesk.services.mail.secrets import SecretMissing
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from helpdesk.events import CHANNEL_CHANGED
 from helpdesk.channels.reload import watch
 from helpdesk.channels.texts.base import UNKNOWN, ChannelDown, Refused, Sent, TextChannel
 from helpdesk.channels.texts.sms_gateway import SmsGatewayChannel
@@ -21,7 +22,6 @@ from helpdesk.channels.texts.twilio import TwilioChannel
 from helpdesk.models import Channel
 from helpdesk.services.deliveries import SENDING_STALE_AFTER
 from helpdesk.services.messaging import LABELS, TEXT_CHANNELS, NotSendable
-from helpdesk.services.messaging.config import CHANNEL_CHANGED
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, type[TextChannel]] = {"sms-gateway": SmsGatewayChannel, "telegram": TelegramChannel,

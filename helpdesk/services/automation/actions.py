@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import AUTOMATION_NOTIFY, OUTBOX_ENQUEUED
 from helpdesk.models import RESOLVED, SNOOZED
 from helpdesk.models.tables import (AGENTS as AGENT, AUTOMATION_RUNS as RUN, CANNED_REPLIES as CANNED,
                                    CUSTOMERS as CUSTOMER)
@@ -24,10 +25,9 @@ from helpdesk.services.canned import render_template
 from helpdesk.services.conversations.common import load_state
 from helpdesk.services.conversations.status import AGENT as BY_AGENT
 from helpdesk.services.conversations.status import change_status
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.outbox import enqueue
 from helpdesk.services.promise import reply_words
 
-AUTOMATION_NOTIFY = "automation.notify"
 CHANNEL_WORDS = {"email": "email", "sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "chat": "the chat"}
 RULE_FIRED = "rule.fired"
 

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import AUTOMATION_QUEUED
 from helpdesk.db.direct import prepared
 from helpdesk.models.tables import AUTOMATION_EVENTS as EVENT
 
-AUTOMATION_QUEUED = "automation.queued"
 _INSERT = prepared(insert(EVENT))
 
 

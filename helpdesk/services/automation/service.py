@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from helpdesk.events import RULES_CHANGED
 from helpdesk.models import IN, REPLY, AppSetting, AutomationRule
 from helpdesk.models.tables import (AUTOMATION_EVENTS as EVENT, AUTOMATION_RULES as RULE, AUTOMATION_RUNS as RUN,
                                    CONVERSATIONS as C, CUSTOMERS as K, MESSAGES as M)
@@ -25,7 +26,6 @@ from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 FORMAT = "helpdesk-rules"
 VERSION = 1
 SEEDED_KEY = "automation_seeded"
-RULES_CHANGED = "automation.changed"
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from helpdesk.events import CONVERSATION_HANDOFF, OUTBOX_ENQUEUED
 from helpdesk.db import Transaction
 from helpdesk.models import OPEN, ApiToken, AppSetting, Conversation
 from helpdesk.models.tables import CONVERSATIONS as CONVERSATION
-from helpdesk.services.base import ADMIN, AGENT, BOT, SYSTEM, Actor, audit, require_admin, require_role, \
+from helpdesk.services.base import ADMIN, AGENT, BOT, SYSTEM, Actor, audit, require_admin, require_role,\
     require_scope, writes
 from helpdesk.services.conversations.common import STATE_COLUMNS, ConversationBase, load_state
 from helpdesk.services.conversations.status import HANDOFF, change_status
 from helpdesk.services.errors import ValidationFailed
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.outbox import enqueue
 
 HANDOFF_KEY = "bot_handoff"
 DEFAULT_WORDS = ("agent", "human", "person", "real person", "someone")
 DEFAULT_SILENCE_MINUTES = 2
-HANDOFF_EVENT = "conversation.handoff"
 
 
 def _words(text: str) -> str:
@@ -97,10 +97,10 @@ class HandoffMixin(ConversationBase):
             who = Actor(SYSTEM, None, name or "The bot")
         change_status(tx, conn, state, OPEN, HANDOFF, who, now, self.sla.rules(), reason=reason, text=text,
                       also={"bot_token_id": None})
-        enqueue(conn, HANDOFF_EVENT, state.id, {"conversation_id": state.id, "reason": reason,
+        enqueue(conn, CONVERSATION_HANDOFF, state.id, {"conversation_id": state.id, "reason": reason,
                                                  "by": {"type": actor.type, "id": actor.id, "name": who.name}}, now)
         tx.emit(OUTBOX_ENQUEUED, state.id)
-        tx.emit(HANDOFF_EVENT, state.id, reason=reason)
+        tx.emit(CONVERSATION_HANDOFF, state.id, reason=reason)
 
     def hand_over_silent(self) -> list[int]:
         """Bot conversations whose customer has waited longer than the bot may let them (a job)."""

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import OUTBOX_ENQUEUED
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.db.direct import prepared
@@ -34,7 +35,7 @@ from helpdesk.services.customers import (CustomerIdentity, normalize_email, norm
                                          resolve_customer)
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.files import StagedFile
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.outbox import enqueue
 from helpdesk.services.sla import Clocks
 
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")

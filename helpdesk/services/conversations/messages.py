@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import OUTBOX_ENQUEUED
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import (IN, NOTE, OPEN, OUT, PENDING, REPLY, RESOLVED)
 from helpdesk.models.tables import (AGENTS as AGENT, CONVERSATIONS as CONVERSATION, CONVERSATION_READS as READ,
                                    DRAFTS as DRAFT, IDEMPOTENCY_RECORDS as IDEMPOTENCY, MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
+from helpdesk.services.outbox import enqueue
 from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, require_text, sha256_hex, writes
 from helpdesk.services.conversations.common import MAX_BODY, ConversationBase, Written, load_state, preview_of
 from helpdesk.services.thread_events import INSERT_MESSAGE, insert_event

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import CONVERSATION_TRANSFERRED
 from helpdesk.db import Transaction
 
 from helpdesk import events
@@ -26,7 +27,6 @@ from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import Clocks
 
-TRANSFERRED = "conversation.transferred"
 _TAG = re.compile(r"^[\w][\w \-/.&]{0,49}$", re.UNICODE)
 _TAGS_OF = select(TAG.c.name).join(CONVERSATION_TAG, CONVERSATION_TAG.c.tag_id == TAG.c.id).where(
     CONVERSATION_TAG.c.conversation_id == bindparam("b_id")).order_by(TAG.c.name)
@@ -120,7 +120,7 @@ class TriageMixin(ConversationBase):
             self._assign(conn, state, assignee_id, actor, now)
             columns["assignee_id"] = changed["assignee_id"] = assignee_id
             if state.assignee_id is not None and assignee_id is not None:  # from one person to another
-                tx.emit(TRANSFERRED, conversation_id, old=state.assignee_id, to=assignee_id)
+                tx.emit(CONVERSATION_TRANSFERRED, conversation_id, old=state.assignee_id, to=assignee_id)
         if priority is not None and priority != state.priority:
             clocks = self.sla.rules().schedule(Clocks.of(state), priority)
             columns.update(priority=priority, **clocks.values())
@@ -200,7 +200,7 @@ class TriageMixin(ConversationBase):
         who = actor_words(actor)
         old_id = state.assignee_id
         if old_id is None:
-            text = f"{who} took this conversation" if actor.agent_id == assignee_id else \
+            text = f"{who} took this conversation" if actor.agent_id == assignee_id else\
                 f"Assigned to {names[assignee_id]} by {who}"
             kind = "assigned"
         elif assignee_id is not None:

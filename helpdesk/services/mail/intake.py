@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import MAIL_UNREADABLE
 from helpdesk import events
 from helpdesk.models import IN, OUT, REPLY, RESOLVED, MailRecord
 from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, DELIVERIES as D, MAILBOXES as MB, MAIL_RECORDS as R,
@@ -44,7 +45,6 @@ CHANNEL = "email"
 IMPORTED, BOUNCE, AUTOMATIC, OWN, UNREADABLE = "imported", "bounce", "automatic", "own", "unreadable"
 _SUBJECT_REF = re.compile(r"\[#(\d{1,12})\]")
 _PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr|rv)\s*(\[\d+\])?\s*:\s*)+", re.I)
-MAIL_UNREADABLE = "mail.unreadable"
 TINY_INLINE = 2048  # inline images smaller than this are logos and spacers in signatures
 
 
@@ -223,7 +223,7 @@ class MailIntakeService(Service):
         reason = f"bounced: {mail.bounce.reason}" + (f" ({mail.bounce.recipient})" if mail.bounce.recipient else "")
         conn.execute(update(D).where(D.c.id == row.id).values(status=FAILED, last_error=reason[:500],
                                                              next_attempt_at=None, updated_at=self.now()))
-        tx.emit("delivery.updated", row.conversation_id, message_id=row.message_id, status=FAILED)
+        tx.emit(events.DELIVERY_UPDATED, row.conversation_id, message_id=row.message_id, status=FAILED)
         return Taken(BOUNCE, row.conversation_id, row.message_id)
 
     def _automatic(self, tx: Any, conn: Connection, mail: MailIn, reason: str, files: tuple[StagedFile, ...],

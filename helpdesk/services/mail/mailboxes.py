@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from helpdesk.events import MAILBOX_CHANGED
 from helpdesk.models import AppSetting, Mailbox
 from helpdesk.models.tables import DELIVERIES as D, MAILBOXES as M
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
@@ -18,7 +19,6 @@ from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
 from helpdesk.services.mail.urls import MASK, MailUrl, MailUrlError, parse_mail_url
 
-MAILBOX_CHANGED = "mailbox.changed"
 INSTALL_KEY = "install_id"
 NOTIFY_KEY = "mail_notify_channels"
 NOTIFY_DEFAULT = ["api", "web", "chat"]  # replies to customers who wrote there also go to their email

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from helpdesk import events
 from helpdesk.models import IN, PHONE, REPLY, TELEGRAM, Attachment
 from helpdesk.models.tables import CONVERSATIONS, CUSTOMERS as CUST, CUSTOMER_IDENTIFIERS as IDENT, MESSAGES as MSG
 from helpdesk.services.base import Actor, Service, writes
@@ -154,7 +155,7 @@ class MessagingService(Service):
                     "it was sent again, so the customer may see it twice.")
             event_id = insert_event(conn, conversation_id, self.now(), text, Actor.system(), event="resent",
                                     message_id=message_id)
-            tx.emit("message.created", conversation_id, message_id=event_id, direction="out", kind="event")
+            tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=event_id, direction="out", kind="event")
 
     # ---- what a reply says as a text ------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import func, select, update
 
+from helpdesk.events import CHANNEL_CHANGED
 from helpdesk.models import Channel
 from helpdesk.models.tables import CHANNELS as C, DELIVERIES as D
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
@@ -22,7 +23,6 @@ from helpdesk.services.customers import normalize_phone
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
 
-CHANNEL_CHANGED = "channel.changed"
 KINDS = ("sms-gateway", "telegram", "twilio", "website")
 # What a configured channel carries: the delivery channel names its replies use.
 CARRIES = {"sms-gateway": ("sms",), "telegram": ("telegram",), "twilio": ("sms", "whatsapp"), "website": ()}

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from helpdesk import events
 from helpdesk.models.tables import (CHANNELS as CH, CHANNEL_RECORDS as REC, CONVERSATIONS as CONVERSATION,
                                    CUSTOMERS as CUST)
 from helpdesk.services.base import Actor, Service, writes
@@ -121,7 +122,7 @@ class MessagingIntake(Service):
         words = (f"The customer texted {text.body.strip().upper()}: no more texts to them until they text START"
                  if word == "stop" else f"The customer texted {text.body.strip().upper()}: texts to them are on again")
         event_id = insert_event(conn, target, now, words, Actor.customer(customer_id), event=f"sms_{word}")
-        tx.emit("message.created", target, message_id=event_id, direction="in", kind="event")
+        tx.emit(events.MESSAGE_CREATED, target, message_id=event_id, direction="in", kind="event")
         return TextTaken(word, target, event_id)
 
     # ---- what the channels report on what they sent ---------------------------------------------

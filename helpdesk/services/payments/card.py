@@ -11,7 +11,6 @@ from helpdesk.models.payments import EXPIRED, REQUESTED
 from helpdesk.services.payments.money import amount_text
 from helpdesk.services.payments.reference import spaced
 
-PAYMENT_CHANGED = "payment.changed"  # the bus: workspaces and chats redraw the card
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from helpdesk.events import OUTBOX_ENQUEUED, PAYMENT_CHANGED
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import PENDING
@@ -26,8 +27,8 @@ from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, re
 from helpdesk.services.conversations.common import load_state
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
-from helpdesk.services.outbox import OUTBOX_ENQUEUED, enqueue
-from helpdesk.services.payments.card import PAYMENT_CHANGED, PaymentCard, card_of
+from helpdesk.services.outbox import enqueue
+from helpdesk.services.payments.card import PaymentCard, card_of
 from helpdesk.services.payments.money import currency_code, money_words, parse_amount
 from helpdesk.services.payments.reference import rf_reference
 from helpdesk.services.payments.stripe_events import StripeEvent

@@ -13,22 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Awaitable, Callable, Protocol
 
+from helpdesk.events import AUTOMATION_NOTIFY, CHANNEL_CHANGED, DELIVERY_UPDATED, MAILBOX_CHANGED, PRESENCE_CHANGED, SLA_BREACHED
 from helpdesk import events
 from helpdesk.models import EVENT, IN, OPEN, PENDING, RESOLVED
 from helpdesk.services.container import Services
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.customers import CustomerHistory
-from helpdesk.services.deliveries import DELIVERY_UPDATED
 from helpdesk.services.errors import NewCustomerMessages, ServiceError
 from helpdesk.services.files import StagedFile
 from helpdesk.services.inbox import VIEWS, InboxQuery, InboxRow
-from helpdesk.services.mail.mailboxes import MAILBOX_CHANGED
-from helpdesk.services.messaging.config import CHANNEL_CHANGED
-from helpdesk.services.presence import PRESENCE_CHANGED
 from helpdesk.services.search import SearchHit
-from helpdesk.services.automation.actions import AUTOMATION_NOTIFY
-from helpdesk.services.sla import SLA_BREACHED
 from helpdesk.ui.format import explain
 
 PAGE_SIZE = 50
