@@ -34,6 +34,7 @@ SESSIONS_ENDED = "sessions.ended"  # agent_id: signed out elsewhere, password or
 PRESENCE_CHANGED = "presence.changed"  # conversation; who is viewing or typing (no write)
 DELIVERY_UPDATED = "delivery.updated"  # conversation; message_id, status of a reply on its way out
 OUTBOX_ENQUEUED = "outbox.enqueued"  # conversation or None: a webhook or reply waits (wakes the outbox)
+WEBHOOK_ATTEMPTED = "webhook.attempted"  # webhook_id, delivered: one delivery tried (Settings shows it)
 SLA_BREACHED = "sla.breached"  # conversation; target, due_at (ISO 8601)
 AUTOMATION_QUEUED = "automation.queued"  # conversation: wakes the automation worker
 AUTOMATION_NOTIFY = "automation.notify"  # conversation; text, rule: a rule's note to the team

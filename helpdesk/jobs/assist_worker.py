@@ -5,50 +5,49 @@ down writes nothing (the hand-over itself never waits for it)."""
 
 from __future__ import annotations
 
+import collections
 import logging
-import queue
-import threading
+from typing import Any
 
 from helpdesk.events import CONVERSATION_HANDOFF, CONVERSATION_TRANSFERRED, Event, EventBus
+from helpdesk.jobs.loop import WakeableLoop
 from helpdesk.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
+QUEUE_LIMIT = 1000
 
 
-class AssistWorker:
-    def __init__(self, services, bus: EventBus) -> None:  # type: ignore[no-untyped-def]
+class AssistWorker(WakeableLoop):
+    name = "helpdesk-assist"
+    doing = "hand-over summary"
+
+    def __init__(self, services: Any, bus: EventBus, idle_seconds: float = 60.0) -> None:
         self.services = services
-        self._queue: queue.Queue[Event | None] = queue.Queue(maxsize=1000)
-        self._unsubscribe = bus.subscribe(self._on_event, types={CONVERSATION_TRANSFERRED, CONVERSATION_HANDOFF})
-        self._thread = threading.Thread(target=self._run, name="helpdesk-assist", daemon=True)
+        self._waiting: collections.deque[Event] = collections.deque()
+        super().__init__(bus, {CONVERSATION_TRANSFERRED, CONVERSATION_HANDOFF}, idle_seconds)
 
-    def start(self) -> "AssistWorker":
-        self._thread.start()
-        return self
-
-    def _on_event(self, event: Event) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full:
+    def woken(self, event: Event) -> None:
+        if len(self._waiting) >= QUEUE_LIMIT:
             log.warning("hand-over summaries are behind; skipped conversation %s", event.conversation_id)
+            return
+        self._waiting.append(event)  # deque appends and pops are thread-safe
+        super().woken(event)
 
-    def _run(self) -> None:
-        while (event := self._queue.get()) is not None:
-            try:
-                self.services.assist.handover_note(event.conversation_id, self._why(event))
-            except ServiceError as exc:
-                log.warning("no hand-over summary for conversation %s: %s", event.conversation_id, exc.message)
-            except Exception:
-                log.exception("hand-over summary failed for conversation %s", event.conversation_id)
+    def one_pass(self) -> bool:
+        if not self._waiting:
+            return False
+        event = self._waiting.popleft()
+        try:
+            self.services.assist.handover_note(event.conversation_id, self._why(event))
+        except ServiceError as exc:
+            log.warning("no hand-over summary for conversation %s: %s", event.conversation_id, exc.message)
+        except Exception:  # one conversation's failure leaves the others waiting behind it alone
+            log.exception("hand-over summary failed for conversation %s", event.conversation_id)
+        return bool(self._waiting)
 
     def _why(self, event: Event) -> str:
         if event.type == CONVERSATION_HANDOFF:
             return f"a bot handed over: {event.data.get('reason') or 'no reason given'}"
         names = {a.id: a.name for a in self.services.agents.list()}
-        return f"transferred from {names.get(event.data.get('old'), 'someone')} to "\
+        return f"transferred from {names.get(event.data.get('old'), 'someone')} to " \
                f"{names.get(event.data.get('to'), 'someone')}"
-
-    def stop(self) -> None:
-        self._unsubscribe()
-        self._queue.put(None)
-        self._thread.join(timeout=15)

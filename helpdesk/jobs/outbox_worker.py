@@ -5,43 +5,20 @@ those passes were 4.5 % of the server's time under load (py-spy, docs/performanc
 
 from __future__ import annotations
 
-import logging
-import threading
-
-from helpdesk.events import EventBus, OUTBOX_ENQUEUED
+from helpdesk.events import OUTBOX_ENQUEUED, EventBus
+from helpdesk.jobs.loop import WakeableLoop
 from helpdesk.services.outbox import OutboxService
 
-log = logging.getLogger(__name__)
 COALESCE_SECONDS = 0.05
 
 
-class OutboxWorker:
+class OutboxWorker(WakeableLoop):
+    name = "helpdesk-outbox"
+    doing = "outbox delivery pass"
+
     def __init__(self, outbox: OutboxService, bus: EventBus, idle_seconds: float = 1.0) -> None:
         self.outbox = outbox
-        self.idle_seconds = idle_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._unsubscribe = bus.subscribe(lambda _e: self._wake.set(), types={OUTBOX_ENQUEUED})
-        self._thread = threading.Thread(target=self._run, name="helpdesk-outbox", daemon=True)
+        super().__init__(bus, {OUTBOX_ENQUEUED}, idle_seconds, gather_seconds=COALESCE_SECONDS)
 
-    def start(self) -> "OutboxWorker":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                tried = self.outbox.deliver_due()
-            except Exception:
-                log.exception("outbox delivery pass failed")
-                tried = 0
-            if not tried:
-                if self._wake.wait(self.idle_seconds):
-                    self._stop.wait(COALESCE_SECONDS)
-                self._wake.clear()
-
-    def stop(self) -> None:
-        self._unsubscribe()
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=15)
+    def one_pass(self) -> bool:
+        return bool(self.outbox.deliver_due())

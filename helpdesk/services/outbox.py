@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from helpdesk.events import OUTBOX_ENQUEUED
+from helpdesk.events import OUTBOX_ENQUEUED, WEBHOOK_ATTEMPTED
 from helpdesk.db.direct import prepared
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
 from helpdesk.models.tables import OUTBOX_EVENTS as E, WEBHOOKS as W, WEBHOOK_DELIVERIES as D
@@ -89,6 +89,7 @@ class Attempt:
     attempts: int
     created_at: datetime
     allow_local: bool = False
+    webhook_id: int = 0
 
 
 def _status_words(code: int | None) -> str:
@@ -214,7 +215,7 @@ class OutboxService(Service):
         with self.db.read() as s:
             rows = s.execute(
                 select(D.c.id, D.c.attempts, W.c.url, W.c.secret, W.c.allow_local, E.c.event_id, E.c.type, E.c.payload,
-                       E.c.created_at)
+                       E.c.created_at, D.c.webhook_id)
                 .join(W, W.c.id == D.c.webhook_id).join(E, E.c.id == D.c.outbox_event_id)
                 .where(D.c.status == "pending", D.c.next_attempt_at <= now, W.c.active.is_(True),
                        ~and_(D.c.conversation_id.is_not(None), older_pending))
@@ -223,7 +224,7 @@ class OutboxService(Service):
             body = json.dumps({"id": row.event_id, "type": row.type, "created_at": row.created_at.isoformat(),
                                "data": row.payload}, separators=(",", ":"), ensure_ascii=False).encode()
             self._attempt(Attempt(row.id, row.url, row.secret, body, row.event_id, row.type, row.attempts,
-                                  row.created_at, row.allow_local))
+                                  row.created_at, row.allow_local, row.webhook_id))
         return len(rows)
 
     def _attempt(self, a: Attempt) -> None:
@@ -244,6 +245,7 @@ class OutboxService(Service):
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
+            tx.emit(WEBHOOK_ATTEMPTED, None, webhook_id=a.webhook_id, delivered=code is not None and 200 <= code < 300)
             if code is not None and 200 <= code < 300:
                 conn.execute(update(D).where(D.c.id == a.delivery_id).values(
                     status="delivered", attempts=a.attempts + 1, last_status_code=code, last_error="",

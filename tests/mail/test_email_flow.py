@@ -37,6 +37,17 @@ def conversations(services):
     return services.conversations.list(ConversationFilter()).conversations
 
 
+def idling(channel, mailbox):
+    """Set while the mailbox's fetch loop is in IDLE (a mail appended then is reported at once)."""
+    return channel.fetchers[mailbox.id][1].idling
+
+
+def rounds_after(channel, rounds: int) -> None:
+    """Until the sender has gone over the outbox `rounds` more times."""
+    start = channel.sender.passes
+    wait_until(lambda: channel.sender.passes >= start + rounds, what=f"{rounds} rounds of the sender")
+
+
 def wait_for_conversations(services, count, timeout=10.0):
     return wait_until(lambda: (found := conversations(services)) and len(found) >= count and found,
                       timeout, f"{count} conversation(s)")
@@ -44,7 +55,7 @@ def wait_for_conversations(services, count, timeout=10.0):
 
 def test_a_mail_arrives_within_seconds_and_the_reply_threads_under_it(services, dovecot, smtp, user, mailbox,
                                                                       channel, ann, clock):
-    time.sleep(0.5)  # the fetch loop is in IDLE
+    assert idling(channel, mailbox).wait(5)
     appended = time.monotonic()
     dovecot.append(user, customer_mail())
     [conversation] = wait_for_conversations(services, 1, timeout=5)
@@ -166,7 +177,7 @@ def test_replies_wait_while_smtp_is_down_and_leave_exactly_once_when_it_is_back(
     [sent] = smtp.wait_for(1)
     wait_until(lambda: state().status == "sent", what="sent")
     clock.advance(timedelta(hours=2))
-    time.sleep(0.5)  # the sender loops every 0.05 s: ten rounds with nothing to send
+    rounds_after(channel, 10)  # ten rounds of the sender with nothing to send
     assert len(smtp.received) == 1
     assert services.mail.mailboxes.get(mailbox.id).send_error == ""
     assert services.mail.mailboxes.waiting_total() == 0
@@ -240,7 +251,7 @@ def test_an_out_of_office_joins_its_thread_quietly_and_is_never_answered(service
     detail = services.conversations.get(conversation.id).conversation
     assert detail.status == "pending" and detail.waiting_since is None  # nobody waits on the team
     assert len(conversations(services)) == 1
-    time.sleep(0.3)
+    rounds_after(channel, 5)  # the sender has had its turns: no reply to the machines
     assert len(smtp.received) == 1
 
 
@@ -294,7 +305,7 @@ def test_a_mail_that_lands_while_the_one_before_is_stored_arrives_within_seconds
     landed: list[bool] = []
     monkeypatch.setattr(intake, "take", take_while_another_lands)
     wait_until(lambda: services.mail.mailboxes.get(mailbox.id).last_fetch_at, what="the first fetch")
-    time.sleep(0.5)  # the fetch loop is in IDLE: the first mail is reported, the second is not yet
+    assert idling(channel, mailbox).wait(5)  # in IDLE: the first mail is reported, the second is not yet
     dovecot.append(user, customer_mail())
     found = wait_for_conversations(services, 2, timeout=8)
     assert sorted(c.subject for c in found) == ["Gloves", "Wrong size delivered"]

@@ -163,3 +163,17 @@ def test_editing_a_webhook_sends_pending_deliveries_to_the_new_address(services,
     services.outbox.deliver_due()
     assert [e["data"]["body"] for e in receiver.delivered()] == ["moved"]
     assert services.outbox.webhooks()[0].events == ["message.created", "sla.breached"]
+
+
+def test_a_test_send_is_heard_as_soon_as_it_is_tried_so_settings_can_show_it(services, ann, receiver):
+    """Settings → Webhooks → Send test redraws when the outbox has tried the test (no guessing how
+    long that takes): the bus says which webhook was tried and whether it got through."""
+    heard = []
+    services.events.subscribe(heard.append, {"webhook.attempted"})
+    hook = make_webhook(services, receiver.url, ann)
+    down = make_webhook(services, "http://127.0.0.1:9/", ann)  # nothing listens on the discard port
+    services.outbox.send_test(hook.id, ann)
+    services.outbox.send_test(down.id, ann)
+    assert heard == []
+    assert services.outbox.deliver_due() == 2
+    assert sorted((e.data["webhook_id"], e.data["delivered"]) for e in heard) == [(hook.id, True), (down.id, False)]

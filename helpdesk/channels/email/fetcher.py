@@ -29,6 +29,7 @@ class MailboxFetcher:
         self.box = box
         self.stop_event = threading.Event()
         self.wake = threading.Event()
+        self.idling = threading.Event()  # IDLE is on: a new mail is reported as it lands
         self.thread = threading.Thread(target=self._run, name=f"mail-{box.name}", daemon=True)
 
     def start(self) -> "MailboxFetcher":
@@ -63,7 +64,7 @@ class MailboxFetcher:
                     backoff = 5.0
                     self.wake.clear()
                     if session.has_idle:
-                        session.wait(self.stop_event, self.wake, connection.poll_seconds)
+                        session.wait(self.stop_event, self.wake, connection.poll_seconds, self.idling)
                     else:
                         self.wake.wait(connection.poll_seconds)
                         session.noop()

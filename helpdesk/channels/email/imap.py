@@ -101,8 +101,10 @@ class ImapSession:
     def has_idle(self) -> bool:
         return self._c.has_capability("IDLE")
 
-    def wait(self, stop: threading.Event, wake: threading.Event, seconds: float) -> None:
-        """Until the server says something changed (IDLE), `seconds` pass, or we are told to stop."""
+    def wait(self, stop: threading.Event, wake: threading.Event, seconds: float,
+             idling: threading.Event | None = None) -> None:
+        """Until the server says something changed (IDLE), `seconds` pass, or we are told to stop.
+        `idling` is set while IDLE is on: a mail that lands then is reported at once."""
         deadline = time.monotonic() + min(seconds, IDLE_RENEW)
         client = self._c
         if _arrived(client):  # news that came with the last command's answer
@@ -115,6 +117,8 @@ class ImapSession:
             return
         client.idle()
         try:
+            if idling is not None:
+                idling.set()
             if _arrived(client):  # news some servers send as IDLE begins
                 return
             while not stop.is_set() and not wake.is_set() and time.monotonic() < deadline:
@@ -122,6 +126,8 @@ class ImapSession:
                 if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if isinstance(r, tuple) and len(r) > 1):
                     return
         finally:
+            if idling is not None:
+                idling.clear()
             client.idle_done()
 
     def noop(self) -> None:

@@ -36,6 +36,7 @@ class EmailSender:
         self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
         self._errors: dict[int, str] = {b.id: b.send_error for b in services.mail.mailboxes.all()}
         self._copy_after: dict[int, float] = {}  # mailbox id -> when its IMAP may be tried again
+        self.passes = 0  # finished rounds over the outbox (tests wait on it)
 
     def start(self) -> "EmailSender":
         self.thread.start()
@@ -63,6 +64,7 @@ class EmailSender:
             except Exception:
                 log.exception("the email sender failed")
                 due = []
+            self.passes += 1
             if not due:
                 self.stop_event.wait(self.interval)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import flet as ft
 
-from helpdesk.services.outbox import WEBHOOK_EVENTS
+from helpdesk.events import WEBHOOK_ATTEMPTED, Event
+from helpdesk.services.outbox import POST_TIMEOUT_SECONDS, WEBHOOK_EVENTS
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
 
 
+TEST_SHOWN_WITHIN = POST_TIMEOUT_SECONDS + 2  # the outbox's own wait for a receiver, and a little
 LOCAL_LABEL = "Allow local targets"
 LOCAL_HELP = ("Let this receiver be on this computer or the shop's network (a LAN address). "
               "Link-local and cloud-metadata addresses are never allowed.")
@@ -91,10 +94,22 @@ class WebhooksSection(Section):
         self.ctx.page.update()
 
     async def _test_webhook(self, hook: Any) -> None:
-        if await self.ctx.attempt(self.ctx.services.outbox.send_test, hook.id, self.ctx.actor,
-                                  success="Test event queued; its delivery shows below") is not None:
-            await asyncio.sleep(1.5)  # the outbox worker usually delivers within a second
-            await self.rerender()
+        loop, attempted = asyncio.get_running_loop(), asyncio.Event()
+
+        def heard(event: Event) -> None:  # on the writer's thread
+            if event.data.get("webhook_id") == hook.id:
+                loop.call_soon_threadsafe(attempted.set)
+
+        unsubscribe = self.ctx.services.events.subscribe(heard, {WEBHOOK_ATTEMPTED})
+        try:
+            if await self.ctx.attempt(self.ctx.services.outbox.send_test, hook.id, self.ctx.actor,
+                                      success="Test event queued; its delivery shows below") is not None:
+                # The outbox worker tries it at once; a receiver that hangs is cut off by the timeout.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(attempted.wait(), TEST_SHOWN_WITHIN)
+                await self.rerender()
+        finally:
+            unsubscribe()
 
     async def _toggle_webhook(self, hook: Any) -> None:
         if await self.ctx.attempt(self.ctx.services.outbox.set_active, hook.id, not hook.active, self.ctx.actor) is not None:
