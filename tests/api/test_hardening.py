@@ -10,6 +10,8 @@ import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import socket
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -138,14 +140,16 @@ def running(data_dir, database_url):
 
 
 def websocket_status(server, origin: str | None, host: str | None = None) -> int:
-    headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    """The status of a websocket handshake, over a plain socket that is closed right after it
+    (an accepted socket left open would hold the server's shutdown for its grace period)."""
+    lines = ["GET /ws HTTP/1.1", f"Host: {host or f'127.0.0.1:{server.port}'}", "Connection: Upgrade",
+             "Upgrade: websocket", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
     if origin:
-        headers["Origin"] = origin
-    if host:
-        headers["Host"] = host
-    with httpx.Client() as http:
-        return http.get(server.url + "/ws", headers=headers).status_code
+        lines.append(f"Origin: {origin}")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status_line = sock.makefile("rb").readline().decode()
+    return int(status_line.split()[1])
 
 
 def test_only_pages_helpdesk_serves_may_open_the_ui_websocket(running):
@@ -192,9 +196,9 @@ def test_failed_sign_ins_count_on_this_machine_too(services, ann):
 # ---- proxies by configuration ---------------------------------------------------------------------
 
 def guess_tokens(server, forwarded_for: list[str]) -> list[int]:
-    return [httpx.post(server.url + "/api/v1/messages", headers={
-        "Authorization": "Bearer wrong", "X-Forwarded-For": address}, json={}).status_code
-        for address in forwarded_for]
+    with httpx.Client(base_url=server.url) as http:
+        return [http.post("/api/v1/messages", headers={"Authorization": "Bearer wrong", "X-Forwarded-For": address},
+                          json={}).status_code for address in forwarded_for]
 
 
 def test_forwarded_addresses_are_believed_only_from_configured_proxies(data_dir, database_url, tmp_path):
@@ -269,7 +273,7 @@ def test_webhooks_never_reach_metadata_and_reach_local_only_when_allowed(service
 
 def test_webhook_redirects_are_not_followed(services, ann):
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    threading.Thread(target=receiver.serve_forever, args=(0.05,), daemon=True).start()
     Redirecting.hits = []
     try:
         services.outbox.create_webhook(f"http://127.0.0.1:{receiver.server_port}/hook", ["message.created"], "",

@@ -1,5 +1,6 @@
 """The API through a real uvicorn server on loopback, with a real SQLite file."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -46,15 +47,22 @@ def test_messages_survive_a_server_restart(settings, clock, tmp_path):
 
 
 def test_concurrent_intake_loses_nothing_and_never_duplicates_a_customer(server, auth, services):
-    def send(i: int) -> int:
-        with httpx.Client(base_url=server.url, headers=auth) as http:
-            response = http.post("/api/v1/messages", json={
-                "customer": {"email": f"shopper{i % 10}@example.com"}, "body": f"message {i}",
-                "idempotency_key": f"key-{i}"})
-            return response.status_code
+    clients = threading.local()  # one connection a sender, as an integration keeps one
 
+    def send(i: int) -> int:
+        if not hasattr(clients, "http"):
+            clients.http = httpx.Client(base_url=server.url, headers=auth)
+            opened.append(clients.http)
+        response = clients.http.post("/api/v1/messages", json={
+            "customer": {"email": f"shopper{i % 10}@example.com"}, "body": f"message {i}",
+            "idempotency_key": f"key-{i}"})
+        return response.status_code
+
+    opened: list[httpx.Client] = []
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(send, range(120)))
+    for http in opened:
+        http.close()
     assert statuses == [201] * 120
     with httpx.Client(base_url=server.url, headers=auth) as http:
         ids = set()

@@ -77,7 +77,7 @@ class _Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def off(self) -> None:

@@ -14,7 +14,7 @@ from tests.channels.conftest import only_conversation, thread_of
 from tests.channels.test_sms_gateway import registered
 from tests.mailservers import wait_until
 
-pytestmark = pytest.mark.slow
+# In-process fakes of the phone app, Telegram and Twilio: part of the fast tier (make check).
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 NUMBER = "+15550100123"
 

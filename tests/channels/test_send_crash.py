@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 
 from helpdesk.channels.texts import TextChannels, open_channel
 from tests.channels.conftest import only_conversation, thread_of
 from tests.channels.test_telegram_twilio import PUBLIC, twilio_call
 from tests.mailservers import wait_until
 
-pytestmark = pytest.mark.slow
+# In-process fakes of the phone app, Telegram and Twilio: part of the fast tier (make check).
 
 
 def crash_mid_send(services, kind: str, reaches_far_end: bool = True):

@@ -17,7 +17,7 @@ from tests.channels.conftest import only_conversation, thread_of
 from tests.channels.fakes import FakeTwilio
 from tests.mailservers import wait_until
 
-pytestmark = pytest.mark.slow
+# In-process fakes of the phone app, Telegram and Twilio: part of the fast tier (make check).
 
 
 def jpeg() -> bytes:

@@ -33,7 +33,7 @@ def shop_site(tmp_path, new_database):
     site_dir = tmp_path / "site"
     site_dir.mkdir()
     site = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site_dir)))
-    threading.Thread(target=site.serve_forever, daemon=True).start()
+    threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True).start()
     site_origin = f"http://127.0.0.1:{site.server_address[1]}"
     app = HelpdeskApp(Settings(data_dir=tmp_path / "data", database_url=new_database(), host="127.0.0.1",
                                port=0)).start()

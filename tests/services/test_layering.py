@@ -4,11 +4,14 @@ no module imports another that (directly or not) imports it back."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
+from typing import Iterable, Mapping
 
 PACKAGE = Path(__file__).resolve().parents[2] / "helpdesk"
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
@@ -26,7 +29,8 @@ def _ancestors(module: str) -> list[str]:
     return [".".join(parts[:k]) for k in range(1, len(parts))]
 
 
-def imports(path: Path, top_level_only: bool = False) -> set[str]:
+@functools.cache
+def imports(path: Path, top_level_only: bool = False) -> frozenset[str]:
     """Every module `path` imports, also inside functions and relative ones (top_level_only
     for the few checks that are about what loads with the module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -50,15 +54,16 @@ def imports(path: Path, top_level_only: bool = False) -> set[str]:
             for alias in node.names:  # `from package import module` imports the module
                 full = f"{module}.{alias.name}"
                 out.add(full if full in known else module)
-    return out
+    return frozenset(out)
 
 
-def internal_graph() -> dict[str, set[str]]:
+@functools.cache
+def internal_graph() -> dict[str, frozenset[str]]:
     """Who imports whom, counting every import. Importing a.b.c also runs the packages a and
     a.b first (their __init__), unless the importer is inside them already: so a module that
     imports a sibling package's module depends on that package's whole __init__."""
     known = modules()
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, frozenset[str]] = {}
     for name, path in known.items():
         edges: set[str] = set()
         for imported in imports(path):
@@ -67,11 +72,11 @@ def internal_graph() -> dict[str, set[str]]:
             edges.add(imported)
             edges |= {a for a in _ancestors(imported) if a in known and a not in _ancestors(name)}
         edges.discard(name)
-        graph[name] = edges
+        graph[name] = frozenset(edges)
     return graph
 
 
-def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+def circles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
     """The import graph's strongly connected components of more than one module (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -122,7 +127,7 @@ def test_the_circle_check_sees_imports_inside_functions(tmp_path):
 def test_importing_one_service_loads_that_service_alone():
     """services/__init__.py wires nothing (the container does): a job or a test that needs the
     customers' rules does not load mail, payments and automation with them."""
-    assert imports(PACKAGE / "services" / "__init__.py") == set()
+    assert imports(PACKAGE / "services" / "__init__.py") == frozenset()
     graph = internal_graph()
     assert "helpdesk.services.container" not in {d for name, deps in graph.items() for d in deps
                                                  if name.startswith("helpdesk.services.")}

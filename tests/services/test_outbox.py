@@ -37,7 +37,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/helpdesk"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def delivered(self) -> list[dict]:
         """Events the receiver accepted (answered 2xx), de-duplicated by event id as a receiver would."""

@@ -115,7 +115,7 @@ class Feed(BaseHTTPRequestHandler):
 @pytest.fixture
 def feed():
     server = HTTPServer(("127.0.0.1", 0), Feed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield server
     server.shutdown()
 

@@ -95,6 +95,7 @@ class TextChannels:
     def __init__(self, services: Any, send_interval: float = 1.0) -> None:
         self.services = services
         self.send_interval = send_interval
+        self.send_passes = 0
         self.loops: dict[int, tuple[object, ChannelLoop]] = {}
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
@@ -154,6 +155,7 @@ class TextChannels:
 
     def _send_loop(self) -> None:
         while not self.stop_event.is_set():
+            self.send_passes += 1  # rounds begun over the outbox (tests wait on it)
             sent_any = False
             for kind in TEXT_CHANNELS:
                 try:
