@@ -1,4 +1,4 @@
-"""The fast tier: lint, then the services, API, UI controller, database and channel tests on
+"""The fast tier: lint, the type check, then the services, API, UI controller, database and channel tests on
 SQLite (no browser, no built file, no PostgreSQL, no Dovecot: the channels' tests here talk to
 in-process fakes of the phone app, Telegram and Twilio), under a minute on two cores with three
 pytest-xdist workers. `make check` and the release workflow run it before building."""
@@ -16,6 +16,9 @@ if __name__ == "__main__":
                            "packaging"], cwd=ROOT)
     if lint.returncode != 0:
         sys.exit(lint.returncode)
-    sys.exit(subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "3", "-m", "not slow", "tests/services",
-                             "tests/api", "tests/ui", "tests/db", "tests/packaging", "tests/channels", *sys.argv[1:]],
-                            cwd=ROOT).returncode)
+    # The type check ([tool.mypy] in pyproject.toml) runs beside the tests; either failing fails the tier.
+    types = subprocess.Popen([sys.executable, "-m", "mypy"], cwd=ROOT)
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "3", "-m", "not slow", "tests/services",
+                            "tests/api", "tests/ui", "tests/db", "tests/packaging", "tests/channels", *sys.argv[1:]],
+                           cwd=ROOT).returncode
+    sys.exit(tests or types.wait())

@@ -2,7 +2,7 @@
 Dovecot (Debian's dovecot-imapd) started in a temp folder, any user with password
 "secret", each user its own Maildir; aiosmtpd as the SMTP server, keeping what it is
 given, stoppable and startable on the same port (an outage and a recovery).
-See ../shared/notes/mail-testing.md for how this was worked out."""
+docs/architecture.md ("Tests") says which tests use them."""
 
 from __future__ import annotations
 

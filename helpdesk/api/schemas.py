@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Conversation
+from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, SPAM, Conversation
 from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.conversations.choices import rich_fields
@@ -199,7 +199,7 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
                      preview_is_public: bool = True) -> dict:
     """`preview_is_public`: False when the last message is an internal note, whose words stay inside."""
     return ConversationOut(
-        id=conversation.id, status=conversation.status, spam=conversation.status == "spam",  # type: ignore[arg-type]
+        id=conversation.id, status=conversation.status, spam=conversation.status == SPAM,  # type: ignore[arg-type]
         priority=conversation.priority,
         subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
         assignee=assignee, tags=tags, created_at=conversation.created_at, updated_at=conversation.updated_at,

@@ -13,13 +13,16 @@ defaults, other databases) goes to SQLAlchemy unchanged, so callers see no diffe
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar, cast
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.dml import Insert
 
 _UNSUPPORTED = object()
+
+
+_row_type: Callable[..., Any] = namedtuple  # a row class whose names are known only at run time
 
 
 class _Plan:
@@ -28,8 +31,8 @@ class _Plan:
 
     __slots__ = ("sql", "binds", "row", "results", "is_insert")
 
-    def __init__(self, sql: str, binds: list[tuple[str, Callable | None, Any]], row: Any,
-                 results: list[Callable | None] | None, is_insert: bool) -> None:
+    def __init__(self, sql: str, binds: list[tuple[str, Callable[[Any], Any] | None, Any]], row: Any,
+                 results: list[Callable[[Any], Any] | None] | None, is_insert: bool) -> None:
         self.sql = sql
         self.binds = binds
         self.row = row
@@ -38,7 +41,7 @@ class _Plan:
 
 
 def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    compiled: Any = cast(ClauseElement, statement).compile(dialect=dialect, column_keys=list(keys))
     if compiled.post_compile_params or compiled.literal_execute_params or compiled.returning:
         return _UNSUPPORTED  # IN lists, RETURNING: SQLAlchemy does those
     # Columns the statement leaves out get their Python-side defaults: constants only here.
@@ -50,7 +53,7 @@ def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
             return _UNSUPPORTED
         defaults[column.key] = default.arg
     processors = compiled._bind_processors
-    binds: list[tuple[str, Callable | None, Any]] = []
+    binds: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
     for name in compiled.positiontup or ():
         if name in keys:
             binds.append((name, processors.get(name), None))
@@ -63,13 +66,14 @@ def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
                 return _UNSUPPORTED  # SQLAlchemy says what is missing
             value = bind.value
         binds.append(("", None, processors[name](value) if name in processors else value))
-    row = results = None
+    row: Any = None
+    results: list[Any] | None = None
     columns = compiled._result_columns
     if columns:
         names = [c[0] for c in columns]
         if len(set(names)) != len(names) or not all(n.isidentifier() and not n.startswith("_") for n in names):
             return _UNSUPPORTED
-        row = namedtuple("Row", names)  # type: ignore[misc]
+        row = _row_type("Row", names)
         results = [c[3]._cached_result_processor(dialect, None) for c in columns]
     return _Plan(compiled.string, binds, row, results, isinstance(statement, Insert))
 
@@ -77,7 +81,7 @@ def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
 class DirectResult:
     """The part of SQLAlchemy's Result the intake path uses."""
 
-    def __init__(self, rows: list, lastrowid: int | None, rowcount: int) -> None:
+    def __init__(self, rows: Sequence[Any], lastrowid: int | None, rowcount: int) -> None:
         self._rows = rows
         self.rowcount = rowcount
         self.inserted_primary_key = (lastrowid,)
@@ -88,13 +92,13 @@ class DirectResult:
     def scalar(self) -> Any:
         return self._rows[0][0] if self._rows else None
 
-    def all(self) -> list:
+    def all(self) -> list[Any]:
         return list(self._rows)
 
     def scalars(self) -> "DirectResult":
         return DirectResult([r[0] for r in self._rows], None, self.rowcount)
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._rows)
 
 
@@ -121,7 +125,7 @@ class DirectConnection:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._dialect = conn.dialect
-        self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self._cursor = cast(Any, conn.connection.dbapi_connection).cursor()  # open while the transaction is
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
@@ -137,7 +141,7 @@ class DirectConnection:
             return result
         return self._run(entry, statement, params, tuple(params))
 
-    def _run(self, entry: Any, statement: Any, params: dict, keys: tuple[str, ...]) -> Any:
+    def _run(self, entry: Any, statement: Any, params: dict[str, Any], keys: tuple[str, ...]) -> Any:
         plan = entry[1].get(keys)
         if plan is None:
             plan = entry[1][keys] = _plan(statement, keys, self._dialect)
@@ -146,7 +150,7 @@ class DirectConnection:
         values = [(p(params[name]) if p else params[name]) if name else fixed for name, p, fixed in plan.binds]
         cursor = self._cursor
         cursor.execute(plan.sql, values)
-        rows: Sequence = ()
+        rows: Sequence[Any] = ()
         if plan.row is not None:
             make, processors = plan.row._make, plan.results
             rows = [make([p(v) if p else v for p, v in zip(processors, raw)]) for raw in cursor.fetchall()]

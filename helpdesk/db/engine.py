@@ -25,7 +25,7 @@ import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar, cast
 
 import orjson
 from sqlalchemy import event as sa_event
@@ -82,7 +82,7 @@ class _Batch:
         """Rows this connection has changed so far (SQLite's total_changes)."""
         if self._raw is None:
             self._raw = self.session.connection().connection.dbapi_connection
-        return self._raw.total_changes
+        return int(self._raw.total_changes)
 
 
 def json_text(value: Any) -> str:
@@ -94,7 +94,7 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
-def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
     if future.done():  # the caller went away (a client hung up); the write stands
         return
     if ok:
@@ -123,10 +123,10 @@ class Database:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD,
                                           initializer=self._become_writer)
         self._batch: _Batch | None = None  # only the writer thread reads or sets it
-        self._queued: collections.deque = collections.deque()  # writes waiting for the next group commit
+        self._queued: collections.deque[tuple[Any, ...]] = collections.deque()  # writes waiting for the next group commit
         self._queued_lock = threading.Lock()
         self._drain_scheduled = False
-        self._pg = None  # helpdesk.db.pg, on PostgreSQL
+        self._pg: Any = None  # helpdesk.db.pg, on PostgreSQL
         self.origin: str | None = None  # this database's id in NOTIFY payloads (PostgreSQL)
         if self.is_sqlite:
             self.engine = create_engine(
@@ -192,7 +192,7 @@ class Database:
         What customer messages never change (webhooks, mailboxes) is read once a group
         (db/direct.py's `settings` statements): a write that changes them is not batched."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
+        future: asyncio.Future[T] = loop.create_future()
         with self._queued_lock:
             self._queued.append((fn, args, kwargs, loop, future))
             start = not self._drain_scheduled
@@ -215,7 +215,7 @@ class Database:
             if again:
                 self._writer.submit(self._drain)
 
-    def _commit_batch(self, jobs: list) -> None:
+    def _commit_batch(self, jobs: list[Any]) -> None:
         # On SQLite the batch first runs without savepoints: each costs a statement, and makes
         # FTS5 write its pending index entries out as a segment of their own (~0.1 ms a message,
         # docs/performance.md). A write that fails having changed nothing (a refused message, a
@@ -231,7 +231,7 @@ class Database:
         for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
             loop.call_soon_threadsafe(_settle, future, ok, value)
 
-    def _run_batch(self, jobs: list, careful: bool) -> tuple[list[tuple[bool, Any]], list[Event]] | None:
+    def _run_batch(self, jobs: list[Any], careful: bool) -> tuple[list[tuple[bool, Any]], list[Event]] | None:
         """Run and commit one group: each write's outcome and the events to publish; None if it
         must run again carefully (nothing was committed)."""
         outcomes: list[tuple[bool, Any]] = []
@@ -355,7 +355,7 @@ def _savepoint(session: Session, name: str) -> Iterator[None]:
     and a write undone leaves nothing behind in the session to be flushed later. (An ORM flush
     that fails inside one leaves the session needing a rollback: then the batch's commit fails
     and none of it is acknowledged. Batched writes, customer messages, are Core statements.)"""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = cast(Any, session.connection().connection.dbapi_connection).cursor()
     cursor.execute(f"SAVEPOINT {name}")
     try:
         yield
@@ -373,7 +373,7 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         raise ValueError("synchronous must be FULL or NORMAL")
 
     @sa_event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -384,7 +384,7 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cursor.close()
 
     @sa_event.listens_for(engine, "begin")
-    def on_begin(conn):  # type: ignore[no-untyped-def]
+    def on_begin(conn: Any) -> None:
         if conn.get_execution_options().get("helpdesk_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:

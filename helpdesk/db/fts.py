@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Sequence
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -74,7 +75,7 @@ def _pg_words(query: str) -> dict[str, str] | None:
     return {"head": " ".join(words[:-1]), "last": words[-1]}
 
 
-def _pg_candidates(session: Session, table: str, query: str) -> list:
+def _pg_candidates(session: Session, table: str, query: str) -> Sequence[Any]:
     params = _pg_words(query)
     if params is None:
         return []
@@ -100,12 +101,12 @@ def _pg_candidates(session: Session, table: str, query: str) -> list:
 
 
 def _search(session: Session, table: str, query: str, limit: int) -> list[TextHit]:
+    candidates: Sequence[Any]
     if session.get_bind().dialect.name == "postgresql":
         candidates = _pg_candidates(session, table, query)
     elif table == "message":  # the large one: fts_messages.py keeps it quick at a million
         scored = fts_messages.search(session, query_words(query), CANDIDATES)
-        best = sorted(scored, key=lambda pair: (pair[1], -pair[0]))[:limit]
-        return [TextHit(id=rowid, rank=score) for rowid, score in best]
+        return [TextHit(id=rowid, rank=score) for rowid, score in sorted(scored, key=lambda p: (p[1], -p[0]))[:limit]]
     else:
         expression = match_expression(query)
         if expression is None:
@@ -129,7 +130,7 @@ def search_customers(session: Session, query: str, limit: int) -> list[TextHit]:
     return _search(session, "customer", query, limit)
 
 
-def newest_with_word(conn, word: str, limit: int = CANDIDATES) -> list[int]:  # type: ignore[no-untyped-def]
+def newest_with_word(conn: Any, word: str, limit: int = CANDIDATES) -> list[int]:
     """Ids of the newest `limit` (at most CANDIDATES) messages with this word: bounded work however
     many messages have it (assist's similar conversations)."""
     if conn.dialect.name == "postgresql":

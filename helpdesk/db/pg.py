@@ -18,9 +18,10 @@ import os
 import re
 import threading
 import uuid
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import psycopg
+from psycopg.abc import Buffer
 from psycopg.types.string import StrDumper, TextLoader
 from sqlalchemy import event as sa_event
 from sqlalchemy import text
@@ -62,25 +63,26 @@ def unescape_nul(value: str) -> str:
 
 
 class NulEscapingDumper(StrDumper):
-    def dump(self, obj: str) -> bytes:  # type: ignore[override]
+    def dump(self, obj: str) -> Buffer | None:
         return super().dump(escape_nul(obj))
 
 
 class NulUnescapingLoader(TextLoader):
-    def load(self, data) -> str:  # type: ignore[no-untyped-def, override]
-        return unescape_nul(super().load(data))
+    def load(self, data: Buffer) -> str:
+        text = super().load(data)
+        return unescape_nul(text if isinstance(text, str) else bytes(text).decode())
 
 
 def configure(engine: Engine) -> None:
     @sa_event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
         adapters = dbapi_connection.adapters
         adapters.register_dumper(str, NulEscapingDumper)
         for oid_name in ("text", "varchar", "bpchar"):
             adapters.register_loader(oid_name, NulUnescapingLoader)
 
     @sa_event.listens_for(engine, "begin")
-    def on_begin(conn):  # type: ignore[no-untyped-def]
+    def on_begin(conn: Any) -> None:
         if conn.get_execution_options().get("helpdesk_write"):
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
@@ -163,7 +165,8 @@ class JobsLock:
             self._conn = psycopg.connect(self._conninfo, autocommit=True,
                                          application_name=f"helpdesk-jobs pid={os.getpid()}")
         try:
-            self._held = bool(self._conn.execute("SELECT pg_try_advisory_lock(%s)", (JOBS_LOCK_KEY,)).fetchone()[0])
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (JOBS_LOCK_KEY,)).fetchone()
+            self._held = bool(row and row[0])
         except psycopg.Error:
             self.release()
         return self._held

@@ -44,14 +44,14 @@ def tables() -> list[sa.Table]:
     return list(SQLModel.metadata.sorted_tables)  # parents before children (foreign keys)
 
 
-def _key(table: sa.Table) -> list[sa.Column]:
+def _key(table: sa.Table) -> list[sa.Column[Any]]:
     return list(table.primary_key.columns)
 
 
-def _rows(conn: Connection, table: sa.Table) -> Iterator[sa.Row]:
+def _rows(conn: Connection, table: sa.Table) -> Iterator[sa.Row[Any]]:
     """Every row in key order, in batches (keyset paging, so memory stays flat)."""
     key = _key(table)
-    last: tuple | None = None
+    last: tuple[Any, ...] | None = None
     while True:
         query = sa.select(table).order_by(*key).limit(BATCH)
         if last is not None:
@@ -114,8 +114,8 @@ def copy_database(source: Engine, target: Engine,
         raise TransferError(f"cannot prepare the target database: {exc.__class__.__name__}: "
                             f"{str(exc).splitlines()[0]}") from None
     with target.connect() as conn:
-        if (table := _holds_shop_data(conn)) is not None:
-            raise TransferError(f"the target database already holds Helpdesk data (table {table}); "
+        if (held := _holds_shop_data(conn)) is not None:
+            raise TransferError(f"the target database already holds Helpdesk data (table {held}); "
                                 "give an empty database")
 
     with source.connect() as src, target.begin() as dst:
@@ -123,7 +123,7 @@ def copy_database(source: Engine, target: Engine,
             if table.name in SEEDED:
                 dst.execute(table.delete())
             copied = 0
-            batch: list[dict] = []
+            batch: list[dict[str, Any]] = []
             for row in _rows(src, table):
                 batch.append(dict(row._mapping))
                 if len(batch) == BATCH:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 import re
 from dataclasses import dataclass
@@ -48,7 +50,7 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", version.split("-")[0].split("+")[0])[:3])
 
 
-def stamped_version(engine: Engine) -> dict | None:
+def stamped_version(engine: Engine) -> dict[str, Any] | None:
     if not inspect(engine).has_table("app_setting"):
         return None
     with engine.connect() as conn:

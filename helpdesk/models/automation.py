@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -24,9 +24,9 @@ class AutomationRule(SQLModel, table=True):
     position: int = Field(default=0)
     trigger: str = Field(max_length=32)  # services/automation/spec.py TRIGGERS
     hours: Optional[float] = Field(default=None)  # the N of "waited N hours"
-    conditions: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    actions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # round-robin's place
+    conditions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    actions: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # round-robin's place
     ready_made: bool = Field(default=False)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -52,7 +52,7 @@ class AutomationEvent(SQLModel, table=True):
     conversation_id: int
     message_id: Optional[int] = Field(default=None)
     at: datetime = _ts()
-    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     processed_at: Optional[datetime] = _ts(nullable=True)
 
 

@@ -4,7 +4,7 @@ each delivered to us, once (migration 0010)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -19,10 +19,10 @@ class Channel(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     name: str = Field(max_length=100, unique=True)
-    config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     secret_store: str = Field(default="none", max_length=16)  # keyring | database | none
     secret: str = Field(default="", max_length=2000)  # encrypted JSON of the secrets (database store)
-    state: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # e.g. Telegram's offset
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # e.g. Telegram's offset
     active: bool = Field(default=True)
     last_contact_at: Optional[datetime] = _ts(nullable=True)
     last_error: str = Field(default="", max_length=500)

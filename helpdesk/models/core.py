@@ -44,13 +44,13 @@ class Agent(SQLModel, table=True):
     # Availability for automatic assignment (migration 0011): away by choice, and away outside
     # working hours when `hours` is set ({"shop": true}: the shop's business hours; else a calendar).
     away: bool = Field(default=False)
-    hours: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    hours: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Two-step sign-in (migration 0016): the TOTP secret (base32), when it was confirmed, the last
     # time step a code was accepted for (a code is good once), and the unused recovery codes' digests.
     totp_secret: Optional[str] = Field(default=None, max_length=64)
     totp_enabled_at: Optional[datetime] = _ts(nullable=True)
     totp_last_step: Optional[int] = Field(default=None, sa_type=BigInteger)
-    recovery_codes: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    recovery_codes: Optional[list[Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Customer(SQLModel, table=True):
@@ -164,7 +164,7 @@ class Message(SQLModel, table=True):
     channel: str = Field(default="api", max_length=32)
     body: str
     # For system events: what happened, machine-readable ({"event": "assigned", ...}).
-    meta: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    meta: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts()
 
 
@@ -258,7 +258,7 @@ class AuditEntry(SQLModel, table=True):
     actor_id: Optional[int] = Field(default=None)
     action: str = Field(max_length=64)
     conversation_id: Optional[int] = Field(default=None)
-    detail: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    detail: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Where it came from: the desktop window, a LAN browser's address, an API client's address.
     address: str = Field(default="", max_length=64)
 
@@ -326,7 +326,7 @@ class AppSetting(SQLModel, table=True):
     __tablename__ = "app_setting"
 
     key: str = Field(primary_key=True, max_length=64)
-    value: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    value: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class JobStatus(SQLModel, table=True):
@@ -347,7 +347,7 @@ class Webhook(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     url: str = Field(max_length=500)
     secret: str = Field(max_length=100)
-    events: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    events: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = Field(default=True)
     description: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
@@ -364,7 +364,7 @@ class OutboxEvent(SQLModel, table=True):
     event_id: str = Field(max_length=36, unique=True)  # stable across retries, for receivers to de-duplicate
     type: str = Field(max_length=32)
     conversation_id: Optional[int] = Field(default=None)
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
 
 

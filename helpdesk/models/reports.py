@@ -4,7 +4,7 @@ a few hundred stored days instead of reading every message again (services/repor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -16,5 +16,5 @@ class ReportDay(SQLModel, table=True):
     __tablename__ = "report_day"
 
     day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD in the business calendar's time zone
-    facts: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=False))
+    facts: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=False))
     computed_at: datetime = _ts()

@@ -1,4 +1,4 @@
-"""Automatic mail never answers automatic mail (DESIGN, Channels): which incoming mails were
+"""Automatic mail never answers automatic mail (docs/architecture.md, "Channels and email"): which incoming mails were
 written by a machine (RFC 3834 Auto-Submitted, Precedence, the common auto-reply headers,
 mailer daemons), which came through a list, and a cap on what Helpdesk itself sends on its
 own to any one address."""

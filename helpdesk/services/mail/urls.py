@@ -1,4 +1,4 @@
-"""Mail server URLs as owners write them (DESIGN: `imaps://user:pass@host:993`,
+"""Mail server URLs as owners write them (docs/architecture.md: `imaps://user:pass@host:993`,
 `imap+starttls://…:143`, `imap://…` plain, `smtps://…:465`, `smtp+starttls://…:587`,
 `smtp://…`; user and password percent-encoded), and the same URL without its password
 for storing and showing."""

@@ -19,8 +19,8 @@ from helpdesk.ui.workspace.controller import snooze_presets
 
 STATUS_LABELS = {OPEN: "Open", PENDING: "Pending", SNOOZED: "Snoozed", RESOLVED: "Resolved", "any": "Any status"}
 STATUS_COLORS = {OPEN: ft.Colors.GREEN_100, PENDING: ft.Colors.AMBER_100, SNOOZED: ft.Colors.BLUE_100,
-                 RESOLVED: ft.Colors.GREY_300, "spam": ft.Colors.RED_100}
-SHOWN_STATUS = {**STATUS_LABELS, "spam": "Spam"}  # a conversation's own status (spam is a view, not a filter)
+                 RESOLVED: ft.Colors.GREY_300, SPAM: ft.Colors.RED_100}
+SHOWN_STATUS = {**STATUS_LABELS, SPAM: "Spam"}  # a conversation's own status (spam is a view, not a filter)
 
 
 @dataclass
