@@ -7,38 +7,25 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 from helpdesk.cli.runtime import command_app
 from helpdesk.config import Settings
-
-KIND_HELP = {"sms-gateway": "an Android phone running SMS Gateway for Android on the LAN (texts with no internet)",
-             "telegram": "a Telegram bot (long polling: no public address needed)",
-             "twilio": "a Twilio number: SMS/MMS, and WhatsApp through Twilio's WhatsApp sender",
-             "website": "a chat button on the shop's website (prints the line to paste into the site)"}
+from helpdesk.services.channel_kinds import REGISTRY, Setting
 
 
 def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
     channel = sub.add_parser("channel", help="phones and messaging apps: SMS, Telegram, Twilio (SMS and WhatsApp)")
     actions = channel.add_subparsers(dest="channel_command", metavar="action", required=True,
                                      parser_class=parser_class)
-    add = actions.add_parser("add", help="add a channel: " + "; ".join(f"{k}: {v}" for k, v in KIND_HELP.items()))
+    add = actions.add_parser("add", help="add a channel: " + "; ".join(f"{k.name}: {k.help}" for k in REGISTRY.values()))
     common(add)
-    add.add_argument("kind", choices=list(KIND_HELP))
+    add.add_argument("kind", choices=list(REGISTRY))
     add.add_argument("--name", required=True, help="what people call it, e.g. Phone")
-    add.add_argument("--url", help="sms-gateway: the app's local server, http://sms:PASSWORD@PHONE-IP:8080")
-    add.add_argument("--signing-key", help="sms-gateway: the app's webhook signing key (requests are then verified)")
-    add.add_argument("--callback-url", help="sms-gateway: the address the phone reaches Helpdesk by, e.g. "
-                                            "https://helpdesk.shop.lan:8443 (the webhook's path is added; "
-                                            "default: this PC's LAN address)")
-    add.add_argument("--token", help="telegram: the bot token from @BotFather")
-    add.add_argument("--api-url", help="telegram/twilio: the API's base address (for tests and proxies)")
-    add.add_argument("--account-sid", help="twilio: the Account SID (AC…)")
-    add.add_argument("--auth-token", help="twilio: the auth token (also checks Twilio's signatures)")
-    add.add_argument("--from", dest="sender", help="twilio: the number to send from, +1… (or whatsapp:+1…)")
-    add.add_argument("--whatsapp-from", help="twilio: the WhatsApp sender number, when it is another than --from")
-    add.add_argument("--origin", action="append", default=[], metavar="URL",
-                     help="website: a site allowed to embed the chat, e.g. https://myshop.com (repeatable)")
+    for option, (setting, kinds) in _options().items():  # each kind's settings, once each
+        add.add_argument(option, dest=_dest(setting), metavar="URL" if setting.many else setting.name.upper(),
+                         action="append" if setting.many else "store", default=[] if setting.many else None,
+                         help=f"{'/'.join(kinds)}: {setting.help}")
     common(actions.add_parser("list", help="list channels and how they are doing (secrets masked)"))
     check = actions.add_parser("check", help="ask the channel's far end; exit 0 when it answers")
     common(check)
@@ -46,6 +33,20 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     remove = actions.add_parser("remove", help="remove a channel (its conversations stay)")
     common(remove)
     remove.add_argument("name")
+
+
+def _options() -> dict[str, tuple[Setting, list[str]]]:
+    """Every kind's settings as command-line options: --name-with-dashes (or the setting's own)."""
+    options: dict[str, tuple[Setting, list[str]]] = {}
+    for kind in REGISTRY.values():
+        for setting in kind.settings:
+            option = setting.option or "--" + setting.name.replace("_", "-")
+            options.setdefault(option, (setting, []))[1].append(kind.name)
+    return options
+
+
+def _dest(setting: Setting) -> str:
+    return "setting_" + setting.name  # `from` is a keyword: never an attribute of its own
 
 
 def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
@@ -90,13 +91,12 @@ def _ask(value: str | None, prompt: str) -> str | None:
 def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-untyped-def]
     from helpdesk.services.messaging.config import webhook_path
 
-    given = {"url": args.url, "signing_key": args.signing_key, "callback_url": args.callback_url,
-             "api_url": args.api_url, "account_sid": args.account_sid, "from": args.sender,
-             "whatsapp_from": args.whatsapp_from, "origins": args.origin}
-    if args.kind == "telegram":
-        given["token"] = _ask(args.token, "bot token")
-    if args.kind == "twilio":
-        given["auth_token"] = _ask(args.auth_token, "Twilio auth token")
+    given: dict[str, Any] = {}
+    for setting in REGISTRY[args.kind].settings:
+        value = getattr(args, _dest(setting), None)
+        if setting.ask:
+            value = _ask(value, f"{REGISTRY[args.kind].label}: {setting.label}")
+        given[setting.name] = value
     channel = services.messaging.channels.add(args.kind, args.name, {k: v for k, v in given.items() if v}, actor)
     where = {"keyring": "in this computer's keyring", "database": "encrypted in the database",
              "none": "none"}[channel.secret_store]
@@ -120,7 +120,7 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
 
         print(f"Helpdesk registers its webhook with the phone itself: {callback_url(channel, services.links.lan_url())}")
         print(f"`channel check {channel.name}` asks the phone and calls that address, as the phone will.")
-        if not args.signing_key and services.links.public_url():
+        if not given.get("signing_key") and services.links.public_url():
             print(f"warning: without --signing-key, {channel.name} takes texts only from the shop's network, never "
                   f"through the public address {services.links.public_url()} (set the app's signing key to be safe)",
                   file=sys.stderr)
@@ -130,7 +130,7 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
 def _list(channels) -> int:  # type: ignore[no-untyped-def]
     views = channels.views()
     if not views:
-        print("no channels yet: add one with `channel add sms-gateway|telegram|twilio --name …`")
+        print(f"no channels yet: add one with `channel add {'|'.join(REGISTRY)} --name …`")
     for v in views:
         contact = f"last contact {v.last_contact_at:%Y-%m-%d %H:%M}" if v.last_contact_at else "no contact yet"
         if v.kind == "sms-gateway":

@@ -1,17 +1,16 @@
 """Messaging channels as configuration (admins): an Android phone running SMS Gateway for
-Android on the LAN, a Telegram bot, a Twilio account (SMS and WhatsApp). Each kind's
-settings are checked here; its secrets (the phone's password and signing key, the bot
+Android on the LAN, a Telegram bot, a Twilio account (SMS and WhatsApp), the website chat.
+Each kind's settings are checked by its module in services/channel_kinds/; its secrets (the phone's password and signing key, the bot
 token, the auth token) are kept like mailbox passwords, never shown back; and what the
 channel worker records as it works (last contact, last error, its cursor) lives here too."""
 
 from __future__ import annotations
 
 import json
-import secrets as secrets_module
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -19,24 +18,18 @@ from helpdesk.events import CHANNEL_CHANGED
 from helpdesk.models import Channel
 from helpdesk.models.tables import CHANNELS as C, DELIVERIES as D
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
-from helpdesk.services.customers import normalize_phone
+from helpdesk.services.channel_kinds import REGISTRY, Given
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
 
-KINDS = ("sms-gateway", "telegram", "twilio", "website")
+KINDS = tuple(REGISTRY)
 # What a configured channel carries: the delivery channel names its replies use.
-CARRIES = {"sms-gateway": ("sms",), "telegram": ("telegram",), "twilio": ("sms", "whatsapp"), "website": ()}
-SECRET_FIELDS = {"sms-gateway": ("password", "signing_key"), "telegram": ("token",), "twilio": ("auth_token",),
-                 "website": ("user_secret",)}
-TELEGRAM_API = "https://api.telegram.org"
-TWILIO_API = "https://api.twilio.com"
-MASK = "••••"
-HOOK_PATHS = {"sms-gateway": "/api/v1/channels/sms-gateway/", "twilio": "/api/v1/channels/twilio/"}
+CARRIES = {name: kind.carries for name, kind in REGISTRY.items()}
 
 
 def webhook_path(kind: str, name: str) -> str:
     """Where a channel's webhooks reach Helpdesk (the phone's and Twilio's requests)."""
-    return HOOK_PATHS[kind] + quote(name, safe="")
+    return REGISTRY[kind].hook_path + quote(name, safe="")
 
 
 def callback_url(channel: Channel, lan_url: str) -> str:
@@ -65,114 +58,23 @@ class ChannelView:
     last_webhook_at: datetime | None = None  # when the far end last reached us (the phone's texts)
 
 
-def _check_url(fields: dict[str, str], name: str, value: str, schemes: tuple[str, ...]) -> str:
-    value = (value or "").strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises on a bad port)
-    except ValueError:
-        fields[name] = "is not a valid URL"
-        return value
-    if parts.scheme not in schemes or not parts.hostname:
-        fields[name] = f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-    return value
-
-
 def check_settings(kind: str, given: dict[str, Any], current: dict[str, Any] | None,
                    current_secrets: dict[str, str] | None, default_region: str | None) -> tuple[dict, dict]:
-    """A kind's settings, checked: (config without secrets, secrets). Raises ValidationFailed
-    naming each bad field. Secrets left out (or masked) on an edit keep their stored value."""
-    fields: dict[str, str] = {}
-    config: dict[str, Any] = {}
-    secrets = dict(current_secrets or {})
-    current = current or {}
-
-    def secret(name: str, required: bool) -> None:
-        value = given.get(name)
-        if value not in (None, "", MASK):
-            secrets[name] = str(value)
-        elif required and not secrets.get(name):
-            fields[name] = "is needed"
-
-    if kind == "sms-gateway":
-        url = given.get("url") or current.get("url", "")
-        url = _check_url(fields, "url", url, ("http", "https"))
-        if "url" not in fields:
-            parts = urlsplit(url)
-            if parts.password and unquote(parts.password) != MASK:
-                secrets["password"] = unquote(parts.password)
-            user = unquote(parts.username or "sms")
-            host = parts.hostname or ""
-            port = f":{parts.port}" if parts.port else ""
-            config["url"] = f"{parts.scheme}://{quote(user, safe='')}@{host}{port}"
-            if not secrets.get("password"):
-                fields["url"] = "needs the app's password: http://sms:PASSWORD@PHONE-IP:8080"
-        callback = given.get("callback_url", current.get("callback_url", "")) or ""
-        config["callback_url"] = _check_url(fields, "callback_url", callback, ("http", "https")) if callback else ""
-        secret("signing_key", required=False)
-    elif kind == "telegram":
-        secret("token", required=True)
-        token = secrets.get("token", "")
-        if token and (":" not in token or len(token) > 100 or any(c.isspace() for c in token)):
-            fields["token"] = "does not look like a bot token (123456:ABC…, from @BotFather)"
-        config["api_url"] = _check_url(fields, "api_url", given.get("api_url") or current.get("api_url") or
-                                       TELEGRAM_API, ("http", "https"))
-    elif kind == "twilio":
-        sid = (given.get("account_sid") or current.get("account_sid") or "").strip()
-        if not (sid.startswith("AC") and 10 <= len(sid) <= 64 and sid.isalnum()):
-            fields["account_sid"] = "must be the Account SID from the Twilio console (AC…)"
-        config["account_sid"] = sid
-        secret("auth_token", required=True)
-        sender = (given.get("from") or current.get("from") or "").strip()
-        whatsapp = sender.startswith("whatsapp:")
-        number = normalize_phone(sender.removeprefix("whatsapp:"), default_region) if sender else None
-        if number is None:
-            fields["from"] = "must be the Twilio number to send from, like +15550100 (or whatsapp:+15550100)"
-        config["from"] = f"whatsapp:{number}" if whatsapp else number
-        wa = (given.get("whatsapp_from") or current.get("whatsapp_from") or "").strip().removeprefix("whatsapp:")
-        config["whatsapp_from"] = normalize_phone(wa, default_region) if wa else None
-        if wa and config["whatsapp_from"] is None:
-            fields["whatsapp_from"] = "must be the WhatsApp sender number, like +15550100"
-        config["api_url"] = _check_url(fields, "api_url", given.get("api_url") or current.get("api_url") or
-                                       TWILIO_API, ("http", "https"))
-    elif kind == "website":
-        origins = given.get("origins", current.get("origins", []))
-        origins = [origins] if isinstance(origins, str) else list(origins or [])
-        clean = []
-        for origin in origins:
-            parts = urlsplit(str(origin).strip().rstrip("/"))
-            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
-                fields["origins"] = f"{origin!s:.80} is not a site address like https://myshop.com"
-                break
-            clean.append(f"{parts.scheme}://{parts.netloc.lower()}")
-        if not clean and "origins" not in fields:
-            fields["origins"] = "name the site that embeds the chat, like https://myshop.com"
-        config["origins"] = clean
-        # The snippet's public key (not a secret: it is in the site's HTML) and the secret that
-        # signs logged-in users' ids: both made once and kept.
-        config["key"] = current.get("key") or secrets_module.token_urlsafe(12)
-        secrets.setdefault("user_secret", secrets_module.token_urlsafe(32))
-    else:
-        fields["kind"] = f"must be one of {', '.join(KINDS)}"
-    if fields:
-        raise ValidationFailed("the channel was not saved", fields)
-    return config, {k: v for k, v in secrets.items() if v}
+    """A kind's settings, checked by its module (services/channel_kinds/): (config without
+    secrets, secrets). Raises ValidationFailed naming each bad field. Secrets left out (or
+    masked) on an edit keep their stored value."""
+    if kind not in REGISTRY:
+        raise ValidationFailed("the channel was not saved", {"kind": f"must be one of {', '.join(KINDS)}"})
+    checking = Given(given, current or {}, dict(current_secrets or {}), default_region)
+    REGISTRY[kind].check(checking)
+    if checking.fields:
+        raise ValidationFailed("the channel was not saved", checking.fields)
+    return checking.config, {k: v for k, v in checking.secrets.items() if v}
 
 
 def summary(kind: str, config: dict, secrets: dict[str, str] | None = None) -> str:
     """One line for lists, with nothing secret in it."""
-    if kind == "sms-gateway":
-        user_host = config.get("url", "").split("://", 1)
-        url = f"{user_host[0]}://{user_host[1].replace('@', ':' + MASK + '@', 1)}" if len(user_host) == 2 else ""
-        return url + (", signed" if (secrets or {}).get("signing_key") else "")
-    if kind == "telegram":
-        return "bot token ••••" + ("" if config.get("api_url") == TELEGRAM_API else f", API {config.get('api_url')}")
-    if kind == "website":
-        return "chat on " + ", ".join(config.get("origins", []))
-    if kind == "twilio":
-        wa = f", WhatsApp {config['whatsapp_from']}" if config.get("whatsapp_from") else ""
-        return f"{config.get('account_sid', '')}, from {config.get('from', '')}{wa}"
-    return ""
+    return REGISTRY[kind].summary(config, secrets or {}) if kind in REGISTRY else ""
 
 
 class ChannelService(Service):

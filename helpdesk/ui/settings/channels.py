@@ -9,26 +9,11 @@ from typing import Any
 import flet as ft
 
 from helpdesk.channels.texts import check
+from helpdesk.services.channel_kinds import REGISTRY
 from helpdesk.services.messaging.config import ChannelView, callback_url, webhook_path
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import sync_value
-
-KIND_LABELS = {"sms-gateway": "SMS phone", "telegram": "Telegram bot", "twilio": "Twilio (SMS, WhatsApp)",
-               "website": "Website chat"}
-WEBSITE_HELP = ("A chat button on your website: name the site (or sites) that will show it, then paste the line "
-                "Helpdesk gives you into every page. Visitors write at once; they come back to the same "
-                "conversation later, and hear back by email when they leave an address.")
-PHONE_HELP = ("Install SMS Gateway for Android on a phone with a SIM card, turn on its Local Server, and enter "
-              "the address it shows, with its password: http://sms:PASSWORD@192.168.1.50:8080. Helpdesk registers "
-              "its own webhooks with the phone. The app sends webhooks only over HTTPS to LAN addresses: use its "
-              "\"insecure\" build from the project's releases, or put Helpdesk behind a certificate the phone trusts "
-              "and give that address as the callback. Texts still go out, and their delivery is still read from "
-              "the phone, without webhooks; only incoming texts need them.")
-TELEGRAM_HELP = ("Create a bot with @BotFather and paste its token. Helpdesk asks Telegram for new messages itself "
-                 "(long polling): no public address is needed.")
-TWILIO_HELP = ("Needs a public address (HELPDESK_PUBLIC_URL): Twilio calls Helpdesk there, and every request is "
-               "checked against Twilio's signature. Set the number's incoming-message webhook to the address below.")
 
 
 class ChannelsSection(Section):
@@ -41,7 +26,7 @@ class ChannelsSection(Section):
             content=ft.FilledButton("Add a channel", icon=ft.Icons.ADD),
             items=[ft.PopupMenuItem(content=ft.Text(label),
                                     on_click=lambda e, k=kind: self.ctx.page.run_task(self._add, k))
-                   for kind, label in KIND_LABELS.items()])
+                   for kind, label in ((k.name, k.label) for k in REGISTRY.values())])
         return ft.Column([
             *heading("Channels", "Texts and messaging apps become conversations beside mail and the website. "
                                  "A customer's reply goes back the way they wrote, or another way they have."),
@@ -113,7 +98,7 @@ class ChannelsSection(Section):
             self.ctx.page.update(result)
 
         return ft.Card(content=ft.Container(padding=16, content=ft.Column([
-            ft.Row([ft.Text(f"{v.name} · {KIND_LABELS.get(v.kind, v.kind)}", weight=ft.FontWeight.BOLD, expand=True),
+            ft.Row([ft.Text(f"{v.name} · {REGISTRY[v.kind].label if v.kind in REGISTRY else v.kind}", weight=ft.FontWeight.BOLD, expand=True),
                     ft.Text("active" if v.active else "paused",
                             color=ft.Colors.PRIMARY if v.active else ft.Colors.OUTLINE)]),
             ft.Text(v.summary, size=12, selectable=True, color=ft.Colors.ON_SURFACE_VARIANT),
@@ -128,28 +113,14 @@ class ChannelsSection(Section):
 
     @staticmethod
     def _form(kind: str) -> tuple[dict[str, ft.TextField], str]:
-        def field(label: str, password: bool = False, hint: str = "") -> ft.TextField:
-            return ft.TextField(on_change=sync_value, label=label, password=password, can_reveal_password=password,
-                                hint_text=hint or None)
-
-        fields = {"name": field("Name (e.g. Phone)")}
-        if kind == "sms-gateway":
-            fields |= {"url": field("Phone's local server", password=True, hint="http://sms:PASSWORD@192.168.1.50:8080"),
-                       "signing_key": field("Webhook signing key (optional, recommended)", password=True),
-                       "callback_url": field("Address the phone reaches Helpdesk by (optional)",
-                                             hint="https://helpdesk.shop.lan:8443 (default: this PC's LAN address)")}
-            return fields, PHONE_HELP
-        if kind == "telegram":
-            fields["token"] = field("Bot token", password=True, hint="123456:ABC…")
-            return fields, TELEGRAM_HELP
-        if kind == "website":
-            fields["origins"] = field("Your site's address (several: one per line)", hint="https://myshop.com")
-            fields["origins"].multiline = True
-            return fields, WEBSITE_HELP
-        fields |= {"account_sid": field("Account SID", hint="AC…"), "auth_token": field("Auth token", password=True),
-                   "from": field("Send from", hint="+15550100 (or whatsapp:+15550100)"),
-                   "whatsapp_from": field("WhatsApp sender (optional)", hint="+15550100")}
-        return fields, TWILIO_HELP
+        """The kind's settings as fields (services/channel_kinds/), with its explanation."""
+        fields = {"name": ft.TextField(on_change=sync_value, label="Name (e.g. Phone)")}
+        for setting in REGISTRY[kind].settings:
+            if setting.label:  # those without one are for tests and proxies (the command line)
+                fields[setting.name] = ft.TextField(
+                    on_change=sync_value, label=setting.label, password=setting.secret,
+                    can_reveal_password=setting.secret, hint_text=setting.hint or None, multiline=setting.many)
+        return fields, REGISTRY[kind].form_help
 
     async def _add(self, kind: str) -> None:
         fields, help_text = self._form(kind)
@@ -158,9 +129,10 @@ class ChannelsSection(Section):
         async def save(e: Any) -> None:
             given: dict[str, Any] = {k: (f.value or "").strip() for k, f in fields.items()
                                      if k != "name" and (f.value or "").strip()}
-            if "origins" in given:
-                given["origins"] = [o.strip() for o in str(given["origins"]).replace(",", "\n").splitlines()
-                                    if o.strip()]
+            for setting in REGISTRY[kind].settings:
+                if setting.many and setting.name in given:  # one a line (or comma-separated)
+                    given[setting.name] = [v.strip() for v in str(given[setting.name]).replace(",", "\n").splitlines()
+                                           if v.strip()]
             saved = await self.ctx.attempt(channels.add, kind, fields["name"].value or "", given, self.ctx.actor)
             if saved is not None:
                 self.ctx.page.pop_dialog()
@@ -168,7 +140,7 @@ class ChannelsSection(Section):
                 await self.rerender()
 
         self.ctx.page.show_dialog(ft.AlertDialog(
-            title=ft.Text(f"Add a {KIND_LABELS[kind]}"),
+            title=ft.Text(f"Add a {REGISTRY[kind].label}"),
             content=ft.Column([ft.Text(help_text, size=12, color=ft.Colors.ON_SURFACE_VARIANT), *fields.values()],
                               tight=True, width=560, scroll=ft.ScrollMode.AUTO),
             actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
