@@ -139,7 +139,7 @@ class AgentService(Service):
             require_admin(actor, "set another agent away")
         return self._set_availability(agent_id, actor, away=bool(away))
 
-    def set_hours(self, agent_id: int, hours: dict | None, actor: Actor) -> Agent:
+    def set_hours(self, agent_id: int, hours: dict[str, Any] | None, actor: Actor) -> Agent:
         """Working hours, outside which the agent counts as away: {"shop": True} for the shop's
         business hours, a calendar (BusinessCalendar.to_json) of their own, or None for none."""
         if actor.agent_id != agent_id:

@@ -8,7 +8,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import delete, or_, select
 
@@ -29,7 +29,7 @@ class AuditRow:
     action: str
     conversation_id: Optional[int]
     address: str
-    detail: dict
+    detail: dict[str, Any]
 
 
 class AuditLogService(Service):

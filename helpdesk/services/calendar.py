@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 MAX_DAYS = 3 * 366  # a schedule with no working time at all must not loop forever
@@ -126,7 +126,7 @@ class BusinessCalendar:
 
     # ---- stored form -------------------------------------------------------------------
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "timezone": self.timezone, "around_the_clock": self.around_the_clock,
             "hours": {WEEKDAYS[d]: [[a.strftime("%H:%M"), "24:00" if b == time.max else b.strftime("%H:%M")]
@@ -135,7 +135,7 @@ class BusinessCalendar:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "BusinessCalendar":
+    def from_json(cls, data: dict[str, Any]) -> "BusinessCalendar":
         def parse(value: str) -> time:
             return time.max if value == "24:00" else time.fromisoformat(value)
 

@@ -50,8 +50,8 @@ class ChatMessage:
     files: tuple[tuple[str, str], ...] = ()  # (name, signed link on the address customers use)
     media: tuple[tuple[str, int | None], ...] = ()  # per file: ("audio" | "video" | "", length in ms)
     choices: tuple[str, ...] = ()  # answers to tap (a team reply's)
-    payment: dict | None = None  # a payment request's card, as the customer sees it
-    meta: dict | None = None  # a shared location or contact
+    payment: dict[str, Any] | None = None  # a payment request's card, as the customer sees it
+    meta: dict[str, Any] | None = None  # a shared location or contact
 
 
 @dataclass(frozen=True)

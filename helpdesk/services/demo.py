@@ -14,7 +14,7 @@ import random
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from helpdesk.clock import Clock, ManualClock
 from helpdesk.config import Settings
@@ -143,7 +143,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
     counts = [1] * CUSTOMERS
     for _ in range(80 - CUSTOMERS):
         counts[rng.randrange(CUSTOMERS)] += 1
-    plan: list[tuple[dict, str, datetime, datetime]] = []  # customer, outcome, start, must end by
+    plan: list[tuple[dict[str, Any], str, datetime, datetime]] = []  # customer, outcome, start, must end by
     for i, count in enumerate(counts):
         first = FIRST[i % len(FIRST)]
         last = LAST[(i * 4 + i // len(FIRST)) % len(LAST)]  # every first and last name pair once
@@ -200,7 +200,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
                 t = min(before.replace(hour=7, minute=0) + timedelta(minutes=2 * before.minute), limit)
             return t
 
-        def incoming(body: str, k: int = k, customer: dict = customer, subject: str = subject) -> None:
+        def incoming(body: str, k: int = k, customer: dict[str, Any] = customer, subject: str = subject) -> None:
             files = [convs.files.stage_bytes(label_photo(), "label.jpg")] if "photo of the label" in body else []
             result = convs.receive(IncomingMessage(body=body, email=customer["email"], phone=customer["phone"],
                                                    name=customer["name"], subject=subject,

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 from urllib.parse import quote
 
 from sqlalchemy import insert, select
@@ -273,7 +273,7 @@ class FileService(Service):
             made.append(Attachment(id=conn.execute(insert(ATTACHMENT).values(**row)).inserted_primary_key[0], **row))
         return made
 
-    def described(self, attachments: list[Attachment], base_url: str) -> list[dict]:
+    def described(self, attachments: list[Attachment], base_url: str) -> list[dict[str, Any]]:
         """What webhooks and mail carry about files: metadata and a signed link that works without a token."""
         return [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
                  "sha256": a.sha256, "url": base_url + self.signed_path(a),
@@ -369,7 +369,7 @@ class FileService(Service):
     def check_mail_link(self, record_id: int, expires: str, variant: str, signature: str) -> bool:
         return self._check(f"m{record_id}", expires, variant, signature, ("eml", "html"))
 
-    def _check(self, subject: int | str, expires: str, variant: str, signature: str, variants: tuple) -> bool:
+    def _check(self, subject: int | str, expires: str, variant: str, signature: str, variants: tuple[Any, ...]) -> bool:
         try:
             when = int(expires)
         except ValueError:

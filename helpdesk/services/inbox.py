@@ -87,7 +87,7 @@ class InboxService(Service):
         super().__init__(*args, **kwargs)
         self.shared = SharedReads(lambda: self.db.bus.data_version, self.now)
 
-    def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None, team_only: bool = True) -> list:
+    def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None, team_only: bool = True) -> list[Any]:
         """The conditions of a view under the filters; team_only=False leaves out "not a bot's"."""
         view = view or query.view
         conditions = []
@@ -143,7 +143,7 @@ class InboxService(Service):
 
     def _count(self, query: InboxQuery, agent_id: int, views: list[str]) -> dict[str, int]:
         with self.db.read() as s:
-            def count(where: list) -> int:
+            def count(where: list[Any]) -> int:
                 return s.execute(select(func.count()).select_from(C).where(*where)).scalar_one()
 
             counts: dict[str, int] = {}
@@ -167,7 +167,7 @@ class InboxService(Service):
         by_waiting = (query.status == OPEN and query.view != "spam") or query.view in ("overdue", "at_risk", "bot")
         after = _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
 
-        def fetch() -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:
+        def fetch() -> tuple[list[Any], bool, dict[int, list[str]], dict[tuple[int, int], int]]:
             return self._fetch(query, agent_id, after, limit, by_waiting, None if shared else agent_id)
 
         key = ("page", query.view, query.status, query.tag, query.priority,
@@ -193,14 +193,14 @@ class InboxService(Service):
         return InboxPage(rows=out, cursor=next_cursor)
 
     def _fetch(self, query: InboxQuery, agent_id: int, after: tuple[str, str, int], limit: int, by_waiting: bool,
-               reader: int | None) -> tuple[list, bool, dict[int, list[str]], dict[tuple[int, int], int]]:
+               reader: int | None) -> tuple[list[Any], bool, dict[int, list[str]], dict[tuple[int, int], int]]:
         """A page's rows (as the database gives them), whether more follow, their tags, and how
         far (agent, conversation) has been read: by `reader`, or by every agent (to be shared)."""
         conditions = self._filters(query, agent_id)
         # Open conversations: longest waiting first, then those nobody waits on (no
         # waiting_since). Two index-ordered queries instead of one ORDER BY over an
         # expression, which would sort every open conversation on each page.
-        phases: list[tuple[list, list]] = []
+        phases: list[tuple[list[Any], list]] = []
         kind, stamp, last_id = after
         if by_waiting:
             waiting = [C.c.waiting_since.is_not(None)]
@@ -222,7 +222,7 @@ class InboxService(Service):
         R = CONVERSATION_READS
         columns = (*ROW_COLUMNS, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
                    Agent.name.label("assignee_name"), T.c.name.label("bot_name"))  # type: ignore[attr-defined]
-        rows: list = []
+        rows: list[Any] = []
         with self.db.read() as s:
             for where, order in phases:
                 if len(rows) > limit:

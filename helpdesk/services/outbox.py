@@ -63,7 +63,7 @@ _INSERT_EVENT = prepared(insert(E))  # built once: every message and reply passe
 _ACTIVE_HOOKS = prepared(select(W.c.id, W.c.events).where(W.c.active.is_(True)), settings=True)
 
 
-def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict, now: datetime,
+def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict[str, Any], now: datetime,
             only_webhook: int | None = None) -> str:
     """Write an event and its deliveries in the caller's transaction; returns the event id."""
     event_id = str(uuid.uuid4())

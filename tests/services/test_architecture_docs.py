@@ -36,3 +36,10 @@ def test_each_registered_kind_is_one_module_in_the_registry():
         module = ROOT / "helpdesk" / "services" / "channel_kinds" / f"{name.replace('-', '_')}.py"
         assert module.exists() and kind.name == name
     assert set(WORKERS) <= set(REGISTRY)  # every worker has its settings; the website chat needs no worker
+
+
+def test_every_automation_action_the_editor_offers_has_its_handler():
+    from helpdesk.services.automation.actions import HANDLERS
+    from helpdesk.services.automation.spec import ACTIONS
+
+    assert set(HANDLERS) == set(ACTIONS)

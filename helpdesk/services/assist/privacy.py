@@ -3,6 +3,7 @@ card-like numbers, replaced by a word for what they were."""
 
 from __future__ import annotations
 
+
 import re
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -23,7 +24,7 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card(match: re.Match) -> str:
+def _card(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group())
     return "[card number]" if _luhn(digits) else match.group()
 
@@ -31,7 +32,7 @@ def _card(match: re.Match) -> str:
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")  # a date, not a number to call
 
 
-def _phone(match: re.Match) -> str:
+def _phone(match: re.Match[str]) -> str:
     found = match.group()
     digits = re.sub(r"\D", "", found)
     return "[phone]" if 7 <= len(digits) <= 15 and not _DATE.fullmatch(found.strip()) else found

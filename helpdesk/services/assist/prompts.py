@@ -22,7 +22,7 @@ def transcript(messages: list[Any], author: Any, notes: bool) -> str:
     return text[-MAX_THREAD:]
 
 
-def draft_messages(team: str, thread: str, solved: list[Any], canned: list[Any], masked: bool) -> list[dict]:
+def draft_messages(team: str, thread: str, solved: list[Any], canned: list[Any], masked: bool) -> list[dict[str, Any]]:
     examples = "\n\n".join(f"Past question: {s.question[:600]}\nThe reply that solved it: {s.reply[:1200]}"
                            for s in solved if s.reply) or "(none found)"
     ready = "\n\n".join(f"{c.title}: {c.body[:800]}" for c in canned) or "(none)"
@@ -35,7 +35,7 @@ def draft_messages(team: str, thread: str, solved: list[Any], canned: list[Any],
     return _masked([{"role": "system", "content": system}, {"role": "user", "content": user}], masked)
 
 
-def summary_messages(team: str, thread: str, masked: bool, handover: str = "") -> list[dict]:
+def summary_messages(team: str, thread: str, masked: bool, handover: str = "") -> list[dict[str, Any]]:
     purpose = (f"It is being handed to another colleague ({handover}): write what they need so that neither "
                "they nor the customer repeat anything" if handover else "Write a summary for a colleague")
     system = (f"You help the support team of {team}. {purpose}: who the customer is, what they want, what has "
@@ -45,9 +45,9 @@ def summary_messages(team: str, thread: str, masked: bool, handover: str = "") -
                     {"role": "user", "content": f"The conversation:\n\n{thread}"}], masked)
 
 
-def _masked(messages: list[dict], masked: bool) -> list[dict]:
+def _masked(messages: list[dict[str, Any]], masked: bool) -> list[dict]:
     return [{**m, "content": mask(m["content"])} for m in messages] if masked else messages
 
 
-def size(messages: list[dict]) -> int:
+def size(messages: list[dict[str, Any]]) -> int:
     return sum(len(m["content"]) for m in messages)

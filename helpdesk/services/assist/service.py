@@ -91,7 +91,7 @@ class AssistService(Service):
                               bool(value.get("secret_store") not in (None, "none")), bool(value.get("mask", True)),
                               bool(value.get("notes", False)), bool(value.get("handover", True)))
 
-    def _stored(self) -> dict:
+    def _stored(self) -> dict[str, Any]:
         with self.db.read() as s:
             setting = s.get(AppSetting, SETTINGS_KEY)
         return dict(setting.value or {}) if setting else {}
@@ -208,7 +208,7 @@ class AssistService(Service):
         detail = self.conversations.get(conversation_id)
         return prompts.transcript(detail.messages, detail.author_name, self.settings_now().notes)
 
-    def _ask(self, kind: str, config: ModelConfig, messages: list[dict], actor: Actor, conversation_id: int | None,
+    def _ask(self, kind: str, config: ModelConfig, messages: list[dict[str, Any]], actor: Actor, conversation_id: int | None,
              on_piece: Callable[[str], None] | None = None, stop: threading.Event | None = None,
              max_tokens: int = 700) -> str:
         sent = prompts.size(messages)

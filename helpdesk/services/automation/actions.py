@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -51,6 +51,25 @@ class Done:
     moved: bool = False  # the conversation's row changed (not only its tags): read it again after
 
 
+@dataclass
+class ActionContext:
+    """What one action of a rule works with: the transaction and its connection, the rule and
+    the event that set it off, what is known of the conversation (`facts`, its `state` row now),
+    the action's own settings, who acts, when, the pass's limits and what the rule has done."""
+
+    tx: Any
+    conn: Connection
+    rule: Any
+    event: Any
+    facts: Facts
+    state: Any
+    action: dict[str, Any]
+    actor: Actor
+    now: datetime
+    limits: Limits
+    done: Done
+
+
 class Actions:
     def __init__(self, conversations: Any, promise: Any, links: Any) -> None:
         self.conversations = conversations
@@ -70,106 +89,108 @@ class Actions:
                 done.moved = False
             state = facts.state
             try:
-                getattr(self, f"_{action['type']}")(tx, conn, rule, event, facts, state, action, actor, now, limits,
-                                                    done)
+                HANDLERS[action["type"]](self, ActionContext(tx, conn, rule, event, facts, state, action, actor, now,
+                                                             limits, done))
             except Skip as why:
                 done.skipped.append(f"{_verb(action)}: {why}")
         return done
 
     # ---- each action ------------------------------------------------------------------------
 
-    def _assign(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        if state.assignee_id is not None:
+    def _assign(self, a: ActionContext) -> None:
+        if a.state.assignee_id is not None:
             raise Skip("it is already assigned")
-        choice = assign.choose(conn, action, (rule.state or {}).get("last"), now, facts.calendar)
+        choice = assign.choose(a.conn, a.action, (a.rule.state or {}).get("last"), a.now, a.facts.calendar)
         if choice.agent_id is None:
             raise Skip(choice.why_not)
-        self.conversations.triage_in(tx, conn, state, actor, now, choice.agent_id, None, None, old_tags=[])
-        done.moved = True
-        rule.state = {**(rule.state or {}), "last": choice.agent_id}
-        done.history.append(f"assigned to {choice.name}")
+        self.conversations.triage_in(a.tx, a.conn, a.state, a.actor, a.now, choice.agent_id, None, None, old_tags=[])
+        a.done.moved = True
+        a.rule.state = {**(a.rule.state or {}), "last": choice.agent_id}
+        a.done.history.append(f"assigned to {choice.name}")
 
-    def _priority(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        if state.priority == action["value"]:
-            raise Skip(f"it is {state.priority} already")
-        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), action["value"], None, old_tags=[])
-        done.moved = True
-        done.history.append(f"set priority {action['value']}")
+    def _priority(self, a: ActionContext) -> None:
+        if a.state.priority == a.action["value"]:
+            raise Skip(f"it is {a.state.priority} already")
+        self.conversations.triage_in(a.tx, a.conn, a.state, a.actor, a.now, _UNSET(), a.action["value"], None,
+                                     old_tags=[])
+        a.done.moved = True
+        a.done.history.append(f"set priority {a.action['value']}")
 
-    def _add_tags(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        new = [t for t in action["tags"] if t not in facts.tags]
+    def _add_tags(self, a: ActionContext) -> None:
+        new = [t for t in a.action["tags"] if t not in a.facts.tags]
         if not new:
             raise Skip("it has those tags already")
-        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), None, None, add_tags=new,
-                                     old_tags=sorted(facts.tags))
-        facts.tags.update(new)
-        done.said.append(f"tagged {', '.join(new)}")
-        done.history.append(f"tagged {', '.join(new)}")
+        self.conversations.triage_in(a.tx, a.conn, a.state, a.actor, a.now, _UNSET(), None, None, add_tags=new,
+                                     old_tags=sorted(a.facts.tags))
+        a.facts.tags.update(new)
+        a.done.said.append(f"tagged {', '.join(new)}")
+        a.done.history.append(f"tagged {', '.join(new)}")
 
-    def _remove_tags(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        gone = [t for t in action["tags"] if t in facts.tags]
+    def _remove_tags(self, a: ActionContext) -> None:
+        gone = [t for t in a.action["tags"] if t in a.facts.tags]
         if not gone:
             raise Skip("it has none of those tags")
-        self.conversations.triage_in(tx, conn, state, actor, now, _UNSET(), None, None, remove_tags=gone,
-                                     old_tags=sorted(facts.tags))
-        facts.tags.difference_update(gone)
-        done.said.append(f"removed the tag{'s' if len(gone) > 1 else ''} {', '.join(gone)}")
-        done.history.append(f"untagged {', '.join(gone)}")
+        self.conversations.triage_in(a.tx, a.conn, a.state, a.actor, a.now, _UNSET(), None, None, remove_tags=gone,
+                                     old_tags=sorted(a.facts.tags))
+        a.facts.tags.difference_update(gone)
+        a.done.said.append(f"removed the tag{'s' if len(gone) > 1 else ''} {', '.join(gone)}")
+        a.done.history.append(f"untagged {', '.join(gone)}")
 
-    def _reply(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        self.guard_reply(conn, facts, state, now, limits)
-        body = action.get("body") or self._canned(conn, action["canned"])
-        text = self.fill(conn, body, state, now)
-        written = self.conversations.automatic_reply_in(tx, conn, state, text, now, {
-            "automatic": "rule", "rule": rule.name, "rule_title": rule.title,
-            **({"choices": action["choices"]} if action.get("choices") else {})})
-        self._replied.append((state.id, state.customer_id, now))
-        done.replied = done.moved = True
-        done.said.append("replied")
+    def _reply(self, a: ActionContext) -> None:
+        self.guard_reply(a.conn, a.facts, a.state, a.now, a.limits)
+        body = a.action.get("body") or self._canned(a.conn, a.action["canned"])
+        text = self.fill(a.conn, body, a.state, a.now)
+        written = self.conversations.automatic_reply_in(a.tx, a.conn, a.state, text, a.now, {
+            "automatic": "rule", "rule": a.rule.name, "rule_title": a.rule.title,
+            **({"choices": a.action["choices"]} if a.action.get("choices") else {})})
+        self._replied.append((a.state.id, a.state.customer_id, a.now))
+        a.done.replied = a.done.moved = True
+        a.done.said.append("replied")
         channel = written.delivery.channel if written.delivery else ""
-        done.history.append(f"replied by {CHANNEL_WORDS[channel]}" if channel in CHANNEL_WORDS
+        a.done.history.append(f"replied by {CHANNEL_WORDS[channel]}" if channel in CHANNEL_WORDS
                             else "replied on the conversation page")
 
-    def _note(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        self.conversations.note_in(tx, conn, state, actor, self.fill(conn, action["body"], state, now), now,
-                                   meta={"rule": rule.name, "rule_title": rule.title})
-        done.moved = True
-        done.history.append("added a note")
+    def _note(self, a: ActionContext) -> None:
+        body = self.fill(a.conn, a.action["body"], a.state, a.now)
+        self.conversations.note_in(a.tx, a.conn, a.state, a.actor, body, a.now,
+                                   meta={"rule": a.rule.name, "rule_title": a.rule.title})
+        a.done.moved = True
+        a.done.history.append("added a note")
 
-    def _snooze(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        if state.status == RESOLVED:
+    def _snooze(self, a: ActionContext) -> None:
+        if a.state.status == RESOLVED:
             raise Skip("it is resolved")
-        if action.get("until") == "next_opening":
-            until = facts.calendar.next_opening(now)
+        if a.action.get("until") == "next_opening":
+            until = a.facts.calendar.next_opening(a.now)
             if until is None:
                 raise Skip("the shop has no business hours to wait for")
         else:
-            until = now + timedelta(hours=action["hours"])
-        change_status(tx, conn, state, SNOOZED, BY_AGENT, actor, now, self.conversations.sla.rules(),
+            until = a.now + timedelta(hours=a.action["hours"])
+        change_status(a.tx, a.conn, a.state, SNOOZED, BY_AGENT, a.actor, a.now, self.conversations.sla.rules(),
                       snooze_until=until)
-        done.moved = True
-        done.history.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
+        a.done.moved = True
+        a.done.history.append(f"snoozed until {until:%Y-%m-%d %H:%M} UTC")
 
-    def _resolve(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        if state.status == RESOLVED:
+    def _resolve(self, a: ActionContext) -> None:
+        if a.state.status == RESOLVED:
             raise Skip("it is resolved already")
-        change_status(tx, conn, state, RESOLVED, BY_AGENT, actor, now, self.conversations.sla.rules())
-        done.moved = True
-        done.history.append("resolved")
+        change_status(a.tx, a.conn, a.state, RESOLVED, BY_AGENT, a.actor, a.now, self.conversations.sla.rules())
+        a.done.moved = True
+        a.done.history.append("resolved")
 
-    def _webhook(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        enqueue(conn, RULE_FIRED, state.id, {
-            "rule": rule.name, "title": rule.title, "trigger": event.type, "conversation_id": state.id,
-            "status": state.status, "priority": state.priority, "happened_at": event.at.isoformat()}, now)
-        tx.emit(OUTBOX_ENQUEUED, state.id)
-        done.said.append("sent a webhook")
-        done.history.append("sent a webhook")
+    def _webhook(self, a: ActionContext) -> None:
+        enqueue(a.conn, RULE_FIRED, a.state.id, {
+            "rule": a.rule.name, "title": a.rule.title, "trigger": a.event.type, "conversation_id": a.state.id,
+            "status": a.state.status, "priority": a.state.priority, "happened_at": a.event.at.isoformat()}, a.now)
+        a.tx.emit(OUTBOX_ENQUEUED, a.state.id)
+        a.done.said.append("sent a webhook")
+        a.done.history.append("sent a webhook")
 
-    def _notify(self, tx, conn, rule, event, facts, state, action, actor, now, limits, done) -> None:  # type: ignore[no-untyped-def]
-        text = self.fill(conn, action["body"], state, now)
-        tx.emit(AUTOMATION_NOTIFY, state.id, text=text, rule=rule.title)
-        done.said.append("notified the agents")
-        done.history.append("notified the agents")
+    def _notify(self, a: ActionContext) -> None:
+        text = self.fill(a.conn, a.action["body"], a.state, a.now)
+        a.tx.emit(AUTOMATION_NOTIFY, a.state.id, text=text, rule=a.rule.title)
+        a.done.said.append("notified the agents")
+        a.done.history.append("notified the agents")
 
     # ---- guards and words -------------------------------------------------------------------
 
@@ -194,7 +215,7 @@ class Actions:
         body = conn.execute(select(CANNED.c.body).where(CANNED.c.title == title)).scalar()
         if body is None:
             raise LookupError(f"there is no canned reply called '{title}' any more")
-        return body
+        return str(body)
 
     def fill(self, conn: Connection, body: str, state: Any, now: datetime) -> str:
         """A reply's or note's variables: the canned reply ones, the team's name, its hours and promise."""
@@ -215,7 +236,7 @@ class Actions:
         return re.sub(r"[ \t]{2,}", " ", text).replace(" \n", "\n").strip()
 
 
-def _verb(action: dict) -> str:
+def _verb(action: dict[str, Any]) -> str:
     return {"assign": "did not assign", "priority": "left the priority", "add_tags": "added no tag",
             "remove_tags": "removed no tag", "reply": "did not reply", "snooze": "did not snooze",
             "resolve": "did not resolve"}.get(action["type"], f"skipped {action['type']}")
@@ -225,3 +246,11 @@ def _UNSET() -> Any:
     from helpdesk.services.conversations.triage import UNSET
 
     return UNSET
+
+
+# Each action type (services/automation/spec.py) to what does it.
+HANDLERS: dict[str, Callable[[Actions, ActionContext], None]] = {
+    "assign": Actions._assign, "priority": Actions._priority, "add_tags": Actions._add_tags,
+    "remove_tags": Actions._remove_tags, "reply": Actions._reply, "note": Actions._note, "snooze": Actions._snooze,
+    "resolve": Actions._resolve, "webhook": Actions._webhook, "notify": Actions._notify,
+}

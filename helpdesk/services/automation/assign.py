@@ -43,7 +43,7 @@ class Choice:
     why_not: str = ""  # when nobody: in words, for the rule's history
 
 
-def choose(conn: Connection, action: dict, last: int | None, now: datetime, shop: BusinessCalendar) -> Choice:
+def choose(conn: Connection, action: dict[str, Any], last: int | None, now: datetime, shop: BusinessCalendar) -> Choice:
     """The agent an assign action gives the conversation to (`last`: whom this rule chose before)."""
     rows = conn.execute(select(AGENT.c.id, AGENT.c.name, AGENT.c.email, AGENT.c.active, AGENT.c.away, AGENT.c.hours)
                         .order_by(AGENT.c.id)).all()

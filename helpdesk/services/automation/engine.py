@@ -47,9 +47,9 @@ class LiveRule:
     title: str
     trigger: str
     hours: float | None
-    conditions: dict
-    actions: list
-    state: dict
+    conditions: dict[str, Any]
+    actions: list[Any]
+    state: dict[str, Any]
     last_error: str
     count: int = 0  # runs in this pass
     figures: dict[str, Any] = field(default_factory=dict)  # columns to write back

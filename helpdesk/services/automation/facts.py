@@ -26,7 +26,7 @@ _DOMAINS = select(IDS.c.value).where(IDS.c.customer_id == bindparam("b_id"), IDS
 class Facts:
     """One event's conversation (its state row, reloaded after each rule), message, customer."""
 
-    def __init__(self, conn: Connection, state: Any, at: datetime, message_id: int | None, data: dict,
+    def __init__(self, conn: Connection, state: Any, at: datetime, message_id: int | None, data: dict[str, Any],
                  calendar: BusinessCalendar) -> None:
         self.conn = conn
         self.state = state

@@ -67,7 +67,7 @@ def fmt_time(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def load_state(conn: Connection, conversation_id: int) -> Row:
+def load_state(conn: Connection, conversation_id: int) -> Row[Any]:
     """The conversation's state row inside a write transaction, or NotFound."""
     row = conn.execute(_STATE_BY_ID, {"b_id": conversation_id}).first()
     if row is None:
@@ -151,8 +151,8 @@ class ConversationBase(Service):
         self.links = links or Links(settings)
 
     def message_payload(self, conn: Connection, state: Any, message_id: int, body: str, direction: str,
-                        author: dict, attachments: list[Attachment], status: str, now: datetime,
-                        with_link: bool = False) -> dict:
+                        author: dict[str, Any], attachments: list[Attachment], status: str, now: datetime,
+                        with_link: bool = False) -> dict[str, Any]:
         """What webhooks and the events API say about a message (customer or team). The customer's
         link (their credential) only where the webhook contract has always carried it: replies."""
         name, ids = name_and_identifiers(conn, state.customer_id)

@@ -7,6 +7,8 @@ This is the hot path: SQLAlchemy Core statements built once, one short transacti
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 import re
@@ -68,7 +70,7 @@ class IntakeResult:
     created: bool = False  # True: this message started a new conversation
 
 
-def validate_incoming(msg: IncomingMessage, default_region: str | None) -> tuple[CustomerIdentity, dict]:
+def validate_incoming(msg: IncomingMessage, default_region: str | None) -> tuple[CustomerIdentity, dict[str, Any]]:
     """Check and normalise a customer message; raises ValidationFailed naming each bad field."""
     fields: dict[str, str] = {}
     identity = CustomerIdentity()
@@ -103,7 +105,7 @@ def validate_incoming(msg: IncomingMessage, default_region: str | None) -> tuple
     return identity, clean
 
 
-def _request_hash(identity: CustomerIdentity, clean: dict) -> str:
+def _request_hash(identity: CustomerIdentity, clean: dict[str, Any]) -> str:
     canonical = json.dumps({"ids": identity.pairs(), **clean}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -190,7 +192,7 @@ class IntakeMixin(ConversationBase):
                                                  {"body": body, "channel": "web", "subject": ""}, now, actor, files)
 
     @staticmethod
-    def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row | None:
+    def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row[Any] | None:
         """The conversation a customer message belongs to, or None for a new one."""
         if wanted is not None:
             state = conn.execute(_STATE_BY_ID, {"b_id": follow_merges(conn, wanted)}).first()
@@ -200,9 +202,9 @@ class IntakeMixin(ConversationBase):
             return state
         return conn.execute(_LATEST_UNRESOLVED, {"b_customer": customer_id}).first()
 
-    def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row | None, customer_id: int,
-                                 clean: dict, now: datetime, actor: Actor,
-                                 files: tuple[StagedFile, ...] = (), meta: dict | None = None,
+    def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row[Any] | None, customer_id: int,
+                                 clean: dict[str, Any], now: datetime, actor: Actor,
+                                 files: tuple[StagedFile, ...] = (), meta: dict[str, Any] | None = None,
                                  flagged: str = "") -> IntakeResult:
         """Store a customer message and open its conversation, whatever state it was in
         (channels call this inside their own transaction, with what they know in `meta`). A blocked

@@ -5,6 +5,8 @@ where it went, so its customer link, its mail threading and its API id still lea
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, func, insert, select, update
 
 from helpdesk import events
@@ -77,7 +79,7 @@ class MergeMixin(ConversationBase):
                 tx.emit(events.CONVERSATION_UPDATED, conversation_id, merged=True)
 
     @staticmethod
-    def _latest(conn, conversation_id: int) -> dict:  # type: ignore[no-untyped-def]
+    def _latest(conn, conversation_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         """The thread's latest message and customer message, after others moved in."""
         last = conn.execute(select(MESSAGE.c.id, MESSAGE.c.body, MESSAGE.c.created_at).where(
             MESSAGE.c.conversation_id == conversation_id, MESSAGE.c.kind != "event", MESSAGE.c.kind != NOTE)

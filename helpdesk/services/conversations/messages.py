@@ -87,7 +87,7 @@ class MessagesMixin(ConversationBase):
     @writes
     def _reply(self, conversation_id: int, actor: Actor, body: str, then: str, seen_message_id: int | None,
                confirm_new_messages: bool, files: tuple[StagedFile, ...], idempotency_key: str | None,
-               via: str | None = None, meta: dict | None = None) -> Written:
+               via: str | None = None, meta: dict[str, Any] | None = None) -> Written:
         now = self.now()
         key = f"reply:{actor.kind}:{actor.id}:{idempotency_key}" if idempotency_key else None
         request_hash = sha256_hex(f"{conversation_id}\n{then}\n{body}\n{[f.sha256 for f in files]}"
@@ -109,7 +109,7 @@ class MessagesMixin(ConversationBase):
             return written
 
     def reply_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, body: str, then: str,
-                 files: tuple[StagedFile, ...], via: str | None, meta: dict | None, now: datetime) -> Written:
+                 files: tuple[StagedFile, ...], via: str | None, meta: dict[str, Any] | None, now: datetime) -> Written:
         """A public reply inside the caller's write (a payment request's card is one)."""
         conversation_id = state.id
         if state.bot_token_id and actor.kind == "agent":  # a person answering takes over from the bot
@@ -177,7 +177,7 @@ class MessagesMixin(ConversationBase):
             return self.note_in(tx, conn, load_state(conn, conversation_id), actor, body, self.now(), files)
 
     def note_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, body: str, now: datetime,
-                files: tuple[StagedFile, ...] = (), meta: dict | None = None) -> Written:
+                files: tuple[StagedFile, ...] = (), meta: dict[str, Any] | None = None) -> Written:
         """An internal note inside the caller's write (a rule's note carries the rule in `meta`)."""
         conversation_id = state.id
         message_id = conn.execute(INSERT_MESSAGE, {
@@ -195,7 +195,7 @@ class MessagesMixin(ConversationBase):
         return Written(message_id, state.status)
 
     def automatic_reply_in(self, tx: Transaction, conn: Connection, state: Any, body: str, now: datetime,
-                           meta: dict) -> Written:
+                           meta: dict[str, Any]) -> Written:
         """An automatic public reply (an automation rule's), inside the caller's write. It goes out
         like any reply (its delivery row, the webhooks), but it is not an answer: the status, the
         wait, the response-time clocks, the first reply and the inbox's order stay as they were.

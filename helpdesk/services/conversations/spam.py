@@ -5,6 +5,8 @@ SPAM_KEEP_DAYS it is erased (services/privacy). "Not spam" puts it back, open, i
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import Row, select
@@ -51,7 +53,7 @@ class SpamMixin(ConversationBase):
                 return  # already where it was asked to be
             change_status(tx, conn, state, new, SPAM_CAUSE, actor, self.now(), self.sla.rules())
 
-    def spam_reason(self, conn: Connection, state: Row | None, customer_id: int, flagged: str) -> str:
+    def spam_reason(self, conn: Connection, state: Row[Any] | None, customer_id: int, flagged: str) -> str:
         """Why a customer message goes to Spam, or "" when it does not."""
         if flagged:
             return flagged
@@ -59,8 +61,8 @@ class SpamMixin(ConversationBase):
             return "in spam"
         return "blocked sender" if self.blocklist.blocks(conn, customer_id) else ""  # type: ignore[attr-defined]
 
-    def _append_spam(self, tx: Transaction, conn: Connection, state: Row | None, customer_id: int, clean: dict,
-                     now: datetime, files: tuple[StagedFile, ...], meta: dict | None, reason: str) -> IntakeResult:
+    def _append_spam(self, tx: Transaction, conn: Connection, state: Row[Any] | None, customer_id: int, clean: dict[str, Any],
+                     now: datetime, files: tuple[StagedFile, ...], meta: dict[str, Any] | None, reason: str) -> IntakeResult:
         """A customer message kept in Spam: written with its files, and nothing else happens."""
         created = state is None
         if state is None:

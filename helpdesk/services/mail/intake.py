@@ -290,7 +290,7 @@ class MailIntakeService(Service):
     # ---- history (imported archives) -----------------------------------------------------------
 
     def _history_message(self, tx: Any, conn: Connection, state: Any, customer_id: int, mail: MailIn, body: str,
-                         direction: str, files: tuple[StagedFile, ...], meta: dict) -> Taken:
+                         direction: str, files: tuple[StagedFile, ...], meta: dict[str, Any]) -> Taken:
         """A message that happened at its Date: in a resolved conversation of its own, or added
         to its thread without changing what the thread is doing now."""
         when = mail.date or self.now()

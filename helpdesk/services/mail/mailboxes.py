@@ -4,6 +4,8 @@ progress by UIDVALIDITY + UID, the last fetch, the last errors, mails waiting to
 
 from __future__ import annotations
 
+from typing import Any
+
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -294,7 +296,7 @@ class MailboxService(Service):
         return Connection(box.id, box.name, box.address, urls["imap"], urls["smtp"], box.folder,  # type: ignore[arg-type]
                           box.poll_seconds, box.mark_read)
 
-    def version(self) -> tuple:
+    def version(self) -> tuple[Any, ...]:
         """Changes when any mailbox is added, changed or removed (the channel reloads then)."""
         with self.db.read() as s:
             row = s.execute(select(func.count(M.c.id), func.max(M.c.updated_at), func.sum(M.c.id))).first()
@@ -353,7 +355,7 @@ class MailboxService(Service):
         record of mails already taken keeps them from being imported twice."""
         self._set(mailbox_id, {"uidvalidity": uidvalidity, "last_uid": 0})
 
-    def _set(self, mailbox_id: int, values: dict) -> None:
+    def _set(self, mailbox_id: int, values: dict[str, Any]) -> None:
         with self.db.write() as tx:
             before = tx.session.connection().execute(
                 select(M.c.fetch_error, M.c.send_error).where(M.c.id == mailbox_id)).first()

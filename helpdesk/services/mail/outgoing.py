@@ -141,7 +141,7 @@ class MailOutService(Service):
                                    .order_by(MAILBOX.c.id).limit(1)).first()
 
     @staticmethod
-    def _last_customer_mail(conn, conversation_id: int) -> dict | None:  # type: ignore[no-untyped-def]
+    def _last_customer_mail(conn, conversation_id: int) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
         for meta in conn.execute(select(MSG.c.meta).where(MSG.c.conversation_id == conversation_id,
                                                           MSG.c.direction == IN, MSG.c.channel == CHANNEL)
                                  .order_by(MSG.c.id.desc()).limit(20)).scalars():

@@ -59,7 +59,7 @@ class ChannelView:
 
 
 def check_settings(kind: str, given: dict[str, Any], current: dict[str, Any] | None,
-                   current_secrets: dict[str, str] | None, default_region: str | None) -> tuple[dict, dict]:
+                   current_secrets: dict[str, str] | None, default_region: str | None) -> tuple[dict[str, Any], dict]:
     """A kind's settings, checked by its module (services/channel_kinds/): (config without
     secrets, secrets). Raises ValidationFailed naming each bad field. Secrets left out (or
     masked) on an edit keep their stored value."""
@@ -72,7 +72,7 @@ def check_settings(kind: str, given: dict[str, Any], current: dict[str, Any] | N
     return checking.config, {k: v for k, v in checking.secrets.items() if v}
 
 
-def summary(kind: str, config: dict, secrets: dict[str, str] | None = None) -> str:
+def summary(kind: str, config: dict[str, Any], secrets: dict[str, str] | None = None) -> str:
     """One line for lists, with nothing secret in it."""
     return REGISTRY[kind].summary(config, secrets or {}) if kind in REGISTRY else ""
 
@@ -95,13 +95,13 @@ class ChannelService(Service):
                 raise Conflict(f"there is already a channel called {name}", {"name": "already used"})
         return self._add(kind, name, config, self._lock_away(name, secrets), actor)
 
-    def _lock_away(self, name: str, secrets: dict) -> tuple[str, str]:
+    def _lock_away(self, name: str, secrets: dict[str, Any]) -> tuple[str, str]:
         """The secrets into the keyring (or encrypted) before the write, never on the writer
         thread (a keyring may take seconds): (store, what the row keeps)."""
         return self._box().put(f"channel/{name}", "secrets", json.dumps(secrets) if secrets else "")
 
     @writes
-    def _add(self, kind: str, name: str, config: dict, kept: tuple[str, str], actor: Actor) -> Channel:
+    def _add(self, kind: str, name: str, config: dict[str, Any], kept: tuple[str, str], actor: Actor) -> Channel:
         now = self.now()
         with self.db.write() as tx:
             if tx.session.exec(select(Channel).where(Channel.name == name)).first():  # type: ignore[call-overload]
@@ -123,7 +123,7 @@ class ChannelService(Service):
         return self._update(channel_id, config, self._lock_away(current.name, secrets), active, actor)
 
     @writes
-    def _update(self, channel_id: int, config: dict, kept: tuple[str, str], active: bool | None,
+    def _update(self, channel_id: int, config: dict[str, Any], kept: tuple[str, str], active: bool | None,
                 actor: Actor) -> Channel:
         now = self.now()
         with self.db.write() as tx:
@@ -202,7 +202,7 @@ class ChannelService(Service):
                 .group_by(D.c.channel)).all()
         return {r[0]: int(r[1]) for r in rows}
 
-    def version(self) -> tuple:
+    def version(self) -> tuple[Any, ...]:
         with self.db.read() as s:
             row = s.execute(select(func.count(C.c.id), func.max(C.c.updated_at), func.sum(C.c.id))).first()
         return tuple(row) if row else ()
@@ -233,7 +233,7 @@ class ChannelService(Service):
                 last_webhook_at=self.now(), last_contact_at=self.now()))
 
     @writes
-    def contact(self, channel_id: int, error: str = "", state: dict | None = None) -> None:
+    def contact(self, channel_id: int, error: str = "", state: dict[str, Any] | None = None) -> None:
         """The channel answered (error "") or did not (the reason); `state`: its cursor to keep."""
         values: dict[str, object] = {"last_error": error[:500]}
         if not error:

@@ -96,7 +96,7 @@ class PaymentService(Service):
         lines.append(f"All ways to pay: {self.links.conversation(token)}#pay{card.id}")
         return "\n".join(lines)
 
-    def described(self, card: PaymentCard, token: str) -> dict:
+    def described(self, card: PaymentCard, token: str) -> dict[str, Any]:
         """The API's and webhooks' view of a request."""
         ways = self.ways.now_set()
         base = self.links.base_url()
@@ -149,7 +149,7 @@ class PaymentService(Service):
             return None
         return self.girocode_of(card) if card.conversation_id == detail_id else None
 
-    def cards_for_customer(self, token: str, cards: dict[int, PaymentCard]) -> dict[int, dict]:
+    def cards_for_customer(self, token: str, cards: dict[int, PaymentCard]) -> dict[int, dict[str, Any]]:
         """A thread's cards (message id → card, read with the thread) as the chat draws them
         (absolute links: the chat runs on the shop's own site)."""
         ways = self.ways.now_set()

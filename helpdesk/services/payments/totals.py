@@ -4,6 +4,8 @@ currencies are never added together."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,10 +17,10 @@ from helpdesk.services.payments.money import amount_text
 
 
 
-def payment_totals(conn: Connection, since: datetime, until: datetime, now: datetime) -> list[dict]:
+def payment_totals(conn: Connection, since: datetime, until: datetime, now: datetime) -> list[dict[str, Any]]:
     rows = conn.execute(select(PR.c.currency, PR.c.status, PR.c.amount_minor, PR.c.expires_at).where(
         PR.c.created_at >= since, PR.c.created_at < until)).all()
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for r in rows:
         entry = out.setdefault(r.currency, {"currency": r.currency, "requested": 0, "paid": 0, "outstanding": 0,
                                             "requested_count": 0, "paid_count": 0, "outstanding_count": 0})

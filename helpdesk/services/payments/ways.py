@@ -49,7 +49,7 @@ class PaymentWays:
     def any(self) -> bool:
         return bool(self.bank or self.link or self.stripe_api)
 
-    def described(self) -> dict:
+    def described(self) -> dict[str, Any]:
         """For `payments show` and the API: what is set up, never a secret."""
         return {"bank": {"holder": self.bank.holder, "iban": self.bank.iban_spaced, "bic": self.bank.bic}
                 if self.bank else None,
@@ -75,7 +75,7 @@ class PaymentWaysService(Service):
         super().__init__(db, clock, settings)
         self._box = secret_box
 
-    def _stored(self) -> dict:
+    def _stored(self) -> dict[str, Any]:
         with self.db.read() as s:
             setting = s.get(AppSetting, SETTINGS_KEY)
         return dict(setting.value or {}) if setting else {}

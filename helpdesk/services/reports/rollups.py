@@ -54,7 +54,7 @@ class Watermark:
     message_id: int
     rating_id: int
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"fingerprint": self.fingerprint, "message_id": self.message_id, "rating_id": self.rating_id}
 
 

@@ -38,7 +38,7 @@ class Summary:
     end: date
     timezone: str
     conversations_created: int
-    per_day: list[dict]
+    per_day: list[dict[str, Any]]
     first_response: TimeFigure
     next_response: TimeFigure
     resolution: TimeFigure
@@ -52,7 +52,7 @@ class Summary:
     overdue_now: int
     agents: list[AgentFigures]
     # Per currency: requests made in the period, paid, outstanding (services/payments/totals.py).
-    payments: list[dict] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ReportService(Service):
