@@ -14,6 +14,9 @@ from helpdesk.models import Agent, CannedReply, Conversation, Customer
 from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
 from helpdesk.services.links import Links
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 VARIABLES = ("customer.name", "customer.first_name", "agent.name", "conversation.link")
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
@@ -25,7 +28,7 @@ def render_template(body: str, values: dict[str, str]) -> str:
 
 
 class CannedReplyService(Service):
-    def __init__(self, db, clock, settings, links: Links) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, links: Links) -> None:
         super().__init__(db, clock, settings)
         self.links = links
 

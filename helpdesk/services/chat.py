@@ -11,7 +11,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -26,6 +26,16 @@ from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
 from helpdesk.services.files import MEDIA_TYPES
 from helpdesk.services.promise import shop_time
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.files import FileService
+    from helpdesk.services.links import Links
+    from helpdesk.services.messaging.config import ChannelService
+    from helpdesk.services.promise import PromiseService
 
 CHAT = "chat"
 VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -64,7 +74,8 @@ class ChatThread:
 
 
 class ChatService(Service):
-    def __init__(self, db, clock, settings, conversations, channels, links, files, promise) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 channels: ChannelService, links: Links, files: FileService, promise: PromiseService) -> None:
         super().__init__(db, clock, settings)
         self.files = files
         self.promise = promise

@@ -21,6 +21,9 @@ from helpdesk.events import DELIVERY_UPDATED
 from helpdesk.models.tables import DELIVERIES as D, MESSAGES as M
 from helpdesk.services.base import Service, writes
 from helpdesk.services.errors import ValidationFailed
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
 # A reply left `sending` this long was being sent when Helpdesk stopped (a try takes seconds).
@@ -54,8 +57,8 @@ def retry_after(attempts: int, first: float = 15.0, cap: float = 900.0) -> timed
 
 
 class DeliveryService(Service):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        super().__init__(db, clock, settings)
         self.transports: set[str] = set()  # channel kinds that send replies themselves
         # Channels that may carry a reply instead of the conversation's own (a customer who wrote on
         # the website hears back by email): each gets (connection, conversation state), may name itself.

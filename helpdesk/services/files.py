@@ -32,6 +32,9 @@ from helpdesk.models.tables import ATTACHMENTS as ATTACHMENT, MAIL_RECORDS as MA
 from helpdesk.services.images import ImageDecoder
 from helpdesk.services.base import Service, same_secret, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 CHUNK = 1024 * 1024
 MAX_FILES = 20  # per message
@@ -171,7 +174,7 @@ def mb(size: int) -> str:
 
 
 class FileService(Service):
-    def __init__(self, db, clock, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
         super().__init__(db, clock, settings)
         self.root = settings.data_dir / "files"
         self.limits = FileLimits(settings.max_file_mb * 1_000_000, settings.max_message_mb * 1_000_000)

@@ -200,7 +200,7 @@ class InboxService(Service):
         # Open conversations: longest waiting first, then those nobody waits on (no
         # waiting_since). Two index-ordered queries instead of one ORDER BY over an
         # expression, which would sort every open conversation on each page.
-        phases: list[tuple[list[Any], list]] = []
+        phases: list[tuple[list[Any], list[Any]]] = []
         kind, stamp, last_id = after
         if by_waiting:
             waiting = [C.c.waiting_since.is_not(None)]

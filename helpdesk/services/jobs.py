@@ -14,6 +14,9 @@ from helpdesk.events import JOB_FINISHED
 from helpdesk.models import JobStatus
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import Conflict, NotFound
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 BACKUPS_KEPT = 7
 
@@ -44,8 +47,8 @@ JOBS = [
 
 
 class JobsService(Service):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        super().__init__(db, clock, settings)
         self._run: Callable[[str], str] | None = None
         self._next_runs: Callable[[], dict[str, datetime | None]] = dict
 

@@ -17,6 +17,9 @@ from helpdesk.services.errors import Conflict, ValidationFailed
 from helpdesk.services.host_facts import Autostart, AutostartError, AutostartStatus, HostFacts
 from helpdesk.services.netpolicy import TargetRefused, get, refuse_literal_target
 from helpdesk.services.whatsnew import NOTES
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 UPDATE_KEY = "update_check"
 SEEN_PREFIX = "whats_new_seen."
@@ -39,7 +42,7 @@ class UpdateCheck:
 
 
 class ReleaseService(Service):
-    def __init__(self, db, clock, settings, host: HostFacts) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, host: HostFacts) -> None:
         super().__init__(db, clock, settings)
         self.host = host  # starting at login is the computer's business (helpdesk/host/autostart.py)
 

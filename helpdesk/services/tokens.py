@@ -15,6 +15,9 @@ from sqlmodel import col, select
 from helpdesk.models import ApiToken
 from helpdesk.services.base import SCOPES, Actor, Service, audit, require_admin, require_text, sha256_hex, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 TOKEN_PREFIX = "hd_"
 DEFAULT_SCOPES = ("intake", "read")  # what integrations posting messages and reading them back need
@@ -62,8 +65,8 @@ AUTH_CACHE_SECONDS = 5.0
 
 
 class TokenService(Service):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        super().__init__(db, clock, settings)
         self._cache: dict[str, tuple[float, ApiToken]] = {}
         self._cache_lock = threading.Lock()
 

@@ -45,7 +45,7 @@ def summary_messages(team: str, thread: str, masked: bool, handover: str = "") -
                     {"role": "user", "content": f"The conversation:\n\n{thread}"}], masked)
 
 
-def _masked(messages: list[dict[str, Any]], masked: bool) -> list[dict]:
+def _masked(messages: list[dict[str, Any]], masked: bool) -> list[dict[str, Any]]:
     return [{**m, "content": mask(m["content"])} for m in messages] if masked else messages
 
 

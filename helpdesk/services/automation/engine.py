@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataclasses import dataclass, field
 
@@ -27,6 +27,14 @@ from helpdesk.services.automation.spec import TIMED, WAITED
 from helpdesk.services.base import Actor, Service, writes
 from helpdesk.services.conversations.common import STATE_COLUMNS
 from helpdesk.services.thread_events import insert_event
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.links import Links
+    from helpdesk.services.promise import PromiseService
 
 log = logging.getLogger(__name__)
 LIMITS_KEY = "automation"
@@ -67,7 +75,8 @@ _INSERT_RUN = insert(RUN)
 
 
 class RuleEngine(Service):
-    def __init__(self, db, clock, settings, conversations, promise, links) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 promise: PromiseService, links: Links) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
         self.actions = Actions(conversations, promise, links)

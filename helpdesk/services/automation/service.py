@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 
@@ -22,6 +22,14 @@ from helpdesk.services.automation.spec import MAX_RULES, RuleSpec, check_rule, d
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.conversations.common import STATE_COLUMNS
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.links import Links
+    from helpdesk.services.promise import PromiseService
 
 FORMAT = "helpdesk-rules"
 VERSION = 1
@@ -52,7 +60,8 @@ def spec_of(rule: AutomationRule) -> RuleSpec:
 
 
 class AutomationService(Service):
-    def __init__(self, db, clock, settings, conversations, promise, links) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 promise: PromiseService, links: Links) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
         self.engine = RuleEngine(db, clock, settings, conversations, promise, links)

@@ -41,7 +41,7 @@ def check_choices(fields: dict[str, str], choices: Any) -> list[str]:
     return cleaned
 
 
-def rich_fields(meta: dict[str, Any] | None) -> dict:
+def rich_fields(meta: dict[str, Any] | None) -> dict[str, Any]:
     """What webhooks and the events API add for a message's choices, its answer or its payment card."""
     if not meta:
         return {}

@@ -5,7 +5,7 @@ The IMAP/SMTP work itself is in channels/email."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Connection
@@ -20,6 +20,15 @@ from helpdesk.services.thread_events import insert_event
 from helpdesk.services.mail.intake import CHANNEL, MailIntakeService
 from helpdesk.services.mail.mailboxes import MailboxService
 from helpdesk.services.mail.outgoing import LINK_MAIL, MailOutService
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.deliveries import DeliveryService
+    from helpdesk.services.files import FileService
+    from helpdesk.services.links import Links
 
 
 
@@ -31,7 +40,8 @@ _FIRST_EMAIL = select(IDENT.c.value).where(IDENT.c.customer_id == bindparam("b_c
 
 
 class MailService(Service):
-    def __init__(self, db, clock, settings, conversations, files, deliveries, links) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 files: FileService, deliveries: DeliveryService, links: Links) -> None:
         super().__init__(db, clock, settings)
         self.mailboxes = MailboxService(db, clock, settings)
         self.intake = MailIntakeService(db, clock, settings, conversations, self.mailboxes, files, deliveries)

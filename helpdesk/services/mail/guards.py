@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from typing import Callable
 
 from helpdesk.services.mail.types import MailIn
 
@@ -45,7 +46,7 @@ class AutomaticCap:
     """At most AUTOMATIC_PER_HOUR automatic mails to one address in any hour (in memory: a
     restart forgets, which a loop would not outlive anyway)."""
 
-    def __init__(self, per_hour: int = AUTOMATIC_PER_HOUR, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, per_hour: int = AUTOMATIC_PER_HOUR, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_hour = per_hour
         self.clock = clock
         self._sent: dict[str, deque[float]] = defaultdict(deque)

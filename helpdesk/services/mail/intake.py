@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
@@ -39,6 +39,15 @@ from helpdesk.services.errors import PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, StagedFile, mb
 from helpdesk.services.mail.guards import automatic_reason, list_mail, spam_flag
 from helpdesk.services.mail.types import MailIn
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.deliveries import DeliveryService
+    from helpdesk.services.files import FileService
+    from helpdesk.services.mail.mailboxes import MailboxService
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
@@ -70,7 +79,8 @@ def bare_subject(subject: str) -> str:
 
 
 class MailIntakeService(Service):
-    def __init__(self, db, clock, settings, conversations, mailboxes, files, deliveries) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 mailboxes: MailboxService, files: FileService, deliveries: DeliveryService) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
         self.mailboxes = mailboxes

@@ -20,6 +20,9 @@ from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
 from helpdesk.services.mail.urls import MASK, MailUrl, MailUrlError, parse_mail_url
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 INSTALL_KEY = "install_id"
 NOTIFY_KEY = "mail_notify_channels"
@@ -79,8 +82,8 @@ class MailboxView:
 
 
 class MailboxService(Service):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        super().__init__(db, clock, settings)
         self._box: SecretBox | None = None
 
     # ---- the admin's side ---------------------------------------------------------------

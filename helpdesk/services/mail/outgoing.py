@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from email.utils import make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from sqlalchemy import and_, select
@@ -26,6 +26,13 @@ from helpdesk.services.mail.guards import AutomaticCap
 from helpdesk.services.mail.types import OutgoingFile, OutgoingMail
 from helpdesk.services.rich_words import words_of
 from helpdesk.web import TEMPLATES
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.files import FileService
+    from helpdesk.services.links import Links
 
 CHANNEL = "email"
 LINK_MAIL = "link"
@@ -57,7 +64,7 @@ def subject_for(subject: str, conversation_id: int) -> str:
 
 
 class MailOutService(Service):
-    def __init__(self, db, clock, settings, links, files) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, links: Links, files: FileService) -> None:
         super().__init__(db, clock, settings)
         self.links = links
         self.files = files

@@ -59,7 +59,7 @@ class ChannelView:
 
 
 def check_settings(kind: str, given: dict[str, Any], current: dict[str, Any] | None,
-                   current_secrets: dict[str, str] | None, default_region: str | None) -> tuple[dict[str, Any], dict]:
+                   current_secrets: dict[str, str] | None, default_region: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """A kind's settings, checked by its module (services/channel_kinds/): (config without
     secrets, secrets). Raises ValidationFailed naming each bad field. Secrets left out (or
     masked) on an edit keep their stored value."""

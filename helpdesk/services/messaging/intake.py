@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
@@ -23,6 +23,14 @@ from helpdesk.services.deliveries import DELIVERED, FAILED, SENT
 from helpdesk.services.errors import PayloadTooLarge, ValidationFailed
 from helpdesk.services.files import MAX_FILES, StagedFile
 from helpdesk.services.messaging.sms import keyword
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.deliveries import DeliveryService
+    from helpdesk.services.files import FileService
 
 TEXT_KINDS = ("sms", "whatsapp")  # where STOP means no more texts
 
@@ -48,7 +56,8 @@ class TextTaken:
 
 
 class MessagingIntake(Service):
-    def __init__(self, db, clock, settings, conversations, files, deliveries) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 files: FileService, deliveries: DeliveryService) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
         self.files = files

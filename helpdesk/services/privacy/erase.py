@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import TYPE_CHECKING, IO, Any
 
 from sqlalchemy import delete, func, select, update
 
@@ -25,6 +25,12 @@ from helpdesk.services.conversations.common import public_token_digest
 from helpdesk.services.customers import normalize_email, normalize_phone
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.privacy.export import write_export
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+
+if TYPE_CHECKING:
+    from helpdesk.services.files import FileService
 
 ERASED_NAME = "Erased customer"
 RETENTION_KEY = "privacy.retention"
@@ -44,7 +50,7 @@ class Erased:
 
 
 class PrivacyService(Service):
-    def __init__(self, db, clock, settings, files) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, files: FileService) -> None:
         super().__init__(db, clock, settings)
         self.files = files
 

@@ -81,7 +81,7 @@ def write_export(s: Session, customer_id: int, out: IO[bytes], path_of: Callable
     return count
 
 
-def _conversation(s: Session, conv: Any, agents: dict[str, Any], tokens: dict, files: dict[str, str], mails: dict[int, int],
+def _conversation(s: Session, conv: Any, agents: dict[str, Any], tokens: dict[str, Any], files: dict[str, str], mails: dict[int, int],
                   count: int) -> tuple[dict[str, Any], int]:
     messages = s.execute(select(M).where(M.c.conversation_id == conv.id).order_by(M.c.id)).all()
     ids = [m.id for m in messages]
