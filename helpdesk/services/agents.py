@@ -162,7 +162,7 @@ class AgentService(Service):
             for name, value in changes.items():
                 setattr(agent, name, value)
             tx.session.add(agent)
-            audit(tx.session, self.now(), actor, "agent.availability", agent_id=agent_id, **changes)
+            audit(tx.session, self.now(), actor, "agent.availability", None, agent_id=agent_id, **changes)
             tx.emit(events.AGENT_AVAILABILITY, None, agent_id=agent_id)
             return agent
 

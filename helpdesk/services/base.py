@@ -161,6 +161,11 @@ class Service:
         return self.clock.now()
 
 
+def new_id(result: Any) -> int:
+    """The id the database gave the row an INSERT just wrote (a Core or a direct result)."""
+    return int(result.inserted_primary_key[0])
+
+
 def audit(executor: Session | Connection, at: datetime, actor: Actor, action: str,
           conversation_id: int | None = None, **detail: Any) -> None:
     """One audit row, written in the caller's transaction (a Session or a Core Connection)."""

@@ -52,8 +52,8 @@ class DraftService(Service):
     @writes
     def discard(self, agent_id: int, conversation_id: int) -> None:
         with self.db.write() as tx:
-            tx.session.exec(delete(Draft).where(col(Draft.agent_id) == agent_id,  # type: ignore[call-overload]
-                                                col(Draft.conversation_id) == conversation_id))
+            tx.session.execute(delete(Draft).where(col(Draft.agent_id) == agent_id,
+                                                   col(Draft.conversation_id) == conversation_id))
             tx.emit(events.DRAFT_SAVED, conversation_id, agent_id=agent_id, body="")
 
     @writes

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from helpdesk.db.direct import prepared
 from helpdesk.models import EVENT, OUT
 from helpdesk.models.tables import MESSAGES
-from helpdesk.services.base import Actor
+from helpdesk.services.base import Actor, new_id
 
 INSERT_MESSAGE = prepared(insert(MESSAGES))
 
@@ -20,7 +20,7 @@ INSERT_MESSAGE = prepared(insert(MESSAGES))
 def insert_event(conn: Connection, conversation_id: int, now: datetime, text: str, actor: Actor,
                  **meta: object) -> int:
     """A system event in the thread ("Resolved by Ann"); `meta` says what happened for machines."""
-    return conn.execute(INSERT_MESSAGE, {"conversation_id": conversation_id, "direction": OUT, "kind": EVENT,
+    return new_id(conn.execute(INSERT_MESSAGE, {"conversation_id": conversation_id, "direction": OUT, "kind": EVENT,
                                          "author_agent_id": actor.agent_id, "author_token_id": actor.token_id,
                                          "channel": "system", "body": text, "meta": meta,
-                                         "created_at": now}).inserted_primary_key[0]
+                                         "created_at": now}))

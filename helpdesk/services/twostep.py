@@ -85,7 +85,7 @@ class TwoStepService(Service):
         with self.db.read() as s:
             row = s.get(AppSetting, POLICY_KEY)
         value = dict(row.value or {}) if row else {}
-        two_step = value.get("two_step") if value.get("two_step") in POLICIES else "off"
+        two_step = str(value["two_step"]) if value.get("two_step") in POLICIES else "off"
         idle = value.get("idle_days")
         return SecurityPolicy(two_step, idle if isinstance(idle, int) and 1 <= idle <= 365 else DEFAULT_IDLE_DAYS)
 

@@ -28,10 +28,11 @@ def rank(conn: Connection, texts: list[str], similar_ids: list[int], limit: int 
     replies = conn.execute(select(CANNED.c.id, CANNED.c.title, CANNED.c.body)).all()
     if not replies:
         return []
-    used = dict(conn.execute(select(USE.c.canned_id, func.count()).group_by(USE.c.canned_id)).all())
-    used_here = dict(conn.execute(select(USE.c.canned_id, func.count(func.distinct(USE.c.conversation_id)))
-                                  .where(USE.c.conversation_id.in_(similar_ids)).group_by(USE.c.canned_id)).all()) \
-        if similar_ids else {}
+    used: dict[int, int] = dict(conn.execute(select(USE.c.canned_id, func.count()).group_by(USE.c.canned_id)).all())
+    used_here: dict[int, int] = {}
+    if similar_ids:
+        used_here = dict(conn.execute(select(USE.c.canned_id, func.count(func.distinct(USE.c.conversation_id)))
+                                      .where(USE.c.conversation_id.in_(similar_ids)).group_by(USE.c.canned_id)).all())
     ranked = []
     for r in replies:
         title, body = set(topic_words([r.title], 10)), set(topic_words([r.body], 30))

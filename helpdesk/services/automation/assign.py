@@ -59,7 +59,7 @@ def choose(conn: Connection, action: dict[str, Any], last: int | None, now: date
     if not free:
         return Choice(None, why_not="no agent is available (all away or outside their hours)")
     cap = action.get("cap")
-    load = dict(conn.execute(select(C.c.assignee_id, func.count()).where(
+    load: dict[int, int] = dict(conn.execute(select(C.c.assignee_id, func.count()).where(
         C.c.status == OPEN, C.c.assignee_id.in_([a.id for a in free])).group_by(C.c.assignee_id)).all()) \
         if cap or to == "least_busy" else {}
     if cap:

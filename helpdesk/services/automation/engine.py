@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from helpdesk.models import OPEN, PENDING, AppSetting
-from helpdesk.models.tables import (AUTOMATION_EVENTS as EVENT, AUTOMATION_RULES as RULE, AUTOMATION_RUNS as RUN,
-                                   CONVERSATIONS as C)
+from helpdesk.models import OPEN, PENDING
+from helpdesk.models.tables import (APP_SETTINGS, AUTOMATION_EVENTS as EVENT, AUTOMATION_RULES as RULE,
+                                   AUTOMATION_RUNS as RUN, CONVERSATIONS as C)
 from helpdesk.services.automation.actions import Actions, Limits
 from helpdesk.services.automation.conditions import holds
 from helpdesk.services.automation.facts import Facts
@@ -42,7 +42,7 @@ MAX_CHAIN = 4  # a rule's action may set off other rules, and theirs others, thi
 
 
 def limits_in(conn: Connection) -> Limits:
-    value = conn.execute(select(AppSetting.value).where(AppSetting.key == LIMITS_KEY)).scalar() or {}  # type: ignore[arg-type]
+    value = conn.execute(select(APP_SETTINGS.c.value).where(APP_SETTINGS.c.key == LIMITS_KEY)).scalar() or {}
     return Limits(float(value.get("reply_window_hours", 24)), int(value.get("customer_per_day", 3)))
 
 

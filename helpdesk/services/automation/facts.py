@@ -85,7 +85,7 @@ class Facts:
             return False
         first = self.conn.execute(select(func.min(M.c.id)).where(
             M.c.conversation_id == self.state.id, M.c.direction == IN, M.c.kind == REPLY)).scalar()
-        return first == self.message.id
+        return bool(first == self.message.id)
 
     @cached_property
     def tags(self) -> set[str]:

@@ -10,6 +10,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 TOLERANCE_SECONDS = 300
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
@@ -56,7 +57,8 @@ def verify(payload: bytes, header: str, secret: str, now: datetime) -> StripeEve
     obj = ((event.get("data") or {}).get("object") or {}) if isinstance(event.get("data"), dict) else {}
     reference = str(obj.get("client_reference_id") or "") if isinstance(obj, dict) else ""
     paid = event["type"] in PAID_EVENTS and (event["type"] != PAID_EVENTS[0] or obj.get("payment_status") == "paid")
-    metadata = obj.get("metadata") if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) else {}
+    metadata: dict[str, Any] = (obj["metadata"] if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict)
+                                else {})
     return StripeEvent(event["id"][:200], event["type"][:100], int(reference) if reference.isdigit() and
                        len(reference) < 12 else None, str(obj.get("id", ""))[:255], paid,
                        str(metadata.get("reference", ""))[:40])

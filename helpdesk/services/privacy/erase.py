@@ -66,7 +66,7 @@ class PrivacyService(Service):
                     found = s.execute(select(IDENT.c.customer_id).where(IDENT.c.kind == kind,
                                                                         IDENT.c.value == value)).scalar()
                     if found is not None:
-                        return found
+                        return int(found)
         raise NotFound(f"no customer is known by {ref!r}")
 
     # ---- export ----------------------------------------------------------------------------------

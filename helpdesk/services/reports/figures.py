@@ -68,7 +68,7 @@ class TimeFigure:
     @classmethod
     def of(cls, durations: Durations, within: int | None = None, judged: int | None = None) -> "TimeFigure":
         return cls(count=durations.count, median_seconds=durations.median(), p90_seconds=durations.quantile(0.9),
-                   within_target_share=(within / judged) if judged else None)
+                   within_target_share=(within / judged) if judged and within is not None else None)
 
 
 @dataclass

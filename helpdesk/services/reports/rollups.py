@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 
 from sqlalchemy import delete, func, insert, select
@@ -119,7 +119,7 @@ class ReportRollups(Service):
         wide: set[int] = set()
         linked: set[int] = set()
 
-        def local(at: Any) -> date:
+        def local(at: datetime) -> date:
             return at.astimezone(tz).date()
 
         if now.message_id > was.message_id:
