@@ -18,7 +18,8 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     channel = sub.add_parser("channel", help="phones and messaging apps: SMS, Telegram, Twilio (SMS and WhatsApp)")
     actions = channel.add_subparsers(dest="channel_command", metavar="action", required=True,
                                      parser_class=parser_class)
-    add = actions.add_parser("add", help="add a channel: " + "; ".join(f"{k.name}: {k.help}" for k in REGISTRY.values()))
+    add = actions.add_parser("add", help="add a channel: " + "; ".join(f"{k.name}: {k.help}"
+                                                                       for k in REGISTRY.values()))
     common(add)
     add.add_argument("kind", choices=list(REGISTRY))
     add.add_argument("--name", required=True, help="what people call it, e.g. Phone")

@@ -123,7 +123,8 @@ class Database:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD,
                                           initializer=self._become_writer)
         self._batch: _Batch | None = None  # only the writer thread reads or sets it
-        self._queued: collections.deque[tuple[Any, ...]] = collections.deque()  # writes waiting for the next group commit
+        # Writes waiting for the next group commit.
+        self._queued: collections.deque[tuple[Any, ...]] = collections.deque()
         self._queued_lock = threading.Lock()
         self._drain_scheduled = False
         self._pg: Any = None  # helpdesk.db.pg, on PostgreSQL

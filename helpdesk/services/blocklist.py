@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from helpdesk.models import EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, BlockedSender
 from helpdesk.models.tables import BLOCKED_SENDERS as B, CUSTOMER_IDENTIFIERS as IDENT
-from helpdesk.services.base import ADMIN, AGENT, Actor, Service, audit, require_role, writes
+from helpdesk.services.base import ADMIN, AGENT, Actor, Service, audit, new_id, require_role, writes
 from helpdesk.services.customers import normalize_email, normalize_phone
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -121,14 +121,14 @@ class Blocklist(Service):
         try:
             with self.db.write() as tx:
                 conn = tx.session.connection()
-                new_id = conn.execute(insert(B).values(kind=kind, value=clean, created_at=now,
-                                                       created_by=actor.name[:120])).inserted_primary_key[0]
+                blocked_id = new_id(conn.execute(insert(B).values(kind=kind, value=clean, created_at=now,
+                                                                  created_by=actor.name[:120])))
                 audit(conn, now, actor, "blocklist.added", kind=kind, value=clean)
         except IntegrityError:
             raise Conflict(f"{clean} is blocked already", {"value": "already blocked"}) from None
         finally:
             self._forget()
-        return BlockedSender(id=new_id, kind=kind, value=clean, created_at=now, created_by=actor.name[:120])
+        return BlockedSender(id=blocked_id, kind=kind, value=clean, created_at=now, created_by=actor.name[:120])
 
     @writes
     def unblock(self, entry_id: int, actor: Actor) -> None:

@@ -23,7 +23,7 @@ from helpdesk.db.direct import prepared
 from helpdesk.models import (EMAIL, EXTERNAL_ID, PHONE, TELEGRAM, Conversation, Customer,
                              CustomerIdentifier)
 from helpdesk.models.tables import CONVERSATIONS, CUSTOMERS as CUSTOMER, CUSTOMER_IDENTIFIERS as IDENTIFIER
-from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, writes
+from helpdesk.services.base import TEAM, Actor, Service, audit, new_id, require_role, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.thread_events import insert_event
 
@@ -145,8 +145,8 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
             audit(conn, now, actor, "customer.identifier_conflict", customer_id=customer_id,
                   others={f"{k}:{v}": c for (k, v), c in others.items()})
     else:
-        customer_id = conn.execute(_INSERT_CUSTOMER, {"name": identity.name, "contact": "", "created_at": now,
-                                                      "updated_at": now}).inserted_primary_key[0]
+        customer_id = new_id(conn.execute(_INSERT_CUSTOMER, {"name": identity.name, "contact": "", "created_at": now,
+                                                      "updated_at": now}))
         created = True
     new_pairs = [p for p in pairs if p not in owners]
     if new_pairs:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from helpdesk.models import AppSetting, Attachment
 from helpdesk.models.tables import ATTACHMENTS as ATTACHMENT, MAIL_RECORDS as MAIL
 from helpdesk.services.images import ImageDecoder
-from helpdesk.services.base import Service, same_secret, writes
+from helpdesk.services.base import Service, new_id, same_secret, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.clock import Clock
 from helpdesk.config import Settings
@@ -273,7 +273,7 @@ class FileService(Service):
         for f in files:
             row = {"message_id": message_id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
                    "sha256": f.sha256, "created_at": now, "duration_ms": f.duration_ms}
-            made.append(Attachment(id=conn.execute(insert(ATTACHMENT).values(**row)).inserted_primary_key[0], **row))
+            made.append(Attachment(id=new_id(conn.execute(insert(ATTACHMENT).values(**row))), **row))
         return made
 
     def described(self, attachments: list[Attachment], base_url: str) -> list[dict[str, Any]]:

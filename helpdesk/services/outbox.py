@@ -28,7 +28,7 @@ from helpdesk.db.direct import prepared
 from helpdesk.models import OutboxEvent, Webhook, WebhookDelivery
 from helpdesk.models.tables import OUTBOX_EVENTS as E, WEBHOOKS as W, WEBHOOK_DELIVERIES as D
 from helpdesk.services import netpolicy
-from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, same_secret, writes
+from helpdesk.services.base import Actor, Service, audit, new_id, require_admin, require_text, same_secret, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 # What receivers can subscribe to: the team's replies, customers' messages, missed targets, bots handing over.
@@ -67,8 +67,9 @@ def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict[str
             only_webhook: int | None = None) -> str:
     """Write an event and its deliveries in the caller's transaction; returns the event id."""
     event_id = str(uuid.uuid4())
-    outbox_id = conn.execute(_INSERT_EVENT, {"event_id": event_id, "type": type, "conversation_id": conversation_id,
-                                             "payload": payload, "created_at": now}).inserted_primary_key[0]
+    outbox_id = new_id(conn.execute(_INSERT_EVENT, {"event_id": event_id, "type": type,
+                                                    "conversation_id": conversation_id, "payload": payload,
+                                                    "created_at": now}))
     hooks = conn.execute(_ACTIVE_HOOKS).all()
     rows = [{"outbox_event_id": outbox_id, "webhook_id": h.id, "conversation_id": conversation_id,
              "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": ""}

@@ -25,6 +25,7 @@ KIND = ChannelKind(
     name="telegram", label="Telegram bot", help="a Telegram bot (long polling: no public address needed)",
     form_help="Create a bot with @BotFather and paste its token. Helpdesk asks Telegram for new messages itself "
               "(long polling): no public address is needed.",
-    settings=(Setting("token", "Bot token", "the bot token from @BotFather", hint="123456:ABC…", secret=True, ask=True),
+    settings=(Setting("token", "Bot token", "the bot token from @BotFather", hint="123456:ABC…", secret=True,
+                      ask=True),
               Setting("api_url", "", "the API's base address (for tests and proxies)")),
     check=check, summary=summary, carries=("telegram",))

@@ -27,9 +27,11 @@ from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken
 from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, IDEMPOTENCY_RECORDS as IDEMPOTENCY,
                                    MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
-from helpdesk.services.base import Actor, require_scope, require_text, writes
+from helpdesk.services.base import Actor, new_id, require_scope, require_text, writes
 from helpdesk.services.conversations.choices import choice_answered, rich_fields
-from helpdesk.services.conversations.common import (MAX_BODY, MAX_SUBJECT, STATE_BY_TOKEN, STATE_COLUMNS, ConversationBase, follow_merges, load_state, new_public_token, preview_of, public_token_digest, token_matches)
+from helpdesk.services.conversations.common import (MAX_BODY, MAX_SUBJECT, STATE_BY_TOKEN, STATE_COLUMNS,
+                                                    ConversationBase, follow_merges, load_state, new_public_token,
+                                                    preview_of, public_token_digest, token_matches)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.conversations.handoff import wants_a_person
 from helpdesk.services.conversations.status import CUSTOMER, change_status
@@ -223,16 +225,16 @@ class IntakeMixin(ConversationBase):
                       "waiting_since": now, "last_message_preview": "", "reopen_count": 0,
                       # A bot that answers this channel first takes it before people see it.
                       "bot_token_id": conn.execute(_FIRST_RESPONDER, {"b_channel": clean["channel"]}).scalar()}
-            conversation_id = conn.execute(_INSERT_CONVERSATION, values).inserted_primary_key[0]
+            conversation_id = new_id(conn.execute(_INSERT_CONVERSATION, values))
             state = SimpleNamespace(id=conversation_id, first_reply_at=None, snoozed_until=None, resolved_at=None,
                                     assignee_id=None, **values, **Clocks().values())
             tx.emit(events.CONVERSATION_CREATED, conversation_id)
         written: list[int] = []
 
         def write_message() -> int:
-            message_id = conn.execute(INSERT_MESSAGE, {
+            message_id = new_id(conn.execute(INSERT_MESSAGE, {
                 "conversation_id": state.id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
-                "body": clean["body"], "meta": meta, "created_at": now}).inserted_primary_key[0]
+                "body": clean["body"], "meta": meta, "created_at": now}))
             attached = self.files.attach(conn, message_id, files, now)
             tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=IN, kind=REPLY,
                     customer_id=customer_id)

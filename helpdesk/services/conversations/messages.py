@@ -18,7 +18,8 @@ from helpdesk.models.tables import (AGENTS as AGENT, CONVERSATIONS as CONVERSATI
                                    DRAFTS as DRAFT, IDEMPOTENCY_RECORDS as IDEMPOTENCY, MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.outbox import enqueue
-from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, require_text, sha256_hex, writes
+from helpdesk.services.base import (TEAM, Actor, audit, new_id, require_role, require_scope, require_text, sha256_hex,
+                                    writes)
 from helpdesk.services.conversations.common import MAX_BODY, ConversationBase, Written, load_state, preview_of
 from helpdesk.services.thread_events import INSERT_MESSAGE, insert_event
 from helpdesk.services.conversations.status import REPLY as BY_REPLY
@@ -117,10 +118,10 @@ class MessagesMixin(ConversationBase):
                            text=f"{actor.name} took over from the bot")
             state = load_state(conn, conversation_id)
         channel = self.deliveries.choose(conn, state, now, via)
-        message_id = conn.execute(INSERT_MESSAGE, {
+        message_id = new_id(conn.execute(INSERT_MESSAGE, {
             "conversation_id": conversation_id, "direction": OUT, "kind": REPLY,
             "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": channel,
-            "body": body, "meta": meta, "created_at": now}).inserted_primary_key[0]
+            "body": body, "meta": meta, "created_at": now}))
         attached = self.files.attach(conn, message_id, files, now)
         delivery = self.deliveries.record(conn, message_id, channel, now)
         # The first response a person gives is what reports and targets measure; a bot's is not.
@@ -180,10 +181,10 @@ class MessagesMixin(ConversationBase):
                 files: tuple[StagedFile, ...] = (), meta: dict[str, Any] | None = None) -> Written:
         """An internal note inside the caller's write (a rule's note carries the rule in `meta`)."""
         conversation_id = state.id
-        message_id = conn.execute(INSERT_MESSAGE, {
+        message_id = new_id(conn.execute(INSERT_MESSAGE, {
             "conversation_id": conversation_id, "direction": OUT, "kind": NOTE,
             "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": "note",
-            "body": body, "meta": meta, "created_at": now}).inserted_primary_key[0]
+            "body": body, "meta": meta, "created_at": now}))
         self.files.attach(conn, message_id, files, now)
         conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(
             last_message_preview=preview_of("Note: " + (body or ", ".join(f.filename for f in files))),
@@ -202,9 +203,9 @@ class MessagesMixin(ConversationBase):
         `meta` says it is automatic, so mail carries Auto-Submitted and reports leave it out.
         A channel that refuses it (an SMS opt-out, WhatsApp's 24 hours) raises Conflict in words."""
         channel = self.deliveries.choose(conn, state, now, None)
-        message_id = conn.execute(INSERT_MESSAGE, {
+        message_id = new_id(conn.execute(INSERT_MESSAGE, {
             "conversation_id": state.id, "direction": OUT, "kind": REPLY, "channel": channel, "body": body,
-            "meta": meta, "created_at": now}).inserted_primary_key[0]
+            "meta": meta, "created_at": now}))
         delivery = self.deliveries.record(conn, message_id, channel, now)
         conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == state.id).values(
             updated_at=now, last_message_id=message_id))

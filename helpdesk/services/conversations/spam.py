@@ -16,8 +16,9 @@ from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models import IN, OPEN, REPLY, SPAM
 from helpdesk.models.tables import CONVERSATIONS as CONVERSATION
-from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
-from helpdesk.services.conversations.common import (ConversationBase, load_state, new_public_token, preview_of, public_token_digest)
+from helpdesk.services.base import TEAM, Actor, audit, new_id, require_role, writes
+from helpdesk.services.conversations.common import (ConversationBase, load_state, new_public_token, preview_of,
+                                                    public_token_digest)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.conversations.intake import _INSERT_CONVERSATION, IntakeResult
 from helpdesk.services.conversations.status import SPAM_CAUSE, change_status
@@ -67,20 +68,20 @@ class SpamMixin(ConversationBase):
         created = state is None
         if state is None:
             token = new_public_token()
-            conversation_id = conn.execute(_INSERT_CONVERSATION, {
+            conversation_id = new_id(conn.execute(_INSERT_CONVERSATION, {
                 "customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"], "status": SPAM,
                 "priority": "normal", "public_token": token, "public_token_digest": public_token_digest(token),
                 "created_at": now, "updated_at": now, "last_message_preview": "", "reopen_count": 0,
-                "spam_at": now}).inserted_primary_key[0]
+                "spam_at": now}))
             audit(conn, now, Actor.system(), "conversation.spam", conversation_id, reason=reason)
         else:
             conversation_id, token = state.id, state.public_token
             if state.status != SPAM:  # a flagged mail or a blocked sender in a conversation that was not spam
                 change_status(tx, conn, state, SPAM, SPAM_CAUSE, Actor.system(), now, self.sla.rules(),
                               text=f"Moved to spam: {reason}")
-        message_id = conn.execute(INSERT_MESSAGE, {
+        message_id = new_id(conn.execute(INSERT_MESSAGE, {
             "conversation_id": conversation_id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
-            "body": clean["body"], "meta": {**(meta or {}), "spam": reason}, "created_at": now}).inserted_primary_key[0]
+            "body": clean["body"], "meta": {**(meta or {}), "spam": reason}, "created_at": now}))
         self.files.attach(conn, message_id, files, now)
         preview = preview_of(clean["body"]) or ", ".join(f.filename for f in files)[:200]
         conn.execute(CONVERSATION.update().where(CONVERSATION.c.id == conversation_id).values(

@@ -28,7 +28,8 @@ from helpdesk.db import Transaction
 from helpdesk.models import OPEN, PENDING, RESOLVED, SNOOZED, SPAM, STATUSES, Conversation
 from helpdesk.models.tables import CONVERSATIONS as CONVERSATION, MESSAGES as MESSAGE
 from helpdesk.services.base import TEAM, Actor, audit, require_role, writes
-from helpdesk.services.conversations.common import (STATE_COLUMNS, UPDATE_CONVERSATION, ConversationBase, actor_words, fmt_time, load_state)
+from helpdesk.services.conversations.common import (STATE_COLUMNS, UPDATE_CONVERSATION, ConversationBase, actor_words,
+                                                    fmt_time, load_state)
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.errors import Conflict, ValidationFailed
 from helpdesk.services.automation.record import record as record_for_rules

@@ -19,7 +19,7 @@ from helpdesk.db import Transaction
 from helpdesk import events
 from helpdesk.models import PRIORITIES, SNOOZED, STATUSES, Agent, Conversation
 from helpdesk.models.tables import AGENTS as AGENT, CONVERSATION_TAGS as CONVERSATION_TAG, TAGS as TAG
-from helpdesk.services.base import TEAM, Actor, audit, require_role, require_scope, writes
+from helpdesk.services.base import TEAM, Actor, audit, new_id, require_role, require_scope, writes
 from helpdesk.services.conversations.common import UPDATE_CONVERSATION, ConversationBase, actor_words, load_state
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT as AGENT_CAUSE
@@ -223,5 +223,5 @@ class TriageMixin(ConversationBase):
         known = dict(conn.execute(select(TAG.c.name, TAG.c.id).where(TAG.c.name.in_(added))).all())
         for name in added:
             if name not in known:
-                known[name] = conn.execute(insert(TAG).values(name=name, color="")).inserted_primary_key[0]
+                known[name] = new_id(conn.execute(insert(TAG).values(name=name, color="")))
         conn.execute(insert(CONVERSATION_TAG), [{"conversation_id": conversation_id, "tag_id": known[n]} for n in added])

@@ -30,8 +30,9 @@ from helpdesk import events
 from helpdesk.models import IN, OUT, REPLY, RESOLVED, MailRecord
 from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, DELIVERIES as D, MAILBOXES as MB, MAIL_RECORDS as R,
                                    MESSAGES as MESSAGE)
-from helpdesk.services.base import Actor, Service, writes
-from helpdesk.services.conversations.common import (MAX_BODY, STATE_COLUMNS, new_public_token, preview_of, public_token_digest)
+from helpdesk.services.base import Actor, Service, new_id, writes
+from helpdesk.services.conversations.common import (MAX_BODY, STATE_COLUMNS, new_public_token, preview_of,
+                                                    public_token_digest)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.customers import CustomerIdentity, normalize_email, resolve_customer
 from helpdesk.services.deliveries import FAILED
@@ -245,9 +246,9 @@ class MailIntakeService(Service):
             return Taken(AUTOMATIC)
         meta = {"email": {"from": mail.customer_address, "subject": mail.subject, "key": mail_key(mail)},
                 "automatic": reason}
-        message_id = conn.execute(INSERT_MESSAGE, {
+        message_id = new_id(conn.execute(INSERT_MESSAGE, {
             "conversation_id": state.id, "direction": IN, "kind": REPLY, "channel": CHANNEL,
-            "body": _body(mail.text, [], files), "meta": meta, "created_at": now}).inserted_primary_key[0]
+            "body": _body(mail.text, [], files), "meta": meta, "created_at": now}))
         self.files.attach(conn, message_id, files, now)
         tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=IN, kind=REPLY,
                 customer_id=state.customer_id, automatic=True)
@@ -307,17 +308,17 @@ class MailIntakeService(Service):
         created = state is None
         if created:
             token = new_public_token()
-            conversation_id = conn.execute(insert(CONVERSATION).values(
+            conversation_id = new_id(conn.execute(insert(CONVERSATION).values(
                 customer_id=customer_id, subject=mail.subject[:300], channel=CHANNEL, status=RESOLVED,
                 priority="normal", public_token=token, public_token_digest=public_token_digest(token),
                 created_at=when, updated_at=when, resolved_at=when, last_message_at=when,
                 last_customer_message_at=when if direction == IN else None,
                 first_reply_at=when if direction == OUT else None, last_message_preview=preview_of(body),
-                reopen_count=0)).inserted_primary_key[0]
+                reopen_count=0)))
             state = SimpleNamespace(id=conversation_id, customer_id=customer_id)
-        message_id = conn.execute(INSERT_MESSAGE, {
+        message_id = new_id(conn.execute(INSERT_MESSAGE, {
             "conversation_id": state.id, "direction": direction, "kind": REPLY, "channel": CHANNEL,
-            "body": body, "meta": meta, "created_at": when}).inserted_primary_key[0]
+            "body": body, "meta": meta, "created_at": when}))
         self.files.attach(conn, message_id, files, when)
         if not created:  # the thread's latest message and first reply move only forwards / backwards
             row = conn.execute(select(CONVERSATION.c.last_message_at, CONVERSATION.c.first_reply_at,

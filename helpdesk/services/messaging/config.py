@@ -1,8 +1,9 @@
-"""Messaging channels as configuration (admins): an Android phone running SMS Gateway for
-Android on the LAN, a Telegram bot, a Twilio account (SMS and WhatsApp), the website chat.
-Each kind's settings are checked by its module in services/channel_kinds/; its secrets (the phone's password and signing key, the bot
-token, the auth token) are kept like mailbox passwords, never shown back; and what the
-channel worker records as it works (last contact, last error, its cursor) lives here too."""
+"""Messaging channels as configuration (admins): an Android phone running SMS Gateway for Android
+on the LAN, a Telegram bot, a Twilio account (SMS and WhatsApp), the website chat. Each kind's
+settings are checked by its module in services/channel_kinds/; its secrets (the phone's password
+and signing key, the bot token, the auth token) are kept like mailbox passwords, never shown
+back; and what the channel worker records as it works (last contact, last error, its cursor)
+lives here too."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from helpdesk.models import PENDING
 from helpdesk.models.payments import CANCELLED, EXPIRED, PAID, REQUESTED
 from helpdesk.models.tables import CHANNEL_RECORDS as RECORD, CONVERSATIONS as CONV, PAYMENT_REQUESTS as PR
 from helpdesk.services.automation.record import record as record_for_rules
-from helpdesk.services.base import TEAM, Actor, Service, audit, require_role, require_scope, writes
+from helpdesk.services.base import TEAM, Actor, Service, audit, new_id, require_role, require_scope, writes
 from helpdesk.services.conversations.common import load_state
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
@@ -212,13 +212,13 @@ class PaymentService(Service):
         with self.db.write() as tx:
             conn = tx.session.connection()
             state = load_state(conn, conversation_id)
-            request_id = conn.execute(insert(PR).values(
+            request_id = new_id(conn.execute(insert(PR).values(
                 conversation_id=conversation_id, amount_minor=amount_minor, currency=code, description=description,
                 reference="", status=REQUESTED, created_at=now, created_by=actor.name or actor.role,
                 expires_at=now + timedelta(days=ways.expire_days), paid_via="", closed_by="",
                 stripe_state="pending" if ways.stripe_api else "", stripe_session_id="", stripe_url="",
                 stripe_attempts=0, stripe_next_at=now if ways.stripe_api else None,
-                stripe_error="")).inserted_primary_key[0]
+                stripe_error="")))
             reference = rf_reference(conversation_id, request_id)
             body = f"Payment request: {money_words(amount_minor, code)} for {description}"
             written = self.conversations.reply_in(tx, conn, state, actor, body, PENDING, (), via,

@@ -98,7 +98,8 @@ class ChannelsSection(Section):
             self.ctx.page.update(result)
 
         return ft.Card(content=ft.Container(padding=16, content=ft.Column([
-            ft.Row([ft.Text(f"{v.name} · {REGISTRY[v.kind].label if v.kind in REGISTRY else v.kind}", weight=ft.FontWeight.BOLD, expand=True),
+            ft.Row([ft.Text(f"{v.name} · {REGISTRY[v.kind].label if v.kind in REGISTRY else v.kind}",
+                            weight=ft.FontWeight.BOLD, expand=True),
                     ft.Text("active" if v.active else "paused",
                             color=ft.Colors.PRIMARY if v.active else ft.Colors.OUTLINE)]),
             ft.Text(v.summary, size=12, selectable=True, color=ft.Colors.ON_SURFACE_VARIANT),

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Awaitable, Callable, Protocol
 
-from helpdesk.events import AUTOMATION_NOTIFY, CHANNEL_CHANGED, DELIVERY_UPDATED, MAILBOX_CHANGED, PRESENCE_CHANGED, SLA_BREACHED
+from helpdesk.events import (AUTOMATION_NOTIFY, CHANNEL_CHANGED, DELIVERY_UPDATED, MAILBOX_CHANGED, PRESENCE_CHANGED,
+                             SLA_BREACHED)
 from helpdesk import events
 from helpdesk.models import EVENT, IN, OPEN, PENDING, RESOLVED
 from helpdesk.services.container import Services
