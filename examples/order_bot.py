@@ -25,9 +25,11 @@ def call(method, path, body=None):
 def main(orders_csv):
     with open(orders_csv, newline="") as f:
         orders = {row["order"]: row["status"] for row in csv.DictReader(f)}  # columns: order,status
-    me, cursor = call("GET", "/api/v1/token")["id"], ""
+    me = call("GET", "/api/v1/token")["id"]
+    cursor = call("GET", "/api/v1/events")["next"]  # where "from now on" begins
+    print(f"listening for events after {cursor}", flush=True)
     while True:  # long poll: each call waits up to 25 s for something to happen
-        answer = call("GET", f"/api/v1/events?wait=25{'&after=' + cursor if cursor else ''}")
+        answer = call("GET", f"/api/v1/events?wait=25&after={cursor}")
         cursor = answer["next"]
         for event in answer["events"]:
             data = event["data"]

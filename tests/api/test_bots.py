@@ -5,6 +5,7 @@ bot end to end against a real server."""
 from __future__ import annotations
 
 import os
+import selectors
 import subprocess
 import sys
 import threading
@@ -204,7 +205,10 @@ def test_the_example_bot_answers_orders_and_hands_the_rest_over(data_dir, databa
                                    env={**os.environ, "HELPDESK_URL": server.url, "HELPDESK_TOKEN": bot_token},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             try:
-                time.sleep(1.5)  # the bot starts listening
+                ready = selectors.DefaultSelector()
+                ready.register(bot.stdout, selectors.EVENT_READ)
+                assert ready.select(timeout=20), "the bot never said it was listening"
+                assert bot.stdout.readline().startswith("listening for events after"), bot.stdout.read()
                 order = app.services.conversations.receive(IncomingMessage(
                     body="Hi, where is my order 1042?", email="o@example.com", channel="web")).conversation_id
                 other = app.services.conversations.receive(IncomingMessage(
