@@ -8,9 +8,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, Select, delete, or_, select
 
 from helpdesk.models import Agent, ApiToken
 from helpdesk.models.tables import AUDIT_ENTRIES as A
@@ -39,10 +39,10 @@ class AuditLogService(Service):
             tokens = {r.id: r.name for r in s.execute(select(ApiToken.id, ApiToken.name))}  # type: ignore[call-overload]
         return agents, tokens
 
-    def _rows(self, query: object) -> list[AuditRow]:
+    def _rows(self, query: Select[Any]) -> list[AuditRow]:
         agents, tokens = self._names()
         with self.db.read() as s:
-            rows = s.execute(query).all()  # type: ignore[call-overload]
+            rows = s.execute(query).all()
         names = {"agent": agents, "api": tokens}
         return [AuditRow(r.id, r.at, r.actor_type, r.actor_id,
                          names.get(r.actor_type, {}).get(r.actor_id, "") if r.actor_id else
@@ -83,4 +83,5 @@ class AuditLogService(Service):
     def purge(self) -> int:
         """Entries older than two years."""
         with self.db.write() as tx:
-            return tx.session.execute(delete(A).where(A.c.at < self.now() - timedelta(days=KEEP_DAYS))).rowcount or 0
+            gone = tx.session.execute(delete(A).where(A.c.at < self.now() - timedelta(days=KEEP_DAYS)))
+            return int(cast(CursorResult[Any], gone).rowcount or 0)

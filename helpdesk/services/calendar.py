@@ -22,6 +22,10 @@ class BusinessCalendar:
     hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     around_the_clock: bool = False
+    # Worked out once, in __post_init__ (the dataclass is frozen): not part of equality.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(init=False, repr=False, compare=False)
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _timed: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Working intervals per local day, in UTC: computed once per day, reused by every
@@ -38,10 +42,10 @@ class BusinessCalendar:
 
     @property
     def tz(self) -> ZoneInfo:
-        return self._zone  # type: ignore[attr-defined,no-any-return]
+        return self._zone
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
-        cached = self._days.get(day)  # type: ignore[attr-defined]
+        cached = self._days.get(day)
         if cached is None:
             tz = self.tz
             spans = []
@@ -53,8 +57,8 @@ class BusinessCalendar:
                     if b > a:
                         spans.append((a, b))
             cached = tuple(spans)
-            if len(self._days) < 20_000:  # type: ignore[attr-defined]
-                self._days[day] = cached  # type: ignore[attr-defined]
+            if len(self._days) < 20_000:
+                self._days[day] = cached
         return cached
 
     @classmethod
@@ -106,10 +110,10 @@ class BusinessCalendar:
     def add(self, start: datetime, seconds: float) -> datetime:
         """The moment `seconds` of working time after `start`. (intervals() unrolled: this runs
         four times for every customer message.)"""
-        if self._timed:  # type: ignore[attr-defined]
+        if self._timed:
             return start + timedelta(seconds=seconds)
         remaining = max(0.0, seconds)
-        day = start.astimezone(self._zone).date()  # type: ignore[attr-defined]
+        day = start.astimezone(self._zone).date()
         one_day = timedelta(days=1)
         for _ in range(MAX_DAYS):
             for a, b in self._day(day):

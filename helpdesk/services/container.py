@@ -34,7 +34,7 @@ from helpdesk.services.privacy import PrivacyService
 from helpdesk.services.promise import PromiseService
 from helpdesk.services.ratelimit import RateLimits
 from helpdesk.services.release import ReleaseService
-from helpdesk.services.reports import ReportService
+from helpdesk.services.reports.service import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
 from helpdesk.services.tokens import TokenService

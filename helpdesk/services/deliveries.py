@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -74,7 +74,7 @@ class DeliveryService(Service):
         """Where the customer last wrote from (they texted about an email thread: the answer is a
         text), else the conversation's own channel."""
         last = conn.execute(_LAST_IN_CHANNEL, {"b_id": state.id}).scalar()
-        return last if last and last not in ("system",) else state.channel
+        return str(last) if last and last not in ("system",) else str(state.channel)
 
     def options(self, conn: Connection, state: Any) -> list[str]:
         """The channels a reply could leave by, the default first."""
@@ -211,12 +211,12 @@ class DeliveryService(Service):
                 return None
             # Reports can arrive out of order (delivered before sent): a state never goes back.
             current = conn.execute(select(D.c.status).where(D.c.id == row.id)).scalar()
-            if _RANK.get(status, 0) < _RANK.get(current, 0):
-                return row.message_id
+            if _RANK.get(status, 0) < _RANK.get(current or "", 0):
+                return cast(int | None, row.message_id)
             conn.execute(update(D).where(D.c.id == row.id).values(status=status, last_error=error[:500],
                                                                   next_attempt_at=None, updated_at=self.now()))
             tx.emit(DELIVERY_UPDATED, row.conversation_id, message_id=row.message_id, status=status)
-            return row.message_id
+            return cast(int | None, row.message_id)
 
     @writes
     def _set(self, delivery_id: int, **values: object) -> None:

@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import threading
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from helpdesk.sandbox import thumbnail
@@ -37,12 +38,12 @@ class ImageDecoder:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(1 + WAITING)  # the one decoding, and those waiting
         self._turn = threading.Lock()  # one decode at a time
-        self._pool = None
+        self._pool: Pool | None = None
         self._queued = 0
         self.refused = 0
         self.turned_away = 0
 
-    def _pool_now(self):  # type: ignore[no-untyped-def]
+    def _pool_now(self) -> Pool:
         if self._pool is None:
             # spawn, not fork: the server has threads, and the child needs nothing of it.
             self._pool = multiprocessing.get_context("spawn").Pool(1, initializer=thumbnail.cap_memory,
@@ -77,7 +78,8 @@ class ImageDecoder:
         pool = self._pool_now()
         job = pool.apply_async(thumbnail.make, (str(path), size))
         try:
-            return job.get(SECONDS)
+            made: bytes | None = job.get(SECONDS)
+            return made
         except multiprocessing.TimeoutError:
             log.warning("an image took more than %.0f s to decode: its preview is refused", SECONDS)
             self._restart()

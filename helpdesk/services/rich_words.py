@@ -31,7 +31,7 @@ def words_of(payments: Any, conn: Connection, message: Any, numbered: bool = Tru
         row = conn.execute(select(PR.c.id).where(PR.c.message_id == message.id)).first()
         if row is not None:  # the card itself (a receipt only names the request)
             card = payments.get(row.id)
-            token = conn.execute(select(CONV.c.public_token).where(CONV.c.id == message.conversation_id)).scalar()
+            token = conn.execute(select(CONV.c.public_token).where(CONV.c.id == message.conversation_id)).scalar() or ""
             text = payments.as_text(card, token)
     choices = tuple(meta.get("choices") or ())
     if choices and numbered:

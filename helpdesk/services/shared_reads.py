@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, TypeVar, cast
 
 T = TypeVar("T")
 FRESH_FOR = 1.0  # seconds: on the service's clock and on the process's own
@@ -58,7 +58,7 @@ class SharedReads:
         assert entry is not None
         if not mine:
             entry.done.wait()
-            return read() if entry.failed else entry.value
+            return read() if entry.failed else cast(T, entry.value)
         try:
             self.reads += 1
             entry.value = read()
@@ -70,7 +70,7 @@ class SharedReads:
             raise
         finally:
             entry.done.set()
-        return entry.value
+        return cast(T, entry.value)
 
     @staticmethod
     def _usable(entry: _Read, version: int, clock_at: datetime, started: float) -> bool:

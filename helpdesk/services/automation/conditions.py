@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from helpdesk.services.automation.facts import Facts
 
@@ -26,9 +26,9 @@ def _one(c: dict[str, Any], facts: Facts) -> bool:
     if field == "subject":
         return _text(op, value, state.subject or "")
     if field == "business_hours":
-        return facts.inside_hours == (value == "inside")
+        return bool(facts.inside_hours == (value == "inside"))
     if field == "message":
-        return facts.first == (value == "first")
+        return bool(facts.first == (value == "first"))
     if field in ("tag", "customer_tag"):
         present = value in (facts.tags if field == "tag" else facts.customer_tags)
         return present if op == "has" else not present
@@ -37,8 +37,10 @@ def _one(c: dict[str, Any], facts: Facts) -> bool:
     elif field == "assignee":
         same = state.assignee_id is None if value == "nobody" else facts.assignee_email == value
     else:
-        actual = {"channel": lambda: facts.channel, "mailbox": lambda: facts.mailbox, "choice": lambda: facts.choice,
-                  "priority": lambda: state.priority, "status": lambda: state.status}[field]()
+        readings: dict[str, Callable[[], Any]] = {
+            "channel": lambda: facts.channel, "mailbox": lambda: facts.mailbox, "choice": lambda: facts.choice,
+            "priority": lambda: state.priority, "status": lambda: state.status}
+        actual = readings[field]()
         same = (actual or "").lower() == value.lower()
     return same if op == "is" else not same
 

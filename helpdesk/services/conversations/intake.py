@@ -7,7 +7,7 @@ This is the hot path: SQLAlchemy Core statements built once, one short transacti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import hashlib
 import json
@@ -128,7 +128,7 @@ _INSERT_IDEMPOTENCY = prepared(insert(IDEMPOTENCY))
 
 class IntakeMixin(ConversationBase):
     def receive(self, incoming: IncomingMessage, actor: Actor | None = None,
-                files: list[StagedFile] | tuple[StagedFile, ...] = ()) -> IntakeResult:
+                files: Sequence[StagedFile] = ()) -> IntakeResult:
         """A customer message arrives (intake API, channels, demo), with its files already in the store."""
         require_scope(actor, "intake", "post customer messages")
         self.files.limits.check_total(list(files))

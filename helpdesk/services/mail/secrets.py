@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -22,7 +23,7 @@ class SecretMissing(Exception):
     """A stored password cannot be read back here (another computer's keyring or key file)."""
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> Any:
     """The keyring module when a real backend is there, else None (headless Linux has none)."""
     try:
         import keyring
@@ -80,7 +81,7 @@ class SecretBox:
             value = ring.get_password(SERVICE, self._entry(owner, which)) if ring is not None else None
             if value is None:
                 raise SecretMissing(f"{what} is not in this computer's keyring; enter it again")
-            return value
+            return str(value)
         try:
             return self._fernet().decrypt(ciphertext.encode()).decode()
         except (InvalidToken, ValueError):
