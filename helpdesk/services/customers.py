@@ -165,7 +165,7 @@ def resolve_customer(conn: Connection, identity: CustomerIdentity, now: datetime
 def load_profile(session: Session, customer: Customer) -> CustomerProfile:
     rows = session.exec(
         select(CustomerIdentifier.kind, CustomerIdentifier.value)
-        .where(CustomerIdentifier.customer_id == customer.id).order_by(CustomerIdentifier.id)
+        .where(col(CustomerIdentifier.customer_id) == customer.id).order_by(col(CustomerIdentifier.id))
     ).all()
     identifiers: dict[str, list[str]] = {}
     for kind, value in rows:
@@ -182,7 +182,7 @@ _NAME_AND_IDENTIFIERS = prepared(
 
 def name_and_identifiers(conn: Connection, customer_id: int) -> tuple[str, dict[str, str]]:
     """The customer's name and first identifier of each kind, inside a transaction."""
-    name, out = "", {}
+    name, out = "", dict[str, str]()
     for row in conn.execute(_NAME_AND_IDENTIFIERS, {"b_customer": customer_id}):
         name = row.name or ""
         if row.kind is not None:

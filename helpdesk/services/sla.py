@@ -23,7 +23,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import tzlocal
-from sqlalchemy import and_, exists, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, insert, literal, or_, select, update
+from sqlmodel import col
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM, AppSetting, Conversation,
@@ -313,7 +314,8 @@ class SlaService(Service):
     @writes
     def _scan_batch(self, part: str, now: datetime, batch: int, shop_time: tzinfo) -> list[tuple[int, str, datetime]]:
         if part == "response":
-            target, due_column, message_column = C.c.response_target, C.c.response_due_at, C.c.response_message_id
+            target: ColumnElement[Any] = C.c.response_target
+            due_column, message_column = C.c.response_due_at, C.c.response_message_id
             missing = ~exists().where(and_(B.c.conversation_id == C.c.id, B.c.target == C.c.response_target,
                                            B.c.message_id == C.c.response_message_id))
         else:
@@ -350,5 +352,5 @@ class SlaService(Service):
 
     def breaches(self, conversation_id: int) -> list[SlaBreach]:
         with self.db.read() as s:
-            return list(s.execute(select(SlaBreach).where(SlaBreach.conversation_id == conversation_id)
-                                  .order_by(SlaBreach.id)).scalars().all())
+            return list(s.execute(select(SlaBreach).where(col(SlaBreach.conversation_id) == conversation_id)
+                                  .order_by(col(SlaBreach.id))).scalars().all())

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 from sqlmodel import col, select
 
@@ -146,8 +146,9 @@ class TokenService(Service):
 
     def first_responder_for(self, conn: Any, channel: str) -> int | None:
         """The live bot token that answers this channel's new conversations, inside a transaction."""
-        return conn.execute(select(ApiToken.id).where(  # type: ignore[call-overload]
-            ApiToken.first_responder == channel, col(ApiToken.revoked_at).is_(None))).scalar()
+        found = conn.execute(select(ApiToken.id).where(
+            col(ApiToken.first_responder) == channel, col(ApiToken.revoked_at).is_(None))).scalar()
+        return cast(int | None, found)
 
     def cached(self, plaintext: str) -> ApiToken | None:
         """The token if it was recently authenticated (no database access: safe on the event loop)."""
@@ -173,7 +174,7 @@ class TokenService(Service):
         if token is None or token.revoked_at is not None:
             return None
         now = self.now()
-        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        if token.id is not None and (token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION):
             self._touch(token.id, now)
         with self._cache_lock:
             if len(self._cache) > 1000:

@@ -150,6 +150,10 @@ class ConversationBase(Service):
         self.deliveries = deliveries or DeliveryService(db, clock, settings)
         self.links = links or Links(settings)
 
+    def get_row(self, conversation_id: int) -> Conversation:
+        """The conversation's row (QueriesMixin answers it; declared here for the other parts)."""
+        raise NotImplementedError
+
     def message_payload(self, conn: Connection, state: Any, message_id: int, body: str, direction: str,
                         author: dict[str, Any], attachments: list[Attachment], status: str, now: datetime,
                         with_link: bool = False) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from helpdesk.events import CONVERSATION_HANDOFF, OUTBOX_ENQUEUED
 from helpdesk.db import Transaction
@@ -80,7 +81,7 @@ class HandoffMixin(ConversationBase):
         require_scope(actor, "reply", "hand a conversation over")
         reason = " ".join((reason or "").split())[:300] or "no reason given"
         self._handoff(conversation_id, actor, reason)
-        return self.get_row(conversation_id)  # type: ignore[attr-defined]
+        return self.get_row(conversation_id)
 
     @writes
     def _handoff(self, conversation_id: int, actor: Actor, reason: str) -> None:
@@ -93,7 +94,7 @@ class HandoffMixin(ConversationBase):
         """Inside a write: open for people, clocks from the customer's latest message, who and why."""
         who = actor
         if actor.role == SYSTEM and getattr(state, "bot_token_id", None):  # automatic: name the bot
-            name = conn.execute(select(ApiToken.name).where(ApiToken.id == state.bot_token_id)).scalar()
+            name = conn.execute(select(col(ApiToken.name)).where(col(ApiToken.id) == state.bot_token_id)).scalar()
             who = Actor(SYSTEM, None, name or "The bot")
         change_status(tx, conn, state, OPEN, HANDOFF, who, now, self.sla.rules(), reason=reason, text=text,
                       also={"bot_token_id": None})

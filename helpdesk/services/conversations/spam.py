@@ -43,7 +43,7 @@ class SpamMixin(ConversationBase):
         require_role(actor, *TEAM, doing="take conversations out of spam")
         self._set_spam(conversation_id, actor, OPEN)
         if unblock:
-            self.blocklist.unblock_customer(self.get_row(conversation_id).customer_id, actor)  # type: ignore[attr-defined]
+            self.blocklist.unblock_customer(self.get_row(conversation_id).customer_id, actor)
 
     @writes
     def _set_spam(self, conversation_id: int, actor: Actor, new: str) -> None:

@@ -84,11 +84,11 @@ class TriageMixin(ConversationBase):
     def assign(self, conversation_id: int, assignee_id: int | None, actor: Actor) -> Conversation:
         """Assign, transfer or unassign; each leaves a system event in the thread."""
         self.triage(conversation_id, actor, assignee_id=assignee_id)
-        return self.get_row(conversation_id)  # type: ignore[attr-defined]
+        return self.get_row(conversation_id)
 
     def set_priority(self, conversation_id: int, priority: str, actor: Actor) -> Conversation:
         self.triage(conversation_id, actor, priority=priority)
-        return self.get_row(conversation_id)  # type: ignore[attr-defined]
+        return self.get_row(conversation_id)
 
     def set_tags(self, conversation_id: int, names: list[str], actor: Actor) -> list[str]:
         """Replace the conversation's tags (tags are created on first use)."""
@@ -172,7 +172,7 @@ class TriageMixin(ConversationBase):
         if fields:
             raise ValidationFailed("the conversation was not changed", fields)
         self._update(conversation_id, actor, status, snooze_until, assignee, priority, clean)
-        return self.get_row(conversation_id)  # type: ignore[attr-defined]
+        return self.get_row(conversation_id)
 
     def agents_by_email(self) -> list[Agent]:
         with self.db.read() as s:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from helpdesk.events import MAILBOX_CHANGED
 from helpdesk.models import AppSetting, Mailbox
@@ -103,7 +104,7 @@ class MailboxService(Service):
         now = self.now()
         name = data.name.strip()
         with self.db.write() as tx:
-            if tx.session.exec(select(Mailbox).where(Mailbox.name == name)).first():  # type: ignore[call-overload]
+            if tx.session.execute(select(Mailbox).where(col(Mailbox.name) == name)).first():
                 raise Conflict(f"there is already a mailbox called {name}", {"name": "already used"})
             box = Mailbox(name=name, address=normalize_email(data.address) or data.address, imap_url=imap.stored(),
                           smtp_url=smtp.stored(), folder=data.folder.strip() or "INBOX",
@@ -140,8 +141,8 @@ class MailboxService(Service):
             box = tx.session.get(Mailbox, mailbox_id)
             if box is None:
                 raise NotFound(f"mailbox {mailbox_id} not found")
-            clash = tx.session.exec(select(Mailbox).where(Mailbox.name == name,  # type: ignore[call-overload]
-                                                          Mailbox.id != mailbox_id)).first()
+            clash = tx.session.execute(select(Mailbox).where(col(Mailbox.name) == name,
+                                                             col(Mailbox.id) != mailbox_id)).first()
             if clash:
                 raise Conflict(f"there is already a mailbox called {name}", {"name": "already used"})
             moved_to_new_server = (box.imap_url != imap.stored() or box.folder != (data.folder.strip() or "INBOX"))
@@ -207,7 +208,7 @@ class MailboxService(Service):
             same_account = current is not None and url.stored() == stored
             if url.password == MASK or (not url.password and same_account):
                 # Left masked (or out) on an edit: the stored password stays.
-                url = url.with_password(self._stored_password(current, kind) if same_account else "")
+                url = url.with_password(self._stored_password(current, kind) if same_account and current else "")
             if kind == "imap" and not (url.username and url.password):
                 fields[kind] = "the IMAP URL needs a user and a password, e.g. " \
                                "imaps://shop%40example.com:password@imap.example.com:993"
@@ -227,7 +228,7 @@ class MailboxService(Service):
 
     def _refuse_taken(self, name: str) -> None:
         with self.db.read() as s:
-            if s.exec(select(Mailbox.id).where(Mailbox.name == name)).first():  # type: ignore[call-overload]
+            if s.execute(select(col(Mailbox.id)).where(col(Mailbox.name) == name)).first():
                 raise Conflict(f"there is already a mailbox called {name}", {"name": "already used"})
 
     def _lock_away(self, name: str, imap_password: str, smtp_password: str) -> tuple[str, str, str]:
@@ -250,7 +251,7 @@ class MailboxService(Service):
         with self.db.read() as s:
             setting = s.get(AppSetting, INSTALL_KEY)
         if setting is not None and setting.value:
-            return str(setting.value["id"])
+            return str((setting.value or {})["id"])
         return self._make_install_id()
 
     @writes
@@ -260,7 +261,7 @@ class MailboxService(Service):
             if setting is None or not setting.value:
                 setting = AppSetting(key=INSTALL_KEY, value={"id": secrets.token_hex(8)})
                 tx.session.add(setting)
-            return str(setting.value["id"])
+            return str((setting.value or {})["id"])
 
     def get(self, mailbox_id: int) -> Mailbox:
         with self.db.read() as s:
@@ -271,14 +272,14 @@ class MailboxService(Service):
 
     def by_name(self, name: str) -> Mailbox:
         with self.db.read() as s:
-            box = s.exec(select(Mailbox).where(Mailbox.name == name)).scalars().first()  # type: ignore[call-overload]
+            box: Mailbox | None = s.execute(select(Mailbox).where(col(Mailbox.name) == name)).scalars().first()
         if box is None:
             raise NotFound(f"there is no mailbox called {name}")
         return box
 
     def all(self) -> list[Mailbox]:
         with self.db.read() as s:
-            return list(s.exec(select(Mailbox).order_by(Mailbox.name)).scalars().all())  # type: ignore[call-overload]
+            return list(s.execute(select(Mailbox).order_by(col(Mailbox.name))).scalars().all())
 
     def views(self) -> list[MailboxView]:
         waiting = self.waiting_by_mailbox()
@@ -287,7 +288,7 @@ class MailboxService(Service):
             masked = {kind: _masked(getattr(b, f"{kind}_url"), b.secret_store) for kind in ("imap", "smtp")}
             out.append(MailboxView(b.id, b.name, b.address, masked["imap"], masked["smtp"], b.folder,  # type: ignore[arg-type]
                                    b.poll_seconds, b.mark_read, b.active, b.secret_store, b.last_fetch_at,
-                                   b.fetch_error, b.send_error, waiting.get(b.id, 0), b.sent_folder))  # type: ignore[arg-type]
+                                   b.fetch_error, b.send_error, waiting.get(b.id or 0, 0), b.sent_folder))
         return out
 
     def connection(self, box: Mailbox) -> Connection:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from helpdesk.events import CHANNEL_CHANGED
 from helpdesk.models import Channel
@@ -92,7 +93,7 @@ class ChannelService(Service):
             raise ValidationFailed("the channel was not saved", {"name": "must be 1 to 100 characters"})
         config, secrets = check_settings(kind, given, None, None, self.settings.default_phone_region)
         with self.db.read() as s:  # before the keyring: its entry is named after the channel
-            if s.exec(select(Channel.id).where(Channel.name == name)).first():  # type: ignore[call-overload]
+            if s.execute(select(col(Channel.id)).where(col(Channel.name) == name)).first():
                 raise Conflict(f"there is already a channel called {name}", {"name": "already used"})
         return self._add(kind, name, config, self._lock_away(name, secrets), actor)
 
@@ -105,7 +106,7 @@ class ChannelService(Service):
     def _add(self, kind: str, name: str, config: dict[str, Any], kept: tuple[str, str], actor: Actor) -> Channel:
         now = self.now()
         with self.db.write() as tx:
-            if tx.session.exec(select(Channel).where(Channel.name == name)).first():  # type: ignore[call-overload]
+            if tx.session.execute(select(Channel).where(col(Channel.name) == name)).first():
                 raise Conflict(f"there is already a channel called {name}", {"name": "already used"})
             channel = Channel(kind=kind, name=name, config=config, state={}, active=True, created_at=now,
                               updated_at=now)
@@ -168,14 +169,14 @@ class ChannelService(Service):
 
     def by_name(self, name: str) -> Channel:
         with self.db.read() as s:
-            channel = s.exec(select(Channel).where(Channel.name == name)).scalars().first()  # type: ignore[call-overload]
+            channel: Channel | None = s.execute(select(Channel).where(col(Channel.name) == name)).scalars().first()
         if channel is None:
             raise NotFound(f"there is no channel called {name}")
         return channel
 
     def all(self) -> list[Channel]:
         with self.db.read() as s:
-            return list(s.exec(select(Channel).order_by(Channel.name)).scalars().all())  # type: ignore[call-overload]
+            return list(s.execute(select(Channel).order_by(col(Channel.name))).scalars().all())
 
     def secrets_of(self, channel: Channel) -> dict[str, str]:
         """The channel's secrets, for its worker (never shown)."""
