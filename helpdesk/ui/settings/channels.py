@@ -22,8 +22,15 @@ class ChannelsSection(Section):
         messaging = self.ctx.services.messaging
         views = await self.ctx.read(messaging.channels.views)
         now = self.ctx.services.clock.now()
+        # Looks like a filled button but is not one: a button inside would take the click itself
+        # and the menu would never open.
         add = ft.PopupMenuButton(
-            content=ft.FilledButton("Add a channel", icon=ft.Icons.ADD),
+            content=ft.Container(
+                ft.Row([ft.Icon(ft.Icons.ADD, color=ft.Colors.ON_PRIMARY, size=18),
+                        ft.Text("Add a channel", color=ft.Colors.ON_PRIMARY, weight=ft.FontWeight.W_500)],
+                       tight=True, spacing=8),
+                bgcolor=ft.Colors.PRIMARY, border_radius=20, padding=ft.Padding(16, 10, 24, 10)),
+            tooltip="Add a channel",
             items=[ft.PopupMenuItem(content=ft.Text(label),
                                     on_click=lambda e, k=kind: self.ctx.page.run_task(self._add, k))
                    for kind, label in ((k.name, k.label) for k in REGISTRY.values())])
