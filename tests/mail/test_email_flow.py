@@ -170,7 +170,9 @@ def test_replies_wait_while_smtp_is_down_and_leave_exactly_once_when_it_is_back(
 
     wait_until(lambda: "connection refused" in state().error, what="the reason")
     assert state().status == "queued"
-    assert "connection refused" in services.mail.mailboxes.get(mailbox.id).send_error
+    # The mailbox's banner is its own write, just after the reply's: wait for it too.
+    wait_until(lambda: "connection refused" in services.mail.mailboxes.get(mailbox.id).send_error,
+               what="the banner's reason")
     assert services.mail.mailboxes.waiting_total() == 1
     smtp.start()  # back on the same port
     clock.advance(timedelta(seconds=20))  # the first retry is due within 15 s (±20 %)
