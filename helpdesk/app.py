@@ -124,7 +124,7 @@ class HelpdeskApp:
             self._channels = None
 
     @property
-    def job_runner(self):  # type: ignore[no-untyped-def]
+    def job_runner(self):
         from helpdesk.jobs.runner import JobRunner
 
         if self._runner is None:
@@ -135,12 +135,12 @@ class HelpdeskApp:
         return self._jobs.next_runs() if self._jobs is not None else {}
 
     @property
-    def channels(self):  # type: ignore[no-untyped-def]
+    def channels(self):
         """The running channel workers (email …), or None when jobs were not started here."""
         return self._channels
 
     @property
-    def jobs(self):  # type: ignore[no-untyped-def]
+    def jobs(self):
         """The running scheduler, or None when jobs were not started."""
         return self._jobs
 

@@ -8,7 +8,7 @@ import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import platformdirs
 
@@ -70,13 +70,13 @@ class Settings:
         return self.effective_database_url.startswith("sqlite")
 
     def with_overrides(self, **overrides: object) -> "Settings":
-        clean = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **clean)  # type: ignore[arg-type]
+        clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **clean)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each checked as it is read
         if env.get("HELPDESK_DATA_DIR"):
             values["data_dir"] = Path(env["HELPDESK_DATA_DIR"]).expanduser()
         if env.get("HELPDESK_DATABASE_URL"):
@@ -91,7 +91,7 @@ class Settings:
             if env.get(key):
                 values[name] = tuple(part.strip() for part in env[key].split(",") if part.strip())
         if values.get("trusted_proxies"):
-            for proxy in values["trusted_proxies"]:  # type: ignore[union-attr]
+            for proxy in values["trusted_proxies"]:
                 try:
                     ipaddress.ip_network(proxy, strict=False)
                 except ValueError:
@@ -118,7 +118,7 @@ class Settings:
                 except ValueError:
                     raise ConfigError(f"{key} must be a whole number from {low} to {high}") from None
                 values[name] = number
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 def parse_port(raw: str | int, name: str = "port") -> int:

@@ -58,7 +58,7 @@ class EventWaiters:
                 self._waiting.discard(entry)
 
 
-def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
+def build_router(services) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["agents and bots"], responses=ERROR_RESPONSES)
     waiters = EventWaiters()
     services.events.subscribe(waiters.wake, types={OUTBOX_ENQUEUED})
@@ -176,7 +176,7 @@ def build_router(services) -> APIRouter:  # type: ignore[no-untyped-def]
     @router.get("/attachments/{attachment_id}", summary="Download a file (scope read)", response_class=FileResponse,
                 responses={200: {"content": {"application/octet-stream": {}}, "description": "the file"}})
     def attachment(attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request,
-                   _actor: Annotated[Actor, Depends(scoped("read"))]):  # type: ignore[no-untyped-def]
+                   _actor: Annotated[Actor, Depends(scoped("read"))]):
         services = services_of(request)
         return file_response(services.files, services.files.get(attachment_id))
 

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from helpdesk.api.bodies import discard, read_small, stage_uploads
 from helpdesk.api.limits import client_address
 from helpdesk.models import IN, REPLY, RESOLVED, CsatRating
+from helpdesk.services.base import stored_id
 from helpdesk.services.container import Services
 from helpdesk.services.conversations import ConversationDetail, public_token_digest
 from helpdesk.services.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
@@ -105,15 +106,16 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
     last_any = said[-1].id if said else 0
     messages = []
     for m in detail.messages:
+        message_id = stored_id(m)
         who, css = ("You", "in") if m.direction == IN else (detail.public_author(m, promise.team), "out")
-        shown = [shown_file(files, a) for a in detail.attachments.get(m.id, [])]  # type: ignore[arg-type]
+        shown = [shown_file(files, a) for a in detail.attachments.get(message_id, [])]
         meta = m.meta or {}
-        card = cards.get(m.id)  # type: ignore[arg-type]
+        card = cards.get(message_id)
         offered = tuple(meta.get("choices") or ()) if m.id == last_out == last_any else ()
         picked = meta.get("choice", "") if meta.get("choice", "") != m.body.strip() else ""
         words, map_url = shared_card(meta)
-        messages.append(ShownMessage(m.id, css, who, m.body, m.created_at.isoformat(),  # type: ignore[arg-type]
-                                     shop_time(m.created_at, promise.zone), shown,  # type: ignore[arg-type]
+        messages.append(ShownMessage(message_id, css, who, m.body, m.created_at.isoformat(),
+                                     shop_time(m.created_at, promise.zone), shown,
                                      shown_payment(services, token, card) if card else None, offered, picked,
                                      words, map_url))
     c = detail.conversation
@@ -219,7 +221,7 @@ def build_router() -> APIRouter:
                                                                   "Referrer-Policy": "no-referrer"})
 
     @router.post("/c/{token}/rating")
-    async def rate(token: str, request: Request):  # type: ignore[no-untyped-def]
+    async def rate(token: str, request: Request):
         services: Services = request.app.state.services
         if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)
@@ -241,7 +243,7 @@ def build_router() -> APIRouter:
         return redirect(f"/c/{token}#rate")
 
     @router.post("/c/{token}")
-    async def reply(token: str, request: Request):  # type: ignore[no-untyped-def]
+    async def reply(token: str, request: Request):
         services: Services = request.app.state.services
         if wait := services.limits.customer_posts.take(public_token_digest(token)):
             return too_many(wait)

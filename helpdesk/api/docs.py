@@ -42,7 +42,7 @@ def build_router() -> APIRouter:
         return PlainTextResponse(INIT, media_type="text/javascript", headers=DOCS_HEADERS)
 
     @router.get("/assets/{name}")
-    def asset(name: str):  # type: ignore[no-untyped-def]
+    def asset(name: str):
         if name not in ASSETS:
             return PlainTextResponse("not found", status_code=404)
         return FileResponse(swagger_ui_path / name, media_type=ASSETS[name],

@@ -60,7 +60,7 @@ def build_router() -> APIRouter:
     @router.get("/files/{attachment_id}/{name}")
     def signed(attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], name: str, request: Request,
                e: Annotated[str, Query(max_length=20)] = "", v: Annotated[str, Query(max_length=10)] = "file",
-               s: Annotated[str, Query(max_length=64)] = ""):  # type: ignore[no-untyped-def]
+               s: Annotated[str, Query(max_length=64)] = ""):
         files: FileService = request.app.state.services.files
         if not files.check_link(attachment_id, e, v, s):
             return PlainTextResponse("This link to a file is not valid, or it has expired.", status_code=403)
@@ -72,7 +72,7 @@ def build_router() -> APIRouter:
     @router.get("/files/mail/{record_id}/{name}")
     def mail_original(record_id: Annotated[int, Path(ge=1, le=2**31 - 1)], name: str, request: Request,
                       e: Annotated[str, Query(max_length=20)] = "", v: Annotated[str, Query(max_length=10)] = "eml",
-                      s: Annotated[str, Query(max_length=64)] = ""):  # type: ignore[no-untyped-def]
+                      s: Annotated[str, Query(max_length=64)] = ""):
         services = request.app.state.services
         if not services.files.check_mail_link(record_id, e, v, s):
             return PlainTextResponse("This link to a mail is not valid, or it has expired.", status_code=403)

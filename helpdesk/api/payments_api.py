@@ -64,7 +64,7 @@ class PaymentRequestList(BaseModel):
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["payments"])
 
-    def described(services, card) -> dict:  # type: ignore[no-untyped-def]
+    def described(services, card) -> dict:
         return services.payments.described(card, services.payments.token_of(card.conversation_id))
 
     @router.post("/conversations/{conversation_id}/payment-requests", status_code=201,

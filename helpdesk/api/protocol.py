@@ -22,7 +22,7 @@ def http_protocol() -> Any:
         return "h11"
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn declares it so, narrower than asyncio
             super().connection_made(transport)
             self._head_timer: asyncio.TimerHandle | None = None
             self._start_head()

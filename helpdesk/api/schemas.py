@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, SPAM, Conversation
+from helpdesk.services.base import stored_id
 from helpdesk.services.links import conversation_link
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.services.conversations.choices import rich_fields
@@ -180,7 +181,7 @@ class ConversationList(BaseModel):
 
 
 def customer_out(profile: CustomerProfile) -> CustomerOut:
-    return CustomerOut(id=profile.customer.id, name=profile.customer.name,  # type: ignore[arg-type]
+    return CustomerOut(id=stored_id(profile.customer), name=profile.customer.name,
                        email=profile.first(EMAIL), phone=profile.first(PHONE),
                        external_id=profile.first(EXTERNAL_ID))
 
@@ -197,9 +198,10 @@ def sla_out(conversation: Conversation, now: datetime, breaches: list | None = N
 def conversation_out(conversation: Conversation, profile: CustomerProfile, tags: list[str],
                      assignee: AgentRef | None, base_url: str, now: datetime, breaches: list | None = None,
                      preview_is_public: bool = True) -> dict:
-    """`preview_is_public`: False when the last message is an internal note, whose words stay inside."""
-    return ConversationOut(
-        id=conversation.id, status=conversation.status, spam=conversation.status == SPAM,  # type: ignore[arg-type]
+    """`preview_is_public`: False when the last message is an internal note, whose words stay inside.
+    Built from a dict: the status and priority are checked against their lists as it is validated."""
+    return ConversationOut.model_validate(dict(
+        id=stored_id(conversation), status=conversation.status, spam=conversation.status == SPAM,
         priority=conversation.priority,
         subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
         assignee=assignee, tags=tags, created_at=conversation.created_at, updated_at=conversation.updated_at,
@@ -210,32 +212,34 @@ def conversation_out(conversation: Conversation, profile: CustomerProfile, tags:
         conversation_url=conversation_link(base_url, conversation.public_token),
         last_message_preview=conversation.last_message_preview if preview_is_public else "",
         sla=sla_out(conversation, now, breaches),
-    ).model_dump(mode="json")
+    )).model_dump(mode="json")
 
 
 def messages_out(detail: ConversationDetail) -> list[dict]:
     """Replies and notes; the thread's system events ("Resolved by Ann") are for people, and are
-    not messages in the API's sense (`kind` is reply or note)."""
+    not messages in the API's sense (`kind` is reply or note). Built from dicts: direction, kind
+    and channel are checked against their lists as each is validated."""
     out = []
     for m in detail.messages:
         if m.kind not in ("reply", "note"):
             continue
         kind = "customer" if m.direction == IN else "bot" if m.author_token_id else "agent"
-        delivery = detail.deliveries.get(m.id)  # type: ignore[arg-type]
-        out.append(MessageOut(
-            id=m.id, direction=m.direction, kind=m.kind, body=m.body, channel=m.channel,  # type: ignore[arg-type]
-            created_at=m.created_at, author=Author(type=kind, name=detail.author_name(m)),  # type: ignore[arg-type]
-            attachments=[AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,  # type: ignore[arg-type]
-                                       sha256=a.sha256, url=f"/api/v1/attachments/{a.id}")
-                         for a in detail.attachments.get(m.id, [])],  # type: ignore[arg-type]
-            delivery=DeliveryOut(channel=delivery.channel, status=delivery.status, error=delivery.error)  # type: ignore[arg-type]
-            if delivery else None, **rich_fields(m.meta)).model_dump(mode="json"))
+        message_id = stored_id(m)
+        delivery = detail.deliveries.get(message_id)
+        out.append(MessageOut.model_validate(dict(
+            id=message_id, direction=m.direction, kind=m.kind, body=m.body, channel=m.channel,
+            created_at=m.created_at, author={"type": kind, "name": detail.author_name(m)},
+            attachments=[{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                          "sha256": a.sha256, "url": f"/api/v1/attachments/{a.id}"}
+                         for a in detail.attachments.get(message_id, [])],
+            delivery={"channel": delivery.channel, "status": delivery.status, "error": delivery.error}
+            if delivery else None, **rich_fields(m.meta))).model_dump(mode="json"))
     return out
 
 
 def conversation_detail_out(detail: ConversationDetail, base_url: str, now: datetime, breaches: list) -> dict:
     c = detail.conversation
-    assignee = AgentRef(id=detail.assignee.id, name=detail.assignee.name) if detail.assignee else None  # type: ignore[arg-type]
+    assignee = AgentRef(id=stored_id(detail.assignee), name=detail.assignee.name) if detail.assignee else None
     public = c.last_message_id is None or any(m.id == c.last_message_id for m in detail.messages)
     data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches, public)
     data["messages"] = messages_out(detail)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from helpdesk.api.schemas import MAX_ID
 from helpdesk.api.v1 import ERROR_RESPONSES, conversation_json, scoped, services_of
-from helpdesk.services.base import Actor
+from helpdesk.services.base import Actor, stored_id
 from helpdesk.services.errors import NotFound
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -131,7 +131,7 @@ def build_router() -> APIRouter:
         entry = next((b for b in services.blocklist.entries() if (b.kind, b.value) == (body.kind, value)), None)
         if entry is None:
             raise NotFound("that sender is not blocked")
-        services.blocklist.unblock(entry.id, actor)  # type: ignore[arg-type]
+        services.blocklist.unblock(stored_id(entry), actor)
 
     @router.post("/conversations/{conversation_id}/spam", tags=["conversations"], responses=ERROR_RESPONSES,
                  summary="Move a conversation to Spam, perhaps blocking its sender (scope reply)")

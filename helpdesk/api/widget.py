@@ -230,7 +230,7 @@ def build_router() -> APIRouter:
         unsubscribe = services.events.subscribe(wake, {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED,
                                                        events.CONVERSATION_CREATED, PRESENCE_CHANGED})
 
-        async def stream():  # type: ignore[no-untyped-def]
+        async def stream():
             nonlocal last
             try:
                 yield "retry: 3000\n\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 class Channels:
     """The channel workers of the process that runs the jobs (one per database)."""
 
-    def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, services) -> None:
         from helpdesk.channels.email import EmailChannel
         from helpdesk.channels.stripe_checkout import StripeCheckout
         from helpdesk.channels.texts import TextChannels

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from helpdesk import __version__
 from helpdesk.cli import accounts, channel, data, desktop, mailbox, payments, reports, rules, serve, service, trust
@@ -18,7 +18,7 @@ log = logging.getLogger("helpdesk")
 
 
 class OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

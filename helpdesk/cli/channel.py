@@ -14,7 +14,7 @@ from helpdesk.config import Settings
 from helpdesk.services.channel_kinds import REGISTRY, Setting
 
 
-def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, parser_class) -> None:
     channel = sub.add_parser("channel", help="phones and messaging apps: SMS, Telegram, Twilio (SMS and WhatsApp)")
     actions = channel.add_subparsers(dest="channel_command", metavar="action", required=True,
                                      parser_class=parser_class)
@@ -50,7 +50,7 @@ def _dest(setting: Setting) -> str:
     return "setting_" + setting.name  # `from` is a keyword: never an attribute of its own
 
 
-def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:
     from helpdesk.services.base import Actor
 
     with command_app(settings, open_app) as app:
@@ -89,7 +89,7 @@ def _ask(value: str | None, prompt: str) -> str | None:
     return getpass.getpass(f"{prompt}: ") or None
 
 
-def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-untyped-def]
+def _add(services, args: argparse.Namespace, actor) -> int:
     from helpdesk.services.messaging.config import webhook_path
 
     given: dict[str, Any] = {}
@@ -128,7 +128,7 @@ def _add(services, args: argparse.Namespace, actor) -> int:  # type: ignore[no-u
     return 0
 
 
-def _list(channels) -> int:  # type: ignore[no-untyped-def]
+def _list(channels) -> int:
     views = channels.views()
     if not views:
         print(f"no channels yet: add one with `channel add {'|'.join(REGISTRY)} --name …`")

@@ -14,7 +14,7 @@ from helpdesk.cli.runtime import command_app
 from helpdesk.config import ConfigError, Settings
 
 
-def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, parser_class) -> None:
     mailbox = sub.add_parser("mailbox", help="the shop's mailboxes: mail in becomes conversations, replies go out")
     actions = mailbox.add_subparsers(dest="mailbox_command", metavar="action", required=True,
                                      parser_class=parser_class)
@@ -50,7 +50,7 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     imports.add_argument("path", type=Path)
 
 
-def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:
     from helpdesk.services.base import Actor
 
     with command_app(settings, open_app) as app:
@@ -86,7 +86,7 @@ def _ask_password(url: str, kind: str) -> str:
     return parsed.with_password(secret).full()
 
 
-def _add(mailboxes, args: argparse.Namespace, actor) -> int:  # type: ignore[no-untyped-def]
+def _add(mailboxes, args: argparse.Namespace, actor) -> int:
     from helpdesk.services.mail.mailboxes import MailboxInput
 
     box, warnings = mailboxes.add(MailboxInput(
@@ -102,7 +102,7 @@ def _add(mailboxes, args: argparse.Namespace, actor) -> int:  # type: ignore[no-
     return 0
 
 
-def _list(mailboxes) -> int:  # type: ignore[no-untyped-def]
+def _list(mailboxes) -> int:
     views = mailboxes.views()
     if not views:
         print("no mailboxes yet: add one with `mailbox add --name … --address … --imap … --smtp …`")
@@ -116,7 +116,7 @@ def _list(mailboxes) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _check(services, box) -> int:  # type: ignore[no-untyped-def]
+def _check(services, box) -> int:
     from helpdesk.channels.email import check
 
     problems = check(services, box)
@@ -128,7 +128,7 @@ def _check(services, box) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _import(services, box, path: Path) -> int:  # type: ignore[no-untyped-def]
+def _import(services, box, path: Path) -> int:
     from helpdesk.channels.email.archive import ArchiveError, import_archive
 
     started = time.monotonic()

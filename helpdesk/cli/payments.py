@@ -14,7 +14,7 @@ from helpdesk.cli.runtime import command_app
 from helpdesk.config import Settings
 
 
-def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, parser_class) -> None:
     payments = sub.add_parser("payments", help="how customers pay a payment request: bank, Stripe, a link")
     actions = payments.add_subparsers(dest="payments_command", metavar="action", required=True,
                                       parser_class=parser_class)
@@ -43,7 +43,7 @@ def _ask(value: str | None, prompt: str) -> str:
     return getpass.getpass(f"{prompt}: ")
 
 
-def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:
     from helpdesk.services.base import Actor
 
     owner = Actor("system", None, "the data folder's owner (command line)", origin="command line")
@@ -52,8 +52,8 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
         command = args.payments_command
         if command == "bank":
             done = ways.set_bank(owner, args.holder, args.iban, args.bic)
-            print(f"Bank transfer set up: {done.bank.holder}, IBAN {done.bank.iban_spaced}"  # type: ignore[union-attr]
-                  + (f", BIC {done.bank.bic}" if done.bank.bic else ""))  # type: ignore[union-attr]
+            print(f"Bank transfer set up: {done.bank.holder}, IBAN {done.bank.iban_spaced}"
+                  + (f", BIC {done.bank.bic}" if done.bank.bic else ""))
         elif command == "stripe":
             done = ways.set_stripe(owner, _ask(args.secret_key, "Stripe secret key"),
                                    _ask(args.webhook_secret, "Stripe webhook signing secret"), args.api_url)

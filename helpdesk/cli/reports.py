@@ -13,7 +13,7 @@ from helpdesk.cli.runtime import command_app
 from helpdesk.config import ConfigError, Settings
 
 
-def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, parser_class) -> None:
     reports = sub.add_parser("reports", help="Reports' stored daily figures")
     actions = reports.add_subparsers(dest="reports_command", metavar="action", required=True,
                                      parser_class=parser_class)
@@ -22,7 +22,7 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     rebuild.add_argument("--since", metavar="YYYY-MM-DD", help="only from this day on")
 
 
-def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:
     since = None
     if args.since:
         try:

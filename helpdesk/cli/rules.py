@@ -14,7 +14,7 @@ from helpdesk.cli.runtime import command_app
 from helpdesk.config import ConfigError, Settings
 
 
-def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, parser_class) -> None:
     rules = sub.add_parser("rules", help="automation rules: list, turn on or off, export and import")
     actions = rules.add_subparsers(dest="rules_command", metavar="action", required=True, parser_class=parser_class)
     common(actions.add_parser("list", help="every rule in the order they run: on or off, what it did last"))
@@ -31,7 +31,7 @@ def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-
     load.add_argument("file", type=Path)
 
 
-def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:
     from helpdesk.services.base import Actor
 
     command = args.rules_command
@@ -65,7 +65,7 @@ def _read(path: Path) -> object:
         raise ConfigError(f"{path} is not JSON: {exc}") from None
 
 
-def _list(automation) -> None:  # type: ignore[no-untyped-def]
+def _list(automation) -> None:
     rules = automation.rules()
     if not rules:
         print("no rules (python main.py rules import FILE, or Settings → Automation)")

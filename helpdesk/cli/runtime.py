@@ -27,7 +27,7 @@ def command_app(settings: Settings, open_app: Callable[[Settings], Any]) -> Iter
         app.close()
 
 
-def open_app(settings: Settings):  # type: ignore[no-untyped-def]
+def open_app(settings: Settings):
     from helpdesk.app import HelpdeskApp
 
     try:
@@ -38,7 +38,7 @@ def open_app(settings: Settings):  # type: ignore[no-untyped-def]
         raise ConfigError(f"cannot open the database at {settings.effective_database_url}: {exc}") from exc
 
 
-def take_lock(settings: Settings):  # type: ignore[no-untyped-def]
+def take_lock(settings: Settings):
     """One server per data directory (jobs and backups assume it)."""
     from helpdesk.host.runlock import AlreadyRunning, RunLock
 
@@ -51,7 +51,7 @@ def take_lock(settings: Settings):  # type: ignore[no-untyped-def]
         raise ConfigError(str(exc)) from None
 
 
-def announce(settings: Settings):  # type: ignore[no-untyped-def]
+def announce(settings: Settings):
     """helpdesk.local on the LAN by mDNS, when Helpdesk listens there."""
     from helpdesk.host.lan_announce import LanAnnouncement, wanted
 
@@ -77,7 +77,7 @@ def stop_cleanly_on_terminate() -> None:
             signal.signal(getattr(signal, name), stop)
 
 
-def print_setup_code(app, url: str) -> None:  # type: ignore[no-untyped-def]
+def print_setup_code(app, url: str) -> None:
     """First run, as Jupyter does: whoever started Helpdesk gets the code that creates the owner."""
     code = app.services.auth.setup_code()
     if code:

@@ -39,7 +39,7 @@ def serve(settings: Settings, demo: bool = False) -> int:
     return 0
 
 
-def fill_demo_if_empty(app) -> bool:  # type: ignore[no-untyped-def]
+def fill_demo_if_empty(app) -> bool:
     from helpdesk.services.demo import DEMO_AGENTS, DEMO_PASSWORD, fill_demo
 
     if app.services.agents.count() > 0:

@@ -10,7 +10,7 @@ from typing import Callable
 from helpdesk.config import DEFAULT_HOST, DEFAULT_PORT, ConfigError, Settings, ensure_data_dir
 
 
-def add_parser(sub, common: Callable, listen: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, listen: Callable, parser_class) -> None:
     service = sub.add_parser("service", help="start Helpdesk in the background at login: install, uninstall, status")
     actions = service.add_subparsers(dest="service_command", metavar="action", required=True,
                                      parser_class=parser_class)

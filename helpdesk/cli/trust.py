@@ -13,7 +13,7 @@ from helpdesk.cli.runtime import command_app
 from helpdesk.config import ConfigError, Settings, write_private
 
 
-def add_parser(sub, common: Callable, parser_class) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub, common: Callable, parser_class) -> None:
     agent = sub.add_parser("agent", help="an agent's sign-in")
     actions = agent.add_subparsers(dest="agent_command", metavar="action", required=True, parser_class=parser_class)
     reset = actions.add_parser("reset-2fa", help="turn off an agent's two-step sign-in and sign them out everywhere "
@@ -40,7 +40,7 @@ def _owner_only(data_dir: Path) -> None:
         raise ConfigError(f"only the owner of {data_dir} may reset a second step; run this as that user")
 
 
-def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:  # type: ignore[type-arg]
+def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int:
     from helpdesk.services.base import Actor
 
     owner = Actor("system", None, "the data folder's owner (command line)", origin="command line")

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from typing import Any
+from typing import Any, Mapping
 
 from helpdesk import __version__
 from helpdesk.config import Settings
@@ -24,9 +24,9 @@ HOST_NAME = "helpdesk.local."
 SERVICE_TYPE = "_http._tcp.local."
 
 
-def wanted(settings: Settings, env: dict[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env  # type: ignore[assignment]
-    return settings.host in ("0.0.0.0", "::") and env.get("HELPDESK_MDNS", "1") not in ("0", "false", "no")
+def wanted(settings: Settings, env: Mapping[str, str] | None = None) -> bool:
+    given = os.environ if env is None else env
+    return settings.host in ("0.0.0.0", "::") and given.get("HELPDESK_MDNS", "1") not in ("0", "false", "no")
 
 
 def service_info(port: int, addresses: list[str]) -> Any:

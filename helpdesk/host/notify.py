@@ -32,12 +32,12 @@ def notify(title: str, body: str) -> bool:
         return False
 
 
-def breach_notifier(services):  # type: ignore[no-untyped-def]
+def breach_notifier(services):
     """An event-bus subscriber that announces SLA breaches on the desktop."""
     from helpdesk.events import SLA_BREACHED
     from helpdesk.services.sla import TARGET_LABELS
 
-    def on_event(event) -> None:  # type: ignore[no-untyped-def]
+    def on_event(event) -> None:
         if event.type != SLA_BREACHED:
             return
         target = TARGET_LABELS.get(event.data.get("target", ""), "Reply")

@@ -13,11 +13,11 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no such module on this OS: checked before use
 try:
     import msvcrt
 except ImportError:  # POSIX
-    msvcrt = None  # type: ignore[assignment]
+    msvcrt = None  # type: ignore[assignment]  # no such module on this OS: checked before use
 
 log = logging.getLogger(__name__)
 # Windows locks byte ranges, and a locked range cannot be read by others: lock one byte far

@@ -52,4 +52,4 @@ class DesktopWindow:
         return False
 
     def recognises(self, user_agent: str | None) -> bool:
-        return bool(user_agent) and self.marker in user_agent  # type: ignore[operator]
+        return user_agent is not None and self.marker in user_agent

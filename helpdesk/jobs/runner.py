@@ -84,7 +84,7 @@ class JobRunner:
             with self._lock:
                 self._running.discard(job_id)
 
-    def _record(self, job_id: str, **fields) -> None:  # type: ignore[no-untyped-def]
+    def _record(self, job_id: str, **fields) -> None:
         self.services.jobs.record(job_id, **fields)
 
     # ---- the jobs ----------------------------------------------------------------------

@@ -48,7 +48,7 @@ def triggers(sla_scan_minutes: int = 1) -> dict:
 class Jobs:
     """The app's scheduler: start() registers and schedules the jobs; close() stops them."""
 
-    def __init__(self, runner: JobRunner, engine, key: str, sla_scan_minutes: int = 1) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, runner: JobRunner, engine, key: str, sla_scan_minutes: int = 1) -> None:
         self.runner = runner
         self.key = key
         self.sla_scan_minutes = sla_scan_minutes

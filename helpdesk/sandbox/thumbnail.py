@@ -26,7 +26,7 @@ def cap_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def weighed_pixels(head: bytes, image) -> int:  # type: ignore[no-untyped-def]
+def weighed_pixels(head: bytes, image) -> int:
     """Width × height × bytes per sample (at least 1): what decoding will cost, from the header."""
     width, height = image.size
     depth = 8

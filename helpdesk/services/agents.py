@@ -63,9 +63,9 @@ class AgentService(Service):
         _check_password(fields, password or "")
         if role not in AGENT_ROLES:
             fields["role"] = "must be admin or agent"
-        if fields:
+        if fields or clean_email is None:
             raise ValidationFailed("the agent could not be created", fields)
-        return self._insert(clean_email, clean_name, _hasher.hash(password), role, actor)  # type: ignore[arg-type]
+        return self._insert(clean_email, clean_name, _hasher.hash(password), role, actor)
 
     @writes
     def _insert(self, clean_email: str, clean_name: str, password_hash: str, role: str, actor: Actor) -> Agent:

@@ -12,8 +12,7 @@ from typing import Any, Optional, cast
 
 from sqlalchemy import CursorResult, Select, delete, or_, select
 
-from helpdesk.models import Agent, ApiToken
-from helpdesk.models.tables import AUDIT_ENTRIES as A
+from helpdesk.models.tables import AGENTS, API_TOKENS, AUDIT_ENTRIES as A
 from helpdesk.services.base import Service, writes
 
 KEEP_DAYS = 731
@@ -35,8 +34,8 @@ class AuditRow:
 class AuditLogService(Service):
     def _names(self) -> tuple[dict[int, str], dict[int, str]]:
         with self.db.read() as s:
-            agents = {r.id: r.name for r in s.execute(select(Agent.id, Agent.name))}  # type: ignore[call-overload]
-            tokens = {r.id: r.name for r in s.execute(select(ApiToken.id, ApiToken.name))}  # type: ignore[call-overload]
+            agents = {r.id: r.name for r in s.execute(select(AGENTS.c.id, AGENTS.c.name))}
+            tokens = {r.id: r.name for r in s.execute(select(API_TOKENS.c.id, API_TOKENS.c.name))}
         return agents, tokens
 
     def _rows(self, query: Select[Any]) -> list[AuditRow]:

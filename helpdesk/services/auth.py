@@ -27,6 +27,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -35,11 +36,14 @@ from helpdesk import events
 from helpdesk.config import write_private
 from helpdesk.models import Agent, AgentSession
 from helpdesk.services.agents import AgentService, end_sessions
-from helpdesk.services.base import Actor, Service, audit, require_admin, sha256_hex, writes
+from helpdesk.services.base import Actor, Service, audit, require_admin, sha256_hex, stored_id, writes
 from helpdesk.services.errors import Forbidden, NotFound, ServiceError
 from helpdesk.services.host_facts import DesktopWindow
 from helpdesk.services.ratelimit import RateLimiter, wait_in_words
 from helpdesk.services.twostep import WINDOW, Enrolment, TwoStepService, on_shop_network
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 SETUP_CODE_FILE = "setup-code.txt"
 SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a screen and typed
@@ -114,7 +118,7 @@ class Device:
 
 
 class AuthService(Service):
-    def __init__(self, db, clock, settings, agents: AgentService,  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, agents: AgentService,
                  attempts: RateLimiter, two_step: TwoStepService, window: DesktopWindow) -> None:
         super().__init__(db, clock, settings)
         self.agents = agents
@@ -196,7 +200,7 @@ class AuthService(Service):
             ticket = secrets.token_urlsafe(24)
             with self._lock:
                 self._tickets = {t: v for t, v in self._tickets.items() if v.expires_at > now}
-                self._tickets[ticket] = _Ticket(agent.id, agent.email, remember, client, address,  # type: ignore[arg-type]
+                self._tickets[ticket] = _Ticket(stored_id(agent), agent.email, remember, client, address,
                                                 now + TICKET_FOR, enrol=not enrolled)
             return SecondStep(ticket, agent.name, enrol=not enrolled)
         return self._start_session(agent, remember, client, address, signed_in="password")
@@ -212,7 +216,7 @@ class AuthService(Service):
                                    f"{wait_in_words((paused - now).total_seconds())}", 0)
 
     def _failed(self, key: str, address: str, from_window: bool, now: datetime, *, email: str, why: str,
-                agent_id: int | None = None) -> None:
+                agent_id: int | None = None) -> NoReturn:
         """Count a wrong password or code for (account, address), note it in the audit log, and raise."""
         if not from_window:
             self.attempts.take(address)
@@ -265,7 +269,7 @@ class AuthService(Service):
             self._tickets.pop(ticket, None)
             self._failures.pop(key, None)
         return self._start_session(self.agents.get(held.agent_id), held.remember, held.client, held.address,
-                                   signed_in=how)  # type: ignore[arg-type]
+                                   signed_in=how)
 
     def enrolment(self, ticket: str) -> Enrolment:
         """The shop requires the second step and this agent has none: a secret to scan, at sign-in."""
@@ -293,7 +297,7 @@ class AuthService(Service):
             if signed_in:
                 audit(tx.session, now, Actor.for_agent(agent, address), "agent.signed_in", client=client[:200],
                       second_step=None if signed_in == "password" else signed_in)
-            tx.session.add(AgentSession(agent_id=agent.id, token_hash=sha256_hex(token), created_at=now,  # type: ignore[arg-type]
+            tx.session.add(AgentSession(agent_id=stored_id(agent), token_hash=sha256_hex(token), created_at=now,
                                         expires_at=expires, remember=remember, client=client[:300],
                                         last_seen_at=now, address=address[:64]))
         return SignedIn(agent=agent, token=token, expires_at=expires)
@@ -349,7 +353,7 @@ class AuthService(Service):
         with self.db.read() as s:
             rows = s.exec(select(AgentSession).where(AgentSession.agent_id == agent_id,
                                                      col(AgentSession.expires_at) > now)).all()
-        out = [Device(r.id, describe_client(r.client, r.address), r.address or "", r.created_at,  # type: ignore[arg-type]
+        out = [Device(stored_id(r), describe_client(r.client, r.address), r.address or "", r.created_at,
                       r.last_seen_at or r.created_at, r.token_hash == mine) for r in rows]
         return sorted(out, key=lambda d: (not d.this_device, -d.last_seen_at.timestamp()))
 
@@ -383,7 +387,7 @@ class AuthService(Service):
         if not token:
             return
         with self.db.write() as tx:
-            tx.session.exec(delete(AgentSession).where(  # type: ignore[call-overload]
+            tx.session.exec(delete(AgentSession).where(
                 col(AgentSession.token_hash) == sha256_hex(token)))
 
     @writes
@@ -404,7 +408,7 @@ class AuthService(Service):
         now = self.now()
         idle = now - self._idle_limit()
         with self.db.write() as tx:
-            result = tx.session.exec(delete(AgentSession).where(  # type: ignore[call-overload]
+            result = tx.session.exec(delete(AgentSession).where(
                 (col(AgentSession.expires_at) <= now)
                 | (col(AgentSession.remember).is_(True) & (col(AgentSession.last_seen_at) < idle))))
             return result.rowcount or 0

@@ -109,9 +109,9 @@ class Blocklist(Service):
         if clean is None and "kind" not in fields:
             fields["value"] = {"email": "must be an email address", "domain": "must be a domain like example.com",
                                "phone": "must be a phone number like +15550100"}.get(kind, "must be 1 to 254 characters")
-        if fields:
+        if fields or clean is None:
             raise ValidationFailed("the sender was not blocked", fields)
-        return clean  # type: ignore[return-value]
+        return clean
 
     @writes
     def block(self, kind: str, value: str, actor: Actor) -> BlockedSender:

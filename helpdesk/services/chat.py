@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, update
 
 from helpdesk import events
-from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel)
+from helpdesk.models import (EMAIL, EVENT, EXTERNAL_ID, IN, SPAM, Channel, Message)
 from helpdesk.models.tables import (CONVERSATIONS as CONV, CUSTOMERS as CUSTOMER, CUSTOMER_IDENTIFIERS as IDENT,
                                    MESSAGES as MSG)
-from helpdesk.services.base import Actor, Service, same_secret, writes
+from helpdesk.services.base import Actor, Service, same_secret, stored_id, writes
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.customers import normalize_email
@@ -176,15 +176,18 @@ class ChatService(Service):
         shown = [m for m in detail.messages if m.kind != EVENT]
         cards = self.payments.cards_for_customer(latest.public_token, detail.payments) \
             if self.payments is not None and detail.payments else {}
-        messages = [ChatMessage(m.id, m.direction == IN, "You" if m.direction == IN else detail.public_author(m, team),
-                                m.body, m.created_at, shop_time(m.created_at, zone),  # type: ignore[arg-type]
-                                tuple((a.filename, base + self.files.signed_path(a))
-                                      for a in detail.attachments.get(m.id, [])),  # type: ignore[arg-type]
-                                tuple((a.content_type.partition("/")[0] if a.content_type in MEDIA_TYPES else "",
-                                       a.duration_ms) for a in detail.attachments.get(m.id, [])),  # type: ignore[arg-type]
-                                tuple((m.meta or {}).get("choices") or ()) if m.direction != IN else (),
-                                cards.get(m.id), m.meta if m.direction == IN else None)  # type: ignore[arg-type]
-                    for m in shown]
+        def shown_message(m: Message) -> ChatMessage:
+            files = detail.attachments.get(stored_id(m), [])
+            return ChatMessage(stored_id(m), m.direction == IN,
+                               "You" if m.direction == IN else detail.public_author(m, team),
+                               m.body, m.created_at, shop_time(m.created_at, zone),
+                               tuple((a.filename, base + self.files.signed_path(a)) for a in files),
+                               tuple((a.content_type.partition("/")[0] if a.content_type in MEDIA_TYPES else "",
+                                      a.duration_ms) for a in files),
+                               tuple((m.meta or {}).get("choices") or ()) if m.direction != IN else (),
+                               cards.get(stored_id(m)), m.meta if m.direction == IN else None)
+
+        messages = [shown_message(m) for m in shown]
         earlier = [(r.subject or f"{r.last_message_at.day} {r.last_message_at:%b %Y}: {r.last_message_preview[:60]}",
                     self.links.conversation(r.public_token)) for r in rows[1:6]]
         return ChatThread(latest.id, latest.status, self.links.conversation(latest.public_token), messages, earlier)

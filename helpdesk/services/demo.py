@@ -147,7 +147,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
     for i, count in enumerate(counts):
         first = FIRST[i % len(FIRST)]
         last = LAST[(i * 4 + i // len(FIRST)) % len(LAST)]  # every first and last name pair once
-        customer = {"name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}@example.com",
+        customer: dict[str, Any] = {"name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}@example.com",
                     "phone": f"+1555{rng.randint(1000000, 9999999)}" if i % 3 == 0 else None}
         recent = last_outcomes[i] == OPEN
         # Open ones came in lately, pending and snoozed ones in the last days; resolved ones any time.
@@ -164,7 +164,7 @@ def fill_demo(db: Database, settings: Settings, real_clock: Clock, seed: int = 7
             plan.append((customer, last_outcomes[i] if is_last else RESOLVED, started, limit))
 
     # Every step of every conversation, with its time; replayed in time order.
-    steps: list[tuple[datetime, int, Callable[[], None]]] = []
+    steps: list[tuple[datetime, int, Callable[..., object]]] = []
     state: dict[int, int] = {}
 
     for k, (customer, outcome, start, limit) in enumerate(plan):

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from helpdesk.models import AppSetting, Attachment
 from helpdesk.models.tables import ATTACHMENTS as ATTACHMENT, MAIL_RECORDS as MAIL
 from helpdesk.services.images import ImageDecoder
-from helpdesk.services.base import Service, new_id, same_secret, writes
+from helpdesk.services.base import Service, new_id, same_secret, stored_id, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk.clock import Clock
 from helpdesk.config import Settings
@@ -271,9 +271,10 @@ class FileService(Service):
         self.landed(files)
         made = []
         for f in files:
-            row = {"message_id": message_id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
-                   "sha256": f.sha256, "created_at": now, "duration_ms": f.duration_ms}
-            made.append(Attachment(id=new_id(conn.execute(insert(ATTACHMENT).values(**row))), **row))
+            row = Attachment(message_id=message_id, filename=f.filename, content_type=f.content_type, size=f.size,
+                             sha256=f.sha256, created_at=now, duration_ms=f.duration_ms)
+            row.id = new_id(conn.execute(insert(ATTACHMENT).values(**row.model_dump(exclude={"id"}))))
+            made.append(row)
         return made
 
     def described(self, attachments: list[Attachment], base_url: str) -> list[dict[str, Any]]:
@@ -295,8 +296,8 @@ class FileService(Service):
         if not message_ids:
             return {}
         with self.db.read() as s:
-            rows = s.execute(select(Attachment).where(Attachment.message_id.in_(message_ids))  # type: ignore[union-attr]
-                             .order_by(Attachment.id)).scalars().all()
+            rows = s.execute(select(Attachment).where(ATTACHMENT.c.message_id.in_(message_ids))
+                             .order_by(ATTACHMENT.c.id)).scalars().all()
         out: dict[int, list[Attachment]] = {}
         for row in rows:
             out.setdefault(row.message_id, []).append(row)
@@ -341,7 +342,8 @@ class FileService(Service):
             if setting is None or not setting.value:  # shared through the database by every process
                 setting = AppSetting(key=LINK_KEY, value={"key": secrets.token_hex(32)})
                 tx.session.add(setting)
-            self._key = bytes.fromhex(setting.value["key"])  # type: ignore[index]
+            key: str = (setting.value or {})["key"]
+            self._key = bytes.fromhex(key)
             return self._key
 
     def proof(self, purpose: str, text: str) -> str:
@@ -357,8 +359,9 @@ class FileService(Service):
     def signed_path(self, attachment: Attachment, variant: str = "file", lifetime: timedelta = LINK_LIFETIME) -> str:
         """/files/<id>/<name>?e=<expiry>&v=<file|thumb>&s=<HMAC over id, expiry and variant>."""
         expires = int((self.now() + lifetime).timestamp())
-        return (f"/files/{attachment.id}/{quote(attachment.filename)}?e={expires}&v={variant}"
-                f"&s={self._signature(attachment.id, expires, variant)}")  # type: ignore[arg-type]
+        attachment_id = stored_id(attachment)
+        return (f"/files/{attachment_id}/{quote(attachment.filename)}?e={expires}&v={variant}"
+                f"&s={self._signature(attachment_id, expires, variant)}")
 
     def check_link(self, attachment_id: int, expires: str, variant: str, signature: str) -> bool:
         return self._check(attachment_id, expires, variant, signature, ("file", "thumb"))

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
-from sqlmodel import col
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 
-from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM, Agent, ConversationTag,
-                             Customer, Tag)
-from helpdesk.models.tables import API_TOKENS, CONVERSATIONS as C, CONVERSATION_READS
+from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM)
+from helpdesk.models.tables import (AGENTS, API_TOKENS, CONVERSATIONS as C, CONVERSATION_READS,
+                                    CONVERSATION_TAGS as CT, CUSTOMERS, TAGS)
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
@@ -90,7 +89,7 @@ class InboxService(Service):
     def _filters(self, query: InboxQuery, agent_id: int, view: str | None = None, team_only: bool = True) -> list[Any]:
         """The conditions of a view under the filters; team_only=False leaves out "not a bot's"."""
         view = view or query.view
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         now = self.now()
         overdue = or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now)
         if view == "spam":  # whatever its other filters: marked by an agent, a blocked sender, a flagged mail
@@ -122,8 +121,7 @@ class InboxService(Service):
             conditions.append(C.c.priority == query.priority)
         if query.tag:
             conditions.append(C.c.id.in_(
-                select(ConversationTag.conversation_id).join(Tag, col(Tag.id) == ConversationTag.tag_id)
-                .where(Tag.name == query.tag)))
+                select(CT.c.conversation_id).join(TAGS, TAGS.c.id == CT.c.tag_id).where(TAGS.c.name == query.tag)))
         return conditions
 
     def counts(self, query: InboxQuery, agent_id: int, shared: bool = False) -> dict[str, int]:
@@ -144,7 +142,7 @@ class InboxService(Service):
     def _count(self, query: InboxQuery, agent_id: int, views: list[str]) -> dict[str, int]:
         with self.db.read() as s:
             def count(where: list[Any]) -> int:
-                return s.execute(select(func.count()).select_from(C).where(*where)).scalar_one()
+                return int(s.execute(select(func.count()).select_from(C).where(*where)).scalar_one())
 
             counts: dict[str, int] = {}
             for view in views:
@@ -203,7 +201,7 @@ class InboxService(Service):
         phases: list[tuple[list[Any], list[Any]]] = []
         kind, stamp, last_id = after
         if by_waiting:
-            waiting = [C.c.waiting_since.is_not(None)]
+            waiting: list[ColumnElement[bool]] = [C.c.waiting_since.is_not(None)]
             if kind == "w":
                 at = datetime.fromisoformat(stamp)
                 # A row value, not "a > x OR (a = x AND id > y)": PostgreSQL seeks the index with it.
@@ -220,8 +218,8 @@ class InboxService(Service):
             phases.append((conditions + extra, [C.c.last_message_at.desc(), C.c.id.desc()]))
         T = API_TOKENS
         R = CONVERSATION_READS
-        columns = (*ROW_COLUMNS, Customer.name.label("customer_name"), Customer.contact.label("customer_contact"),  # type: ignore[attr-defined]
-                   Agent.name.label("assignee_name"), T.c.name.label("bot_name"))  # type: ignore[attr-defined]
+        columns = (*ROW_COLUMNS, CUSTOMERS.c.name.label("customer_name"), CUSTOMERS.c.contact.label("customer_contact"),
+                   AGENTS.c.name.label("assignee_name"), T.c.name.label("bot_name"))
         rows: list[Any] = []
         with self.db.read() as s:
             for where, order in phases:
@@ -229,8 +227,8 @@ class InboxService(Service):
                     break
                 statement = (
                     select(*columns)
-                    .join(Customer, Customer.id == C.c.customer_id)  # type: ignore[arg-type]
-                    .outerjoin(Agent, Agent.id == C.c.assignee_id)  # type: ignore[arg-type]
+                    .join(CUSTOMERS, CUSTOMERS.c.id == C.c.customer_id)
+                    .outerjoin(AGENTS, AGENTS.c.id == C.c.assignee_id)
                     .outerjoin(T, T.c.id == C.c.bot_token_id)
                     .where(*where).order_by(*order).limit(limit + 1 - len(rows))
                 )
@@ -239,7 +237,7 @@ class InboxService(Service):
             rows = rows[:limit]
             ids = [r.id for r in rows]
             # By the primary key (agent, conversation): every agent's marks for these rows, or the reader's.
-            agents = R.c.agent_id == reader if reader is not None else R.c.agent_id.in_(select(Agent.id))  # type: ignore[arg-type]
+            agents = R.c.agent_id == reader if reader is not None else R.c.agent_id.in_(select(AGENTS.c.id))
             marks = select(R.c.agent_id, R.c.conversation_id, R.c.last_read_message_id).where(
                 agents, R.c.conversation_id.in_(ids))
             read_up_to = {(a, c): last for a, c, last in s.execute(marks).all()} if ids else {}

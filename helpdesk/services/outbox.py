@@ -99,7 +99,7 @@ def _status_words(code: int | None) -> str:
 
 class OutboxService(Service):
     # Tests may replace how a delivery is posted (url, body, headers, allow_local) -> HTTP status.
-    post: Callable[[str, bytes, dict[str, str], bool], int] = staticmethod(  # type: ignore[assignment]
+    post: Callable[[str, bytes, dict[str, str], bool], int] = staticmethod(
         lambda url, body, headers, allow_local: netpolicy.post(url, body, headers, allow_local, POST_TIMEOUT_SECONDS))
 
     # ---- webhooks ------------------------------------------------------------------------
@@ -179,14 +179,14 @@ class OutboxService(Service):
 
     def webhooks(self) -> list[Webhook]:
         with self.db.read() as s:
-            return list(s.execute(select(Webhook).order_by(Webhook.id)).scalars().all())  # type: ignore[arg-type]
+            return list(s.execute(select(Webhook).order_by(W.c.id)).scalars().all())
 
     def deliveries(self, webhook_id: int, limit: int = 50) -> list[tuple[WebhookDelivery, OutboxEvent]]:
         with self.db.read() as s:
             rows = s.execute(select(WebhookDelivery, OutboxEvent)
-                             .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)  # type: ignore[arg-type]
-                             .where(WebhookDelivery.webhook_id == webhook_id)
-                             .order_by(WebhookDelivery.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+                             .join(OutboxEvent, E.c.id == D.c.outbox_event_id)
+                             .where(D.c.webhook_id == webhook_id)
+                             .order_by(D.c.id.desc()).limit(limit)).all()
             return [(d, e) for d, e in rows]
 
     def send_test(self, webhook_id: int, actor: Actor) -> str:
@@ -267,8 +267,8 @@ class OutboxService(Service):
 
     def last_event_number(self) -> int:
         with self.db.read() as s:
-            return s.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one()
+            return int(s.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one())
 
     def pending_count(self) -> int:
         with self.db.read() as s:
-            return s.execute(select(func.count()).select_from(D).where(D.c.status == "pending")).scalar_one()
+            return int(s.execute(select(func.count()).select_from(D).where(D.c.status == "pending")).scalar_one())

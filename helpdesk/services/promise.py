@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -19,6 +19,13 @@ from helpdesk.models.tables import CONVERSATION_READS as READS, MESSAGES as MSG
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.sla import SlaRules
+
+if TYPE_CHECKING:  # for annotations only: the container wires these services together
+    from helpdesk.clock import Clock
+    from helpdesk.config import Settings
+    from helpdesk.db import Database
+    from helpdesk.services.links import Links
+    from helpdesk.services.sla import SlaService
 
 TEAM_KEY = "team"
 LOGO_KEY = "team_logo"
@@ -88,7 +95,7 @@ def minutes_words(minutes: int, business: bool) -> str:
 
 
 class PromiseService(Service):
-    def __init__(self, db, clock, settings, sla, links) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, sla: SlaService, links: Links) -> None:
         super().__init__(db, clock, settings)
         self.sla = sla
         self.links = links

@@ -38,7 +38,7 @@ class UpdateCheck:
 
     @property
     def newer(self) -> bool:
-        return bool(self.latest) and version_key(self.latest) > version_key(__version__)  # type: ignore[arg-type]
+        return self.latest is not None and version_key(self.latest) > version_key(__version__)
 
 
 class ReleaseService(Service):
@@ -89,14 +89,14 @@ class ReleaseService(Service):
     def set_autostart(self, enabled: bool, actor: Actor | None) -> str:
         """Register (or remove) `helpdesk serve` at login on the computer Helpdesk runs on; it
         takes over from the next login (this Helpdesk is running now)."""
-        require_admin(actor, "change how Helpdesk starts")
+        actor = require_admin(actor, "change how Helpdesk starts")
         command = self.host.serve_command(self.settings.data_dir, database_url=self.settings.database_url)
         try:
             done = self.autostart().install(command, start_now=False) if enabled else \
                 ("removed" if self.autostart().uninstall() else "was not set")
         except AutostartError as exc:
             raise Conflict(str(exc)) from None
-        self._audit(actor, "autostart.enabled" if enabled else "autostart.disabled")  # type: ignore[arg-type]
+        self._audit(actor, "autostart.enabled" if enabled else "autostart.disabled")
         return done
 
     @writes
@@ -116,7 +116,7 @@ class ReleaseService(Service):
 
     @writes
     def set_update_check(self, enabled: bool, url: str, actor: Actor | None) -> UpdateCheck:
-        require_admin(actor, "change the update check")
+        actor = require_admin(actor, "change the update check")
         url = (url or "").strip()
         if enabled and not url.startswith(("https://", "http://")):
             raise ValidationFailed("the update check needs an address", {"url": "must start with https://"})
@@ -126,7 +126,7 @@ class ReleaseService(Service):
             row = tx.session.get(AppSetting, UPDATE_KEY) or AppSetting(key=UPDATE_KEY)
             row.value = {**(row.value or {}), "enabled": enabled, "url": url}
             tx.session.add(row)
-            audit(tx.session, self.now(), actor, "update_check.changed", enabled=enabled)  # type: ignore[arg-type]
+            audit(tx.session, self.now(), actor, "update_check.changed", enabled=enabled)
         return self.update_check()
 
     def check_for_update(self) -> UpdateCheck:

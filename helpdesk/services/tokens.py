@@ -138,11 +138,11 @@ class TokenService(Service):
                     if channel else []:
                 other.first_responder = None  # one bot answers a channel first
                 tx.session.add(other)
-            token = tx.session.get(ApiToken, token_id)
-            token.first_responder = channel  # type: ignore[union-attr]
+            token = tx.session.get_one(ApiToken, token_id)
+            token.first_responder = channel
             tx.session.add(token)
             audit(tx.session, self.now(), actor, "token.first_responder", token_id=token_id, channel=channel)
-            return token  # type: ignore[return-value]
+            return token
 
     def first_responder_for(self, conn: Any, channel: str) -> int | None:
         """The live bot token that answers this channel's new conversations, inside a transaction."""

@@ -29,7 +29,7 @@ SESSION_KEY = "helpdesk.session"
 SEED = ft.Colors.INDIGO
 
 
-def build_web_app(services: Services):  # type: ignore[no-untyped-def]
+def build_web_app(services: Services):
     """The Flet web app as an ASGI app, to mount at / after the API routes."""
     import flet.fastapi as flet_fastapi
 

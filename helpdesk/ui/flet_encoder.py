@@ -119,5 +119,5 @@ def install() -> bool:
     for name in _USERS:
         module = sys.modules.get(name)
         if getattr(module, "configure_encode_object_for_msgpack", None) is _ORIGINAL:
-            module.configure_encode_object_for_msgpack = configure  # type: ignore[attr-defined]
+            setattr(module, "configure_encode_object_for_msgpack", configure)
     return True

@@ -28,9 +28,10 @@ _ORIGINAL = Session.patch_control
 
 def patch_control(self: Session, control: BaseControl, prev_control: Optional[BaseControl] = None,
                   parent: Any = None, path: Optional[list[Any]] = None, frozen: bool = False) -> None:
-    patch, added_controls, removed_controls = self._Session__get_update_control_patch(  # type: ignore[attr-defined]
+    # Flet's private (name-mangled) parts, read by name: install() checks the source they come from.
+    patch, added_controls, removed_controls = getattr(self, "_Session__get_update_control_patch")(
         control=control, prev_control=prev_control or control, parent=parent, path=path, frozen=frozen)
-    index = self._Session__index  # type: ignore[attr-defined]
+    index = getattr(self, "_Session__index")
     added_ids = {added._i for added in added_controls}
     removed_ids = {removed._i for removed in removed_controls}
     for removed_control in removed_controls:
@@ -38,7 +39,7 @@ def patch_control(self: Session, control: BaseControl, prev_control: Optional[Ba
             removed_control.will_unmount()
         index.pop(removed_control._i, None)
     if len(patch) > 1:
-        self._Session__send_message(  # type: ignore[attr-defined]
+        getattr(self, "_Session__send_message")(
             ClientMessage(ClientAction.PATCH_CONTROL, PatchControlBody(parent._i if parent else control._i, patch)))
     for added_control in added_controls:
         index[added_control._i] = added_control
@@ -51,5 +52,5 @@ def install() -> bool:
         log.warning("Flet's Session.patch_control is not the one this speedup was written for (another "
                     "Flet version?): left as it is")
         return False
-    Session.patch_control = patch_control  # type: ignore[method-assign]
+    setattr(Session, "patch_control", patch_control)
     return True

@@ -27,7 +27,7 @@ import inspect
 import logging
 import sys
 import textwrap
-from typing import Any
+from typing import Any, cast
 
 from flet.controls import base_control, object_patch
 from flet.controls.base_control import BaseControl
@@ -43,7 +43,7 @@ def _short_repr(self: Any) -> str:
 
 
 def _shorten(cls: type) -> None:
-    cls.__repr__ = _short_repr  # type: ignore[method-assign]
+    setattr(cls, "__repr__", _short_repr)
     for sub in cls.__subclasses__():
         _shorten(sub)
 
@@ -78,7 +78,7 @@ class _GuardEagerDebug(ast.NodeTransformer):
 
     @staticmethod
     def _guard(statement: ast.Expr) -> ast.If:
-        logger = statement.value.func.value  # type: ignore[attr-defined]
+        logger = cast(ast.Attribute, cast(ast.Call, statement.value).func).value  # log.debug(...): its `log`
         test = ast.Call(func=ast.Attribute(value=logger, attr="isEnabledFor", ctx=ast.Load()),
                         args=[ast.Constant(logging.DEBUG)], keywords=[])
         return ast.copy_location(ast.If(test=test, body=[statement], orelse=[]), statement)
@@ -94,7 +94,7 @@ def _lazy_debug_lines(cls: type, names: tuple[str, ...]) -> int:
     ast.increment_lineno(tree, first - 1)  # tracebacks point at Flet's own lines
     module = sys.modules[cls.__module__]
     done = 0
-    for node in tree.body[0].body:  # type: ignore[attr-defined]
+    for node in cast(ast.ClassDef, tree.body[0]).body:
         if not isinstance(node, ast.FunctionDef) or node.name not in names:
             continue
         if not any(_is_eager_debug(n) for n in ast.walk(node)):
@@ -150,21 +150,21 @@ class _DataclassFactsByClass:
 def install() -> None:
     if getattr(object_patch.DiffBuilder, "_helpdesk_lazy_debug", False):
         return
-    object_patch.DiffBuilder._helpdesk_lazy_debug = True  # type: ignore[attr-defined]
+    setattr(object_patch.DiffBuilder, "_helpdesk_lazy_debug", True)
     guarded = _lazy_debug_lines(object_patch.DiffBuilder, ("_compare_lists", "_compare_dataclasses"))
     if guarded != 2:
         # Another Flet version: updates still work, only slower; whoever upgrades should look.
         log.warning("Flet's diff: %d of 2 eager debug lines made lazy (another Flet version?)", guarded)
-    object_patch.dataclasses = _DataclassFactsByClass()  # type: ignore[assignment]
+    setattr(object_patch, "dataclasses", _DataclassFactsByClass())
     _shorten(BaseControl)  # every control class defined so far, and through Flet's decorator every later one
     original = base_control._apply_control
 
     def apply_control(cls: type, *args: Any, **kwargs: Any) -> type:
         made = original(cls, *args, **kwargs)
-        made.__repr__ = _short_repr  # type: ignore[method-assign]
+        setattr(made, "__repr__", _short_repr)
         return made
 
-    base_control._apply_control = apply_control  # type: ignore[assignment]
+    base_control._apply_control = apply_control
     flet_encoder.install()
     flet_session.install()
 

@@ -41,7 +41,7 @@ def day(when: datetime) -> str:
     return f"{when.day} {when:%b %Y}"
 
 
-def stamp(when: datetime, now: datetime, tz=None) -> str:  # type: ignore[no-untyped-def]
+def stamp(when: datetime, now: datetime, tz=None) -> str:
     """'14:05' today, 'Mon 14:05' this week, '3 Mar 14:05' otherwise (local time)."""
     local = when.astimezone(tz)
     local_now = now.astimezone(tz)

@@ -20,7 +20,7 @@ from helpdesk.services.mail.secrets import SecretMissing
 log = logging.getLogger(__name__)
 
 
-def check(services, box: Mailbox) -> list[str]:  # type: ignore[no-untyped-def]
+def check(services, box: Mailbox) -> list[str]:
     """Log in to both servers; [] when both work, else one line per problem."""
     try:
         connection = services.mail.mailboxes.connection(box)
@@ -30,13 +30,13 @@ def check(services, box: Mailbox) -> list[str]:  # type: ignore[no-untyped-def]
     return [p for p in problems if p]
 
 
-def check_urls(imap, smtp, folder: str) -> list[str]:  # type: ignore[no-untyped-def]
+def check_urls(imap, smtp, folder: str) -> list[str]:
     """The same check for settings not saved yet (MailUrls with their passwords)."""
     return [p for p in (check_imap(imap, folder or "INBOX"), check_smtp(smtp)) if p]
 
 
 class EmailChannel:
-    def __init__(self, services, send_interval: float = 1.0) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, services, send_interval: float = 1.0) -> None:
         self.services = services
         self.sender = EmailSender(services, send_interval)
         self.fetchers: dict[int, tuple[object, MailboxFetcher]] = {}

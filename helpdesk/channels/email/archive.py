@@ -35,7 +35,7 @@ class ImportSummary:
     conversations: int = 0
 
 
-def open_archive(path: Path):  # type: ignore[no-untyped-def]
+def open_archive(path: Path):
     if path.is_dir():
         if not (path / "cur").is_dir() and not (path / "new").is_dir():
             raise ArchiveError(f"{path} is a folder but not a Maildir (it has no cur/ or new/)")
@@ -61,7 +61,7 @@ def _glance(raw: bytes) -> tuple[datetime, str]:
     return when, found.group(0)[:255] if found else ""
 
 
-def import_archive(services, box, path: Path,  # type: ignore[no-untyped-def]
+def import_archive(services, box, path: Path,
                    progress: Callable[[int, int], None] = lambda done, total: None) -> ImportSummary:
     archive = open_archive(path)
     try:
@@ -96,7 +96,7 @@ def import_archive(services, box, path: Path,  # type: ignore[no-untyped-def]
                 summary.already += 1
             elif taken.message_id is not None:
                 summary.imported += 1
-                conversations.add(taken.conversation_id)  # type: ignore[arg-type]
+                conversations.add(taken.conversation_id)
             else:
                 summary.skipped += 1
             progress(done, len(dated))

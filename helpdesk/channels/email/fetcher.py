@@ -24,7 +24,7 @@ HISTORY_AFTER = timedelta(days=14)  # on a first fetch, older mail is history: i
 
 
 class MailboxFetcher:
-    def __init__(self, services, box: Mailbox) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, services, box: Mailbox) -> None:
         self.services = services
         self.box = box
         self.stop_event = threading.Event()

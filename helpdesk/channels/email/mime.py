@@ -31,8 +31,9 @@ def build(mail: OutgoingMail) -> EmailMessage:
     msg.add_alternative(mail.html, subtype="html")
     if mail.inline:  # images the HTML names by cid: (multipart/related)
         html = msg.get_body(("html",))
+        assert html is not None  # just added above
         for cid, png in mail.inline:
-            html.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")  # type: ignore[union-attr]
+            html.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")
     for f in mail.files:
         main, _, sub = f.content_type.partition("/")
         msg.add_attachment(f.path.read_bytes(), maintype=main or "application", subtype=sub or "octet-stream",

@@ -112,7 +112,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     return [(n.strip(), a.strip().lower()) for n, a in pairs if a and "@" in a and len(a) <= 254]
 
 
-def _date(msg: Message):  # type: ignore[no-untyped-def]
+def _date(msg: Message):
     try:
         value = parsedate_to_datetime(_header(msg, "Date"))
     except Exception:
@@ -124,7 +124,7 @@ def _date(msg: Message):  # type: ignore[no-untyped-def]
 
 def _content(part: Message) -> str:
     try:
-        content = part.get_content()  # type: ignore[attr-defined]
+        content = part.get_content()  # type: ignore[attr-defined]  # parsed with policy.default: an EmailMessage
         return content if isinstance(content, str) else ""
     except Exception:  # an unknown charset: the bytes as UTF-8, then Latin-1
         payload = part.get_payload(decode=True) or b""

@@ -29,7 +29,7 @@ NO_COPIES = "-"
 
 
 class EmailSender:
-    def __init__(self, services, interval: float = 1.0) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, services, interval: float = 1.0) -> None:
         self.services = services
         self.interval = interval
         self.stop_event = threading.Event()

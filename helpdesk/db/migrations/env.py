@@ -10,7 +10,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     # The full-text tables are made by hand (migration 0002), not from the models.
     # So is APScheduler's job table (created by its job store when the scheduler starts).
     # On PostgreSQL the index is a generated column and a GIN index per table (also 0002).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
@@ -21,6 +21,15 @@ from helpdesk.services.assist.similar import Solved, conversation_texts, find_si
 from helpdesk.services.base import TEAM, Actor, Service, audit, require_admin, require_role, require_scope, writes
 from helpdesk.services.netpolicy import refuse_literal_target
 from helpdesk.services.errors import Conflict, Unavailable, ValidationFailed
+
+if TYPE_CHECKING:  # for annotations only: the container wires these services together
+    from helpdesk.clock import Clock
+    from helpdesk.config import Settings
+    from helpdesk.db import Database
+    from helpdesk.services.canned import CannedReplyService
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.mail.secrets import SecretBox
+    from helpdesk.services.promise import PromiseService
 
 SETTINGS_KEY = "assist"
 SECRET_OWNER = "assist"
@@ -47,7 +56,8 @@ class Draft:
 
 
 class AssistService(Service):
-    def __init__(self, db, clock, settings, conversations, canned, promise, secret_box) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 canned: CannedReplyService, promise: PromiseService, secret_box: Callable[[], SecretBox]) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
         self.canned = canned
@@ -237,4 +247,4 @@ class AssistService(Service):
 
     def uses(self, limit: int = 50) -> list[AssistUse]:
         with self.db.read() as s:
-            return list(s.execute(select(AssistUse).order_by(AssistUse.id.desc()).limit(limit)).scalars())  # type: ignore[attr-defined]
+            return list(s.execute(select(AssistUse).order_by(USE.c.id.desc()).limit(limit)).scalars())

@@ -94,7 +94,8 @@ def find_similar(conn: Connection, conversation_id: int | None, texts: list[str]
         shares = per_conversation.setdefault(row.conversation_id, {})
         for word in hits[row.id]:
             shares[word] = max(shares.get(word, 0.0), 1.0 if row.direction == IN else ANSWER_ONLY)
-    per_conversation.pop(conversation_id, None)  # type: ignore[arg-type]
+    if conversation_id is not None:  # the open conversation is not similar to itself
+        per_conversation.pop(conversation_id, None)
     if not per_conversation:
         return []
 

@@ -3,7 +3,9 @@ or `python main.py rules enable NAME`). Their names are the command line's contr
 
 from __future__ import annotations
 
-READY_MADE = [
+from typing import Any
+
+READY_MADE: list[dict[str, Any]] = [
     {"name": "round-robin", "title": "Round-robin",
      "trigger": "conversation_created",
      "conditions": {"match": "all", "items": [{"field": "assignee", "op": "is", "value": "nobody"}]},

@@ -15,6 +15,7 @@ from helpdesk.models import IN, REPLY, AppSetting, AutomationRule
 from helpdesk.models.tables import (AUTOMATION_EVENTS as EVENT, AUTOMATION_RULES as RULE, AUTOMATION_RUNS as RUN,
                                    CONVERSATIONS as C, CUSTOMERS as K, MESSAGES as M)
 from helpdesk.services.automation.conditions import holds
+from helpdesk.services.automation.actions import Limits
 from helpdesk.services.automation.engine import LIMITS_KEY, RuleEngine, limits_in
 from helpdesk.services.automation.facts import Facts
 from helpdesk.services.automation.ready_made import READY_MADE
@@ -92,12 +93,11 @@ class AutomationService(Service):
 
     def rules(self) -> list[AutomationRule]:
         with self.db.read() as s:
-            return list(s.execute(select(AutomationRule).order_by(AutomationRule.position,  # type: ignore[arg-type]
-                                                                  AutomationRule.id)).scalars())
+            return list(s.execute(select(AutomationRule).order_by(RULE.c.position, RULE.c.id)).scalars())
 
     def get(self, name: str) -> AutomationRule:
         with self.db.read() as s:
-            rule = s.execute(select(AutomationRule).where(AutomationRule.name == name)).scalar()  # type: ignore[arg-type]
+            rule: AutomationRule | None = s.execute(select(AutomationRule).where(RULE.c.name == name)).scalar()
         if rule is None:
             raise NotFound(f"no rule called {name}" + self._names_hint())
         return rule
@@ -117,14 +117,15 @@ class AutomationService(Service):
                              .where(RUN.c.rule_id == rule_id).order_by(RUN.c.id.desc()).limit(limit)).all()
         return [RunRecord(r.at, r.conversation_id, r.subject or "", r.outcome, r.detail) for r in rows]
 
-    def limits(self):  # type: ignore[no-untyped-def]
+    def limits(self) -> Limits:
         with self.db.read() as s:
             return limits_in(s.connection())
 
     def pending_events(self) -> int:
 
         with self.db.read() as s:
-            return s.execute(select(func.count()).select_from(EVENT).where(EVENT.c.processed_at.is_(None))).scalar_one()
+            return int(s.execute(select(func.count()).select_from(EVENT)
+                                 .where(EVENT.c.processed_at.is_(None))).scalar_one())
 
     def test(self, data: dict[str, Any] | None = None, name: str | None = None, last: int = 100) -> list[TestResult]:
         """Which of the last `last` conversations the rule's conditions would have matched, each at
@@ -211,7 +212,8 @@ class AutomationService(Service):
     @writes
     def _set_enabled(self, name: str, enabled: bool, actor: Actor) -> AutomationRule:
         with self.db.write() as tx:
-            rule = tx.session.execute(select(AutomationRule).where(AutomationRule.name == name)).scalar()  # type: ignore[arg-type]
+            rule: AutomationRule | None = tx.session.execute(
+                select(AutomationRule).where(RULE.c.name == name)).scalar()
             if rule is None:
                 raise NotFound(f"no rule called {name}" + self._names_hint())
             if rule.enabled != enabled:

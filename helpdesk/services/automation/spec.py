@@ -158,7 +158,7 @@ def check_rule(data: Any, where: str = "") -> RuleSpec:
         bad("enabled", "must be true or false")
     if problems:
         raise ValidationFailed("the rule was not saved", problems)
-    return RuleSpec(name, title, trigger, hours, match, conditions, actions, enabled)  # type: ignore[arg-type]
+    return RuleSpec(name, title, str(trigger), hours, match, conditions, actions, enabled)
 
 
 def _check_condition(item: Any, at: str, bad: Any) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 
@@ -28,6 +28,14 @@ from helpdesk.services.errors import NotFound
 from helpdesk.services.files import FileService
 from helpdesk.services.links import Links
 from helpdesk.services.sla import Clocks, Due, SlaService
+
+if TYPE_CHECKING:  # for annotations only: the container wires these services together
+    from helpdesk.clock import Clock
+    from helpdesk.config import Settings
+    from helpdesk.db import Database, Transaction
+    from helpdesk.services.conversations.intake import IntakeResult
+    from helpdesk.services.files import StagedFile
+    from sqlmodel import Session
 
 MAX_BODY = 100_000
 MAX_SUBJECT = 300
@@ -140,7 +148,7 @@ class Written:
 
 
 class ConversationBase(Service):
-    def __init__(self, db, clock, settings, sla: SlaService | None = None,  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, sla: SlaService | None = None,
                  files: FileService | None = None, deliveries: DeliveryService | None = None,
                  links: Links | None = None, blocklist: Any = None) -> None:
         super().__init__(db, clock, settings)
@@ -150,8 +158,33 @@ class ConversationBase(Service):
         self.deliveries = deliveries or DeliveryService(db, clock, settings)
         self.links = links or Links(settings)
 
+    # The parts call each other: declared here, answered by the part named.
     def get_row(self, conversation_id: int) -> Conversation:
-        """The conversation's row (QueriesMixin answers it; declared here for the other parts)."""
+        """The conversation's row (queries.py)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _by_token(s: Session, token: str) -> Conversation | None:
+        """The conversation a customer link names (queries.py)."""
+        raise NotImplementedError
+
+    def spam_reason(self, conn: Connection, state: Row[Any] | None, customer_id: int, flagged: str) -> str:
+        """Why a customer message goes to Spam (spam.py)."""
+        raise NotImplementedError
+
+    def _append_spam(self, tx: Transaction, conn: Connection, state: Row[Any] | None, customer_id: int,
+                     clean: dict[str, Any], now: datetime, files: tuple[StagedFile, ...],
+                     meta: dict[str, Any] | None, reason: str) -> IntakeResult:
+        """A customer message kept in Spam (spam.py)."""
+        raise NotImplementedError
+
+    def handoff_settings(self) -> tuple[tuple[str, ...], int]:
+        """The words that ask for a person, the minutes a bot may keep a customer (handoff.py)."""
+        raise NotImplementedError
+
+    def hand_over(self, tx: Transaction, conn: Any, state: Any, actor: Actor, reason: str, now: datetime,
+                  text: str = "") -> None:
+        """A bot's conversation opened for people (handoff.py)."""
         raise NotImplementedError
 
     def message_payload(self, conn: Connection, state: Any, message_id: int, body: str, direction: str,

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from helpdesk import events
 from helpdesk.models import RESOLVED, Conversation, CsatRating
-from helpdesk.services.base import Actor, audit, require_text, writes
+from helpdesk.services.base import Actor, audit, require_text, stored_id, writes
 from helpdesk.services.conversations.common import ConversationBase
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
@@ -29,7 +29,7 @@ class CsatMixin(ConversationBase):
         now = self.now()
         with self.db.write() as tx:
             s = tx.session
-            conversation = self._by_token(s, token)  # type: ignore[attr-defined]
+            conversation = self._by_token(s, token)
             if conversation is None:
                 raise NotFound("conversation not found")
             if conversation.status != RESOLVED or conversation.resolved_at is None:
@@ -37,13 +37,14 @@ class CsatMixin(ConversationBase):
             if s.exec(select(CsatRating).where(CsatRating.conversation_id == conversation.id,
                                                CsatRating.resolved_at == conversation.resolved_at)).first():
                 raise Conflict("this resolution has already been rated")
-            rated = CsatRating(conversation_id=conversation.id, resolved_at=conversation.resolved_at, rating=rating,
+            conversation_id = stored_id(conversation)
+            rated = CsatRating(conversation_id=conversation_id, resolved_at=conversation.resolved_at, rating=rating,
                                comment=comment, created_at=now)
             s.add(rated)
             s.flush()
             customer = Actor.customer(conversation.customer_id)
             text = f"Customer rated the help {rating}/5" + (f": {comment}" if comment else "")
-            insert_event(s.connection(), conversation.id, now, text, customer, event="csat", rating=rating)
+            insert_event(s.connection(), conversation_id, now, text, customer, event="csat", rating=rating)
             audit(s, now, customer, "conversation.rated", conversation.id, rating=rating)
             tx.emit(events.CONVERSATION_UPDATED, conversation.id, rating=rating)
             return rated

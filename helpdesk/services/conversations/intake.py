@@ -23,8 +23,8 @@ from helpdesk.events import OUTBOX_ENQUEUED
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.db.direct import prepared
-from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM, ApiToken
-from helpdesk.models.tables import (CONVERSATIONS as CONVERSATION, IDEMPOTENCY_RECORDS as IDEMPOTENCY,
+from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM
+from helpdesk.models.tables import (API_TOKENS as TOKENS, CONVERSATIONS as CONVERSATION, IDEMPOTENCY_RECORDS as IDEMPOTENCY,
                                    MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, new_id, require_scope, require_text, writes
@@ -77,15 +77,15 @@ def validate_incoming(msg: IncomingMessage, default_region: str | None) -> tuple
     fields: dict[str, str] = {}
     identity = CustomerIdentity()
     if msg.email not in (None, ""):
-        identity.email = normalize_email(msg.email)  # type: ignore[arg-type]
+        identity.email = normalize_email(msg.email)
         if identity.email is None:
             fields["customer.email"] = "must be an email address like ann@example.com"
     if msg.phone not in (None, ""):
-        identity.phone = normalize_phone(msg.phone, default_region)  # type: ignore[arg-type]
+        identity.phone = normalize_phone(msg.phone, default_region)
         if identity.phone is None:
             fields["customer.phone"] = "must be a phone number like +15550100"
     if msg.external_id not in (None, ""):
-        identity.external_id = normalize_external_id(msg.external_id)  # type: ignore[arg-type]
+        identity.external_id = normalize_external_id(msg.external_id)
         if identity.external_id is None:
             fields["customer.external_id"] = "must be 1 to 200 characters"
     if not (msg.email or msg.phone or msg.external_id) or (not fields and not identity.pairs()):
@@ -120,8 +120,8 @@ _LATEST_UNRESOLVED = prepared(select(*STATE_COLUMNS).where(
     CONVERSATION.c.customer_id == bindparam("b_customer"), CONVERSATION.c.status != RESOLVED
 ).order_by(CONVERSATION.c.last_message_at.desc(), CONVERSATION.c.id.desc()).limit(1))
 _FIRST_MESSAGE = prepared(select(func.min(MESSAGE.c.id)).where(MESSAGE.c.conversation_id == bindparam("b_id")))
-_FIRST_RESPONDER = prepared(select(ApiToken.id).where(  # type: ignore[call-overload]
-    ApiToken.first_responder == bindparam("b_channel"), ApiToken.revoked_at.is_(None)).limit(1))  # type: ignore[union-attr]
+_FIRST_RESPONDER = prepared(select(TOKENS.c.id).where(
+    TOKENS.c.first_responder == bindparam("b_channel"), TOKENS.c.revoked_at.is_(None)).limit(1))
 _INSERT_CONVERSATION = prepared(insert(CONVERSATION))
 _INSERT_IDEMPOTENCY = prepared(insert(IDEMPOTENCY))
 
@@ -212,12 +212,15 @@ class IntakeMixin(ConversationBase):
         (channels call this inside their own transaction, with what they know in `meta`). A blocked
         sender's, one in a spam conversation, or one `flagged` as spam (by the mail server) is kept
         in Spam instead, and nothing follows it (services/conversations/spam.py)."""
-        if reason := self.spam_reason(conn, state, customer_id, flagged):  # type: ignore[attr-defined]
-            return self._append_spam(tx, conn, state, customer_id, clean, now, files, meta, reason)  # type: ignore[attr-defined]
+        if reason := self.spam_reason(conn, state, customer_id, flagged):
+            return self._append_spam(tx, conn, state, customer_id, clean, now, files, meta, reason)
         created = state is None
         if state is not None and (choice := choice_answered(conn, state.id, clean["body"])):
             meta = {**(meta or {}), "choice": choice}
-        if state is None:
+        current: Row[Any] | SimpleNamespace
+        if state is not None:
+            current = state
+        else:
             token = new_public_token()
             values = {"customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
                       "status": OPEN, "priority": "normal", "public_token": token,
@@ -226,33 +229,33 @@ class IntakeMixin(ConversationBase):
                       # A bot that answers this channel first takes it before people see it.
                       "bot_token_id": conn.execute(_FIRST_RESPONDER, {"b_channel": clean["channel"]}).scalar()}
             conversation_id = new_id(conn.execute(_INSERT_CONVERSATION, values))
-            state = SimpleNamespace(id=conversation_id, first_reply_at=None, snoozed_until=None, resolved_at=None,
-                                    assignee_id=None, **values, **Clocks().values())
+            current = SimpleNamespace(id=conversation_id, first_reply_at=None, snoozed_until=None, resolved_at=None,
+                                      assignee_id=None, **values, **Clocks().values())
             tx.emit(events.CONVERSATION_CREATED, conversation_id)
         written: list[int] = []
 
         def write_message() -> int:
             message_id = new_id(conn.execute(INSERT_MESSAGE, {
-                "conversation_id": state.id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
+                "conversation_id": current.id, "direction": IN, "kind": REPLY, "channel": clean["channel"],
                 "body": clean["body"], "meta": meta, "created_at": now}))
             attached = self.files.attach(conn, message_id, files, now)
-            tx.emit(events.MESSAGE_CREATED, state.id, message_id=message_id, direction=IN, kind=REPLY,
+            tx.emit(events.MESSAGE_CREATED, current.id, message_id=message_id, direction=IN, kind=REPLY,
                     customer_id=customer_id)
             # Bots and webhooks hear of customer messages too (the events API reads the same outbox).
-            enqueue(conn, MESSAGE_RECEIVED, state.id, self.message_payload(
-                conn, state, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
+            enqueue(conn, MESSAGE_RECEIVED, current.id, self.message_payload(
+                conn, current, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
                 attached, OPEN, now) | rich_fields(meta), now)
-            tx.emit(OUTBOX_ENQUEUED, state.id)
+            tx.emit(OUTBOX_ENQUEUED, current.id)
             # One event for the rules: a first message is also "a conversation is created".
-            record_for_rules(tx, conn, "customer_message", state.id, now, message_id=message_id, first=created)
+            record_for_rules(tx, conn, "customer_message", current.id, now, message_id=message_id, first=created)
             written.append(message_id)
             return message_id
 
         preview = preview_of(clean["body"]) or ", ".join(f.filename for f in files)[:200]
-        change_status(tx, conn, state, OPEN, CUSTOMER, actor, now, self.sla.rules(),  # type: ignore[arg-type]
+        change_status(tx, conn, current, OPEN, CUSTOMER, actor, now, self.sla.rules(),
                       customer_message=write_message,
                       also={"last_message_at": now, "last_customer_message_at": now, "last_message_preview": preview})
-        if state.bot_token_id and wants_a_person(clean["body"], self.handoff_settings()[0]):  # type: ignore[attr-defined]
-            self.hand_over(tx, conn, load_state(conn, state.id), Actor.system(),  # type: ignore[attr-defined]
+        if current.bot_token_id and wants_a_person(clean["body"], self.handoff_settings()[0]):
+            self.hand_over(tx, conn, load_state(conn, current.id), Actor.system(),
                            "the customer asked for a person", now)
-        return IntakeResult(written[0], state.id, customer_id, OPEN, state.public_token, created=created)
+        return IntakeResult(written[0], current.id, customer_id, OPEN, current.public_token, created=created)

@@ -18,6 +18,7 @@ from helpdesk.services.conversations.common import ConversationBase, load_state,
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT, change_status
 from helpdesk.services.errors import Conflict, ValidationFailed
+from sqlalchemy.engine import Connection
 
 
 
@@ -79,7 +80,7 @@ class MergeMixin(ConversationBase):
                 tx.emit(events.CONVERSATION_UPDATED, conversation_id, merged=True)
 
     @staticmethod
-    def _latest(conn, conversation_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    def _latest(conn: Connection, conversation_id: int) -> dict[str, Any]:
         """The thread's latest message and customer message, after others moved in."""
         last = conn.execute(select(MESSAGE.c.id, MESSAGE.c.body, MESSAGE.c.created_at).where(
             MESSAGE.c.conversation_id == conversation_id, MESSAGE.c.kind != "event", MESSAGE.c.kind != NOTE)

@@ -114,7 +114,7 @@ class MessagesMixin(ConversationBase):
         """A public reply inside the caller's write (a payment request's card is one)."""
         conversation_id = state.id
         if state.bot_token_id and actor.kind == "agent":  # a person answering takes over from the bot
-            self.hand_over(tx, conn, state, actor, "answered the customer", now,  # type: ignore[attr-defined]
+            self.hand_over(tx, conn, state, actor, "answered the customer", now,
                            text=f"{actor.name} took over from the bot")
             state = load_state(conn, conversation_id)
         channel = self.deliveries.choose(conn, state, now, via)

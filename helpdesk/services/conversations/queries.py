@@ -3,16 +3,18 @@ filtered lists paged by key, and tags."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func
+from sqlalchemy import func, select as select_core
 from sqlmodel import Session, col, select
 
-from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, SPAM, STATUSES, Agent, ApiToken, Conversation, ConversationTag,
+from helpdesk.models import (EMAIL, EVENT, NOTE, PRIORITIES, REPLY, SPAM, STATUSES, Agent, Conversation, ConversationTag,
                              Customer, CustomerIdentifier, Message, Tag)
 from helpdesk.services.conversations.common import (MAX_LIST, ConversationBase, ConversationDetail,
                                                     public_token_digest, token_matches)
-from helpdesk.models.tables import PAYMENT_REQUESTS as PAYMENT
+from helpdesk.models.tables import API_TOKENS as TOKENS, PAYMENT_REQUESTS as PAYMENT
+from helpdesk.services.base import stored_id
 from helpdesk.services.customers import CustomerProfile, load_profile, normalize_email
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.payments.card import card_of
@@ -86,7 +88,7 @@ class QueriesMixin(ConversationBase):
             conversation = self._by_token(s, token)
             if conversation is None or self.blocklist.blocks(s.connection(), conversation.customer_id):
                 raise NotFound("conversation not found")
-            return conversation.id  # type: ignore[return-value]
+            return stored_id(conversation)
 
     def link_opens(self, token: str) -> bool:
         """Whether a customer link opens a conversation (checked before a request's body is read).
@@ -117,7 +119,7 @@ class QueriesMixin(ConversationBase):
         every reply (a live refresh of a long thread reads a few rows, not hundreds). Read whole
         when its earlier messages changed (another conversation merged into it)."""
         conversation_id = previous.conversation.id
-        last = previous.messages[-1].id if previous.messages else 0
+        last = stored_id(previous.messages[-1]) if previous.messages else 0
         with self.db.read() as s:
             conversation = s.get(Conversation, conversation_id)
             if conversation is None:
@@ -127,11 +129,11 @@ class QueriesMixin(ConversationBase):
             if earlier != len(previous.messages):
                 return self._detail(s, conversation, public_only=False)
             new = self._detail(s, conversation, public_only=False, after_id=last, every_kind=True)
-        replies = [m.id for m in previous.messages if m.kind != EVENT]
+        replies = [stored_id(m) for m in previous.messages if m.kind != EVENT]
         return replace(new, messages=previous.messages + new.messages, agents={**previous.agents, **new.agents},
                        bots={**previous.bots, **new.bots}, bot_display={**previous.bot_display, **new.bot_display},
                        attachments={**previous.attachments, **new.attachments},
-                       deliveries={**self.deliveries.of_messages(replies), **new.deliveries})  # type: ignore[arg-type]
+                       deliveries={**self.deliveries.of_messages(replies), **new.deliveries})
 
     def _detail(self, s: Session, conversation: Conversation, public_only: bool, after_id: int = 0,
                 limit: int | None = None, every_kind: bool = False) -> ConversationDetail:
@@ -142,28 +144,28 @@ class QueriesMixin(ConversationBase):
             query = query.where(Message.kind != EVENT)
         query = query.order_by(col(Message.id))
         messages = list(s.exec(query.limit(limit) if limit else query).all())
-        customer = s.get(Customer, conversation.customer_id)
+        customer = s.get_one(Customer, conversation.customer_id)  # every conversation has its customer
         author_ids = {m.author_agent_id for m in messages if m.author_agent_id}
         if conversation.assignee_id:
             author_ids.add(conversation.assignee_id)
-        agents = {a.id: a for a in s.exec(select(Agent).where(col(Agent.id).in_(author_ids))).all()} \
+        agents = {stored_id(a): a for a in s.exec(select(Agent).where(col(Agent.id).in_(author_ids))).all()} \
             if author_ids else {}
         bot_ids = {m.author_token_id for m in messages if m.author_token_id}
-        tokens = s.exec(select(ApiToken.id, ApiToken.name, ApiToken.display_name).where(
-            col(ApiToken.id).in_(bot_ids))).all() if bot_ids else []
+        tokens = s.execute(select_core(TOKENS.c.id, TOKENS.c.name, TOKENS.c.display_name).where(
+            TOKENS.c.id.in_(bot_ids))).all() if bot_ids else []
         bots = {t.id: t.name for t in tokens}
-        ids = [m.id for m in messages if m.kind != EVENT]
+        ids = [stored_id(m) for m in messages if m.kind != EVENT]
         # Payment cards: only a thread that has one pays for the query.
-        card_ids = [m.id for m in messages if m.meta and m.meta.get("payment_request_id") and m.kind != EVENT]
+        card_ids = [stored_id(m) for m in messages if m.meta and m.meta.get("payment_request_id") and m.kind != EVENT]
         payments = {r.message_id: card_of(r, self.now()) for r in s.execute(
-            select(PAYMENT).where(col(PAYMENT.c.message_id).in_(card_ids))).all()} if card_ids else {}
+            select_core(PAYMENT).where(PAYMENT.c.message_id.in_(card_ids))).all()} if card_ids else {}
         return ConversationDetail(
-            conversation=conversation, customer=load_profile(s, customer),  # type: ignore[arg-type]
-            messages=messages, tags=tag_names(s, [conversation.id]).get(conversation.id, []),  # type: ignore[list-item]
+            conversation=conversation, customer=load_profile(s, customer),
+            messages=messages, tags=tag_names(s, [stored_id(conversation)]).get(stored_id(conversation), []),
             assignee=agents.get(conversation.assignee_id) if conversation.assignee_id else None,
-            agents=agents, due=SlaRules.due_of(conversation, self.now()), bots=bots,  # type: ignore[arg-type]
+            agents=agents, due=SlaRules.due_of(conversation, self.now()), bots=bots,
             bot_display={t.id: t.display_name for t in tokens},
-            attachments=self.files.of_messages(ids), deliveries=self.deliveries.of_messages(ids),  # type: ignore[arg-type]
+            attachments=self.files.of_messages(ids), deliveries=self.deliveries.of_messages(ids),
             payments=payments)
 
     def messages_after(self, conversation_id: int, after_id: int = 0, include_notes: bool = False,
@@ -214,19 +216,19 @@ class QueriesMixin(ConversationBase):
             more = len(rows) > limit
             rows = rows[:limit]
             customer_ids = {c.customer_id for c in rows}
-            customers = {c.id: load_profile(s, c) for c in
+            customers = {stored_id(c): load_profile(s, c) for c in
                          s.exec(select(Customer).where(col(Customer.id).in_(customer_ids))).all()}
-            tags = tag_names(s, [c.id for c in rows])  # type: ignore[misc]
+            tags = tag_names(s, [stored_id(c) for c in rows])
             last_ids = [c.last_message_id for c in rows if c.last_message_id]
             notes = set(s.exec(select(Message.conversation_id).where(col(Message.id).in_(last_ids),
                                                                      Message.kind == NOTE)).all()) if last_ids else set()
         return ConversationPage(conversations=rows, next_cursor=rows[-1].id if more else None,
-                                customers=customers, tags=tags, last_is_note=notes)  # type: ignore[arg-type]
+                                customers=customers, tags=tags, last_is_note=notes)
 
-    def tags_of(self, conversation_id: int) -> list[str]:
+    def tags_of(self, conversation_id: int) -> builtins.list[str]:
         with self.db.read() as s:
             return tag_names(s, [conversation_id]).get(conversation_id, [])
 
-    def all_tags(self) -> list[str]:
+    def all_tags(self) -> builtins.list[str]:
         with self.db.read() as s:
             return list(s.exec(select(Tag.name).order_by(Tag.name)).all())

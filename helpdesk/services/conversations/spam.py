@@ -32,11 +32,11 @@ class SpamMixin(ConversationBase):
         """Out of the inbox into Spam; `block`: senders to block with it ([("email", "x@y.z")])."""
         require_role(actor, *TEAM, doing="mark conversations as spam")
         for kind, value in block or ():
-            self.blocklist.normal(kind, value)  # type: ignore[attr-defined]  # refuse before anything changes
+            self.blocklist.normal(kind, value)  # refuse before anything changes
         self._set_spam(conversation_id, actor, SPAM)
         for kind, value in block or ():
-            if not self.blocklist.listed(kind, self.blocklist.normal(kind, value)):  # type: ignore[attr-defined]
-                self.blocklist.block(kind, value, actor)  # type: ignore[attr-defined]
+            if not self.blocklist.listed(kind, self.blocklist.normal(kind, value)):
+                self.blocklist.block(kind, value, actor)
 
     def not_spam(self, conversation_id: int, actor: Actor, unblock: bool = False) -> None:
         """Back in the inbox, open; `unblock`: the customer's blocklist entries go too."""
@@ -60,7 +60,7 @@ class SpamMixin(ConversationBase):
             return flagged
         if state is not None and state.status == SPAM:
             return "in spam"
-        return "blocked sender" if self.blocklist.blocks(conn, customer_id) else ""  # type: ignore[attr-defined]
+        return "blocked sender" if self.blocklist.blocks(conn, customer_id) else ""
 
     def _append_spam(self, tx: Transaction, conn: Connection, state: Row[Any] | None, customer_id: int, clean: dict[str, Any],
                      now: datetime, files: tuple[StagedFile, ...], meta: dict[str, Any] | None, reason: str) -> IntakeResult:

@@ -17,6 +17,7 @@ columns with its SLA clocks moved on, and the bus event.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -105,7 +106,7 @@ def is_allowed(cause: str, old: str, new: str) -> bool:
     return (cause, old, new) in TRANSITIONS
 
 
-def change_status(tx: Transaction, conn: Connection, state: Row[Any], new: str, cause: str, actor: Actor,
+def change_status(tx: Transaction, conn: Connection, state: Row[Any] | SimpleNamespace, new: str, cause: str, actor: Actor,
                   now: datetime, rules: SlaRules, *, snooze_until: datetime | None = None, days: int | None = None,
                   customer_message: Callable[[], int] | None = None, reason: str = "", text: str = "",
                   also: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -173,7 +174,7 @@ def change_status(tx: Transaction, conn: Connection, state: Row[Any], new: str, 
     return changes
 
 
-def _clocks_after(conn: Connection, state: Row[Any], new: str, cause: str, now: datetime, rules: SlaRules,
+def _clocks_after(conn: Connection, state: Row[Any] | SimpleNamespace, new: str, cause: str, now: datetime, rules: SlaRules,
                   message_id: int | None, event_id: int | None) -> dict[str, Any]:
     """The SLA clock columns that change (unchanged indexed columns cost no index writes)."""
     before = Clocks.of(state).values()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
@@ -109,8 +109,8 @@ class TriageMixin(ConversationBase):
                                   priority, tags, add_tags, remove_tags)
 
     def triage_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, now: datetime, assignee_id: Any,
-                  priority: str | None, tags: list[str] | None, add_tags: list[str] = (),  # type: ignore[assignment]
-                  remove_tags: list[str] = (), old_tags: list[str] | None = None) -> TriageResult:  # type: ignore[assignment]
+                  priority: str | None, tags: list[str] | None, add_tags: Sequence[str] = (),
+                  remove_tags: Sequence[str] = (), old_tags: list[str] | None = None) -> TriageResult:
         """Assignment, priority and tags inside the caller's write (`old_tags`: the tags as the caller
         has just read them in this same write, to save reading them again)."""
         conversation_id = state.id

@@ -67,10 +67,10 @@ class MailService(Service):
         return CHANNEL if self.reachable(conn, state) else None
 
     def _notify_channels(self, conn: Connection) -> list[str]:
-        from helpdesk.models import AppSetting
+        from helpdesk.models.tables import APP_SETTINGS
         from helpdesk.services.mail.mailboxes import NOTIFY_DEFAULT, NOTIFY_KEY
 
-        value = conn.execute(select(AppSetting.value).where(AppSetting.key == NOTIFY_KEY)).scalar()  # type: ignore[arg-type]
+        value = conn.execute(select(APP_SETTINGS.c.value).where(APP_SETTINGS.c.key == NOTIFY_KEY)).scalar()
         return list(value["channels"]) if value else list(NOTIFY_DEFAULT)
 
     @writes

@@ -144,7 +144,8 @@ class MailIntakeService(Service):
     def original(self, message_id: int) -> MailRecord | None:
         """The mail a message came from: its whole text, sanitised HTML and raw bytes' digest."""
         with self.db.read() as s:
-            return s.exec(select(MailRecord).where(MailRecord.message_id == message_id)).scalars().first()  # type: ignore[call-overload]
+            found: MailRecord | None = s.execute(select(MailRecord).where(R.c.message_id == message_id)).scalars().first()
+            return found
 
     def record(self, record_id: int) -> MailRecord | None:
         with self.db.read() as s:
@@ -157,8 +158,8 @@ class MailIntakeService(Service):
     def unreadable_mails(self, limit: int = 50) -> list[MailRecord]:
         """The "could not read" list: each with its reason and raw bytes in the file store."""
         with self.db.read() as s:
-            return list(s.exec(select(MailRecord).where(MailRecord.status == UNREADABLE)  # type: ignore[call-overload]
-                               .order_by(MailRecord.id.desc()).limit(limit)).scalars())  # type: ignore[attr-defined]
+            return list(s.execute(select(MailRecord).where(R.c.status == UNREADABLE)
+                                  .order_by(R.c.id.desc()).limit(limit)).scalars())
 
     # ---- deciding ------------------------------------------------------------------------
 
@@ -196,7 +197,8 @@ class MailIntakeService(Service):
         identity = CustomerIdentity(email=address, name=(mail.from_name or "")[:200])
         customer_id, _ = resolve_customer(conn, identity, now, Actor.customer())
         body = _body(mail.text, notes, files)
-        meta = {"email": {"from": address, "cc": mail.cc[:20], "subject": mail.subject, "key": mail_key(mail)}}
+        meta: dict[str, Any] = {"email": {"from": address, "cc": mail.cc[:20], "subject": mail.subject,
+                                          "key": mail_key(mail)}}
         if list_mail(mail):
             meta["list"] = True  # imported, never answered automatically
         state = self._thread(conn, mail, customer_id, history)
@@ -323,7 +325,7 @@ class MailIntakeService(Service):
         if not created:  # the thread's latest message and first reply move only forwards / backwards
             row = conn.execute(select(CONVERSATION.c.last_message_at, CONVERSATION.c.first_reply_at,
                                       CONVERSATION.c.created_at, CONVERSATION.c.status)
-                               .where(CONVERSATION.c.id == state.id)).first()
+                               .where(CONVERSATION.c.id == state.id)).one()
             values: dict[str, object] = {}
             if row.last_message_at is None or when >= row.last_message_at:
                 values.update(last_message_at=when, last_message_preview=preview_of(body), last_message_id=message_id)

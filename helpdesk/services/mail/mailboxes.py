@@ -16,7 +16,7 @@ from sqlmodel import col
 from helpdesk.events import MAILBOX_CHANGED
 from helpdesk.models import AppSetting, Mailbox
 from helpdesk.models.tables import DELIVERIES as D, MAILBOXES as M
-from helpdesk.services.base import Actor, Service, audit, require_admin, writes
+from helpdesk.services.base import Actor, Service, audit, require_admin, stored_id, writes
 from helpdesk.services.customers import normalize_email
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
@@ -286,7 +286,7 @@ class MailboxService(Service):
         out = []
         for b in self.all():
             masked = {kind: _masked(getattr(b, f"{kind}_url"), b.secret_store) for kind in ("imap", "smtp")}
-            out.append(MailboxView(b.id, b.name, b.address, masked["imap"], masked["smtp"], b.folder,  # type: ignore[arg-type]
+            out.append(MailboxView(stored_id(b), b.name, b.address, masked["imap"], masked["smtp"], b.folder,
                                    b.poll_seconds, b.mark_read, b.active, b.secret_store, b.last_fetch_at,
                                    b.fetch_error, b.send_error, waiting.get(b.id or 0, 0), b.sent_folder))
         return out
@@ -297,7 +297,7 @@ class MailboxService(Service):
         for kind in ("imap", "smtp"):
             url = parse_mail_url(getattr(box, f"{kind}_url"), kind)
             urls[kind] = url.with_password(self._stored_password(box, kind)) if url.username else url
-        return Connection(box.id, box.name, box.address, urls["imap"], urls["smtp"], box.folder,  # type: ignore[arg-type]
+        return Connection(stored_id(box), box.name, box.address, urls["imap"], urls["smtp"], box.folder,
                           box.poll_seconds, box.mark_read)
 
     def version(self) -> tuple[Any, ...]:

@@ -15,10 +15,11 @@ from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from sqlalchemy import and_, select
+from sqlalchemy import Row, and_, select
+from sqlalchemy.engine import Connection
 
-from helpdesk.models import EMAIL, EVENT, IN, Agent, ApiToken, Attachment
-from helpdesk.models.tables import (CONVERSATIONS as C, CUSTOMER_IDENTIFIERS as IDENT, DELIVERIES as D,
+from helpdesk.models import EMAIL, EVENT, IN, Attachment
+from helpdesk.models.tables import (AGENTS, API_TOKENS, ATTACHMENTS, CONVERSATIONS as C, CUSTOMER_IDENTIFIERS as IDENT, DELIVERIES as D,
                                    MAILBOXES as MAILBOX, MAIL_RECORDS as R, MESSAGES as MSG)
 from helpdesk.services.base import Service
 from helpdesk.services.deliveries import Due
@@ -77,7 +78,7 @@ class MailOutService(Service):
             message = conn.execute(select(MSG).where(MSG.c.id == due.message_id)).first()
             if message is None:
                 return Unsendable("the message is gone")
-            conversation = conn.execute(select(C).where(C.c.id == message.conversation_id)).first()
+            conversation = conn.execute(select(C).where(C.c.id == message.conversation_id)).one()  # a message's own
             box = self._mailbox(conn, conversation.id)
             if box is None:
                 return Unsendable("no mailbox to send from: add one in Settings → Mailboxes", retry=True)
@@ -89,7 +90,7 @@ class MailOutService(Service):
                 return Unsendable("the customer has no email address")
             cc = [a for a in (last_in or {}).get("cc", []) if a.lower() not in self._own(conn)]
             files = [OutgoingFile(a.filename, a.content_type, self.files.path_of(a.sha256)) for a in s.execute(
-                select(Attachment).where(Attachment.message_id == message.id)).scalars()]  # type: ignore[arg-type]
+                select(Attachment).where(ATTACHMENTS.c.message_id == message.id)).scalars()]
             author = self._author(conn, message)
             references = self._references(conn, conversation.id)
             words = words_of(self.payments, conn, message) if message.kind != EVENT else None
@@ -140,7 +141,7 @@ class MailOutService(Service):
     # ---- what it needs to know ---------------------------------------------------------------
 
     @staticmethod
-    def _mailbox(conn, conversation_id: int):  # type: ignore[no-untyped-def]
+    def _mailbox(conn: Connection, conversation_id: int) -> Row[Any] | None:
         """The mailbox the customer last wrote to, else the first active one."""
         row = conn.execute(select(MAILBOX).join(R, R.c.mailbox_id == MAILBOX.c.id).where(
             R.c.conversation_id == conversation_id, MAILBOX.c.active.is_(True)).order_by(R.c.id.desc()).limit(1)).first()
@@ -148,35 +149,38 @@ class MailOutService(Service):
                                    .order_by(MAILBOX.c.id).limit(1)).first()
 
     @staticmethod
-    def _last_customer_mail(conn, conversation_id: int) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    def _last_customer_mail(conn: Connection, conversation_id: int) -> dict[str, Any] | None:
         for meta in conn.execute(select(MSG.c.meta).where(MSG.c.conversation_id == conversation_id,
                                                           MSG.c.direction == IN, MSG.c.channel == CHANNEL)
                                  .order_by(MSG.c.id.desc()).limit(20)).scalars():
             if meta and meta.get("email") and not meta.get("automatic"):
-                return meta["email"]
+                email: dict[str, Any] = meta["email"]
+                return email
         return None
 
     @staticmethod
-    def _customer_email(conn, customer_id: int) -> str | None:  # type: ignore[no-untyped-def]
-        return conn.execute(select(IDENT.c.value).where(IDENT.c.customer_id == customer_id, IDENT.c.kind == EMAIL)
-                            .order_by(IDENT.c.id).limit(1)).scalar()
+    def _customer_email(conn: Connection, customer_id: int) -> str | None:
+        address: str | None = conn.execute(select(IDENT.c.value).where(
+            IDENT.c.customer_id == customer_id, IDENT.c.kind == EMAIL).order_by(IDENT.c.id).limit(1)).scalar()
+        return address
 
     @staticmethod
-    def _own(conn) -> set[str]:  # type: ignore[no-untyped-def]
+    def _own(conn: Connection) -> set[str]:
         return {a.lower() for a in conn.execute(select(MAILBOX.c.address)).scalars()}
 
     @staticmethod
-    def _author(conn, message) -> str:  # type: ignore[no-untyped-def]
+    def _author(conn: Connection, message: Row[Any]) -> str:
         if message.author_agent_id:
-            name = conn.execute(select(Agent.name).where(Agent.id == message.author_agent_id)).scalar()  # type: ignore[arg-type]
+            name = conn.execute(select(AGENTS.c.name).where(AGENTS.c.id == message.author_agent_id)).scalar()
             return name or "Support"
         if message.author_token_id:  # the name it shows customers; a token's own name is for the team
-            name = conn.execute(select(ApiToken.display_name).where(ApiToken.id == message.author_token_id)).scalar()  # type: ignore[arg-type]
+            name = conn.execute(select(API_TOKENS.c.display_name)
+                                .where(API_TOKENS.c.id == message.author_token_id)).scalar()
             return name or "Support"
         return "Support"
 
     @staticmethod
-    def _references(conn, conversation_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    def _references(conn: Connection, conversation_id: int) -> list[str]:
         """The thread's Message-IDs, oldest first (the last is what this answers): the customer's
         mails and ours, at most the last 10 as mail clients do."""
         theirs = conn.execute(select(R.c.message_id, R.c.message_id_header).where(

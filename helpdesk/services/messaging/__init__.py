@@ -8,21 +8,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.models import IN, PHONE, REPLY, TELEGRAM, Attachment
-from helpdesk.models.tables import CONVERSATIONS, CUSTOMERS as CUST, CUSTOMER_IDENTIFIERS as IDENT, MESSAGES as MSG
-from helpdesk.services.base import Actor, Service, writes
+from helpdesk.models.tables import CHANNELS, CONVERSATIONS, CUSTOMERS as CUST, CUSTOMER_IDENTIFIERS as IDENT, MESSAGES as MSG
+from helpdesk.services.base import Actor, Service, stored_id, writes
 from helpdesk.services.deliveries import Due
 from helpdesk.services.errors import Conflict
 from helpdesk.services.mail.secrets import SecretBox
 from helpdesk.services.messaging.config import CARRIES, ChannelService
 from helpdesk.services.messaging.intake import MessagingIntake
 from helpdesk.services.rich_words import words_of
+
+if TYPE_CHECKING:  # for annotations only: the container wires these services together
+    from helpdesk.clock import Clock
+    from helpdesk.config import Settings
+    from helpdesk.db import Database
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.deliveries import DeliveryService
+    from helpdesk.services.files import FileService
+    from helpdesk.services.links import Links
 
 TEXT_CHANNELS = ("sms", "whatsapp", "telegram")
 WHATSAPP_WINDOW = timedelta(hours=24)
@@ -60,8 +69,9 @@ class NotSendable:
 
 
 class MessagingService(Service):
-    def __init__(self, db, clock, settings, conversations, files, deliveries,  # type: ignore[no-untyped-def]
-                 secret_box: Callable[[], SecretBox], links) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 files: FileService, deliveries: DeliveryService, secret_box: Callable[[], SecretBox],
+                 links: Links) -> None:
         super().__init__(db, clock, settings)
         self.files = files
         self.links = links
@@ -76,9 +86,7 @@ class MessagingService(Service):
     # ---- which channels can carry a reply now ------------------------------------------------
 
     def _carriers(self, conn: Connection) -> dict[str, bool]:
-        from helpdesk.models import Channel
-
-        rows = conn.execute(select(Channel.kind, Channel.config).where(Channel.active.is_(True))).all()  # type: ignore[attr-defined]
+        rows = conn.execute(select(CHANNELS.c.kind, CHANNELS.c.config).where(CHANNELS.c.active.is_(True))).all()
         out = {k: False for k in TEXT_CHANNELS}
         for kind, config in rows:
             for carried in CARRIES.get(kind, ()):
@@ -160,7 +168,7 @@ class MessagingService(Service):
     # ---- what a reply says as a text ------------------------------------------------------------
 
     def compose(self, due: Due) -> OutgoingText | NotSendable:
-        carrying = [c.id for c in self.channels.carrying(due.channel)]
+        carrying = [stored_id(c) for c in self.channels.carrying(due.channel)]
         with self.db.read() as s:
             conn = s.connection()
             message = conn.execute(select(MSG).where(MSG.c.id == due.message_id)).first()
@@ -168,7 +176,8 @@ class MessagingService(Service):
                 return NotSendable("the message is gone")
 
             conv = CONVERSATIONS
-            customer_id = conn.execute(select(conv.c.customer_id).where(conv.c.id == message.conversation_id)).scalar()
+            customer_id: int = conn.execute(select(conv.c.customer_id)
+                                            .where(conv.c.id == message.conversation_id)).scalar_one()
             ident_kind = TELEGRAM if due.channel == "telegram" else PHONE
             to = conn.execute(select(IDENT.c.value).where(IDENT.c.customer_id == customer_id,
                                                           IDENT.c.kind == ident_kind).order_by(IDENT.c.id.desc())
@@ -182,7 +191,7 @@ class MessagingService(Service):
             public = self.links.public_url() or ""
             files = tuple(OutgoingFile(a.filename, a.content_type, self.files.path_of(a.sha256),
                                        public + self.files.signed_path(a) if public else "") for a in s.execute(
-                select(Attachment).where(Attachment.message_id == message.id)).scalars())  # type: ignore[arg-type]
+                select(Attachment).where(Attachment.message_id == message.id)).scalars())
             words = words_of(self.payments, conn, message, numbered=due.channel != "telegram")
         if channel_id is None:
             return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings → Channels)", retry=True)

@@ -19,10 +19,13 @@ from sqlmodel import col
 from helpdesk.events import CHANNEL_CHANGED
 from helpdesk.models import Channel
 from helpdesk.models.tables import CHANNELS as C, DELIVERIES as D
-from helpdesk.services.base import Actor, Service, audit, require_admin, writes
+from helpdesk.services.base import Actor, Service, audit, require_admin, stored_id, writes
 from helpdesk.services.channel_kinds import REGISTRY, Given
 from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 KINDS = tuple(REGISTRY)
 # What a configured channel carries: the delivery channel names its replies use.
@@ -80,7 +83,7 @@ def summary(kind: str, config: dict[str, Any], secrets: dict[str, str] | None = 
 
 
 class ChannelService(Service):
-    def __init__(self, db, clock, settings, secret_box: Callable[[], SecretBox]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, secret_box: Callable[[], SecretBox]) -> None:
         super().__init__(db, clock, settings)
         self._box = secret_box
 
@@ -192,7 +195,7 @@ class ChannelService(Service):
                 secrets = self.secrets_of(c)
             except Exception:
                 secrets = {}
-            out.append(ChannelView(c.id, c.kind, c.name, summary(c.kind, c.config, secrets), c.active,  # type: ignore[arg-type]
+            out.append(ChannelView(stored_id(c), c.kind, c.name, summary(c.kind, c.config, secrets), c.active,
                                    c.last_contact_at, c.last_error,
                                    sum(waiting.get(k, 0) for k in CARRIES.get(c.kind, ())), c.last_webhook_at))
         return out

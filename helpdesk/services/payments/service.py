@@ -10,7 +10,7 @@ Nothing of a card ever reaches Helpdesk: Stripe's page takes it and reports back
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
 from sqlalchemy import insert, or_, select, update
@@ -35,14 +35,23 @@ from helpdesk.services.payments.stripe_events import StripeEvent
 from helpdesk.services.payments.ways import PaymentWays, PaymentWaysService
 from helpdesk.services.promise import shop_time
 
+if TYPE_CHECKING:  # for annotations only: the container wires these services together
+    from helpdesk.clock import Clock
+    from helpdesk.config import Settings
+    from helpdesk.db import Database
+    from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.links import Links
+    from helpdesk.services.mail.secrets import SecretBox
+    from helpdesk.services.promise import PromiseService
+
 MAX_DESCRIPTION = 140
 STRIPE_GIVE_UP_AFTER = 300  # tries, about three days at the 15-minute cap
 STRIPE_RENEW = timedelta(hours=23)  # a Checkout session lasts at most 24 hours: a fresh one before then
 
 
 class PaymentService(Service):
-    def __init__(self, db, clock, settings, conversations, links, promise,  # type: ignore[no-untyped-def]
-                 secret_box) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
+                 links: Links, promise: PromiseService, secret_box: Callable[[], SecretBox]) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
         self.promise = promise
@@ -135,7 +144,9 @@ class PaymentService(Service):
         if card.status != REQUESTED or not self.shows_qr(ways, card):
             return None
         bank = ways.bank
-        return epc_png(bank.holder, bank.iban, bank.bic, card.amount_minor, card.reference)  # type: ignore[union-attr]
+        if bank is None:  # shows_qr said there is one
+            return None
+        return epc_png(bank.holder, bank.iban, bank.bic, card.amount_minor, card.reference)
 
     def girocode_png(self, token: str, request_id: int) -> bytes | None:
         """The QR code of an open EUR request on the conversation this customer link opens; None otherwise."""
@@ -197,13 +208,13 @@ class PaymentService(Service):
             fields["description"] = "say what it is for, e.g. Brake service"
         elif len(description) > MAX_DESCRIPTION:
             fields["description"] = f"must be at most {MAX_DESCRIPTION} characters"
-        if fields:
+        if fields or code is None or amount_minor is None:
             raise ValidationFailed("the payment request was not sent", fields)
         ways = self.ways.now_set()
         if not ways.any:
             raise Conflict("no way to pay is set up yet: add a bank account, Stripe or a payment link in "
                            "Settings → Payments", {"payments": "none set up"})
-        return self._request(conversation_id, actor, amount_minor, code, description, via, ways)  # type: ignore[arg-type]
+        return self._request(conversation_id, actor, amount_minor, code, description, via, ways)
 
     @writes
     def _request(self, conversation_id: int, actor: Actor, amount_minor: int, code: str, description: str,

@@ -18,6 +18,9 @@ from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.mail.secrets import SecretBox
 from helpdesk.services.payments.money import currency_code
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
 
 SETTINGS_KEY = "payments"
 SECRET_OWNER = "payments/stripe"
@@ -71,7 +74,7 @@ def check_link_template(url: str) -> str:
 
 
 class PaymentWaysService(Service):
-    def __init__(self, db, clock, settings, secret_box: Callable[[], SecretBox]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, secret_box: Callable[[], SecretBox]) -> None:
         super().__init__(db, clock, settings)
         self._box = secret_box
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.services.payments.money import amount_text
-from helpdesk.models import (Agent, ApiToken, Customer)
-from helpdesk.models.tables import (ATTACHMENTS as ATT, CONVERSATIONS as C, CSAT_RATINGS as RATE,
+from helpdesk.models import (Customer)
+from helpdesk.models.tables import (AGENTS, API_TOKENS, ATTACHMENTS as ATT, CONVERSATIONS as C, CSAT_RATINGS as RATE,
                                    CUSTOMER_IDENTIFIERS as IDENT, DELIVERIES as DEL, MAIL_RECORDS as MAIL,
                                    MESSAGES as M, PAYMENT_REQUESTS as PAY)
 
@@ -48,8 +48,8 @@ def write_export(s: Session, customer_id: int, out: IO[bytes], path_of: Callable
     """Write the zip to `out`; returns how many messages it holds."""
     customer = s.get(Customer, customer_id)
     assert customer is not None
-    agents = {a.id: a.name for a in s.execute(select(Agent.id, Agent.name))}  # type: ignore[call-overload]
-    tokens = {t.id: t.name for t in s.execute(select(ApiToken.id, ApiToken.name))}  # type: ignore[call-overload]
+    agents = {a.id: a.name for a in s.execute(select(AGENTS.c.id, AGENTS.c.name))}
+    tokens = {t.id: t.name for t in s.execute(select(API_TOKENS.c.id, API_TOKENS.c.name))}
     files: dict[str, str] = {}  # sha256 -> place in the zip
     mails: dict[int, int] = {}  # message id -> mail record id
     count = 0

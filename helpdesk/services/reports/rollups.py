@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from helpdesk.models import EVENT, IN, REPLY, AppSetting
@@ -141,12 +141,15 @@ class ReportRollups(Service):
         if linked:  # two customers became one: all their conversations' re-contacts may change
             customers = select(C.c.customer_id).where(C.c.id.in_(linked))
             wide.update(s.execute(select(C.c.id).where(C.c.customer_id.in_(customers))).scalars())
-        for ids, queries in ((sorted(touched - wide), lambda chunk: [select(C.c.created_at).where(C.c.id.in_(chunk))]),
-                             (sorted(wide), lambda chunk: [
-                                 select(C.c.created_at).where(C.c.id.in_(chunk)),
-                                 select(M.c.created_at).where(M.c.conversation_id.in_(chunk),
-                                                              M.c.kind.in_((REPLY, EVENT))),
-                                 select(R.c.created_at).where(R.c.conversation_id.in_(chunk))])):
+        def created(chunk: list[int]) -> list[Select[datetime]]:
+            return [select(C.c.created_at).where(C.c.id.in_(chunk))]
+
+        def every_turn(chunk: list[int]) -> list[Select[datetime]]:
+            return created(chunk) + [
+                select(M.c.created_at).where(M.c.conversation_id.in_(chunk), M.c.kind.in_((REPLY, EVENT))),
+                select(R.c.created_at).where(R.c.conversation_id.in_(chunk))]
+
+        for ids, queries in ((sorted(touched - wide), created), (sorted(wide), every_turn)):
             for i in range(0, len(ids), CHUNK):
                 for query in queries(ids[i:i + CHUNK]):
                     days.update(local(at) for at in s.execute(query).scalars())

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from helpdesk.models import OPEN, Agent
+from helpdesk.models import OPEN
 from helpdesk.models.tables import AGENTS, CONVERSATIONS as C, CUSTOMERS
 from helpdesk.services.base import Service
 from helpdesk.services.errors import ValidationFailed
@@ -17,6 +17,10 @@ from helpdesk.services.payments.totals import payment_totals
 from helpdesk.services.reports.collect import collect
 from helpdesk.services.reports.figures import DayFacts, TimeFigure
 from helpdesk.services.reports.rollups import ReportRollups
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database
+from helpdesk.services.sla import SlaService
 
 MAX_DAYS = 731  # any period from a day to two years
 
@@ -56,7 +60,7 @@ class Summary:
 
 
 class ReportService(Service):
-    def __init__(self, db, clock, settings, sla) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Database, clock: Clock, settings: Settings, sla: SlaService) -> None:
         super().__init__(db, clock, settings)
         self.sla = sla
         self.rollups = ReportRollups(db, clock, settings)
@@ -81,7 +85,7 @@ class ReportService(Service):
             now = self.now()
             overdue = s.execute(select(func.count()).select_from(C).where(
                 or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now))).scalar_one()
-            names = {a.id: a.name for a in s.execute(select(Agent.id, Agent.name)).all()}  # type: ignore[call-overload]
+            names = {a.id: a.name for a in s.execute(select(AGENTS.c.id, AGENTS.c.name)).all()}
             zone = rules.calendar.tz
             money = payment_totals(s.connection(), datetime.combine(start, time.min, zone).astimezone(timezone.utc),
                                    datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc),

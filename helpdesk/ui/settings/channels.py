@@ -67,7 +67,7 @@ class ChannelsSection(Section):
                 ft.Text(chat.who_reaches(), size=12,
                         color=ft.Colors.ON_SURFACE_VARIANT if self.ctx.services.links.public_url() else ft.Colors.ERROR)]
 
-    async def _card(self, v: ChannelView, now) -> ft.Control:  # type: ignore[no-untyped-def]
+    async def _card(self, v: ChannelView, now) -> ft.Control:
         contact = f"Last contact {fmt.ago(v.last_contact_at, now)}" if v.last_contact_at else "No contact yet"
         status: list[ft.Control] = [ft.Text(f"{contact} · {v.waiting} repl{'y' if v.waiting == 1 else 'ies'} "
                                             "waiting to be sent", size=12)]

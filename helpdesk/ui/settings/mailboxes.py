@@ -54,7 +54,7 @@ class MailboxesSection(Section):
                                       rows=[self._unreadable_row(r, now) for r in unreadable])]
         return ft.Column(controls, spacing=12, scroll=ft.ScrollMode.AUTO)
 
-    def _card(self, v: MailboxView, now) -> ft.Control:  # type: ignore[no-untyped-def]
+    def _card(self, v: MailboxView, now) -> ft.Control:
         fetched = f"Fetched {fmt.ago(v.last_fetch_at, now)}" if v.last_fetch_at else "Not fetched yet"
         status: list[ft.Control] = [ft.Text(f"{fetched} · {v.waiting} repl{'y' if v.waiting == 1 else 'ies'} "
                                             f"waiting to be sent", size=12)]
@@ -89,7 +89,7 @@ class MailboxesSection(Section):
             result,
         ], spacing=6)))
 
-    def _unreadable_row(self, record, now) -> ft.DataRow:  # type: ignore[no-untyped-def]
+    def _unreadable_row(self, record, now) -> ft.DataRow:
         from helpdesk.ui.workspace.attachments import page_base
 
         link = page_base(self.ctx.page) + self.ctx.services.files.signed_mail_path(record.id, "eml")

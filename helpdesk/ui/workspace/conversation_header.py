@@ -202,9 +202,9 @@ class ConversationHeader:
                               for t in names]
 
         async def add(_e: Any) -> None:
-            if (field.value or "").strip() and await self.actions.add_tag(field.value.strip()):  # type: ignore[union-attr]
+            if (field.value or "").strip() and await self.actions.add_tag(field.value.strip()):
                 if self._detail is not None:
-                    self._detail.tags = sorted({*self._detail.tags, field.value.strip().lower()})  # type: ignore[union-attr]
+                    self._detail.tags = sorted({*self._detail.tags, field.value.strip().lower()})
                 field.value = ""
                 draw()
                 self.page.update()

@@ -182,7 +182,7 @@ class LiveUpdates:
     async def _show_mail_trouble(self, update: bool = True) -> None:
         """The quiet banner over the list: mail cannot be fetched or sent (offline is normal)."""
         words = await self.c.mail_trouble()
-        text = self.mail_banner.content.controls[1]  # type: ignore[union-attr]
+        text = self.mail_banner_text
         if words == text.value and self.mail_banner.visible == bool(words):
             return
         text.value, self.mail_banner.visible = words, bool(words)

@@ -87,10 +87,11 @@ class Workspace(LiveUpdates, Searching):
                                                  on_click=lambda e: page.run_task(self.clear_search))
         self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
         self.inbox = InboxList(page, self.open, self._load_more)
+        self.mail_banner_text = ft.Text("", size=12, color=ft.Colors.ON_SECONDARY_CONTAINER, expand=True)
         self.mail_banner = ft.Container(
             visible=False, bgcolor=ft.Colors.SECONDARY_CONTAINER, padding=ft.Padding.symmetric(horizontal=16, vertical=8),
             content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF, size=18, color=ft.Colors.ON_SECONDARY_CONTAINER),
-                            ft.Text("", size=12, color=ft.Colors.ON_SECONDARY_CONTAINER, expand=True)], spacing=8))
+                            self.mail_banner_text], spacing=8))
         self.list_pane = ft.Container(width=400, content=ft.Column([
             self.mail_banner,
             ft.Container(padding=ft.Padding.only(left=16, right=8, top=12, bottom=4),
@@ -429,8 +430,8 @@ class Workspace(LiveUpdates, Searching):
 
     async def _refresh_open(self, conversation_id: int | None = None) -> None:
         """Draw the open conversation again (or open another: where a merge put it)."""
-        if conversation_id is not None or self.c.selected_id is not None:
-            await self.open(conversation_id or self.c.selected_id)  # type: ignore[arg-type]
+        if (target := conversation_id or self.c.selected_id) is not None:
+            await self.open(target)
 
     # ---- keyboard ------------------------------------------------------------------------------
 

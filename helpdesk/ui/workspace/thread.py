@@ -11,6 +11,7 @@ from typing import Any, Callable
 import flet as ft
 
 from helpdesk.models import EVENT, IN, NOTE, Message
+from helpdesk.services.base import stored_id
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
 from helpdesk.ui.widgets import Isolated
@@ -72,15 +73,15 @@ def message_control(message: Message, detail: ConversationDetail, now: datetime,
         ft.TextSpan(f"{who} · {when}" + (f" · {mail}" if mail else "") + "\n",
                     ft.TextStyle(size=12, color=ft.Colors.ON_SURFACE_VARIANT)),
         ft.TextSpan(message.body, ft.TextStyle(color=ft.Colors.BLACK) if note else None)])
-    files = detail.attachments.get(message.id, []) if message.id else []  # type: ignore[call-overload]
-    delivery = detail.deliveries.get(message.id) if message.id else None  # type: ignore[call-overload]
+    files = detail.attachments.get(message.id, []) if message.id else []
+    delivery = detail.deliveries.get(message.id) if message.id else None
     extra: list[ft.Control] = []
     if files and file_chips is not None:
         extra.append(ft.Row(file_chips(files), wrap=True, spacing=8))
     if tools is not None:
         extra.extend(tools(message))
     extra.extend(rich_lines(message) if message.meta else ())
-    card = detail.payments.get(message.id) if message.id else None  # type: ignore[call-overload]
+    card = detail.payments.get(message.id) if message.id else None
     if card is not None and cards is not None:
         extra.extend(cards(message, card))
     if delivery is not None and delivery.status != "sent":
@@ -129,14 +130,14 @@ class ThreadView:
             self._hidden = len(detail.messages) - len(recent)
             fits = int(window_height // BUBBLE_HEIGHT_AT_LEAST) + 2 if window_height else len(recent)
             self._later, recent = recent[:-fits], recent[-fits:]
-            self._shown_ids = [m.id for m in recent]  # type: ignore[misc]
+            self._shown_ids = [stored_id(m) for m in recent]
             self.view.controls = [message_control(m, detail, now, self.zone, self.file_chips, self.tools, self.cards) for m in reversed(recent)]
         else:
             last = self._shown_ids[-1] if self._shown_ids else 0
             new = [m for m in detail.messages if (m.id or 0) > last]
             for m in new:
                 self.view.controls.insert(0, message_control(m, detail, now, self.zone, self.file_chips, self.tools, self.cards))
-                self._shown_ids.append(m.id)  # type: ignore[arg-type]
+                self._shown_ids.append(stored_id(m))
             self._redraw_changed_deliveries(detail, now)
         self._deliveries = {k: v.status for k, v in detail.deliveries.items()}
         self._cards = {k: (v.status, v.stripe_state) for k, v in detail.payments.items()}
@@ -161,7 +162,7 @@ class ThreadView:
         if not self._later or self._detail is None or self._now is None:
             return False
         later, self._later = self._later, []
-        self._shown_ids = [m.id for m in later] + self._shown_ids  # type: ignore[misc]
+        self._shown_ids = [stored_id(m) for m in later] + self._shown_ids
         self._remove_earlier_button()
         self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools, self.cards)
                                   for m in reversed(later))
@@ -184,7 +185,7 @@ class ThreadView:
         self._remove_earlier_button()
         if self._hidden and not self._later:  # not before the rest of the first page
             self.earlier.content.text = f"Show {min(self._hidden, THREAD_PAGE)} earlier messages " \
-                                        f"({self._hidden} not shown)"  # type: ignore[union-attr]
+                                        f"({self._hidden} not shown)"
             self.view.controls.append(self.earlier)
 
     def _show_earlier(self) -> None:
@@ -193,7 +194,7 @@ class ThreadView:
             return
         older = self._detail.messages[max(0, self._hidden - THREAD_PAGE):self._hidden]
         self._hidden -= len(older)
-        self._shown_ids = [m.id for m in older] + self._shown_ids  # type: ignore[misc]
+        self._shown_ids = [stored_id(m) for m in older] + self._shown_ids
         self._remove_earlier_button()
         self.view.controls.extend(message_control(m, self._detail, self._now, self.zone, self.file_chips, self.tools, self.cards) for m in reversed(older))
         self._place_earlier_button()
