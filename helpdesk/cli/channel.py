@@ -103,14 +103,13 @@ def _add(services, args: argparse.Namespace, actor) -> int:
              "none": "none"}[channel.secret_store]
     print(f"channel {channel.name} ({channel.kind}) added (secrets: {where}); "
           f"check it with `channel check {channel.name}`")
-    if channel.kind == "twilio":
+    kind = REGISTRY[channel.kind]
+    if kind.setup_hint:
         base = services.links.public_url() or "https://YOUR-PUBLIC-ADDRESS"
-        print(f"In the Twilio console, set the number's incoming-message webhook (HTTP POST) to "
-              f"{base}{webhook_path('twilio', channel.name)}")
-        if not services.links.public_url():
-            print("warning: Twilio needs a public address: set it in Settings → Customer page or HELPDESK_PUBLIC_URL "
-                  "(Twilio's signatures are "
-                  "checked against it)", file=sys.stderr)
+        print(kind.setup_hint.format(webhook=base + webhook_path(channel.kind, channel.name)))
+    if kind.needs_public_address and not services.links.public_url():
+        print(f"warning: {kind.label} reaches Helpdesk only at its public address: set it in Settings → Customer "
+              "page or HELPDESK_PUBLIC_URL (signatures are checked against it)", file=sys.stderr)
     if channel.kind == "website":
         print(f"The chat is also a page: {services.chat.page_url(channel)}")
         print(services.chat.who_reaches(), file=sys.stderr if not services.links.public_url() else sys.stdout)

@@ -2,7 +2,8 @@
 
 - `poll()`    receive what it must fetch (Telegram's updates; the phone's webhooks kept
               registered and its delivery states read), once; the supervisor calls it in a loop;
-- `receive()` turn a webhook request into what the services take (kinds with webhooks);
+- `receive()` turn a webhook request into what the services take, and say what to answer
+              (kinds that declare hooks in services/channel_kinds);
 - `send()`    deliver one reply the outbox gives it, returning the channel's id for it;
 - `check()`   one line: "" when the far end answers with these settings, else why not.
 
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from helpdesk.models import Channel
+from helpdesk.services.channel_kinds import HookAnswer, HookRequest
 from helpdesk.services.errors import Forbidden, ValidationFailed
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -87,6 +89,10 @@ class TextChannel:
         """One round of receiving; nothing for webhook-only kinds."""
 
     def check(self) -> str:
+        raise NotImplementedError
+
+    def receive(self, request: HookRequest) -> HookAnswer:
+        """One webhook request (signature first); only kinds with hooks are called."""
         raise NotImplementedError
 
     def send(self, out: Any) -> Sent:

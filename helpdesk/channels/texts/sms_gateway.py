@@ -25,6 +25,7 @@ import httpx
 
 from helpdesk.services.base import same_secret
 from helpdesk.channels.texts.base import BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel, describe
+from helpdesk.services.channel_kinds import HookAnswer, HookRequest
 from helpdesk.services.messaging.config import callback_url
 from helpdesk.services.messaging.intake import IncomingText
 
@@ -172,9 +173,12 @@ class SmsGatewayChannel(TextChannel):
 
     # ---- the phone's webhooks ------------------------------------------------------------------
 
-    def receive(self, body: bytes, headers: Any, local: bool = True) -> str:
-        """One webhook request from the phone (`local`: from the shop's network, not through the
-        public address); returns what became of it. Unsigned requests are taken only locally."""
+    def receive(self, request: HookRequest) -> HookAnswer:
+        """One webhook request from the phone; answers what became of it. Unsigned requests are
+        taken only from the shop's network, not through the public address."""
+        return HookAnswer(json.dumps({"status": self._receive(request.body, request.headers, request.local)}))
+
+    def _receive(self, body: bytes, headers: Any, local: bool) -> str:
         key = self.secrets.get("signing_key")
         if key:
             verify(body, headers.get("x-signature", ""), headers.get("x-timestamp", ""), key,

@@ -15,16 +15,18 @@ import hmac
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import httpx
 
 from helpdesk.services.base import same_secret
 from helpdesk.channels.texts.base import (NOT_SENT, BadRequest, ChannelDown, Forged, Refused, Sent, TextChannel,
                                           describe)
+from helpdesk.services.channel_kinds import HookAnswer, HookRequest
 from helpdesk.services.messaging.config import webhook_path
 from helpdesk.services.messaging.intake import IncomingText
 
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 STATES = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed", "failed": "failed"}
 MAX_MEDIA = 10
 
@@ -130,9 +132,21 @@ class TwilioChannel(TextChannel):
 
     # ---- Twilio's webhooks ---------------------------------------------------------------------
 
-    def receive(self, fields: list[tuple[str, str]], given_signature: str, status_callback: bool = False,
-                query: str = "") -> str:
-        path = webhook_path(self.kind, self.channel.name) + ("/status" if status_callback else "") + (f"?{query}" if query else "")
+    def receive(self, request: HookRequest) -> HookAnswer:
+        """A message (or, at /status, a delivery state) Twilio posts as a form; answered with
+        empty TwiML (Helpdesk replies through the Messages API, not in the answer)."""
+        try:
+            fields = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            raise BadRequest("the form is not UTF-8") from None
+        self._receive(fields, request.headers.get("x-twilio-signature", ""), request.suffix == "/status",
+                      request.query)
+        return HookAnswer(EMPTY_TWIML, "text/xml")
+
+    def _receive(self, fields: list[tuple[str, str]], given_signature: str, status_callback: bool,
+                 query: str) -> str:
+        path = webhook_path(self.kind, self.channel.name) + ("/status" if status_callback else "") \
+            + (f"?{query}" if query else "")
         verify(self.secrets.get("auth_token", ""), self.public_url(path), fields, given_signature)
         form = dict(fields)
         messaging = self.services.messaging

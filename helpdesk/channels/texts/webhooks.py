@@ -1,13 +1,13 @@
-"""What the phone's and Twilio's webhook requests become: the composition root hands this
-to the API (which imports no channel), so the routes stay a few lines each. Each request
-opens its channel's worker (signature first), and the far end's trouble becomes a 503 the
-sender retries."""
+"""What a channel's webhook request becomes: the composition root hands this to the API
+(which imports no channel). Each request opens its channel's worker, whose `receive` checks
+the signature first; the far end's trouble becomes a 503 the sender retries."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from helpdesk.channels.texts.base import ChannelDown
+from helpdesk.services.channel_kinds import HookAnswer, HookRequest
 from helpdesk.services.errors import NotFound, Unavailable
 from helpdesk.services.mail.secrets import SecretMissing
 
@@ -16,7 +16,7 @@ class WebhookReceivers:
     def __init__(self, services: Any) -> None:
         self.services = services
 
-    def _with(self, kind: str, name: str, call: Callable[[Any], str]) -> str:
+    def _with(self, kind: str, name: str, call: Callable[[Any], HookAnswer]) -> HookAnswer:
         from helpdesk.channels.texts import open_channel
 
         try:
@@ -43,9 +43,6 @@ class WebhookReceivers:
             return False
         return channel.kind == kind and channel.active
 
-    def sms_gateway(self, name: str, body: bytes, headers: Mapping[str, str], local: bool = True) -> str:
-        return self._with("sms-gateway", name, lambda w: w.receive(body, headers, local))
-
-    def twilio(self, name: str, fields: list[tuple[str, str]], signature: str, status_callback: bool,
-               query: str) -> str:
-        return self._with("twilio", name, lambda w: w.receive(fields, signature, status_callback, query))
+    def receive(self, kind: str, name: str, request: HookRequest) -> HookAnswer:
+        """One webhook request for the channel `name` of `kind`."""
+        return self._with(kind, name, lambda worker: worker.receive(request))

@@ -6,7 +6,7 @@ in that package's `KINDS` (docs/architecture.md, "Add a channel kind")."""
 from __future__ import annotations
 
 from helpdesk.services.channel_kinds import sms_gateway, telegram, twilio, website
-from helpdesk.services.channel_kinds.base import MASK, ChannelKind, Given, Setting
+from helpdesk.services.channel_kinds.base import MASK, ChannelKind, Given, Hook, HookAnswer, HookRequest, Setting
 
 REGISTRY: dict[str, ChannelKind] = {kind.name: kind for kind in (
     sms_gateway.KIND,
@@ -15,4 +15,4 @@ REGISTRY: dict[str, ChannelKind] = {kind.name: kind for kind in (
     website.KIND,
 )}
 
-__all__ = ["MASK", "REGISTRY", "ChannelKind", "Given", "Setting"]
+__all__ = ["MASK", "REGISTRY", "ChannelKind", "Given", "Hook", "HookAnswer", "HookRequest", "Setting"]

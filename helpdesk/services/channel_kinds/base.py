@@ -7,10 +7,11 @@ this one, registered in `__init__.py`; its worker (receiving and sending) is in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 MASK = "••••"
+HOOKS = "/api/v1/channels/"  # a kind's webhooks: HOOKS + kind + "/" + the channel's name + a hook's suffix
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,34 @@ class Given:
 
 
 @dataclass(frozen=True)
+class Hook:
+    """One webhook a kind's far end calls: POST {HOOKS}{kind}/{channel name}{suffix}."""
+
+    suffix: str  # "" or a further part, like "/status"
+    summary: str  # the API reference's one line, naming how the request is signed
+    max_bytes: int = 256_000  # one event's request: a few kilobytes
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    """A webhook request as the channel's worker reads it (the API reads the bytes, bounded)."""
+
+    suffix: str  # which of the kind's hooks was called
+    body: bytes
+    headers: Mapping[str, str]
+    query: str  # the query string as sent (part of what some senders sign)
+    local: bool  # from the shop's own network, not through the public address
+
+
+@dataclass(frozen=True)
+class HookAnswer:
+    """What the far end is answered with (200)."""
+
+    body: str
+    media_type: str = "application/json"
+
+
+@dataclass(frozen=True)
 class ChannelKind:
     name: str  # "sms-gateway": what the command line, the API and the database call it
     label: str  # "SMS phone": what people see
@@ -73,4 +102,18 @@ class ChannelKind:
     check: Callable[[Given], None]  # fills `config` and `secrets`, records problems in `fields`
     summary: Callable[[dict[str, Any], dict[str, str]], str]  # one line for lists, nothing secret in it
     carries: tuple[str, ...] = ()  # the delivery channels its replies use ("sms", "whatsapp")
-    hook_path: str = ""  # where its far end's webhooks reach Helpdesk ("" when it has none)
+    # Which of them a channel with these settings carries, when that depends on them.
+    carried: Callable[[dict[str, Any]], tuple[str, ...]] | None = None
+    hooks: tuple[Hook, ...] = ()  # the webhooks its far end calls (none: it fetches, or the site calls)
+    # Said after `channel add`: where to point the far end's webhook ({webhook}: its full address).
+    setup_hint: str = ""
+    needs_public_address: bool = False  # its far end reaches Helpdesk only at the public address
+
+    def carried_by(self, config: dict[str, Any]) -> tuple[str, ...]:
+        """The delivery channels a channel of this kind with `config` carries."""
+        return self.carried(config) if self.carried is not None else self.carries
+
+    @property
+    def hook_path(self) -> str:
+        """Where its far end's webhooks reach Helpdesk, up to the channel's name ("" when none)."""
+        return f"{HOOKS}{self.name}/" if self.hooks else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from helpdesk.services.channel_kinds.base import MASK, ChannelKind, Given, Setting
+from helpdesk.services.channel_kinds.base import MASK, ChannelKind, Given, Hook, Setting
 
 HELP = ("Install SMS Gateway for Android on a phone with a SIM card, turn on its Local Server, and enter "
         "the address it shows, with its password: http://sms:PASSWORD@192.168.1.50:8080. Helpdesk registers "
@@ -52,4 +52,5 @@ KIND = ChannelKind(
                 "path is added; default: this PC's LAN address)",
                 hint="https://helpdesk.shop.lan:8443 (default: this PC's LAN address)"),
     ),
-    check=check, summary=summary, carries=("sms",), hook_path="/api/v1/channels/sms-gateway/")
+    check=check, summary=summary, carries=("sms",),
+    hooks=(Hook("", "Webhook of SMS Gateway for Android (no token scope: signed with the phone's key)"),))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.services.channel_kinds.base import ChannelKind, Given, Setting
+from helpdesk.services.channel_kinds.base import ChannelKind, Given, Hook, Setting
 from helpdesk.services.customers import normalize_phone
 
 API = "https://api.twilio.com"
@@ -30,6 +30,13 @@ def check(g: Given) -> None:
     g.config["api_url"] = g.url("api_url", g.value("api_url", API))
 
 
+def carried(config: dict[str, Any]) -> tuple[str, ...]:
+    """A WhatsApp sender as the number to send from carries WhatsApp only; SMS otherwise, and
+    WhatsApp too when a WhatsApp sender is set."""
+    whatsapp_only = str(config.get("from", "")).startswith("whatsapp:")
+    return (() if whatsapp_only else ("sms",)) + (("whatsapp",) if whatsapp_only or config.get("whatsapp_from") else ())
+
+
 def summary(config: dict[str, Any], secrets: dict[str, str]) -> str:
     wa = f", WhatsApp {config['whatsapp_from']}" if config.get("whatsapp_from") else ""
     return f"{config.get('account_sid', '')}, from {config.get('from', '')}{wa}"
@@ -48,4 +55,8 @@ KIND = ChannelKind(
               Setting("whatsapp_from", "WhatsApp sender (optional)",
                       "the WhatsApp sender number, when it is another than --from", hint="+15550100"),
               Setting("api_url", "", "the API's base address (for tests and proxies)")),
-    check=check, summary=summary, carries=("sms", "whatsapp"), hook_path="/api/v1/channels/twilio/")
+    check=check, summary=summary, carries=("sms", "whatsapp"), carried=carried,
+    hooks=(Hook("", "Twilio's incoming-message webhook (no token scope: X-Twilio-Signature)"),
+           Hook("/status", "Twilio's status callback (no token scope: X-Twilio-Signature)")),
+    setup_hint="In the Twilio console, set the number's incoming-message webhook (HTTP POST) to {webhook}",
+    needs_public_address=True)

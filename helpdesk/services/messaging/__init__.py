@@ -20,7 +20,7 @@ from helpdesk.services.base import Actor, Service, stored_id, writes
 from helpdesk.services.deliveries import Due
 from helpdesk.services.errors import Conflict
 from helpdesk.services.mail.secrets import SecretBox
-from helpdesk.services.messaging.config import CARRIES, ChannelService
+from helpdesk.services.messaging.config import ChannelService, carries
 from helpdesk.services.messaging.intake import MessagingIntake
 from helpdesk.services.rich_words import words_of
 
@@ -89,10 +89,7 @@ class MessagingService(Service):
         rows = conn.execute(select(CHANNELS.c.kind, CHANNELS.c.config).where(CHANNELS.c.active.is_(True))).all()
         out = {k: False for k in TEXT_CHANNELS}
         for kind, config in rows:
-            for carried in CARRIES.get(kind, ()):
-                if carried == "whatsapp" and not (config.get("whatsapp_from") or
-                                                  str(config.get("from", "")).startswith("whatsapp:")):
-                    continue
+            for carried in carries(kind, config):
                 out[carried] = True
         return out
 

@@ -27,9 +27,11 @@ from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
 
-KINDS = tuple(REGISTRY)
-# What a configured channel carries: the delivery channel names its replies use.
-CARRIES = {name: kind.carries for name, kind in REGISTRY.items()}
+
+
+def carries(kind: str, config: dict[str, Any]) -> tuple[str, ...]:
+    """What a channel of `kind` with these settings carries: the delivery channels its replies use."""
+    return REGISTRY[kind].carried_by(config) if kind in REGISTRY else ()
 
 
 def webhook_path(kind: str, name: str) -> str:
@@ -69,7 +71,7 @@ def check_settings(kind: str, given: dict[str, Any], current: dict[str, Any] | N
     secrets, secrets). Raises ValidationFailed naming each bad field. Secrets left out (or
     masked) on an edit keep their stored value."""
     if kind not in REGISTRY:
-        raise ValidationFailed("the channel was not saved", {"kind": f"must be one of {', '.join(KINDS)}"})
+        raise ValidationFailed("the channel was not saved", {"kind": f"must be one of {', '.join(REGISTRY)}"})
     checking = Given(given, current or {}, dict(current_secrets or {}), default_region)
     REGISTRY[kind].check(checking)
     if checking.fields:
@@ -197,7 +199,7 @@ class ChannelService(Service):
                 secrets = {}
             out.append(ChannelView(stored_id(c), c.kind, c.name, summary(c.kind, c.config, secrets), c.active,
                                    c.last_contact_at, c.last_error,
-                                   sum(waiting.get(k, 0) for k in CARRIES.get(c.kind, ())), c.last_webhook_at))
+                                   sum(waiting.get(k, 0) for k in carries(c.kind, c.config)), c.last_webhook_at))
         return out
 
     def waiting_by_kind(self) -> dict[str, int]:
@@ -214,16 +216,14 @@ class ChannelService(Service):
 
     def carrying(self, kind: str) -> list[Channel]:
         """Active channels that carry this delivery channel (sms, whatsapp, telegram)."""
-        return [c for c in self.all() if c.active and kind in CARRIES.get(c.kind, ())
-                and (kind != "whatsapp" or c.config.get("whatsapp_from") or str(c.config.get("from", "")).startswith("whatsapp:"))
-                and (kind != "sms" or c.kind != "twilio" or not str(c.config.get("from", "")).startswith("whatsapp:"))]
+        return [c for c in self.all() if c.active and kind in carries(c.kind, c.config)]
 
     def trouble(self) -> str:
         """The banner's words when a channel is down, else ""."""
         waiting = self.waiting_by_kind()
         for c in self.all():
             if c.active and c.last_error:
-                count = sum(waiting.get(k, 0) for k in CARRIES.get(c.kind, ()))
+                count = sum(waiting.get(k, 0) for k in carries(c.kind, c.config))
                 held = f": {count} repl{'y' if count == 1 else 'ies'} waiting" if count else ""
                 return f"{c.name} is offline{held} ({c.last_error})"
         return ""
