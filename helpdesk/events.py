@@ -1,8 +1,11 @@
 """In-process publish/subscribe. Services publish after their transaction commits;
-UI sessions (and later the outbox and jobs) subscribe.
+UI sessions, the workers and the channels subscribe.
 
 Subscribers are called synchronously on the publishing thread, so they must be quick
 and thread-safe: a UI session hands the event to its own event loop and returns.
+
+Also here: `WakeableLoop`, the one shape of every background thread (jobs' workers, the
+channels' senders, receivers and configuration watchers), woken by this bus.
 """
 
 from __future__ import annotations
@@ -117,3 +120,66 @@ class EventBus:
                 callback(event)
             except Exception:  # one broken subscriber must not stop the others or the write
                 log.exception("event subscriber failed for %s", event.type)
+
+
+class WakeableLoop:
+    """A daemon thread that runs a pass, again at once while a pass says there is more, else when
+    woken (`wake()`, or an event of `wake_on` on the bus) or after `idle_seconds` for anything
+    missed. A pass may change `idle_seconds` (a backoff after a failure). Woken, it gathers
+    `gather_seconds` more first, so a burst (a group commit every ~10 ms) costs one pass, not
+    one each. A pass that raises is logged and the loop goes on. `passes` counts finished
+    passes: tests wait on it, never on a sleep. A pass that waits itself (a long poll, IMAP
+    IDLE) waits on `stop_event`, or ends its wait in `interrupt()`."""
+
+    name = "helpdesk-worker"  # the thread's name, in logs and profiles
+    doing = "a background pass"  # for the log line when a pass fails
+
+    def __init__(self, bus: EventBus | None, wake_on: set[str], idle_seconds: float, gather_seconds: float = 0.0,
+                 name: str = "") -> None:
+        self.idle_seconds = idle_seconds
+        self.gather_seconds = gather_seconds
+        self.passes = 0
+        self.stop_event = threading.Event()
+        self._wake = threading.Event()
+        self._unsubscribe: Callable[[], None] = \
+            bus.subscribe(self.woken, types=wake_on) if bus is not None and wake_on else (lambda: None)
+        self._thread = threading.Thread(target=self._run, name=name or self.name, daemon=True)
+
+    def one_pass(self) -> bool:
+        """Do one round of work; True when there is more to do at once."""
+        raise NotImplementedError
+
+    def woken(self, _event: Event) -> None:
+        """Called on the publishing thread: be quick."""
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Run a pass now (or as soon as the current one ends)."""
+        self._wake.set()
+
+    def interrupt(self) -> None:
+        """Called by `stop()`: end a wait the pass is in that does not watch `stop_event`."""
+
+    def start(self) -> "WakeableLoop":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            self._wake.clear()  # an event during the pass wakes the next wait at once
+            try:
+                more = self.one_pass()
+            except Exception:
+                log.exception("%s failed", self.doing)
+                more = False
+            self.passes += 1
+            if not more and self._wake.wait(self.idle_seconds) and not self.stop_event.is_set():
+                self.stop_event.wait(self.gather_seconds)
+
+    def stop(self, wait: float = 15.0) -> None:
+        self._unsubscribe()
+        self.stop_event.set()
+        self._wake.set()
+        self.interrupt()
+        if self._thread.is_alive():
+            self._thread.join(timeout=wait)

@@ -1,25 +1,23 @@
-"""The loop that keeps a channel kind's workers in step with their configuration: `sync`
-runs at start, whenever the services say something changed (in this process), and every
-few seconds (a change made by another process: the command line, another server)."""
+"""The loop that keeps a channel's workers in step with their configuration: `sync` runs when
+the services say something changed (an event of `wake_on`, in this process) and every few
+seconds (a change made by another process: the command line, another server)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Callable
 
-log = logging.getLogger(__name__)
+from helpdesk.events import EventBus, WakeableLoop
+
 RELOAD_SECONDS = 5.0
 
 
-def watch(stop: threading.Event, changed: threading.Event, sync: Callable[[], None], what: str,
-          seconds: float = RELOAD_SECONDS) -> None:
-    while not stop.is_set():
-        changed.wait(seconds)
-        changed.clear()
-        if stop.is_set():
-            break
-        try:
-            sync()
-        except Exception:  # keep watching; the next round may work
-            log.exception("reading the %s failed", what)
+class ConfigWatch(WakeableLoop):
+    def __init__(self, bus: EventBus, wake_on: set[str], sync: Callable[[], None], what: str,
+                 seconds: float = RELOAD_SECONDS) -> None:
+        super().__init__(bus, wake_on, seconds, name=f"{what}-watch")
+        self.doing = f"reading the {what}"
+        self.sync = sync
+
+    def one_pass(self) -> bool:
+        self.sync()
+        return False

@@ -9,8 +9,7 @@ import collections
 import logging
 from typing import Any
 
-from helpdesk.events import CONVERSATION_HANDOFF, CONVERSATION_TRANSFERRED, Event, EventBus
-from helpdesk.jobs.loop import WakeableLoop
+from helpdesk.events import CONVERSATION_HANDOFF, CONVERSATION_TRANSFERRED, Event, EventBus, WakeableLoop
 from helpdesk.services.errors import ServiceError
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.events import AUTOMATION_QUEUED, EventBus
-from helpdesk.jobs.loop import WakeableLoop
+from helpdesk.events import AUTOMATION_QUEUED, EventBus, WakeableLoop
 
 
 class AutomationWorker(WakeableLoop):

@@ -5,8 +5,7 @@ those passes were 4.5 % of the server's time under load (py-spy, docs/performanc
 
 from __future__ import annotations
 
-from helpdesk.events import OUTBOX_ENQUEUED, EventBus
-from helpdesk.jobs.loop import WakeableLoop
+from helpdesk.events import OUTBOX_ENQUEUED, EventBus, WakeableLoop
 from helpdesk.services.outbox import OutboxService
 
 COALESCE_SECONDS = 0.05

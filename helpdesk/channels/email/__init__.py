@@ -6,14 +6,13 @@ process or another) are picked up within seconds, without a restart."""
 from __future__ import annotations
 
 import logging
-import threading
 
 from helpdesk.events import MAILBOX_CHANGED
 from helpdesk.channels.email.fetcher import MailboxFetcher
 from helpdesk.channels.email.imap import check_imap
 from helpdesk.channels.email.sender import EmailSender
 from helpdesk.channels.email.smtp import check_smtp
-from helpdesk.channels.reload import watch
+from helpdesk.channels.reload import ConfigWatch
 from helpdesk.models import Mailbox
 from helpdesk.services.mail.secrets import SecretMissing
 
@@ -40,22 +39,16 @@ class EmailChannel:
         self.services = services
         self.sender = EmailSender(services, send_interval)
         self.fetchers: dict[int, tuple[object, MailboxFetcher]] = {}
-        self.stop_event = threading.Event()
-        self.changed = threading.Event()
-        self.thread = threading.Thread(target=self._watch, name="mail-mailboxes", daemon=True)
-        self._unsubscribe = services.events.subscribe(lambda e: self.changed.set(), {MAILBOX_CHANGED})
+        self.watch = ConfigWatch(services.events, {MAILBOX_CHANGED}, self._sync, "mailboxes")
 
     def start(self) -> "EmailChannel":
         self.sender.start()
         self._sync()
-        self.thread.start()
+        self.watch.start()
         return self
 
     def stop(self) -> None:
-        self._unsubscribe()
-        self.stop_event.set()
-        self.changed.set()
-        self.thread.join(timeout=10)
+        self.watch.stop()
         for _, fetcher in self.fetchers.values():
             fetcher.stop_event.set()
         for _, fetcher in self.fetchers.values():
@@ -65,10 +58,7 @@ class EmailChannel:
 
     def fetch_now(self) -> None:
         for _, fetcher in self.fetchers.values():
-            fetcher.wake.set()
-
-    def _watch(self) -> None:
-        watch(self.stop_event, self.changed, self._sync, "mailboxes")
+            fetcher.wake()
 
     def _sync(self) -> None:
         """Start a fetch loop for each active mailbox, restart it when the mailbox changed."""

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk.channels.email.errors import MailServerError, explain
+from helpdesk.events import WakeableLoop
 from helpdesk.channels.email.imap import ImapSession
 from helpdesk.channels.email.parse import parse_mail
 from helpdesk.models import Mailbox
@@ -20,71 +21,67 @@ from helpdesk.services.mail.secrets import SecretMissing
 
 log = logging.getLogger(__name__)
 BATCH = 25
+FIRST_BACKOFF, MOST_BACKOFF = 5.0, 300.0  # seconds before trying a failed connection again
 HISTORY_AFTER = timedelta(days=14)  # on a first fetch, older mail is history: imported resolved
 
 
-class MailboxFetcher:
+class MailboxFetcher(WakeableLoop):
+    """A pass is one connection: it catches up and then waits for mail (IDLE or polling) until
+    it fails or stops; after a failure the next is tried after a backoff (5 s doubling to 5 min,
+    or at once when woken: "Fetch now")."""
+
+    doing = "fetching mail"
+
     def __init__(self, services, box: Mailbox) -> None:
+        super().__init__(None, set(), FIRST_BACKOFF, name=f"mail-{box.name}")
         self.services = services
         self.box = box
-        self.stop_event = threading.Event()
-        self.wake = threading.Event()
         self.idling = threading.Event()  # IDLE is on: a new mail is reported as it lands
-        self.thread = threading.Thread(target=self._run, name=f"mail-{box.name}", daemon=True)
+        self._backoff = FIRST_BACKOFF  # the wait after the next failure
 
-    def start(self) -> "MailboxFetcher":
-        self.thread.start()
-        return self
-
-    def stop(self, wait: float = 10.0) -> None:
-        self.stop_event.set()
-        self.thread.join(timeout=wait)
-
-    def _run(self) -> None:
-        backoff = 5.0
+    def one_pass(self) -> bool:
         mailboxes = self.services.mail.mailboxes
-        while not self.stop_event.is_set():
-            session: ImapSession | None = None
-            url = None
-            try:
-                connection = mailboxes.connection(self.box)
-                url = connection.imap
-                session = ImapSession(url).open()
-                validity = session.select(connection.folder)
-                box = mailboxes.get(self.box.id)
-                last_uid = int(box.last_uid)
-                if box.uidvalidity != validity:
-                    mailboxes.start_over(box.id, validity)
-                    last_uid = 0
-                first_pass = last_uid == 0
-                while not self.stop_event.is_set():
-                    last_uid = self._catch_up(session, last_uid, first_pass, connection.mark_read)
-                    first_pass = False
-                    mailboxes.fetched(self.box.id)
-                    backoff = 5.0
-                    self.wake.clear()
-                    if session.has_idle:
-                        session.wait(self.stop_event, self.wake, connection.poll_seconds, self.idling)
-                    else:
-                        self.wake.wait(connection.poll_seconds)
-                        session.noop()
-            except (MailServerError, SecretMissing) as exc:
-                self._failed(str(exc))
-            except DBAPIError as exc:  # the database is unreachable (PostgreSQL restarting): later
-                self._failed(f"the database is not answering ({exc.__class__.__name__}); mail waits on the server")
-            except Exception as exc:
-                if url is None:
-                    log.exception("mailbox %s cannot start fetching", self.box.name)
-                    self._failed(f"{exc.__class__.__name__}: {exc}"[:300])
+        session: ImapSession | None = None
+        url = None
+        try:
+            connection = mailboxes.connection(self.box)
+            url = connection.imap
+            session = ImapSession(url).open()
+            validity = session.select(connection.folder)
+            box = mailboxes.get(self.box.id)
+            last_uid = int(box.last_uid)
+            if box.uidvalidity != validity:
+                mailboxes.start_over(box.id, validity)
+                last_uid = 0
+            first_pass = last_uid == 0
+            while not self.stop_event.is_set():
+                last_uid = self._catch_up(session, last_uid, first_pass, connection.mark_read)
+                first_pass = False
+                mailboxes.fetched(self.box.id)
+                self._backoff = FIRST_BACKOFF
+                self._wake.clear()
+                if session.has_idle:
+                    session.wait(self.stop_event, self._wake, connection.poll_seconds, self.idling)
                 else:
-                    self._failed(explain(exc, url))
-            finally:
-                if session is not None:
-                    session.close()
-            self.stop_event.wait(backoff)
-            backoff = min(backoff * 2, 300.0)
+                    self._wake.wait(connection.poll_seconds)
+                    session.noop()
+        except (MailServerError, SecretMissing) as exc:
+            self._failed(str(exc))
+        except DBAPIError as exc:  # the database is unreachable (PostgreSQL restarting): later
+            self._failed(f"the database is not answering ({exc.__class__.__name__}); mail waits on the server")
+        except Exception as exc:
+            if url is None:
+                log.exception("mailbox %s cannot start fetching", self.box.name)
+                self._failed(f"{exc.__class__.__name__}: {exc}"[:300])
+            else:
+                self._failed(explain(exc, url))
+        finally:
+            if session is not None:
+                session.close()
+        return False
 
     def _failed(self, reason: str) -> None:
+        self.idle_seconds, self._backoff = self._backoff, min(self._backoff * 2, MOST_BACKOFF)
         log.warning("mailbox %s: %s", self.box.name, reason)
         try:
             self.services.mail.mailboxes.fetched(self.box.id, error=reason)

@@ -8,7 +8,6 @@ IMAP (as a mail client does), once: an IMAP outage only delays the copy."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import replace
 
@@ -17,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from helpdesk.channels.email import mime, smtp
 from helpdesk.channels.email.errors import MailServerError
 from helpdesk.channels.email.imap import ImapSession
+from helpdesk.events import MESSAGE_CREATED, Event, WakeableLoop
 from helpdesk.services.deliveries import Due
 from helpdesk.services.mail.outgoing import Unsendable
 from helpdesk.services.mail.secrets import SecretMissing
@@ -26,47 +26,38 @@ CHANNEL = "email"
 GIVE_UP_AFTER_ATTEMPTS = 300  # ≈ 3 days at the 15-minute cap
 COPY_RETRY_SECONDS = 60.0  # a mailbox whose IMAP failed to take a copy is tried again after this
 NO_COPIES = "-"
+WAKE_GATHER_SECONDS = 0.02  # a reply and its status change come together: one pass
 
 
-class EmailSender:
+class EmailSender(WakeableLoop):
+    name = "mail-sender"
+    doing = "the email sender's pass"
+
     def __init__(self, services, interval: float = 1.0) -> None:
+        super().__init__(services.events, {MESSAGE_CREATED}, interval, gather_seconds=WAKE_GATHER_SECONDS)
         self.services = services
-        self.interval = interval
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
         self._errors: dict[int, str] = {b.id: b.send_error for b in services.mail.mailboxes.all()}
         self._copy_after: dict[int, float] = {}  # mailbox id -> when its IMAP may be tried again
-        self.passes = 0  # finished rounds over the outbox (tests wait on it)
 
-    def start(self) -> "EmailSender":
-        self.thread.start()
-        return self
+    def woken(self, event: Event) -> None:
+        if event.data.get("direction") == "out":  # a reply may be waiting to leave: now, not at the next round
+            self.wake()
 
-    def stop(self, wait: float = 10.0) -> None:
-        self.stop_event.set()
-        self.thread.join(timeout=wait)
-
-    def _run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                due = self.services.deliveries.due(CHANNEL)
-                for item in due:
-                    if self.stop_event.is_set():
-                        break
-                    self.send_one(item)
-                for item in self.services.deliveries.copies_owed(CHANNEL):
-                    if self.stop_event.is_set():
-                        break
-                    self.file_copy(item)
-            except DBAPIError as exc:
-                log.warning("the email sender cannot read the outbox: %s", exc.__class__.__name__)
-                due = []
-            except Exception:
-                log.exception("the email sender failed")
-                due = []
-            self.passes += 1
-            if not due:
-                self.stop_event.wait(self.interval)
+    def one_pass(self) -> bool:
+        try:
+            due = self.services.deliveries.due(CHANNEL)
+            for item in due:
+                if self.stop_event.is_set():
+                    break
+                self.send_one(item)
+            for item in self.services.deliveries.copies_owed(CHANNEL):
+                if self.stop_event.is_set():
+                    break
+                self.file_copy(item)
+        except DBAPIError as exc:
+            log.warning("the email sender cannot read the outbox: %s", exc.__class__.__name__)
+            return False
+        return bool(due)
 
     def send_one(self, due: Due) -> str:
         deliveries = self.services.deliveries

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from helpdesk.events import CHANNEL_CHANGED
-from helpdesk.channels.reload import watch
+from helpdesk.events import CHANNEL_CHANGED, MESSAGE_CREATED, Event, WakeableLoop
+from helpdesk.channels.reload import ConfigWatch
 from helpdesk.channels.texts.base import UNKNOWN, ChannelDown, Refused, Sent, TextChannel
 from helpdesk.channels.texts.sms_gateway import SmsGatewayChannel
 from helpdesk.channels.texts.telegram import TelegramChannel
@@ -50,72 +50,86 @@ def check(services: Any, channel: Channel) -> str:
         worker.close()
 
 
-class ChannelLoop:
-    """One channel's receive loop (for kinds that fetch)."""
+class ChannelLoop(WakeableLoop):
+    """One channel's receive loop (for kinds that fetch): a pass is one `poll`; the far end's
+    trouble is recorded and the next poll waits, 2 s doubling to a minute."""
+
+    doing = "a channel's poll"
 
     def __init__(self, worker: TextChannel) -> None:
+        super().__init__(None, set(), max(worker.poll_seconds, 0.2), name=f"channel-{worker.channel.name}")
         self.worker = worker
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"channel-{worker.channel.name}", daemon=True)
+        self.failures = 0
 
     def start(self) -> "ChannelLoop":
         if type(self.worker).poll is not TextChannel.poll:
-            self.thread.start()
+            super().start()
         return self
 
-    def stop(self) -> None:
-        self.stop_event.set()
+    def interrupt(self) -> None:
         self.worker.http.close()  # ends a long poll in progress
-        if self.thread.is_alive():
-            self.thread.join(timeout=10)
 
-    def _run(self) -> None:
-        failures = 0
-        while not self.stop_event.is_set():
-            try:
-                self.worker.poll()
-                failures = 0
-                wait = max(self.worker.poll_seconds, 0.2)
-            except ChannelDown as exc:
-                failures += 1
-                if not self.stop_event.is_set():
-                    self.worker.record(str(exc))
-                wait = min(60.0, 2.0 ** failures)
-            except Exception as exc:  # noqa: BLE001  (keep receiving; say what broke)
-                if self.stop_event.is_set():
-                    break
-                failures += 1
+    def one_pass(self) -> bool:
+        try:
+            self.worker.poll()
+            self.failures = 0
+            self.idle_seconds = max(self.worker.poll_seconds, 0.2)
+        except ChannelDown as exc:
+            self.failed(str(exc))
+        except Exception as exc:  # noqa: BLE001  (keep receiving; say what broke)
+            if not self.stop_event.is_set():
                 log.exception("channel %s failed", self.worker.channel.name)
-                self.worker.record(f"failed: {exc.__class__.__name__}")
-                wait = min(60.0, 2.0 ** failures)
-            self.stop_event.wait(wait)
+                self.failed(f"failed: {exc.__class__.__name__}")
+        return False
+
+    def failed(self, reason: str) -> None:
+        self.failures += 1
+        if not self.stop_event.is_set():
+            self.worker.record(reason)
+        self.idle_seconds = min(60.0, 2.0 ** self.failures)
+
+
+class SendLoop(WakeableLoop):
+    """Replies queued for sms, whatsapp and telegram leave through their channels' workers: a
+    pass at once when a reply is written, else every `interval` for retries."""
+
+    name = "channel-sender"
+    doing = "the channel sender's pass"
+
+    def __init__(self, texts: "TextChannels", interval: float) -> None:
+        super().__init__(texts.services.events, {MESSAGE_CREATED}, interval, gather_seconds=0.02)
+        self.texts = texts
+
+    def woken(self, event: Event) -> None:
+        if event.data.get("direction") == "out":
+            self.wake()
+
+    def one_pass(self) -> bool:
+        return self.texts.send_round(self.stop_event)
 
 
 class TextChannels:
     def __init__(self, services: Any, send_interval: float = 1.0) -> None:
         self.services = services
-        self.send_interval = send_interval
-        self.send_passes = 0
         self.loops: dict[int, tuple[object, ChannelLoop]] = {}
         self.lock = threading.Lock()
-        self.stop_event = threading.Event()
-        self.changed = threading.Event()
-        self.watcher = threading.Thread(target=self._watch, name="channels", daemon=True)
-        self.sender = threading.Thread(target=self._send_loop, name="channel-sender", daemon=True)
-        self._unsubscribe = services.events.subscribe(lambda e: self.changed.set(), {CHANNEL_CHANGED})
+        self.sender = SendLoop(self, send_interval)
+        self.watch = ConfigWatch(services.events, {CHANNEL_CHANGED}, self._sync, "channels")
+
+    @property
+    def send_passes(self) -> int:
+        """Finished rounds over the outbox (tests wait on it)."""
+        return self.sender.passes
 
     def start(self) -> "TextChannels":
         self._sync()
-        self.watcher.start()
+        self.watch.start()
         self.sender.start()
         return self
 
     def stop(self) -> None:
-        self._unsubscribe()
-        self.stop_event.set()
-        self.changed.set()
-        self.watcher.join(timeout=10)
-        self.sender.join(timeout=10)
+        self.watch.stop(wait=10)
+        self.sender.stop(wait=10)
         with self.lock:
             for _, loop in self.loops.values():
                 loop.stop()
@@ -127,9 +141,6 @@ class TextChannels:
         return entry[1].worker if entry else None
 
     # ---- channels come and go ------------------------------------------------------------------
-
-    def _watch(self) -> None:
-        watch(self.stop_event, self.changed, self._sync, "channels")
 
     def _sync(self) -> None:
         from helpdesk.services.mail.secrets import SecretMissing
@@ -153,25 +164,23 @@ class TextChannels:
 
     # ---- replies out ---------------------------------------------------------------------------
 
-    def _send_loop(self) -> None:
-        while not self.stop_event.is_set():
-            self.send_passes += 1  # rounds begun over the outbox (tests wait on it)
-            sent_any = False
-            for kind in TEXT_CHANNELS:
-                try:
-                    for due in self.services.deliveries.interrupted(kind):
-                        self.reconcile_one(due)
-                    for due in self.services.deliveries.due(kind):
-                        if self.stop_event.is_set():
-                            return
-                        self.send_one(due)
-                        sent_any = True
-                except DBAPIError as exc:
-                    log.warning("the channel sender cannot read the outbox: %s", exc.__class__.__name__)
-                except Exception:
-                    log.exception("the channel sender failed")
-            if not sent_any:
-                self.stop_event.wait(self.send_interval)
+    def send_round(self, stop: threading.Event) -> bool:
+        """One round over the outbox's texts; True when something was sent (look again at once)."""
+        sent_any = False
+        for kind in TEXT_CHANNELS:
+            try:
+                for due in self.services.deliveries.interrupted(kind):
+                    self.reconcile_one(due)
+                for due in self.services.deliveries.due(kind):
+                    if stop.is_set():
+                        return False
+                    self.send_one(due)
+                    sent_any = True
+            except DBAPIError as exc:
+                log.warning("the channel sender cannot read the outbox: %s", exc.__class__.__name__)
+            except Exception:
+                log.exception("the channel sender failed")
+        return sent_any
 
     def reconcile_one(self, due: Any) -> str:
         """A reply left `sending` when Helpdesk stopped: recorded as sent when the far end has it,
