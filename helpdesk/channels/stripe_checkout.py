@@ -7,58 +7,41 @@ written from Stripe's API reference. No card data ever passes through Helpdesk."
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import httpx
 
-from helpdesk.events import PAYMENT_CHANGED
+from helpdesk.events import PAYMENT_CHANGED, WakeableLoop
 from helpdesk.services.mail.secrets import SecretMissing
 from helpdesk.services.payments.card import PaymentCard
 
 log = logging.getLogger(__name__)
 
 
-class StripeCheckout:
+class StripeCheckout(WakeableLoop):
+    name = "stripe-checkout"
+    doing = "the Stripe Checkout pass"
+
     def __init__(self, services: Any, idle_seconds: float = 2.0) -> None:
+        super().__init__(services.events, {PAYMENT_CHANGED}, idle_seconds)
         self.services = services
-        self.idle_seconds = idle_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._unsubscribe = services.events.subscribe(lambda _e: self._wake.set(), {PAYMENT_CHANGED})
         self.http = httpx.Client(timeout=httpx.Timeout(20.0, connect=5.0))
-        self._thread = threading.Thread(target=self._run, name="stripe-checkout", daemon=True)
 
-    def start(self) -> "StripeCheckout":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._unsubscribe()
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=15)
+    def stop(self, wait: float = 15.0) -> None:
+        super().stop(wait)
         self.http.close()
+
+    def one_pass(self) -> bool:
+        return bool(self.run_once())
 
     def run_once(self) -> list[str]:
         """Every request whose link is due, tried once: what became of each."""
         outcomes = []
         for card in self.services.payments.stripe_due():
-            if self._stop.is_set():
+            if self.stop_event.is_set():
                 break
             outcomes.append(self.create(card))
         return outcomes
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            made = []
-            try:
-                made = self.run_once()
-            except Exception:  # noqa: BLE001  (keep the worker alive; say what broke)
-                log.exception("the Stripe Checkout worker failed")
-            if not made:
-                self._wake.wait(self.idle_seconds)
-                self._wake.clear()
 
     def create(self, card: PaymentCard) -> str:
         """One Checkout Session for the request: "ready", "queued" (try again later) or "failed"."""

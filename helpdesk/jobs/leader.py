@@ -6,29 +6,34 @@ stops or dies (PostgreSQL drops a dead session's lock)."""
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable
 
 from helpdesk.db.pg import JobsLock
+from helpdesk.events import WakeableLoop
 
 log = logging.getLogger(__name__)
 
 
-class JobsLeadership:
+class JobsLeadership(WakeableLoop):
+    name = "helpdesk-jobs-leader"
+    doing = "checking the jobs lock"
+
     def __init__(self, lock: JobsLock, start: Callable[[], None], stop: Callable[[], None],
                  interval: float = 5.0) -> None:
+        super().__init__(None, set(), interval)
         self._lock = lock
         self._start_jobs = start
         self._stop_jobs = stop
-        self._interval = interval
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="helpdesk-jobs-leader", daemon=True)
         self.leading = False
 
     def start(self) -> "JobsLeadership":
         self._check()  # decide at once, so a lone process runs its jobs from the start
-        self._thread.start()
+        super().start()  # its first pass looks again at once (one cheap query), then every interval
         return self
+
+    def one_pass(self) -> bool:
+        self._check()
+        return False
 
     def _check(self) -> None:
         try:
@@ -43,13 +48,8 @@ class JobsLeadership:
         except Exception:
             log.warning("could not check the jobs lock", exc_info=True)
 
-    def _run(self) -> None:
-        while not self._halt.wait(self._interval):
-            self._check()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self._thread.join(timeout=10)
+    def stop(self, wait: float = 10.0) -> None:
+        super().stop(wait)
         if self.leading:
             self._stop_jobs()
             self.leading = False
