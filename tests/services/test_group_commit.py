@@ -166,7 +166,8 @@ def test_a_write_that_catches_its_own_failed_write_keeps_only_what_it_meant_to(s
         calls.append(asyncio.ensure_future(services.db.run_write_batched(recovers)))
         calls.append(asyncio.ensure_future(services.db.run_write_batched(
             services.conversations.receive, IncomingMessage(body="after", email="gil@example.com"))))
-        await asyncio.sleep(0.05)
+        while len(services.db._queued) < 3:  # all three wait behind the gate, to go as one group
+            await asyncio.sleep(0)
         gate.set()
         await busy
         return await asyncio.gather(*calls, return_exceptions=True)
