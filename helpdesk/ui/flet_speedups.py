@@ -32,7 +32,7 @@ from typing import Any, cast
 from flet.controls import base_control, object_patch
 from flet.controls.base_control import BaseControl
 
-from helpdesk.ui import flet_encoder, flet_session
+from helpdesk.ui import flet_disconnect, flet_encoder, flet_session
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,7 @@ def install() -> None:
     base_control._apply_control = apply_control
     flet_encoder.install()
     flet_session.install()
+    flet_disconnect.install()  # a fix, not a speedup: kept with the other changes to Flet
 
 
 install()

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import threading
+import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -159,6 +160,21 @@ def test_only_pages_helpdesk_serves_may_open_the_ui_websocket(running):
     assert websocket_status(server, "http://evil.example", host="evil.example") == 403  # DNS rebinding
     assert websocket_status(server, server.url) == 101
     assert websocket_status(server, None) == 101  # not a browser (the desktop window)
+
+
+def test_websockets_closed_before_their_page_registered_leave_nothing_waiting(data_dir, database_url):
+    """Flet's handler waited forever for such a socket (ui/flet_disconnect.py): each one held a
+    task for as long as Helpdesk ran, and the shutdown waited out uvicorn's whole grace period."""
+    app = HelpdeskApp(Settings(data_dir=data_dir, database_url=database_url, host="127.0.0.1", port=0)).start()
+    try:
+        server = ServerThread(app).start()
+        for _ in range(20):
+            assert websocket_status(server, server.url) == 101
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 2.5, "a handler was still waiting (the grace period is 5 s)"
+    finally:
+        app.close()
 
 
 def test_the_ui_answers_only_to_this_machines_names_and_cannot_be_framed(running):
