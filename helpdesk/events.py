@@ -45,6 +45,7 @@ RULES_CHANGED = "automation.changed"  # the rules were edited
 MAILBOX_CHANGED = "mailbox.changed"  # mailbox_id[, status=True: only its banner changed]
 MAIL_UNREADABLE = "mail.unreadable"  # mailbox_id: a mail that could not be read was kept aside
 CHANNEL_CHANGED = "channel.changed"  # channel_id[, status=True]
+TEAMS_CHANGED = "teams.changed"  # team_id: a team made, changed or removed
 PAYMENT_CHANGED = "payment.changed"  # conversation[, request_id, status]: the card redraws
 JOB_FINISHED = "job.finished"  # job_id, result: a scheduled job run from Settings ended
 

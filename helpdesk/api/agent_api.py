@@ -109,7 +109,7 @@ def build_router(services) -> APIRouter:
         return JSONResponse(written_json(written), status_code=201)
 
     @router.patch("/conversations/{conversation_id}", response_model=ConversationOut,
-                  summary="Change status, assignee, priority or tags (scope reply)",
+                  summary="Change status, team, assignee, priority or tags (scope reply)",
                   description="All given fields change together, or none does (422 names the field).")
     async def patch(conversation_id: ConversationId, payload: PatchIn, request: Request,
                     actor: Annotated[Actor, Depends(scoped("reply"))]) -> dict:
@@ -118,7 +118,8 @@ def build_router(services) -> APIRouter:
         await services.db.run_write(
             services.conversations.update, conversation_id, actor, status=payload.status,
             snooze_until=payload.snoozed_until, priority=payload.priority, tags=payload.tags,
-            assignee_email=payload.assignee_email if "assignee_email" in given else UNSET)
+            assignee_email=payload.assignee_email if "assignee_email" in given else UNSET,
+            team=payload.team if "team" in given else UNSET)
         return await services.db.run_read(conversation_json, request, conversation_id)
 
     @router.post("/conversations/{conversation_id}/handoff", response_model=ConversationOut,

@@ -154,6 +154,7 @@ class ConversationOut(BaseModel):
     channel: str
     customer: CustomerOut
     assignee: Optional[AgentRef]
+    team: Optional[str] = Field(None, description="the team whose queue it is in (GET /api/v1/teams), if any")
     tags: list[str]
     created_at: datetime
     updated_at: datetime
@@ -197,14 +198,14 @@ def sla_out(conversation: Conversation, now: datetime, breaches: list | None = N
 
 def conversation_out(conversation: Conversation, profile: CustomerProfile, tags: list[str],
                      assignee: AgentRef | None, base_url: str, now: datetime, breaches: list | None = None,
-                     preview_is_public: bool = True) -> dict:
+                     preview_is_public: bool = True, team: str | None = None) -> dict:
     """`preview_is_public`: False when the last message is an internal note, whose words stay inside.
     Built from a dict: the status and priority are checked against their lists as it is validated."""
     return ConversationOut.model_validate(dict(
         id=stored_id(conversation), status=conversation.status, spam=conversation.status == SPAM,
         priority=conversation.priority,
         subject=conversation.subject, channel=conversation.channel, customer=customer_out(profile),
-        assignee=assignee, tags=tags, created_at=conversation.created_at, updated_at=conversation.updated_at,
+        assignee=assignee, team=team, tags=tags, created_at=conversation.created_at, updated_at=conversation.updated_at,
         waiting_since=conversation.waiting_since, first_reply_at=conversation.first_reply_at,
         last_message_at=conversation.last_message_at, snoozed_until=conversation.snoozed_until,
         resolved_at=conversation.resolved_at,
@@ -237,11 +238,13 @@ def messages_out(detail: ConversationDetail) -> list[dict]:
     return out
 
 
-def conversation_detail_out(detail: ConversationDetail, base_url: str, now: datetime, breaches: list) -> dict:
+def conversation_detail_out(detail: ConversationDetail, base_url: str, now: datetime, breaches: list,
+                            teams: dict[int, str] | None = None) -> dict:
     c = detail.conversation
     assignee = AgentRef(id=stored_id(detail.assignee), name=detail.assignee.name) if detail.assignee else None
     public = c.last_message_id is None or any(m.id == c.last_message_id for m in detail.messages)
-    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches, public)
+    team = (teams or {}).get(c.team_id) if c.team_id is not None else None
+    data = conversation_out(c, detail.customer, detail.tags, assignee, base_url, now, breaches, public, team)
     data["messages"] = messages_out(detail)
     return data
 
@@ -280,8 +283,10 @@ class PatchIn(BaseModel):
     """Any of these; all change together or none does."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "assignee_email": "sam@bikeshop.example", "priority": "high", "tags": ["shipping"]}]})
+        "assignee_email": "sam@bikeshop.example", "priority": "high", "tags": ["shipping"]}, {"team": "Workshop"}]})
     status: Optional[Literal["open", "pending", "snoozed", "resolved"]] = None
+    team: Optional[Annotated[StrictStr, Field(max_length=60)]] = Field(
+        None, description="a team's name (its queue; the assignee stays only if a member), or null for no team")
     snoozed_until: Optional[datetime] = Field(None, description="with status snoozed: when it wakes (with a time zone)")
     assignee_email: Optional[Annotated[StrictStr, Field(max_length=254)]] = Field(
         None, description="an active agent's email, or null to unassign")

@@ -74,7 +74,7 @@ def conversation_json(request: Request, conversation_id: int) -> dict:
     services = services_of(request)
     detail = services.conversations.get(conversation_id, public_only=True)
     data = conversation_detail_out(detail, base_url(request), services.clock.now(),
-                                   services.sla.breaches(conversation_id))
+                                   services.sla.breaches(conversation_id), services.teams.names())
     data["reply_options"] = services.conversations.reply_options(conversation_id)
     return data
 
@@ -154,14 +154,18 @@ def build_router() -> APIRouter:
         tag: Annotated[Optional[str], Query(max_length=50)] = None,
         assignee_id: Annotated[Optional[int], Query(ge=1, le=MAX_ID)] = None,
         unassigned: bool = False,
+        team: Annotated[Optional[str], Query(max_length=60, description="a team's name: its queue only")] = None,
         spam: Annotated[bool, Query(description="true: the conversations in Spam instead (left out otherwise)")] = False,
         limit: Annotated[int, Query(ge=1, le=100)] = 50,
         cursor: Annotated[Optional[int], Query(ge=1, le=MAX_ID)] = None,
     ) -> dict:
-        page = services_of(request).conversations.list(
+        services = services_of(request)
+        page = services.conversations.list(
             ConversationFilter(status=status, customer_email=customer_email, priority=priority, tag=tag,
-                               assignee_id=assignee_id, unassigned=unassigned, spam=spam), limit=limit,
+                               assignee_id=assignee_id, unassigned=unassigned, spam=spam,
+                               team_id=services.teams.resolve(team) if team else None), limit=limit,
             before_id=cursor)
+        teams = services.teams.names()
         agents = {a.id: a for a in services_of(request).agents.list()}
         url = base_url(request)
         items = []
@@ -170,7 +174,8 @@ def build_router() -> APIRouter:
             items.append(conversation_out(c, page.customers[c.customer_id], page.tags.get(stored_id(c), []),
                                           AgentRef(id=stored_id(agent), name=agent.name) if agent else None, url,
                                           services_of(request).clock.now(),
-                                          preview_is_public=c.id not in page.last_is_note))
+                                          preview_is_public=c.id not in page.last_is_note,
+                                          team=teams.get(c.team_id) if c.team_id is not None else None))
         return {"conversations": items, "next_cursor": page.next_cursor}
 
     def period(request: Request, start: Optional[date], end: Optional[date]) -> tuple[date, date]:

@@ -27,6 +27,7 @@ class Channel(SQLModel, table=True):
     last_contact_at: Optional[datetime] = _ts(nullable=True)
     last_error: str = Field(default="", max_length=500)
     last_webhook_at: Optional[datetime] = _ts(nullable=True)  # the far end reached us (the phone's texts)
+    team_id: Optional[int] = Field(default=None)  # its new conversations' team (0019; as conversation.team_id)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

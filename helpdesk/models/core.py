@@ -53,6 +53,24 @@ class Agent(SQLModel, table=True):
     recovery_codes: Optional[list[Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class Team(SQLModel, table=True):
+    """A part of the shop with its own queue (Workshop, Sales): its members and its lead
+    (migration 0019). A conversation belongs to one team or none, and to an agent or none."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, unique=True)
+    lead_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)
+
+
 class Customer(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(default="", max_length=200)
@@ -93,6 +111,8 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_status_last", "status", "last_message_at", "id"),
         Index("ix_conversation_last", "last_message_at", "id"),
         Index("ix_conversation_created", "created_at"),
+        # A team's views, newest first, by status or any (migration 0019).
+        Index("ix_conversation_team_status_last", "team_id", "status", "last_message_at", "id"),
         Index("ix_conversation_public_token_digest", "public_token_digest", unique=True),
         # Bots' conversations, few: partial indexes, so that no index offers itself for "not a
         # bot's" (nearly every row; the planner took it for a selective lookup and sorted every
@@ -109,6 +129,9 @@ class Conversation(SQLModel, table=True):
     status: str = Field(default=OPEN, max_length=16)
     priority: str = Field(default="normal", max_length=16)
     assignee_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    # Its team's queue (migration 0019): a team id, kept by services/teams.py (added to a table
+    # that SQLite would have to rebuild for a foreign key, as bot_token_id).
+    team_id: Optional[int] = Field(default=None)
     # Set while a bot answers first (the "Bot" view, no SLA clocks); cleared when it hands over.
     bot_token_id: Optional[int] = Field(default=None)  # an api_token id (see author_token_id)
     # The customer's own link: /c/<public_token>. 192 random bits.
@@ -198,6 +221,8 @@ class ApiToken(SQLModel, table=True):
     first_responder: Optional[str] = Field(default=None, max_length=32)
     # What customers see as the author of its replies; "" shows the team's name.
     display_name: str = Field(default="", max_length=100)
+    # The team whose queue its intake's new conversations go to (migration 0019).
+    team_id: Optional[int] = Field(default=None)  # a team id, as conversation.team_id
 
 
 class Tag(SQLModel, table=True):

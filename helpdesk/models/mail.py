@@ -23,6 +23,7 @@ class Mailbox(SQLModel, table=True):
     folder: str = Field(default="INBOX", max_length=200)
     poll_seconds: int = Field(default=60)
     mark_read: bool = Field(default=False)
+    team_id: Optional[int] = Field(default=None)  # its new conversations' team (0019; as conversation.team_id)
     # Where replies are filed so the shop's own mail client shows them: "" the folder the server
     # marks \Sent, a folder's name, or "-" for none.
     sent_folder: str = Field(default="", max_length=200)

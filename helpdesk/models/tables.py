@@ -14,7 +14,7 @@ from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, AssistUs
                              Channel, ChannelRecord, Conversation, ConversationRead, ConversationTag, CsatRating,
                              Customer, CustomerIdentifier, Delivery, Draft, IdempotencyRecord, JobStatus, MailRecord,
                              Mailbox, Message, OutboxEvent, PaymentRequest, ReportDay, SlaBreach, SlaPolicy, Tag,
-                             Webhook, WebhookDelivery)
+                             Team, TeamMember, Webhook, WebhookDelivery)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -55,5 +55,7 @@ REPORT_DAYS = _table(ReportDay)
 SLA_BREACHES = _table(SlaBreach)
 SLA_POLICIES = _table(SlaPolicy)
 TAGS = _table(Tag)
+TEAMS = _table(Team)
+TEAM_MEMBERS = _table(TeamMember)
 WEBHOOKS = _table(Webhook)
 WEBHOOK_DELIVERIES = _table(WebhookDelivery)

@@ -123,7 +123,8 @@ class ChatService(Service):
         if not body.strip() and files:  # a photo alone: the thread says what came
             body = "Sent " + ", ".join(f.filename for f in files)
         result = self.conversations.receive(IncomingMessage(body=body, external_id=who.external_id,
-                                                            name=shown_name or None, channel=CHAT), files=files)
+                                                            name=shown_name or None, channel=CHAT,
+                                                            team_id=who.channel.team_id), files=files)
         if address:
             self._leave_address(result.customer_id, result.conversation_id, address)
         return self.thread(who)

@@ -37,6 +37,7 @@ from helpdesk.services.release import ReleaseService
 from helpdesk.services.reports.service import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
+from helpdesk.services.teams import TeamService
 from helpdesk.services.tokens import TokenService
 from helpdesk.services.twostep import TwoStepService
 
@@ -52,6 +53,7 @@ class Services:
         args = (db, clock, settings)
         self.links = Links(settings, host.lan_urls)
         self.agents = AgentService(*args)
+        self.teams = TeamService(*args)
         self.tokens = TokenService(*args)
         self.customers = CustomerService(*args)
         self.sla = SlaService(*args)

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 
 from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM)
 from helpdesk.models.tables import (AGENTS, API_TOKENS, CONVERSATIONS as C, CONVERSATION_READS,
-                                    CONVERSATION_TAGS as CT, CUSTOMERS, TAGS)
+                                    CONVERSATION_TAGS as CT, CUSTOMERS, TAGS, TEAMS)
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
@@ -30,6 +30,7 @@ class InboxQuery:
     status: str = OPEN
     tag: str | None = None
     priority: str | None = None
+    team_id: int | None = None  # one team's queue; None: every team's and none
 
 
 @dataclass
@@ -47,6 +48,7 @@ class InboxRow:
     unread: bool
     due: Due | None = None  # the next response-time deadline, if a clock runs
     bot_name: str | None = None  # the bot answering first, while it does
+    team_name: str | None = None
 
 
 @dataclass
@@ -119,6 +121,8 @@ class InboxService(Service):
             conditions.append(C.c.assignee_id.is_(None))
         if query.priority:
             conditions.append(C.c.priority == query.priority)
+        if query.team_id is not None:
+            conditions.append(C.c.team_id == query.team_id)
         if query.tag:
             conditions.append(C.c.id.in_(
                 select(CT.c.conversation_id).join(TAGS, TAGS.c.id == CT.c.tag_id).where(TAGS.c.name == query.tag)))
@@ -135,7 +139,7 @@ class InboxService(Service):
         def team() -> dict[str, int]:
             return self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
 
-        counts = {**self.shared.get(("counts", query.status, query.tag, query.priority), team),
+        counts = {**self.shared.get(("counts", query.status, query.tag, query.priority, query.team_id), team),
                   **self._count(query, agent_id, ["mine"])}
         return {view: counts[view] for view in VIEWS}
 
@@ -168,7 +172,7 @@ class InboxService(Service):
         def fetch() -> tuple[list[Any], bool, dict[int, list[str]], dict[tuple[int, int], int]]:
             return self._fetch(query, agent_id, after, limit, by_waiting, None if shared else agent_id)
 
-        key = ("page", query.view, query.status, query.tag, query.priority,
+        key = ("page", query.view, query.status, query.tag, query.priority, query.team_id,
                agent_id if query.view == "mine" else None, cursor, limit)
         rows, more, tags, read_up_to = self.shared.get(key, fetch) if shared else fetch()
         now = self.now()
@@ -178,7 +182,7 @@ class InboxService(Service):
             preview=r.last_message_preview, status=r.status, priority=r.priority, waiting_since=r.waiting_since,
             last_message_at=r.last_message_at, assignee_name=r.assignee_name, tags=list(tags.get(r.id, ())),
             unread=(r.last_message_id or 0) > read_up_to.get((agent_id, r.id), 0),
-            due=SlaRules.due_of(r, now), bot_name=r.bot_name,
+            due=SlaRules.due_of(r, now), bot_name=r.bot_name, team_name=r.team_name,
         ) for r in rows]
         next_cursor = None
         if more and out:
@@ -219,7 +223,7 @@ class InboxService(Service):
         T = API_TOKENS
         R = CONVERSATION_READS
         columns = (*ROW_COLUMNS, CUSTOMERS.c.name.label("customer_name"), CUSTOMERS.c.contact.label("customer_contact"),
-                   AGENTS.c.name.label("assignee_name"), T.c.name.label("bot_name"))
+                   AGENTS.c.name.label("assignee_name"), T.c.name.label("bot_name"), TEAMS.c.name.label("team_name"))
         rows: list[Any] = []
         with self.db.read() as s:
             for where, order in phases:
@@ -230,6 +234,7 @@ class InboxService(Service):
                     .join(CUSTOMERS, CUSTOMERS.c.id == C.c.customer_id)
                     .outerjoin(AGENTS, AGENTS.c.id == C.c.assignee_id)
                     .outerjoin(T, T.c.id == C.c.bot_token_id)
+                    .outerjoin(TEAMS, TEAMS.c.id == C.c.team_id)
                     .where(*where).order_by(*order).limit(limit + 1 - len(rows))
                 )
                 rows += s.execute(statement).all()

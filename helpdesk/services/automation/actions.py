@@ -98,12 +98,23 @@ class Actions:
     # ---- each action ------------------------------------------------------------------------
 
     def _assign(self, a: ActionContext) -> None:
-        if a.state.assignee_id is not None:
+        team = assign.team_named(a.conn, a.action["team"]) if a.action.get("team") else None
+        if a.action.get("team") and team is None:
+            raise Skip(f"no team is called {a.action['team']}")
+        state = a.state
+        if team is not None and state.team_id != team[0]:  # into the team's queue first
+            self.conversations.triage_in(a.tx, a.conn, state, a.actor, a.now, _UNSET(), None, None, old_tags=[],
+                                         team_id=team[0])
+            a.done.moved = True
+            a.done.history.append(f"moved to {team[1]}")
+            state = load_state(a.conn, state.id)
+        if state.assignee_id is not None:
             raise Skip("it is already assigned")
-        choice = assign.choose(a.conn, a.action, (a.rule.state or {}).get("last"), a.now, a.facts.calendar)
+        choice = assign.choose(a.conn, a.action, (a.rule.state or {}).get("last"), a.now, a.facts.calendar,
+                               team[0] if team is not None else None)
         if choice.agent_id is None:
             raise Skip(choice.why_not)
-        self.conversations.triage_in(a.tx, a.conn, a.state, a.actor, a.now, choice.agent_id, None, None, old_tags=[])
+        self.conversations.triage_in(a.tx, a.conn, state, a.actor, a.now, choice.agent_id, None, None, old_tags=[])
         a.done.moved = True
         a.rule.state = {**(a.rule.state or {}), "last": choice.agent_id}
         a.done.history.append(f"assigned to {choice.name}")

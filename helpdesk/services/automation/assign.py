@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import OPEN
-from helpdesk.models.tables import AGENTS as AGENT, CONVERSATIONS as C
+from helpdesk.models.tables import AGENTS as AGENT, CONVERSATIONS as C, TEAMS
 from helpdesk.services.calendar import BusinessCalendar
+from helpdesk.services.teams import members_of
 
 
 
@@ -43,8 +44,17 @@ class Choice:
     why_not: str = ""  # when nobody: in words, for the rule's history
 
 
-def choose(conn: Connection, action: dict[str, Any], last: int | None, now: datetime, shop: BusinessCalendar) -> Choice:
-    """The agent an assign action gives the conversation to (`last`: whom this rule chose before)."""
+def team_named(conn: Connection, name: str) -> tuple[int, str] | None:
+    """(id, name) of the team called `name`, in any case."""
+    wanted = " ".join(name.split()).lower()
+    return next(((r.id, r.name) for r in conn.execute(select(TEAMS.c.id, TEAMS.c.name))
+                 if r.name.lower() == wanted), None)
+
+
+def choose(conn: Connection, action: dict[str, Any], last: int | None, now: datetime, shop: BusinessCalendar,
+           team_id: int | None = None) -> Choice:
+    """The agent an assign action gives the conversation to (`last`: whom this rule chose before;
+    `team_id`: only among that team's members)."""
     rows = conn.execute(select(AGENT.c.id, AGENT.c.name, AGENT.c.email, AGENT.c.active, AGENT.c.away, AGENT.c.hours)
                         .order_by(AGENT.c.id)).all()
     to = action["to"]
@@ -53,6 +63,11 @@ def choose(conn: Connection, action: dict[str, Any], last: int | None, now: date
         return Choice(agent.id, agent.name) if agent else Choice(None, why_not=f"no active agent has the email {to}")
     chosen = set(action.get("agents") or [])
     pool = [a for a in rows if a.active and (not chosen or a.email in chosen)]
+    if team_id is not None:
+        members = members_of(conn, team_id)
+        pool = [a for a in pool if a.id in members]
+        if not pool:
+            return Choice(None, why_not=f"{action.get('team', 'the team')} has no active member to give it to")
     if not pool:
         return Choice(None, why_not="none of the chosen agents is active")
     free = [a for a in pool if is_available(a, now, shop)]

@@ -36,6 +36,8 @@ def _one(c: dict[str, Any], facts: Facts) -> bool:
         same = value in facts.customer_domains
     elif field == "assignee":
         same = state.assignee_id is None if value == "nobody" else facts.assignee_email == value
+    elif field == "team":
+        same = state.team_id is None if value == "none" else facts.team_name == value
     else:
         readings: dict[str, Callable[[], Any]] = {
             "channel": lambda: facts.channel, "mailbox": lambda: facts.mailbox, "choice": lambda: facts.choice,

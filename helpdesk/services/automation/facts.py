@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from helpdesk.models import (EMAIL, IN, REPLY)
 from helpdesk.models.tables import (AGENTS as AGENT, CONVERSATIONS as C, CONVERSATION_TAGS as CT,
                                    CUSTOMER_IDENTIFIERS as IDS, MAILBOXES as MAILBOX, MAIL_RECORDS as RECORD,
-                                   MESSAGES as M, TAGS as TAG)
+                                   MESSAGES as M, TAGS as TAG, TEAMS)
 from helpdesk.services.calendar import BusinessCalendar
 
 _MESSAGE_COLUMNS = (M.c.id, M.c.direction, M.c.kind, M.c.body, M.c.meta, M.c.channel, M.c.created_at)
@@ -111,6 +111,13 @@ class Facts:
         name = self.conn.execute(select(MAILBOX.c.name).join(RECORD, RECORD.c.mailbox_id == MAILBOX.c.id)
                                  .where(RECORD.c.message_id == self.message.id).limit(1)).scalar()
         return (name or "").lower()
+
+    @cached_property
+    def team_name(self) -> str:
+        """The conversation's team's name, lower case ('' for none)."""
+        if self.state.team_id is None:
+            return ""
+        return (self.conn.execute(select(TEAMS.c.name).where(TEAMS.c.id == self.state.team_id)).scalar() or "").lower()
 
     @cached_property
     def assignee_email(self) -> str:

@@ -45,6 +45,7 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "priority": (("is", "is_not"), PRIORITIES),
     "tag": (("has", "has_not"), None),
     "assignee": (("is", "is_not"), None),  # an agent's email, or "nobody"
+    "team": (("is", "is_not"), None),  # a team's name, or "none"
     "status": (("is", "is_not"), STATUSES),
     "business_hours": (("is",), ("inside", "outside")),
     "message": (("is",), ("first", "follow_up")),
@@ -52,13 +53,15 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
 }
 CONDITION_LABELS = {"channel": "Channel", "mailbox": "Mailbox", "text": "Message text", "subject": "Subject",
                     "customer_domain": "Customer's email domain", "customer_tag": "Customer tag", "priority": "Priority",
-                    "tag": "Tag", "assignee": "Assignee", "status": "Status", "business_hours": "Business hours",
+                    "tag": "Tag", "assignee": "Assignee", "team": "Team", "status": "Status", "business_hours": "Business hours",
                     "message": "Message", "choice": "Customer's choice"}
 OP_LABELS = {"is": "is", "is_not": "is not", "contains": "contains", "not_contains": "does not contain",
              "matches": "matches", "has": "has", "has_not": "has not"}
 
 ACTIONS = {
-    "assign": "assign",  # to: round_robin | least_busy | an agent's email; agents: [emails] ([] = everyone); cap
+    # to: round_robin | least_busy | an agent's email; agents: [emails] ([] = everyone); cap; team: a team's
+    # name (moved to its queue first, and chosen among its members)
+    "assign": "assign",
     "priority": "set priority",  # value
     "add_tags": "add tags",  # tags
     "remove_tags": "remove tags",  # tags
@@ -186,8 +189,8 @@ def _check_condition(item: Any, at: str, bad: Any) -> dict[str, Any] | None:
         except re.error as exc:
             bad(f"{at}.value", f"is not a regular expression: {exc}")
             return None
-    elif name in ("channel", "mailbox", "customer_domain", "customer_tag", "tag", "assignee"):
-        value = value.lower()
+    elif name in ("channel", "mailbox", "customer_domain", "customer_tag", "tag", "assignee", "team"):
+        value = " ".join(value.split()).lower() if name == "team" else value.lower()
     if name == "assignee" and value != "nobody" and not _EMAIL.match(value):
         bad(f"{at}.value", "must be an agent's email or nobody")
         return None
@@ -210,7 +213,12 @@ def _check_action(item: Any, at: str, bad: Any) -> dict[str, Any] | None:
             agents = []
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not 0 < cap <= 10_000):
             bad(f"{at}.cap", "must be a number of open conversations from 1 to 10000, or null")
-        return {"type": kind, "to": to, "agents": sorted({a.strip().lower() for a in agents}), "cap": cap}
+        team = item.get("team")
+        if team is not None and (not isinstance(team, str) or not 0 < len(" ".join(team.split())) <= 60):
+            bad(f"{at}.team", "must be a team's name, or null")
+            team = None
+        return {"type": kind, "to": to, "agents": sorted({a.strip().lower() for a in agents}), "cap": cap,
+                **({"team": " ".join(team.split())} if team else {})}
     if kind == "priority":
         if item.get("value") not in PRIORITIES:
             bad(f"{at}.value", "must be urgent, high, normal or low")
@@ -265,7 +273,9 @@ def _action_words(action: dict[str, Any]) -> str:
     kind = action["type"]
     if kind == "assign":
         to = {"round_robin": "round-robin", "least_busy": "the least busy agent"}.get(action["to"], action["to"])
-        return f"assign to {to}" + (f" (at most {action['cap']} open each)" if action.get("cap") else "")
+        within = f"move to {action['team']} and " if action.get("team") else ""
+        return f"{within}assign to {to}" + (" in it" if within and action["to"] in ASSIGN_MODES else "") + \
+            (f" (at most {action['cap']} open each)" if action.get("cap") else "")
     if kind == "priority":
         return f"set priority {action['value']}"
     if kind in ("add_tags", "remove_tags"):

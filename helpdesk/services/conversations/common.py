@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from helpdesk.db.direct import prepared
 from helpdesk.models import EMAIL, EXTERNAL_ID, IN, PHONE, Agent, Attachment, Conversation, Message
-from helpdesk.models.tables import CONVERSATIONS as CONVERSATION
+from helpdesk.models.tables import CONVERSATIONS as CONVERSATION, TEAMS
 from helpdesk.services.blocklist import Blocklist
 from helpdesk.services.base import Actor, Service, sha256_hex
 from helpdesk.services.customers import CustomerProfile, customer_display_name, name_and_identifiers
@@ -44,7 +44,8 @@ MAX_LIST = 100
 
 # The columns a change of state reads: status, waiting, counters and the SLA clocks.
 STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.status, CONVERSATION.c.priority,
-                 CONVERSATION.c.assignee_id, CONVERSATION.c.bot_token_id, CONVERSATION.c.channel, CONVERSATION.c.subject,
+                 CONVERSATION.c.assignee_id, CONVERSATION.c.team_id, CONVERSATION.c.bot_token_id, CONVERSATION.c.channel,
+                 CONVERSATION.c.subject,
                  CONVERSATION.c.waiting_since, CONVERSATION.c.public_token, CONVERSATION.c.reopen_count,
                  CONVERSATION.c.first_reply_at, CONVERSATION.c.snoozed_until, CONVERSATION.c.resolved_at,
                  *[CONVERSATION.c[f.name] for f in dataclass_fields(Clocks)])
@@ -52,6 +53,7 @@ STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.s
 _STATE_BY_ID = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id")))
 STATE_BY_TOKEN = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.public_token_digest == bindparam("b_digest")))
 UPDATE_CONVERSATION = prepared(update(CONVERSATION).where(CONVERSATION.c.id == bindparam("b_id")))
+_TEAM_NAME = prepared(select(TEAMS.c.name).where(TEAMS.c.id == bindparam("b_id")))
 
 
 def new_public_token() -> str:
@@ -193,7 +195,10 @@ class ConversationBase(Service):
         """What webhooks and the events API say about a message (customer or team). The customer's
         link (their credential) only where the webhook contract has always carried it: replies."""
         name, ids = name_and_identifiers(conn, state.customer_id)
+        team_id = getattr(state, "team_id", None)
+        team = conn.execute(_TEAM_NAME, {"b_id": team_id}).scalar() if team_id is not None else None
         return {"conversation_id": state.id, "message_id": message_id, "direction": direction, "body": body,
+                "team": team,
                 "created_at": now.isoformat(), "author": author, "conversation_status": status,
                 **({"public_token": state.public_token} if with_link else {}), "channel": state.channel,
                 "bot_token_id": getattr(state, "bot_token_id", None),

@@ -59,6 +59,7 @@ class IncomingMessage:
     channel: str | None = None
     conversation_id: int | None = None
     idempotency_key: str | None = None
+    team_id: int | None = None  # the team a new conversation goes to (the chat site's), if not the token's
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ _FIRST_MESSAGE = prepared(select(func.min(MESSAGE.c.id)).where(MESSAGE.c.convers
 _FIRST_RESPONDER = prepared(select(TOKENS.c.id).where(
     TOKENS.c.first_responder == bindparam("b_channel"), TOKENS.c.revoked_at.is_(None)).limit(1))
 _INSERT_CONVERSATION = prepared(insert(CONVERSATION))
+_TOKEN_TEAM = prepared(select(TOKENS.c.team_id).where(TOKENS.c.id == bindparam("b_id")))
 _INSERT_IDEMPOTENCY = prepared(insert(IDEMPOTENCY))
 
 
@@ -158,7 +160,11 @@ class IntakeMixin(ConversationBase):
                                         created=first == record.message_id)
             customer_id, _ = resolve_customer(conn, identity, now, actor)
             state = self._conversation_for(conn, customer_id, clean["conversation_id"])
-            result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor, files)
+            team_id = incoming.team_id
+            if state is None and team_id is None and actor.kind == "token" and actor.id is not None:
+                team_id = conn.execute(_TOKEN_TEAM, {"b_id": actor.id}).scalar()  # the token's team, if any
+            result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor, files,
+                                                   team_id=team_id)
             if key:
                 conn.execute(_INSERT_IDEMPOTENCY, {
                     "key": key, "request_hash": request_hash, "message_id": result.message_id,
@@ -207,11 +213,12 @@ class IntakeMixin(ConversationBase):
     def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row[Any] | None, customer_id: int,
                                  clean: dict[str, Any], now: datetime, actor: Actor,
                                  files: tuple[StagedFile, ...] = (), meta: dict[str, Any] | None = None,
-                                 flagged: str = "") -> IntakeResult:
+                                 flagged: str = "", team_id: int | None = None) -> IntakeResult:
         """Store a customer message and open its conversation, whatever state it was in
         (channels call this inside their own transaction, with what they know in `meta`). A blocked
         sender's, one in a spam conversation, or one `flagged` as spam (by the mail server) is kept
-        in Spam instead, and nothing follows it (services/conversations/spam.py)."""
+        in Spam instead, and nothing follows it (services/conversations/spam.py). A new
+        conversation goes to `team_id`'s queue (its mailbox's, channel's or token's team)."""
         if reason := self.spam_reason(conn, state, customer_id, flagged):
             return self._append_spam(tx, conn, state, customer_id, clean, now, files, meta, reason)
         created = state is None
@@ -225,7 +232,7 @@ class IntakeMixin(ConversationBase):
             values = {"customer_id": customer_id, "subject": clean["subject"], "channel": clean["channel"],
                       "status": OPEN, "priority": "normal", "public_token": token,
                       "public_token_digest": public_token_digest(token), "created_at": now, "updated_at": now,
-                      "waiting_since": now, "last_message_preview": "", "reopen_count": 0,
+                      "waiting_since": now, "last_message_preview": "", "reopen_count": 0, "team_id": team_id,
                       # A bot that answers this channel first takes it before people see it.
                       "bot_token_id": conn.execute(_FIRST_RESPONDER, {"b_channel": clean["channel"]}).scalar()}
             conversation_id = new_id(conn.execute(_INSERT_CONVERSATION, values))

@@ -32,6 +32,7 @@ class ConversationFilter:
     priority: str | None = None
     tag: str | None = None
     spam: bool = False  # the conversations in Spam, instead of the others
+    team_id: int | None = None
 
 
 @dataclass
@@ -204,6 +205,8 @@ class QueriesMixin(ConversationBase):
             query = query.where(col(Conversation.assignee_id).is_(None))
         elif filters.assignee_id is not None:
             query = query.where(Conversation.assignee_id == filters.assignee_id)
+        if filters.team_id is not None:
+            query = query.where(Conversation.team_id == filters.team_id)
         if filters.tag:
             query = query.where(col(Conversation.id).in_(
                 select(ConversationTag.conversation_id).join(Tag, col(Tag.id) == ConversationTag.tag_id)

@@ -25,6 +25,7 @@ from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT as AGENT_CAUSE
 from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.teams import TeamService, members_of, team_names
 from helpdesk.services.sla import Clocks
 
 _TAG = re.compile(r"^[\w][\w \-/.&]{0,49}$", re.UNICODE)
@@ -45,6 +46,7 @@ class TriageResult:
     assignee_id: int | None
     priority: str
     tags: list[str]
+    team_id: int | None = None
 
 
 def clean_tag(raw: str) -> str:
@@ -71,19 +73,26 @@ def tags_in(conn: Connection, conversation_id: int) -> list[str]:
 class TriageMixin(ConversationBase):
     def triage(self, conversation_id: int, actor: Actor, *, assignee_id: Any = UNSET, priority: str | None = None,
                tags: list[str] | None = None, add_tags: tuple[str, ...] | list[str] = (),
-               remove_tags: tuple[str, ...] | list[str] = ()) -> TriageResult:
-        """Assign (or unassign with None), set the priority and the tags, in one transaction."""
+               remove_tags: tuple[str, ...] | list[str] = (), team_id: Any = UNSET) -> TriageResult:
+        """Assign (or unassign with None), move to a team (or to none), set the priority and the
+        tags, in one transaction."""
         require_role(actor, *TEAM, doing="assign, prioritise or tag conversations")
         require_scope(actor, "reply", "assign, prioritise or tag conversations")
         if priority is not None and priority not in PRIORITIES:
             raise ValidationFailed("unknown priority", {"priority": "must be urgent, high, normal or low"})
         return self._triage(conversation_id, actor, assignee_id, priority,
                             clean_tags(tags) if tags is not None else None, clean_tags(add_tags),
-                            [clean_tag(t) for t in remove_tags])
+                            [clean_tag(t) for t in remove_tags], team_id)
 
     def assign(self, conversation_id: int, assignee_id: int | None, actor: Actor) -> Conversation:
         """Assign, transfer or unassign; each leaves a system event in the thread."""
         self.triage(conversation_id, actor, assignee_id=assignee_id)
+        return self.get_row(conversation_id)
+
+    def set_team(self, conversation_id: int, team_id: int | None, actor: Actor) -> Conversation:
+        """Move to a team's queue (None: to no team's). Its assignee stays when a member of the
+        new team; otherwise it waits in that team's Unassigned queue."""
+        self.triage(conversation_id, actor, team_id=team_id)
         return self.get_row(conversation_id)
 
     def set_priority(self, conversation_id: int, priority: str, actor: Actor) -> Conversation:
@@ -102,20 +111,27 @@ class TriageMixin(ConversationBase):
 
     @writes
     def _triage(self, conversation_id: int, actor: Actor, assignee_id: Any, priority: str | None,
-                tags: list[str] | None, add_tags: list[str], remove_tags: list[str]) -> TriageResult:
+                tags: list[str] | None, add_tags: list[str], remove_tags: list[str], team_id: Any = UNSET) -> TriageResult:
         with self.db.write() as tx:
             conn = tx.session.connection()
             return self.triage_in(tx, conn, load_state(conn, conversation_id), actor, self.now(), assignee_id,
-                                  priority, tags, add_tags, remove_tags)
+                                  priority, tags, add_tags, remove_tags, team_id=team_id)
 
     def triage_in(self, tx: Transaction, conn: Connection, state: Any, actor: Actor, now: datetime, assignee_id: Any,
                   priority: str | None, tags: list[str] | None, add_tags: Sequence[str] = (),
-                  remove_tags: Sequence[str] = (), old_tags: list[str] | None = None) -> TriageResult:
-        """Assignment, priority and tags inside the caller's write (`old_tags`: the tags as the caller
-        has just read them in this same write, to save reading them again)."""
+                  remove_tags: Sequence[str] = (), old_tags: list[str] | None = None,
+                  team_id: Any = UNSET) -> TriageResult:
+        """Team, assignment, priority and tags inside the caller's write (`old_tags`: the tags as
+        the caller has just read them in this same write, to save reading them again)."""
         conversation_id = state.id
         changed: dict[str, Any] = {}
         columns: dict[str, Any] = {}
+        if team_id is not UNSET and team_id != state.team_id:
+            members = self._move_to_team(conn, state, team_id, actor, now)
+            columns["team_id"] = changed["team_id"] = team_id
+            keeps = assignee_id if assignee_id is not UNSET else state.assignee_id
+            if team_id is not None and keeps is not None and keeps not in members:
+                assignee_id = None  # not in the new team: it waits in the team's Unassigned queue
         if assignee_id is not UNSET and assignee_id != state.assignee_id:
             self._assign(conn, state, assignee_id, actor, now)
             columns["assignee_id"] = changed["assignee_id"] = assignee_id
@@ -140,13 +156,14 @@ class TriageMixin(ConversationBase):
         if changed:
             tx.emit(events.CONVERSATION_UPDATED, conversation_id, **changed)
         return TriageResult(assignee_id=columns.get("assignee_id", state.assignee_id),
-                            priority=columns.get("priority", state.priority), tags=sorted(new_tags))
+                            priority=columns.get("priority", state.priority), tags=sorted(new_tags),
+                            team_id=columns.get("team_id", state.team_id))
 
     def update(self, conversation_id: int, actor: Actor, *, status: str | None = None,
                snooze_until: datetime | None = None, assignee_email: Any = UNSET, priority: str | None = None,
-               tags: list[str] | None = None) -> Conversation:
-        """Change any of status (with snooze_until), assignee (by email, or None), priority and
-        tags in one transaction: all of them, or none when one is refused."""
+               tags: list[str] | None = None, team: Any = UNSET) -> Conversation:
+        """Change any of status (with snooze_until), team (by name, or None), assignee (by email,
+        or None), priority and tags in one transaction: all of them, or none when one is refused."""
         require_role(actor, *TEAM, doing="change a conversation")
         require_scope(actor, "reply", "change a conversation")
         fields: dict[str, str] = {}
@@ -168,10 +185,16 @@ class TriageMixin(ConversationBase):
                     fields["assignee_email"] = "no active agent has this email"
                 else:
                     assignee = agent.id
+        team_id: Any = UNSET
+        if team is not UNSET:
+            try:
+                team_id = TeamService(self.db, self.clock, self.settings).resolve(team)
+            except ValidationFailed as exc:
+                fields.update(exc.fields)
         clean = clean_tags(tags) if tags is not None else None
         if fields:
             raise ValidationFailed("the conversation was not changed", fields)
-        self._update(conversation_id, actor, status, snooze_until, assignee, priority, clean)
+        self._update(conversation_id, actor, status, snooze_until, assignee, priority, clean, team_id)
         return self.get_row(conversation_id)
 
     def agents_by_email(self) -> list[Agent]:
@@ -180,11 +203,12 @@ class TriageMixin(ConversationBase):
 
     @writes
     def _update(self, conversation_id: int, actor: Actor, status: str | None, snooze_until: datetime | None,
-                assignee: Any, priority: str | None, tags: list[str] | None) -> None:
+                assignee: Any, priority: str | None, tags: list[str] | None, team_id: Any = UNSET) -> None:
         now = self.now()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            self.triage_in(tx, conn, load_state(conn, conversation_id), actor, now, assignee, priority, tags)
+            self.triage_in(tx, conn, load_state(conn, conversation_id), actor, now, assignee, priority, tags,
+                           team_id=team_id)
             if status is not None:
                 change_status(tx, conn, load_state(conn, conversation_id), status, AGENT_CAUSE, actor, now,
                               self.sla.rules(), snooze_until=snooze_until)
@@ -209,6 +233,21 @@ class TriageMixin(ConversationBase):
             text, kind = f"Unassigned from {names.get(old_id, 'someone')} by {who}", "unassigned"
         insert_event(conn, state.id, now, text, actor, event=kind, old=old_id, to=assignee_id)
         audit(conn, now, actor, f"conversation.{kind}", state.id, old=old_id, new=assignee_id)
+
+    @staticmethod
+    def _move_to_team(conn: Connection, state: Any, team_id: int | None, actor: Actor, now: datetime) -> set[int]:
+        """The thread and the audit log say where it went; the new team's members, to check the assignee."""
+        names = team_names(conn)
+        if team_id is not None and team_id not in names:
+            raise ValidationFailed("no such team", {"team": "no such team"})
+        old, who = names.get(state.team_id) if state.team_id is not None else None, actor_words(actor)
+        if team_id is None:
+            text = f"Taken out of {old} by {who}"
+        else:
+            text = f"Moved from {old} to {names[team_id]} by {who}" if old else f"Moved to {names[team_id]} by {who}"
+        insert_event(conn, state.id, now, text, actor, event="team", old=state.team_id, new=team_id)
+        audit(conn, now, actor, "conversation.team", state.id, old=state.team_id, new=team_id)
+        return members_of(conn, team_id) if team_id is not None else set()
 
     @staticmethod
     def _replace_tags(conn: Connection, conversation_id: int, old: list[str], new: list[str]) -> None:

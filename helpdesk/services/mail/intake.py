@@ -183,14 +183,14 @@ class MailIntakeService(Service):
                 taken = self._automatic(tx, conn, mail, reason, files, now)
                 record["error"] = reason
             else:
-                taken = self._customer(tx, conn, mail, files, notes, history, now)
+                taken = self._customer(tx, conn, mail, files, notes, history, now, mailbox_id)
             self._record(conn, now, mailbox_id, key, mail.message_id, uid, taken.status, taken.conversation_id,
                          taken.message_id, **record)
             self._advance(conn, mailbox_id, uid)
             return taken
 
     def _customer(self, tx: Any, conn: Connection, mail: MailIn, files: tuple[StagedFile, ...], notes: list[str],
-                  history: bool, now: datetime) -> Taken:
+                  history: bool, now: datetime, mailbox_id: int | None = None) -> Taken:
         address = normalize_email(mail.customer_address)
         if address is None:
             raise ValidationFailed("the mail has no sender address", {"from": "missing"})
@@ -205,9 +205,11 @@ class MailIntakeService(Service):
         if history:
             return self._history_message(tx, conn, state, customer_id, mail, body, IN, files, meta)
         clean = {"body": body, "subject": mail.subject, "channel": CHANNEL}
+        team_id = conn.execute(select(MB.c.team_id).where(MB.c.id == mailbox_id)).scalar() \
+            if state is None and mailbox_id is not None else None
         result = self.conversations._append_customer_message(tx, conn, state, customer_id, clean, now,
                                                              Actor.customer(customer_id), files, meta,
-                                                             flagged=spam_flag(mail))
+                                                             flagged=spam_flag(mail), team_id=team_id)
         return Taken(IMPORTED, result.conversation_id, result.message_id, result.created)
 
     def _ours(self, tx: Any, conn: Connection, mail: MailIn, files: tuple[StagedFile, ...], history: bool,

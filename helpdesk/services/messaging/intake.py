@@ -98,8 +98,11 @@ class MessagingIntake(Service):
                     raise ValidationFailed("an empty message", {"body": "empty"})
                 clean = {"body": body, "subject": "", "channel": text.kind}
                 meta = {"via": text.channel_id, **text.meta}
+                team_id = conn.execute(select(CH.c.team_id).where(CH.c.id == text.channel_id)).scalar() \
+                    if state is None else None
                 result = self.conversations._append_customer_message(
-                    tx, conn, state, customer_id, clean, now, Actor.customer(customer_id), files, meta)
+                    tx, conn, state, customer_id, clean, now, Actor.customer(customer_id), files, meta,
+                    team_id=team_id)
                 taken = TextTaken("imported", result.conversation_id, result.message_id)
             conn.execute(insert(REC).values(channel_id=text.channel_id, key=text.key[:255], status=taken.status,
                                             message_id=taken.message_id, received_at=now))

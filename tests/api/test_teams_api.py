@@ -1,0 +1,74 @@
+"""Teams through the API as an integrator uses it: made and changed with the admin scope,
+named in every conversation answer, a conversation moved with PATCH and listed by team, and
+the team in what webhooks and the events API carry."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.services.base import Actor
+from tests.conftest import post_message
+
+
+@pytest.fixture
+def admin(services, ann, bob):
+    token = services.tokens.create("ops script", actor=Actor.system(), scopes=["intake", "read", "reply", "admin"])
+    return {"Authorization": f"Bearer {token.plaintext}"}
+
+
+def test_teams_are_made_listed_and_changed_with_the_admin_scope(client, admin, auth):
+    made = client.post("/api/v1/teams", json={"name": "Workshop", "members": ["bob@shop.example"],
+                                              "lead": "ann@shop.example"}, headers=admin)
+    assert made.status_code == 201, made.text
+    team = made.json()
+    assert team["lead"]["email"] == "ann@shop.example"
+    assert [m["email"] for m in team["members"]] == ["ann@shop.example", "bob@shop.example"]  # the lead is a member
+
+    again = client.post("/api/v1/teams", json={"name": "WORKSHOP"}, headers=admin)
+    assert again.status_code == 422 and again.json()["error"]["fields"] == {"name": "a team called Workshop exists already"}
+    stranger = client.post("/api/v1/teams", json={"name": "Sales", "members": ["zed@shop.example"]}, headers=admin)
+    assert stranger.json()["error"]["fields"] == {"members": "no active agent has the email zed@shop.example"}
+    assert client.get("/api/v1/teams", headers=auth).status_code == 403  # intake and read only
+
+    changed = client.patch(f"/api/v1/teams/{team['id']}", json={"members": ["bob@shop.example"], "lead": None},
+                           headers=admin).json()
+    assert (changed["name"], changed["lead"], [m["email"] for m in changed["members"]]) == \
+        ("Workshop", None, ["bob@shop.example"])
+    renamed = client.patch(f"/api/v1/teams/{team['id']}", json={"name": "Bike workshop"}, headers=admin).json()
+    assert [m["email"] for m in renamed["members"]] == ["bob@shop.example"]  # members left as they were
+    assert client.get("/api/v1/teams", headers=admin).json()["teams"][0]["name"] == "Bike workshop"
+    assert client.patch("/api/v1/teams/999", json={"name": "X"}, headers=admin).status_code == 404
+    assert client.patch(f"/api/v1/teams/{team['id']}", json={"colour": "red"}, headers=admin).status_code == 422
+
+
+def test_a_conversations_team_is_answered_changed_and_listed(client, admin, auth):
+    client.post("/api/v1/teams", json={"name": "Workshop", "members": ["bob@shop.example"]}, headers=admin)
+    cid = post_message(client, auth).json()["conversation_id"]
+    assert client.get(f"/api/v1/conversations/{cid}", headers=admin).json()["team"] is None
+
+    moved = client.patch(f"/api/v1/conversations/{cid}", json={"team": "workshop",
+                                                                "assignee_email": "bob@shop.example"}, headers=admin)
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["team"], moved.json()["assignee"]["name"]) == ("Workshop", "Bob Agent")
+    other = post_message(client, auth, customer={"email": "dan@example.com"}).json()["conversation_id"]
+    listed = client.get("/api/v1/conversations", params={"team": "Workshop"}, headers=admin).json()["conversations"]
+    assert [c["id"] for c in listed] == [cid] and listed[0]["team"] == "Workshop"
+    assert {c["id"] for c in client.get("/api/v1/conversations", headers=admin).json()["conversations"]} == {cid, other}
+
+    unknown = client.patch(f"/api/v1/conversations/{cid}", json={"team": "Gardening"}, headers=admin)
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["fields"] == {"team": "no team is called Gardening (teams: Workshop)"}
+    assert client.get("/api/v1/conversations", params={"team": "Gardening"}, headers=admin).status_code == 422
+    out = client.patch(f"/api/v1/conversations/{cid}", json={"team": None}, headers=admin).json()
+    assert out["team"] is None and out["assignee"]["name"] == "Bob Agent"  # no team: the assignee stays
+
+
+def test_the_events_api_carries_the_team_of_a_customers_message(client, admin, auth):
+    client.post("/api/v1/teams", json={"name": "Workshop"}, headers=admin)
+    start = client.get("/api/v1/events", headers=admin).json()["next"]  # without `after`: from now on
+    cid = post_message(client, auth).json()["conversation_id"]
+    client.patch(f"/api/v1/conversations/{cid}", json={"team": "Workshop"}, headers=admin)
+    post_message(client, auth, body="Any news?")
+    received = [e for e in client.get("/api/v1/events", params={"after": start}, headers=admin).json()["events"]
+                if e["type"] == "message.received"]
+    assert [e["data"]["team"] for e in received] == [None, "Workshop"]
