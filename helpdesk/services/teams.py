@@ -155,11 +155,13 @@ class TeamService(Service):
         with self.db.read() as s:
             return dict(s.execute(select(table.c.id, table.c.team_id).where(table.c.team_id.is_not(None))).all())
 
-    def remove(self, team_id: int, actor: Actor | None) -> None:
-        """Remove a team: its conversations stay where they are, in no team's queue; mailboxes,
-        channels and tokens that sent theirs to it send them to no team."""
+    def remove(self, team_id: int, actor: Actor | None) -> TeamView:
+        """Remove a team (answered: the team as it was): its conversations stay where they are, in
+        no team's queue; mailboxes, channels and tokens that sent theirs to it send them to no team."""
         actor = require_admin(actor, "remove teams")
-        self._remove(self.get(team_id), actor)
+        team = self.get(team_id)
+        self._remove(team, actor)
+        return team
 
     def _check_name(self, fields: dict[str, str], name: Any, team_id: int | None) -> str:
         clean = " ".join(str(name or "").split())

@@ -11,13 +11,13 @@ import flet as ft
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.second_step import code_field, enrolment_card, recovery_card
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 def _dialog(ctx: UiContext, title: str, body: list[ft.Control], actions: list[ft.Control] | None = None) -> None:
     ctx.page.show_dialog(ft.AlertDialog(
         title=ft.Text(title), content=ft.Column(body, tight=True, width=460, spacing=12, scroll=ft.ScrollMode.AUTO),
-        actions=actions or [ft.TextButton("Close", on_click=lambda e: ctx.page.pop_dialog())]))
+        actions=actions or [ft.TextButton("Close", on_click=lambda e: close_dialog(ctx.page))]))
     ctx.page.update()
 
 
@@ -35,7 +35,7 @@ async def two_step(ctx: UiContext) -> None:
     async def renew(_e: Any) -> None:
         codes = await ctx.attempt(services.two_step.new_recovery_codes, me, ctx.actor)
         if codes is not None:
-            ctx.page.pop_dialog()
+            close_dialog(ctx.page)
             _dialog(ctx, "New recovery codes", [*recovery_card(codes), ft.Text("The old ones no longer work.",
                                                                                 size=12)])
 
@@ -45,12 +45,12 @@ async def two_step(ctx: UiContext) -> None:
         async def confirm(_e: Any) -> None:
             if await ctx.attempt(services.two_step.turn_off, me, code.value or "", ctx.actor,
                                  success="Two-step sign-in is off") is not None:
-                ctx.page.pop_dialog()
+                close_dialog(ctx.page)
                 ctx.page.update()
 
-        ctx.page.pop_dialog()
+        close_dialog(ctx.page)
         _dialog(ctx, "Turn off two-step sign-in", [ft.Text("Signing in will need only your password."), code],
-                [ft.TextButton("Cancel", on_click=lambda e: ctx.page.pop_dialog()),
+                [ft.TextButton("Cancel", on_click=lambda e: close_dialog(ctx.page)),
                  ft.FilledButton("Turn off", on_click=confirm)])
 
     _dialog(ctx, "Two-step sign-in", [
@@ -60,7 +60,7 @@ async def two_step(ctx: UiContext) -> None:
                 f"{'s' if left != 1 else ''} left. {required}".strip(), color=ft.Colors.ON_SURFACE_VARIANT),
     ], [ft.TextButton("Turn off", on_click=turn_off, disabled=policy.two_step == "everyone"),
         ft.TextButton("New recovery codes", on_click=renew),
-        ft.FilledButton("Close", on_click=lambda e: ctx.page.pop_dialog())])
+        ft.FilledButton("Close", on_click=lambda e: close_dialog(ctx.page))])
 
 
 async def _set_up(ctx: UiContext, required: str) -> None:
@@ -76,9 +76,9 @@ async def _set_up(ctx: UiContext, required: str) -> None:
             code.value = ""
             ctx.page.update()
             return
-        ctx.page.pop_dialog()
+        close_dialog(ctx.page)
         _dialog(ctx, "Two-step sign-in is on", recovery_card(codes),
-                [ft.FilledButton("I have kept them", on_click=lambda e: ctx.page.pop_dialog())])
+                [ft.FilledButton("I have kept them", on_click=lambda e: close_dialog(ctx.page))])
 
     code.on_submit = confirm
     _dialog(ctx, "Set up two-step sign-in", [
@@ -87,7 +87,7 @@ async def _set_up(ctx: UiContext, required: str) -> None:
                                    "authenticator app "
                                    "(Google Authenticator, Microsoft Authenticator, 2FAS, Aegis…), then enter the "
                                    "code it shows."), code],
-        [ft.TextButton("Cancel", on_click=lambda e: ctx.page.pop_dialog()),
+        [ft.TextButton("Cancel", on_click=lambda e: close_dialog(ctx.page)),
          ft.FilledButton("Confirm", on_click=confirm)])
 
 
@@ -97,12 +97,12 @@ async def devices(ctx: UiContext) -> None:
     listed = await ctx.read(services.auth.devices, me, ctx.session_token)
 
     async def end(device_id: int) -> None:
-        ctx.page.pop_dialog()
+        close_dialog(ctx.page)
         await ctx.attempt(services.auth.sign_out_device, me, device_id, ctx.actor, success="Signed out")
         await devices(ctx)
 
     async def end_others(_e: Any) -> None:
-        ctx.page.pop_dialog()
+        close_dialog(ctx.page)
         ended = await ctx.attempt(services.auth.sign_out_others, ctx.session_token, ctx.actor)
         if ended is not None:
             ctx.toast(f"Signed out on {ended} other device{'s' if ended != 1 else ''}")
@@ -118,7 +118,7 @@ async def devices(ctx: UiContext) -> None:
     others = sum(not d.this_device for d in listed)
     _dialog(ctx, "Signed-in devices", rows or [ft.Text("No devices.")], [
         ft.TextButton("Sign out other devices", on_click=end_others, disabled=others == 0),
-        ft.FilledButton("Close", on_click=lambda e: ctx.page.pop_dialog())])
+        ft.FilledButton("Close", on_click=lambda e: close_dialog(ctx.page))])
 
 
 async def change_password(ctx: UiContext) -> None:
@@ -135,9 +135,9 @@ async def change_password(ctx: UiContext) -> None:
         if await ctx.attempt(services.agents.reset_password, ctx.agent.id, new.value or "", ctx.actor,
                              ctx.session_token,
                              success="Password changed; your other devices are signed out") is not None:
-            ctx.page.pop_dialog()
+            close_dialog(ctx.page)
             ctx.page.update()
 
     _dialog(ctx, "Change password", [current, new, ft.Text("Every other device signed in as you is signed out.",
                                                            size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
-            [ft.TextButton("Cancel", on_click=lambda e: ctx.page.pop_dialog()), ft.FilledButton("Save", on_click=save)])
+            [ft.TextButton("Cancel", on_click=lambda e: close_dialog(ctx.page)), ft.FilledButton("Save", on_click=save)])

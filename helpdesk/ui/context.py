@@ -17,7 +17,7 @@ from helpdesk.services.container import Services
 from helpdesk.services.base import Actor
 from helpdesk.services.errors import ServiceError
 from helpdesk.ui.format import explain
-from helpdesk.ui.widgets import icon_button
+from helpdesk.ui.widgets import close_dialog, icon_button
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class UiContext:
         def close(value: bool) -> None:
             if not answer.done():
                 answer.set_result(value)
-            self.page.pop_dialog()
+            close_dialog(self.page)
 
         self.page.show_dialog(ft.AlertDialog(modal=True, title=ft.Text(title), content=ft.Text(text), actions=[
             ft.TextButton(no, on_click=lambda e: close(False)),

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 import flet as ft
 
 from helpdesk.services.whatsnew import NOTES
+from helpdesk.ui.widgets import close_dialog
 
 
 def show_whats_new(page: ft.Page, notes: list[tuple[str, list[str]]] | None,
@@ -16,7 +17,7 @@ def show_whats_new(page: ft.Page, notes: list[tuple[str, list[str]]] | None,
     shown = NOTES if notes is None else notes
 
     async def close(_e: object) -> None:
-        page.pop_dialog()
+        close_dialog(page)
         if on_close is not None:
             await on_close()
 

@@ -45,3 +45,14 @@ class Isolated(ft.Container):
     50 inbox rows is some 900 controls compared on every refresh. Whoever changes what is
     inside updates it itself (`page.update(this)`); its own properties (a row's highlight)
     still go with the parent."""
+
+
+def close_dialog(page: ft.Page) -> None:
+    """Close the topmost open dialog. Flet's `pop_dialog` closes whatever opened last, and a
+    note at the bottom (a SnackBar, `UiContext.toast`) is opened the same way: after a save
+    that said "Saved", it closed the note and left the dialog open."""
+    dialogs = getattr(page, "_dialogs").controls  # Flet's dialog stack (base_page.py), read by name
+    dialog = next((d for d in reversed(dialogs) if d.open and not isinstance(d, ft.SnackBar)), None)
+    if dialog is not None:
+        dialog.open = False
+        dialog.update()

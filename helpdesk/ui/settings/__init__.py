@@ -23,11 +23,13 @@ from helpdesk.ui.settings.payments import PaymentsSection
 from helpdesk.ui.settings.privacy import PrivacySection
 from helpdesk.ui.settings.targets import TargetsSection
 from helpdesk.ui.settings.this_computer import ThisComputerSection
+from helpdesk.ui.settings.teams import TeamsSection
 from helpdesk.ui.settings.tokens import TokensSection
 from helpdesk.ui.settings.webhooks import WebhooksSection
 
 SECTIONS: list[tuple[str, str, type[Section]]] = [
-    ("Agents", ft.Icons.GROUP_OUTLINED, AgentsSection), ("Mailboxes", ft.Icons.MAIL_OUTLINE, MailboxesSection),
+    ("Agents", ft.Icons.GROUP_OUTLINED, AgentsSection), ("Teams", ft.Icons.GROUPS_2_OUTLINED, TeamsSection),
+    ("Mailboxes", ft.Icons.MAIL_OUTLINE, MailboxesSection),
     ("Channels", ft.Icons.SMS_OUTLINED, ChannelsSection),
     ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
     ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),

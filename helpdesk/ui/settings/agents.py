@@ -9,7 +9,7 @@ import flet as ft
 
 from helpdesk.services.automation.assign import availability_words
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 class AgentsSection(Section):
@@ -132,10 +132,10 @@ class AgentsSection(Section):
                                       self.ctx.session_token,
                                       success=f"Password for {agent.name} changed; their devices are signed out") \
                     is not None:
-                self.ctx.page.pop_dialog()
+                close_dialog(self.ctx.page)
                 self.ctx.page.update()
 
         self.ctx.page.show_dialog(ft.AlertDialog(title=ft.Text(f"Reset password for {agent.name}"), content=field,
-                                             actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
+                                             actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                                                       ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()

@@ -11,7 +11,7 @@ import flet as ft
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.settings.rule_editor import RuleEditor
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 class AutomationSection(Section):
@@ -126,5 +126,5 @@ class AutomationSection(Section):
     def _dialog(self, title: str, content: ft.Control) -> None:
         self.ctx.page.show_dialog(ft.AlertDialog(title=ft.Text(title), content=content,
                                                  actions=[ft.TextButton("Close",
-                                                                        on_click=lambda e: self.ctx.page.pop_dialog())]))
+                                                                        on_click=lambda e: close_dialog(self.ctx.page))]))
         self.ctx.page.update()

@@ -8,7 +8,7 @@ import flet as ft
 
 from helpdesk.services.canned import VARIABLES
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 class CannedSection(Section):
@@ -46,12 +46,12 @@ class CannedSection(Section):
                 done = await self.ctx.attempt(self.ctx.services.canned.create, title.value or "", body.value or "",
                                               self.ctx.actor)
             if done is not None:
-                self.ctx.page.pop_dialog()
+                close_dialog(self.ctx.page)
                 await self.rerender()
 
         self.ctx.page.show_dialog(ft.AlertDialog(title=ft.Text("Edit canned reply" if reply else "New canned reply"),
                                              content=ft.Column([title, body], tight=True, width=480),
-                                             actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
+                                             actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                                                       ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()
 

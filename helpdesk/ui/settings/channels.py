@@ -13,7 +13,7 @@ from helpdesk.services.channel_kinds import REGISTRY
 from helpdesk.services.messaging.config import ChannelView, callback_url, webhook_path
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 class ChannelsSection(Section):
@@ -143,7 +143,7 @@ class ChannelsSection(Section):
                                            if v.strip()]
             saved = await self.ctx.attempt(channels.add, kind, fields["name"].value or "", given, self.ctx.actor)
             if saved is not None:
-                self.ctx.page.pop_dialog()
+                close_dialog(self.ctx.page)
                 self.ctx.toast(f"{saved.name} added: Helpdesk starts using it within seconds")
                 await self.rerender()
 
@@ -151,7 +151,7 @@ class ChannelsSection(Section):
             title=ft.Text(f"Add a {REGISTRY[kind].label}"),
             content=ft.Column([ft.Text(help_text, size=12, color=ft.Colors.ON_SURFACE_VARIANT), *fields.values()],
                               tight=True, width=560, scroll=ft.ScrollMode.AUTO),
-            actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                      ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()
 

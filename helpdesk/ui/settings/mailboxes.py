@@ -12,7 +12,7 @@ from helpdesk.channels.email import check, check_urls
 from helpdesk.services.mail.mailboxes import NOTIFIABLE, MailboxInput, MailboxView
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 URL_HELP = ("imaps://user:password@imap.example.com:993 · imap+starttls://…:143 · smtps://…:465 · "
             "smtp+starttls://…:587 (an @ in the user name is written %40)")
@@ -158,14 +158,14 @@ class MailboxesSection(Section):
                 await self.ctx.attempt(mailboxes.add, data, self.ctx.actor)
             if saved is not None:
                 _, warnings = saved
-                self.ctx.page.pop_dialog()
+                close_dialog(self.ctx.page)
                 self.ctx.toast("Saved" + (f". Note: {warnings[0]}" if warnings else ""))
                 await self.rerender()
 
         self.ctx.page.show_dialog(ft.AlertDialog(
             title=ft.Text(f"Edit {v.name}" if v else "Add a mailbox"),
             content=ft.Column([*layout, result], tight=True, width=560, scroll=ft.ScrollMode.AUTO),
-            actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                      ft.OutlinedButton("Test connection", on_click=test), ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()
 

@@ -12,7 +12,7 @@ from helpdesk.models import PRIORITIES
 from helpdesk.services.automation.spec import (ACTIONS, CONDITION_LABELS, CONDITIONS, OP_LABELS, TRIGGERS, WAITED,
                                                slug)
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 SNOOZES = {"next_opening": "until the next opening", "1": "for 1 hour", "4": "for 4 hours", "24": "for a day",
            "72": "for 3 days"}
@@ -58,7 +58,7 @@ class RuleEditor:
         self._draw()
         self.ctx.page.show_dialog(ft.AlertDialog(
             title=ft.Text(f"Edit rule {self.rule.title}" if self.rule else "New rule"), content=self.body,
-            actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                      ft.FilledButton("Save rule", on_click=self._save)]))
         self.ctx.page.update()
 
@@ -215,6 +215,6 @@ class RuleEditor:
         else:
             done = await self.ctx.attempt(automation.update, self.rule.id, self.form(), self.ctx.actor)
         if done is not None:
-            self.ctx.page.pop_dialog()  # the editor first: a toast shown now would be the one popped
+            close_dialog(self.ctx.page)  # the editor first: a toast shown now would be the one popped
             await self.saved()
             self.ctx.toast(f"Rule saved: it is {'on' if done.enabled else 'off'}")

@@ -9,7 +9,7 @@ import flet as ft
 
 from helpdesk.services.base import SCOPES
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 SCOPE_HELP = {"intake": "post customer messages", "verify": "vouch for signed-in customers (their thread's link comes back)", "read": "read conversations, files, reports and events",
               "reply": "answer, note, change and hand over (a bot)", "admin": "act as an admin"}
@@ -53,7 +53,7 @@ class TokensSection(Section):
                 ], tight=True),
                 actions=[ft.TextButton("Copy", on_click=lambda e: self.ctx.page.run_task(
                     ft.Clipboard().set, created.plaintext)),
-                    ft.FilledButton("Done", on_click=lambda e: self.ctx.page.pop_dialog())]))
+                    ft.FilledButton("Done", on_click=lambda e: close_dialog(self.ctx.page))]))
             self.ctx.page.update()
 
         words_field = ft.TextField(on_change=sync_value, value=", ".join(words), dense=True, width=420,

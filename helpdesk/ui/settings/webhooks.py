@@ -12,7 +12,7 @@ from helpdesk.events import WEBHOOK_ATTEMPTED, Event
 from helpdesk.services.outbox import POST_TIMEOUT_SECONDS, WEBHOOK_EVENTS
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 TEST_SHOWN_WITHIN = POST_TIMEOUT_SECONDS + 2  # the outbox's own wait for a receiver, and a little
@@ -84,12 +84,12 @@ class WebhooksSection(Section):
             if await self.ctx.attempt(self.ctx.services.outbox.update_webhook, hook.id, url.value or "", chosen,
                                       description.value or "", self.ctx.actor, bool(local.value),
                                       success="Webhook saved") is not None:
-                self.ctx.page.pop_dialog()
+                close_dialog(self.ctx.page)
                 await self.rerender()
 
         self.ctx.page.show_dialog(ft.AlertDialog(title=ft.Text("Edit webhook"), content=ft.Column(
             [url, description, *boxes.values(), local], tight=True, width=480),
-            actions=[ft.TextButton("Cancel", on_click=lambda e: self.ctx.page.pop_dialog()),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                      ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()
 

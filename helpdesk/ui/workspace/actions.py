@@ -17,6 +17,7 @@ from helpdesk.ui.workspace.attachments import PendingFiles
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.dialogs import pick_snooze_time
+from helpdesk.ui.widgets import close_dialog
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ class ConversationActions:
     async def assign(self, agent_id: int | None) -> None:
         await self._act(self.ctx.services.conversations.assign, agent_id, self.ctx.actor)
 
+    async def team(self, team_id: int | None) -> None:
+        await self._act(self.ctx.services.conversations.set_team, team_id, self.ctx.actor)
+
     async def priority(self, priority: str) -> None:
         await self._act(self.ctx.services.conversations.set_priority, priority, self.ctx.actor)
 
@@ -120,7 +124,7 @@ class ConversationActions:
                              data=(k, v)) for k, v in senders]
 
         async def mark(_e: Any) -> None:
-            page.pop_dialog()
+            close_dialog(page)
             block = [b.data for b in boxes if b.value]
             if await self.ctx.attempt(self.ctx.services.conversations.mark_spam, here.id, self.ctx.actor, block,
                                       success="Moved to Spam" + (" and blocked" if block else "")) \
@@ -135,7 +139,7 @@ class ConversationActions:
                                ft.Text("A blocked sender's later messages go straight to Spam; nobody is told.",
                                        size=12, color=ft.Colors.ON_SURFACE_VARIANT) if boxes else ft.Container()],
                               tight=True, width=460),
-            actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog()),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(page)),
                      ft.FilledButton("Mark as spam", on_click=mark)]))
         page.update()
 
@@ -168,7 +172,7 @@ class ConversationActions:
         page = self.ctx.page
 
         async def into(target_id: int) -> None:
-            page.pop_dialog()
+            close_dialog(page)
             # The older one is kept, so its history and link stay where the customer knows them.
             source, target = (here.id, target_id) if target_id < here.id else (target_id, here.id)
             if await self.ctx.attempt(self.ctx.services.conversations.merge, source, target, self.ctx.actor,
@@ -185,7 +189,7 @@ class ConversationActions:
                                        "one; the customer's links to either lead there.", size=12,
                                        color=ft.Colors.ON_SURFACE_VARIANT), *tiles],
                               tight=True, width=480, scroll=ft.ScrollMode.AUTO),
-            actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog())]))
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(page))]))
         page.update()
 
     async def copy_link(self) -> None:

@@ -18,6 +18,7 @@ from helpdesk.services.errors import ServiceError
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.format import explain
 from helpdesk.ui.workspace.composer import Composer
+from helpdesk.ui.widgets import close_dialog
 
 log = logging.getLogger(__name__)
 REDRAW_EVERY = 0.15  # seconds between screen updates while a draft streams in
@@ -157,11 +158,11 @@ class AssistPanel:
         async def as_note(e: Any) -> None:
             if await self.ctx.attempt(self.ctx.services.conversations.add_note, conversation_id, self.ctx.actor,
                                       f"Summary:\n{text.value}") is not None:
-                self.page.pop_dialog()
+                close_dialog(self.page)
 
         keep = ft.FilledButton("Add as a note", disabled=True, on_click=as_note)
         self.page.show_dialog(ft.AlertDialog(title=ft.Text("Summary"), content=ft.Container(text, width=520),
-                                             actions=[ft.TextButton("Close", on_click=lambda e: self.page.pop_dialog()),
+                                             actions=[ft.TextButton("Close", on_click=lambda e: close_dialog(self.page)),
                                                       keep]))
         self.page.update()
         try:

@@ -19,6 +19,7 @@ from helpdesk.services.errors import ServiceError
 from helpdesk.services.files import MEDIA_TYPES, THUMB_TYPES, StagedFile, mb
 from helpdesk.ui.format import explain
 from helpdesk.web.media import play_length
+from helpdesk.ui.widgets import close_dialog
 
 log = logging.getLogger(__name__)
 UPLOAD_LINK_SECONDS = 600
@@ -57,7 +58,7 @@ def file_chips(page: ft.Page, services: Services, files: list[Attachment]) -> li
 def _show_full(page: ft.Page, attachment: Attachment, link: str) -> None:
     page.show_dialog(ft.AlertDialog(
         title=ft.Text(attachment.filename), content=ft.Image(src=link, fit=ft.BoxFit.CONTAIN, width=720),
-        actions=[ft.TextButton("Download", url=link), ft.TextButton("Close", on_click=lambda e: page.pop_dialog())]))
+        actions=[ft.TextButton("Download", url=link), ft.TextButton("Close", on_click=lambda e: close_dialog(page))]))
     page.update()
 
 

@@ -14,7 +14,7 @@ import flet as ft
 from helpdesk.models import OPEN, PENDING, RESOLVED, CannedReply
 from helpdesk.services.messaging import LABELS
 from helpdesk.services.messaging.sms import sms_size
-from helpdesk.ui.widgets import icon_button, labelled_icon, sync_value, updates_itself
+from helpdesk.ui.widgets import close_dialog, icon_button, labelled_icon, sync_value, updates_itself
 
 DRAFT_SAVE_DELAY = 0.7
 
@@ -155,7 +155,7 @@ class Composer:
                              hint_text="Track my order\nTalk to a person")
 
         def save(_e: Any) -> None:
-            self.page.pop_dialog()
+            close_dialog(self.page)
             self.set_choices([line.strip() for line in (field.value or "").splitlines() if line.strip()])
             self.page.update()
 
@@ -164,7 +164,7 @@ class Composer:
             content=ft.Column([ft.Text("Sent with your next reply: up to 10, each up to 40 characters. The "
                                        "customer's answer arrives as their message, marked as the choice.",
                                        size=12, color=ft.Colors.ON_SURFACE_VARIANT), field], tight=True, width=420),
-            actions=[ft.TextButton("Cancel", on_click=lambda e: self.page.pop_dialog()),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.page)),
                      ft.FilledButton("Use these", on_click=save)]))
         self.page.update()
 

@@ -95,6 +95,7 @@ class WorkspaceController:
         self.cursor: str | None = None
         self.counts: dict[str, int] = {v: 0 for v in VIEWS}
         self.tags: list[str] = []
+        self.teams: dict[int, str] = {}  # the team filter's choices (read with the tags)
         self.selected_id: int | None = None
         self.detail: ConversationDetail | None = None
         self.history: CustomerHistory | None = None
@@ -135,11 +136,11 @@ class WorkspaceController:
         def read() -> tuple:
             return (services.inbox.page(query, agent_id, None, limit, shared=True),
                     services.inbox.counts(query, agent_id, shared=True) if with_counts else None,
-                    services.conversations.all_tags() if with_tags else None)
+                    (services.conversations.all_tags(), services.teams.names()) if with_tags else None)
 
-        page, counted, tags = await self.backend.read(read)
-        if tags is not None:
-            self.tags, self._tags_read_at = tags, now
+        page, counted, choices = await self.backend.read(read)
+        if choices is not None:
+            (self.tags, self.teams), self._tags_read_at = choices, now
         if counted is not None:
             self.counts, self._counts_read_at, self.counts_stale = counted, now, False
         elif counts:
@@ -167,10 +168,13 @@ class WorkspaceController:
         self.query.view = view
         await self.load_inbox(counts=False)
 
-    async def set_filters(self, status: str | None, priority: str | None, tag: str | None) -> None:
+    async def set_filters(self, status: str | None, priority: str | None, tag: str | None,
+                          team: str | None = None) -> None:
+        """`team`: a team's id as text ("" or None: every team's and none)."""
         self.query.status = status or OPEN
         self.query.priority = priority or None
         self.query.tag = tag or None
+        self.query.team_id = int(team) if team else None
         await self.load_inbox()
 
     def window_title(self) -> str:

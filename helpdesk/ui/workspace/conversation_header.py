@@ -14,13 +14,14 @@ import flet as ft
 from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM
 from helpdesk.services.conversations import ConversationDetail
 from helpdesk.ui import format as fmt
-from helpdesk.ui.widgets import icon_button, sync_value
+from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 from helpdesk.ui.workspace.controller import snooze_presets
 
 STATUS_LABELS = {OPEN: "Open", PENDING: "Pending", SNOOZED: "Snoozed", RESOLVED: "Resolved", "any": "Any status"}
 STATUS_COLORS = {OPEN: ft.Colors.GREEN_100, PENDING: ft.Colors.AMBER_100, SNOOZED: ft.Colors.BLUE_100,
                  RESOLVED: ft.Colors.GREY_300, SPAM: ft.Colors.RED_100}
 SHOWN_STATUS = {**STATUS_LABELS, SPAM: "Spam"}  # a conversation's own status (spam is a view, not a filter)
+NO_TEAM = "-"
 
 
 @dataclass
@@ -36,6 +37,7 @@ class HeaderActions:
     merge: Callable[[], Awaitable[None]]
     spam: Callable[[], Awaitable[None]]
     not_spam: Callable[[], Awaitable[None]]
+    team: Callable[[int | None], Awaitable[None]]
 
 
 class ConversationHeader:
@@ -65,6 +67,13 @@ class ConversationHeader:
                    for a in agents if a.id != me] +
                   [ft.PopupMenuItem(content="Unassign", icon=ft.Icons.PERSON_OFF_OUTLINED,
                                     on_click=lambda e: run(actions.assign, None))])
+        # Moves it to a team's queue; shown once the shop has teams. `team_names` is set by the
+        # workspace from what it read for the inbox's team filter.
+        self.team_names: dict[int, str] = {}
+        self.team = ft.Dropdown(dense=True, width=150, label="Team", visible=False, tooltip="Move to a team's queue",
+                                on_select=lambda e: run(actions.team, int(e.control.value) if e.control.value
+                                                        and e.control.value != NO_TEAM else None),
+                                options=[ft.DropdownOption(key=NO_TEAM, text="No team")])
         self.priority = ft.Dropdown(dense=True, width=130, label="Priority",
                                     on_select=lambda e: run(actions.priority, e.control.value or "normal"),
                                     options=[ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
@@ -83,7 +92,7 @@ class ConversationHeader:
         self.tag_input = ft.TextField(dense=True, width=130, label="Add tag", prefix_icon=ft.Icons.LABEL_OUTLINE,
                                       on_submit=self._on_add_tag, on_change=sync_value)
         self.tags = ft.Row([self.tag_input], wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
-        self.actions_row = ft.Row([self.assign_menu, self.priority, self.resolve, self.reopen, self.snooze_menu,
+        self.actions_row = ft.Row([self.assign_menu, self.team, self.priority, self.resolve, self.reopen, self.snooze_menu,
                                    self.pending, self.link, self.merge, self.spam, self.not_spam], wrap=True, spacing=8)
         self.more = icon_button(ft.Icons.MORE_VERT, "Conversation actions", visible=False,
                                 on_click=lambda e: self._open_sheet())
@@ -105,6 +114,12 @@ class ConversationHeader:
         self.status_chip.bgcolor = STATUS_COLORS[c.status]
         self.show_due(now)
         self.assignee.value = f"Assigned to {detail.assignee.name}" if detail.assignee else "Unassigned"
+        teams = sorted(self.team_names.items(), key=lambda t: t[1].lower())
+        if [(o.key, o.text) for o in self.team.options[1:]] != [(str(i), n) for i, n in teams]:
+            self.team.options = [ft.DropdownOption(key=NO_TEAM, text="No team")] + \
+                [ft.DropdownOption(key=str(i), text=n) for i, n in teams]
+        self.team.visible = bool(teams)
+        self.team.value = str(c.team_id) if c.team_id in self.team_names else NO_TEAM
         self.priority.value = c.priority
         resolved, spam = c.status == RESOLVED, c.status == SPAM
         self.resolve.visible = self.snooze_menu.visible = not resolved and not spam
@@ -153,7 +168,7 @@ class ConversationHeader:
 
         def then(fn: Callable[..., Awaitable[None]], *args: Any) -> Callable[[Any], None]:
             def handler(_e: Any) -> None:
-                self.page.pop_dialog()
+                close_dialog(self.page)
                 run(fn, *args)
             return handler
 
@@ -174,6 +189,10 @@ class ConversationHeader:
                                   on_click=then(act.snooze, when)) for label, when in snooze_presets(self.now(), self.zone)]
             if c.status != PENDING:
                 tiles.append(ft.ListTile(title=ft.Text("Set pending"), on_click=then(act.status, PENDING)))
+        tiles += [ft.ListTile(title=ft.Text(f"Move to {name}"), leading=ft.Icon(ft.Icons.GROUPS_2_OUTLINED),
+                              on_click=then(act.team, team_id))
+                  for team_id, name in sorted(self.team_names.items(), key=lambda t: t[1].lower())
+                  if team_id != c.team_id]
         tiles += [ft.ListTile(title=ft.Text(f"Priority: {p}"), on_click=then(act.priority, p))
                   for p in PRIORITIES if p != c.priority]
         tags = ", ".join(self._detail.tags) or "none"
@@ -192,7 +211,7 @@ class ConversationHeader:
 
     def _open_tags(self) -> None:
         """Tags on a phone: a small dialog with the same add and remove as the wide header."""
-        self.page.pop_dialog()
+        close_dialog(self.page)
         field = ft.TextField(label="Add tag", autofocus=True, dense=True, on_change=sync_value)
         chips = ft.Row(wrap=True, spacing=6)
 
@@ -219,5 +238,5 @@ class ConversationHeader:
         field.on_submit = add
         draw()
         self.page.show_dialog(ft.AlertDialog(title=ft.Text("Tags"), content=ft.Column([chips, field], tight=True),
-                                             actions=[ft.TextButton("Done", on_click=lambda e: self.page.pop_dialog())]))
+                                             actions=[ft.TextButton("Done", on_click=lambda e: close_dialog(self.page))]))
         self.page.update()

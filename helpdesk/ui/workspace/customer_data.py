@@ -10,7 +10,7 @@ import flet as ft
 from helpdesk.services.privacy.erase import BACKUP_NIGHTS
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.downloads import hand_over
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 CONFIRM_WORD = "ERASE"
 
@@ -34,7 +34,7 @@ async def erase(ctx: UiContext, customer_id: int, name: str, then: Callable[[], 
             error.visible = True
             page.update()
             return
-        page.pop_dialog()
+        close_dialog(page)
         done = await ctx.attempt(ctx.services.privacy.erase, customer_id, ctx.actor)
         if done is not None:
             ctx.toast(f"Erased: {done.conversations} conversation{'s' if done.conversations != 1 else ''} kept as "
@@ -52,7 +52,7 @@ async def erase(ctx: UiContext, customer_id: int, name: str, then: Callable[[], 
                     f"({BACKUP_NIGHTS} nights). Export the data first if the customer asked for a copy.",
                     weight=ft.FontWeight.W_500),
             typed, error], tight=True, width=460, spacing=12),
-        actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog()),
+        actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(page)),
                  ft.FilledButton("Erase for good", on_click=confirmed, style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR,
                                                                                           color=ft.Colors.ON_ERROR))]))
     page.update()

@@ -96,7 +96,8 @@ class RowControl:
         self.name.value, self.name.weight = row.customer_name, weight
         self.title.value, self.title.weight = row.title, weight
         self.preview.value = row.preview
-        self.assignee.value = f"Bot: {row.bot_name}" if row.bot_name else row.assignee_name or "Unassigned"
+        who = f"Bot: {row.bot_name}" if row.bot_name else row.assignee_name or "Unassigned"
+        self.assignee.value = f"{row.team_name} · {who}" if row.team_name else who
         self.assignee.italic = row.assignee_name is None and not row.bot_name
         return True
 

@@ -11,7 +11,7 @@ import flet as ft
 from helpdesk.models import EMAIL, PHONE
 from helpdesk.services.customers import customer_display_name
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 
 async def link_customer(ctx: UiContext, customer_id: int, refresh_open: Callable[..., Awaitable[None]]) -> None:
@@ -45,7 +45,7 @@ async def link_customer(ctx: UiContext, customer_id: int, refresh_open: Callable
             return
         # The older customer is kept: their links and history stay where everyone knows them.
         source, target = sorted((customer_id, other["id"]), reverse=True)
-        page.pop_dialog()
+        close_dialog(page)
         if await ctx.attempt(services.customers.link, source, target, ctx.actor,
                              success="Linked: one customer, one history") is not None:
             await refresh_open()
@@ -60,5 +60,5 @@ async def link_customer(ctx: UiContext, customer_id: int, refresh_open: Callable
                     color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Row([ft.Container(field, expand=True), ft.OutlinedButton("Find", on_click=look)]), found],
             tight=True, width=480),
-        actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog()), link_button]))
+        actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(page)), link_button]))
     page.update()

@@ -12,6 +12,7 @@ import flet as ft
 from helpdesk.models import IN, Message
 from helpdesk.services.container import Services
 from helpdesk.ui.workspace.attachments import page_base
+from helpdesk.ui.widgets import close_dialog
 
 
 def mail_line(message: Message) -> str:
@@ -51,7 +52,7 @@ async def _show(page: ft.Page, services: Services, message: Message) -> None:
     if record.raw_sha256:
         actions.append(ft.TextButton("Download .eml", icon=ft.Icons.DOWNLOAD,
                                      url=base + services.files.signed_mail_path(record.id, "eml")))
-    actions.append(ft.TextButton("Close", on_click=lambda e: page.pop_dialog()))
+    actions.append(ft.TextButton("Close", on_click=lambda e: close_dialog(page)))
     page.show_dialog(ft.AlertDialog(
         title=ft.Text(record.subject or "(no subject)"),
         content=ft.Container(width=640, height=420, content=ft.Column([

@@ -12,7 +12,7 @@ import flet as ft
 from helpdesk.services.payments.card import PaymentCard
 from helpdesk.services.promise import shop_time
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.widgets import sync_value
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 CURRENCIES = ("EUR", "CHF", "GBP", "USD", "SEK", "DKK", "NOK", "PLN", "CZK", "HUF", "CAD", "AUD", "JPY")
 Refresh = Callable[..., Awaitable[None]]
@@ -84,7 +84,7 @@ async def request_payment(ctx: UiContext, conversation_id: int, refresh: Refresh
         card = await ctx.attempt(ctx.services.payments.request, conversation_id, ctx.actor, amount.value or "",
                                  currency.value or "", what.value or "")
         if card is not None:  # on a refusal the dialog stays, with the reason above it
-            page.pop_dialog()
+            close_dialog(page)
             ctx.toast(f"Payment request sent: {card.money}")
             await refresh()
 
@@ -93,6 +93,6 @@ async def request_payment(ctx: UiContext, conversation_id: int, refresh: Refresh
         content=ft.Column([ft.Row([amount, currency], spacing=12), what,
                            ft.Text("The customer can pay by " + ", ".join(shown) + ".", size=12,
                                    color=ft.Colors.ON_SURFACE_VARIANT)], tight=True, width=420, spacing=12),
-        actions=[ft.TextButton("Cancel", on_click=lambda e: page.pop_dialog()),
+        actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(page)),
                  ft.FilledButton("Send request", icon=ft.Icons.SEND, on_click=send)]))
     page.update()

@@ -85,7 +85,11 @@ class Workspace(LiveUpdates, Searching):
         # Over the list, not in it: it stays in reach however far the results are scrolled.
         self.close_search_button = ft.TextButton("Close search", icon=ft.Icons.CLOSE, visible=False,
                                                  on_click=lambda e: page.run_task(self.clear_search))
-        self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter], wrap=True, spacing=8)
+        # A team's queue; shown once the shop has teams (Settings → Teams).
+        self.team_filter = ft.Dropdown(value="", dense=True, width=130, label="Team", visible=False,
+                                       options=[ft.DropdownOption(key="", text="All teams")], on_select=self._on_filter)
+        self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter, self.team_filter], wrap=True,
+                              spacing=8)
         self.inbox = InboxList(page, self.open, self._load_more)
         self.mail_banner_text = ft.Text("", size=12, color=ft.Colors.ON_SECONDARY_CONTAINER, expand=True)
         self.mail_banner = ft.Container(
@@ -104,7 +108,8 @@ class Workspace(LiveUpdates, Searching):
         self.header = ConversationHeader(page, agents, self.c.agent_id, HeaderActions(
             assign=acts.assign, priority=acts.priority, status=acts.status, snooze=acts.snooze,
             pick_snooze=acts.pick_snooze, add_tag=acts.add_tag, remove_tag=acts.remove_tag,
-            copy_link=acts.copy_link, merge=acts.merge, spam=acts.spam, not_spam=acts.not_spam), self.zone,
+            copy_link=acts.copy_link, merge=acts.merge, spam=acts.spam, not_spam=acts.not_spam, team=acts.team),
+            self.zone,
             ctx.services.clock.now)
         self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files),
                                  mail_tools(page, ctx.services), card_tools(ctx, self.zone, self._refresh_open))
@@ -256,7 +261,13 @@ class Workspace(LiveUpdates, Searching):
         if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
             self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
                 [ft.DropdownOption(key=t, text=t) for t in c.tags]
-        filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority)
+        teams = [(str(i), name) for i, name in sorted(c.teams.items(), key=lambda t: t[1].lower())]
+        if [(o.key, o.text) for o in self.team_filter.options[1:]] != teams:
+            self.team_filter.options = [ft.DropdownOption(key="", text="All teams")] + \
+                [ft.DropdownOption(key=k, text=name) for k, name in teams]
+            self.team_filter.visible = bool(teams)
+        filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority) or \
+            c.query.team_id is not None
         rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
                                filtered, recycle, first)
         return InboxChange(title_changed, rows, self.inbox.listed)
@@ -269,8 +280,9 @@ class Workspace(LiveUpdates, Searching):
             self.rail.destinations[index].label = label
             self.nav_bar.destinations[index].label = label
         status = OPEN if self._timed_view() else STATUS_LABELS[c.query.status].lower()
+        team = f" · {c.teams[c.query.team_id]}" if c.query.team_id in c.teams else ""
         self.view_title.value = (f"Spam ({c.counts['spam']})" if c.query.view == "spam" else
-                                 f"{VIEW_LABELS[c.query.view]} · {status} ({c.counts[c.query.view]})")
+                                 f"{VIEW_LABELS[c.query.view]}{team} · {status} ({c.counts[c.query.view]})")
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
         return title_changed
@@ -331,7 +343,8 @@ class Workspace(LiveUpdates, Searching):
 
     async def _on_filter(self, _e: Any) -> None:
         updates_itself()
-        await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value)
+        await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value,
+                                 self.team_filter.value)
         self._show_other_list()
 
     def _show_other_list(self) -> None:
@@ -361,6 +374,7 @@ class Workspace(LiveUpdates, Searching):
         if opened is None:  # another click came first
             return
         now = self.ctx.services.clock.now()
+        self.header.team_names = self.c.teams
         self.header.show(opened.detail, now)
         self.header.show_presence(self.c.presence_words())
         self.thread.show(opened.detail, now, (self.page.height or 800) if switching else None)
