@@ -63,7 +63,7 @@ class TeamsSection(Section):
 
         current = routes.get(source_id)
         return ft.Dropdown(value=str(current) if current is not None else NO_TEAM, dense=True, width=200,
-                           on_select=chosen, tooltip=f"The team {label}'s new conversations go to",
+                           on_select=chosen, tooltip=f"Team for new conversations from {label}",
                            options=[ft.DropdownOption(key=NO_TEAM, text="No team")] +
                                    [ft.DropdownOption(key=str(t.id), text=t.name) for t in self.teams])
 
@@ -72,7 +72,7 @@ class TeamsSection(Section):
                             hint_text="Workshop")
         members = {a.id: ft.Checkbox(label=f"{a.name} ({a.email})", value=bool(team and a.id in team.member_ids))
                    for a in self.agents}
-        lead = ft.Dropdown(label="Lead", value=str(team.lead.id) if team and team.lead else NO_TEAM, dense=True,
+        lead = ft.Dropdown(label="Lead", tooltip="Lead", value=str(team.lead.id) if team and team.lead else NO_TEAM, dense=True,
                            options=[ft.DropdownOption(key=NO_TEAM, text="No lead")] +
                                    [ft.DropdownOption(key=str(a.id), text=a.name) for a in self.agents])
 

@@ -70,11 +70,11 @@ class ConversationHeader:
         # Moves it to a team's queue; shown once the shop has teams. `team_names` is set by the
         # workspace from what it read for the inbox's team filter.
         self.team_names: dict[int, str] = {}
-        self.team = ft.Dropdown(dense=True, width=150, label="Team", visible=False, tooltip="Move to a team's queue",
+        self.team = ft.Dropdown(dense=True, width=150, label="Team", visible=False, tooltip="Team",
                                 on_select=lambda e: run(actions.team, int(e.control.value) if e.control.value
                                                         and e.control.value != NO_TEAM else None),
                                 options=[ft.DropdownOption(key=NO_TEAM, text="No team")])
-        self.priority = ft.Dropdown(dense=True, width=130, label="Priority",
+        self.priority = ft.Dropdown(dense=True, width=130, label="Priority", tooltip="Priority",
                                     on_select=lambda e: run(actions.priority, e.control.value or "normal"),
                                     options=[ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
         self.resolve = ft.OutlinedButton("Resolve", icon=ft.Icons.CHECK_CIRCLE_OUTLINE,

@@ -72,13 +72,13 @@ class Workspace(LiveUpdates, Searching):
             selected_index=2, on_change=self._on_nav_bar, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
             destinations=[ft.NavigationBarDestination(icon=VIEW_ICONS[v][0], label=label)
                           for v, label in VIEW_LABELS.items()])
-        self.status_filter = ft.Dropdown(value=OPEN, dense=True, width=140, label="Status",
+        self.status_filter = ft.Dropdown(value=OPEN, dense=True, width=140, label="Status", tooltip="Status",
                                          options=[ft.DropdownOption(key=k, text=v) for k, v in STATUS_LABELS.items()],
                                          on_select=self._on_filter)
         self.priority_filter = ft.Dropdown(
-            value="", dense=True, width=104, label="Priority", on_select=self._on_filter,
+            value="", dense=True, width=104, label="Priority", tooltip="Priority", on_select=self._on_filter,
             options=[ft.DropdownOption(key="", text="Any")] + [ft.DropdownOption(key=p, text=p.title()) for p in PRIORITIES])
-        self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", options=[ft.DropdownOption(key="", text="Any")],
+        self.tag_filter = ft.Dropdown(value="", dense=True, width=110, label="Tag", tooltip="Tag", options=[ft.DropdownOption(key="", text="Any")],
                                       on_select=self._on_filter)
         self.view_title = ft.Text("All", theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.BOLD,
                                   expand=True)
@@ -86,7 +86,7 @@ class Workspace(LiveUpdates, Searching):
         self.close_search_button = ft.TextButton("Close search", icon=ft.Icons.CLOSE, visible=False,
                                                  on_click=lambda e: page.run_task(self.clear_search))
         # A team's queue; shown once the shop has teams (Settings → Teams).
-        self.team_filter = ft.Dropdown(value="", dense=True, width=130, label="Team", visible=False,
+        self.team_filter = ft.Dropdown(value="", dense=True, width=160, label="Team", tooltip="Team", visible=False,
                                        options=[ft.DropdownOption(key="", text="All teams")], on_select=self._on_filter)
         self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter, self.team_filter], wrap=True,
                               spacing=8)
