@@ -72,3 +72,13 @@ def test_the_events_api_carries_the_team_of_a_customers_message(client, admin, a
     received = [e for e in client.get("/api/v1/events", params={"after": start}, headers=admin).json()["events"]
                 if e["type"] == "message.received"]
     assert [e["data"]["team"] for e in received] == [None, "Workshop"]
+
+
+def test_a_chat_sites_new_conversations_go_to_its_team(services, client, ann):
+    sales = services.teams.create("Sales", [], ann)
+    site = services.messaging.channels.add("website", "Shop pages", {"origins": ["https://shop.example"]}, ann)
+    services.teams.send_new_conversations("channel", site.id, "Sales", ann)
+    sent = client.post(f"/widget/{site.config['key']}/messages", json={"visitor": "v" * 24, "body": "Price of the red bike?"},
+                       headers={"Origin": "https://shop.example"})
+    assert sent.status_code == 201, sent.text
+    assert services.conversations.get_row(sent.json()["conversation_id"]).team_id == sales.id
