@@ -157,7 +157,7 @@ def build_router(services) -> APIRouter:
     @router.get("/events", response_model=EventsOut, summary="Events, long-polled (scope read)",
                 description="The same events webhooks receive, with the same ids: message.received, "
                             "message.created, sla.breached, conversation.handoff, rule.fired, payment.requested, "
-                            "payment.paid, payment.cancelled. Pass `after` from the last "
+                            "payment.paid, payment.cancelled, note.mention. Pass `after` from the last "
                             "answer's `next`; with `wait`, the request is held up to that many seconds until "
                             "something happens. Without `after`, events from now on.")
     async def events(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],

@@ -71,6 +71,22 @@ class TeamMember(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", primary_key=True, index=True)
 
 
+class Mention(SQLModel, table=True):
+    """An agent named in an internal note ("@Tom", or a team: each member), until they open the
+    conversation or write in it (migration 0020). Its conversation is its message's, so a
+    merge takes it along."""
+
+    __table_args__ = (Index("ix_mention_agent_read", "agent_id", "read_at", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    team_id: Optional[int] = Field(default=None)  # mentioned as a member of this team ("@Workshop")
+    by_agent_id: Optional[int] = Field(default=None)  # who wrote the note
+    created_at: datetime = _ts()
+    read_at: Optional[datetime] = _ts(nullable=True)
+
+
 class Customer(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(default="", max_length=200)

@@ -14,7 +14,7 @@ from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, AssistUs
                              Channel, ChannelRecord, Conversation, ConversationRead, ConversationTag, CsatRating,
                              Customer, CustomerIdentifier, Delivery, Draft, IdempotencyRecord, JobStatus, MailRecord,
                              Mailbox, Message, OutboxEvent, PaymentRequest, ReportDay, SlaBreach, SlaPolicy, Tag,
-                             Team, TeamMember, Webhook, WebhookDelivery)
+                             Mention, Team, TeamMember, Webhook, WebhookDelivery)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -48,6 +48,7 @@ IDEMPOTENCY_RECORDS = _table(IdempotencyRecord)
 JOB_STATUSES = _table(JobStatus)
 MAILBOXES = _table(Mailbox)
 MAIL_RECORDS = _table(MailRecord)
+MENTIONS = _table(Mention)
 MESSAGES = _table(Message)
 OUTBOX_EVENTS = _table(OutboxEvent)
 PAYMENT_REQUESTS = _table(PaymentRequest)

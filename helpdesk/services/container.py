@@ -25,6 +25,7 @@ from helpdesk.services.host_facts import HostFacts
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.jobs import JobsService
 from helpdesk.services.links import Links
+from helpdesk.services.mentions import MentionService
 from helpdesk.services.mail import MailService
 from helpdesk.services.messaging import MessagingService
 from helpdesk.services.outbox import OutboxService
@@ -54,6 +55,7 @@ class Services:
         self.links = Links(settings, host.lan_urls)
         self.agents = AgentService(*args)
         self.teams = TeamService(*args)
+        self.mentions = MentionService(*args)
         self.tokens = TokenService(*args)
         self.customers = CustomerService(*args)
         self.sla = SlaService(*args)

@@ -33,7 +33,7 @@ from helpdesk.services.errors import NotFound, ValidationFailed
 
 # What receivers can subscribe to: the team's replies, customers' messages, missed targets, bots handing over.
 WEBHOOK_EVENTS = ("message.created", "message.received", "sla.breached", "conversation.handoff", "rule.fired",
-                  "payment.requested", "payment.paid", "payment.cancelled")
+                  "payment.requested", "payment.paid", "payment.cancelled", "note.mention")
 TEST_EVENT = "webhook.test"
 BACKOFF_FIRST_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600

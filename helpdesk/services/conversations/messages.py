@@ -26,6 +26,7 @@ from helpdesk.services.conversations.status import REPLY as BY_REPLY
 from helpdesk.services.conversations.status import change_status
 from helpdesk.services.errors import Conflict, NewCustomerMessages, NotFound, ValidationFailed
 from helpdesk.services.files import StagedFile
+from helpdesk.services import mentions
 from helpdesk.services.conversations.choices import check_choices, rich_fields
 
 AFTER_REPLY = (PENDING, RESOLVED, OPEN)  # what a public reply may leave the conversation as
@@ -135,7 +136,7 @@ class MessagesMixin(ConversationBase):
                          event="assigned", to=actor.agent_id, by=actor.agent_id)
             audit(conn, now, actor, "conversation.assigned", conversation_id, old=None, new=actor.agent_id)
         change_status(tx, conn, state, then, BY_REPLY, actor, now, self.sla.rules(), also=also)
-        self._after_writing(tx, conn, actor, conversation_id, message_id)
+        self._after_writing(tx, conn, actor, conversation_id, message_id, now)
         # The reply goes out to webhooks from the outbox, written in this same transaction.
         author = {"type": "bot" if actor.kind == "token" else actor.type, "id": actor.id, "name": actor.name}
         enqueue(conn, "message.created", conversation_id, {**self.message_payload(
@@ -185,11 +186,15 @@ class MessagesMixin(ConversationBase):
             "conversation_id": conversation_id, "direction": OUT, "kind": NOTE,
             "author_agent_id": actor.agent_id, "author_token_id": actor.token_id, "channel": "note",
             "body": body, "meta": meta, "created_at": now}))
-        self.files.attach(conn, message_id, files, now)
+        attached = self.files.attach(conn, message_id, files, now)
         conn.execute(update(CONVERSATION).where(CONVERSATION.c.id == conversation_id).values(
             last_message_preview=preview_of("Note: " + (body or ", ".join(f.filename for f in files))),
             updated_at=now, last_message_id=message_id))
-        self._after_writing(tx, conn, actor, conversation_id, message_id)
+        self._after_writing(tx, conn, actor, conversation_id, message_id, now)
+        if "@" in body:  # someone named: they hear of it wherever they are
+            author = {"type": actor.type, "id": actor.id, "name": actor.name}
+            mentions.record(tx, conn, state, message_id, body, actor, now, self.message_payload(
+                conn, state, message_id, body, OUT, author, attached, state.status, now))
         tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=NOTE,
                 agent_id=actor.agent_id)
         tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=state.status)
@@ -220,12 +225,14 @@ class MessagesMixin(ConversationBase):
         return Written(message_id, state.status, delivery)
 
     @staticmethod
-    def _after_writing(tx: Transaction, conn: Connection, actor: Actor, conversation_id: int, message_id: int) -> None:
-        """The writer's draft is done and the thread is read up to what they wrote."""
+    def _after_writing(tx: Transaction, conn: Connection, actor: Actor, conversation_id: int, message_id: int,
+                       now: datetime) -> None:
+        """The writer's draft is done, the thread is read up to what they wrote, and what named them in it is read."""
         if actor.agent_id is None:
             return
         conn.execute(_DELETE_DRAFT, {"b_agent": actor.agent_id, "b_id": conversation_id})
         mark_read(conn, actor.agent_id, conversation_id, message_id)
+        mentions.read_in(tx, conn, actor.agent_id, conversation_id, now)
         tx.emit(events.DRAFT_SAVED, conversation_id, agent_id=actor.agent_id, body="")
 
     @writes
@@ -238,5 +245,6 @@ class MessagesMixin(ConversationBase):
             if row is None:
                 raise NotFound(f"conversation {conversation_id} not found")
             mark_read(conn, agent_id, conversation_id, row.last_message_id or 0)
+            mentions.read_in(tx, conn, agent_id, conversation_id, self.now())
             if resume_here:
                 conn.execute(update(AGENT).where(AGENT.c.id == agent_id).values(last_conversation_id=conversation_id))
