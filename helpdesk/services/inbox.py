@@ -12,14 +12,15 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 
 from helpdesk.models import (OPEN, PENDING, RESOLVED, SNOOZED, SPAM)
 from helpdesk.models.tables import (AGENTS, API_TOKENS, CONVERSATIONS as C, CONVERSATION_READS,
-                                    CONVERSATION_TAGS as CT, CUSTOMERS, TAGS, TEAMS)
+                                    CONVERSATION_TAGS as CT, CUSTOMERS, MENTIONS, MESSAGES, TAGS, TEAMS)
 from helpdesk.services.base import Service
 from helpdesk.services.conversations.queries import tag_names
 from helpdesk.services.errors import ValidationFailed
 from helpdesk.services.shared_reads import SharedReads
 from helpdesk.services.sla import DUE_COLUMNS, Due, SlaRules
 
-VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk", "bot", "spam")
+VIEWS = ("mine", "unassigned", "all", "overdue", "at_risk", "bot", "spam", "mentions")
+PERSONAL = ("mine", "mentions")  # views that are each agent's own (not shared between sessions)
 STATUS_FILTERS = (OPEN, PENDING, SNOOZED, RESOLVED, "any")
 PAGE_SIZE = 50
 
@@ -96,6 +97,9 @@ class InboxService(Service):
         overdue = or_(C.c.response_due_at <= now, C.c.resolution_due_at <= now)
         if view == "spam":  # whatever its other filters: marked by an agent, a blocked sender, a flagged mail
             return [C.c.status == SPAM]
+        if view == "mentions":  # where a note named this agent, in any status
+            return [C.c.id.in_(select(MESSAGES.c.conversation_id).join(MENTIONS, MENTIONS.c.message_id == MESSAGES.c.id)
+                               .where(MENTIONS.c.agent_id == agent_id)), C.c.status != SPAM]
         if view == "bot":  # what bots are answering first; people step in from here
             conditions.append(C.c.bot_token_id.is_not(None))
             conditions.append(C.c.status != RESOLVED)
@@ -137,10 +141,10 @@ class InboxService(Service):
             return self._count(query, agent_id, list(VIEWS))
 
         def team() -> dict[str, int]:
-            return self._count(query, agent_id, [v for v in VIEWS if v != "mine"])
+            return self._count(query, agent_id, [v for v in VIEWS if v not in PERSONAL])
 
         counts = {**self.shared.get(("counts", query.status, query.tag, query.priority, query.team_id), team),
-                  **self._count(query, agent_id, ["mine"])}
+                  **self._count(query, agent_id, list(PERSONAL))}
         return {view: counts[view] for view in VIEWS}
 
     def _count(self, query: InboxQuery, agent_id: int, views: list[str]) -> dict[str, int]:
@@ -150,6 +154,10 @@ class InboxService(Service):
 
             counts: dict[str, int] = {}
             for view in views:
+                if view == "mentions":  # what waits for this agent: unread mentions, not conversations
+                    counts[view] = int(s.execute(select(func.count()).select_from(MENTIONS).where(
+                        MENTIONS.c.agent_id == agent_id, MENTIONS.c.read_at.is_(None))).scalar_one())
+                    continue
                 if view in ("bot", "spam"):
                     counts[view] = count(self._filters(query, agent_id, view))
                     continue
@@ -162,18 +170,19 @@ class InboxService(Service):
     def page(self, query: InboxQuery, agent_id: int, cursor: str | None = None,
              limit: int = PAGE_SIZE, shared: bool = False) -> InboxPage:
         if query.view not in VIEWS:
-            raise ValidationFailed("unknown view", {"view": "must be mine, unassigned, all, overdue, at_risk, bot or spam"})
+            raise ValidationFailed("unknown view", {"view": "must be one of " + ", ".join(VIEWS)})
         if query.status not in STATUS_FILTERS:
             raise ValidationFailed("unknown status", {"status": "must be open, pending, snoozed, resolved or any"})
         limit = max(1, min(limit, 200))
-        by_waiting = (query.status == OPEN and query.view != "spam") or query.view in ("overdue", "at_risk", "bot")
+        by_waiting = (query.status == OPEN and query.view not in ("spam", "mentions")) or \
+            query.view in ("overdue", "at_risk", "bot")
         after = _parse_cursor(cursor)  # a bad cursor is the caller's error before anything is read or shared
 
         def fetch() -> tuple[list[Any], bool, dict[int, list[str]], dict[tuple[int, int], int]]:
             return self._fetch(query, agent_id, after, limit, by_waiting, None if shared else agent_id)
 
         key = ("page", query.view, query.status, query.tag, query.priority, query.team_id,
-               agent_id if query.view == "mine" else None, cursor, limit)
+               agent_id if query.view in PERSONAL else None, cursor, limit)
         rows, more, tags, read_up_to = self.shared.get(key, fetch) if shared else fetch()
         now = self.now()
         out = [InboxRow(

@@ -37,7 +37,7 @@ def test_views_and_counts(services, ann, bob):
     services.conversations.assign(mine, ann.id, ann)
     services.conversations.assign(theirs, bob.id, ann)
     counts = services.inbox.counts(InboxQuery(status="open"), ann.id)
-    assert counts == {"mine": 1, "unassigned": 1, "all": 3, "overdue": 0, "at_risk": 0, "bot": 0, "spam": 0}
+    assert counts == {"mine": 1, "unassigned": 1, "all": 3, "overdue": 0, "at_risk": 0, "bot": 0, "spam": 0, "mentions": 0}
     assert [r.id for r in services.inbox.page(InboxQuery(view="mine"), ann.id).rows] == [mine]
     row = services.inbox.page(InboxQuery(view="mine"), ann.id).rows[0]
     assert row.assignee_name == "Ann Agent" and row.customer_name == "m@example.com"

@@ -61,7 +61,7 @@ def test_the_number_beside_each_view_is_the_rows_it_lists(services, ann, bob, sh
     assert sorted(listed(services, InboxQuery(view="all", status="any"), ann.id)) == sorted(team)
     assert sorted(listed(services, InboxQuery(view="bot"), ann.id)) == sorted(set(bots) - {bots[1]})
     assert services.inbox.counts(InboxQuery(status="open"), ann.id) == {
-        "mine": 1, "unassigned": 2, "all": 4, "overdue": 0, "at_risk": 0, "bot": 3, "spam": 0}
+        "mine": 1, "unassigned": 2, "all": 4, "overdue": 0, "at_risk": 0, "bot": 3, "spam": 0, "mentions": 0}
 
 
 EXPECTED_INDEX = {  # the index each page's read of conversations walks, in the page's order

@@ -68,3 +68,18 @@ def test_what_counts_as_a_mention(services, ann, bob, tom):
         assert set(named_in(conn, "@Tom Mechanic and @bob agent").agents) == {tom.id, bob.id}
         assert named_in(conn, "@Tommy?").agents == {}  # a word that only starts like a name
         assert named_in(conn, "(@Ann Agent)").people == ["Ann Agent"]
+
+
+def test_the_mentions_view_lists_where_an_agent_was_named_and_counts_what_is_unread(services, ann, tom,
+                                                                                   conversation):
+    from helpdesk.services.inbox import InboxQuery
+
+    other = services.conversations.receive(IncomingMessage(body="Wheel truing?", email="hal@example.com"))
+    services.conversations.add_note(conversation, ann, "@Tom Mechanic the pads?")
+    services.conversations.set_status(conversation, "resolved", ann)  # any status: still his to read
+    assert [r.id for r in services.inbox.page(InboxQuery(view="mentions"), tom.id).rows] == [conversation]
+    assert services.inbox.counts(InboxQuery(), tom.id, shared=True)["mentions"] == 1
+    assert services.inbox.counts(InboxQuery(), ann.id, shared=True)["mentions"] == 0  # each agent's own
+    services.conversations.mark_read(conversation, tom.id)
+    assert services.inbox.counts(InboxQuery(), tom.id, shared=True)["mentions"] == 0
+    assert other.conversation_id not in [r.id for r in services.inbox.page(InboxQuery(view="mentions"), tom.id).rows]

@@ -44,7 +44,7 @@ def test_mine_and_its_count_are_each_agents_own(services, ann, cat):
     assert [r.id for r in services.inbox.page(InboxQuery(view="mine"), cat.id, shared=True).rows] == [hers]
     assert services.inbox.counts(InboxQuery(), ann.id, shared=True)["mine"] == 0
     assert services.inbox.counts(InboxQuery(), cat.id, shared=True) == \
-        {"mine": 1, "unassigned": 0, "all": 1, "overdue": 0, "at_risk": 0, "bot": 0, "spam": 0}
+        {"mine": 1, "unassigned": 0, "all": 1, "overdue": 0, "at_risk": 0, "bot": 0, "spam": 0, "mentions": 0}
 
 
 def test_a_write_after_a_read_is_seen_by_the_next_agent_who_asks(services, ann, cat):

@@ -6,6 +6,7 @@ continues on another device."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any, Awaitable, Callable
 
@@ -17,6 +18,9 @@ from helpdesk.services.messaging.sms import sms_size
 from helpdesk.ui.widgets import close_dialog, icon_button, labelled_icon, sync_value, updates_itself
 
 DRAFT_SAVE_DELAY = 0.7
+# "@" and what follows it at the end of the text: a mention being typed ("@to", "@Tom Me").
+_TYPING_MENTION = re.compile(r"(?:^|\s)@([^\s@][^@\n]{0,30}|)$")
+MENTION_CHOICES = 6
 
 
 class Composer:
@@ -60,6 +64,9 @@ class Composer:
         # Telegram's keyboard, "Reply 1 or 2" by text and mail).
         self.choices: list[str] = []
         self.choices_row = ft.Row([], wrap=True, spacing=6, visible=False)
+        # "@" offers colleagues and teams to name in an internal note (services/mentions.py).
+        self.mentionable: Callable[[], list[str]] = lambda: []
+        self.mentions_row = ft.Row([], wrap=True, spacing=6, visible=False)
         # Rich replies behind one icon (named for tooltips and screen readers): the send buttons keep their room.
         self.rich = ft.PopupMenuButton(content=labelled_icon(ft.Icons.ADD_CIRCLE_OUTLINE, "Payment or choices"),
                                        tooltip="Payment or choices", items=[
@@ -82,7 +89,7 @@ class Composer:
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
             *([files_row] if files_row is not None else []),
             *([assist_row] if assist_row is not None else []),
-            self.field, self.choices_row,
+            self.field, self.mentions_row, self.choices_row,  # offers below the field: it keeps its place and focus
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.rich], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
@@ -199,6 +206,31 @@ class Composer:
         if self.counter.value or (self._via or self._default_via) == "sms":  # a text: count as they type
             self._count()
             self.page.update(self.counter)
+        if self._offer_mentions():
+            self.page.update(self.mentions_row)
+
+    def _offer_mentions(self) -> bool:
+        """Colleagues and teams whose name starts as typed after an "@" (True: the offer changed)."""
+        typing = _TYPING_MENTION.search(self.text)
+        typed = typing.group(1).lower() if typing else None
+        names = [] if typed is None else \
+            [n for n in self.mentionable() if n.lower().startswith(typed)][:MENTION_CHOICES]
+        shown = [c.data for c in self.mentions_row.controls]
+        if names == shown:
+            return False
+        self.mentions_row.controls = [
+            ft.TextButton(f"@{name}", data=name, icon=ft.Icons.ALTERNATE_EMAIL, tooltip=f"Mention {name}",
+                          on_click=lambda e, n=name: self._mention(n)) for name in names]
+        self.mentions_row.visible = bool(names)
+        return True
+
+    def _mention(self, name: str) -> None:
+        typing = _TYPING_MENTION.search(self.text)
+        start = typing.start(0) + (1 if typing and typing.group(0)[:1].isspace() else 0) if typing else len(self.text)
+        self.field.value = self.text[:start] + f"@{name} "
+        self.mentions_row.controls, self.mentions_row.visible = [], False
+        self.typed()
+        self.page.update(self.field, self.mentions_row)
 
     def typed(self) -> None:
         self._last_edit = time.monotonic()

@@ -73,6 +73,8 @@ class Refresh:
     remote_draft: str | None = None  # the same agent's draft from another device
     mail: bool = False  # a mailbox's trouble started or ended (the banner)
     notices: list[str] = field(default_factory=list)  # automation rules telling the agents something
+    mentioned: list[events.Event] = field(default_factory=list)  # notes naming this agent
+    mentions_changed: bool = False  # this agent's unread mentions went up or down
 
 
 @dataclass
@@ -287,6 +289,11 @@ class WorkspaceController:
                 refresh.mail = True
             elif ev.type in (MAILBOX_CHANGED, CHANNEL_CHANGED):
                 refresh.mail = True
+            elif ev.type == events.MENTION_CREATED and self.agent_id in ev.data.get("agent_ids", ()):
+                refresh.mentioned.append(ev)
+                refresh.mentions_changed = True
+            elif ev.type == events.MENTIONS_READ and ev.data.get("agent_id") == self.agent_id:
+                refresh.mentions_changed = True
             elif ev.type == AUTOMATION_NOTIFY:
                 refresh.notices.append(f"{ev.data.get('rule', 'A rule')} (#{ev.conversation_id}): {ev.data.get('text', '')}")
             elif ev.type == SLA_BREACHED:
@@ -296,6 +303,10 @@ class WorkspaceController:
         if self.searching is not None:
             refresh.inbox = False  # the results stay until the agent closes the search
         return refresh
+
+    async def load_mention_count(self) -> None:
+        """Only the Mentions count (one indexed count): a mention shows at once, not with the paced counts."""
+        self.counts["mentions"] = await self.backend.read(self.services.mentions.unread_count, self.agent_id)
 
     async def mail_trouble(self) -> str:
         """The banner's words when mail or a channel (the SMS phone, Telegram) is down; "" when all is well."""

@@ -29,7 +29,9 @@ EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or re
                "bot": "No bot is answering anyone first. A bot token can be made the first responder for a "
                       "channel in Settings → API tokens.",
                "spam": "No spam. Conversations marked as spam, blocked senders' messages and mail its server "
-                       "flagged wait here 30 days, then are erased."}
+                       "flagged wait here 30 days, then are erased.",
+               "mentions": "Nobody has mentioned you. A colleague asks you with @ and your name in an internal note; "
+                           "it waits here until you open the conversation."}
 
 
 ROW_HEIGHT_AT_LEAST = 72  # px: a row's four lines and padding take more than this

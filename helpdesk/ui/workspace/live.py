@@ -125,6 +125,16 @@ class LiveUpdates:
             return
         refresh = self.c.merge(batch)
         try:
+            # A colleague asking comes first: told before the rows and the thread are redrawn.
+            if refresh.mentions_changed:
+                await self.c.load_mention_count()
+                self._show_counts_labels()
+                self.page.update(self.rail, self.nav_bar, self.view_title)
+            if refresh.mentioned:
+                first = refresh.mentioned[0]
+                more = f" (and {len(refresh.mentioned) - 1} more)" if len(refresh.mentioned) > 1 else ""
+                self.ctx.toast(f"{first.data.get('by') or 'Someone'} mentioned you in #{first.conversation_id}{more}",
+                               with_page=False)
             if refresh.inbox:
                 await self.c.load_inbox(keep=True)
                 if self.c.searching is None:  # a search shown while the rows were read stays

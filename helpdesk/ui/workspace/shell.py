@@ -35,12 +35,13 @@ from helpdesk.ui.workspace.thread import ThreadView
 
 NARROW = 820
 VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
-               "bot": "Bot", "spam": "Spam"}
+               "bot": "Bot", "spam": "Spam", "mentions": "Mentions"}
 VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
               "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
               "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
               "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY),
-              "spam": (ft.Icons.REPORT_OUTLINED, ft.Icons.REPORT)}
+              "spam": (ft.Icons.REPORT_OUTLINED, ft.Icons.REPORT),
+              "mentions": (ft.Icons.ALTERNATE_EMAIL, ft.Icons.ALTERNATE_EMAIL)}
 
 
 class Workspace(LiveUpdates, Searching):
@@ -118,6 +119,8 @@ class Workspace(LiveUpdates, Searching):
             page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned, self.files.pick, self.files.row,
             self.assist.row, self._request_payment)
         self.composer.set_canned(canned)
+        self.composer.mentionable = lambda: [a.name for a in agents if a.id != self.c.agent_id] + \
+            sorted(self.c.teams.values())
         self.conversation = ft.Column([
             self.header.control, ft.Divider(height=1),
             ft.Container(self.thread.view, expand=True, bgcolor=ft.Colors.SURFACE_CONTAINER_LOWEST),
@@ -282,6 +285,7 @@ class Workspace(LiveUpdates, Searching):
         status = OPEN if self._timed_view() else STATUS_LABELS[c.query.status].lower()
         team = f" · {c.teams[c.query.team_id]}" if c.query.team_id in c.teams else ""
         self.view_title.value = (f"Spam ({c.counts['spam']})" if c.query.view == "spam" else
+                                 f"Mentions ({c.counts['mentions']} unread)" if c.query.view == "mentions" else
                                  f"{VIEW_LABELS[c.query.view]}{team} · {status} ({c.counts[c.query.view]})")
         title_changed = self.page.title != c.window_title()
         self.page.title = c.window_title()
@@ -289,7 +293,7 @@ class Workspace(LiveUpdates, Searching):
 
     def _timed_view(self) -> bool:
         """Overdue, At risk and Bot choose their own statuses (the status filter does not apply)."""
-        return self.c.query.view in ("overdue", "at_risk", "bot", "spam")
+        return self.c.query.view in ("overdue", "at_risk", "bot", "spam", "mentions")
 
     def _update_counts(self) -> None:
         """Only the counts changed (a live refresh's, read apart from the rows): the rail and the
