@@ -11,6 +11,8 @@ import time
 import flet as ft
 
 from helpdesk import events
+from helpdesk.host.notify import notify
+from helpdesk.services.auth import WINDOW_ADDRESS
 from helpdesk.ui import format as fmt
 
 log = logging.getLogger(__name__)
@@ -133,8 +135,10 @@ class LiveUpdates:
             if refresh.mentioned:
                 first = refresh.mentioned[0]
                 more = f" (and {len(refresh.mentioned) - 1} more)" if len(refresh.mentioned) > 1 else ""
-                self.ctx.toast(f"{first.data.get('by') or 'Someone'} mentioned you in #{first.conversation_id}{more}",
-                               with_page=False)
+                words = f"{first.data.get('by') or 'Someone'} mentioned you in #{first.conversation_id}{more}"
+                self.ctx.toast(words, with_page=False)
+                if self.ctx.origin == WINDOW_ADDRESS:  # the shop PC: on the desktop too, the window may be behind
+                    await asyncio.to_thread(notify, "Helpdesk", words)
             if refresh.inbox:
                 await self.c.load_inbox(keep=True)
                 if self.c.searching is None:  # a search shown while the rows were read stays
