@@ -6,7 +6,7 @@ from helpdesk.models.core import (
     EXTERNAL_ID, TELEGRAM, IDENTIFIER_KINDS, Agent, Customer, CustomerIdentifier, Conversation, Message,
     IdempotencyRecord, ApiToken, Tag, ConversationTag, CannedReply, Draft, ConversationRead, AuditEntry,
     AgentSession, BlockedSender, SlaPolicy, SlaBreach, AppSetting, JobStatus, Webhook, OutboxEvent, WebhookDelivery,
-    CsatRating, Attachment, Delivery, Team, TeamMember, Mention)
+    CsatRating, Attachment, Delivery, Team, TeamMember, Mention, Macro)
 from helpdesk.models.channels import Channel, ChannelRecord
 from helpdesk.models.mail import Mailbox, MailRecord
 from helpdesk.models.automation import AutomationEvent, AutomationRule, AutomationRun
@@ -21,5 +21,5 @@ __all__ = [
     "CannedReply", "Draft", "ConversationRead", "AuditEntry", "AgentSession", "BlockedSender", "SlaPolicy",
     "SlaBreach", "AppSetting", "JobStatus", "Webhook", "OutboxEvent", "WebhookDelivery", "CsatRating",
     "Attachment", "Delivery", "Channel", "ChannelRecord", "Mailbox", "MailRecord", "AutomationEvent",
-    "AutomationRule", "AutomationRun", "AssistUse", "CannedUse", "ReportDay", "PaymentRequest", "Team", "TeamMember", "Mention",
+    "AutomationRule", "AutomationRun", "AssistUse", "CannedUse", "ReportDay", "PaymentRequest", "Team", "TeamMember", "Mention", "Macro",
 ]

@@ -264,6 +264,19 @@ class CannedReply(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class Macro(SQLModel, table=True):
+    """A named list of actions run in one click on a conversation: a reply, a note, tags,
+    priority, team, assignee, status, snooze (migration 0021). Shared with the team, or one
+    agent's own (`owner_id`)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    actions: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner_id: Optional[int] = Field(default=None, foreign_key="agent.id")  # None: shared
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
 class Draft(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("agent_id", "conversation_id", name="uq_draft_agent_conversation"),)
 

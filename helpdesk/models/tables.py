@@ -14,7 +14,7 @@ from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, AssistUs
                              Channel, ChannelRecord, Conversation, ConversationRead, ConversationTag, CsatRating,
                              Customer, CustomerIdentifier, Delivery, Draft, IdempotencyRecord, JobStatus, MailRecord,
                              Mailbox, Message, OutboxEvent, PaymentRequest, ReportDay, SlaBreach, SlaPolicy, Tag,
-                             Mention, Team, TeamMember, Webhook, WebhookDelivery)
+                             Macro, Mention, Team, TeamMember, Webhook, WebhookDelivery)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -47,6 +47,7 @@ DRAFTS = _table(Draft)
 IDEMPOTENCY_RECORDS = _table(IdempotencyRecord)
 JOB_STATUSES = _table(JobStatus)
 MAILBOXES = _table(Mailbox)
+MACROS = _table(Macro)
 MAIL_RECORDS = _table(MailRecord)
 MENTIONS = _table(Mention)
 MESSAGES = _table(Message)

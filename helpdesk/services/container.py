@@ -25,6 +25,7 @@ from helpdesk.services.host_facts import HostFacts
 from helpdesk.services.inbox import InboxService
 from helpdesk.services.jobs import JobsService
 from helpdesk.services.links import Links
+from helpdesk.services.macros import MacroService
 from helpdesk.services.mentions import MentionService
 from helpdesk.services.mail import MailService
 from helpdesk.services.messaging import MessagingService
@@ -74,6 +75,7 @@ class Services:
         self.downloads = Downloads(settings.data_dir, clock.now)
         self.privacy = PrivacyService(*args, files=self.files)
         self.canned = CannedReplyService(*args, links=self.links)
+        self.macros = MacroService(*args, conversations=self.conversations, canned=self.canned, teams=self.teams)
         self.search = SearchService(*args)
         self.inbox = InboxService(*args)
         self.outbox = OutboxService(*args)

@@ -82,3 +82,21 @@ def test_a_chat_sites_new_conversations_go_to_its_team(services, client, ann):
                        headers={"Origin": "https://shop.example"})
     assert sent.status_code == 201, sent.text
     assert services.conversations.get_row(sent.json()["conversation_id"]).team_id == sales.id
+
+
+def test_a_bot_lists_the_shared_macros_and_runs_one(services, client, admin, ann, bob):
+    services.canned.create("Ready", "Hi {{customer.first_name}}, your bike is ready!", ann)
+    macro = services.macros.create("Bike ready for pick-up", [{"type": "reply", "canned": "Ready"},
+                                                              {"type": "add_tags", "tags": ["pick-up"]},
+                                                              {"type": "status", "value": "resolved"}], ann)
+    services.macros.create("Bob's own", [{"type": "note", "body": "mine"}], bob, shared=False)
+    listed = client.get("/api/v1/macros", headers=admin).json()["macros"]
+    assert [(m["name"], m["description"]) for m in listed] == [
+        ("Bike ready for pick-up", "reply “Ready”, tag pick-up, set resolved")]
+    cid = post_message(client, admin, customer={"email": "gia@example.com", "name": "Gia Rossi"}).json()[
+        "conversation_id"]
+    ran = client.post(f"/api/v1/conversations/{cid}/macros/{macro.id}", headers=admin)
+    assert ran.status_code == 200, ran.text
+    assert (ran.json()["status"], ran.json()["tags"]) == ("resolved", ["pick-up"])
+    assert ran.json()["messages"][-1]["body"] == "Hi Gia, your bike is ready!"
+    assert client.post(f"/api/v1/conversations/{cid}/macros/999", headers=admin).status_code == 404
