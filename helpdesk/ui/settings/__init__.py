@@ -23,6 +23,7 @@ from helpdesk.ui.settings.payments import PaymentsSection
 from helpdesk.ui.settings.privacy import PrivacySection
 from helpdesk.ui.settings.targets import TargetsSection
 from helpdesk.ui.settings.this_computer import ThisComputerSection
+from helpdesk.ui.settings.macros import MacrosSection
 from helpdesk.ui.settings.teams import TeamsSection
 from helpdesk.ui.settings.tokens import TokensSection
 from helpdesk.ui.settings.webhooks import WebhooksSection
@@ -32,7 +33,8 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Mailboxes", ft.Icons.MAIL_OUTLINE, MailboxesSection),
     ("Channels", ft.Icons.SMS_OUTLINED, ChannelsSection),
     ("API tokens", ft.Icons.KEY_OUTLINED, TokensSection),
-    ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Response targets", ft.Icons.ALARM, TargetsSection),
+    ("Canned replies", ft.Icons.QUICKREPLY_OUTLINED, CannedSection), ("Macros", ft.Icons.BOLT, MacrosSection),
+    ("Response targets", ft.Icons.ALARM, TargetsSection),
     ("Automation", ft.Icons.AUTO_MODE, AutomationSection), ("Assist", ft.Icons.AUTO_AWESOME_OUTLINED, AssistSection),
     ("Customer page", ft.Icons.STOREFRONT_OUTLINED, CustomerPageSection),
     ("Payments", ft.Icons.PAYMENTS_OUTLINED, PaymentsSection),

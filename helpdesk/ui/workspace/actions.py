@@ -89,6 +89,12 @@ class ConversationActions:
     async def assign(self, agent_id: int | None) -> None:
         await self._act(self.ctx.services.conversations.assign, agent_id, self.ctx.actor)
 
+    async def macro(self, macro_id: int, name: str) -> None:
+        """Run a macro on the open conversation: its reply, note, tags and status come back live."""
+        services, actor = self.ctx.services, self.ctx.actor
+        if await self._act(lambda conversation_id: services.macros.run(macro_id, conversation_id, actor)):
+            self.ctx.toast(f"Macro {name} done")
+
     async def team(self, team_id: int | None) -> None:
         await self._act(self.ctx.services.conversations.set_team, team_id, self.ctx.actor)
 

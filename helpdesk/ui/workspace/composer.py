@@ -40,6 +40,9 @@ class Composer:
             content=ft.Row([self.canned_icon, self.canned_words], tight=True, spacing=6),
             tooltip="Insert a canned reply", items=[])
         self._insert_canned = insert_canned
+        # The shop's everyday answers with what goes with them (tags, status…), in one click.
+        self.macros = ft.PopupMenuButton(content=labelled_icon(ft.Icons.BOLT, "Macros"), tooltip="Run a macro",
+                                         items=[])
         run = page.run_task
         # On a phone the other ways to send live in a menu beside Send, so the thread keeps the screen.
         self.others = [ft.TextButton("Add internal note", icon=ft.Icons.STICKY_NOTE_2_OUTLINED,
@@ -92,7 +95,7 @@ class Composer:
             self.field, self.mentions_row, self.choices_row,  # offers below the field: it keeps its place and focus
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.Row([ft.Row([self.canned, self.attach, self.attach_icon, self.rich], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
+            ft.Row([ft.Row([self.canned, self.macros, self.attach, self.attach_icon, self.rich], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
                                         run_spacing=8, alignment=ft.MainAxisAlignment.END, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
@@ -199,6 +202,12 @@ class Composer:
         self.canned.items = [ft.PopupMenuItem(content=r.title, on_click=lambda e, r=r: self.page.run_task(
             self._insert_canned, r.body, r.id)) for r in replies] or \
             [ft.PopupMenuItem(content="No canned replies yet (Settings → Canned replies)", disabled=True)]
+
+    def set_macros(self, macros: list[tuple[int, str, str]], run: Callable[[int, str], Awaitable[None]]) -> None:
+        """(id, name, what it does) of the macros this agent may run."""
+        self.macros.items = [ft.PopupMenuItem(content=f"{name} · {what}", on_click=lambda e, i=i, n=name:
+                                              self.page.run_task(run, i, n)) for i, name, what in macros] or \
+            [ft.PopupMenuItem(content="No macros yet (Settings → Macros)", disabled=True)]
 
     async def _changed(self, _e: Any) -> None:
         updates_itself()

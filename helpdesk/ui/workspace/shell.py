@@ -12,6 +12,7 @@ import flet as ft
 from helpdesk import __version__
 from helpdesk.ui.memory import settled
 from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
+from helpdesk.services.macros import describe as describe_macro
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account
 from helpdesk.ui.context import UiContext
@@ -61,7 +62,8 @@ class Workspace(LiveUpdates, Searching):
 
     async def mount(self, resume_at: int | None = None) -> None:
         page, ctx = self.page, self.ctx
-        agents, canned = await ctx.read(lambda: (ctx.services.agents.list(False), ctx.services.canned.list()))
+        agents, canned, macros = await ctx.read(lambda: (ctx.services.agents.list(False), ctx.services.canned.list(),
+                                                         ctx.services.macros.visible_to(ctx.actor)))
         self.search_field = ft.TextField(hint_text="Search all conversations (Ctrl+K)", prefix_icon=ft.Icons.SEARCH,
                                          dense=True, border_radius=24, filled=True, expand=True, label="Search",
                                          on_submit=self._on_search, on_change=sync_value)
@@ -119,6 +121,7 @@ class Workspace(LiveUpdates, Searching):
             page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned, self.files.pick, self.files.row,
             self.assist.row, self._request_payment)
         self.composer.set_canned(canned)
+        self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in macros], acts.macro)
         self.composer.mentionable = lambda: [a.name for a in agents if a.id != self.c.agent_id] + \
             sorted(self.c.teams.values())
         self.conversation = ft.Column([
