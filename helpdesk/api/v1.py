@@ -187,27 +187,39 @@ def build_router() -> APIRouter:
                 responses=ERROR_RESPONSES)
     def report_summary(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
                        from_: Annotated[Optional[date], Query(alias="from")] = None,
-                       to: Optional[date] = None) -> dict:
+                       to: Optional[date] = None,
+                       team: Annotated[Optional[str], Query(max_length=60, description="a team's name: its "
+                                                            "queue's figures only")] = None,
+                       ) -> dict:
         start, end = period(request, from_, to)
-        return jsonable(asdict(services_of(request).reports.summary(start, end)))
+        services = services_of(request)
+        return jsonable(asdict(services.reports.summary(start, end, team_id=services.teams.resolve(team))))
 
     @router.get("/reports/summary.csv", tags=["reports"], summary="The summary as CSV (scope read)", response_class=Response,
                 responses={200: CSV_RESPONSE, **ERROR_RESPONSES})
     def report_summary_csv(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
                            from_: Annotated[Optional[date], Query(alias="from")] = None,
-                           to: Optional[date] = None) -> Response:
+                           to: Optional[date] = None,
+                       team: Annotated[Optional[str], Query(max_length=60, description="a team's name: its "
+                                                            "queue's figures only")] = None,
+                           ) -> Response:
         start, end = period(request, from_, to)
-        reports = services_of(request).reports
-        return Response(reports.to_csv(reports.summary(start, end)), media_type="text/csv; charset=utf-8",
+        services = services_of(request)
+        reports = services.reports
+        return Response(reports.to_csv(reports.summary(start, end, team_id=services.teams.resolve(team))), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="helpdesk-report-{start}-{end}.csv"'})
 
     @router.get("/conversations.csv", tags=["reports"], summary="Conversations created in a period, as CSV (scope read)",
                 response_class=Response, responses={200: CSV_RESPONSE, **ERROR_RESPONSES})
     def conversations_csv(request: Request, _actor: Annotated[Actor, Depends(scoped("read"))],
                           from_: Annotated[Optional[date], Query(alias="from")] = None,
-                          to: Optional[date] = None) -> Response:
+                          to: Optional[date] = None,
+                       team: Annotated[Optional[str], Query(max_length=60, description="a team's name: its "
+                                                            "queue's figures only")] = None,
+                          ) -> Response:
         start, end = period(request, from_, to)
-        text = services_of(request).reports.conversations_csv(start, end)
+        services = services_of(request)
+        text = services.reports.conversations_csv(start, end, team_id=services.teams.resolve(team))
         return Response(text, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="helpdesk-conversations-{start}-{end}.csv"'})
 

@@ -45,18 +45,29 @@ class ReportsScreen:
         self.page = ctx.page
         self.services = ctx.services
         self.days = "30"
+        self.team = ""  # a team's id as text: its queue's figures ("" the whole shop's)
         self.summary: Summary | None = None
         self.content = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=16)
 
     async def show(self) -> None:
-        period = ft.Dropdown(value=self.days, dense=True, width=180, label="Period",
+        period = ft.Dropdown(value=self.days, dense=True, width=180, label="Period", tooltip="Period",
                              options=[ft.DropdownOption(key=k, text=v) for k, v in PERIODS.items()],
                              on_select=self._on_period)
+        teams = await self.ctx.read(self.services.teams.names)
+        team = ft.Dropdown(value=self.team, dense=True, width=180, label="Team", tooltip="Team", visible=bool(teams),
+                           options=[ft.DropdownOption(key="", text="The whole shop")] +
+                                   [ft.DropdownOption(key=str(i), text=n) for i, n in sorted(teams.items(),
+                                                                                             key=lambda t: t[1])],
+                           on_select=self._on_team)
         self.page.appbar = self.ctx.back_bar("Reports", [
-            period, ft.TextButton("Copy as CSV", icon=ft.Icons.CONTENT_COPY,
+            team, period, ft.TextButton("Copy as CSV", icon=ft.Icons.CONTENT_COPY,
                                   on_click=lambda e: self.page.run_task(self._copy_csv)), ft.Container(width=8)])
         self.page.controls.clear()
         self.page.add(ft.Container(self.content, expand=True, padding=24))
+        await self.render()
+
+    async def _on_team(self, e: Any) -> None:
+        self.team = e.control.value or ""
         await self.render()
 
     async def _on_period(self, e: Any) -> None:
@@ -66,7 +77,8 @@ class ReportsScreen:
     async def render(self) -> None:
         today = self.services.clock.now().date()
         start = today - timedelta(days=int(self.days) - 1)
-        self.summary = s = await self.ctx.read(self.services.reports.summary, start, today)
+        self.summary = s = await self.ctx.read(self.services.reports.summary, start, today,
+                                               team_id=int(self.team) if self.team else None)
         self.content.controls = [
             ft.Text(f"{PERIODS[self.days]}: {start.day} {start:%b} to {today.day} {today:%b %Y} ({s.timezone})",
                     color=ft.Colors.ON_SURFACE_VARIANT),

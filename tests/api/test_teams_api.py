@@ -100,3 +100,16 @@ def test_a_bot_lists_the_shared_macros_and_runs_one(services, client, admin, ann
     assert (ran.json()["status"], ran.json()["tags"]) == ("resolved", ["pick-up"])
     assert ran.json()["messages"][-1]["body"] == "Hi Gia, your bike is ready!"
     assert client.post(f"/api/v1/conversations/{cid}/macros/999", headers=admin).status_code == 404
+
+
+def test_reports_and_csv_by_team(services, client, admin, ann):
+    workshop = services.teams.create("Workshop", [], ann)
+    ours = post_message(client, admin, customer={"email": "gia@example.com"}).json()["conversation_id"]
+    post_message(client, admin, customer={"email": "hal@example.com"})
+    services.conversations.set_team(ours, workshop.id, ann)
+    summary = client.get("/api/v1/reports/summary", params={"team": "workshop"}, headers=admin).json()
+    assert (summary["conversations_created"], summary["backlog_now"]) == (1, 1)
+    assert client.get("/api/v1/reports/summary", headers=admin).json()["conversations_created"] == 2
+    csv_rows = client.get("/api/v1/conversations.csv", params={"team": "Workshop"}, headers=admin).text.splitlines()
+    assert len(csv_rows) == 2 and csv_rows[1].startswith(f"{ours},")
+    assert client.get("/api/v1/reports/summary.csv", params={"team": "Gardening"}, headers=admin).status_code == 422
