@@ -11,8 +11,9 @@ import flet as ft
 
 from helpdesk import __version__
 from helpdesk.ui.memory import settled
-from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
+from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SPAM
 from helpdesk.services.macros import describe as describe_macro
+from helpdesk.ui.workspace.palette import Command, Palette
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account
 from helpdesk.ui.context import UiContext
@@ -64,7 +65,8 @@ class Workspace(LiveUpdates, Searching):
         page, ctx = self.page, self.ctx
         agents, canned, macros = await ctx.read(lambda: (ctx.services.agents.list(False), ctx.services.canned.list(),
                                                          ctx.services.macros.visible_to(ctx.actor)))
-        self.search_field = ft.TextField(hint_text="Search all conversations (Ctrl+K)", prefix_icon=ft.Icons.SEARCH,
+        self.palette = Palette(page, lambda: self._commands(agents, macros), self._find_for_palette)
+        self.search_field = ft.TextField(hint_text="Search all conversations", prefix_icon=ft.Icons.SEARCH,
                                          dense=True, border_radius=24, filled=True, expand=True, label="Search",
                                          on_submit=self._on_search, on_change=sync_value)
         self.rail = ft.NavigationRail(
@@ -187,7 +189,9 @@ class Workspace(LiveUpdates, Searching):
             title=ft.Row([ft.Icon(ft.Icons.FORUM_OUTLINED, color=ft.Colors.PRIMARY), self.brand,
                           ft.Container(self.search_field, expand=True, padding=ft.Padding.only(left=16, right=4))],
                          spacing=8),
-            actions=[ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
+            actions=[icon_button(ft.Icons.KEYBOARD_COMMAND_KEY, "Commands (Ctrl+K)",
+                                 on_click=lambda e: self.page.run_task(self.palette.open)),
+                     ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
                                                         ft.Text(agent.name.split()[0])], tight=True),
                                         tooltip="Account", items=items), ft.Container(width=8)])
 
@@ -341,6 +345,61 @@ class Workspace(LiveUpdates, Searching):
         self.rail.selected_index = self.nav_bar.selected_index
         await self._change_view()
 
+    # ---- the command palette ----------------------------------------------------------------------
+
+    def _commands(self, agents: list[Any], macros: list[Any]) -> list[Command]:
+        """What may be done now: on the open conversation first, then views and team queues."""
+        acts, c = self.actions, self.c
+        out: list[Command] = []
+        detail = c.detail if c.selected_id is not None else None
+        if detail is not None:
+            number = f"#{detail.conversation.id}"
+            out += [Command(f"Run macro: {m.name}", lambda m=m: acts.macro(m.id, m.name), ft.Icons.BOLT)
+                    for m in macros]
+            status = detail.conversation.status
+            if status == RESOLVED:
+                out.append(Command(f"Reopen {number}", lambda: acts.status(OPEN), ft.Icons.REPLAY))
+            elif status != SPAM:
+                out += [Command(f"Resolve {number}", lambda: acts.status(RESOLVED), ft.Icons.CHECK_CIRCLE_OUTLINE),
+                        Command(f"Set {number} pending", lambda: acts.status(PENDING), ft.Icons.HOURGLASS_EMPTY)]
+            out.append(Command(f"Assign {number} to me", lambda: acts.assign(c.agent_id), ft.Icons.PERSON_ADD_ALT))
+            out += [Command(f"Assign {number} to {a.name}", lambda a=a: acts.assign(a.id), ft.Icons.PERSON_OUTLINE)
+                    for a in agents if a.id != c.agent_id]
+            out += [Command(f"Move {number} to {name}", lambda i=i: acts.team(i), ft.Icons.GROUPS_2_OUTLINED)
+                    for i, name in sorted(c.teams.items(), key=lambda t: t[1])]
+        out += [Command(f"View: {label}", lambda v=v: self._go_to_view(v), VIEW_ICONS[v][0])
+                for v, label in VIEW_LABELS.items()]
+        out += [Command(f"Team queue: {name}", lambda i=i: self._go_to_team(i), ft.Icons.GROUPS_2_OUTLINED)
+                for i, name in sorted(c.teams.items(), key=lambda t: t[1])]
+        return out
+
+    async def _find_for_palette(self, typed: str) -> list[Command]:
+        """Conversations for what was typed: "#42" (or 42) opens that one; words search."""
+        number = typed.lstrip("#")
+        found: list[Command] = []
+        if number.isdigit():
+            found.append(Command(f"Open #{number}", lambda n=int(number): self.open(n), ft.Icons.OPEN_IN_NEW))
+        if len(typed) >= 3:
+            hits = await self.ctx.read(self.ctx.services.search.search, typed, 5)
+            seen: set[int] = set()
+            for h in hits:
+                if h.conversation_id is None or h.conversation_id in seen:
+                    continue
+                seen.add(h.conversation_id)
+                found.append(Command(f"Open #{h.conversation_id} · {h.customer_name} · {h.subject}"[:90],
+                                     lambda i=h.conversation_id: self.open(i), ft.Icons.CHAT_BUBBLE_OUTLINE))
+        return found
+
+    async def _go_to_view(self, view: str) -> None:
+        self.rail.selected_index = self.nav_bar.selected_index = list(VIEW_LABELS).index(view)
+        await self._change_view()
+        self.page.update()
+
+    async def _go_to_team(self, team_id: int) -> None:
+        self.team_filter.value = str(team_id)
+        await self._on_filter(None)
+        self.page.update()
+
     async def _change_view(self) -> None:
         if self.c.searching is not None:
             self.c.clear_search()
@@ -461,7 +520,7 @@ class Workspace(LiveUpdates, Searching):
         if e.ctrl and e.key == "Enter":
             await self.actions.send(PENDING)
         elif e.ctrl and e.key.upper() == "K":
-            await self.search_field.focus()
+            await self.palette.open()
         elif e.alt and e.key in ("Arrow Down", "Arrow Up"):
             target = self.c.neighbour(1 if e.key == "Arrow Down" else -1)
             if target is not None:
