@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MESSAGE_CREATED = "message.created"  # conversation; message_id, direction, kind[, automatic]
 CONVERSATION_CREATED = "conversation.created"  # conversation
 CONVERSATION_UPDATED = "conversation.updated"  # conversation or None (many: sla=True); what changed
-CONVERSATION_TRANSFERRED = "conversation.transferred"  # conversation; old, to (agent ids): a hand-over note
+CONVERSATION_TRANSFERRED = "conversation.transferred"  # conversation; old, to (agent ids) or team, old_team: a hand-over
 CONVERSATION_HANDOFF = "conversation.handoff"  # conversation; reason: a bot handed it to people
 DRAFT_SAVED = "draft.saved"  # conversation; agent_id, body ("" once sent or discarded)
 CUSTOMER_UPDATED = "customer.updated"  # customer_id

@@ -48,5 +48,9 @@ class AssistWorker(WakeableLoop):
         if event.type == CONVERSATION_HANDOFF:
             return f"a bot handed over: {event.data.get('reason') or 'no reason given'}"
         names = {a.id: a.name for a in self.services.agents.list()}
+        if event.data.get("team") is not None:  # moved to a team's queue
+            teams = self.services.teams.names()
+            before = teams.get(event.data.get("old_team")) or names.get(event.data.get("old"))
+            return f"moved {'from ' + before + ' ' if before else ''}to {teams.get(event.data['team'], 'a team')}"
         return f"transferred from {names.get(event.data.get('old'), 'someone')} to " \
                f"{names.get(event.data.get('to'), 'someone')}"

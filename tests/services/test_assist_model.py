@@ -188,3 +188,20 @@ def test_the_worker_writes_the_summary_when_a_conversation_changes_hands(app, se
     assert notes == ["Hand-over summary (transferred from Ann Agent to Bob Agent):\n"
                      "Kim's parcel is lost; a replacement is the fix."]
     assert [u.kind for u in services.assist.uses()] == ["handover"]
+
+
+def test_a_move_to_another_teams_queue_gets_a_summary_too(app, services, ann, bob, llm, late_parcel):
+    import time
+
+    configure(services, ann, llm)
+    llm.reply = "Kim's parcel is lost; the workshop should check the frame."
+    workshop = services.teams.create("Workshop", [], ann)
+    services.conversations.assign(late_parcel, bob.id, ann)
+    app.start_jobs()
+    services.conversations.set_team(late_parcel, workshop.id, ann)  # from Bob to the Workshop's queue
+    deadline = time.monotonic() + 10
+    while not (notes := [m.body for m in services.conversations.get(late_parcel).messages if m.kind == "note"]):
+        assert time.monotonic() < deadline, "no summary"
+        time.sleep(0.05)
+    assert notes == ["Hand-over summary (moved from Bob Agent to Workshop):\n"
+                     "Kim's parcel is lost; the workshop should check the frame."]

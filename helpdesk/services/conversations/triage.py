@@ -129,13 +129,18 @@ class TriageMixin(ConversationBase):
         if team_id is not UNSET and team_id != state.team_id:
             members = self._move_to_team(conn, state, team_id, actor, now)
             columns["team_id"] = changed["team_id"] = team_id
+            if team_id is not None and (state.team_id is not None or state.assignee_id is not None):
+                # From one team or person to another team: a hand-over (a summary, where a model is set).
+                tx.emit(CONVERSATION_TRANSFERRED, conversation_id, old=state.assignee_id, team=team_id,
+                        old_team=state.team_id)
             keeps = assignee_id if assignee_id is not UNSET else state.assignee_id
             if team_id is not None and keeps is not None and keeps not in members:
                 assignee_id = None  # not in the new team: it waits in the team's Unassigned queue
         if assignee_id is not UNSET and assignee_id != state.assignee_id:
             self._assign(conn, state, assignee_id, actor, now)
             columns["assignee_id"] = changed["assignee_id"] = assignee_id
-            if state.assignee_id is not None and assignee_id is not None:  # from one person to another
+            if state.assignee_id is not None and assignee_id is not None and "team_id" not in changed:
+                # From one person to another (a move to a team said so already: one summary).
                 tx.emit(CONVERSATION_TRANSFERRED, conversation_id, old=state.assignee_id, to=assignee_id)
         if priority is not None and priority != state.priority:
             clocks = self.sla.rules().schedule(Clocks.of(state), priority)
