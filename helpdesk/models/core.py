@@ -262,6 +262,8 @@ class CannedReply(SQLModel, table=True):
     body: str
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # One agent's own (migration 0022; an agent id, as conversation.team_id); None: the team's.
+    owner_id: Optional[int] = Field(default=None)
 
 
 class Macro(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from helpdesk.models import Agent, CannedReply, Conversation, Customer
 from helpdesk.services.base import Actor, Service, audit, require_admin, require_text, writes
 from helpdesk.services.links import Links
-from helpdesk.services.errors import Conflict, NotFound, ValidationFailed
+from helpdesk.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from helpdesk.clock import Clock
 from helpdesk.config import Settings
 from helpdesk.db import Database
@@ -32,33 +32,51 @@ class CannedReplyService(Service):
         super().__init__(db, clock, settings)
         self.links = links
 
-    def list(self) -> list[CannedReply]:
+    def list(self, actor: Actor | None = None) -> list[CannedReply]:
+        """The team's canned replies and, for an agent, their own; by title."""
+        agent_id = actor.agent_id if actor is not None else None
         with self.db.read() as s:
-            return list(s.exec(select(CannedReply).order_by(col(CannedReply.title))).all())
+            return [c for c in s.exec(select(CannedReply).order_by(col(CannedReply.title))).all()
+                    if c.owner_id is None or c.owner_id == agent_id]
 
-    def create(self, title: str, body: str, actor: Actor) -> CannedReply:
-        require_admin(actor, "manage canned replies")
+    def create(self, title: str, body: str, actor: Actor, private: bool = False) -> CannedReply:
+        """The team's (admins), or with `private` the agent's own (any agent)."""
+        self._may_keep(actor, None if not private else actor.agent_id)
         fields: dict[str, str] = {}
         title = require_text(fields, "title", title, 100)
         body = require_text(fields, "body", body, 20_000)
         if fields:
             raise ValidationFailed("the canned reply was not saved", fields)
-        return self._insert(title, body, actor)
+        return self._insert(title, body, actor, actor.agent_id if private else None)
+
+    @staticmethod
+    def _may_keep(actor: Actor, owner_id: int | None) -> None:
+        if owner_id is None:
+            require_admin(actor, "manage the team's canned replies")
+        elif actor.agent_id is None or actor.agent_id != owner_id:
+            raise Forbidden("only the agent whose canned reply it is can change it")
+
+    def _owner_of(self, canned_id: int) -> int | None:
+        with self.db.read() as s:
+            reply = s.get(CannedReply, canned_id)
+        if reply is None:
+            raise NotFound(f"canned reply {canned_id} not found")
+        return reply.owner_id
 
     @writes
-    def _insert(self, title: str, body: str, actor: Actor) -> CannedReply:
+    def _insert(self, title: str, body: str, actor: Actor, owner_id: int | None = None) -> CannedReply:
         now = self.now()
         with self.db.write() as tx:
             if tx.session.exec(select(CannedReply.id).where(CannedReply.title == title)).first() is not None:
                 raise Conflict(f"a canned reply called {title!r} already exists", {"title": "already in use"})
-            reply = CannedReply(title=title, body=body, created_at=now, updated_at=now)
+            reply = CannedReply(title=title, body=body, created_at=now, updated_at=now, owner_id=owner_id)
             tx.session.add(reply)
             tx.session.flush()
             audit(tx.session, now, actor, "canned.created", canned_id=reply.id, title=title)
             return reply
 
     def update(self, canned_id: int, title: str, body: str, actor: Actor) -> CannedReply:
-        require_admin(actor, "manage canned replies")
+        self._may_keep(actor, self._owner_of(canned_id))
         fields: dict[str, str] = {}
         title = require_text(fields, "title", title, 100)
         body = require_text(fields, "body", body, 20_000)
@@ -83,7 +101,7 @@ class CannedReplyService(Service):
             return reply
 
     def delete(self, canned_id: int, actor: Actor) -> None:
-        require_admin(actor, "manage canned replies")
+        self._may_keep(actor, self._owner_of(canned_id))
         self._delete(canned_id, actor)
 
     @writes

@@ -243,7 +243,7 @@ class MacroService(Service):
             if kind in plan:
                 body = plan[kind].get("body")
                 if plan[kind].get("canned"):
-                    body = self._canned_body(plan[kind]["canned"])
+                    body = self._canned_body(plan[kind]["canned"], actor)
                     if body is None:
                         fields[kind] = f"no canned reply is called {plan[kind]['canned']}"
                         continue
@@ -259,9 +259,13 @@ class MacroService(Service):
             raise ValidationFailed(f"the macro {macro.name} was not run", fields)
         return self._run(macro, conversation_id, actor, plan, prepared)
 
-    def _canned_body(self, title: str) -> str | None:
+    def _canned_body(self, title: str, actor: Actor) -> str | None:
+        """The team's canned reply by that title, or the runner's own (never another agent's)."""
+        mine = CANNED_REPLIES.c.owner_id.is_(None) if actor.agent_id is None else \
+            or_(CANNED_REPLIES.c.owner_id.is_(None), CANNED_REPLIES.c.owner_id == actor.agent_id)
         with self.db.read() as s:
-            body: str | None = s.execute(select(CANNED_REPLIES.c.body).where(CANNED_REPLIES.c.title == title)).scalar()
+            body: str | None = s.execute(select(CANNED_REPLIES.c.body).where(CANNED_REPLIES.c.title == title,
+                                                                            mine)).scalar()
             return body
 
     def _assignee(self, to: str | None, actor: Actor, fields: dict[str, str]) -> int | None:

@@ -72,3 +72,28 @@ def test_agents_sign_in_with_argon2_hashed_passwords(services, ann):
     assert services.agents.authenticate("ANN@shop.example", "correct horse").id == ann.id
     assert services.agents.authenticate("ann@shop.example", "wrong") is None
     assert services.agents.authenticate("nobody@shop.example", "correct horse") is None
+
+
+def test_an_agents_own_canned_replies_are_theirs_alone(services, ann, bob):
+    from helpdesk.services.conversations import IncomingMessage
+    from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
+
+    services.canned.create("Opening hours", "We open at nine.", ann)
+    with pytest.raises(Forbidden):
+        services.canned.create("Bob's shared", "x", bob)  # the team's are the admins'
+    mine = services.canned.create("Bob's greeting", "Hey {{customer.first_name}}!", bob, private=True)
+    assert [c.title for c in services.canned.list(bob)] == ["Bob's greeting", "Opening hours"]
+    assert [c.title for c in services.canned.list(ann)] == ["Opening hours"]  # not even an admin sees it
+    with pytest.raises(Forbidden):
+        services.canned.update(mine.id, "Mine now", "x", ann)
+    services.canned.update(mine.id, "Bob's hello", "Hello {{customer.first_name}}!", bob)
+    # A shared macro naming it does not reveal it to someone else who runs it.
+    macro = services.macros.create("Greet", [{"type": "reply", "canned": "Bob's hello"}], ann)
+    cid = services.conversations.receive(IncomingMessage(body="Hi", email="gia@example.com", name="Gia")).conversation_id
+    with pytest.raises(ValidationFailed) as refused:
+        services.macros.run(macro.id, cid, ann)
+    assert refused.value.fields == {"reply": "no canned reply is called Bob's hello"}
+    assert services.macros.run(macro.id, cid, bob).did == ["reply"]
+    services.canned.delete(mine.id, bob)
+    with pytest.raises(NotFound):
+        services.canned.delete(mine.id, bob)

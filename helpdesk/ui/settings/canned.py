@@ -14,11 +14,12 @@ from helpdesk.ui.widgets import close_dialog, sync_value
 class CannedSection(Section):
 
     async def build(self) -> ft.Control:
-        replies = await self.ctx.read(self.ctx.services.canned.list)
+        replies = await self.ctx.read(self.ctx.services.canned.list, self.ctx.actor)
         items: list[ft.Control] = []
         for r in replies:
             items.append(ft.Card(content=ft.Container(padding=12, content=ft.Column([
-                ft.Row([ft.Text(r.title, weight=ft.FontWeight.BOLD, expand=True),
+                ft.Row([ft.Text(r.title + (" (only you)" if r.owner_id is not None else ""),
+                                weight=ft.FontWeight.BOLD, expand=True),
                         ft.IconButton(ft.Icons.EDIT_OUTLINED, tooltip=f"Edit {r.title}",
                                       on_click=lambda e, r=r: self.ctx.page.run_task(self._edit_canned, r)),
                         ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Delete {r.title}",
@@ -37,6 +38,7 @@ class CannedSection(Section):
         title = ft.TextField(on_change=sync_value, label="Title", value=reply.title if reply else "", autofocus=True)
         body = ft.TextField(on_change=sync_value, label="Text", value=reply.body if reply else "Hi {{customer.first_name}},\n\n",
                             multiline=True, min_lines=4, max_lines=10)
+        mine = ft.Checkbox(label="Only for me", value=False, visible=reply is None)
 
         async def save(e: Any) -> None:
             if reply:
@@ -44,13 +46,13 @@ class CannedSection(Section):
                                               body.value or "", self.ctx.actor)
             else:
                 done = await self.ctx.attempt(self.ctx.services.canned.create, title.value or "", body.value or "",
-                                              self.ctx.actor)
+                                              self.ctx.actor, private=bool(mine.value))
             if done is not None:
                 close_dialog(self.ctx.page)
                 await self.rerender()
 
         self.ctx.page.show_dialog(ft.AlertDialog(title=ft.Text("Edit canned reply" if reply else "New canned reply"),
-                                             content=ft.Column([title, body], tight=True, width=480),
+                                             content=ft.Column([title, body, mine], tight=True, width=480),
                                              actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                                                       ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()

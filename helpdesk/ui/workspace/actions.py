@@ -17,7 +17,7 @@ from helpdesk.ui.workspace.attachments import PendingFiles
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.dialogs import pick_snooze_time
-from helpdesk.ui.widgets import close_dialog
+from helpdesk.ui.widgets import close_dialog, sync_value
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,30 @@ class ConversationActions:
 
     async def assign(self, agent_id: int | None) -> None:
         await self._act(self.ctx.services.conversations.assign, agent_id, self.ctx.actor)
+
+    async def save_my_canned(self, body: str) -> None:
+        """Keep what is in the reply box as the agent's own canned reply (a title asked for)."""
+        if not body.strip():
+            self.ctx.toast("Write the reply first, then save it as a canned reply.", error=True)
+            return
+        title = ft.TextField(label="Title", autofocus=True, on_change=sync_value)
+        services = self.ctx.services
+
+        async def save(_e: Any) -> None:
+            made = await self.ctx.attempt(services.canned.create, title.value or "", body, self.ctx.actor,
+                                          private=True)
+            if made is not None:
+                close_dialog(self.ctx.page)
+                self.composer.set_canned(await self.ctx.read(services.canned.list, self.ctx.actor))
+                self.ctx.toast(f"Saved as your canned reply {made.title}")
+
+        self.ctx.page.show_dialog(ft.AlertDialog(
+            title=ft.Text("Save as my canned reply"), content=ft.Column(
+                [title, ft.Text("Only you see it in Canned reply; variables like {{customer.first_name}} work "
+                                "here too.", size=12)], tight=True, width=420),
+            actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
+                     ft.FilledButton("Save", on_click=save)]))
+        self.ctx.page.update()
 
     async def macro(self, macro_id: int, name: str) -> None:
         """Run a macro on the open conversation: its reply, note, tags and status come back live."""

@@ -40,6 +40,7 @@ class Composer:
             content=ft.Row([self.canned_icon, self.canned_words], tight=True, spacing=6),
             tooltip="Insert a canned reply", items=[])
         self._insert_canned = insert_canned
+        self._save_mine: Callable[[str], Awaitable[None]] | None = None
         # The shop's everyday answers with what goes with them (tags, status…), in one click.
         self.macros = ft.PopupMenuButton(content=labelled_icon(ft.Icons.BOLT, "Macros"), tooltip="Run a macro",
                                          items=[])
@@ -198,10 +199,20 @@ class Composer:
         self.dirty = False
         self._count()
 
-    def set_canned(self, replies: list[CannedReply]) -> None:
-        self.canned.items = [ft.PopupMenuItem(content=r.title, on_click=lambda e, r=r: self.page.run_task(
+    def set_canned(self, replies: list[CannedReply],
+                   save_mine: Callable[[str], Awaitable[None]] | None = None) -> None:
+        """The canned replies (the team's, and the agent's own marked so) and, with `save_mine`, an
+        item that keeps what is in the box as the agent's own canned reply."""
+        if save_mine is not None:
+            self._save_mine = save_mine
+        self.canned.items = [ft.PopupMenuItem(content=r.title + (" (mine)" if r.owner_id is not None else ""),
+                                              on_click=lambda e, r=r: self.page.run_task(
             self._insert_canned, r.body, r.id)) for r in replies] or \
             [ft.PopupMenuItem(content="No canned replies yet (Settings → Canned replies)", disabled=True)]
+        if self._save_mine is not None:
+            self.canned.items.append(ft.PopupMenuItem(
+                content="Save what I wrote as my canned reply…", icon=ft.Icons.BOOKMARK_ADD_OUTLINED,
+                on_click=lambda e: self.page.run_task(self._save_mine, self.text)))
 
     def set_macros(self, macros: list[tuple[int, str, str]], run: Callable[[int, str], Awaitable[None]]) -> None:
         """(id, name, what it does) of the macros this agent may run."""

@@ -63,7 +63,8 @@ class Workspace(LiveUpdates, Searching):
 
     async def mount(self, resume_at: int | None = None) -> None:
         page, ctx = self.page, self.ctx
-        agents, canned, macros = await ctx.read(lambda: (ctx.services.agents.list(False), ctx.services.canned.list(),
+        agents, canned, macros = await ctx.read(lambda: (ctx.services.agents.list(False),
+                                                         ctx.services.canned.list(ctx.actor),
                                                          ctx.services.macros.visible_to(ctx.actor)))
         self.palette = Palette(page, lambda: self._commands(agents, macros), self._find_for_palette)
         self.search_field = ft.TextField(hint_text="Search all conversations", prefix_icon=ft.Icons.SEARCH,
@@ -122,7 +123,7 @@ class Workspace(LiveUpdates, Searching):
         self.composer = acts.composer = self.assist.composer = Composer(
             page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned, self.files.pick, self.files.row,
             self.assist.row, self._request_payment)
-        self.composer.set_canned(canned)
+        self.composer.set_canned(canned, acts.save_my_canned)
         self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in macros], acts.macro)
         self.composer.mentionable = lambda: [a.name for a in agents if a.id != self.c.agent_id] + \
             sorted(self.c.teams.values())
