@@ -56,3 +56,10 @@ def input_values(page) -> list[str]:
 def shown(page, text: str):
     """A locator for text on screen, whether Flutter exposes it as text or inside a merged label."""
     return page.get_by_text(text).or_(page.get_by_label(text, exact=False)).first
+
+
+def open_settings(page, section: str) -> None:
+    """From the inbox: Account → Settings, then one section of it (an admin's)."""
+    page.get_by_role("button", name="Account").first.click()
+    page.get_by_role("menuitem", name="Settings").click()
+    page.get_by_text(section).first.click()

@@ -11,7 +11,7 @@ from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
-from tests.browser import needs_chromium, open_app, shown, sign_in, type_into
+from tests.browser import needs_chromium, open_app, open_settings, shown, sign_in, type_into
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.sqlite_only]
 
@@ -35,9 +35,7 @@ def test_a_macro_made_in_settings_replies_tags_and_resolves_in_one_click(shop, b
     page = open_app(browser.new_context(viewport={"width": 1280, "height": 800}), shop["url"])
     sign_in(page, "ann@shop.example", "ann-password")
     shown(page, "Unassigned").wait_for()
-    page.get_by_role("button", name="Account").first.click()
-    page.get_by_role("menuitem", name="Settings").click()
-    page.get_by_text("Macros").first.click()
+    open_settings(page, "Macros")
     page.get_by_role("button", name="New macro").click()
     type_into(page, "Name", "Bike ready for pick-up")
     page.get_by_role("button", name="Canned reply").click()

@@ -13,7 +13,7 @@ from helpdesk.app import HelpdeskApp, ServerThread
 from helpdesk.config import Settings
 from helpdesk.services.base import Actor
 from helpdesk.services.mail.mailboxes import MailboxInput
-from tests.browser import needs_chromium, open_app, shown, sign_in, type_into
+from tests.browser import needs_chromium, open_app, open_settings, shown, sign_in, type_into
 from tests.mail.conftest import dovecot, smtp  # noqa: F401  (fixtures)
 from tests.mailservers import wait_until
 
@@ -47,9 +47,7 @@ def test_a_mail_to_the_workshop_mailbox_waits_in_the_workshops_queue_then_a_rule
     page = open_app(browser.new_context(viewport={"width": 1280, "height": 800}), shop["url"])
     sign_in(page, "ann@shop.example", "ann-password")
     shown(page, "Unassigned").wait_for()
-    page.get_by_role("button", name="Account").first.click()
-    page.get_by_role("menuitem", name="Settings").click()
-    page.get_by_text("Teams").first.click()
+    open_settings(page, "Teams")
     page.get_by_role("button", name="New team").click()
     type_into(page, "Name", "Workshop")
     page.get_by_role("checkbox", name="Bob Mechanic (bob@shop.example)").click()
