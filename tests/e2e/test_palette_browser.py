@@ -50,7 +50,7 @@ def test_an_agent_finds_a_customer_runs_a_macro_and_switches_view_from_the_keybo
     palette(page, "hal berg")
     expect(shown(page, "Open #2 · Hal Berg")).to_be_visible()
     page.keyboard.press("Enter")
-    expect(shown(page, "Can you true my wheel?")).to_be_visible()
+    expect(shown(page, "#2 · No subject · via api")).to_be_visible()  # the header: it is open (the row says the rest)
 
     palette(page, "macro ready")
     expect(shown(page, "Run macro: Ready for pick-up")).to_be_visible()

@@ -56,7 +56,7 @@ def test_a_mail_to_the_workshop_mailbox_waits_in_the_workshops_queue_then_a_rule
     expect(shown(page, "Bob Mechanic, Tom Mechanic")).to_be_visible()
     # Where new conversations go: the Workshop mailbox's row, its team picker.
     page.get_by_role("button", name="Team for new conversations from Mailbox Workshop").click()
-    page.get_by_role("button", name="Workshop").last.click()
+    page.get_by_role("button", name="Workshop", exact=True).last.click()
     [team] = services.teams.all()
     wait_until(lambda: services.teams.routes("mailbox") == {shop["box"].id: team.id}, what="the mailbox routed")
     expect(shown(page, "New conversations from Mailbox Workshop go to Workshop")).to_be_visible(timeout=10_000)
@@ -66,8 +66,8 @@ def test_a_mail_to_the_workshop_mailbox_waits_in_the_workshops_queue_then_a_rule
     first = wait_until(lambda: services.inbox.page(_query(team.id, "unassigned"), 0).rows, what="the mail")[0]
     page.get_by_role("button", name="Back to the inbox").first.click()
     page.get_by_text("Unassigned").first.click()
-    page.get_by_role("button", name="Team").first.click()
-    page.get_by_role("button", name="Workshop").last.click()
+    page.get_by_role("button", name="Team", exact=True).first.click()
+    page.get_by_role("button", name="Workshop", exact=True).last.click()
     expect(shown(page, "Unassigned · Workshop · open (1)")).to_be_visible()
     expect(shown(page, "Workshop · Unassigned")).to_be_visible()
     assert first.title == "Brakes squeal"

@@ -35,14 +35,20 @@ class Palette:
         was typed (a number, a name, words of a subject or a message)."""
         self.page = page
         self._commands, self._find = commands, find
-        self.field = ft.TextField(label="Type a command, a customer or #number", autofocus=True, dense=True,
-                                  prefix_icon=ft.Icons.KEYBOARD_COMMAND_KEY, on_change=self._typed,
-                                  on_submit=self._run_first)
-        self.list = ft.Column([], spacing=0, tight=True)
         self._all: list[Command] = []
         self._shown: list[Command] = []
         self._found: list[Command] = []
         self._asked = ""
+        self._controls()
+
+    def _controls(self) -> None:
+        """Its field, list and dialog, made anew each time it opens: a closed dialog's late
+        dismissal (Flet takes it off its stack when the browser says so) must not take the
+        next one with it."""
+        self.field = ft.TextField(label="Type a command, a customer or #number", autofocus=True, dense=True,
+                                  prefix_icon=ft.Icons.KEYBOARD_COMMAND_KEY, on_change=self._typed,
+                                  on_submit=self._run_first)
+        self.list = ft.Column([], spacing=0, tight=True)
         self.dialog = ft.AlertDialog(title=ft.Text("Commands"), content=ft.Column([self.field, self.list], tight=True,
                                                                                   width=520),
                                      actions=[ft.TextButton("Close", on_click=lambda e: close_dialog(self.page))])
@@ -50,11 +56,9 @@ class Palette:
     async def open(self) -> None:
         if self.dialog.open:  # Ctrl+K again while it is open: it stays as it is
             return
+        self._controls()
         self._all, self._found, self._asked = self._commands(), [], ""
-        self.field.value = ""
         self._draw()
-        if self.dialog in getattr(self.page, "_dialogs").controls:  # shown before: the same dialog again
-            getattr(self.page, "_dialogs").controls.remove(self.dialog)
         self.page.show_dialog(self.dialog)
         self.page.update()
 
@@ -65,8 +69,10 @@ class Palette:
                                           on_click=lambda e, c=c: self.page.run_task(self._run, c))
                               for c in self._shown] or [ft.Text("Nothing matches.", italic=True)]
 
-    async def _typed(self, _e: Any) -> None:
+    async def _typed(self, e: Any) -> None:
         updates_itself()
+        if getattr(e, "control", self.field) is not self.field:  # a closed palette's field, late
+            return
         typed = (self.field.value or "").strip()
         self._asked = typed
         self._found = []
