@@ -47,6 +47,28 @@ def sign_in(page, email: str, password: str) -> None:
     type_into(page, "Email", email)
     type_into(page, "Password", password)
     page.keyboard.press("Enter")
+    # On a busy machine the Enter can be lost (a full `make test` once waited 30 s on a sign-in
+    # form that never began): when nothing has begun after a while (the button still enabled,
+    # the password still typed, so no answer either), the button submits instead. One that began
+    # disables the button at once, and a refusal clears the password, so nothing is sent twice.
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        if not _waiting_to_submit(page, password):
+            return
+        time.sleep(0.2)
+    if _waiting_to_submit(page, password):
+        page.get_by_role("button", name="Sign in", exact=True).first.click()
+
+
+def _waiting_to_submit(page, password: str) -> bool:
+    """The sign-in form is there, its button enabled, the password still in it: nothing began."""
+    from playwright.sync_api import Error
+
+    button = page.get_by_role("button", name="Sign in", exact=True).first
+    try:
+        return button.is_enabled(timeout=300) and any(password in v for v in input_values(page))
+    except Error:  # gone meanwhile (signed in, or the second step)
+        return False
 
 
 def input_values(page) -> list[str]:
