@@ -6,7 +6,8 @@ from helpdesk.models.core import (
     EXTERNAL_ID, TELEGRAM, IDENTIFIER_KINDS, Agent, Customer, CustomerIdentifier, Conversation, Message,
     IdempotencyRecord, ApiToken, Tag, ConversationTag, CannedReply, Draft, ConversationRead, AuditEntry,
     AgentSession, BlockedSender, SlaPolicy, SlaBreach, AppSetting, JobStatus, Webhook, OutboxEvent, WebhookDelivery,
-    CsatRating, Attachment, Delivery, Team, TeamMember, Mention, Macro)
+    CsatRating, Attachment, Delivery)
+from helpdesk.models.teamwork import Macro, Mention, Team, TeamMember
 from helpdesk.models.channels import Channel, ChannelRecord
 from helpdesk.models.mail import Mailbox, MailRecord
 from helpdesk.models.automation import AutomationEvent, AutomationRule, AutomationRun

@@ -39,6 +39,14 @@ _AUDIT_TYPE = {"agent": "agent", "token": "api", "customer": "customer", "system
 SCOPES = ("intake", "verify", "read", "reply", "admin")
 
 
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()  # "leave it as it is", where None means something (unassign, no team)
+
+
 def same_secret(expected: str, given: str | None) -> bool:
     """Whether a secret, signature or key matches, compared as bytes in constant time: input
     with non-ASCII characters (or none at all) is a plain no, never an error."""

@@ -15,11 +15,11 @@ from sqlalchemy import delete, insert, or_, select, update
 from helpdesk import events
 from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SNOOZED, Macro
 from helpdesk.models.tables import AGENTS, CANNED_REPLIES, MACROS
-from helpdesk.services.base import ADMIN, TEAM, Actor, Service, audit, new_id, require_role, require_scope, writes
+from helpdesk.services.base import ADMIN, TEAM, UNSET, Actor, Service, audit, new_id, require_role, require_scope, writes
 from helpdesk.services.conversations.common import load_state
 from helpdesk.services.conversations.status import AGENT as AGENT_CAUSE
 from helpdesk.services.conversations.status import change_status
-from helpdesk.services.conversations.triage import UNSET, clean_tags
+from helpdesk.services.conversations.triage import clean_tags
 from helpdesk.services.errors import Forbidden, NotFound, ValidationFailed
 from helpdesk.services.thread_events import insert_event
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from helpdesk.events import TEAMS_CHANGED
 from helpdesk.models.tables import (AGENTS, API_TOKENS, CHANNELS, CONVERSATIONS, MAILBOXES, TEAM_MEMBERS as MEMBERS,
                                     TEAMS)
-from helpdesk.services.base import Actor, Service, audit, new_id, require_admin, writes
+from helpdesk.services.base import UNSET, Actor, Service, audit, new_id, require_admin, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
 
 MAX_NAME = 60
@@ -26,12 +26,6 @@ HOLDERS = (CONVERSATIONS, MAILBOXES, CHANNELS, API_TOKENS)
 SOURCES = {"mailbox": MAILBOXES, "channel": CHANNELS, "token": API_TOKENS}
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()  # "leave it as it is"
 
 
 @dataclass(frozen=True)

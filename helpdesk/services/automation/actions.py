@@ -254,7 +254,7 @@ def _verb(action: dict[str, Any]) -> str:
 
 
 def _UNSET() -> Any:
-    from helpdesk.services.conversations.triage import UNSET
+    from helpdesk.services.base import UNSET
 
     return UNSET
 

@@ -23,7 +23,8 @@ from helpdesk.services.conversations.messages import MessagesMixin
 from helpdesk.services.conversations.queries import ConversationFilter, ConversationPage, QueriesMixin, tag_names
 from helpdesk.services.conversations.spam import SPAM_KEEP_DAYS, SpamMixin
 from helpdesk.services.conversations.status import InvalidTransition, StatusMixin
-from helpdesk.services.conversations.triage import UNSET, TriageMixin, TriageResult
+from helpdesk.services.base import UNSET
+from helpdesk.services.conversations.triage import TriageMixin, TriageResult
 
 
 class ConversationService(IntakeMixin, MessagesMixin, StatusMixin, TriageMixin, HandoffMixin, CsatMixin, MergeMixin,

@@ -19,7 +19,7 @@ from helpdesk.db import Transaction
 from helpdesk import events
 from helpdesk.models import PRIORITIES, SNOOZED, STATUSES, Agent, Conversation
 from helpdesk.models.tables import AGENTS as AGENT, CONVERSATION_TAGS as CONVERSATION_TAG, TAGS as TAG
-from helpdesk.services.base import TEAM, Actor, audit, new_id, require_role, require_scope, writes
+from helpdesk.services.base import TEAM, UNSET, Actor, audit, new_id, require_role, require_scope, writes
 from helpdesk.services.conversations.common import UPDATE_CONVERSATION, ConversationBase, actor_words, load_state
 from helpdesk.services.thread_events import insert_event
 from helpdesk.services.conversations.status import AGENT as AGENT_CAUSE
@@ -33,12 +33,6 @@ _TAGS_OF = select(TAG.c.name).join(CONVERSATION_TAG, CONVERSATION_TAG.c.tag_id =
     CONVERSATION_TAG.c.conversation_id == bindparam("b_id")).order_by(TAG.c.name)
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()  # "leave the assignee as it is" (None means unassign)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ import flet as ft
 
 from helpdesk import __version__
 from helpdesk.ui.memory import settled
-from helpdesk.models import OPEN, PENDING, PRIORITIES, RESOLVED, SPAM
+from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
 from helpdesk.services.macros import describe as describe_macro
-from helpdesk.ui.workspace.palette import Command, Palette
+from helpdesk.ui.workspace.commands import PaletteCommands
+from helpdesk.ui.workspace.palette import Palette
+from helpdesk.ui.workspace.views import VIEW_ICONS, VIEW_LABELS
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account
 from helpdesk.ui.context import UiContext
@@ -36,17 +38,7 @@ from helpdesk.ui.workspace.payments import card_tools, request_payment
 from helpdesk.ui.workspace.thread import ThreadView
 
 NARROW = 820
-VIEW_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "all": "All", "overdue": "Overdue", "at_risk": "At risk",
-               "bot": "Bot", "spam": "Spam", "mentions": "Mentions"}
-VIEW_ICONS = {"mine": (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON), "unassigned": (ft.Icons.INBOX_OUTLINED, ft.Icons.INBOX),
-              "all": (ft.Icons.ALL_INBOX_OUTLINED, ft.Icons.ALL_INBOX), "overdue": (ft.Icons.ALARM, ft.Icons.ALARM_ON),
-              "at_risk": (ft.Icons.HOURGLASS_BOTTOM, ft.Icons.HOURGLASS_FULL),
-              "bot": (ft.Icons.SMART_TOY_OUTLINED, ft.Icons.SMART_TOY),
-              "spam": (ft.Icons.REPORT_OUTLINED, ft.Icons.REPORT),
-              "mentions": (ft.Icons.ALTERNATE_EMAIL, ft.Icons.ALTERNATE_EMAIL)}
-
-
-class Workspace(LiveUpdates, Searching):
+class Workspace(LiveUpdates, Searching, PaletteCommands):
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
         self.page = ctx.page
@@ -345,61 +337,6 @@ class Workspace(LiveUpdates, Searching):
         updates_itself()
         self.rail.selected_index = self.nav_bar.selected_index
         await self._change_view()
-
-    # ---- the command palette ----------------------------------------------------------------------
-
-    def _commands(self, agents: list[Any], macros: list[Any]) -> list[Command]:
-        """What may be done now: on the open conversation first, then views and team queues."""
-        acts, c = self.actions, self.c
-        out: list[Command] = []
-        detail = c.detail if c.selected_id is not None else None
-        if detail is not None:
-            number = f"#{detail.conversation.id}"
-            out += [Command(f"Run macro: {m.name}", lambda m=m: acts.macro(m.id, m.name), ft.Icons.BOLT)
-                    for m in macros]
-            status = detail.conversation.status
-            if status == RESOLVED:
-                out.append(Command(f"Reopen {number}", lambda: acts.status(OPEN), ft.Icons.REPLAY))
-            elif status != SPAM:
-                out += [Command(f"Resolve {number}", lambda: acts.status(RESOLVED), ft.Icons.CHECK_CIRCLE_OUTLINE),
-                        Command(f"Set {number} pending", lambda: acts.status(PENDING), ft.Icons.HOURGLASS_EMPTY)]
-            out.append(Command(f"Assign {number} to me", lambda: acts.assign(c.agent_id), ft.Icons.PERSON_ADD_ALT))
-            out += [Command(f"Assign {number} to {a.name}", lambda a=a: acts.assign(a.id), ft.Icons.PERSON_OUTLINE)
-                    for a in agents if a.id != c.agent_id]
-            out += [Command(f"Move {number} to {name}", lambda i=i: acts.team(i), ft.Icons.GROUPS_2_OUTLINED)
-                    for i, name in sorted(c.teams.items(), key=lambda t: t[1])]
-        out += [Command(f"View: {label}", lambda v=v: self._go_to_view(v), VIEW_ICONS[v][0])
-                for v, label in VIEW_LABELS.items()]
-        out += [Command(f"Team queue: {name}", lambda i=i: self._go_to_team(i), ft.Icons.GROUPS_2_OUTLINED)
-                for i, name in sorted(c.teams.items(), key=lambda t: t[1])]
-        return out
-
-    async def _find_for_palette(self, typed: str) -> list[Command]:
-        """Conversations for what was typed: "#42" (or 42) opens that one; words search."""
-        number = typed.lstrip("#")
-        found: list[Command] = []
-        if number.isdigit():
-            found.append(Command(f"Open #{number}", lambda n=int(number): self.open(n), ft.Icons.OPEN_IN_NEW))
-        if len(typed) >= 3:
-            hits = await self.ctx.read(self.ctx.services.search.search, typed, 5)
-            seen: set[int] = set()
-            for h in hits:
-                if h.conversation_id is None or h.conversation_id in seen:
-                    continue
-                seen.add(h.conversation_id)
-                found.append(Command(f"Open #{h.conversation_id} · {h.customer_name} · {h.subject}"[:90],
-                                     lambda i=h.conversation_id: self.open(i), ft.Icons.CHAT_BUBBLE_OUTLINE))
-        return found
-
-    async def _go_to_view(self, view: str) -> None:
-        self.rail.selected_index = self.nav_bar.selected_index = list(VIEW_LABELS).index(view)
-        await self._change_view()
-        self.page.update()
-
-    async def _go_to_team(self, team_id: int) -> None:
-        self.team_filter.value = str(team_id)
-        await self._on_filter(None)
-        self.page.update()
 
     async def _change_view(self) -> None:
         if self.c.searching is not None:
