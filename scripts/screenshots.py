@@ -22,7 +22,7 @@ from helpdesk.config import Settings  # noqa: E402
 from helpdesk.services.base import Actor  # noqa: E402
 from helpdesk.services.conversations import IncomingMessage  # noqa: E402
 from helpdesk.services.demo import fill_demo  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_app, shown, sign_in, type_into  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_app, open_settings, shown, sign_in, type_into  # noqa: E402
 
 
 def demo_logo() -> bytes:
@@ -426,12 +426,45 @@ def rich_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-un
     phone.close()
 
 
+def team_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Settings → Teams with a workshop that keeps its own hours, and its edit dialog."""
+    from datetime import time as clock_time
+
+    from helpdesk.services.calendar import BusinessCalendar
+    from helpdesk.services.sla import Policy
+
+    services = app.services
+    shop = services.sla.calendar()
+    emails = [a.email for a in services.agents.list() if a.email != "sam@bikeshop.example"]
+    workshop = services.teams.create("Workshop", emails[:2], Actor.system(), lead=emails[0])
+    services.teams.create("Sales", ["sam@bikeshop.example"], Actor.system())
+    form = next(t for t in services.tokens.list() if t.name == "Website contact form")
+    services.teams.send_new_conversations("token", form.id, "Sales", Actor.system())
+    services.sla.set_team_hours(workshop.id, BusinessCalendar(
+        timezone=shop.timezone, hours={**{d: ((clock_time(8), clock_time(17)),) for d in range(5)},
+                                       5: ((clock_time(8), clock_time(12)),)}), Actor.system())
+    services.sla.set_team_targets(workshop.id, [Policy("urgent", 30, 60, 480, True)], Actor.system())
+    page = open_app(browser.new_context(viewport={"width": 1280, "height": 860}), server.url)
+    sign_in(page, "sam@bikeshop.example", "demo-password")
+    shown(page, "Unassigned").wait_for()
+    open_settings(page, "Teams")
+    shown(page, "Where new conversations go").wait_for()
+    time.sleep(1.5)
+    page.screenshot(path=out / "settings-teams.png")
+    page.get_by_role("button", name="Edit Workshop", exact=True).click()
+    shown(page, "Own business hours (the shop's otherwise)").wait_for()
+    page.mouse.move(640, 600)
+    page.mouse.wheel(0, 380)  # to the week's hours
+    time.sleep(1.5)
+    page.screenshot(path=out / "team-hours.png")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", choices=["customer", "trust", "rich"],
+    parser.add_argument("--only", choices=["customer", "trust", "rich", "teams"],
                         help="customer: only what customers see (chat, page); trust: two-step, privacy, spam; "
-                             "rich: payments, voice notes, choices")
+                             "rich: payments, voice notes, choices; teams: Settings → Teams")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # Listening on loopback only; "public_url" stands in for the address a shop PC would show.
@@ -450,7 +483,7 @@ def main() -> int:
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         if args.only:
-            {"customer": customer_screens, "trust": trust_screens, "rich": rich_screens}[args.only](
+            {"customer": customer_screens, "trust": trust_screens, "rich": rich_screens, "teams": team_screens}[args.only](
                 app, browser, server, args.out)
             browser.close()
             app.close()

@@ -1,4 +1,4 @@
-"""Teamwork's tables: teams and their members, mentions in notes, macros (migrations 0019-0021).
+"""Teamwork's tables: teams and their members, mentions in notes, macros (migrations 0019-0023).
 Business rules live in services/ (teams.py, mentions.py, macros.py), not here."""
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ class Team(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=60, unique=True)
     lead_id: Optional[int] = Field(default=None, foreign_key="agent.id")
+    # Its own business hours (BusinessCalendar.to_json) and response targets by priority
+    # (migration 0023); None: the shop's. services/sla.py reads them.
+    hours: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    targets: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

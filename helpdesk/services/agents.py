@@ -145,12 +145,9 @@ class AgentService(Service):
         if actor.agent_id != agent_id:
             require_admin(actor, "change another agent's hours")
         if hours is not None and not hours.get("shop"):
-            from helpdesk.services.calendar import BusinessCalendar
+            from helpdesk.services.calendar import parse_schedule
 
-            try:
-                hours = BusinessCalendar.from_json(hours).to_json()
-            except Exception as exc:
-                raise ValidationFailed("the hours were not saved", {"hours": f"not a weekly schedule: {exc}"}) from None
+            hours = parse_schedule(hours).to_json()
         return self._set_availability(agent_id, actor, hours={"shop": True} if hours and hours.get("shop") else hours)
 
     @writes

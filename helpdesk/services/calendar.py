@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
+from helpdesk.services.errors import ValidationFailed
+
 MAX_DAYS = 3 * 366  # a schedule with no working time at all must not loop forever
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -149,3 +151,13 @@ class BusinessCalendar:
         return cls(timezone=data.get("timezone", "UTC"), hours=hours,
                    holidays=frozenset(date.fromisoformat(d) for d in data.get("holidays") or []),
                    around_the_clock=bool(data.get("around_the_clock")))
+
+
+def parse_schedule(data: Any, field: str = "hours") -> BusinessCalendar:
+    """A stored or sent schedule (BusinessCalendar.to_json), or ValidationFailed naming `field`."""
+    try:
+        if not isinstance(data, dict):
+            raise ValueError("expected an object with timezone, hours and holidays")
+        return BusinessCalendar.from_json(data)
+    except Exception as exc:
+        raise ValidationFailed("the hours were not saved", {field: f"not a weekly schedule: {exc}"}) from None

@@ -183,7 +183,8 @@ class PromiseService(Service):
     def for_conversation(self, conversation: Any) -> Promise:
         now = self.now()
         rules: SlaRules = self.sla.rules()
-        calendar = rules.calendar
+        team_id = getattr(conversation, "team_id", None)
+        calendar = rules.calendar_of(team_id)  # a team may keep its own hours
         open_now = until = next_open = None
         if not calendar.around_the_clock:
             spans = list(calendar.intervals(now - timedelta(days=1), now + timedelta(days=14)))
@@ -191,7 +192,7 @@ class PromiseService(Service):
             open_now = current is not None
             until = current[1] if current else None
             next_open = None if current else next((a for a, _ in spans if a > now), None)
-        policy = rules.policies.get(conversation.priority)
+        policy = rules.policy(conversation.priority, team_id)
         waiting = conversation.status == OPEN and conversation.waiting_since is not None
         within, reply_by = "", None
         if policy is not None:

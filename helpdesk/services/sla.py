@@ -9,6 +9,8 @@ The rules (docs/architecture.md, README "What agents get"):
 - A breach is recorded once per target and per customer message that started the wait,
   stamped with the due time, so a PC that was off catches up correctly at start.
 - "At risk" from 80 % of a target used.
+- A team may keep its own business hours and targets (a workshop that opens at 8): a
+  conversation's clocks count in its team's, and in the shop's where the team has none.
 
 Clock state lives in columns of the conversation (see models.Conversation); the due and
 at-risk times are precomputed whenever a clock starts, pauses, resumes or its policy
@@ -18,7 +20,7 @@ changes, so scans and inbox views are indexed range queries.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -29,12 +31,12 @@ from sqlalchemy.engine import Connection
 
 from helpdesk.models import (EVENT, OPEN, OUT, PENDING, PRIORITIES, RESOLVED, SNOOZED, SPAM, AppSetting, Conversation,
                              SlaBreach, SlaPolicy)
-from helpdesk.models.tables import CONVERSATIONS as C, MESSAGES as M, SLA_BREACHES as B
-from helpdesk.events import CONVERSATION_UPDATED, OUTBOX_ENQUEUED, SLA_BREACHED
+from helpdesk.models.tables import CONVERSATIONS as C, MESSAGES as M, SLA_BREACHES as B, TEAMS
+from helpdesk.events import CONVERSATION_UPDATED, OUTBOX_ENQUEUED, SLA_BREACHED, TEAMS_CHANGED
 from helpdesk.services.base import Actor, Service, audit, require_admin, writes
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.calendar import BusinessCalendar
-from helpdesk.services.errors import ValidationFailed
+from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.outbox import enqueue
 
 AT_RISK_SHARE = 0.8
@@ -101,22 +103,42 @@ class Due:
     overdue: bool
 
 
-class SlaRules:
-    """Pure clock arithmetic for a set of policies and a calendar."""
+@dataclass(frozen=True)
+class TeamTime:
+    """A team's own business hours (None: the shop's) and targets (a priority left out: the shop's)."""
 
-    def __init__(self, policies: dict[str, Policy], calendar: BusinessCalendar) -> None:
+    calendar: BusinessCalendar | None = None
+    policies: dict[str, Policy] = field(default_factory=dict)
+
+
+class SlaRules:
+    """Pure clock arithmetic for a set of policies and a calendar, and the teams' own."""
+
+    def __init__(self, policies: dict[str, Policy], calendar: BusinessCalendar,
+                 teams: dict[int, TeamTime] | None = None) -> None:
         self.policies = policies
         self.calendar = calendar
+        self.teams = teams or {}
         self._always = BusinessCalendar.always()
 
-    def _calendar(self, priority: str) -> BusinessCalendar:
-        policy = self.policies.get(priority)
-        return self.calendar if policy is None or policy.business_hours else self._always
+    def policy(self, priority: str, team_id: int | None = None) -> Policy | None:
+        """The targets a conversation of this priority in this team (None: no team) is held to."""
+        own = self.teams.get(team_id) if team_id is not None else None
+        return (own.policies.get(priority) if own is not None else None) or self.policies.get(priority)
+
+    def calendar_of(self, team_id: int | None = None) -> BusinessCalendar:
+        """The business hours a team keeps (the shop's unless it has its own)."""
+        own = self.teams.get(team_id) if team_id is not None else None
+        return own.calendar if own is not None and own.calendar is not None else self.calendar
+
+    def _calendar(self, priority: str, team_id: int | None = None) -> BusinessCalendar:
+        policy = self.policy(priority, team_id)
+        return self.calendar_of(team_id) if policy is None or policy.business_hours else self._always
 
     # transitions ------------------------------------------------------------------------
 
     def customer_wrote(self, c: Clocks, message_id: int, replied_before: bool, now: datetime,
-                       priority: str) -> Clocks:
+                       priority: str, team_id: int | None = None) -> Clocks:
         if c.response_message_id is None:
             c.response_target = "next_response" if replied_before else "first_response"
             c.response_message_id, c.response_elapsed, c.response_resumed_at = message_id, 0, now
@@ -126,15 +148,15 @@ class SlaRules:
             c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = message_id, 0, now
         elif c.resolution_resumed_at is None:
             c.resolution_resumed_at = now
-        return self.schedule(c, priority)
+        return self.schedule(c, priority, team_id)
 
-    def replied(self, c: Clocks, new_status: str, now: datetime, priority: str) -> Clocks:
+    def replied(self, c: Clocks, new_status: str, now: datetime, priority: str, team_id: int | None = None) -> Clocks:
         c.response_target, c.response_message_id, c.response_elapsed, c.response_resumed_at = None, None, 0, None
-        return self.status_changed(c, new_status, now, priority, start_id=None)
+        return self.status_changed(c, new_status, now, priority, start_id=None, team_id=team_id)
 
     def status_changed(self, c: Clocks, new_status: str, now: datetime, priority: str,
-                       start_id: int | None) -> Clocks:
-        cal = self._calendar(priority)
+                       start_id: int | None, team_id: int | None = None) -> Clocks:
+        cal = self._calendar(priority, team_id)
         if new_status in (RESOLVED, SPAM):  # nothing is owed on either
             c.response_target, c.response_message_id, c.response_elapsed, c.response_resumed_at = None, None, 0, None
             c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = None, 0, None
@@ -151,12 +173,12 @@ class SlaRules:
                 c.resolution_message_id, c.resolution_elapsed, c.resolution_resumed_at = start_id, 0, now
             elif c.resolution_message_id is not None and c.resolution_resumed_at is None:
                 c.resolution_resumed_at = now
-        return self.schedule(c, priority)
+        return self.schedule(c, priority, team_id)
 
-    def schedule(self, c: Clocks, priority: str) -> Clocks:
+    def schedule(self, c: Clocks, priority: str, team_id: int | None = None) -> Clocks:
         """Recompute due and at-risk times of the running clocks (paused ones have none)."""
-        cal = self._calendar(priority)
-        policy = self.policies.get(priority)
+        cal = self._calendar(priority, team_id)
+        policy = self.policy(priority, team_id)
         for part, target in (("response", c.response_target), ("resolution", "resolution")):
             resumed = getattr(c, f"{part}_resumed_at")
             if policy is None or resumed is None or target is None:
@@ -189,6 +211,17 @@ class SlaRules:
                    at_risk=due_at > now and risk_at is not None and risk_at <= now)
 
 
+def _check_policy(priority: str, *minutes: int) -> dict[str, str]:
+    """What is wrong with a priority's three targets (first, next, resolution), by field."""
+    wrong: dict[str, str] = {}
+    if priority not in PRIORITIES:
+        wrong["priority"] = "must be urgent, high, normal or low"
+    for name, value in zip(("first_response_minutes", "next_response_minutes", "resolution_minutes"), minutes):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 60 * 24 * 365:
+            wrong[name] = "must be a number of minutes from 1 to 525600"
+    return wrong
+
+
 class SlaService(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -200,8 +233,22 @@ class SlaService(Service):
     def rules(self) -> SlaRules:
         with self._lock:
             if self._rules is None:
-                self._rules = SlaRules(self.policies(), self.calendar())
+                self._rules = SlaRules(self.policies(), self.calendar(), self.team_times())
             return self._rules
+
+    def team_times(self) -> dict[int, TeamTime]:
+        """Every team that keeps hours or targets of its own."""
+        with self.db.read() as s:
+            rows = s.execute(select(TEAMS.c.id, TEAMS.c.hours, TEAMS.c.targets)
+                             .where(or_(TEAMS.c.hours.is_not(None), TEAMS.c.targets.is_not(None)))).all()
+        return {r.id: TeamTime(BusinessCalendar.from_json(r.hours) if r.hours else None,
+                               {priority: Policy(priority, t["first_response_minutes"], t["next_response_minutes"],
+                                                 t["resolution_minutes"], bool(t["business_hours"]))
+                                for priority, t in (r.targets or {}).items()})
+                for r in rows}
+
+    def team_time(self, team_id: int) -> TeamTime:
+        return self.team_times().get(team_id, TeamTime())
 
     def policies(self) -> dict[str, Policy]:
         with self.db.read() as s:
@@ -223,19 +270,12 @@ class SlaService(Service):
     def set_policy(self, priority: str, first_response_minutes: int, next_response_minutes: int,
                    resolution_minutes: int, business_hours: bool, actor: Actor) -> Policy:
         require_admin(actor, "change response targets")
-        fields_: dict[str, str] = {}
-        if priority not in PRIORITIES:
-            fields_["priority"] = "must be urgent, high, normal or low"
-        for name, value in (("first_response_minutes", first_response_minutes),
-                            ("next_response_minutes", next_response_minutes),
-                            ("resolution_minutes", resolution_minutes)):
-            if not isinstance(value, int) or not 1 <= value <= 60 * 24 * 365:
-                fields_[name] = "must be a number of minutes from 1 to 525600"
+        fields_ = _check_policy(priority, first_response_minutes, next_response_minutes, resolution_minutes)
         if fields_:
             raise ValidationFailed("the policy was not saved", fields_)
         self._save_policy(priority, first_response_minutes, next_response_minutes, resolution_minutes,
                           business_hours, actor)
-        self._changed()
+        self.refresh()
         return self.policies()[priority]
 
     @writes
@@ -255,7 +295,7 @@ class SlaService(Service):
     def set_calendar(self, calendar: BusinessCalendar, actor: Actor) -> None:
         require_admin(actor, "change business hours")
         self._save_calendar(calendar, actor)
-        self._changed()
+        self.refresh()
 
     @writes
     def _save_calendar(self, calendar: BusinessCalendar, actor: Actor) -> None:
@@ -265,7 +305,41 @@ class SlaService(Service):
             tx.session.add(setting)
             audit(tx.session, self.now(), actor, "sla.calendar", calendar=setting.value)
 
-    def _changed(self) -> None:
+    def set_team_hours(self, team_id: int, calendar: BusinessCalendar | None, actor: Actor) -> TeamTime:
+        """A team's own business hours, or None: it keeps the shop's again. Answers the team's time."""
+        require_admin(actor, "change a team's business hours")
+        self._save_team(team_id, "hours", calendar.to_json() if calendar is not None else None, actor)
+        self.refresh()
+        return self.team_time(team_id)
+
+    def set_team_targets(self, team_id: int, policies: list[Policy] | None, actor: Actor) -> TeamTime:
+        """A team's own response targets (a priority left out keeps the shop's), or None for none."""
+        require_admin(actor, "change a team's response targets")
+        fields_: dict[str, str] = {}
+        for p in policies or []:
+            fields_.update({f"{p.priority}.{k}" if k != "priority" else k: v for k, v in _check_policy(
+                p.priority, p.first_response_minutes, p.next_response_minutes, p.resolution_minutes).items()})
+        if fields_:
+            raise ValidationFailed("the team's targets were not saved", fields_)
+        stored = {p.priority: {"first_response_minutes": p.first_response_minutes,
+                               "next_response_minutes": p.next_response_minutes,
+                               "resolution_minutes": p.resolution_minutes, "business_hours": p.business_hours}
+                  for p in policies or []}
+        self._save_team(team_id, "targets", stored or None, actor)
+        self.refresh()
+        return self.team_time(team_id)
+
+    @writes
+    def _save_team(self, team_id: int, column: str, value: Any, actor: Actor) -> None:
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            if conn.execute(update(TEAMS).where(TEAMS.c.id == team_id).values({column: value})).rowcount == 0:
+                raise NotFound(f"team {team_id} not found")
+            audit(conn, self.now(), actor, f"team.{column}", team_id=team_id, **{column: value})
+            tx.emit(TEAMS_CHANGED, None, team_id=team_id)
+
+    def refresh(self) -> None:
+        """Read the targets and hours again and move every running clock's deadlines to them."""
         with self._lock:
             self._rules = None
         self.reschedule_all()
@@ -284,12 +358,12 @@ class SlaService(Service):
         rules = self.rules()
         with self.db.write() as tx:
             conn = tx.session.connection()
-            rows = conn.execute(select(C.c.id, C.c.priority, *[C.c[f.name] for f in fields(Clocks)])
+            rows = conn.execute(select(C.c.id, C.c.priority, C.c.team_id, *[C.c[f.name] for f in fields(Clocks)])
                                 .where(C.c.id > after_id, or_(C.c.response_resumed_at.is_not(None),
                                                               C.c.resolution_resumed_at.is_not(None)))
                                 .order_by(C.c.id).limit(batch)).all()
             for row in rows:
-                clocks = rules.schedule(Clocks.of(row), row.priority)
+                clocks = rules.schedule(Clocks.of(row), row.priority, row.team_id)
                 conn.execute(update(C).where(C.c.id == row.id).values(**clocks.values()))
             if rows:
                 tx.emit(CONVERSATION_UPDATED, None, sla=True)

@@ -16,6 +16,7 @@ from helpdesk.models.tables import (AGENTS, API_TOKENS, CHANNELS, CONVERSATIONS,
                                     TEAMS)
 from helpdesk.services.base import UNSET, Actor, Service, audit, new_id, require_admin, writes
 from helpdesk.services.errors import NotFound, ValidationFailed
+from helpdesk.services.sla import SlaService
 
 MAX_NAME = 60
 MAX_TEAMS = 100
@@ -69,6 +70,10 @@ def members_of(conn: Connection, team_id: int) -> set[int]:
 
 
 class TeamService(Service):
+    def __init__(self, *args: Any, sla: SlaService, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sla = sla
+
     # ---- reading --------------------------------------------------------------------------------
 
     def all(self) -> list[TeamView]:
@@ -154,7 +159,10 @@ class TeamService(Service):
         no team's queue; mailboxes, channels and tokens that sent theirs to it send them to no team."""
         actor = require_admin(actor, "remove teams")
         team = self.get(team_id)
+        kept_own_time = team_id in self.sla.rules().teams
         self._remove(team, actor)
+        if kept_own_time:  # its conversations' clocks count in the shop's hours again
+            self.sla.refresh()
         return team
 
     def _check_name(self, fields: dict[str, str], name: Any, team_id: int | None) -> str:

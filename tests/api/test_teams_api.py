@@ -113,3 +113,31 @@ def test_reports_and_csv_by_team(services, client, admin, ann):
     csv_rows = client.get("/api/v1/conversations.csv", params={"team": "Workshop"}, headers=admin).text.splitlines()
     assert len(csv_rows) == 2 and csv_rows[1].startswith(f"{ours},")
     assert client.get("/api/v1/reports/summary.csv", params={"team": "Gardening"}, headers=admin).status_code == 422
+
+
+def test_a_team_keeps_its_own_hours_and_targets_and_gives_them_back(client, admin, clock):
+    team = client.post("/api/v1/teams", json={"name": "Workshop"}, headers=admin).json()
+    assert (team["hours"], team["targets"]) == (None, None)  # the shop's
+    hours = {"timezone": "Europe/Berlin", "hours": {"mon": [["08:00", "17:00"]], "sat": [["08:00", "12:00"]]},
+             "holidays": ["2026-12-24"]}
+    changed = client.patch(f"/api/v1/teams/{team['id']}", headers=admin, json={
+        "hours": hours, "targets": {"urgent": {"first_response_minutes": 15, "next_response_minutes": 30,
+                                               "resolution_minutes": 240}}})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["hours"]["hours"] == hours["hours"] and body["hours"]["holidays"] == ["2026-12-24"]
+    assert body["targets"] == {"urgent": {"first_response_minutes": 15, "next_response_minutes": 30,
+                                          "resolution_minutes": 240, "business_hours": True}}
+    assert client.get("/api/v1/teams", headers=admin).json()["teams"][0]["hours"]["timezone"] == "Europe/Berlin"
+
+    bad_zone = client.patch(f"/api/v1/teams/{team['id']}", headers=admin,
+                            json={"name": "Renamed", "hours": {**hours, "timezone": "Mars/Olympus"}})
+    assert bad_zone.status_code == 422 and "hours" in bad_zone.json()["error"]["fields"]
+    zero = client.patch(f"/api/v1/teams/{team['id']}", headers=admin, json={"targets": {"low": {
+        "first_response_minutes": 0, "next_response_minutes": 1, "resolution_minutes": 1}}})
+    assert zero.status_code == 422
+    after = client.get("/api/v1/teams", headers=admin).json()["teams"][0]
+    assert after["name"] == "Workshop" and after["targets"]["urgent"]["first_response_minutes"] == 15  # nothing changed
+
+    back = client.patch(f"/api/v1/teams/{team['id']}", headers=admin, json={"hours": None, "targets": None}).json()
+    assert (back["hours"], back["targets"]) == (None, None)

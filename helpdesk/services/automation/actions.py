@@ -110,8 +110,8 @@ class Actions:
             state = load_state(a.conn, state.id)
         if state.assignee_id is not None:
             raise Skip("it is already assigned")
-        choice = assign.choose(a.conn, a.action, (a.rule.state or {}).get("last"), a.now, a.facts.calendar,
-                               team[0] if team is not None else None)
+        choice = assign.choose(a.conn, a.action, (a.rule.state or {}).get("last"), a.now,
+                               a.facts.rules.calendar_of(state.team_id), team[0] if team is not None else None)
         if choice.agent_id is None:
             raise Skip(choice.why_not)
         self.conversations.triage_in(a.tx, a.conn, state, a.actor, a.now, choice.agent_id, None, None, old_tags=[])

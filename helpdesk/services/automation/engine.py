@@ -99,13 +99,13 @@ class RuleEngine(Service):
                                    []).append(rule)
             if rules:
                 limits = limits_in(conn)
-                calendar = self.conversations.sla.rules().calendar
+                sla_rules = self.conversations.sla.rules()
                 runs: list[dict[str, Any]] = []
                 self.actions.begin_pass()
                 for event in pending:
                     applicable = [r for r in by_type.get(event.type, ()) if _applies(r, event)]
                     if applicable:
-                        self._event(tx, conn, event, applicable, limits, calendar, now, runs)
+                        self._event(tx, conn, event, applicable, limits, sla_rules, now, runs)
                 if runs:
                     conn.execute(_INSERT_RUN, runs)
                 for rule in rules:
@@ -116,12 +116,12 @@ class RuleEngine(Service):
             return len(pending)
 
     def _event(self, tx: Any, conn: Connection, event: Any, rules: list[LiveRule], limits: Limits,
-               calendar: Any, now: datetime, runs: list[dict[str, Any]]) -> None:
+               sla_rules: Any, now: datetime, runs: list[dict[str, Any]]) -> None:
         state = conn.execute(_STATE, {"b_id": event.conversation_id}).first()
         if state is None:
             return
         chain = tuple(event.data.get("via_rules") or ())
-        facts = Facts(conn, state, event.at, event.message_id, event.data, calendar)
+        facts = Facts(conn, state, event.at, event.message_id, event.data, sla_rules)
         for rule in rules:
             try:
                 if not holds(rule.conditions, facts):

@@ -15,6 +15,7 @@ from helpdesk.models.tables import (AGENTS as AGENT, CONVERSATIONS as C, CONVERS
                                    CUSTOMER_IDENTIFIERS as IDS, MAILBOXES as MAILBOX, MAIL_RECORDS as RECORD,
                                    MESSAGES as M, TAGS as TAG, TEAMS)
 from helpdesk.services.calendar import BusinessCalendar
+from helpdesk.services.sla import SlaRules
 
 _MESSAGE_COLUMNS = (M.c.id, M.c.direction, M.c.kind, M.c.body, M.c.meta, M.c.channel, M.c.created_at)
 # Built once: a pass asks these for every event.
@@ -27,13 +28,13 @@ class Facts:
     """One event's conversation (its state row, reloaded after each rule), message, customer."""
 
     def __init__(self, conn: Connection, state: Any, at: datetime, message_id: int | None, data: dict[str, Any],
-                 calendar: BusinessCalendar) -> None:
+                 rules: SlaRules) -> None:
         self.conn = conn
         self.state = state
         self.at = at
         self.message_id = message_id
         self.data = data
-        self.calendar = calendar
+        self.rules = rules
 
     def refresh(self, state: Any, tags_too: bool = False) -> None:
         """The conversation after a rule's actions: the next rule sees what this one did (the tag
@@ -124,6 +125,11 @@ class Facts:
         if self.state.assignee_id is None:
             return ""
         return self.conn.execute(select(AGENT.c.email).where(AGENT.c.id == self.state.assignee_id)).scalar() or ""
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The business hours the conversation's team keeps (the shop's unless it has its own)."""
+        return self.rules.calendar_of(self.state.team_id)
 
     @property
     def inside_hours(self) -> bool:

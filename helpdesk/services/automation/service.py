@@ -132,7 +132,7 @@ class AutomationService(Service):
         its latest customer message (a dry run: nothing is written, no action runs)."""
         spec = check_rule(data) if data is not None else spec_of(self.get(name or ""))
         conditions = {"match": spec.match, "items": spec.conditions}
-        calendar = self.conversations.sla.rules().calendar
+        sla_rules = self.conversations.sla.rules()
         results = []
         with self.db.read() as s:
             conn = s.connection()
@@ -143,7 +143,7 @@ class AutomationService(Service):
                 latest = conn.execute(select(M.c.id).where(M.c.conversation_id == state.id, M.c.direction == IN,
                                                            M.c.kind == REPLY).order_by(M.c.id.desc()).limit(1)).scalar()
                 at = state.last_customer_message_at or state.created_at
-                facts = Facts(conn, state, at, latest, {}, calendar)
+                facts = Facts(conn, state, at, latest, {}, sla_rules)
                 results.append(TestResult(state.id, state.subject or "", state.name or "", at, holds(conditions, facts)))
         return results
 

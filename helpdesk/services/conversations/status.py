@@ -188,18 +188,18 @@ def _clocks_after(conn: Connection, state: Row[Any] | SimpleNamespace, new: str,
         if latest is not None:
             clocks = rules.customer_wrote(Clocks(**{**before, "response_message_id": None, "resolution_message_id": None}),
                                           latest, replied_before=state.first_reply_at is not None, now=now,
-                                          priority=state.priority)
+                                          priority=state.priority, team_id=state.team_id)
         return {k: v for k, v in clocks.values().items() if before[k] != v}
     if cause == CUSTOMER:
         assert message_id is not None
         rules.customer_wrote(clocks, message_id, replied_before=state.first_reply_at is not None, now=now,
-                             priority=state.priority)
+                             priority=state.priority, team_id=state.team_id)
     elif cause == REPLY:
-        rules.replied(clocks, new, now, state.priority)
+        rules.replied(clocks, new, now, state.priority, state.team_id)
     else:
         start_id = event_id or conn.execute(select(func.max(MESSAGE.c.id)).where(
             MESSAGE.c.conversation_id == state.id)).scalar()
-        rules.status_changed(clocks, new, now, state.priority, start_id=start_id)
+        rules.status_changed(clocks, new, now, state.priority, start_id=start_id, team_id=state.team_id)
     return {k: v for k, v in clocks.values().items() if before[k] != v}
 
 

@@ -136,9 +136,13 @@ class TriageMixin(ConversationBase):
             if state.assignee_id is not None and assignee_id is not None and "team_id" not in changed:
                 # From one person to another (a move to a team said so already: one summary).
                 tx.emit(CONVERSATION_TRANSFERRED, conversation_id, old=state.assignee_id, to=assignee_id)
+        if (priority is not None and priority != state.priority) or "team_id" in columns:
+            # Deadlines follow the priority's targets in the team's hours (a team may keep its own).
+            clocks = self.sla.rules().schedule(Clocks.of(state), priority or state.priority,
+                                               columns.get("team_id", state.team_id))
+            columns.update(clocks.values())
         if priority is not None and priority != state.priority:
-            clocks = self.sla.rules().schedule(Clocks.of(state), priority)
-            columns.update(priority=priority, **clocks.values())
+            columns.update(priority=priority)
             insert_event(conn, conversation_id, now, f"Priority changed from {state.priority} to {priority} by "
                          f"{actor_words(actor)}", actor, event="priority", old=state.priority, new=priority)
             audit(conn, now, actor, "conversation.priority", conversation_id, old=state.priority, new=priority)
@@ -187,7 +191,7 @@ class TriageMixin(ConversationBase):
         team_id: Any = UNSET
         if team is not UNSET:
             try:
-                team_id = TeamService(self.db, self.clock, self.settings).resolve(team)
+                team_id = TeamService(self.db, self.clock, self.settings, sla=self.sla).resolve(team)
             except ValidationFailed as exc:
                 fields.update(exc.fields)
         clean = clean_tags(tags) if tags is not None else None

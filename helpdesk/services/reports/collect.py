@@ -37,9 +37,10 @@ def collect(s: Session, rules: Any, first: date, last: date, team_id: int | None
     def day_of(at: datetime) -> DayFacts:
         return days[at.astimezone(tz).date()]
 
-    def span(priority: str, a: datetime, b: datetime) -> float:
-        policy = rules.policies.get(priority)
-        calendar = rules.calendar if policy is None or policy.business_hours else always
+    def span(conversation: Any, a: datetime, b: datetime) -> float:
+        """Time from a to b as `conversation`'s clocks count it (its team's hours, its priority's targets)."""
+        policy = rules.policy(conversation.priority, conversation.team_id)
+        calendar = rules.calendar_of(conversation.team_id) if policy is None or policy.business_hours else always
         return calendar.seconds_between(a, b)
 
     # What is in no report: spam, and with a team, every other conversation.
@@ -52,12 +53,12 @@ def collect(s: Session, rules: Any, first: date, last: date, team_id: int | None
 
 
 def _created(s: Session, rules: Any, t0: datetime, t1: datetime, day_of: Callable[[datetime], DayFacts],
-             span: Callable[[str, datetime, datetime], float], left_out: ColumnElement[bool]) -> None:
+             span: Callable[[Any, datetime, datetime], float], left_out: ColumnElement[bool]) -> None:
     """Conversations created on each day: how many, how soon the first answer came, whose, turns."""
     in_period = (C.c.created_at >= t0, C.c.created_at < t1, ~left_out)
     # A subquery, not a list of ids: thousands of bound ids made PostgreSQL's plan 5x slower.
     created_in_period = select(C.c.id).where(*in_period).scalar_subquery()
-    created = s.execute(select(C.c.id, C.c.created_at, C.c.first_reply_at, C.c.priority).where(*in_period)).all()
+    created = s.execute(select(C.c.id, C.c.created_at, C.c.first_reply_at, C.c.priority, C.c.team_id).where(*in_period)).all()
     if not created:
         return
     first_authors = dict(s.execute(
@@ -81,9 +82,9 @@ def _created(s: Session, rules: Any, t0: datetime, t1: datetime, day_of: Callabl
             day.turns_agent += turns[r.id].get(OUT, 0)
         if r.first_reply_at is None:
             continue
-        seconds = span(r.priority, r.created_at, r.first_reply_at)
+        seconds = span(r, r.created_at, r.first_reply_at)
         day.first.add(seconds)
-        policy = rules.policies.get(r.priority)
+        policy = rules.policy(r.priority, r.team_id)
         if policy:
             day.first_judged += 1
             day.first_within += seconds <= policy.seconds("first_response")
@@ -93,7 +94,7 @@ def _created(s: Session, rules: Any, t0: datetime, t1: datetime, day_of: Callabl
 
 
 def _public_and_events(s: Session, t0: datetime, t1: datetime, tz: Any, day_of: Callable[[datetime], DayFacts],
-                       span: Callable[[str, datetime, datetime], float], left_out: ColumnElement[bool]) -> None:
+                       span: Callable[[Any, datetime, datetime], float], left_out: ColumnElement[bool]) -> None:
     """Replies, next responses, busiest hours, resolutions and re-contacts on each day."""
     spam = select(C.c.id).where(left_out).scalar_subquery()
     touched = select(M.c.conversation_id).where(M.c.kind.in_((REPLY, EVENT)), M.c.created_at >= t0,
@@ -113,7 +114,8 @@ def _public_and_events(s: Session, t0: datetime, t1: datetime, tz: Any, day_of: 
     if not public and not events:
         return
     conversations = {r.id: r for r in s.execute(
-        select(C.c.id, C.c.customer_id, C.c.created_at, C.c.first_reply_at, C.c.priority, C.c.assignee_id)
+        select(C.c.id, C.c.customer_id, C.c.created_at, C.c.first_reply_at, C.c.priority, C.c.team_id,
+               C.c.assignee_id)
         .where(C.c.id.in_(touched))).all()}
 
     waiting_since: dict[int, datetime] = {}
@@ -136,7 +138,7 @@ def _public_and_events(s: Session, t0: datetime, t1: datetime, tz: Any, day_of: 
             if m.author_agent_id is not None:
                 day.agent(m.author_agent_id).replies += 1
             if started is not None:
-                day.next.add(span(conv.priority, started, m.created_at))
+                day.next.add(span(conv, started, m.created_at))
 
     resolutions = [(e.conversation_id, e.created_at, e.author_agent_id) for e in events
                    if (e.meta or {}).get("event") in ("resolved", "auto_resolved") and e.conversation_id in conversations]
@@ -152,7 +154,7 @@ def _public_and_events(s: Session, t0: datetime, t1: datetime, tz: Any, day_of: 
         conv = conversations[conversation_id]
         day = day_of(at)
         day.resolved += 1
-        day.resolution.add(span(conv.priority, conv.created_at, at))
+        day.resolution.add(span(conv, conv.created_at, at))
         owner = author or conv.assignee_id
         if owner is not None:
             day.agent(owner).resolutions += 1

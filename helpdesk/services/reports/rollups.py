@@ -41,10 +41,15 @@ WIDE_EVENTS = frozenset({"priority", "assigned", "transferred", "unassigned", "m
 
 def fingerprint(rules: Any) -> str:
     """What every stored day depends on besides the rows: the calendar (durations in business
-    time, day boundaries) and the response targets (which priorities count business time)."""
+    time, day boundaries) and the response targets (which priorities count business time), the
+    shop's and each team's."""
     cal = rules.calendar
     text = repr((cal.timezone, cal.around_the_clock, sorted(cal.holidays), sorted(cal.hours.items()),
-                 sorted((p, pol.first_response_minutes, pol.business_hours) for p, pol in rules.policies.items())))
+                 sorted((p, pol.first_response_minutes, pol.business_hours) for p, pol in rules.policies.items()),
+                 # a team's own hours and targets count its conversations' durations
+                 sorted((team_id, own.calendar.to_json() if own.calendar else None,
+                         sorted((p, pol.first_response_minutes, pol.business_hours) for p, pol in own.policies.items()))
+                        for team_id, own in rules.teams.items())))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

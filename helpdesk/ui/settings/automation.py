@@ -11,7 +11,7 @@ import flet as ft
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.settings.rule_editor import RuleEditor
-from helpdesk.ui.widgets import close_dialog, sync_value
+from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 
 
 class AutomationSection(Section):
@@ -67,14 +67,14 @@ class AutomationSection(Section):
 
         return ft.Card(content=ft.Container(padding=12, content=ft.Column([
             ft.Row([ft.Switch(value=rule.enabled, label=rule.title, on_change=toggle), ft.Container(expand=True),
-                    ft.IconButton(ft.Icons.ARROW_UPWARD, tooltip=f"Run {rule.title} earlier", disabled=index == 0,
+                    icon_button(ft.Icons.ARROW_UPWARD, f"Run {rule.title} earlier", disabled=index == 0,
                                   on_click=run(self._move, rule, -1)),
-                    ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip=f"Run {rule.title} later",
+                    icon_button(ft.Icons.ARROW_DOWNWARD, f"Run {rule.title} later",
                                   disabled=index == count - 1, on_click=run(self._move, rule, 1)),
                     ft.TextButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=run(self._edit, rule)),
                     ft.TextButton("Test", icon=ft.Icons.SCIENCE_OUTLINED, on_click=run(self._test, rule)),
                     ft.TextButton("History", icon=ft.Icons.HISTORY, on_click=run(self._history, rule)),
-                    ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Delete {rule.title}",
+                    icon_button(ft.Icons.DELETE_OUTLINE, f"Delete {rule.title}",
                                   on_click=run(self._delete, rule))]),
             ft.Text(automation.describe(rule), size=13),
             status,

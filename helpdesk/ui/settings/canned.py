@@ -8,7 +8,7 @@ import flet as ft
 
 from helpdesk.services.canned import VARIABLES
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import close_dialog, sync_value
+from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 
 
 class CannedSection(Section):
@@ -20,9 +20,9 @@ class CannedSection(Section):
             items.append(ft.Card(content=ft.Container(padding=12, content=ft.Column([
                 ft.Row([ft.Text(r.title + (" (only you)" if r.owner_id is not None else ""),
                                 weight=ft.FontWeight.BOLD, expand=True),
-                        ft.IconButton(ft.Icons.EDIT_OUTLINED, tooltip=f"Edit {r.title}",
+                        icon_button(ft.Icons.EDIT_OUTLINED, f"Edit {r.title}",
                                       on_click=lambda e, r=r: self.ctx.page.run_task(self._edit_canned, r)),
-                        ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Delete {r.title}",
+                        icon_button(ft.Icons.DELETE_OUTLINE, f"Delete {r.title}",
                                       on_click=lambda e, r=r: self.ctx.page.run_task(self._delete_canned, r))]),
                 ft.Text(r.body, size=13),
             ], spacing=4))))

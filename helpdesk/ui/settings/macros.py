@@ -11,7 +11,7 @@ import flet as ft
 from helpdesk.models import PRIORITIES
 from helpdesk.services.macros import describe
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import close_dialog, sync_value
+from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 
 KEEP = "-"  # leave it as it is
 THEN = {KEEP: "Leave the status as it is", "open": "Keep open", "pending": "Set pending", "resolved": "Resolve",
@@ -34,9 +34,9 @@ class MacrosSection(Section):
         cards = [ft.Card(content=ft.Container(padding=12, content=ft.Column([
             ft.Row([ft.Text(m.name + ("" if m.owner_id is None else " (only you)"), weight=ft.FontWeight.BOLD,
                             expand=True),
-                    ft.IconButton(ft.Icons.EDIT_OUTLINED, tooltip=f"Edit {m.name}",
+                    icon_button(ft.Icons.EDIT_OUTLINED, f"Edit {m.name}",
                                   on_click=lambda e, m=m: self.ctx.page.run_task(self._edit, m)),
-                    ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Delete {m.name}",
+                    icon_button(ft.Icons.DELETE_OUTLINE, f"Delete {m.name}",
                                   on_click=lambda e, m=m: self.ctx.page.run_task(self._delete, m))]),
             ft.Text(describe(m.actions), size=13)], spacing=4))) for m in macros]
         return ft.Column([

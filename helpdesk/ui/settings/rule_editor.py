@@ -12,7 +12,7 @@ from helpdesk.models import PRIORITIES
 from helpdesk.services.automation.spec import (ACTIONS, CONDITION_LABELS, CONDITIONS, OP_LABELS, TRIGGERS, WAITED,
                                                slug)
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.widgets import close_dialog, sync_value
+from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 
 SNOOZES = {"next_opening": "until the next opening", "1": "for 1 hour", "4": "for 4 hours", "24": "for a day",
            "72": "for 3 days"}
@@ -96,7 +96,7 @@ class RuleEditor:
             value = ft.TextField(value=c.get("value", ""), dense=True, width=180, label="Value",
                                  hint_text="an agent's email or nobody" if c["field"] == "assignee" else None,
                                  on_change=set_("value"))
-        return ft.Row([field, op, value, ft.IconButton(ft.Icons.CLOSE, tooltip="Remove this condition",
+        return ft.Row([field, op, value, icon_button(ft.Icons.CLOSE, "Remove this condition",
                                                       on_click=lambda e: self._remove(self.conditions, i))])
 
     def _action_row(self, i: int, a: dict[str, Any]) -> ft.Control:
@@ -108,7 +108,7 @@ class RuleEditor:
         kind = ft.Dropdown(value=a["type"], dense=True, width=210, label="Action", options=_options(ACTIONS.items()),
                            on_select=retype)
         return ft.Row([kind, *self._action_fields(a),
-                       ft.IconButton(ft.Icons.CLOSE, tooltip="Remove this action",
+                       icon_button(ft.Icons.CLOSE, "Remove this action",
                                      on_click=lambda e: self._remove(self.actions, i))],
                       vertical_alignment=ft.CrossAxisAlignment.START)
 

@@ -1,6 +1,7 @@
 """Settings → Teams: the parts of the shop with their own queues (Workshop, Sales), who is in
 each and who leads it, and which team new conversations from each mailbox, channel and
-intake token go to."""
+intake token go to; a team's own business hours and response targets (a workshop that opens
+at 8)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,30 @@ from typing import Any
 
 import flet as ft
 
+from helpdesk.models import PRIORITIES
+from helpdesk.services.sla import Policy, TeamTime
 from helpdesk.services.teams import TeamView
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.widgets import close_dialog, sync_value
+from helpdesk.ui.settings.hours_editor import HoursEditor, TargetsEditor, hours_words
+from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 
 NO_TEAM = "-"
+
+
+def _by_priority(policy: Policy) -> int:
+    return PRIORITIES.index(policy.priority)
 
 
 class TeamsSection(Section):
 
     async def build(self) -> ft.Control:
         services = self.ctx.services
-        teams, agents, boxes, channels, tokens, routes = await self.ctx.read(lambda: (
+        teams, agents, boxes, channels, tokens, routes, rules = await self.ctx.read(lambda: (
             services.teams.all(), services.agents.list(include_inactive=False), services.mail.mailboxes.all(),
             services.messaging.channels.all(), [t for t in services.tokens.list() if t.revoked_at is None],
-            {source: services.teams.routes(source) for source in ("mailbox", "channel", "token")}))
-        self.teams, self.agents = teams, agents
+            {source: services.teams.routes(source) for source in ("mailbox", "channel", "token")},
+            services.sla.rules()))
+        self.teams, self.agents, self.rules = teams, agents, rules
         cards: list[ft.Control] = [self._card(t) for t in teams]
         sources = [("mailbox", b.id, f"Mailbox {b.name}") for b in boxes] + \
                   [("channel", c.id, f"Channel {c.name}") for c in channels] + \
@@ -46,12 +55,19 @@ class TeamsSection(Section):
         names = ", ".join(m.name + (" (lead)" if team.lead and m.id == team.lead.id else "") for m in team.members)
         return ft.Card(content=ft.Container(padding=12, content=ft.Column([
             ft.Row([ft.Text(team.name, weight=ft.FontWeight.BOLD, expand=True),
-                    ft.IconButton(ft.Icons.EDIT_OUTLINED, tooltip=f"Edit {team.name}",
+                    icon_button(ft.Icons.EDIT_OUTLINED, f"Edit {team.name}",
                                   on_click=lambda e: self.ctx.page.run_task(self._edit, team)),
-                    ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=f"Remove {team.name}",
+                    icon_button(ft.Icons.DELETE_OUTLINE, f"Remove {team.name}",
                                   on_click=lambda e: self.ctx.page.run_task(self._remove, team))]),
             ft.Text(names or "No members yet.", size=13, italic=not names),
+            ft.Text(self._time_words(team), size=13, color=ft.Colors.ON_SURFACE_VARIANT),
         ], spacing=4)))
+
+    def _time_words(self, team: TeamView) -> str:
+        own = self.rules.teams.get(team.id, TeamTime())
+        hours = f"Own hours: {hours_words(own.calendar)}" if own.calendar else "The shop's business hours"
+        targets = "own response targets" if own.policies else "the shop's response targets"
+        return f"{hours}; {targets}."
 
     def _route(self, source: str, source_id: int, label: str, routes: dict[int, int]) -> ft.Control:
         async def chosen(e: Any) -> None:
@@ -76,15 +92,45 @@ class TeamsSection(Section):
                            options=[ft.DropdownOption(key=NO_TEAM, text="No lead")] +
                                    [ft.DropdownOption(key=str(a.id), text=a.name) for a in self.agents])
 
+        own = self.rules.teams.get(team.id, TeamTime()) if team else TeamTime()
+        hours = HoursEditor(own.calendar or self.rules.calendar)
+        targets = TargetsEditor({**self.rules.policies, **own.policies})
+        hours_box = ft.Column(hours.controls, visible=own.calendar is not None, spacing=8)
+        targets_box = ft.Column(targets.controls, visible=bool(own.policies), spacing=8)
+
+        def toggle(box: ft.Column) -> Any:
+            def flip(e: Any) -> None:
+                box.visible = bool(e.control.value)
+                box.update()
+            return flip
+
+        own_hours = ft.Checkbox(label="Own business hours (the shop's otherwise)", value=own.calendar is not None,
+                                on_change=toggle(hours_box))
+        own_targets = ft.Checkbox(label="Own response targets (the shop's otherwise)", value=bool(own.policies),
+                                  on_change=toggle(targets_box))
+
         async def save(e: Any) -> None:
             emails = [a.email for a in self.agents if members[a.id].value]
             lead_email = next((a.email for a in self.agents if str(a.id) == lead.value), None)
-            teams = self.ctx.services.teams
+            try:  # checked before anything is saved
+                new_hours = hours.value() if own_hours.value else None
+                new_targets = targets.value() if own_targets.value else None
+            except Exception as exc:
+                self.ctx.toast(f"The team was not saved: {exc}", error=True)
+                return
+            services = self.ctx.services
             if team is None:
-                done = await self.ctx.attempt(teams.create, name.value or "", emails, self.ctx.actor, lead=lead_email)
+                done = await self.ctx.attempt(services.teams.create, name.value or "", emails, self.ctx.actor,
+                                              lead=lead_email)
             else:
-                done = await self.ctx.attempt(teams.change, team.id, self.ctx.actor, name=name.value or "",
+                done = await self.ctx.attempt(services.teams.change, team.id, self.ctx.actor, name=name.value or "",
                                               members=emails, lead=lead_email)
+            if done is not None and new_hours != own.calendar:
+                done = await self.ctx.attempt(services.sla.set_team_hours, done.id, new_hours, self.ctx.actor) \
+                    and done
+            if done is not None and (new_targets or []) != sorted(own.policies.values(), key=_by_priority):
+                done = await self.ctx.attempt(services.sla.set_team_targets, done.id, new_targets, self.ctx.actor) \
+                    and done
             if done is not None:  # closed before the note: a note is the top "dialog" while it shows
                 close_dialog(self.ctx.page)
                 await self.rerender()
@@ -92,8 +138,9 @@ class TeamsSection(Section):
 
         self.ctx.page.show_dialog(ft.AlertDialog(
             title=ft.Text(f"Edit {team.name}" if team else "New team"),
-            content=ft.Column([name, ft.Text("Members", weight=ft.FontWeight.BOLD), *members.values(), lead],
-                              tight=True, width=480, scroll=ft.ScrollMode.AUTO),
+            content=ft.Column([name, ft.Text("Members", weight=ft.FontWeight.BOLD), *members.values(), lead,
+                               own_hours, hours_box, own_targets, targets_box],
+                              tight=True, width=640, scroll=ft.ScrollMode.AUTO),
             actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(self.ctx.page)),
                      ft.FilledButton("Save", on_click=save)]))
         self.ctx.page.update()
