@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from helpdesk.db.types import UTCDateTime
@@ -51,6 +51,8 @@ class Agent(SQLModel, table=True):
     totp_enabled_at: Optional[datetime] = _ts(nullable=True)
     totp_last_step: Optional[int] = Field(default=None, sa_type=BigInteger)
     recovery_codes: Optional[list[Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Mail me a mention that finds me away (migration 0024; services/mentions.py).
+    mention_mail: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class Customer(SQLModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from helpdesk.models.core import _ts
@@ -48,6 +48,12 @@ class Mention(SQLModel, table=True):
     by_agent_id: Optional[int] = Field(default=None)  # who wrote the note
     created_at: datetime = _ts()
     read_at: Optional[datetime] = _ts(nullable=True)
+    # Mail to an agent who was away and asked for it (migration 0024): due, sent, failed or
+    # dropped (read in Helpdesk first); tries and the next try while the mail server is down.
+    mail_state: Optional[str] = Field(default=None, max_length=16, index=True)
+    mail_tries: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    mail_next_at: Optional[datetime] = _ts(nullable=True)
+    mail_error: Optional[str] = Field(default=None, max_length=300)
 
 
 class Macro(SQLModel, table=True):

@@ -139,6 +139,13 @@ class AgentService(Service):
             require_admin(actor, "set another agent away")
         return self._set_availability(agent_id, actor, away=bool(away))
 
+    def set_mention_mail(self, agent_id: int, wanted: bool, actor: Actor) -> Agent:
+        """Whether a mention that finds the agent away also reaches them by mail: their own choice
+        (an admin may set it for them)."""
+        if actor.agent_id != agent_id:
+            require_admin(actor, "change another agent's mail")
+        return self._set_availability(agent_id, actor, mention_mail=bool(wanted))
+
     def set_hours(self, agent_id: int, hours: dict[str, Any] | None, actor: Actor) -> Agent:
         """Working hours, outside which the agent counts as away: {"shop": True} for the shop's
         business hours, a calendar (BusinessCalendar.to_json) of their own, or None for none."""

@@ -2,7 +2,9 @@
 the conversation to him. A note names agents by their name ("@Tom Mechanic", or "@Tom" when
 only one agent is called so), their email, or a team ("@Workshop": each member). The mention
 waits, counted in the agent's Mentions view, until they open the conversation or write in it;
-webhooks and the events API hear of it as `note.mention`."""
+webhooks and the events API hear of it as `note.mention`. An agent who is away when named (set
+away, or outside their hours) and has asked for it gets it by mail too, unless they read it in
+Helpdesk before the mail leaves."""
 
 from __future__ import annotations
 
@@ -11,17 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.models.tables import (AGENTS, CONVERSATIONS, CUSTOMERS, MENTIONS, MESSAGES, TEAM_MEMBERS as MEMBERS,
                                     TEAMS)
-from helpdesk.services.base import Actor, Service
+from helpdesk.services.automation.assign import is_available
+from helpdesk.services.base import Actor, Service, writes
+from helpdesk.services.calendar import BusinessCalendar
+from helpdesk.services.deliveries import retry_after
 from helpdesk.services.outbox import enqueue
 
 NOTE_MENTION = "note.mention"  # the outbox event (webhooks, /api/v1/events)
+# A mention's mail: owed, sent, given up on, or not needed (read in Helpdesk first).
+MAIL_DUE, MAIL_SENT, MAIL_FAILED, MAIL_DROPPED = "due", "sent", "failed", "dropped"
+MAIL_GIVE_UP_AFTER = 50  # tries, ≈ 12 hours at the 15-minute cap
 _AT = re.compile(r"(?<![\w@.])@")  # an @ that starts a word (not the one inside an email address)
 
 
@@ -85,15 +93,20 @@ def named_in(conn: Connection, body: str) -> Named:
 
 
 def record(tx: Transaction, conn: Connection, state: Any, message_id: int, body: str, actor: Actor, now: datetime,
-           payload: dict[str, Any]) -> Named:
+           payload: dict[str, Any], hours: BusinessCalendar) -> Named:
     """Inside a note's write: a mention for each agent the note names (not its writer), one
-    event for every open session, one `note.mention` for webhooks and the events API."""
+    event for every open session, one `note.mention` for webhooks and the events API; its mail
+    owed to each who is away and wants it (`hours`: the shop's, for agents who keep those)."""
     named = named_in(conn, body)
     wanted = {a: t for a, t in named.agents.items() if a != actor.agent_id}
     if not wanted:
         return named
+    by_mail = {a.id for a in conn.execute(select(AGENTS).where(AGENTS.c.id.in_(list(wanted)),
+                                                               AGENTS.c.mention_mail.is_(True)))
+               if not is_available(a, now, hours)}
     conn.execute(insert(MENTIONS), [{"message_id": message_id, "agent_id": agent_id, "team_id": team_id,
-                                     "by_agent_id": actor.agent_id, "created_at": now}
+                                     "by_agent_id": actor.agent_id, "created_at": now,
+                                     "mail_state": MAIL_DUE if agent_id in by_mail else None}
                                     for agent_id, team_id in wanted.items()])
     emails = dict(conn.execute(select(AGENTS.c.id, AGENTS.c.email).where(AGENTS.c.id.in_(list(wanted)))).all())
     enqueue(conn, NOTE_MENTION, state.id, {**payload, "mentioned": [emails[a] for a in wanted if a in emails],
@@ -114,6 +127,44 @@ def read_in(tx: Transaction, conn: Connection, agent_id: int, conversation_id: i
 
 
 class MentionService(Service):
+    # ---- mail to agents who are away ---------------------------------------------------------
+
+    def mail_due(self, limit: int = 20) -> list[int]:
+        """Mentions whose mail should leave now (oldest first); those read in Helpdesk meanwhile
+        are dropped: the agent has seen it."""
+        now = self.now()
+        self._drop_read()
+        with self.db.read() as s:
+            return list(s.execute(select(MENTIONS.c.id).where(
+                MENTIONS.c.mail_state == MAIL_DUE, MENTIONS.c.read_at.is_(None),
+                or_(MENTIONS.c.mail_next_at.is_(None), MENTIONS.c.mail_next_at <= now))
+                .order_by(MENTIONS.c.id).limit(limit)).scalars())
+
+    @writes
+    def _drop_read(self) -> None:
+        with self.db.write() as tx:
+            tx.session.connection().execute(update(MENTIONS).where(
+                MENTIONS.c.mail_state == MAIL_DUE, MENTIONS.c.read_at.is_not(None)).values(mail_state=MAIL_DROPPED))
+
+    @writes
+    def mail_done(self, mention_id: int, error: str = "", retry: bool = False) -> str:
+        """After a try: sent (no error), tried again later with backoff, or failed for good.
+        Answers the mention's mail state now."""
+        with self.db.write() as tx:
+            conn = tx.session.connection()
+            values: dict[str, Any]
+            tries = int(conn.execute(select(MENTIONS.c.mail_tries).where(MENTIONS.c.id == mention_id)).scalar() or 0)
+            if not error:
+                state, values = MAIL_SENT, {"mail_error": None}
+            elif retry and tries + 1 < MAIL_GIVE_UP_AFTER:
+                state, values = MAIL_DUE, {"mail_next_at": self.now() + retry_after(tries + 1)}
+            else:
+                state, values = MAIL_FAILED, {}
+            conn.execute(update(MENTIONS).where(MENTIONS.c.id == mention_id).values(
+                mail_state=state, mail_tries=tries + 1, **values, **({"mail_error": error[:300]} if error else {})))
+        return state
+
+
     def unread_count(self, agent_id: int) -> int:
         with self.db.read() as s:
             return int(s.execute(select(func.count()).select_from(MENTIONS).where(

@@ -14,6 +14,39 @@ from helpdesk.ui.second_step import code_field, enrolment_card, recovery_card
 from helpdesk.ui.widgets import close_dialog, sync_value
 
 
+def availability_items(ctx: UiContext) -> list[ft.PopupMenuItem]:
+    """Account menu: away or available (automatic assignment passes over whoever is away), and
+    whether a mention that finds them away also comes by mail. Each says where they stand."""
+    def away_words() -> str:
+        return "Available · set me away" if not ctx.agent.away else "Away · set me available"
+
+    def mail_words() -> str:
+        return "Mail me mentions while I'm away: " + ("on" if ctx.agent.mention_mail else "off")
+
+    async def toggle_away() -> None:
+        agent = await ctx.attempt(ctx.services.agents.set_away, ctx.agent.id, not ctx.agent.away, ctx.actor)
+        if agent is not None:
+            ctx.agent = agent
+            away.content = away_words()
+            ctx.toast("You are away: rules assign you nothing new" if agent.away
+                      else "You are available for new conversations")
+
+    async def toggle_mail() -> None:
+        agent = await ctx.attempt(ctx.services.agents.set_mention_mail, ctx.agent.id, not ctx.agent.mention_mail,
+                                  ctx.actor)
+        if agent is not None:
+            ctx.agent = agent
+            mail.content = mail_words()
+            ctx.toast(f"A mention that finds you away comes to {agent.email} too" if agent.mention_mail
+                      else "Mentions wait for you in Helpdesk only")
+
+    away = ft.PopupMenuItem(content=away_words(), icon=ft.Icons.DO_NOT_DISTURB_ON_OUTLINED,
+                            on_click=lambda e: ctx.page.run_task(toggle_away))
+    mail = ft.PopupMenuItem(content=mail_words(), icon=ft.Icons.MARK_EMAIL_UNREAD_OUTLINED,
+                            on_click=lambda e: ctx.page.run_task(toggle_mail))
+    return [away, mail]
+
+
 def _dialog(ctx: UiContext, title: str, body: list[ft.Control], actions: list[ft.Control] | None = None) -> None:
     ctx.page.show_dialog(ft.AlertDialog(
         title=ft.Text(title), content=ft.Column(body, tight=True, width=460, spacing=12, scroll=ft.ScrollMode.AUTO),

@@ -3,7 +3,8 @@ their mailbox. The Message-ID is fixed before the first try, so a retry is the s
 an unreachable server or a 4xx is tried again with backoff (15 s doubling to 15 min),
 a 5xx refusal fails the reply with the server's words, and after three days of trying
 it gives up and says so. Each sent reply is then filed in the mailbox's Sent folder over
-IMAP (as a mail client does), once: an IMAP outage only delays the copy."""
+IMAP (as a mail client does), once: an IMAP outage only delays the copy. Mentions owed by
+mail to agents who are away leave here too (not filed: they are notices, not the thread)."""
 
 from __future__ import annotations
 
@@ -54,10 +55,31 @@ class EmailSender(WakeableLoop):
                 if self.stop_event.is_set():
                     break
                 self.file_copy(item)
+            mentions = self.services.mentions.mail_due()
+            for mention_id in mentions:
+                if self.stop_event.is_set():
+                    break
+                self.send_mention(mention_id)
         except DBAPIError as exc:
             log.warning("the email sender cannot read the outbox: %s", exc.__class__.__name__)
             return False
-        return bool(due)
+        return bool(due) or bool(mentions)
+
+    def send_mention(self, mention_id: int) -> str:
+        """Mail a mention to its agent, who is away (services/mail/mention_mail.py). Answers the
+        mention's mail state after the try: sent, due (tried again later) or failed."""
+        mentions = self.services.mentions
+        out = self.services.mail.outgoing.mention(mention_id)
+        if isinstance(out, str):
+            return mentions.mail_done(mention_id, out)
+        try:
+            box = self.services.mail.mailboxes.get(out.mailbox_id)
+            smtp.send(self.services.mail.mailboxes.connection(box).smtp, out.from_address, out.to,
+                      mime.to_bytes(mime.build(out)))
+        except (MailServerError, SecretMissing) as exc:
+            permanent = isinstance(exc, MailServerError) and exc.permanent
+            return mentions.mail_done(mention_id, str(exc), retry=not permanent)
+        return mentions.mail_done(mention_id)
 
     def send_one(self, due: Due) -> str:
         deliveries = self.services.deliveries

@@ -194,7 +194,8 @@ class MessagesMixin(ConversationBase):
         if "@" in body:  # someone named: they hear of it wherever they are
             author = {"type": actor.type, "id": actor.id, "name": actor.name}
             mentions.record(tx, conn, state, message_id, body, actor, now, self.message_payload(
-                conn, state, message_id, body, OUT, author, attached, state.status, now))
+                conn, state, message_id, body, OUT, author, attached, state.status, now),
+                self.sla.rules().calendar_of(state.team_id))
         tx.emit(events.MESSAGE_CREATED, conversation_id, message_id=message_id, direction=OUT, kind=NOTE,
                 agent_id=actor.agent_id)
         tx.emit(events.CONVERSATION_UPDATED, conversation_id, status=state.status)

@@ -24,6 +24,7 @@ from helpdesk.models.tables import (AGENTS, API_TOKENS, ATTACHMENTS, CONVERSATIO
 from helpdesk.services.base import Service
 from helpdesk.services.deliveries import Due
 from helpdesk.services.mail.guards import AutomaticCap
+from helpdesk.services.mail.mention_mail import compose_mention
 from helpdesk.services.mail.types import OutgoingFile, OutgoingMail
 from helpdesk.services.rich_words import words_of
 from helpdesk.web import TEMPLATES
@@ -122,6 +123,22 @@ class MailOutService(Service):
                             html=html, in_reply_to=references[-1] if references and kind != LINK_MAIL else "",
                             references=references if kind != LINK_MAIL else [], files=files, automatic=automatic,
                             inline=inline)
+
+    def mention(self, mention_id: int) -> OutgoingMail | str:
+        """The mail telling an away agent of a mention (services/mail/mention_mail.py), or why none."""
+        def render(context: dict[str, Any]) -> tuple[str, str]:
+            text = _templates().get_template("mention.txt").render(**context)
+            paragraphs = [p.split("\n") for p in str(context["body"]).replace("\r\n", "\n").split("\n\n") if p.strip()]
+            intro = (f"{context['by']} mentioned you in #{context['conversation_id']} ({context['customer']}"
+                     + (f": {context['subject']}" if context["subject"] else "") + "):")
+            html = _templates().get_template("message.html").render(
+                intro=intro, paragraphs=paragraphs, payment=None, qr="", files=[], signature="",
+                link=context["link"], link_words="Open Helpdesk",
+                outro="You are away, and asked for mentions by mail. Answering this mail does not reach Helpdesk.")
+            return text, html
+
+        with self.db.read() as s:
+            return compose_mention(s.connection(), mention_id, self.links.lan_url(), render)
 
     def _render(self, kind: str, **context: object) -> tuple[str, str]:
         text = _templates().get_template(f"{kind}.txt").render(**context)

@@ -157,9 +157,8 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
 
     def _app_bar(self) -> ft.AppBar:
         agent = self.ctx.agent
-        self.away_item = ft.PopupMenuItem(content=self._away_words(), icon=ft.Icons.DO_NOT_DISTURB_ON_OUTLINED,
-                                          on_click=lambda e: self.page.run_task(self._toggle_away))
-        items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True), self.away_item,
+        items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True),
+                 *account.availability_items(self.ctx),
                  ft.PopupMenuItem(content="Two-step sign-in", icon=ft.Icons.VERIFIED_USER_OUTLINED,
                                   on_click=lambda e: self.page.run_task(account.two_step, self.ctx)),
                  ft.PopupMenuItem(content="Signed-in devices", icon=ft.Icons.DEVICES_OUTLINED,
@@ -187,19 +186,6 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
                      ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
                                                         ft.Text(agent.name.split()[0])], tight=True),
                                         tooltip="Account", items=items), ft.Container(width=8)])
-
-    def _away_words(self) -> str:
-        # What the item does, with where they stand: automatic assignment passes over whoever is away.
-        return "Available · set me away" if not self.ctx.agent.away else "Away · set me available"
-
-    async def _toggle_away(self) -> None:
-        agent = await self.ctx.attempt(self.ctx.services.agents.set_away, self.ctx.agent.id, not self.ctx.agent.away,
-                                       self.ctx.actor)
-        if agent is not None:
-            self.ctx.agent = agent
-            self.away_item.content = self._away_words()
-            self.ctx.toast("You are away: rules assign you nothing new" if agent.away
-                           else "You are available for new conversations")
 
     def _files_changed(self) -> None:
         if self._active:
