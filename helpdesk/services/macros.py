@@ -210,6 +210,7 @@ class MacroService(Service):
             macro_id = new_id(conn.execute(insert(MACROS).values(name=name, actions=actions, owner_id=owner_id,
                                                                  created_at=now, updated_at=now)))
             audit(conn, now, actor, "macro.created", macro=name, shared=owner_id is None)
+            tx.emit(events.MACROS_CHANGED, None, owner_id=owner_id)
         return Macro(id=macro_id, name=name, actions=actions, owner_id=owner_id, created_at=now, updated_at=now)
 
     @writes
@@ -219,6 +220,8 @@ class MacroService(Service):
             conn = tx.session.connection()
             conn.execute(update(MACROS).where(MACROS.c.id == macro_id).values(name=name, actions=actions, updated_at=now))
             audit(conn, now, actor, "macro.changed", macro=name)
+            tx.emit(events.MACROS_CHANGED, None, owner_id=conn.execute(
+                select(MACROS.c.owner_id).where(MACROS.c.id == macro_id)).scalar())
         return self.get(macro_id, actor)
 
     @writes
@@ -227,6 +230,7 @@ class MacroService(Service):
             conn = tx.session.connection()
             conn.execute(delete(MACROS).where(MACROS.c.id == macro.id))
             audit(conn, self.now(), actor, "macro.deleted", macro=macro.name)
+            tx.emit(events.MACROS_CHANGED, None, owner_id=macro.owner_id)
 
     # ---- running one ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import flet as ft
 
 from helpdesk.models import PRIORITIES
 from helpdesk.services.macros import describe
+from helpdesk.ui.context import UiContext
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.widgets import close_dialog, icon_button, sync_value
 
@@ -31,18 +32,28 @@ class MacrosSection(Section):
             services.macros.visible_to(self.ctx.actor), services.canned.list(), services.teams.all(),
             services.agents.list(include_inactive=False)))
         self.canned, self.teams, self.agents = canned, teams, agents
-        cards = [ft.Card(content=ft.Container(padding=12, content=ft.Column([
-            ft.Row([ft.Text(m.name + ("" if m.owner_id is None else " (only you)"), weight=ft.FontWeight.BOLD,
-                            expand=True),
-                    icon_button(ft.Icons.EDIT_OUTLINED, f"Edit {m.name}",
-                                  on_click=lambda e, m=m: self.ctx.page.run_task(self._edit, m)),
-                    icon_button(ft.Icons.DELETE_OUTLINE, f"Delete {m.name}",
-                                  on_click=lambda e, m=m: self.ctx.page.run_task(self._delete, m))]),
-            ft.Text(describe(m.actions), size=13)], spacing=4))) for m in macros]
+        admin = self.ctx.is_admin
+
+        def card(m: Any) -> ft.Control:
+            mine = m.owner_id is not None
+            tools = [icon_button(ft.Icons.EDIT_OUTLINED, f"Edit {m.name}",
+                                 on_click=lambda e, m=m: self.ctx.page.run_task(self._edit, m)),
+                     icon_button(ft.Icons.DELETE_OUTLINE, f"Delete {m.name}",
+                                 on_click=lambda e, m=m: self.ctx.page.run_task(self._delete, m))] \
+                if admin or mine else [ft.Text("the team's", size=12, color=ft.Colors.ON_SURFACE_VARIANT)]
+            return ft.Card(content=ft.Container(padding=12, content=ft.Column([
+                ft.Row([ft.Text(m.name + (" (only you)" if mine else ""), weight=ft.FontWeight.BOLD, expand=True),
+                        *tools]),
+                ft.Text(describe(m.actions), size=13)], spacing=4)))
+
+        cards = [card(m) for m in macros]
+        words = ("What the shop does every day, in one click from the reply box (Macros): a reply (a canned one, "
+                 "with its variables), a note, tags, priority, team, assignee, and what becomes of the "
+                 "conversation. The thread says which macro did it.") if admin else \
+            ("Your own macros, beside the team's: in one click from the reply box, only you see them. An admin "
+             "keeps the team's in Settings.")
         return ft.Column([
-            *heading("Macros", "What the shop does every day, in one click from the reply box (Macros): a reply "
-                               "(a canned one, with its variables), a note, tags, priority, team, assignee, and what "
-                               "becomes of the conversation. The thread says which macro did it."),
+            *heading("Macros" if admin else "My macros", words),
             ft.FilledButton("New macro", icon=ft.Icons.ADD, on_click=lambda e: self.ctx.page.run_task(self._edit, None)),
             *(cards or [ft.Text("No macros yet.", italic=True)]),
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
@@ -69,8 +80,8 @@ class MacrosSection(Section):
         then_value = plan["status"]["value"] if "status" in plan else \
             f"snooze:{plan['snooze']['hours']:g}" if "snooze" in plan else KEEP
         then = _dropdown("Then", then_value if then_value in THEN else KEEP, THEN)
-        mine = ft.Checkbox(label="Only for me", value=bool(macro and macro.owner_id is not None),
-                           disabled=macro is not None)
+        mine = ft.Checkbox(label="Only for me", value=bool(macro and macro.owner_id is not None) or not self.ctx.is_admin,
+                           disabled=macro is not None or not self.ctx.is_admin)  # an agent keeps only their own
 
         def actions() -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
@@ -119,3 +130,20 @@ class MacrosSection(Section):
         if await self.ctx.attempt(self.ctx.services.macros.delete, macro.id, self.ctx.actor,
                                   success=f"Deleted {macro.name}") is not None:
             await self.rerender()
+
+
+async def macros_dialog(ctx: UiContext) -> None:
+    """The macros page in a dialog, from the reply box's Macros menu: for agents who are not
+    admins (they have no Settings) their own macros; an admin sees every one, as in Settings."""
+    holder = ft.Container(width=560, height=480)
+
+    async def rerender() -> None:
+        holder.content = await section.build()
+        if holder.page is not None:
+            holder.update()
+
+    section = MacrosSection(ctx, rerender)
+    holder.content = await section.build()
+    ctx.page.show_dialog(ft.AlertDialog(content=holder, actions=[
+        ft.TextButton("Close", on_click=lambda e: close_dialog(ctx.page))]))
+    ctx.page.update()

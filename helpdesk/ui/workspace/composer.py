@@ -214,11 +214,15 @@ class Composer:
                 content="Save what I wrote as my canned reply…", icon=ft.Icons.BOOKMARK_ADD_OUTLINED,
                 on_click=lambda e: self.page.run_task(self._save_mine, self.text)))
 
-    def set_macros(self, macros: list[tuple[int, str, str]], run: Callable[[int, str], Awaitable[None]]) -> None:
-        """(id, name, what it does) of the macros this agent may run."""
+    def set_macros(self, macros: list[tuple[int, str, str]], run: Callable[[int, str], Awaitable[None]],
+                   manage: Callable[[], Awaitable[None]] | None = None) -> None:
+        """(id, name, what it does) of the macros this agent may run; `manage` opens their own."""
         self.macros.items = [ft.PopupMenuItem(content=f"{name} · {what}", on_click=lambda e, i=i, n=name:
                                               self.page.run_task(run, i, n)) for i, name, what in macros] or \
-            [ft.PopupMenuItem(content="No macros yet (Settings → Macros)", disabled=True)]
+            [ft.PopupMenuItem(content="No macros yet", disabled=True)]
+        if manage is not None:
+            self.macros.items.append(ft.PopupMenuItem(content="My macros…", icon=ft.Icons.TUNE,
+                                                      on_click=lambda e: self.page.run_task(manage)))
 
     async def _changed(self, _e: Any) -> None:
         updates_itself()

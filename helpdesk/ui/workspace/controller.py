@@ -75,6 +75,7 @@ class Refresh:
     notices: list[str] = field(default_factory=list)  # automation rules telling the agents something
     mentioned: list[events.Event] = field(default_factory=list)  # notes naming this agent
     mentions_changed: bool = False  # this agent's unread mentions went up or down
+    macros: bool = False  # a macro this agent may run was made, changed or deleted
 
 
 @dataclass
@@ -294,6 +295,8 @@ class WorkspaceController:
                 refresh.mentions_changed = True
             elif ev.type == events.MENTIONS_READ and ev.data.get("agent_id") == self.agent_id:
                 refresh.mentions_changed = True
+            elif ev.type == events.MACROS_CHANGED and ev.data.get("owner_id") in (None, self.agent_id):
+                refresh.macros = True
             elif ev.type == AUTOMATION_NOTIFY:
                 refresh.notices.append(f"{ev.data.get('rule', 'A rule')} (#{ev.conversation_id}): {ev.data.get('text', '')}")
             elif ev.type == SLA_BREACHED:

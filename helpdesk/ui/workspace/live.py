@@ -153,6 +153,8 @@ class LiveUpdates:
             if refresh.remote_draft is not None and refresh.remote_draft != self.composer.text:
                 self.composer.set_text(refresh.remote_draft)
                 self.page.update(self.composer.field)
+            if refresh.macros:
+                await self.load_macros()
             if refresh.notices:
                 self.ctx.toast(" · ".join(refresh.notices[:3]), with_page=False)
             if refresh.breaches:

@@ -19,6 +19,7 @@ from helpdesk.ui.workspace.views import VIEW_ICONS, VIEW_LABELS
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account
 from helpdesk.ui.context import UiContext
+from helpdesk.ui.settings.macros import macros_dialog
 from helpdesk.ui.widgets import icon_button, local_zone, sync_value, updates_itself
 from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.workspace.actions import ConversationActions
@@ -58,7 +59,8 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
         agents, canned, macros = await ctx.read(lambda: (ctx.services.agents.list(False),
                                                          ctx.services.canned.list(ctx.actor),
                                                          ctx.services.macros.visible_to(ctx.actor)))
-        self.palette = Palette(page, lambda: self._commands(agents, macros), self._find_for_palette)
+        self.macros = macros
+        self.palette = Palette(page, lambda: self._commands(agents, self.macros), self._find_for_palette)
         self.search_field = ft.TextField(hint_text="Search all conversations", prefix_icon=ft.Icons.SEARCH,
                                          dense=True, border_radius=24, filled=True, expand=True, label="Search",
                                          on_submit=self._on_search, on_change=sync_value)
@@ -116,7 +118,8 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
             page, self.c.typed, acts.save_draft, acts.send, acts.insert_canned, self.files.pick, self.files.row,
             self.assist.row, self._request_payment)
         self.composer.set_canned(canned, acts.save_my_canned)
-        self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in macros], acts.macro)
+        self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in macros], acts.macro,
+                                 self._my_macros)
         self.composer.mentionable = lambda: [a.name for a in agents if a.id != self.c.agent_id] + \
             sorted(self.c.teams.values())
         self.conversation = ft.Column([
@@ -186,6 +189,16 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
                      ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
                                                         ft.Text(agent.name.split()[0])], tight=True),
                                         tooltip="Account", items=items), ft.Container(width=8)])
+
+    async def load_macros(self) -> None:
+        """The macros this agent may run, read again (one was made, changed or deleted)."""
+        self.macros = await self.ctx.read(self.ctx.services.macros.visible_to, self.ctx.actor)
+        self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in self.macros], self.actions.macro,
+                                 self._my_macros)
+        self.page.update(self.composer.macros)
+
+    async def _my_macros(self) -> None:
+        await macros_dialog(self.ctx)
 
     def _files_changed(self) -> None:
         if self._active:
