@@ -352,6 +352,29 @@ def test_on_a_phone_the_thread_has_the_screen_and_the_actions_wait_in_a_sheet(sh
         phone.close()
 
 
+def test_on_a_phone_the_bottom_bar_keeps_four_views_and_more_holds_the_rest(shop, browser):
+    post(shop, "Pia Phone", "My bell rings by itself.")
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = open_app(phone, shop["url"])
+        sign_in(page, "ann@shop.example", "ann-password")
+        expect(shown(page, "All · open (1)")).to_be_visible()
+        tabs = page.get_by_role("tab")
+        expect(tabs).to_have_count(5)  # eight views did not fit: labels wrapped, counts were cut
+        expect(page.get_by_role("tab", name="Unassigned")).to_have_accessible_name("1\nUnassigned")  # the count's badge
+        for tab in tabs.all():
+            box = tab.bounding_box()
+            assert box is not None and box["width"] >= 72, box  # a thumb's width each
+        page.get_by_role("tab", name="More").click()
+        page.get_by_role("button", name="At risk").or_(page.get_by_text("At risk", exact=True)).first.click()
+        expect(shown(page, "At risk · open (0)")).to_be_visible()
+        expect(page.get_by_role("tab", name="At risk")).to_have_attribute("aria-selected", "true")  # in More's place
+        page.get_by_role("tab", name="Unassigned").click()
+        expect(shown(page, "Unassigned · open (1)")).to_be_visible()
+    finally:
+        phone.close()
+
+
 def test_a_customer_sends_a_photo_and_gets_the_agents_pdf_back(shop, context, tmp_path):
     created = post(shop, "Finn Files", "My wheel is bent, photo coming.")
     photo = tmp_path / "bent-wheel.png"

@@ -21,7 +21,6 @@ class PaletteCommands:
     page: Any
     actions: Any
     rail: Any
-    nav_bar: Any
     team_filter: Any
 
     def _commands(self, agents: list[Any], macros: list[Any]) -> list[Command]:
@@ -68,7 +67,7 @@ class PaletteCommands:
         return found
 
     async def _go_to_view(self, view: str) -> None:
-        self.rail.selected_index = self.nav_bar.selected_index = list(VIEW_LABELS).index(view)
+        self.rail.selected_index = list(VIEW_LABELS).index(view)
         await self._change_view()
         self.page.update()
 

@@ -15,6 +15,7 @@ from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
 from helpdesk.services.macros import describe as describe_macro
 from helpdesk.ui.workspace.commands import PaletteCommands
 from helpdesk.ui.workspace.palette import Palette
+from helpdesk.ui.workspace.phone_bar import PhoneBar
 from helpdesk.ui.workspace.views import VIEW_ICONS, VIEW_LABELS
 from helpdesk.services.errors import NotFound
 from helpdesk.ui import account
@@ -68,10 +69,8 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
             selected_index=2, label_type=ft.NavigationRailLabelType.ALL, min_width=88, on_change=self._on_rail,
             destinations=[ft.NavigationRailDestination(icon=VIEW_ICONS[v][0], selected_icon=VIEW_ICONS[v][1],
                                                        label=label) for v, label in VIEW_LABELS.items()])
-        self.nav_bar = ft.NavigationBar(
-            selected_index=2, on_change=self._on_nav_bar, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
-            destinations=[ft.NavigationBarDestination(icon=VIEW_ICONS[v][0], label=label)
-                          for v, label in VIEW_LABELS.items()])
+        self.phone_bar = PhoneBar(page, self._pick_view)
+        self.nav_bar = self.phone_bar.control
         self.status_filter = ft.Dropdown(value=OPEN, dense=True, width=140, label="Status", tooltip="Status",
                                          options=[ft.DropdownOption(key=k, text=v) for k, v in STATUS_LABELS.items()],
                                          on_select=self._on_filter)
@@ -280,7 +279,7 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
         for index, view in enumerate(VIEW_LABELS):
             label = f"{VIEW_LABELS[view]} {c.counts[view]}"
             self.rail.destinations[index].label = label
-            self.nav_bar.destinations[index].label = label
+        self.phone_bar.show(c.query.view, c.counts)
         status = OPEN if self._timed_view() else STATUS_LABELS[c.query.status].lower()
         team = f" · {c.teams[c.query.team_id]}" if c.query.team_id in c.teams else ""
         self.view_title.value = (f"Spam ({c.counts['spam']})" if c.query.view == "spam" else
@@ -329,12 +328,12 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
 
     async def _on_rail(self, _e: Any) -> None:
         updates_itself()
-        self.nav_bar.selected_index = self.rail.selected_index
         await self._change_view()
 
-    async def _on_nav_bar(self, _e: Any) -> None:
+    async def _pick_view(self, view: str) -> None:
+        """A view chosen on the phone's bottom bar (or its More sheet)."""
         updates_itself()
-        self.rail.selected_index = self.nav_bar.selected_index
+        self.rail.selected_index = list(VIEW_LABELS).index(view)
         await self._change_view()
 
     async def _change_view(self) -> None:
