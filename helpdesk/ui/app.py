@@ -183,7 +183,7 @@ class AgentApp:
     async def navigate(self, where: str) -> None:
         """Show one screen: the inbox, settings, reports; or sign out."""
         from helpdesk.ui.reports import ReportsScreen
-        from helpdesk.ui.settings import SettingsScreen
+        from helpdesk.ui.settings.screen import SettingsScreen
         from helpdesk.ui.workspace import Workspace
 
         assert self.ctx is not None
