@@ -155,6 +155,7 @@ class HelpdeskApp:
         self._runner = None
         if self._services is not None:
             self._services.files.images.close()  # the image decoder's child process
+            self._services.help_counts.close()  # what the help center counted since its last write
         if self._db is not None:
             self._db.dispose()
         self._db = None

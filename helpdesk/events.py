@@ -46,6 +46,7 @@ MAILBOX_CHANGED = "mailbox.changed"  # mailbox_id[, status=True: only its banner
 MAIL_UNREADABLE = "mail.unreadable"  # mailbox_id: a mail that could not be read was kept aside
 CHANNEL_CHANGED = "channel.changed"  # channel_id[, status=True]
 TEAMS_CHANGED = "teams.changed"  # team_id: a team made, changed or removed
+ARTICLES_CHANGED = "articles.changed"  # article_id: a help article written, changed or deleted
 MACROS_CHANGED = "macros.changed"  # owner_id (None: a shared one): a macro made, changed or deleted
 MENTION_CREATED = "mention.created"  # conversation; agent_ids, message_id, by: a note named them
 MENTIONS_READ = "mentions.read"  # conversation; agent_id: they opened it or wrote in it

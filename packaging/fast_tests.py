@@ -19,6 +19,6 @@ if __name__ == "__main__":
     # The type check ([tool.mypy] in pyproject.toml) runs beside the tests; either failing fails the tier.
     types = subprocess.Popen([sys.executable, "-m", "mypy"], cwd=ROOT)
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "3", "-m", "not slow", "tests/services",
-                            "tests/api", "tests/ui", "tests/db", "tests/packaging", "tests/channels", *sys.argv[1:]],
+                            "tests/api", "tests/ui", "tests/db", "tests/packaging", "tests/channels", "tests/help", *sys.argv[1:]],
                            cwd=ROOT).returncode
     sys.exit(tests or types.wait())

@@ -20,10 +20,14 @@ if command -v ldconfig >/dev/null 2>&1; then
     ldconfig -p | grep -q 'libgstapp-1.0.so.0' || missing+=(libgstreamer-plugins-base1.0-0)
     ldconfig -p | grep -q 'libsecret-1.so.0' || missing+=(libsecret-1-0)
 fi
-# axe-core (the accessibility checks in the browser tests), from the npm registry, pinned by its lock.
+# axe-core (the accessibility checks in the browser tests) and Lighthouse (the help center's
+# scores), from the npm registry, pinned by their locks.
 axe() {
     if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
         npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    if [ ! -x bench/lighthouse/node_modules/.bin/lighthouse ] && command -v npm >/dev/null 2>&1; then
+        npm ci --prefix bench/lighthouse --no-audit --no-fund --loglevel=error >/dev/null
     fi
 }
 if [ ${#missing[@]} -eq 0 ]; then axe; exit 0; fi

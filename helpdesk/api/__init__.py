@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from helpdesk import __version__
-from helpdesk.api import (agent_api, assist_api, channel_hooks, customer_link, docs, downloads, files, macros_api,
-                          payments_api, teams_api, trust_api, v1, widget)
+from helpdesk.api import (agent_api, articles_api, assist_api, channel_hooks, customer_link, docs, downloads, files,
+                          help_site, macros_api, payments_api, teams_api, trust_api, v1, widget)
 from helpdesk.api.headers import SecurityHeaders
 from helpdesk.api.errors import install_error_handlers
 from helpdesk.api.limits import BodySizeLimit
@@ -78,6 +78,9 @@ def create_api(services: Services, settings: Settings, webhooks: Any = None) -> 
     api.include_router(trust_api.build_router())
     api.include_router(teams_api.build_router())
     api.include_router(macros_api.build_router())
+    api.include_router(articles_api.build_router())
+    api.include_router(articles_api.build_suggest_router())
+    api.include_router(help_site.build_router())
     api.include_router(payments_api.build_router())
     api.include_router(downloads.build_router())
     api.include_router(customer_link.build_router())

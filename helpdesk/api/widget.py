@@ -44,6 +44,8 @@ class ChatIn(BaseModel):
     name: StrictStr = Field("", max_length=200)
     user_id: StrictStr = Field("", max_length=128)
     user_hash: StrictStr = Field("", max_length=128)
+    seen_articles: list[int] = Field(default_factory=list, max_length=5,
+                                     description="help articles suggested while the visitor typed")
 
 
 def _parse_chat(raw: bytes) -> ChatIn:
@@ -198,8 +200,9 @@ def build_router() -> APIRouter:
             if files and (wait := services.limits.keep_uploads(address, who.external_id, sum(f.size for f in files))):
                 await discard(services, files)
                 return _too_much(wait, cors)
+            seen = await services.db.run_read(services.articles.seen, payload.seen_articles)
             found = await services.db.run_read(services.chat.send, who, payload.body, payload.email, payload.name,
-                                               files)
+                                               files, seen)
         except ServiceError as exc:  # a bad address, files over the limit: said to the visitor
             await discard(services, files)
             status = 413 if isinstance(exc, PayloadTooLarge) else 422

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from helpdesk import __version__
-from helpdesk.cli import accounts, channel, data, desktop, mailbox, payments, reports, rules, serve, service, trust
+from helpdesk.cli import (accounts, channel, data, desktop, help_center, mailbox, payments, reports, rules, serve,
+                          service, trust)
 from helpdesk.cli.runtime import open_app
 from helpdesk.config import ConfigError, Settings, parse_port
 
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parser(sub, _common, OneLineParser)
     service.add_parser(sub, _common, _listen, OneLineParser)
     reports.add_parser(sub, _common, OneLineParser)
+    help_center.add_parser(sub, _common, OneLineParser)
     trust.add_parser(sub, _common, OneLineParser)
     payments.add_parser(sub, _common, OneLineParser)
 
@@ -151,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return rules.run(settings, args, open_app)
         if command == "reports":
             return reports.run(settings, args, open_app)
+        if command == "help":
+            return help_center.run(settings, args, open_app)
         if command in ("agent", "customer"):
             return trust.run(settings, args, open_app)
         if command == "payments":

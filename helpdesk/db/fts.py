@@ -130,6 +130,33 @@ def search_customers(session: Session, query: str, limit: int) -> list[TextHit]:
     return _search(session, "customer", query, limit)
 
 
+def search_articles(session: Session, query: str, limit: int) -> list[TextHit]:
+    """Help articles (title and body), best first: few enough that every match is ranked."""
+    return _search(session, "article", query, limit)
+
+
+def search_articles_any(session: Session, words: list[str], limit: int) -> list[TextHit]:
+    """Help articles with any of `words` (each as a prefix), best first: a visitor's sentence has
+    words no answer contains, so suggestions cannot ask for every one (services/help ranks them
+    by how many each has)."""
+    words = [w for w in words if _PG_WORD.fullmatch(w)][:12]
+    if not words:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        parts = " || ".join(f"to_tsquery('simple', quote_literal(helpdesk_search_words(:w{i})) || ':*')"
+                            for i in range(len(words)))
+        rows = session.execute(text(
+            f"SELECT id AS rowid, -ts_rank(search_vector, q) AS score FROM article, ({'SELECT ' + parts} AS q) AS query "
+            "WHERE search_vector @@ q ORDER BY score LIMIT :n"), {**{f"w{i}": w for i, w in enumerate(words)},
+                                                                 "n": limit}).all()
+    else:
+        expression = " OR ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        rows = session.execute(text("SELECT rowid, bm25(fts_article, 4.0, 1.0) AS score FROM fts_article "
+                                    "WHERE fts_article MATCH :q ORDER BY score LIMIT :n"),
+                               {"q": expression, "n": limit}).all()
+    return [TextHit(id=row.rowid, rank=row.score) for row in rows]
+
+
 def newest_with_word(conn: Any, word: str, limit: int = CANDIDATES) -> list[int]:
     """Ids of the newest `limit` (at most CANDIDATES) messages with this word: bounded work however
     many messages have it (assist's similar conversations)."""

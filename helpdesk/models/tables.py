@@ -9,12 +9,12 @@ from typing import cast
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, AssistUse, Attachment, AuditEntry,
+from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, Article, AssistUse, Attachment, AuditEntry,
                              AutomationEvent, AutomationRule, AutomationRun, BlockedSender, CannedReply, CannedUse,
                              Channel, ChannelRecord, Conversation, ConversationRead, ConversationTag, CsatRating,
                              Customer, CustomerIdentifier, Delivery, Draft, IdempotencyRecord, JobStatus, MailRecord,
                              Mailbox, Message, OutboxEvent, PaymentRequest, ReportDay, SlaBreach, SlaPolicy, Tag,
-                             Macro, Mention, Team, TeamMember, Webhook, WebhookDelivery)
+                             Macro, Mention, Team, TeamMember, Webhook, WebhookDelivery, HelpCount, HelpSearch)
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -25,6 +25,7 @@ AGENTS = _table(Agent)
 AGENT_SESSIONS = _table(AgentSession)
 API_TOKENS = _table(ApiToken)
 APP_SETTINGS = _table(AppSetting)
+ARTICLES = _table(Article)
 ASSIST_USES = _table(AssistUse)
 ATTACHMENTS = _table(Attachment)
 AUDIT_ENTRIES = _table(AuditEntry)
@@ -44,6 +45,8 @@ CUSTOMERS = _table(Customer)
 CUSTOMER_IDENTIFIERS = _table(CustomerIdentifier)
 DELIVERIES = _table(Delivery)
 DRAFTS = _table(Draft)
+HELP_COUNTS = _table(HelpCount)
+HELP_SEARCHES = _table(HelpSearch)
 IDEMPOTENCY_RECORDS = _table(IdempotencyRecord)
 JOB_STATUSES = _table(JobStatus)
 MAILBOXES = _table(Mailbox)

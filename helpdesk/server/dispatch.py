@@ -36,7 +36,7 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 class PathDispatcher:
-    API_PREFIXES = ("/api/", "/c/", "/files/", "/widget", "/chat", "/downloads/")
+    API_PREFIXES = ("/api/", "/c/", "/files/", "/widget", "/chat", "/downloads/", "/help")
 
     def __init__(self, api: ASGIApp, ui: ASGIApp, db: Database, hosts: AllowedHosts, window: DesktopWindow,
                  gate: PublicGate | None = None, intake: ASGIApp | None = None) -> None:

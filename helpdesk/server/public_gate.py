@@ -17,8 +17,8 @@ from typing import Callable
 
 from helpdesk.server.hosts import normal_host, url_host
 
-CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/")
-CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt", "/api/v1/payments/stripe")
+CUSTOMER_PREFIXES = ("/c/", "/files/", "/chat", "/widget", "/api/v1/channels/", "/help/")
+CUSTOMER_PATHS = ("/api/v1/messages", "/api/v1/health", "/robots.txt", "/api/v1/payments/stripe", "/help")
 
 
 def is_customer_path(path: str) -> bool:

@@ -112,7 +112,9 @@ class ChatService(Service):
         return Visitor(channel, f"site{channel.id}:visitor:{hashlib.sha256(visitor.encode()).hexdigest()[:40]}",
                        False)
 
-    def send(self, who: Visitor, body: str, email: str = "", name: str = "", files: Any = ()) -> ChatThread:
+    def send(self, who: Visitor, body: str, email: str = "", name: str = "", files: Any = (),
+             seen: list[dict[str, Any]] | None = None) -> ChatThread:
+        """`seen`: the help articles suggested to the visitor as they typed (services/help), for the agent."""
         address = normalize_email(email) if email else None
         if email and address is None:
             raise ValidationFailed("that is not an email address", {"email": "must be an email address"})
@@ -124,7 +126,9 @@ class ChatService(Service):
             body = "Sent " + ", ".join(f.filename for f in files)
         result = self.conversations.receive(IncomingMessage(body=body, external_id=who.external_id,
                                                             name=shown_name or None, channel=CHAT,
-                                                            team_id=who.channel.team_id), files=files)
+                                                            team_id=who.channel.team_id,
+                                                            meta={"articles_seen": seen} if seen else None),
+                                             files=files)
         if address:
             self._leave_address(result.customer_id, result.conversation_id, address)
         return self.thread(who)

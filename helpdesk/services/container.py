@@ -39,6 +39,8 @@ from helpdesk.services.release import ReleaseService
 from helpdesk.services.reports.service import ReportService
 from helpdesk.services.search import SearchService
 from helpdesk.services.sla import SlaService
+from helpdesk.services.help.articles import ArticleService
+from helpdesk.services.help.counts import HelpCounts
 from helpdesk.services.teams import TeamService
 from helpdesk.services.tokens import TokenService
 from helpdesk.services.twostep import TwoStepService
@@ -83,6 +85,8 @@ class Services:
         self.reports = ReportService(db, clock, settings, self.sla)
         self.release = ReleaseService(*args, host=host)
         self.promise = PromiseService(*args, sla=self.sla, links=self.links)
+        self.articles = ArticleService(*args)
+        self.help_counts = HelpCounts(*args, zone=self.promise.zone)
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
                                 links=self.links, files=self.files, promise=self.promise)
         self.limits = RateLimits(clock, settings.intake_per_minute, settings.chat_per_address_per_minute)

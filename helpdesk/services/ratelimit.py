@@ -130,6 +130,8 @@ class RateLimits:
         self.chat_address_posts = RateLimiter(clock, Limit(chat_per_address, burst=max(1, chat_per_address // 2)))
         self.chat_address_reads = RateLimiter(clock, Limit(chat_per_address * 10,
                                                            burst=max(1, chat_per_address * 5)))
+        # The help center, per address: searches and "Did this help?" votes (reading is not limited).
+        self.help_searches = RateLimiter(clock, Limit(per_minute=120, burst=60))
         # Bytes of files anyone may leave on the shop PC without an account (the chat, the customer
         # page): per address, per visitor or conversation, and all of them together, an hour.
         self.upload_address = RateLimiter(clock, Limit(per_minute=UPLOAD_ADDRESS_HOURLY / 60, burst=UPLOAD_BURST))

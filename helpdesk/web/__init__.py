@@ -33,7 +33,8 @@ WIDGET_LOADER = (
 # Compressed once: a shop's every page view asks for them.
 WIDGET_JS_GZ = gzip.compress(WIDGET_JS.encode(), 9, mtime=0)
 WIDGET_LOADER_GZ = gzip.compress(WIDGET_LOADER.encode(), 9, mtime=0)
-ROBOTS_TXT = "User-agent: *\nDisallow: /\n"  # customer pages are private links; nothing here is for search engines
+# Customer pages are private links; the help center is the one part for search engines.
+ROBOTS_TXT = "User-agent: *\nAllow: /help\nDisallow: /\n"
 
 PAGE_HEADERS = {
     # connect-src 'self' lets a crawler's in-page check read /robots.txt; the page runs no script,

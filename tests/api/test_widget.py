@@ -105,10 +105,11 @@ def test_a_signed_user_id_with_an_expiry_is_good_until_then(services, client, si
     assert thread(signed) == 403
 
 
-def test_robots_are_kept_out_of_everything(client):
+def test_robots_are_kept_out_of_everything_but_the_help_center(client):
     robots = client.get("/robots.txt")
     assert robots.status_code == 200 and robots.headers["content-type"].startswith("text/plain")
-    assert robots.text == "User-agent: *\nDisallow: /\n"  # not the agents' app page
+    # Customers' pages are private links and the agents' app is nobody's business; /help is for finding.
+    assert robots.text == "User-agent: *\nAllow: /help\nDisallow: /\n"
 
 
 def test_the_snippet_and_the_chat_page(services, client, site):

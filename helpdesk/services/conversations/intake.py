@@ -60,6 +60,7 @@ class IncomingMessage:
     conversation_id: int | None = None
     idempotency_key: str | None = None
     team_id: int | None = None  # the team a new conversation goes to (the chat site's), if not the token's
+    meta: dict[str, Any] | None = None  # what the message carries besides its words (the articles read first)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class IntakeMixin(ConversationBase):
             if state is None and team_id is None and actor.kind == "token" and actor.id is not None:
                 team_id = conn.execute(_TOKEN_TEAM, {"b_id": actor.id}).scalar()  # the token's team, if any
             result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor, files,
-                                                   team_id=team_id)
+                                                   meta=incoming.meta, team_id=team_id)
             if key:
                 conn.execute(_INSERT_IDEMPOTENCY, {
                     "key": key, "request_hash": request_hash, "message_id": result.message_id,

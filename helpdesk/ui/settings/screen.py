@@ -23,6 +23,7 @@ from helpdesk.ui.settings.payments import PaymentsSection
 from helpdesk.ui.settings.privacy import PrivacySection
 from helpdesk.ui.settings.targets import TargetsSection
 from helpdesk.ui.settings.this_computer import ThisComputerSection
+from helpdesk.ui.settings.help_center import HelpCenterSection
 from helpdesk.ui.settings.macros import MacrosSection
 from helpdesk.ui.settings.teams import TeamsSection
 from helpdesk.ui.settings.tokens import TokensSection
@@ -37,6 +38,7 @@ SECTIONS: list[tuple[str, str, type[Section]]] = [
     ("Response targets", ft.Icons.ALARM, TargetsSection),
     ("Automation", ft.Icons.AUTO_MODE, AutomationSection), ("Assist", ft.Icons.AUTO_AWESOME_OUTLINED, AssistSection),
     ("Customer page", ft.Icons.STOREFRONT_OUTLINED, CustomerPageSection),
+    ("Help center", ft.Icons.MENU_BOOK_OUTLINED, HelpCenterSection),
     ("Payments", ft.Icons.PAYMENTS_OUTLINED, PaymentsSection),
     ("Webhooks", ft.Icons.WEBHOOK, WebhooksSection),
     ("Privacy", ft.Icons.PRIVACY_TIP_OUTLINED, PrivacySection), ("Audit log", ft.Icons.POLICY_OUTLINED, AuditSection),

@@ -10,6 +10,8 @@ from typing import Any, Awaitable, Callable
 
 import flet as ft
 
+from helpdesk.ui.help_editor import edit_article
+
 from helpdesk.models import SNOOZED
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
@@ -221,6 +223,19 @@ class ConversationActions:
                               tight=True, width=480, scroll=ft.ScrollMode.AUTO),
             actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(page))]))
         page.update()
+
+    async def save_article(self) -> None:
+        """The open conversation's question and last answer as a draft article, the customer's data
+        masked, opened in the editor to read through and publish."""
+        conversation_id = self.c.selected_id
+        if conversation_id is None:
+            return
+        saved = await self.ctx.attempt(self.ctx.services.articles.save_from_conversation, conversation_id,
+                                       self.ctx.actor)
+        if saved is not None:
+            async def done(_article: Any) -> None: ...
+
+            await edit_article(self.ctx, saved.article, done, masked=saved.masked)
 
     async def copy_link(self) -> None:
         link = self.c.conversation_link()

@@ -38,6 +38,7 @@ class HeaderActions:
     spam: Callable[[], Awaitable[None]]
     not_spam: Callable[[], Awaitable[None]]
     team: Callable[[int | None], Awaitable[None]]
+    save_article: Callable[[], Awaitable[None]]
 
 
 class ConversationHeader:
@@ -86,6 +87,8 @@ class ConversationHeader:
         self.link = icon_button(ft.Icons.LINK, "Copy the customer's link", on_click=lambda e: run(actions.copy_link))
         self.merge = icon_button(ft.Icons.MERGE, "Merge with another of this customer's conversations",
                                  on_click=lambda e: run(actions.merge))
+        self.article = icon_button(ft.Icons.MENU_BOOK_OUTLINED, "Save as a help article",
+                                   on_click=lambda e: run(actions.save_article))
         self.spam = icon_button(ft.Icons.REPORT_OUTLINED, "Mark as spam", on_click=lambda e: run(actions.spam))
         self.not_spam = ft.OutlinedButton("Not spam", icon=ft.Icons.INBOX, on_click=lambda e: run(actions.not_spam),
                                           visible=False)
@@ -93,7 +96,8 @@ class ConversationHeader:
                                       on_submit=self._on_add_tag, on_change=sync_value)
         self.tags = ft.Row([self.tag_input], wrap=True, spacing=6, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self.actions_row = ft.Row([self.assign_menu, self.team, self.priority, self.resolve, self.reopen, self.snooze_menu,
-                                   self.pending, self.link, self.merge, self.spam, self.not_spam], wrap=True, spacing=8)
+                                   self.pending, self.link, self.merge, self.article, self.spam, self.not_spam], wrap=True,
+                                  spacing=8)
         self.more = icon_button(ft.Icons.MORE_VERT, "Conversation actions", visible=False,
                                 on_click=lambda e: self._open_sheet())
         self.control = ft.Container(padding=ft.Padding.only(left=20, right=12, top=12, bottom=8), content=ft.Column([
@@ -202,6 +206,8 @@ class ConversationHeader:
                                  on_click=then(act.copy_link)))
         tiles.append(ft.ListTile(title=ft.Text("Merge with another conversation"), leading=ft.Icon(ft.Icons.MERGE),
                                  on_click=then(act.merge)))
+        tiles.append(ft.ListTile(title=ft.Text("Save as a help article"), leading=ft.Icon(ft.Icons.MENU_BOOK_OUTLINED),
+                                 on_click=then(act.save_article)))
         if c.status != SPAM:
             tiles.append(ft.ListTile(title=ft.Text("Mark as spam"), leading=ft.Icon(ft.Icons.REPORT_OUTLINED),
                                      on_click=then(act.spam)))

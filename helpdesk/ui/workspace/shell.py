@@ -107,7 +107,8 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
         self.header = ConversationHeader(page, agents, self.c.agent_id, HeaderActions(
             assign=acts.assign, priority=acts.priority, status=acts.status, snooze=acts.snooze,
             pick_snooze=acts.pick_snooze, add_tag=acts.add_tag, remove_tag=acts.remove_tag,
-            copy_link=acts.copy_link, merge=acts.merge, spam=acts.spam, not_spam=acts.not_spam, team=acts.team),
+            copy_link=acts.copy_link, merge=acts.merge, spam=acts.spam, not_spam=acts.not_spam, team=acts.team,
+            save_article=acts.save_article),
             self.zone,
             ctx.services.clock.now)
         self.thread = ThreadView(page, self.zone, lambda files: file_chips(page, ctx.services, files),

@@ -32,7 +32,8 @@ CardTools = Callable[[Message, Any], list[ft.Control]]
 
 
 def rich_lines(message: Message) -> list[ft.Control]:
-    """Choices a reply offered, the choice an answer made, a shared location or contact."""
+    """Choices a reply offered, the choice an answer made, the help articles the customer read
+    first, a shared location or contact."""
     meta = message.meta or {}
     out: list[ft.Control] = []
     if meta.get("choices"):
@@ -42,6 +43,11 @@ def rich_lines(message: Message) -> list[ft.Control]:
                              for n, c in enumerate(meta["choices"], 1))], wrap=True, spacing=6))
     if meta.get("choice") and meta["choice"] != message.body.strip():
         out.append(ft.Text(f"Chose: {meta['choice']}", size=12, weight=ft.FontWeight.W_600))
+    seen = [a for a in meta.get("articles_seen") or [] if isinstance(a, dict) and a.get("title")]
+    if seen:  # the customer read these on the help center first: no need to send them again
+        words = "Read before writing: " + ", ".join(f"“{a['title']}”" for a in seen)
+        out.append(ft.Text(words, size=12, italic=True, color=ft.Colors.ON_SURFACE_VARIANT, selectable=True,
+                           semantics_label=words))  # selectable text is not read out by itself
     words, map_url = shared_card(meta)
     if words and map_url:
         out.append(ft.TextButton(words, icon=ft.Icons.MAP_OUTLINED, url=map_url, tooltip="Open the map"))

@@ -70,6 +70,9 @@
     ".attach,.unattach{border:1px solid var(--line);border-radius:10px;background:transparent;color:var(--ink);padding:6px 10px;font-size:14px;cursor:pointer}",
     ".chosen{font-size:13px;color:var(--muted);overflow-wrap:anywhere}",
     ".keys{font-size:12px;color:var(--muted);margin:0}",
+    ".suggest{background:var(--note);border-radius:10px;padding:8px 10px;font-size:14px}.suggest:empty{display:none}",
+    ".suggest p{margin:0 0 4px;font-weight:600;font-size:13px}.suggest ul{margin:0;padding-left:18px}.suggest li{margin:3px 0}",
+    ".suggest .row button{border:1px solid var(--line);border-radius:10px;background:var(--card);color:var(--ink);padding:5px 10px;font-size:13px;cursor:pointer}",
     ".error{color:var(--error);font-size:13px;margin:0}.error:empty{display:none}",
     ".links{padding:0 12px;margin:4px 0 8px}",
     ".status{margin:0;padding:8px 14px;background:var(--note);color:var(--ink);font-size:13px;flex:none}.status:empty{display:none}",
@@ -133,6 +136,8 @@
   var label = el("label", { "for": "hd-body" }, "Your message");
   var body = el("textarea", { id: "hd-body", maxlength: "10000", rows: "3", "aria-describedby": "hd-keys" });
   var keys = el("p", { "class": "keys", id: "hd-keys" }, "Enter sends; Shift+Enter starts a new line.");
+  // Help articles that may answer the question while it is typed (the shop's help center).
+  var suggest = el("div", { "class": "suggest", "aria-live": "polite" });
   var emailLabel = el("label", { "for": "hd-email" }, "Your email (optional): we'll also answer there");
   var email = el("input", { type: "email", id: "hd-email", maxlength: "254", autocomplete: "email" });
   var files = el("input", { type: "file", multiple: "", tabindex: "-1", "aria-hidden": "true", accept: "image/*,application/pdf,.txt,.doc,.docx" });
@@ -146,7 +151,7 @@
   var row = el("div", { "class": "row" });
   [attach, chosen, unattach, send].forEach(function (n) { row.appendChild(n); });
   var link = el("p", { "class": "hint links" });
-  [label, body, keys, emailLabel, email, files, error, row].forEach(function (n) { form.appendChild(n); });
+  [label, body, keys, suggest, emailLabel, email, files, error, row].forEach(function (n) { form.appendChild(n); });
   panel.appendChild(header); panel.appendChild(status); panel.appendChild(log); panel.appendChild(link);
   panel.appendChild(form);
   wrap.appendChild(launch); wrap.appendChild(panel);
@@ -298,6 +303,52 @@
       submit();
     }
   });
+  var suggestTimer = null, suggestAsked = "", seenArticles = [];
+  function showSuggestions(articles) {
+    suggest.textContent = "";
+    if (!articles.length) return;
+    suggest.appendChild(el("p", null, "These might answer it"));
+    var list = el("ul");
+    articles.forEach(function (a) {
+      if (seenArticles.indexOf(a.id) < 0 && seenArticles.length < 5) seenArticles.push(a.id);
+      var item = el("li");
+      var open = el("a", { href: a.url, target: "_blank", rel: "noopener" }, a.title);
+      open.addEventListener("click", function () { answered(a); });
+      item.appendChild(open);
+      list.appendChild(item);
+    });
+    suggest.appendChild(list);
+  }
+  function answered(a) {  // the article opened in a tab: did it answer the question?
+    var done = el("div", { "class": "row" });
+    var yes = el("button", { type: "button" }, "That answered it");
+    var no = el("button", { type: "button" }, "No, I'll send my question");
+    yes.addEventListener("click", function () {
+      fetch(api + "/answered?" + who, { method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ article: a.id }) }).catch(function () {});
+      body.value = ""; suggest.textContent = ""; seenArticles = []; suggestAsked = "";
+      status.textContent = "Glad that answered it. Write any time if you need us.";
+      body.focus();
+    });
+    no.addEventListener("click", function () { done.remove(); body.focus(); });
+    var old = suggest.querySelector(".row"); if (old) old.remove();
+    done.appendChild(yes); done.appendChild(no);
+    suggest.appendChild(done);
+  }
+  body.addEventListener("input", function () {
+    clearTimeout(suggestTimer);
+    var text = body.value.trim().slice(0, 200);
+    if (text.length < 8) { if (!text) suggest.textContent = ""; return; }
+    suggestTimer = setTimeout(function () {
+      if (text === suggestAsked || sending) return;
+      suggestAsked = text;
+      fetch(api + "/suggest?q=" + encodeURIComponent(text), { credentials: "omit" }).then(function (r) {
+        return r.ok ? r.json() : { articles: [] };
+      }).then(function (data) {
+        if (suggestAsked === text && !sending) showSuggestions(data.articles || []);
+      }).catch(function () {});
+    }, 400);
+  });
   function submit() {
     form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
   }
@@ -313,7 +364,7 @@
     sending = true;
     send.setAttribute("aria-disabled", "true");
     error.textContent = "";
-    var message = JSON.stringify({ body: text, email: email.value.trim() });
+    var message = JSON.stringify({ body: text, email: email.value.trim(), seen_articles: seenArticles });
     var request = { method: "POST", credentials: "omit" };
     if (files.files.length) {  // photos and files go as multipart, the text as its JSON part
       var data = new FormData();
@@ -329,6 +380,7 @@
         if (!r.ok) throw new Error((data.error && data.error.message) || "Not sent");
         body.value = "";
         files.value = "";
+        suggest.textContent = ""; seenArticles = []; suggestAsked = "";
         showChosen();
         showThread(data);
       });
