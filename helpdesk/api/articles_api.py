@@ -81,9 +81,8 @@ class SuggestionsOut(BaseModel):
 
 def article_out(request: Request, a: ArticleView) -> dict[str, Any]:
     services = services_of(request)
-    base = (services.links.public_url() or services.links.base_url()).rstrip("/")
     return {"id": a.id, "title": a.title, "slug": a.slug, "body": a.body, "category": a.category,
-            "language": a.language, "status": a.status, "url": base + a.path, "excerpt": a.excerpt,
+            "language": a.language, "status": a.status, "url": services.articles.url(a), "excerpt": a.excerpt,
             "author": a.author, "created_at": a.created_at.isoformat(), "updated_at": a.updated_at.isoformat(),
             "published_at": a.published_at.isoformat() if a.published_at else None}
 
@@ -98,10 +97,9 @@ def suggestions(request: Request, query: str, language: str | None) -> Response:
                             headers={"Retry-After": str(exc.retry_after)})
     lang = services.articles.pick_language(request.headers.get("accept-language"), language)
     found = services.articles.suggest(query[:MAX_QUERY], lang)
-    base = (services.links.public_url() or services.links.base_url()).rstrip("/")
     for a in found:
         services.help_counts.count(a.id, "suggested")
-    return JSONResponse({"articles": [{"id": a.id, "title": a.title, "url": base + a.path, "excerpt": a.excerpt}
+    return JSONResponse({"articles": [{"id": a.id, "title": a.title, "url": services.articles.url(a), "excerpt": a.excerpt}
                                       for a in found]}, headers={"Cache-Control": "no-store"})
 
 

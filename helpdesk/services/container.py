@@ -85,7 +85,7 @@ class Services:
         self.reports = ReportService(db, clock, settings, self.sla)
         self.release = ReleaseService(*args, host=host)
         self.promise = PromiseService(*args, sla=self.sla, links=self.links)
-        self.articles = ArticleService(*args)
+        self.articles = ArticleService(*args, links=self.links)
         self.help_counts = HelpCounts(*args, zone=self.promise.zone)
         self.chat = ChatService(*args, conversations=self.conversations, channels=self.messaging.channels,
                                 links=self.links, files=self.files, promise=self.promise)
@@ -100,7 +100,7 @@ class Services:
         # A payment card's words in texts and mail, and its card in the chat.
         self.messaging.payments = self.mail.outgoing.payments = self.chat.payments = self.payments
         self.automation = AutomationService(*args, conversations=self.conversations, promise=self.promise,
-                                            links=self.links)
+                                            links=self.links, articles=self.articles)
 
 
 __all__ = ["Services", "Actor"]

@@ -71,8 +71,9 @@ class ActionContext:
 
 
 class Actions:
-    def __init__(self, conversations: Any, promise: Any, links: Any) -> None:
+    def __init__(self, conversations: Any, promise: Any, links: Any, articles: Any) -> None:
         self.conversations = conversations
+        self.articles = articles
         self.promise = promise
         self.links = links
         self._replied: list[tuple[int, int, datetime]] = []  # this pass's replies, not yet in the run rows
@@ -160,6 +161,31 @@ class Actions:
         channel = written.delivery.channel if written.delivery else ""
         a.done.history.append(f"replied by {CHANNEL_WORDS[channel]}" if channel in CHANNEL_WORDS
                             else "replied on the conversation page")
+
+    def _reply_article(self, a: ActionContext) -> None:
+        """The named published article, or the one that best answers the customer's words, as a link."""
+        self.guard_reply(a.conn, a.facts, a.state, a.now, a.limits)
+        if a.action.get("article"):
+            article = self.articles.published_called(a.conn, a.action["article"])
+            if article is None:
+                raise Skip(f"no published help article is called '{a.action['article']}'")
+        else:
+            # Articles are committed data, so a read beside this transaction sees them all.
+            found = self.articles.suggest(f"{a.state.subject or ''} {a.facts.text}", None)
+            if not found:
+                raise Skip("no published help article matches the customer's words")
+            article = found[0]
+        intro = self.fill(a.conn, a.action["body"], a.state, a.now) if a.action.get("body") else \
+            "This may answer your question:"
+        text = f"{intro}\n\n{article.title}\n{self.articles.url(article)}"
+        written = self.conversations.automatic_reply_in(a.tx, a.conn, a.state, text, a.now, {
+            "automatic": "rule", "rule": a.rule.name, "rule_title": a.rule.title, "article_id": article.id})
+        self._replied.append((a.state.id, a.state.customer_id, a.now))
+        a.done.replied = a.done.moved = True
+        a.done.said.append(f"replied with the help article '{article.title}'")
+        channel = written.delivery.channel if written.delivery else ""
+        a.done.history.append(f"replied with the help article '{article.title}'" + (
+            f" by {CHANNEL_WORDS[channel]}" if channel in CHANNEL_WORDS else ""))
 
     def _note(self, a: ActionContext) -> None:
         body = self.fill(a.conn, a.action["body"], a.state, a.now)
@@ -249,7 +275,8 @@ class Actions:
 
 def _verb(action: dict[str, Any]) -> str:
     return {"assign": "did not assign", "priority": "left the priority", "add_tags": "added no tag",
-            "remove_tags": "removed no tag", "reply": "did not reply", "snooze": "did not snooze",
+            "remove_tags": "removed no tag", "reply": "did not reply",
+            "reply_article": "did not reply with an article", "snooze": "did not snooze",
             "resolve": "did not resolve"}.get(action["type"], f"skipped {action['type']}")
 
 
@@ -262,6 +289,7 @@ def _UNSET() -> Any:
 # Each action type (services/automation/spec.py) to what does it.
 HANDLERS: dict[str, Callable[[Actions, ActionContext], None]] = {
     "assign": Actions._assign, "priority": Actions._priority, "add_tags": Actions._add_tags,
-    "remove_tags": Actions._remove_tags, "reply": Actions._reply, "note": Actions._note, "snooze": Actions._snooze,
+    "remove_tags": Actions._remove_tags, "reply": Actions._reply,
+    "reply_article": Actions._reply_article, "note": Actions._note, "snooze": Actions._snooze,
     "resolve": Actions._resolve, "webhook": Actions._webhook, "notify": Actions._notify,
 }

@@ -33,6 +33,7 @@ from helpdesk.db import Database
 
 if TYPE_CHECKING:
     from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.help.articles import ArticleService
     from helpdesk.services.links import Links
     from helpdesk.services.promise import PromiseService
 
@@ -76,10 +77,10 @@ _INSERT_RUN = insert(RUN)
 
 class RuleEngine(Service):
     def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
-                 promise: PromiseService, links: Links) -> None:
+                 promise: PromiseService, links: Links, articles: ArticleService) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
-        self.actions = Actions(conversations, promise, links)
+        self.actions = Actions(conversations, promise, links, articles)
 
     # ---- the pass over pending events -------------------------------------------------------
 

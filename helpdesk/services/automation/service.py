@@ -29,6 +29,7 @@ from helpdesk.db import Database
 
 if TYPE_CHECKING:
     from helpdesk.services.conversations import ConversationService
+    from helpdesk.services.help.articles import ArticleService
     from helpdesk.services.links import Links
     from helpdesk.services.promise import PromiseService
 
@@ -62,10 +63,10 @@ def spec_of(rule: AutomationRule) -> RuleSpec:
 
 class AutomationService(Service):
     def __init__(self, db: Database, clock: Clock, settings: Settings, conversations: ConversationService,
-                 promise: PromiseService, links: Links) -> None:
+                 promise: PromiseService, links: Links, articles: ArticleService) -> None:
         super().__init__(db, clock, settings)
         self.conversations = conversations
-        self.engine = RuleEngine(db, clock, settings, conversations, promise, links)
+        self.engine = RuleEngine(db, clock, settings, conversations, promise, links, articles)
 
     # ---- the engine's work (the worker and the scheduler call these) --------------------------
 

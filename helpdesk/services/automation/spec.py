@@ -66,6 +66,8 @@ ACTIONS = {
     "add_tags": "add tags",  # tags
     "remove_tags": "remove tags",  # tags
     "reply": "send an automatic reply",  # canned (a canned reply's title) or body, with variables; choices
+    "reply_article": "reply with a help article",  # article (a published one's title; none: the best match for
+    # the customer's words); body (words before the link, with variables; optional)
     "note": "add a note",  # body, with variables
     "snooze": "snooze",  # hours, or until: next_opening
     "resolve": "resolve",
@@ -250,6 +252,14 @@ def _check_action(item: Any, at: str, bad: Any) -> dict[str, Any] | None:
         if not 0 < len(body) <= 5000:
             bad(f"{at}.body", "must be 1 to 5000 characters" + (" (or name a canned reply)" if kind == "reply" else ""))
         return {"type": kind, "body": body, **offered}
+    if kind == "reply_article":
+        article = " ".join(str(item.get("article") or "").split())
+        body = str(item.get("body") or "").strip()
+        if len(article) > 200:
+            bad(f"{at}.article", "must be an article's title (at most 200 characters), or empty for the best match")
+        if len(body) > 5000:
+            bad(f"{at}.body", "must be at most 5000 characters")
+        return {"type": kind, **({"article": article} if article else {}), **({"body": body} if body else {})}
     if kind == "snooze":
         until, hours = item.get("until"), item.get("hours")
         if until == "next_opening":
@@ -282,6 +292,9 @@ def _action_words(action: dict[str, Any]) -> str:
         return f"{ACTIONS[kind]} {', '.join(action['tags'])}"
     if kind == "reply" and action.get("canned"):
         return f"reply with '{action['canned']}'"
+    if kind == "reply_article":
+        return f"reply with the help article '{action['article']}'" if action.get("article") else \
+            "reply with the help article that best answers the customer"
     if kind == "snooze":
         return "snooze until the next opening" if action.get("until") else f"snooze {action['hours']:g} hours"
     return ACTIONS[kind]

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from helpdesk.db import fts
+from helpdesk.clock import Clock
+from helpdesk.config import Settings
+from helpdesk.db import Database, fts
 from helpdesk.db.fts_messages import fold
 from helpdesk.events import ARTICLES_CHANGED
 from helpdesk.models import IN, OUT, REPLY, AppSetting
@@ -22,9 +24,11 @@ from helpdesk.models.help import DRAFT, PUBLISHED
 from helpdesk.models.tables import AGENTS, ARTICLES as A, CONVERSATIONS, CUSTOMERS, MESSAGES
 from helpdesk.services.base import (ADMIN, AGENT, UNSET, Actor, Service, audit, new_id, require_admin, require_role,
                                    writes)
+from helpdesk.services.assist.similar import conversation_texts
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.help.markdown import excerpt, plain
 from helpdesk.services.help.masking import mask
+from helpdesk.services.links import Links
 from helpdesk.services.search import highlight
 
 STATUSES = (DRAFT, PUBLISHED)
@@ -113,6 +117,14 @@ def _view(row: Any, authors: dict[int, str]) -> ArticleView:
 
 
 class ArticleService(Service):
+    def __init__(self, db: Database, clock: Clock, settings: Settings, links: Links) -> None:
+        super().__init__(db, clock, settings)
+        self.links = links
+
+    def url(self, article: ArticleView) -> str:
+        """Where a customer reads it: from the shop's configured address, never a request's Host."""
+        return self.links.base_url() + article.path
+
     # ---- reading --------------------------------------------------------------------------------
 
     def _read(self, *where: Any, order: Any = None, limit: int | None = None) -> list[ArticleView]:
@@ -225,6 +237,21 @@ class ArticleService(Service):
             if matched >= need:
                 scored.append((-matched, order, article))
         return [article for *_, article in sorted(scored, key=lambda x: (x[0], x[1]))[:SUGGEST_LIMIT]]
+
+    @staticmethod
+    def published_called(conn: Connection, title: str) -> ArticleView | None:
+        """The published article with this title (any language, the oldest first), read in the caller's
+        transaction (automation replying with a named article)."""
+        row = conn.execute(select(A).where(func.lower(A.c.title) == title.strip().lower(), A.c.status == PUBLISHED)
+                           .order_by(A.c.id).limit(1)).first()
+        return _view(row, {}) if row is not None else None
+
+    def for_conversation(self, conversation_id: int) -> list[ArticleView]:
+        """The published articles that answer what the customer asked (its subject and their latest
+        words), for the agent's assist panel and for automation."""
+        with self.db.read() as s:
+            texts = conversation_texts(s.connection(), conversation_id)
+        return self.suggest(" ".join(t for t in texts if t), None)
 
     def site(self) -> HelpSite:
         with self.db.read() as s:

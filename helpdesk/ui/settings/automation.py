@@ -8,6 +8,7 @@ from typing import Any
 
 import flet as ft
 
+from helpdesk.models.help import PUBLISHED
 from helpdesk.ui import format as fmt
 from helpdesk.ui.settings.common import Section, heading
 from helpdesk.ui.settings.rule_editor import RuleEditor
@@ -83,7 +84,8 @@ class AutomationSection(Section):
     async def _edit(self, rule: Any) -> None:
         agents = await self.ctx.read(self.ctx.services.agents.list)
         canned = [c.title for c in await self.ctx.read(self.ctx.services.canned.list)]
-        RuleEditor(self.ctx, rule, agents, canned, self.rerender).show()
+        articles = [a.title for a in await self.ctx.read(self.ctx.services.articles.all, PUBLISHED)]
+        RuleEditor(self.ctx, rule, agents, canned, self.rerender, articles).show()
 
     async def _move(self, rule: Any, step: int) -> None:
         if await self.ctx.attempt(self.ctx.services.automation.move, rule.id, step, self.ctx.actor) is not None:

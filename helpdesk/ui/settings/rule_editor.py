@@ -25,11 +25,12 @@ def _options(pairs: Any) -> list[ft.DropdownOption]:
 
 class RuleEditor:
     def __init__(self, ctx: UiContext, rule: Any, agents: list[Any], canned: list[str],
-                 saved: Callable[[], Awaitable[None]]) -> None:
+                 saved: Callable[[], Awaitable[None]], articles: list[str] | None = None) -> None:
         self.ctx = ctx
         self.rule = rule
         self.agents = agents
         self.canned = canned
+        self.articles = articles or []  # published help articles' titles
         self.saved = saved
         data = ctx.services.automation.export_one(rule) if rule is not None else {
             "title": "", "trigger": "conversation_created", "hours": None,
@@ -163,6 +164,18 @@ class RuleEditor:
                                            hint_text="One per line", on_change=put(
                                                "choices", lambda v: [c.strip() for c in v.splitlines() if c.strip()])))
             return fields
+        if kind == "reply_article":
+            def article(e: Any) -> None:
+                a.pop("article", None)
+                if e.control.value != "-":
+                    a["article"] = e.control.value
+
+            return [ft.Dropdown(value=a.get("article") or "-", dense=True, width=240, label="Article",
+                                options=_options([("-", "The best match for the customer's words"),
+                                                  *((t, t) for t in self.articles)]), on_select=article),
+                    ft.TextField(value=a.get("body", ""), dense=True, width=300, multiline=True, min_lines=2,
+                                 max_lines=6, label="Words before the link (optional)",
+                                 hint_text="This may answer your question:", on_change=put("body"))]
         if kind == "snooze":
             chosen = "next_opening" if a.get("until") else f"{a.get('hours', 4):g}"
 

@@ -48,18 +48,22 @@ class AssistPanel:
         self.conversation_id = conversation_id
         assist, agent_id = self.ctx.services.assist, self.ctx.agent.id
 
-        def load() -> tuple[list, list, bool]:
+        articles = self.ctx.services.articles
+
+        def load() -> tuple[list, list, bool, list]:
             found = assist.similar(conversation_id)
-            return found, assist.suggestions(conversation_id, found, agent_id=agent_id), assist.config() is not None
+            helpful = [(a, articles.url(a)) for a in articles.for_conversation(conversation_id)]
+            return (found, assist.suggestions(conversation_id, found, agent_id=agent_id), assist.config() is not None,
+                    helpful)
 
         try:
-            found, canned, has_model = await self.ctx.read(load)
+            found, canned, has_model, helpful = await self.ctx.read(load)
         except Exception:
             log.exception("assist could not look at history")
             return
         if conversation_id != self.conversation_id:
             return  # another conversation was opened meanwhile
-        self.similar.controls = self._similar_controls(found)
+        self.similar.controls = self._similar_controls(found) + self._article_controls(helpful)
         self.chips.controls = [ft.OutlinedButton(
             s.title, icon=ft.Icons.QUICKREPLY_OUTLINED, tooltip=s.body[:200],
             on_click=lambda e, s=s: self.page.run_task(self.insert_canned, s.body, s.canned_id)) for s in canned]
@@ -83,6 +87,21 @@ class AssistPanel:
                                       tooltip="Put it in the reply box, to edit before sending",
                                       on_click=lambda e, s=s: self.page.run_task(self._use, s.reply))],
                        spacing=0, wrap=True),
+            ], spacing=2)))
+        return rows
+
+    def _article_controls(self, helpful: list) -> list[ft.Control]:
+        """Published help articles that answer what the customer asked: their link goes in the reply."""
+        if not helpful:
+            return []
+        rows: list[ft.Control] = [ft.Divider(), ft.Text("Help articles", theme_style=ft.TextThemeStyle.TITLE_SMALL)]
+        for article, url in helpful:
+            rows.append(ft.Container(padding=8, border_radius=8, bgcolor=ft.Colors.SURFACE_CONTAINER, content=ft.Column([
+                ft.Text(article.title, size=13, weight=ft.FontWeight.W_500, max_lines=2,
+                        overflow=ft.TextOverflow.ELLIPSIS),
+                ft.Text(article.excerpt, size=12, max_lines=3, overflow=ft.TextOverflow.ELLIPSIS),
+                ft.TextButton("Insert link", icon=ft.Icons.LINK, tooltip=url,
+                              on_click=lambda e, t=f"{article.title}: {url}": self.page.run_task(self._use, t)),
             ], spacing=2)))
         return rows
 

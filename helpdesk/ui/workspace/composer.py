@@ -21,6 +21,8 @@ DRAFT_SAVE_DELAY = 0.7
 # "@" and what follows it at the end of the text: a mention being typed ("@to", "@Tom Me").
 _TYPING_MENTION = re.compile(r"(?:^|\s)@([^\s@][^@\n]{0,30}|)$")
 MENTION_CHOICES = 6
+# "/" and what follows it at the end of the text: a help article being looked for ("/brak", "/opening h").
+_TYPING_LINK = re.compile(r"(?:^|\s)/([^\s/][^/\n]{0,40}|)$")
 
 
 class Composer:
@@ -71,6 +73,9 @@ class Composer:
         # "@" offers colleagues and teams to name in an internal note (services/mentions.py).
         self.mentionable: Callable[[], list[str]] = lambda: []
         self.mentions_row = ft.Row([], wrap=True, spacing=6, visible=False)
+        # "/" offers the published help articles whose title starts with what follows: their link goes in.
+        self.linkable: list[tuple[str, str]] = []  # (title, link), from the workspace
+        self.links_row = ft.Row([], wrap=True, spacing=6, visible=False)
         # Rich replies behind one icon (named for tooltips and screen readers): the send buttons keep their room.
         self.rich = ft.PopupMenuButton(content=labelled_icon(ft.Icons.ADD_CIRCLE_OUTLINE, "Payment or choices"),
                                        tooltip="Payment or choices", items=[
@@ -93,7 +98,7 @@ class Composer:
         self.control = ft.Container(padding=ft.Padding.only(left=16, right=16, bottom=12, top=8), content=ft.Column([
             *([files_row] if files_row is not None else []),
             *([assist_row] if assist_row is not None else []),
-            self.field, self.mentions_row, self.choices_row,  # offers below the field: it keeps its place and focus
+            self.field, self.mentions_row, self.links_row, self.choices_row,  # offers below the field: it keeps its place and focus
             ft.Row([self.via, self.limits, self.counter], spacing=12,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ft.Row([ft.Row([self.canned, self.macros, self.attach, self.attach_icon, self.rich], spacing=4, tight=True), ft.Row([*self.others, self.more, self.send_button], wrap=True, spacing=8,
@@ -232,6 +237,8 @@ class Composer:
             self.page.update(self.counter)
         if self._offer_mentions():
             self.page.update(self.mentions_row)
+        if self._offer_links():
+            self.page.update(self.links_row)
 
     def _offer_mentions(self) -> bool:
         """Colleagues and teams whose name starts as typed after an "@" (True: the offer changed)."""
@@ -255,6 +262,28 @@ class Composer:
         self.mentions_row.controls, self.mentions_row.visible = [], False
         self.typed()
         self.page.update(self.field, self.mentions_row)
+
+    def _offer_links(self) -> bool:
+        """Help articles whose title has words starting as typed after a "/" (True: the offer changed)."""
+        typing = _TYPING_LINK.search(self.text) if self.linkable else None
+        words = typing.group(1).lower().split() if typing else None
+        found = [] if words is None else [(title, url) for title, url in self.linkable if all(
+            any(t.startswith(w) for t in title.lower().split()) for w in words)][:MENTION_CHOICES]
+        if [c.data for c in self.links_row.controls] == found:
+            return False
+        self.links_row.controls = [
+            ft.TextButton(title, data=(title, url), icon=ft.Icons.ARTICLE_OUTLINED, tooltip=f"Insert the link: {url}",
+                          on_click=lambda e, t=title, u=url: self._link(t, u)) for title, url in found]
+        self.links_row.visible = bool(found)
+        return True
+
+    def _link(self, title: str, url: str) -> None:
+        typing = _TYPING_LINK.search(self.text)
+        start = typing.start(0) + (1 if typing and typing.group(0)[:1].isspace() else 0) if typing else len(self.text)
+        self.field.value = self.text[:start] + f"{title}: {url} "
+        self.links_row.controls, self.links_row.visible = [], False
+        self.typed()
+        self.page.update(self.field, self.links_row)
 
     def typed(self) -> None:
         self._last_edit = time.monotonic()

@@ -76,6 +76,7 @@ class Refresh:
     mentioned: list[events.Event] = field(default_factory=list)  # notes naming this agent
     mentions_changed: bool = False  # this agent's unread mentions went up or down
     macros: bool = False  # a macro this agent may run was made, changed or deleted
+    articles: bool = False  # a help article was written, changed or deleted ("/" in the reply box offers them)
 
 
 @dataclass
@@ -297,6 +298,8 @@ class WorkspaceController:
                 refresh.mentions_changed = True
             elif ev.type == events.MACROS_CHANGED and ev.data.get("owner_id") in (None, self.agent_id):
                 refresh.macros = True
+            elif ev.type == events.ARTICLES_CHANGED:
+                refresh.articles = True
             elif ev.type == AUTOMATION_NOTIFY:
                 refresh.notices.append(f"{ev.data.get('rule', 'A rule')} (#{ev.conversation_id}): {ev.data.get('text', '')}")
             elif ev.type == SLA_BREACHED:

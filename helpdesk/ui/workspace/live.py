@@ -155,6 +155,8 @@ class LiveUpdates:
                 self.page.update(self.composer.field)
             if refresh.macros:
                 await self.load_macros()
+            if refresh.articles:
+                await self.load_articles()
             if refresh.notices:
                 self.ctx.toast(" · ".join(refresh.notices[:3]), with_page=False)
             if refresh.breaches:

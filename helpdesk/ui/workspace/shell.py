@@ -12,6 +12,7 @@ import flet as ft
 from helpdesk import __version__
 from helpdesk.ui.memory import settled
 from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
+from helpdesk.models.help import PUBLISHED
 from helpdesk.services.macros import describe as describe_macro
 from helpdesk.ui.workspace.commands import PaletteCommands
 from helpdesk.ui.workspace.palette import Palette
@@ -156,6 +157,7 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
         if resume_at:
             await self.open(resume_at)
         self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        await self.load_articles()  # after the inbox is on screen: only "/" in the reply box needs them
         settled.settle()  # this workspace lives as long as the session: out of the collector's walks
 
     def _app_bar(self) -> ft.AppBar:
@@ -196,6 +198,15 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
         self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in self.macros], self.actions.macro,
                                  self._my_macros)
         self.page.update(self.composer.macros)
+
+    async def load_articles(self) -> None:
+        """The published help articles "/" in the reply box offers (read at the start and when one changes)."""
+        articles = self.ctx.services.articles
+
+        def load() -> list[tuple[str, str]]:
+            return [(a.title, articles.url(a)) for a in articles.all(status=PUBLISHED)]
+
+        self.composer.linkable = await self.ctx.read(load)
 
     async def _my_macros(self) -> None:
         await macros_dialog(self.ctx)
