@@ -6,6 +6,7 @@ read); an integration writes them (scope admin). The site that shows them is /he
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,6 +21,7 @@ from helpdesk.services.base import UNSET, Actor, require_scope
 from helpdesk.services.errors import NotFound, PayloadTooLarge
 from helpdesk.services.help.articles import MAX_BODY, MAX_CATEGORY, MAX_QUERY, MAX_TITLE, ArticleView
 from helpdesk.services.ratelimit import RateLimited
+from helpdesk.services.reports.service import check_period
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Admin = Annotated[Actor, Depends(scoped("admin"))]
@@ -142,7 +144,38 @@ def build_router() -> APIRouter:
     def remove(article_id: Id, request: Request, actor: Admin) -> dict[str, Any]:
         return article_out(request, services_of(request).articles.delete(article_id, actor))
 
+    @router.get("/reports/help", tags=["reports"], responses=ERROR_RESPONSES,
+                summary="The help center's figures for a period: per article, and searches that found nothing "
+                        "(scope read)")
+    def help_report(request: Request, _actor: Reader, from_: Annotated[Optional[date], Query(alias="from")] = None,
+                    to: Optional[date] = None) -> dict[str, Any]:
+        report = _help_report(request, from_, to)
+        return {"from": report.first.isoformat(), "to": report.last.isoformat(), "views": report.views,
+                "helped": report.helped, "conversations_avoided": report.deflected, "searches": report.searches,
+                "articles": [{"id": a.article_id, "title": a.title, "path": a.path, "views": a.views,
+                              "helped": a.helped, "not_helped": a.not_helped, "suggested": a.suggested,
+                              "conversations_avoided": a.deflected} for a in report.articles],
+                "not_found": [{"query": q, "count": n} for q, n in report.unanswered]}
+
+    @router.get("/reports/help.csv", tags=["reports"], response_class=Response, responses=ERROR_RESPONSES,
+                summary="The help center's figures for a period, as CSV (scope read)")
+    def help_report_csv(request: Request, _actor: Reader, from_: Annotated[Optional[date], Query(alias="from")] = None,
+                        to: Optional[date] = None) -> Response:
+        report = _help_report(request, from_, to)
+        return Response(services_of(request).help_counts.to_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="helpdesk-help-center-{report.first}-{report.last}.csv"'})
+
     return router
+
+
+def _help_report(request: Request, start: date | None, end: date | None) -> Any:
+    """The inclusive period asked for (the last 30 days when not given), checked as the other reports are."""
+    counts = services_of(request).help_counts
+    today = counts.today()
+    start, end = start or today - timedelta(days=29), end or today
+    check_period(start, end)
+    return counts.report(start, end, top_misses=100)
 
 
 def _site_or_none(services: Any, key: str) -> Any:

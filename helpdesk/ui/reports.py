@@ -7,6 +7,7 @@ from typing import Any
 
 import flet as ft
 
+from helpdesk.services.help.counts import HelpReport
 from helpdesk.services.reports import Summary, TimeFigure
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
@@ -47,6 +48,7 @@ class ReportsScreen:
         self.days = "30"
         self.team = ""  # a team's id as text: its queue's figures ("" the whole shop's)
         self.summary: Summary | None = None
+        self.help = HelpReport(date.today(), date.today())  # the help center's figures for the same period
         self.content = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=16)
 
     async def show(self) -> None:
@@ -77,8 +79,11 @@ class ReportsScreen:
     async def render(self) -> None:
         today = self.services.clock.now().date()
         start = today - timedelta(days=int(self.days) - 1)
-        self.summary = s = await self.ctx.read(self.services.reports.summary, start, today,
-                                               team_id=int(self.team) if self.team else None)
+        team_id = int(self.team) if self.team else None
+        s, self.help = await self.ctx.read(lambda: (
+            self.services.reports.summary(start, today, team_id=team_id),
+            self.services.help_counts.report(start, today)))
+        self.summary = s
         self.content.controls = [
             ft.Text(f"{PERIODS[self.days]}: {start.day} {start:%b} to {today.day} {today:%b %Y} ({s.timezone})",
                     color=ft.Colors.ON_SURFACE_VARIANT),
@@ -111,6 +116,7 @@ class ReportsScreen:
                              for a in s.agents]) if s.agents else ft.Text("No agent activity in this period.",
                                                                           italic=True),
             *self._payments(s),
+            *self._help_center(self.help),
             ft.Container(height=24),  # room below the last row when scrolled to the end
         ]
         self.page.update()
@@ -126,6 +132,25 @@ class ReportsScreen:
                 self._kpi(f"Paid ({m['currency']})", f"{m['paid']} {m['currency']}", f"{m['paid_count']} paid"),
                 self._kpi(f"Outstanding ({m['currency']})", f"{m['outstanding']} {m['currency']}",
                           f"{m['outstanding_count']} waiting"))], wrap=True, spacing=12, run_spacing=12)]
+
+    def _help_center(self, h: HelpReport) -> list[ft.Control]:
+        """What the help center did in the period (the whole shop's: articles belong to no team)."""
+        if not h.articles and not h.searches:
+            return []
+        misses = ", ".join(f"{q} ({n})" for q, n in h.unanswered[:10]) or "none"
+        return [ft.Text("Help center", theme_style=ft.TextThemeStyle.TITLE_MEDIUM), ft.Row([
+            self._kpi("Article views", str(h.views), f"{len(h.articles)} article{'s' if len(h.articles) != 1 else ''}"),
+            self._kpi("Conversations avoided", str(h.deflected), "“That answered it” in the chat"),
+            self._kpi("Helped", str(h.helped), "“Did this help?” yes"),
+            self._kpi("Searches", str(h.searches), f"{sum(n for _, n in h.unanswered)} found nothing"),
+        ], wrap=True, spacing=12, run_spacing=12),
+            ft.DataTable(columns=[ft.DataColumn(ft.Text(c), numeric=i > 0) for i, c in enumerate(
+                ("Article", "Views", "Helped", "Did not help", "Suggested", "Avoided"))],
+                rows=[ft.DataRow(cells=[ft.DataCell(ft.Text(a.title)), *(ft.DataCell(ft.Text(str(v))) for v in (
+                    a.views, a.helped, a.not_helped, a.suggested, a.deflected))]) for a in h.articles[:20]])
+            if h.articles else ft.Text("No article was read in this period.", italic=True),
+            ft.Text(f"Searched for, nothing found: {misses}", selectable=True,
+                    semantics_label=f"Searched for, nothing found: {misses}")]
 
     @staticmethod
     def _kpi(title: str, value: str, note: str) -> ft.Control:
@@ -186,5 +211,6 @@ class ReportsScreen:
     async def _copy_csv(self) -> None:
         if self.summary is None:
             return
-        await ft.Clipboard().set(self.services.reports.to_csv(self.summary))
+        await ft.Clipboard().set(self.services.reports.to_csv(self.summary) + (
+            "\r\n" + self.services.help_counts.to_csv(self.help) if self.help.articles or self.help.searches else ""))
         self.ctx.toast("The report is on the clipboard as CSV (paste it into a spreadsheet).")

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from helpdesk.events import WakeableLoop
 from helpdesk.models.tables import ARTICLES as A, HELP_COUNTS as HC, HELP_SEARCHES as HS
 from helpdesk.services.base import Service, writes
+from helpdesk.services.exports import csv_text
 from helpdesk.services.help.articles import slugify
 from helpdesk.services.help.markdown import plain
 
@@ -91,7 +92,8 @@ class HelpCounts(Service):
         self._dropped = 0
         self._flusher: _Flusher | None = None
 
-    def _today(self) -> date:
+    def today(self) -> date:
+        """The shop's day now (counts are kept per day where the shop is)."""
         return self.now().astimezone(self.zone()).date()
 
     def _room(self) -> bool:
@@ -102,7 +104,7 @@ class HelpCounts(Service):
 
     def count(self, article_id: int, kind: str, n: int = 1) -> None:
         assert kind in KINDS, kind
-        key = (self._today(), article_id, kind)
+        key = (self.today(), article_id, kind)
         with self._lock:
             if key in self._counts or self._room():
                 self._counts[key] = self._counts.get(key, 0) + n
@@ -112,7 +114,7 @@ class HelpCounts(Service):
         folded = fold_query(query)
         if not folded:
             return
-        key = (self._today(), folded)
+        key = (self.today(), folded)
         with self._lock:
             if key in self._searches or self._room():
                 self._searches[key] = (found, self._searches.get(key, (0, 0))[1] + 1)
@@ -184,6 +186,16 @@ class HelpCounts(Service):
                 .group_by(HS.c.query).order_by(func.sum(HS.c.count).desc(), HS.c.query).limit(top_misses))]
         return report
 
+    @staticmethod
+    def to_csv(report: HelpReport) -> str:
+        """Per article, then what visitors searched for and did not find."""
+        rows: list[list[Any]] = [["article", "path", "views", "helped", "did not help", "suggested",
+                                  "conversations avoided"]]
+        rows += [[a.title, a.path, a.views, a.helped, a.not_helped, a.suggested, a.deflected] for a in report.articles]
+        rows += [[], ["searched for, nothing found", "times"], *([q, n] for q, n in report.unanswered),
+                 [], ["searches in all", report.searches]]
+        return csv_text(rows)
+
     def last_days(self, days: int = 30) -> HelpReport:
-        today = self._today()
+        today = self.today()
         return self.report(today - timedelta(days=days - 1), today)
