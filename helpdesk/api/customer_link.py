@@ -120,11 +120,16 @@ def page_html(detail: ConversationDetail, services: Services, rated: CsatRating 
                                      words, map_url))
     c = detail.conversation
     last_is_theirs = bool(detail.messages) and detail.messages[-1].direction == IN
+    # While the customer waits on the team, the shop's published answers to what they asked
+    # (server-side: this page runs no script).
+    answers = services.articles.for_conversation(stored_id(c)) if last_is_theirs and c.status != RESOLVED else []
+    for article in answers:
+        services.help_counts.count(article.id, "suggested")
     return render("conversation.html", conversation=c, token=c.public_token, messages=messages,
                   resolved=c.status == RESOLVED, rated=rated, error=error, draft=draft, rating_error=rating_error,
                   max_file=mb(files.limits.per_file), promise=promise, hours=hours_words(promise, now),
                   reply_by=promise.local(promise.reply_by, now) if promise.reply_by else "",
-                  seen=promise.seen and last_is_theirs, logo=services.promise.logo() is not None)
+                  seen=promise.seen and last_is_theirs, answers=answers, logo=services.promise.logo() is not None)
 
 
 def html(body: str, status: int = 200, **headers: str) -> HTMLResponse:

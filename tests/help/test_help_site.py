@@ -130,3 +130,17 @@ def test_the_help_center_is_on_the_public_address(settings, clock):
             assert internet.get("/api/v1/articles").status_code == 404  # the agents' and bots' side stays hidden
     finally:
         app.close()
+
+
+def test_the_conversation_page_offers_answers_while_the_customer_waits(client, services, site, ann):
+    pads, _ = site
+    from helpdesk.services.conversations import IncomingMessage
+
+    got = services.conversations.receive(IncomingMessage(body="My brake pads are grinding, is that bad?",
+                                                         email="rider@example.com"))
+    token = services.conversations.get(got.conversation_id).conversation.public_token
+    page = client.get(f"/c/{token}").text
+    assert "While you wait, these might answer it" in page
+    assert f'<a href="{pads.path}">When to change brake pads</a>' in page and "<script" not in page
+    services.conversations.reply(got.conversation_id, ann, "Bring it in today, we'll have a look.")
+    assert "While you wait" not in client.get(f"/c/{token}").text  # answered: the team's reply is what counts
