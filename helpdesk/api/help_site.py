@@ -12,14 +12,14 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from helpdesk.api.bodies import read_small
 from helpdesk.api.limits import client_address
 from helpdesk.services.container import Services
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.errors import PayloadTooLarge, ServiceError
-from helpdesk.services.help.articles import MAX_QUERY
+from helpdesk.services.help.articles import IMAGE_TYPES, MAX_QUERY
 from helpdesk.services.ratelimit import RateLimited
 from helpdesk.web.help_pages import LANGUAGE_NAMES, HelpPage, categories_of
 
@@ -141,6 +141,19 @@ def build_router() -> APIRouter:
         if found is None:
             return not_found(page)
         return HTMLResponse(page.render("category.html", category=found), headers=_headers(page))
+
+    @router.get("/help/_images/{name}")
+    def image(name: str, request: Request) -> Response:
+        """A picture a published article shows: named by its content, so cached for good."""
+        services: Services = request.app.state.services
+        sha, _, ext = name.partition(".")
+        found = services.articles.public_image(sha)
+        if found is None or not found[0].is_file() or IMAGE_TYPES.get(found[1]) != ext:
+            return Response("This picture is not on the help center.", 404, media_type="text/plain",
+                            headers={"X-Content-Type-Options": "nosniff"})
+        return FileResponse(found[0], media_type=found[1], headers={
+            "Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox"})
 
     @router.get("/help/{category}/{slug}")
     def article(category: str, slug: str, request: Request, voted: str = "") -> Response:

@@ -8,7 +8,7 @@ from helpdesk.models.core import (
     AgentSession, BlockedSender, SlaPolicy, SlaBreach, AppSetting, JobStatus, Webhook, OutboxEvent, WebhookDelivery,
     CsatRating, Attachment, Delivery)
 from helpdesk.models.teamwork import Macro, Mention, Team, TeamMember
-from helpdesk.models.help import Article, HelpCount, HelpSearch
+from helpdesk.models.help import Article, ArticleImage, HelpCount, HelpSearch
 from helpdesk.models.channels import Channel, ChannelRecord
 from helpdesk.models.mail import Mailbox, MailRecord
 from helpdesk.models.automation import AutomationEvent, AutomationRule, AutomationRun
@@ -24,5 +24,5 @@ __all__ = [
     "SlaBreach", "AppSetting", "JobStatus", "Webhook", "OutboxEvent", "WebhookDelivery", "CsatRating",
     "Attachment", "Delivery", "Channel", "ChannelRecord", "Mailbox", "MailRecord", "AutomationEvent",
     "AutomationRule", "AutomationRun", "AssistUse", "CannedUse", "ReportDay", "PaymentRequest", "Team", "TeamMember", "Mention", "Macro",
-    "Article", "HelpCount", "HelpSearch",
+    "Article", "ArticleImage", "HelpCount", "HelpSearch",
 ]

@@ -57,3 +57,18 @@ class HelpSearch(SQLModel, table=True):
     query: str = Field(max_length=100, primary_key=True)
     found: int = Field(default=0)  # results the last such search had
     count: int = Field(default=0)
+
+
+class ArticleImage(SQLModel, table=True):
+    """A picture an agent put in an article (migration 0026): its bytes in the file store, kept
+    there while this row is. Served at /help/_images/<sha256>.<ext> while a published article
+    shows it ("_": no category slug starts so)."""
+
+    __tablename__ = "article_image"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=60)
+    size: int = Field(default=0)
+    added_by: Optional[int] = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = _ts()

@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, Article, AssistUse, Attachment, AuditEntry,
+from helpdesk.models import (Agent, AgentSession, ApiToken, AppSetting, Article, ArticleImage, AssistUse, Attachment, AuditEntry,
                              AutomationEvent, AutomationRule, AutomationRun, BlockedSender, CannedReply, CannedUse,
                              Channel, ChannelRecord, Conversation, ConversationRead, ConversationTag, CsatRating,
                              Customer, CustomerIdentifier, Delivery, Draft, IdempotencyRecord, JobStatus, MailRecord,
@@ -26,6 +26,7 @@ AGENT_SESSIONS = _table(AgentSession)
 API_TOKENS = _table(ApiToken)
 APP_SETTINGS = _table(AppSetting)
 ARTICLES = _table(Article)
+ARTICLE_IMAGES = _table(ArticleImage)
 ASSIST_USES = _table(AssistUse)
 ATTACHMENTS = _table(Attachment)
 AUDIT_ENTRIES = _table(AuditEntry)

@@ -28,7 +28,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from helpdesk.models import AppSetting, Attachment
-from helpdesk.models.tables import ATTACHMENTS as ATTACHMENT, MAIL_RECORDS as MAIL
+from helpdesk.models.tables import ARTICLE_IMAGES, ATTACHMENTS as ATTACHMENT, MAIL_RECORDS as MAIL
 from helpdesk.services.images import ImageDecoder
 from helpdesk.services.base import Service, new_id, same_secret, stored_id, writes
 from helpdesk.services.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -387,7 +387,7 @@ class FileService(Service):
     # ---- housekeeping -------------------------------------------------------------------------
 
     def collect_garbage(self, older_than: timedelta = timedelta(days=1)) -> int:
-        """Delete stored files no message or received mail refers to (uploads never sent), a day after they came.
+        """Delete stored files no message, received mail or help article refers to (uploads never sent), a day after they came.
         Their age is the file system's (when the bytes were written), not the app clock's."""
         if not self.root.exists():
             return 0
@@ -395,6 +395,7 @@ class FileService(Service):
         with self.db.read() as s:
             used = set(s.execute(select(ATTACHMENT.c.sha256).distinct()).scalars())
             used |= set(s.execute(select(MAIL.c.raw_sha256).distinct()).scalars())  # received mails as they came
+            used |= set(s.execute(select(ARTICLE_IMAGES.c.sha256)).scalars())  # pictures in help articles
         removed = 0
         for path in self.root.glob("??/??/*"):
             if path.name not in used and path.stat().st_mtime < cutoff:

@@ -1,6 +1,7 @@
 """The article editor, one dialog for Settings → Help center and the workspace's "Save as
 article": title, category, language, the Markdown text (with what was masked said on top),
-and whether it is on the help center yet."""
+and whether it is on the help center yet. "Add a picture…" stores it in the file store and puts
+its Markdown at the end of the text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any, Awaitable, Callable
 import flet as ft
 
 from helpdesk.services.help.articles import ArticleView
+from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.context import UiContext
+from helpdesk.ui.uploads import PendingFiles
 from helpdesk.ui.widgets import close_dialog, sync_value
 
 
@@ -29,6 +32,19 @@ async def edit_article(ctx: UiContext, article: ArticleView | None, saved: Calla
                                  "you publish.", size=13), bgcolor=ft.Colors.SECONDARY_CONTAINER, padding=10,
                          border_radius=8)] if masked else []
 
+    async def pictures_uploaded() -> None:
+        for staged in pictures.take():
+            markdown = await ctx.attempt(ctx.services.articles.add_image, ctx.actor, staged)
+            if markdown is None:  # refused (not a picture, too large): said in a toast, nothing kept
+                await ctx.read(ctx.services.files.discard, [staged])
+                continue
+            ctx.services.files.landed([staged])
+            body.value = ((body.value or "").rstrip() + "\n\n" + markdown).lstrip()
+            ctx.page.update(body)
+
+    pictures = PendingFiles(ctx.page, ctx.services, ctx.settings.data_dir / UPLOADS,
+                            lambda: ctx.page.run_task(pictures_uploaded), ctx.toast, ctx.read)
+
     async def save(_e: Any) -> None:
         articles = ctx.services.articles
         status = "published" if published.value else "draft"
@@ -41,14 +57,19 @@ async def edit_article(ctx: UiContext, article: ArticleView | None, saved: Calla
                                      language=language.value or "", status=status)
         if done is not None:
             close_dialog(ctx.page)
+            pictures.close()
             await saved(done)
             ctx.toast(f"“{done.title}” is on the help center" if done.status == "published"
                       else f"“{done.title}” saved as a draft")
 
     ctx.page.show_dialog(ft.AlertDialog(
         title=ft.Text("Edit article" if article else "New article"),
-        content=ft.Column([*note, title, ft.Row([category, language], wrap=True), body, published], tight=True,
+        content=ft.Column([*note, title, ft.Row([category, language], wrap=True), body,
+                           ft.Row([ft.OutlinedButton("Add a picture…", icon=ft.Icons.IMAGE_OUTLINED,
+                                                     tooltip="PNG, JPEG, WebP or GIF, up to 5 MB",
+                                                     on_click=lambda e: ctx.page.run_task(pictures.pick)),
+                                   published], wrap=True, spacing=16)], tight=True,
                           width=640, scroll=ft.ScrollMode.AUTO),
-        actions=[ft.TextButton("Cancel", on_click=lambda e: close_dialog(ctx.page)),
+        actions=[ft.TextButton("Cancel", on_click=lambda e: (close_dialog(ctx.page), pictures.close())),
                  ft.FilledButton("Save", on_click=save)]))
     ctx.page.update()

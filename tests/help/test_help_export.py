@@ -12,6 +12,7 @@ import pytest
 from helpdesk.app import HelpdeskApp
 from helpdesk.config import Settings
 from helpdesk.services.base import Actor
+from tests.api.test_files import png
 from tests.cli import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]  # the command line's files; services run on both elsewhere
@@ -21,8 +22,9 @@ def _shop(data: Path) -> None:
     app = HelpdeskApp(Settings(data_dir=data, port=0)).start()
     try:
         articles, system = app.services.articles, Actor.system()
-        articles.create(system, "When to change brake pads", "Check the **pads** every month.", category="Repairs",
-                        status="published")
+        picture = articles.add_image(system, app.services.files.stage_bytes(png("green", (40, 30)), "pads.png"))
+        articles.create(system, "When to change brake pads", f"Check the **pads** every month.\n\n{picture}",
+                        category="Repairs", status="published")
         articles.create(system, "Opening hours", "Mon-Fri 9-18.", status="published")
         articles.create(system, "Bremsbeläge", "Jeden Monat prüfen.", category="Reparatur", language="de",
                         status="published")
@@ -44,10 +46,13 @@ def test_the_export_is_a_folder_of_pages_whose_links_all_open(tmp_path):
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script" not in html and "Draft only" not in html
-        for href in re.findall(r'href="([^"]+)"', html):
+        for href in re.findall(r'(?:href|src)="([^"]+)"', html):
             assert not href.startswith(("/", "http")), (page, href)  # nothing reaches for a server
             assert (page.parent / href).resolve().is_file(), (page, href)
         assert "/help/search" not in html and "Did this help?" not in html and "Write to us" not in html
+    pads = (site / "repairs" / "when-to-change-brake-pads.html").read_text(encoding="utf-8")
+    [picture] = re.findall(r'<img src="([^"]+)"', pads)
+    assert picture.startswith("../_images/") and (site / "repairs" / picture).read_bytes() == png("green", (40, 30))
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="repairs/when-to-change-brake-pads.html"' in home and 'href="de/index.html"' in home
     assert "without a public address" in done.stdout.lower() or "Without a public address" in done.stdout

@@ -1,7 +1,7 @@
 """`helpdesk help export DIR`: the help center as plain files for the shop's own web host (or
 to open from the folder): every published article, category and home page, in each language
 the shop wrote in (its main one at the top, the others in a folder by code), the logo beside
-them. Links are relative and name their files (repairs/brake-pads.html), so the pages open
+them, the articles' pictures in _images/. Links are relative and name their files (repairs/brake-pads.html), so the pages open
 from a folder as from any host. Search, "Did this help?" and "Write to us" need Helpdesk: they
 point at the shop's public address when it has one, and are left out when it has none."""
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -22,6 +24,9 @@ class Exported:
     folder: Path
     pages: int
     languages: list[str]
+
+
+_PICTURE = re.compile(r'src="/help/_images/([0-9a-f]{64}\.[a-z]{3,4})"')
 
 
 def _file_of(site_path: str) -> str:
@@ -45,6 +50,16 @@ def export_site(articles: ArticleService, folder: Path, shop: str, logo: tuple[b
         logo_name = "logo." + {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(logo[1], "png")
         (folder / logo_name).write_bytes(logo[0])
     pages = 0
+
+    def _copied(name: str) -> str:
+        """A published article's picture, beside the pages in _images/ (once)."""
+        found = articles.public_image(name.partition(".")[0])
+        copy = folder / "_images" / name
+        if found is not None and found[0].is_file() and not copy.exists():
+            copy.parent.mkdir(exist_ok=True)
+            shutil.copyfile(found[0], copy)
+        return name
+
     for language in languages:
         prefix = "" if language == languages[0] else f"{language}/"
 
@@ -68,7 +83,9 @@ def export_site(articles: ArticleService, folder: Path, shop: str, logo: tuple[b
                             canonical=live + site_path if live else "", others=others)
             target = folder / here
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html_of(page), encoding="utf-8")
+            pictures = posixpath.relpath("_images", posixpath.dirname(here) or ".")
+            target.write_text(_PICTURE.sub(lambda m: f'src="{pictures}/{_copied(m.group(1))}"', html_of(page)),
+                              encoding="utf-8")
             pages += 1
 
         published = articles.published(language)

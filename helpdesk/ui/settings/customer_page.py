@@ -10,7 +10,7 @@ import flet as ft
 
 from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.settings.common import Section, heading
-from helpdesk.ui.workspace.attachments import PendingFiles
+from helpdesk.ui.uploads import PendingFiles
 from helpdesk.ui.widgets import sync_value
 
 

@@ -15,7 +15,7 @@ from helpdesk.ui.help_editor import edit_article
 from helpdesk.models import SNOOZED
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
-from helpdesk.ui.workspace.attachments import PendingFiles
+from helpdesk.ui.uploads import PendingFiles
 from helpdesk.ui.workspace.composer import Composer
 from helpdesk.ui.workspace.controller import WorkspaceController
 from helpdesk.ui.workspace.dialogs import pick_snooze_time

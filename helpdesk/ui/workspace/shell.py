@@ -25,7 +25,8 @@ from helpdesk.ui.settings.macros import macros_dialog
 from helpdesk.ui.widgets import icon_button, local_zone, sync_value, updates_itself
 from helpdesk.ui.app_paths import UPLOADS
 from helpdesk.ui.workspace.actions import ConversationActions
-from helpdesk.ui.workspace.attachments import PendingFiles, file_chips
+from helpdesk.ui.uploads import PendingFiles
+from helpdesk.ui.workspace.attachments import file_chips
 from helpdesk.ui.workspace.mail_original import mail_tools
 from helpdesk.ui.workspace.assist_panel import AssistPanel
 from helpdesk.ui.workspace.composer import Composer
