@@ -8,6 +8,8 @@ votes are limited per address, and every query and form is bounded before any wo
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -132,6 +134,21 @@ def build_router() -> APIRouter:
                                 headers=_headers(page, "no-store"))
         return RedirectResponse(f"/c/{quote(got.public_token)}", status_code=303, headers={"Cache-Control": "no-store"})
 
+    @router.get("/help/_poster.png")
+    async def poster(request: Request) -> Response:
+        """The counter poster: a QR code of /help on the address customers use (the public one when
+        set, else the shop's Wi-Fi). Drawn at most once per address and name (it costs a second of
+        CPU), and limited per asking address as searches are."""
+        services: Services = request.app.state.services
+        limited = _limited(services, request)
+        if limited is not None:
+            return limited
+        team = await services.db.run_read(services.promise.team_name)
+        base = services.links.base_url()
+        png = await asyncio.to_thread(_help_poster, base + "/help", team, not services.links.public_url())
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store",
+                                                              "X-Content-Type-Options": "nosniff"})
+
     @router.get("/help/{category}")
     def category(category: str, request: Request) -> Response:
         services: Services = request.app.state.services
@@ -189,6 +206,13 @@ def build_router() -> APIRouter:
                                 f"voted={helped}#vote", status_code=303, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+@functools.lru_cache(maxsize=4)
+def _help_poster(url: str, team: str, offline: bool) -> bytes:
+    from helpdesk.web.poster import poster_png  # Pillow and segno load when a poster is first asked for
+
+    return poster_png(url, team, offline, help_center=True)
 
 
 def _ask(page: HelpPage, article: Any, error: str = "", name: str = "", email: str = "", body: str = "") -> str:

@@ -1,5 +1,5 @@
-"""The counter poster for scan-to-chat: the team's name, a QR code of the /chat address and
-the address written out, as a PNG to print (A4 at 150 dpi). No font files needed: Pillow's
+"""The counter posters: scan-to-chat (a QR code of the /chat address) and scan-for-answers (of
+/help), with the team's name and the address written out, as a PNG to print (A4 at 150 dpi). No font files needed: Pillow's
 own scalable default font."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 WIDTH, HEIGHT = 1240, 1754
 
 
-def poster_png(url: str, team: str, offline: bool = True) -> bytes:
+def poster_png(url: str, team: str, offline: bool = True, help_center: bool = False) -> bytes:
     page = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(page)
 
@@ -25,10 +25,14 @@ def poster_png(url: str, team: str, offline: bool = True) -> bytes:
             y += int(size * 1.3)
         return y
 
-    y = centred(f"Chat with {team}"[:80], 130, 84)
-    reach = "On our Wi-Fi it works even without mobile data; " if offline else ""
-    y = centred(f"Scan with your phone's camera and write to us. {reach}We answer here, and you can come back to it "
-                "later.", y + 30, 36, "#4f5869")
+    y = centred((f"Answers from {team}" if help_center else f"Chat with {team}")[:80], 130, 84)
+    if help_center:
+        reach = " On our Wi-Fi it works even without mobile data." if offline else ""
+        words = f"Scan with your phone's camera: answers to what customers ask us most, and a way to write to us.{reach}"
+    else:
+        reach = "On our Wi-Fi it works even without mobile data; " if offline else ""
+        words = f"Scan with your phone's camera and write to us. {reach}We answer here, and you can come back to it later."
+    y = centred(words, y + 30, 36, "#4f5869")
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="png", scale=22, border=2)
     code = Image.open(io.BytesIO(qr.getvalue())).convert("RGB")

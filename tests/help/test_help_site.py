@@ -144,3 +144,18 @@ def test_the_conversation_page_offers_answers_while_the_customer_waits(client, s
     assert f'<a href="{pads.path}">When to change brake pads</a>' in page and "<script" not in page
     services.conversations.reply(got.conversation_id, ann, "Bring it in today, we'll have a look.")
     assert "While you wait" not in client.get(f"/c/{token}").text  # answered: the team's reply is what counts
+
+
+def test_the_counter_poster_points_at_the_help_center_on_the_address_customers_use(client, services):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from helpdesk.web.poster import poster_png
+
+    answer = client.get("/help/_poster.png")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert Image.open(BytesIO(answer.content)).size == (1240, 1754)
+    expected = poster_png("http://shop.test/help", services.promise.team_name(), offline=False, help_center=True)
+    assert answer.content == expected  # the QR code of the configured address's /help, never Host's
+    assert expected != poster_png("http://shop.test/chat", services.promise.team_name(), offline=False)

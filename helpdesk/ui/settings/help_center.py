@@ -17,6 +17,8 @@ from helpdesk.ui.widgets import icon_button, sync_value
 class HelpCenterSection(Section):
 
     async def build(self) -> ft.Control:
+        from helpdesk.ui.workspace.attachments import page_base  # the poster opens from this session's server
+
         services = self.ctx.services
         articles, site, report, base = await self.ctx.read(lambda: (
             services.articles.all(), services.articles.site(), services.help_counts.last_days(30),
@@ -39,7 +41,9 @@ class HelpCenterSection(Section):
             ft.Row([ft.FilledButton("New article", icon=ft.Icons.ADD,
                                     on_click=lambda e: self.ctx.page.run_task(edit_article, self.ctx, None,
                                                                               self._saved)),
-                    ft.TextButton("Open the help center", icon=ft.Icons.OPEN_IN_NEW, url=address)], wrap=True),
+                    ft.TextButton("Open the help center", icon=ft.Icons.OPEN_IN_NEW, url=address),
+                    ft.TextButton("Poster for the counter (QR code)", icon=ft.Icons.QR_CODE_2,
+                                  url=page_base(self.ctx.page) + "/help/_poster.png")], wrap=True),
             *(rows or [ft.Text("No articles yet.", italic=True)]),
             ft.Text("Last 30 days", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Text(f"{report.views} article views · {report.helped} said it helped · {report.deflected} "
