@@ -459,12 +459,80 @@ def team_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-un
     page.screenshot(path=out / "team-hours.png")
 
 
+HELP_ARTICLES = [
+    ("When to change brake pads", "Repairs", "Check the pads once a month: if the lining is thinner than "
+     "1.5 mm, change them.\n\n## Squealing or grinding?\n\n- **Squealing** in the rain is normal.\n"
+     "- **Grinding** means metal on metal: stop riding and bring the bike in.\n\nA pad change costs 24.90 EUR "
+     "per wheel with fitting, usually while you wait."),
+    ("Tubeless tyres: how long does the sealant last?", "Repairs", "About **six months**, less in a hot summer. "
+     "Shake the wheel: if nothing sloshes, it is time for a top-up (9.90 EUR)."),
+    ("Opening hours and the workshop", "Visiting us", "The shop is open Monday to Friday 9:00-18:00 and "
+     "Saturday 9:00-13:00. The workshop opens at 8:00 on weekdays."),
+    ("Returns within 30 days", "Orders", "Unused parts in their box come back within 30 days for a full refund: "
+     "bring the receipt or the order number."),
+]
+
+
+def help_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The help center: /help and an article on a phone, Settings → Help center, an article
+    suggested in /chat as a visitor types, and the assist panel offering one to the agent."""
+    services = app.services
+    sam = Actor.for_agent(next(a for a in services.agents.list() if a.email == "sam@bikeshop.example"))
+    for title, category, body in HELP_ARTICLES:
+        services.articles.create(sam, title, body, category=category, status="published")
+    services.articles.create(sam, "Winter storage", "Draft: keep the battery indoors…", category="Repairs")
+    services.articles.set_site("Larsen Bikes help", "#b5542f", sam)
+    with httpx.Client(base_url=server.url) as visitor:  # a week of visitors, in short
+        for _ in range(7):
+            visitor.get("/help/repairs/when-to-change-brake-pads")
+        visitor.post("/help/repairs/when-to-change-brake-pads/vote", data={"helped": "yes"})
+        for words in ("gift voucher", "gift vouchers", "rent an e-bike", "brake"):
+            visitor.get("/help/search", params={"q": words})
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{server.url}/help")
+    time.sleep(0.5)
+    page.screenshot(path=out / "help-home-phone.png", full_page=True)
+    page.goto(f"{server.url}/help/repairs/when-to-change-brake-pads")
+    time.sleep(0.5)
+    page.screenshot(path=out / "help-article-phone.png", full_page=True)
+    chat = services.messaging.channels.add("website", "Shop chat", {"origins": ["https://larsenbikes.example"]},
+                                            Actor.system())
+    page.goto(f"{server.url}/chat?site={chat.config['key']}")
+    page.get_by_label("Your message").fill("My brake pads make a grinding noise, is that bad?")
+    page.get_by_text("These might answer it").wait_for()
+    time.sleep(0.5)
+    page.screenshot(path=out / "chat-suggestions.png")
+    phone.close()
+
+    services.conversations.receive(IncomingMessage(
+        body="Hi, my brake pads squeal and now they grind a bit. Do I need new ones?", email="ole.hansen@example.com",
+        name="Ole Hansen", subject="Grinding brakes"))
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = open_app(context, server.url)
+    sign_in(page, "sam@bikeshop.example", "demo-password")
+    shown(page, "Unassigned").wait_for()
+    type_into(page, "Search", "Ole Hansen")
+    page.keyboard.press("Enter")
+    shown(page, " for “").wait_for()
+    page.get_by_role("button").filter(has_text="Ole Hansen").first.click()
+    shown(page, "Help articles").wait_for()
+    page.get_by_role("button", name="Close search").click()
+    time.sleep(1.5)
+    page.screenshot(path=out / "assist-articles.png")
+    open_settings(page, "Help center")
+    shown(page, "Searched for and not found").wait_for()
+    time.sleep(1.5)
+    page.screenshot(path=out / "settings-help-center.png")
+    context.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", choices=["customer", "trust", "rich", "teams"],
+    parser.add_argument("--only", choices=["customer", "trust", "rich", "teams", "help"],
                         help="customer: only what customers see (chat, page); trust: two-step, privacy, spam; "
-                             "rich: payments, voice notes, choices; teams: Settings → Teams")
+                             "rich: payments, voice notes, choices; teams: Settings → Teams; help: the help center")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # Listening on loopback only; "public_url" stands in for the address a shop PC would show.
@@ -483,7 +551,8 @@ def main() -> int:
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         if args.only:
-            {"customer": customer_screens, "trust": trust_screens, "rich": rich_screens, "teams": team_screens}[args.only](
+            {"customer": customer_screens, "trust": trust_screens, "rich": rich_screens, "teams": team_screens,
+             "help": help_screens}[args.only](
                 app, browser, server, args.out)
             browser.close()
             app.close()

@@ -23,6 +23,7 @@ from helpdesk.services.base import Service, writes
 from helpdesk.services.exports import csv_text
 from helpdesk.services.help.articles import slugify
 from helpdesk.services.help.markdown import plain
+from helpdesk.services.help.masking import mask
 
 log = logging.getLogger(__name__)
 KINDS = ("view", "helped", "not_helped", "suggested", "deflected")
@@ -32,8 +33,10 @@ MAX_SEARCH = 100
 
 
 def fold_query(query: str) -> str:
-    """A search as the report groups it: lower case, single spaces, at most 100 characters."""
-    return " ".join(plain(query or "").lower().split())[:MAX_SEARCH]
+    """A search as the report groups it and keeps it: lower case, single spaces, at most 100
+    characters, an email address, phone or order number typed into it masked (a report is no
+    place for a customer's details)."""
+    return " ".join(mask(plain((query or "")[:MAX_SEARCH * 2])).text.lower().split())[:MAX_SEARCH]
 
 
 @dataclass

@@ -48,7 +48,8 @@ class HelpCenterSection(Section):
             ft.Text("Last 30 days", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Text(f"{report.views} article views · {report.helped} said it helped · {report.deflected} "
                     f"conversations avoided (a visitor said an article answered them) · {report.searches} searches"),
-            ft.Text(f"Searched for and not found: {unanswered}", selectable=True),
+            ft.Text(f"Searched for and not found: {unanswered}", selectable=True,
+                    semantics_label=f"Searched for and not found: {unanswered}"),
             ft.Text("The site", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
             ft.Row([title, colour, ft.FilledButton("Save", on_click=save_site)], wrap=True),
         ], spacing=12, scroll=ft.ScrollMode.AUTO)
