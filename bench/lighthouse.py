@@ -1,10 +1,11 @@
-"""Lighthouse on the customer's surfaces: the conversation page (/c/<token>) and the chat as a
-page (/chat), on a phone and a desktop, with a real server process and Debian's Chromium.
+"""Lighthouse on the customer's surfaces: the conversation page (/c/<token>), the chat as a
+page (/chat) and the help center (/help and an article), on a phone and a desktop, with a real
+server process and Debian's Chromium.
 
     npm ci --prefix bench/lighthouse      # once: Lighthouse 12.2.3 from the npm registry
     python bench/lighthouse.py            # prints a table of the four categories per page and form
 
-Both pages are deliberately kept out of search engines (`noindex`, robots.txt): a customer's
+The conversation page and /chat are deliberately kept out of search engines (`noindex`, robots.txt): a customer's
 page is a private link. Lighthouse's SEO category weighs "Page isn't blocked from indexing"
 (is-crawlable) at a third of its score, so the table gives SEO twice: as Lighthouse scores it,
 and without that one audit (every other SEO audit still counted). Results go to
@@ -69,6 +70,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         env = {"HELPDESK_PUBLIC_URL": base}
         token = cli(data, "token", "create", "form", "--scope", "intake", env=env).strip().splitlines()[-1]
+        writer = cli(data, "token", "create", "docs", "--scope", "admin", env=env).strip().splitlines()[-1]
         key = cli(data, "channel", "add", "website", "--name", "Site", "--origin", "https://larsen.example",
                   env=env).strip().splitlines()[-1].split('data-helpdesk="')[1].split('"')[0]
         server_env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
@@ -81,7 +83,17 @@ def main() -> int:
             posted = httpx.post(base + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"}, json={
                 "customer": {"email": "nora@example.com", "name": "Nora"}, "subject": "Brake service",
                 "body": "Could you look at my brakes this week? They squeal when it rains."}).json()
-            pages = {"customer page": posted["conversation_url"], "/chat": f"{base}/chat?site={key}"}
+            article = None
+            for title, body in (("When to change brake pads", "Check the **pads** every month.\n\n## Squealing or "
+                                 "grinding?\n\n- Squealing in the rain is normal.\n- Grinding means metal on metal: "
+                                 "bring the bike in."),
+                                ("Opening hours", "Monday to Friday 9:00-18:00, Saturday 9:00-13:00.")):
+                made = httpx.post(base + "/api/v1/articles", headers={"Authorization": f"Bearer {writer}"}, json={
+                    "title": title, "body": body, "category": "Repairs", "status": "published"})
+                made.raise_for_status()
+                article = article or made.json()["url"]
+            pages = {"customer page": posted["conversation_url"], "/chat": f"{base}/chat?site={key}",
+                     "/help": f"{base}/help", "help article": article}
             print(f"Lighthouse 12.2.3 on {platform.node()} ({os.cpu_count()} CPUs), Chromium {CHROMIUM}")
             print(f"{'page':<15}{'form':<9}{'perf':>6}{'a11y':>6}{'bp':>6}{'seo':>6}{'seo*':>6}")
             for name, url in pages.items():
@@ -92,7 +104,8 @@ def main() -> int:
                                v.get("scoreDisplayMode") == "binary"]
                     print(f"{name:<15}{form:<9}" + "".join(f"{s:>6}" for s in scores) +
                           f"{seo_without_crawlable(report):>6}" + (f"   failing: {', '.join(failing)}" if failing else ""))
-            print("seo*: the SEO category without is-crawlable (the pages are noindex on purpose)")
+            print("seo*: the SEO category without is-crawlable (the customer page and /chat are noindex on purpose; "
+                  "the help center is meant to be found)")
             if os.environ.get("LIGHTHOUSE_KEEP"):
                 Path(os.environ["LIGHTHOUSE_KEEP"]).write_text((Path(folder) / "report.json").read_text())
         finally:

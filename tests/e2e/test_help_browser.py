@@ -80,7 +80,7 @@ def test_a_reply_becomes_an_article_that_answers_the_next_visitor(shop_site, bro
     expect(chat(other).get_by_role("link", name="Squealing brakes in the rain")).to_be_visible()
     box.press("Enter")
     expect(chat(other).get_by_text("Mine grind too.")).to_be_visible()
-    [new] = [c for c in conversations(app) if c not in before]
+    [new] = wait_until(lambda: [c for c in conversations(app) if c not in before], what="the visitor's conversation")
     agent.get_by_role("button", name="Close search").click()
     agent.get_by_role("button").filter(has_text="Mine grind too").first.click()
     assert (services.conversations.get(new).messages[0].meta or {}).get("articles_seen", [{}])[0].get("id") == \
