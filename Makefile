@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/python main.py serve --demo --data-dir .data/demo
 
 ## check: the fast tier for the edit loop: services, API, the UI's controller, the database layer and the
-## channels' fakes on SQLite, plus pyflakes-level lint; no browser, binary, PostgreSQL or Dovecot (under a minute)
+## channels' fakes on SQLite, plus pyflakes-level lint; no browser, binary, PostgreSQL or Dovecot (about a minute)
 check: $(STAMP)
 	$(BIN)/python packaging/fast_tests.py
 

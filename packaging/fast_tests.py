@@ -1,6 +1,6 @@
 """The fast tier: lint, the type check, then the services, API, UI controller, database and channel tests on
 SQLite (no browser, no built file, no PostgreSQL, no Dovecot: the channels' tests here talk to
-in-process fakes of the phone app, Telegram and Twilio), under a minute on two cores with three
+in-process fakes of the phone app, Telegram and Twilio), about a minute on two cores with three
 pytest-xdist workers. `make check` and the release workflow run it before building."""
 
 from __future__ import annotations
