@@ -41,7 +41,7 @@ PLAN: dict[str, tuple[list[str], list[str] | None]] = {
     "reads": ([], ["--conversations", "10000", "--customers", "5000", "--runs", "10"]),
     "sla_scan": ([], ["--open", "10000", "--runs", "5"]),
     "automation": ([], ["--messages", "200"]),
-    "lighthouse": ([], []),
+    "lighthouse": ([], ["--forms", "mobile"]),
     "assist": (["--postgresql"] if PG else [], ["--conversations", "10000", "--customers", "5000", "--runs", "30"]),
     "widget": ([], ["--chats", "50", "--samples", "5"]),
     "files": ([], ["--mb", "5"]),

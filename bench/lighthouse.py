@@ -61,7 +61,10 @@ def seo_without_crawlable(report: dict) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args()
+    parser.add_argument("--forms", default="mobile,desktop",
+                        help="Lighthouse's presets to audit each page with (make bench-quick: mobile only)")
+    args = parser.parse_args()
+    forms = [f for f in args.forms.split(",") if f in ("mobile", "desktop")] or ["mobile"]
     if not LIGHTHOUSE.exists():
         print("Lighthouse is not installed: npm ci --prefix bench/lighthouse", file=sys.stderr)
         return 2
@@ -97,7 +100,7 @@ def main() -> int:
             print(f"Lighthouse 12.2.3 on {platform.node()} ({os.cpu_count()} CPUs), Chromium {CHROMIUM}")
             print(f"{'page':<15}{'form':<9}{'perf':>6}{'a11y':>6}{'bp':>6}{'seo':>6}{'seo*':>6}")
             for name, url in pages.items():
-                for form in ("mobile", "desktop"):
+                for form in forms:
                     report = audit(url, form == "desktop", Path(folder) / "report.json")
                     scores = [round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES]
                     failing = [a for a, v in report["audits"].items() if v.get("score") == 0 and
