@@ -47,45 +47,65 @@ def hours_words(calendar: BusinessCalendar) -> str:
 
 
 class HoursEditor:
-    """A row per weekday (worked or not, opening and closing time: a Saturday may close at
-    noon), a time zone and holidays."""
+    """A row per weekday (worked or not, opening and closing time, and a break if it has one: a
+    Saturday may close at noon, a weekday for lunch), a time zone and holidays."""
 
     def __init__(self, calendar: BusinessCalendar) -> None:
         usual = next(iter(calendar.hours.values()), ((time(9), time(17)),))[0]  # what a day ticked later starts from
-        self.days: list[tuple[ft.Checkbox, ft.TextField, ft.TextField]] = []
+        self.days: list[tuple[ft.Checkbox, ft.TextField, ft.TextField, ft.TextField, ft.TextField]] = []
         self._before = calendar.hours
         for day, name in enumerate(DAY_NAMES):
             spans = calendar.hours.get(day)
             opens, closes = (spans[0][0], spans[-1][1]) if spans else usual
+            pause = (spans[0][1], spans[1][0]) if spans and len(spans) > 1 else None
             self.days.append((
                 ft.Checkbox(label=name, value=bool(spans)),
                 ft.TextField(on_change=sync_value, value=opens.strftime("%H:%M"), width=100, dense=True,
                              label="Opens", tooltip=f"{name} opens"),
                 ft.TextField(on_change=sync_value, value="24:00" if closes == time.max else closes.strftime("%H:%M"),
-                             width=100, dense=True, label="Closes", tooltip=f"{name} closes")))
+                             width=100, dense=True, label="Closes", tooltip=f"{name} closes"),
+                # A lunch break: closed from … until … (both empty: open all through).
+                ft.TextField(on_change=sync_value, value=pause[0].strftime("%H:%M") if pause else "", width=110,
+                             dense=True, label="Break from", tooltip=f"{name}: closed for a break from (optional)"),
+                ft.TextField(on_change=sync_value, value=pause[1].strftime("%H:%M") if pause else "", width=110,
+                             dense=True, label="Break until", tooltip=f"{name}: open again at (optional)")))
         self.zone = ft.TextField(on_change=sync_value, value=calendar.timezone, width=220, dense=True,
                                  label="Time zone")
         self.holidays = ft.TextField(on_change=sync_value, multiline=True, min_lines=1,
                                      value=", ".join(d.isoformat() for d in sorted(calendar.holidays)),
                                      label="Holidays (YYYY-MM-DD, comma separated)")
         # The tick in a fixed width (a Checkbox's own width scales the box): the times line up.
-        self.controls: list[ft.Control] = [*(ft.Row([ft.Container(worked, width=90), opens, closes], spacing=8)
-                                             for worked, opens, closes in self.days),
+        self.controls: list[ft.Control] = [*(ft.Row([ft.Container(row[0], width=90), *row[1:]], spacing=8, wrap=True)
+                                             for row in self.days),
                                            self.zone, self.holidays]
 
     def value(self) -> BusinessCalendar:
         """The schedule as typed; ValueError says what is wrong."""
         hours = {}
-        for day, (worked, opens, closes) in enumerate(self.days):
+        for day, (worked, opens, closes, pause_from, pause_until) in enumerate(self.days):
             if not worked.value:
                 continue
             start = _clock(opens.value)
             end = time.max if (closes.value or "").strip() == "24:00" else _clock(closes.value)
             if end <= start:
                 raise ValueError(f"on {DAY_NAMES[day]} it closes before it opens")
+            given = [(f.value or "").strip() for f in (pause_from, pause_until)]
+            if all(given):
+                off, back = _clock(given[0]), _clock(given[1])
+                if not start < off < back < end:
+                    raise ValueError(f"on {DAY_NAMES[day]} the break must begin after it opens and end before "
+                                     "it closes")
+                spans: tuple[tuple[time, time], ...] = ((start, off), (back, end))
+            elif any(given):
+                raise ValueError(f"on {DAY_NAMES[day]} the break needs both times, or neither")
+            else:
+                spans = ((start, end),)
             before = self._before.get(day, ())
-            # A day with a break (set through the API) keeps it while its opening and closing stay.
-            hours[day] = before if before and (before[0][0], before[-1][1]) == (start, end) else ((start, end),)
+            # A day with more than one break (set through the API) keeps them while nothing shown changed.
+            if len(before) > 2 and (before[0][0], before[0][1], before[1][0], before[-1][1]) == \
+                    (start, spans[0][1], spans[-1][0] if len(spans) > 1 else None, end):
+                spans = before
+            hours[day] = spans
         dates = frozenset(date.fromisoformat(d.strip()) for d in (self.holidays.value or "").split(",") if d.strip())
         calendar = BusinessCalendar(timezone=(self.zone.value or "UTC").strip(), hours=hours, holidays=dates)
         calendar.tz  # noqa: B018  (an unknown zone fails here)
