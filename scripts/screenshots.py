@@ -441,7 +441,8 @@ def team_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-un
     form = next(t for t in services.tokens.list() if t.name == "Website contact form")
     services.teams.send_new_conversations("token", form.id, "Sales", Actor.system())
     services.sla.set_team_hours(workshop.id, BusinessCalendar(
-        timezone=shop.timezone, hours={**{d: ((clock_time(8), clock_time(17)),) for d in range(5)},
+        timezone=shop.timezone, hours={**{d: ((clock_time(8), clock_time(12)), (clock_time(12, 30), clock_time(17)))
+                                          for d in range(5)},
                                        5: ((clock_time(8), clock_time(12)),)}), Actor.system())
     services.sla.set_team_targets(workshop.id, [Policy("urgent", 30, 60, 480, True)], Actor.system())
     page = open_app(browser.new_context(viewport={"width": 1280, "height": 860}), server.url)

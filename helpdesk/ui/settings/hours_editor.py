@@ -65,9 +65,9 @@ class HoursEditor:
                 ft.TextField(on_change=sync_value, value="24:00" if closes == time.max else closes.strftime("%H:%M"),
                              width=100, dense=True, label="Closes", tooltip=f"{name} closes"),
                 # A lunch break: closed from … until … (both empty: open all through).
-                ft.TextField(on_change=sync_value, value=pause[0].strftime("%H:%M") if pause else "", width=110,
+                ft.TextField(on_change=sync_value, value=pause[0].strftime("%H:%M") if pause else "", width=130,
                              dense=True, label="Break from", tooltip=f"{name}: closed for a break from (optional)"),
-                ft.TextField(on_change=sync_value, value=pause[1].strftime("%H:%M") if pause else "", width=110,
+                ft.TextField(on_change=sync_value, value=pause[1].strftime("%H:%M") if pause else "", width=130,
                              dense=True, label="Break until", tooltip=f"{name}: open again at (optional)")))
         self.zone = ft.TextField(on_change=sync_value, value=calendar.timezone, width=220, dense=True,
                                  label="Time zone")
