@@ -427,7 +427,8 @@ def rich_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-un
 
 
 def team_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """Settings → Teams with a workshop that keeps its own hours, and its edit dialog."""
+    """Settings → Teams with a workshop that keeps its own hours (a lunch break too), its edit
+    dialog, and Settings → Response targets (the shop's week in the same editor)."""
     from datetime import time as clock_time
 
     from helpdesk.services.calendar import BusinessCalendar
@@ -458,6 +459,11 @@ def team_screens(app, browser, server, out: Path) -> None:  # type: ignore[no-un
     page.mouse.wheel(0, 380)  # to the week's hours
     time.sleep(1.5)
     page.screenshot(path=out / "team-hours.png")
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Response targets").first.click()  # the shop's own week, in the same editor
+    shown(page, "Save targets").wait_for()
+    time.sleep(1.5)
+    page.screenshot(path=out / "settings-targets.png")
 
 
 HELP_ARTICLES = [

@@ -21,7 +21,7 @@ from helpdesk.services.container import Services
 API_DESCRIPTION = """Post customer messages into the shared inbox, read conversations back, and (as a bot)
 answer, note, change and hand conversations over to people.
 
-**Authentication**: `Authorization: Bearer <token>`. An admin creates tokens in Settings → API tokens
+**Authentication**: `Authorization: Bearer <token>`. An admin creates tokens in Settings › API tokens
 or with `python main.py token create NAME --scope intake,read`; each token has scopes:
 
 | scope | lets a token |

@@ -72,7 +72,7 @@ def build_router() -> APIRouter:
 
     @router.post("/conversations/{conversation_id}/draft", response_model=DraftOut,
                  summary="A suggested reply from the shop's language model (scope reply)",
-                 description="Nothing is sent to the customer. 409 while no model is set up (Settings → Assist); "
+                 description="Nothing is sent to the customer. 409 while no model is set up (Settings › Assist); "
                              "503 when the model is down or too slow. What the model was sent is masked as the "
                              "owner chose, and the use is logged.")
     async def draft(conversation_id: ConversationId, request: Request,

@@ -71,7 +71,7 @@ def build_router() -> APIRouter:
                  response_model=PaymentRequestOut, responses=ERROR_RESPONSES,
                  summary="Ask the customer to pay (scope reply)",
                  description="The card goes out like a reply (the conversation then waits on the customer), with "
-                             "every way to pay that is set up. 409 when none is (Settings → Payments).")
+                             "every way to pay that is set up. 409 when none is (Settings › Payments).")
     def request_payment(conversation_id: Id, body: PaymentRequestIn, request: Request, actor: Replier) -> dict:
         services = services_of(request)
         card = services.payments.request(conversation_id, actor, body.amount, body.currency, body.description,

@@ -29,7 +29,7 @@ class MemberOut(BaseModel):
 
 
 class TargetsIn(BaseModel):
-    """One priority's response targets, in minutes (as Settings → Response targets)."""
+    """One priority's response targets, in minutes (as Settings › Response targets)."""
 
     model_config = ConfigDict(extra="forbid")
     first_response_minutes: StrictInt = Field(ge=1, le=525600)

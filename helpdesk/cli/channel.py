@@ -108,7 +108,7 @@ def _add(services, args: argparse.Namespace, actor) -> int:
         base = services.links.public_url() or "https://YOUR-PUBLIC-ADDRESS"
         print(kind.setup_hint.format(webhook=base + webhook_path(channel.kind, channel.name)))
     if kind.needs_public_address and not services.links.public_url():
-        print(f"warning: {kind.label} reaches Helpdesk only at its public address: set it in Settings → Customer "
+        print(f"warning: {kind.label} reaches Helpdesk only at its public address: set it in Settings › Customer "
               "page or HELPDESK_PUBLIC_URL (signatures are checked against it)", file=sys.stderr)
     if channel.kind == "website":
         print(f"The chat is also a page: {services.chat.page_url(channel)}")

@@ -30,6 +30,6 @@ def run(settings: Settings, args: argparse.Namespace, open_app: Callable) -> int
     print(f"Help center: {done.pages} pages in {', '.join(done.languages)} written to {where}")
     print(f"Open {where / 'index.html'}, or copy the folder to your web host.")
     if not services.links.public_url():
-        print("Without a public address (Settings → Customer page), the copy has no search, no \"Did this help?\" "
+        print("Without a public address (Settings › Customer page), the copy has no search, no \"Did this help?\" "
               "and no \"Write to us\": those need Helpdesk itself.")
     return 0

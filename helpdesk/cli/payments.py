@@ -1,4 +1,4 @@
-"""`helpdesk payments …`: the ways customers pay a request, set at the PC (Settings → Payments
+"""`helpdesk payments …`: the ways customers pay a request, set at the PC (Settings › Payments
 does the same): `bank`, `stripe`, `link`, `show`, `remove KIND`. Secrets are asked for when left
 out on a terminal (kept out of the shell's history) and never printed (docs/payments.md)."""
 

@@ -68,7 +68,7 @@ def _read(path: Path) -> object:
 def _list(automation) -> None:
     rules = automation.rules()
     if not rules:
-        print("no rules (python main.py rules import FILE, or Settings → Automation)")
+        print("no rules (python main.py rules import FILE, or Settings › Automation)")
         return
     width = max(len(r.name) for r in rules)
     for r in rules:

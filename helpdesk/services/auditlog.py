@@ -54,7 +54,7 @@ class AuditLogService(Service):
 
     def recent(self, text: str = "", security_only: bool = True, limit: int = 200,
                since: datetime | None = None) -> list[AuditRow]:
-        """Newest first, for Settings → Audit log: `text` in the action or the detail; security_only
+        """Newest first, for Settings › Audit log: `text` in the action or the detail; security_only
         leaves out the conversations' own changes (assignments, statuses…)."""
         query = select(A)
         if security_only:

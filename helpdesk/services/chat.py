@@ -217,7 +217,7 @@ class ChatService(Service):
             return f"Visitors anywhere reach it through {self.links.public_url()}."
         return (f"No public address is set, so this works only for visitors on the shop's own network "
                 f"({self.links.lan_url()}): for your website's visitors on the internet, set the address customers "
-                "use (Settings → Customer page, or HELPDESK_PUBLIC_URL) behind a proxy or tunnel "
+                "use (Settings › Customer page, or HELPDESK_PUBLIC_URL) behind a proxy or tunnel "
                 "(docs/public-address.md).")
 
     def _signed(self, secret: str, user_id: str, given: str) -> bool:

@@ -37,11 +37,11 @@ JOBS = [
     JobSpec("bot_handoff", "Hand conversations to people when a bot leaves a customer waiting", "every 30 seconds"),
     JobSpec("automation", "Automation rules that wait (follow-ups, waits, targets at risk)", "every minute"),
     JobSpec("collect_files", "Remove uploaded files no message uses", "daily at 03:15"),
-    JobSpec("privacy", "Erase spam after 30 days, conversations past the retention limit (Settings → Data), "
+    JobSpec("privacy", "Erase spam after 30 days, conversations past the retention limit (Settings › Data), "
                        "audit entries after two years", "daily at 04:00"),
-    JobSpec("payments", "Expire payment requests left unpaid past their days (Settings → Payments)", "every 15 minutes"),
+    JobSpec("payments", "Expire payment requests left unpaid past their days (Settings › Payments)", "every 15 minutes"),
     JobSpec("report_rollups", "Keep Reports' daily figures up to date (the last two years)", "every 2 minutes"),
-    JobSpec("update_check", "Ask for a newer version (only when turned on in Settings → This computer)",
+    JobSpec("update_check", "Ask for a newer version (only when turned on in Settings › This computer)",
             "daily at 11:40"),
 ]
 

@@ -1,4 +1,4 @@
-"""The article editor, one dialog for Settings → Help center and the workspace's "Save as
+"""The article editor, one dialog for Settings › Help center and the workspace's "Save as
 article": title, category, language, the Markdown text (with what was masked said on top),
 and whether it is on the help center yet. "Add a picture…" stores it in the file store and puts
 its Markdown at the end of the text."""

@@ -1,4 +1,4 @@
-"""The "What's new" dialog: once for each agent after an upgrade, and from Settings → This
+"""The "What's new" dialog: once for each agent after an upgrade, and from Settings › This
 computer whenever asked."""
 
 from __future__ import annotations

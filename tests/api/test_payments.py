@@ -52,7 +52,7 @@ def decode_qr(png: bytes) -> str:
 def test_a_bank_transfer_request_shows_a_girocode_with_iban_amount_and_reference(client, bot, services, ann):
     first = conversation(client, bot)
     refused = ask(client, bot, first["conversation_id"])
-    assert refused.status_code == 409 and "Settings → Payments" in refused.json()["error"]["message"]
+    assert refused.status_code == 409 and "Settings › Payments" in refused.json()["error"]["message"]
 
     services.payments.ways.set_bank(ann, "Bike Shop Gerber", "de89 3704 0044 0532 0130 00", "COBADEFFXXX")
     asked = ask(client, bot, first["conversation_id"])

@@ -265,7 +265,7 @@ def test_no_mailbox_keeps_email_replies_waiting_with_the_reason(services, ann):
     services.conversations.reply(conversation.conversation_id, ann, "Hello")
     [due] = services.deliveries.due("email")
     unsendable = services.mail.outgoing.compose(due)
-    assert isinstance(unsendable, Unsendable) and unsendable.retry and "Settings → Mailboxes" in unsendable.reason
+    assert isinstance(unsendable, Unsendable) and unsendable.retry and "Settings › Mailboxes" in unsendable.reason
 
 
 def test_a_link_asked_for_by_an_unvouched_integration_goes_to_the_customers_own_address(client, services, box, auth):

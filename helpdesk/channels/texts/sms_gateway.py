@@ -157,7 +157,7 @@ class SmsGatewayChannel(TextChannel):
             answer = self._call("POST", "/webhooks", json={"id": hook_id, "url": url, "event": event})
             if answer.status_code >= 400:
                 raise ChannelDown(f"{self.where} would not take Helpdesk's webhook ({answer.status_code}: "
-                                  f"{_reason(answer)}); the app needs HTTPS for LAN addresses: see Settings → Channels")
+                                  f"{_reason(answer)}); the app needs HTTPS for LAN addresses: see Settings › Channels")
 
     def read_states(self) -> None:
         """Delivery states of texts sent in the last two days, for phones whose webhooks cannot reach us."""

@@ -58,7 +58,7 @@ class TwilioChannel(TextChannel):
     def public_url(self, path: str) -> str:
         base = self.services.links.public_url()
         if not base:
-            raise Forged("Twilio needs the address customers use (Settings → Customer page) to check its signature")
+            raise Forged("Twilio needs the address customers use (Settings › Customer page) to check its signature")
         return base.rstrip("/") + path
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

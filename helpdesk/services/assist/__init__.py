@@ -7,4 +7,4 @@
 - model:    an OpenAI-compatible chat API (llama.cpp, Ollama, LM Studio, or a cloud one), streamed
 - service:  AssistService: the settings (off by default), drafts, summaries, hand-over notes, the log
 
-Nothing is sent anywhere unless an admin names a model (Settings → Assist)."""
+Nothing is sent anywhere unless an admin names a model (Settings › Assist)."""

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # for annotations only: the container wires these services to
 
 SETTINGS_KEY = "assist"
 SECRET_OWNER = "assist"
-OFF = "assist is off: name a language model in Settings → Assist first"
+OFF = "assist is off: name a language model in Settings › Assist first"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The four rules a new shop is offered, off until someone turns them on (Settings → Automation,
+"""The four rules a new shop is offered, off until someone turns them on (Settings › Automation,
 or `python main.py rules enable NAME`). Their names are the command line's contract."""
 
 from __future__ import annotations

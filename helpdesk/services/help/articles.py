@@ -1,4 +1,4 @@
-"""Articles: written by agents (in Settings → Help center, or saved from a conversation with the
+"""Articles: written by agents (in Settings › Help center, or saved from a conversation with the
 customer's personal data masked), published to /help, found with the full-text engine
 conversations use, and offered to customers while they type. An agent or an admin writes
 them; an API token needs the admin scope."""

@@ -224,7 +224,7 @@ class MailboxService(Service):
     def _stored_password(self, box: Mailbox, kind: str) -> str:
         return self.secrets.get(f"mailbox/{box.name}", kind, box.secret_store,
                                 box.imap_secret if kind == "imap" else box.smtp_secret,
-                                what=f"the {kind.upper()} password of {box.name} (Settings → Mailboxes)")
+                                what=f"the {kind.upper()} password of {box.name} (Settings › Mailboxes)")
 
     def _refuse_taken(self, name: str) -> None:
         with self.db.read() as s:

@@ -1,5 +1,5 @@
 """The mail an agent gets when a note mentions them while they are away, and they have asked
-for it (Account → Mail me mentions while I'm away). It goes from the shop's first mailbox to
+for it (Account › Mail me mentions while I'm away). It goes from the shop's first mailbox to
 the agent's own address: who wrote, the conversation, the note, and where Helpdesk is on the
 shop's network. It is a notice, not a thread: answering it reaches no customer and no note."""
 
@@ -31,7 +31,7 @@ def compose_mention(conn: Connection, mention_id: int, link: str, render: Any) -
         return "the mention is gone"
     box = conn.execute(select(MAILBOX).where(MAILBOX.c.active.is_(True)).order_by(MAILBOX.c.id).limit(1)).first()
     if box is None:
-        return "no mailbox to send from: add one in Settings → Mailboxes"
+        return "no mailbox to send from: add one in Settings › Mailboxes"
     context = {"by": row.by or "A rule", "conversation_id": row.conversation_id, "subject": row.subject or "",
                "customer": row.customer or (row.contact or "").split(" ")[0] or "a customer", "body": row.body,
                "link": link}

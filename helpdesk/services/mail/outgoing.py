@@ -82,7 +82,7 @@ class MailOutService(Service):
             conversation = conn.execute(select(C).where(C.c.id == message.conversation_id)).one()  # a message's own
             box = self._mailbox(conn, conversation.id)
             if box is None:
-                return Unsendable("no mailbox to send from: add one in Settings → Mailboxes", retry=True)
+                return Unsendable("no mailbox to send from: add one in Settings › Mailboxes", retry=True)
             meta = message.meta or {}
             last_in = self._last_customer_mail(conn, conversation.id)
             to = (meta.get("to") if message.kind == EVENT else None) or \

@@ -111,10 +111,10 @@ class MessagingService(Service):
         if opted_out is not None:
             raise Conflict(f"the customer texted STOP on {opted_out:%Y-%m-%d}: no texts to them until they text "
                            f"START; answer another way", {"via": "the customer opted out of texts"})
-        self._need(conn, "sms", "no SMS channel is set up (Settings → Channels)")
+        self._need(conn, "sms", "no SMS channel is set up (Settings › Channels)")
 
     def _guard_whatsapp(self, conn: Connection, state: Any, now: datetime) -> None:
-        self._need(conn, "whatsapp", "no WhatsApp sender is set up (Settings → Channels)")
+        self._need(conn, "whatsapp", "no WhatsApp sender is set up (Settings › Channels)")
         last = self._last_whatsapp(conn, state.customer_id)
         if last is None or now - last > WHATSAPP_WINDOW:
             raise Conflict("WhatsApp allows a free reply only within 24 hours of the customer's last message; "
@@ -122,7 +122,7 @@ class MessagingService(Service):
                            {"via": "outside WhatsApp's 24-hour window"})
 
     def _guard_telegram(self, conn: Connection, state: Any, now: datetime) -> None:
-        self._need(conn, "telegram", "no Telegram bot is set up (Settings → Channels)")
+        self._need(conn, "telegram", "no Telegram bot is set up (Settings › Channels)")
 
     def _need(self, conn: Connection, kind: str, reason: str) -> None:
         if not self._carriers(conn)[kind]:
@@ -191,7 +191,7 @@ class MessagingService(Service):
                 select(Attachment).where(Attachment.message_id == message.id)).scalars())
             words = words_of(self.payments, conn, message, numbered=due.channel != "telegram")
         if channel_id is None:
-            return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings → Channels)", retry=True)
+            return NotSendable(f"no {LABELS[due.channel]} channel is set up (Settings › Channels)", retry=True)
         if due.channel in ("telegram", "whatsapp") and words.payment is not None:  # chat apps show the QR code
             files += self._qr_photo(words.payment, public + self.payments.qr_path(words.token, words.payment)
                                     if public else "")

@@ -186,7 +186,7 @@ class ChannelService(Service):
     def secrets_of(self, channel: Channel) -> dict[str, str]:
         """The channel's secrets, for its worker (never shown)."""
         text = self._box().get(f"channel/{channel.name}", "secrets", channel.secret_store, channel.secret,
-                               what=f"the secrets of the channel {channel.name} (Settings → Channels)")
+                               what=f"the secrets of the channel {channel.name} (Settings › Channels)")
         return json.loads(text) if text else {}
 
     def views(self) -> list[ChannelView]:

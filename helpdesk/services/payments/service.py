@@ -213,7 +213,7 @@ class PaymentService(Service):
         ways = self.ways.now_set()
         if not ways.any:
             raise Conflict("no way to pay is set up yet: add a bank account, Stripe or a payment link in "
-                           "Settings → Payments", {"payments": "none set up"})
+                           "Settings › Payments", {"payments": "none set up"})
         return self._request(conversation_id, actor, amount_minor, code, description, via, ways)
 
     @writes

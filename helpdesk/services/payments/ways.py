@@ -1,6 +1,6 @@
 """The ways a shop takes payment, any combination: a bank account (details and, for EUR, the
 EPC QR code; needs no internet and no provider), Stripe Checkout (its keys in the SecretBox),
-and a payment link of the shop's own with {amount} and {reference} in it. Set in Settings →
+and a payment link of the shop's own with {amount} and {reference} in it. Set in Settings ›
 Payments or `helpdesk payments …`; secrets are never shown back."""
 
 from __future__ import annotations

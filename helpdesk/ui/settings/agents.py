@@ -1,4 +1,4 @@
-"""Settings → Agents: everyone who works in the inbox; admins add, deactivate and reset passwords, and say
+"""Settings › Agents: everyone who works in the inbox; admins add, deactivate and reset passwords, and say
 who is away from automatic assignment outside business hours."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Settings → Assist: similar solved conversations and canned suggestions work from the shop's
+"""Settings › Assist: similar solved conversations and canned suggestions work from the shop's
 own history with nothing set up; a language model (one on this machine, or a cloud one if the
 owner chooses) adds drafts, summaries and hand-over notes. Off until an admin turns it on."""
 

@@ -1,4 +1,4 @@
-"""Settings → Audit log: who did what, when and from where — sign-ins (and failed ones), second
+"""Settings › Audit log: who did what, when and from where — sign-ins (and failed ones), second
 steps, settings, agents, tokens, channels, exports and erasures; the conversations' own changes
 on request. A search, and the list as CSV."""
 

@@ -1,4 +1,4 @@
-"""Settings → Automation: the team's rules in the order they run, each with its switch, what it
+"""Settings › Automation: the team's rules in the order they run, each with its switch, what it
 says in words, what it did last (or why it fails), its history and a dry run over the last 100
 conversations; the loop guards' limits."""
 

@@ -1,4 +1,4 @@
-"""Settings → Canned replies: ready answers with variables for the reply box."""
+"""Settings › Canned replies: ready answers with variables for the reply box."""
 
 from __future__ import annotations
 

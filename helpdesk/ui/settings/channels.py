@@ -1,4 +1,4 @@
-"""Settings → Channels: the shop's phone (SMS Gateway for Android on the LAN), Telegram bots
+"""Settings › Channels: the shop's phone (SMS Gateway for Android on the LAN), Telegram bots
 and Twilio numbers (SMS and WhatsApp). Add, pause, remove, test; how each is doing (last
 contact, last error, replies waiting); and what each needs from the shop's network."""
 
@@ -91,7 +91,7 @@ class ChannelsSection(Section):
             status += await self._website(v)
         if v.kind == "twilio" and not self.ctx.services.links.public_url():
             status.append(ft.Text("Twilio cannot reach Helpdesk yet: set the address customers use "
-                                  "(Settings → Customer page)",
+                                  "(Settings › Customer page)",
                                   size=12, color=ft.Colors.ERROR))
         result = ft.Text("", size=12)
 

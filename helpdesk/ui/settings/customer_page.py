@@ -1,4 +1,4 @@
-"""Settings → Customer page: the name customers see on their conversation page (beside the
+"""Settings › Customer page: the name customers see on their conversation page (beside the
 team's hours and the reply time it promises, from Response targets), and the address
 customers use (the public address every link is built from)."""
 

@@ -1,4 +1,4 @@
-"""Settings → Connect a device: the addresses (and QR codes) colleagues open on the LAN:
+"""Settings › Connect a device: the addresses (and QR codes) colleagues open on the LAN:
 helpdesk.local (announced by mDNS) and each IP address, since Android phones resolve
 `.local` names unreliably."""
 

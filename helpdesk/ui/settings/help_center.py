@@ -1,4 +1,4 @@
-"""Settings → Help center: the articles (drafts and published), the site's title and colour,
+"""Settings › Help center: the articles (drafts and published), the site's title and colour,
 and what it did for the shop in the last 30 days (views, "helped" votes, conversations avoided,
 and what customers searched for and did not find)."""
 

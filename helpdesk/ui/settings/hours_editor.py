@@ -1,4 +1,4 @@
-"""The editors Settings → Response targets and Settings → Teams share: a week's business hours
+"""The editors Settings › Response targets and Settings › Teams share: a week's business hours
 and one row of targets per priority."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Settings → Jobs: the scheduled work, when it last ran and with what result, and Run now."""
+"""Settings › Jobs: the scheduled work, when it last ran and with what result, and Run now."""
 
 from __future__ import annotations
 

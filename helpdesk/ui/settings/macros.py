@@ -1,4 +1,4 @@
-"""Settings → Macros: the shop's everyday answers with what goes with them ("Bike ready for
+"""Settings › Macros: the shop's everyday answers with what goes with them ("Bike ready for
 pick-up": the canned reply, the tag, resolved), run from the reply box in one click. The form
 has one of each action; the macro keeps the ones filled in (services/macros.py)."""
 

@@ -1,4 +1,4 @@
-"""Settings → Mailboxes: the shop's mailboxes (add, edit, pause, remove, test the connection),
+"""Settings › Mailboxes: the shop's mailboxes (add, edit, pause, remove, test the connection),
 how each is doing (last fetch, last error, replies waiting), which customers also hear back
 by mail, and the mails that could not be read."""
 

@@ -1,4 +1,4 @@
-"""Settings → Payments: the ways a customer can pay a request, any combination. A bank account
+"""Settings › Payments: the ways a customer can pay a request, any combination. A bank account
 (details and, for EUR, a QR code their banking app scans; works offline, no provider), Stripe
 (card payments on Stripe's page; its keys are kept and never shown again), and a payment link of
 the shop's own. docs/payments.md says what the customer sees."""

@@ -1,4 +1,4 @@
-"""Settings → Privacy: how long resolved conversations are kept (off by default; a dry-run count
+"""Settings › Privacy: how long resolved conversations are kept (off by default; a dry-run count
 before it is switched on), and the blocklist: senders whose messages go straight to Spam."""
 
 from __future__ import annotations

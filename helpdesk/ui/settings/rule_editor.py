@@ -1,4 +1,4 @@
-"""The rule editor (Settings → Automation → New rule / Edit): when, if, then, as rows of
+"""The rule editor (Settings › Automation › New rule / Edit): when, if, then, as rows of
 dropdowns and fields. It edits the rule's JSON form (services/automation/spec.py) and lets the
 service check it: a refusal names the field in words."""
 

@@ -1,4 +1,4 @@
-"""Settings → Response targets: per-priority SLA minutes and the business hours they count in."""
+"""Settings › Response targets: per-priority SLA minutes and the business hours they count in."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class TargetsSection(Section):
         return ft.Column([
             *heading("Response targets", "How soon customers get an answer, per priority, in minutes. "
                            "Clocks run only while a conversation waits on the team; at 80 % it shows as at risk. "
-                           "A team may keep its own (Settings → Teams)."),
+                           "A team may keep its own (Settings › Teams)."),
             *targets.controls,
             ft.FilledButton("Save targets", on_click=save_policies),
             ft.Divider(),

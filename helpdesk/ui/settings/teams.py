@@ -1,4 +1,4 @@
-"""Settings → Teams: the parts of the shop with their own queues (Workshop, Sales), who is in
+"""Settings › Teams: the parts of the shop with their own queues (Workshop, Sales), who is in
 each and who leads it, and which team new conversations from each mailbox, channel and
 intake token go to; a team's own business hours and response targets (a workshop that opens
 at 8)."""

@@ -1,4 +1,4 @@
-"""Settings → This computer: which version runs and what is new in it, starting Helpdesk at
+"""Settings › This computer: which version runs and what is new in it, starting Helpdesk at
 login (so colleagues and the mail keep working after a restart), and the update check, off
 unless an admin turns it on."""
 

@@ -1,4 +1,4 @@
-"""Settings → API tokens: what integrations and bots authenticate with: their scopes, last
+"""Settings › API tokens: what integrations and bots authenticate with: their scopes, last
 use, revoking; which bot answers a channel first; and when bots hand over to people."""
 
 from __future__ import annotations

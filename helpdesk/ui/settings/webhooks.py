@@ -1,4 +1,4 @@
-"""Settings → Webhooks: where replies and missed targets are posted, with the delivery log."""
+"""Settings › Webhooks: where replies and missed targets are posted, with the delivery log."""
 
 from __future__ import annotations
 

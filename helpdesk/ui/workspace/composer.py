@@ -213,7 +213,7 @@ class Composer:
         self.canned.items = [ft.PopupMenuItem(content=r.title + (" (mine)" if r.owner_id is not None else ""),
                                               on_click=lambda e, r=r: self.page.run_task(
             self._insert_canned, r.body, r.id)) for r in replies] or \
-            [ft.PopupMenuItem(content="No canned replies yet (Settings → Canned replies)", disabled=True)]
+            [ft.PopupMenuItem(content="No canned replies yet (Settings › Canned replies)", disabled=True)]
         if self._save_mine is not None:
             self.canned.items.append(ft.PopupMenuItem(
                 content="Save what I wrote as my canned reply…", icon=ft.Icons.BOOKMARK_ADD_OUTLINED,

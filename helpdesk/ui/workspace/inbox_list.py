@@ -23,11 +23,11 @@ PRIORITY_COLORS = {"urgent": ft.Colors.RED, "high": ft.Colors.ORANGE, "normal": 
 EMPTY_HINTS = {"mine": "Nothing assigned to you. Take one from Unassigned, or reply to one to take it.",
                "unassigned": "Every conversation has someone on it.",
                "all": "No conversations here yet. Customer messages arrive through the intake API "
-                      "(see Settings → API tokens).",
+                      "(see Settings › API tokens).",
                "overdue": "Nothing is overdue: every customer has had an answer in time.",
                "at_risk": "Nothing is close to its response-time target.",
                "bot": "No bot is answering anyone first. A bot token can be made the first responder for a "
-                      "channel in Settings → API tokens.",
+                      "channel in Settings › API tokens.",
                "spam": "No spam. Conversations marked as spam, blocked senders' messages and mail its server "
                        "flagged wait here 30 days, then are erased.",
                "mentions": "Nobody has mentioned you. A colleague asks you with @ and your name in an internal note; "

@@ -1,6 +1,6 @@
 """Payments in the workspace: "Request payment" beside the reply box (amount, currency, what for),
 and each request's card in the thread with its state, "Mark paid" (the transfer arrived) and
-"Cancel request". Every way to pay that is set up goes to the customer (Settings → Payments)."""
+"Cancel request". Every way to pay that is set up goes to the customer (Settings › Payments)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ async def request_payment(ctx: UiContext, conversation_id: int, refresh: Refresh
     page = ctx.page
     ways = await ctx.read(ctx.services.payments.ways.now_set)
     if not ways.any:
-        ctx.toast("No way to pay is set up yet: add a bank account, Stripe or a payment link in Settings → Payments",
+        ctx.toast("No way to pay is set up yet: add a bank account, Stripe or a payment link in Settings › Payments",
                   error=True)
         return
     amount = ft.TextField(label="Amount", hint_text="49.90", width=160, autofocus=True, on_change=sync_value,

@@ -86,7 +86,7 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
         # Over the list, not in it: it stays in reach however far the results are scrolled.
         self.close_search_button = ft.TextButton("Close search", icon=ft.Icons.CLOSE, visible=False,
                                                  on_click=lambda e: page.run_task(self.clear_search))
-        # A team's queue; shown once the shop has teams (Settings → Teams).
+        # A team's queue; shown once the shop has teams (Settings › Teams).
         self.team_filter = ft.Dropdown(value="", dense=True, width=160, label="Team", tooltip="Team", visible=False,
                                        options=[ft.DropdownOption(key="", text="All teams")], on_select=self._on_filter)
         self.filters = ft.Row([self.status_filter, self.priority_filter, self.tag_filter, self.team_filter], wrap=True,
