@@ -185,6 +185,17 @@ def _site_or_none(services: Any, key: str) -> Any:
         return None
 
 
+def _site_refusal(services: Any, channel: Any, origin: str | None) -> Response | None:
+    """404 for a chat key that is not one, 403 for a page of a site the chat is not for."""
+    if channel is None:
+        return JSONResponse({"error": {"code": "not_found", "message": "there is no chat with this key"}},
+                            status_code=404)
+    if not services.chat.origin_allowed(channel, origin):
+        return JSONResponse({"error": {"code": "forbidden", "message": "this site may not use this chat"}},
+                            status_code=403)
+    return None
+
+
 def build_suggest_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -192,15 +203,10 @@ def build_suggest_router() -> APIRouter:
     def widget_suggest(key: str, request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
                        lang: Annotated[str, Query(max_length=16)] = "") -> Response:
         services = services_of(request)
-        try:
-            channel = services.chat.site(key)
-        except NotFound:
-            return JSONResponse({"error": {"code": "not_found", "message": "there is no chat with this key"}},
-                                status_code=404)
         origin = request.headers.get("origin")
-        if not services.chat.origin_allowed(channel, origin):
-            return JSONResponse({"error": {"code": "forbidden", "message": "this site may not use this chat"}},
-                                status_code=403)
+        refused = _site_refusal(services, _site_or_none(services, key), origin)
+        if refused is not None:
+            return refused
         answer = suggestions(request, q, lang or None)
         if origin:
             answer.headers["Access-Control-Allow-Origin"] = origin
@@ -212,13 +218,10 @@ def build_suggest_router() -> APIRouter:
         """A visitor said a suggested article answered them: counted as a conversation avoided."""
         services = services_of(request)
         channel = await services.db.run_read(_site_or_none, services, key)
-        if channel is None:
-            return JSONResponse({"error": {"code": "not_found", "message": "there is no chat with this key"}},
-                                status_code=404)
         origin = request.headers.get("origin")
-        if not services.chat.origin_allowed(channel, origin):
-            return JSONResponse({"error": {"code": "forbidden", "message": "this site may not use this chat"}},
-                                status_code=403)
+        refused = _site_refusal(services, channel, origin)
+        if refused is not None:
+            return refused
         cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
         try:
             services.limits.help_searches.check(client_address(request), "too many requests from this address")

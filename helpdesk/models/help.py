@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from helpdesk.models.core import _ts
 
 DRAFT, PUBLISHED = "draft", "published"
+MAX_TITLE = 200
 
 
 class Article(SQLModel, table=True):
@@ -20,7 +21,7 @@ class Article(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("language", "slug", name="uq_article_language_slug"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=MAX_TITLE)
     slug: str = Field(max_length=120)
     body: str = Field(default="")  # Markdown
     category: str = Field(default="", max_length=60)  # "": General

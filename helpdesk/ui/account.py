@@ -8,10 +8,32 @@ from typing import Any
 
 import flet as ft
 
+from helpdesk import __version__
 from helpdesk.ui import format as fmt
 from helpdesk.ui.context import UiContext
 from helpdesk.ui.second_step import code_field, enrolment_card, recovery_card
 from helpdesk.ui.widgets import close_dialog, sync_value
+
+
+def menu_items(ctx: UiContext) -> list[ft.PopupMenuItem]:
+    """The account menu at the top of the workspace: who is signed in, their availability, their
+    sign-in's safety, Reports, Settings (admins), signing out and the version."""
+    run, agent = ctx.page.run_task, ctx.agent
+    items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True),
+             *availability_items(ctx),
+             ft.PopupMenuItem(content="Two-step sign-in", icon=ft.Icons.VERIFIED_USER_OUTLINED,
+                              on_click=lambda e: run(two_step, ctx)),
+             ft.PopupMenuItem(content="Signed-in devices", icon=ft.Icons.DEVICES_OUTLINED,
+                              on_click=lambda e: run(devices, ctx)),
+             ft.PopupMenuItem(content="Change password", icon=ft.Icons.PASSWORD,
+                              on_click=lambda e: run(change_password, ctx)),
+             ft.PopupMenuItem(content="Reports", icon=ft.Icons.INSIGHTS, on_click=lambda e: run(ctx.navigate, "reports"))]
+    if ctx.is_admin:
+        items.append(ft.PopupMenuItem(content="Settings", icon=ft.Icons.SETTINGS,
+                                      on_click=lambda e: run(ctx.navigate, "settings")))
+    return items + [ft.PopupMenuItem(content="Sign out", icon=ft.Icons.LOGOUT,
+                                     on_click=lambda e: run(ctx.navigate, "sign-out")),
+                    ft.PopupMenuItem(content=f"Helpdesk {__version__}", disabled=True)]
 
 
 def availability_items(ctx: UiContext) -> list[ft.PopupMenuItem]:

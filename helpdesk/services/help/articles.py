@@ -20,22 +20,22 @@ from helpdesk.config import Settings
 from helpdesk.db import Database, fts
 from helpdesk.db.fts_messages import fold
 from helpdesk.events import ARTICLES_CHANGED
-from helpdesk.models import IN, OUT, REPLY, AppSetting
-from helpdesk.models.help import DRAFT, PUBLISHED
-from helpdesk.models.tables import AGENTS, ARTICLE_IMAGES as IMAGES, ARTICLES as A, CONVERSATIONS, CUSTOMERS, MESSAGES
+from helpdesk.models import AppSetting
+from helpdesk.models.help import DRAFT, MAX_TITLE, PUBLISHED
+from helpdesk.models.tables import AGENTS, ARTICLE_IMAGES as IMAGES, ARTICLES as A
 from helpdesk.services.base import (ADMIN, AGENT, UNSET, Actor, Service, audit, new_id, require_admin, require_role,
                                    writes)
 from helpdesk.services.assist.similar import conversation_texts
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.help.markdown import excerpt, plain
-from helpdesk.services.help.masking import mask
+from helpdesk.services.help.from_conversation import draft_from_conversation
 from helpdesk.services.files import StagedFile
 from helpdesk.services.links import Links
 from helpdesk.services.search import highlight
 
 STATUSES = (DRAFT, PUBLISHED)
 SITE_KEY = "help_center"
-MAX_TITLE, MAX_BODY, MAX_CATEGORY = 200, 100_000, 60
+MAX_BODY, MAX_CATEGORY = 100_000, 60
 MAX_ARTICLES = 5_000
 SUGGEST_LIMIT = 3
 MAX_QUERY = 200  # a visitor's words beyond this are not searched for
@@ -364,23 +364,9 @@ class ArticleService(Service):
         else the last reply), the customer's names and numbers masked for review."""
         require_role(actor, ADMIN, AGENT, doing="write help articles")
         with self.db.read() as s:
-            conn = s.connection()
-            conversation = conn.execute(select(CONVERSATIONS.c.subject, CUSTOMERS.c.name)
-                                        .join(CUSTOMERS, CUSTOMERS.c.id == CONVERSATIONS.c.customer_id)
-                                        .where(CONVERSATIONS.c.id == conversation_id)).first()
-            if conversation is None:
-                raise NotFound(f"conversation {conversation_id} not found")
-            answer, question = _question_and_answer(conn, conversation_id, message_id)
-            agents = conn.execute(select(AGENTS.c.name)).scalars().all()
-        if answer is None:
-            raise ValidationFailed("nothing to save", {"message_id": "the conversation has no reply to save yet"})
-        names = (conversation.name or "",)
-        masked_question = mask(question or "", names)
-        masked_answer = mask(_without_signature(answer, agents), names)
-        title = " ".join((conversation.subject or "").split()) or _first_sentence(masked_question.text) or "Untitled"
-        body = (f"{masked_question.text}\n\n---\n\n" if masked_question.text else "") + masked_answer.text
-        article = self.create(actor, mask(title[:MAX_TITLE], names).text, body, source_conversation_id=conversation_id)
-        return SavedDraft(article, masked_question.count + masked_answer.count)
+            draft = draft_from_conversation(s.connection(), conversation_id, message_id)
+        article = self.create(actor, draft.title, draft.body, source_conversation_id=conversation_id)
+        return SavedDraft(article, draft.masked)
 
     def _check(self, title: str, body: str, category: str, language: str, status: str) -> dict[str, Any]:
         fields: dict[str, str] = {}
@@ -462,36 +448,3 @@ def _stem(word: str) -> str:
         if word.endswith(ending) and len(word) - len(ending) >= 4:
             return word[:-len(ending)]
     return word
-
-
-def _question_and_answer(conn: Connection, conversation_id: int, message_id: int | None) -> tuple[str | None, str]:
-    """The reply to save (the given one, else the last) and the customer's words before it."""
-    public = conn.execute(select(MESSAGES.c.id, MESSAGES.c.direction, MESSAGES.c.body).where(
-        MESSAGES.c.conversation_id == conversation_id, MESSAGES.c.kind == REPLY).order_by(MESSAGES.c.id)).all()
-    replies = [m for m in public if m.direction == OUT and (message_id is None or m.id == message_id)]
-    if not replies:
-        return None, ""
-    answer = replies[-1]
-    asked: list[str] = []
-    for m in public:
-        if m.id >= answer.id:
-            break
-        if m.direction == IN:
-            asked.append(m.body)
-        else:
-            asked = []  # only what was asked since the team last answered
-    return answer.body, "\n\n".join(a.strip() for a in asked if a.strip())
-
-
-def _without_signature(text: str, agents: Any) -> str:
-    """A reply's greeting and sign-off are for one customer: the agent's name goes with its line."""
-    lines = text.strip().split("\n")
-    names = [n for n in agents if n]
-    while lines and (not lines[-1].strip() or any(n.split(" ")[0] in lines[-1] for n in names)):
-        lines.pop()
-    return "\n".join(lines)
-
-
-def _first_sentence(text: str) -> str:
-    first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
-    return first[:MAX_TITLE]

@@ -5,11 +5,11 @@ What is shown comes from the controller; each view changes its controls in place
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import flet as ft
 
-from helpdesk import __version__
 from helpdesk.ui.memory import settled
 from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
 from helpdesk.models.help import PUBLISHED
@@ -39,7 +39,7 @@ from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxChange, InboxList,
 from helpdesk.ui.workspace.live import LiveUpdates
 from helpdesk.ui.workspace.searching import Searching
 from helpdesk.ui.workspace.payments import card_tools, request_payment
-from helpdesk.ui.workspace.thread import ThreadView
+from helpdesk.ui.workspace.thread import ThreadView, nothing_open
 
 NARROW = 820
 class Workspace(LiveUpdates, Searching, PaletteCommands):
@@ -121,19 +121,14 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
             self.assist.row, self._request_payment)
         self.composer.set_canned(canned, acts.save_my_canned)
         self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in macros], acts.macro,
-                                 self._my_macros)
+                                 functools.partial(macros_dialog, self.ctx))
         self.composer.mentionable = lambda: [a.name for a in agents if a.id != self.c.agent_id] + \
             sorted(self.c.teams.values())
         self.conversation = ft.Column([
             self.header.control, ft.Divider(height=1),
             ft.Container(self.thread.view, expand=True, bgcolor=ft.Colors.SURFACE_CONTAINER_LOWEST),
             ft.Divider(height=1), self.composer.control], spacing=0, expand=True, visible=False)
-        self.placeholder = ft.Container(alignment=ft.Alignment.CENTER, expand=True, padding=32, content=ft.Column([
-            ft.Icon(ft.Icons.MARK_CHAT_UNREAD_OUTLINED, size=48, color=ft.Colors.OUTLINE),
-            ft.Text("Pick a conversation", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-            ft.Text("Customer messages appear on the left as they arrive. Alt+Down and Alt+Up move between them.",
-                    color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER),
-        ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
+        self.placeholder = nothing_open()
         self.conversation_pane = ft.Container(ft.Stack([self.placeholder, self.conversation], expand=True),
                                               expand=True)
         self.customer = CustomerPanel(
@@ -163,22 +158,6 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
 
     def _app_bar(self) -> ft.AppBar:
         agent = self.ctx.agent
-        items = [ft.PopupMenuItem(content=f"{agent.name} ({agent.role})", disabled=True),
-                 *account.availability_items(self.ctx),
-                 ft.PopupMenuItem(content="Two-step sign-in", icon=ft.Icons.VERIFIED_USER_OUTLINED,
-                                  on_click=lambda e: self.page.run_task(account.two_step, self.ctx)),
-                 ft.PopupMenuItem(content="Signed-in devices", icon=ft.Icons.DEVICES_OUTLINED,
-                                  on_click=lambda e: self.page.run_task(account.devices, self.ctx)),
-                 ft.PopupMenuItem(content="Change password", icon=ft.Icons.PASSWORD,
-                                  on_click=lambda e: self.page.run_task(account.change_password, self.ctx)),
-                 ft.PopupMenuItem(content="Reports", icon=ft.Icons.INSIGHTS,
-                                  on_click=lambda e: self.page.run_task(self.ctx.navigate, "reports"))]
-        if self.ctx.is_admin:
-            items.append(ft.PopupMenuItem(content="Settings", icon=ft.Icons.SETTINGS,
-                                          on_click=lambda e: self.page.run_task(self.ctx.navigate, "settings")))
-        items += [ft.PopupMenuItem(content="Sign out", icon=ft.Icons.LOGOUT,
-                                   on_click=lambda e: self.page.run_task(self.ctx.navigate, "sign-out")),
-                  ft.PopupMenuItem(content=f"Helpdesk {__version__}", disabled=True)]
         self.brand = ft.Text("Helpdesk")
         self.back = icon_button(ft.Icons.ARROW_BACK, "Back to the inbox", visible=False,
                                 on_click=lambda e: self.page.run_task(self.close_conversation))
@@ -191,13 +170,14 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
                                  on_click=lambda e: self.page.run_task(self.palette.open)),
                      ft.PopupMenuButton(content=ft.Row([ft.Icon(ft.Icons.ACCOUNT_CIRCLE),
                                                         ft.Text(agent.name.split()[0])], tight=True),
-                                        tooltip="Account", items=items), ft.Container(width=8)])
+                                        tooltip="Account", items=account.menu_items(self.ctx)),
+                     ft.Container(width=8)])
 
     async def load_macros(self) -> None:
         """The macros this agent may run, read again (one was made, changed or deleted)."""
         self.macros = await self.ctx.read(self.ctx.services.macros.visible_to, self.ctx.actor)
         self.composer.set_macros([(m.id, m.name, describe_macro(m.actions)) for m in self.macros], self.actions.macro,
-                                 self._my_macros)
+                                 functools.partial(macros_dialog, self.ctx))
         self.page.update(self.composer.macros)
 
     async def load_articles(self) -> None:
@@ -208,9 +188,6 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
             return [(a.title, articles.url(a)) for a in articles.all(status=PUBLISHED)]
 
         self.composer.linkable = await self.ctx.read(load)
-
-    async def _my_macros(self) -> None:
-        await macros_dialog(self.ctx)
 
     def _files_changed(self) -> None:
         if self._active:

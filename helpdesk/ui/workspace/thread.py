@@ -213,3 +213,13 @@ class ThreadView:
             self._show_earlier()
         if message_id in self._shown_ids:
             await self.view.scroll_to(scroll_key=f"m{message_id}", duration=300)
+
+
+def nothing_open() -> ft.Container:
+    """What the conversation pane shows until a conversation is opened."""
+    return ft.Container(alignment=ft.Alignment.CENTER, expand=True, padding=32, content=ft.Column([
+        ft.Icon(ft.Icons.MARK_CHAT_UNREAD_OUTLINED, size=48, color=ft.Colors.OUTLINE),
+        ft.Text("Pick a conversation", theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        ft.Text("Customer messages appear on the left as they arrive. Alt+Down and Alt+Up move between them.",
+                color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.CENTER),
+    ], horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True, spacing=8))
