@@ -21,7 +21,8 @@ from helpdesk.api.limits import client_address
 from helpdesk.services.container import Services
 from helpdesk.services.conversations import IncomingMessage
 from helpdesk.services.errors import PayloadTooLarge, ServiceError
-from helpdesk.services.help.articles import IMAGE_TYPES, MAX_QUERY
+from helpdesk.services.help.articles import MAX_QUERY
+from helpdesk.services.help.pictures import IMAGE_TYPES
 from helpdesk.services.ratelimit import RateLimited
 from helpdesk.web.help_pages import LANGUAGE_NAMES, HelpPage, categories_of
 

@@ -29,6 +29,9 @@ def test_a_picture_shows_on_the_help_center_once_its_article_is_published(client
     assert f'<img src="{path}" alt="worn pads">' in client.get(article.path).text
     assert client.get(f"/help/_images/{staged.sha256}.gif").status_code == 404  # not its type
     assert client.get("/help/_images/../../etc/passwd").status_code in (400, 404)
+    services.articles.change(article.id, ann, status="draft")
+    assert client.get(path).status_code == 404  # taken back: its picture with it
+    services.articles.change(article.id, ann, status="published")
 
     # The store's clean-up of unsent uploads keeps it, however old.
     stored = services.files.path_of(staged.sha256)

@@ -9,7 +9,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -22,14 +21,14 @@ from helpdesk.db.fts_messages import fold
 from helpdesk.events import ARTICLES_CHANGED
 from helpdesk.models import AppSetting
 from helpdesk.models.help import DRAFT, MAX_TITLE, PUBLISHED
-from helpdesk.models.tables import AGENTS, ARTICLE_IMAGES as IMAGES, ARTICLES as A
+from helpdesk.models.tables import AGENTS, ARTICLES as A
 from helpdesk.services.base import (ADMIN, AGENT, UNSET, Actor, Service, audit, new_id, require_admin, require_role,
                                    writes)
 from helpdesk.services.assist.similar import conversation_texts
 from helpdesk.services.errors import NotFound, ValidationFailed
 from helpdesk.services.help.markdown import excerpt, plain
 from helpdesk.services.help.from_conversation import draft_from_conversation
-from helpdesk.services.files import StagedFile
+from helpdesk.services.help.pictures import PicturesMixin
 from helpdesk.services.links import Links
 from helpdesk.services.search import highlight
 
@@ -50,14 +49,6 @@ het een van mijn niet met voor
 """.split())
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 GENERAL = "General"
-IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
-MAX_IMAGE = 5_000_000
-_SHA = re.compile(r"^[0-9a-f]{64}$")
-
-
-def image_path(sha256: str, content_type: str) -> str:
-    """Where an article's picture is on the help center (its type in the name: a saved copy opens)."""
-    return f"/help/_images/{sha256}.{IMAGE_TYPES.get(content_type, 'png')}"
 
 
 def slugify(text: str, fallback: str = "article") -> str:
@@ -126,47 +117,16 @@ def _view(row: Any, authors: dict[int, str]) -> ArticleView:
                        row.published_at, row.source_conversation_id)
 
 
-class ArticleService(Service):
+class ArticleService(PicturesMixin, Service):
     def __init__(self, db: Database, clock: Clock, settings: Settings, links: Links) -> None:
         super().__init__(db, clock, settings)
         self.links = links
         self.files_root = settings.data_dir / "files"  # the file store (services/files.py) holds the pictures
+        self._shown: tuple[float, frozenset[str]] | None = None  # (when, the pictures published articles show)
 
     def url(self, article: ArticleView) -> str:
         """Where a customer reads it: from the shop's configured address, never a request's Host."""
         return self.links.base_url() + article.path
-
-    # ---- pictures ---------------------------------------------------------------------------------
-
-    @writes
-    def add_image(self, actor: Actor, staged: StagedFile) -> str:
-        """A picture from the file store for an article: the Markdown that shows it (the caller
-        discards the staged file when this refuses it)."""
-        require_role(actor, ADMIN, AGENT, doing="add pictures to help articles")
-        if staged.content_type not in IMAGE_TYPES or not 0 < staged.size <= MAX_IMAGE:
-            raise ValidationFailed("the picture was not added", {
-                "image": f"must be a PNG, JPEG, WebP or GIF image of at most {MAX_IMAGE // 1_000_000} MB"})
-        with self.db.write() as tx:
-            conn = tx.session.connection()
-            if conn.execute(select(IMAGES.c.sha256).where(IMAGES.c.sha256 == staged.sha256)).first() is None:
-                conn.execute(insert(IMAGES).values(
-                    sha256=staged.sha256, filename=staged.filename[:200], content_type=staged.content_type,
-                    size=staged.size, added_by=actor.agent_id, created_at=self.now()))
-        alt = re.sub(r"[\[\]\\]", "", staged.filename.rsplit(".", 1)[0])[:80] or "picture"
-        return f"![{alt}]({image_path(staged.sha256, staged.content_type)})"
-
-    def public_image(self, sha256: str) -> tuple[Path, str] | None:
-        """A picture's file and type while a published article shows it; None otherwise (a draft's
-        pictures are not out yet)."""
-        if not _SHA.fullmatch(sha256):
-            return None
-        with self.db.read() as s:
-            row = s.execute(select(IMAGES.c.content_type).where(IMAGES.c.sha256 == sha256)).first()
-            if row is None:
-                return None
-            shown = s.execute(select(A.c.id).where(A.c.status == PUBLISHED, A.c.body.contains(
-                f"/help/_images/{sha256}.", autoescape=True)).limit(1)).first()
-        return (self.files_root / sha256[:2] / sha256[2:4] / sha256, row.content_type) if shown else None
 
     # ---- reading --------------------------------------------------------------------------------
 
@@ -338,7 +298,9 @@ class ArticleService(Service):
                status: str = DRAFT, source_conversation_id: int | None = None) -> ArticleView:
         require_role(actor, ADMIN, AGENT, doing="write help articles")
         clean = self._check(title=title, body=body, category=category, language=language, status=status)
-        return self.get(self._insert(actor, clean, source_conversation_id))
+        article_id = self._insert(actor, clean, source_conversation_id)
+        self._shown = None
+        return self.get(article_id)
 
     def change(self, article_id: int, actor: Actor, *, title: Any = UNSET, body: Any = UNSET, category: Any = UNSET,
                language: Any = UNSET, status: Any = UNSET) -> ArticleView:
@@ -350,12 +312,14 @@ class ArticleService(Service):
         clean = self._check(**{"title": current.title, "body": current.body, "category": current.category,
                                "language": current.language, "status": current.status, **given})
         self._update(article_id, actor, clean, current)
+        self._shown = None
         return self.get(article_id)
 
     def delete(self, article_id: int, actor: Actor) -> ArticleView:
         require_role(actor, ADMIN, AGENT, doing="delete help articles")
         article = self.get(article_id)
         self._delete(article, actor)
+        self._shown = None
         return article
 
     def save_from_conversation(self, conversation_id: int, actor: Actor,
