@@ -52,3 +52,37 @@ def test_typing_narrows_found_comes_first_enter_runs_the_first_and_ctrl_k_twice_
         assert ran == ["Open #2 · Hal Berg (hal be)"] and not palette.dialog.open
 
     asyncio.run(scenario())
+
+
+def test_enter_before_the_last_keys_search_has_answered_runs_what_it_finds():
+    """A quick typist presses Enter while the search for their last key is still out: the
+    conversation it finds is opened, not nothing (the list may still show an older answer)."""
+    ran: list[str] = []
+
+    def command(label: str) -> Command:
+        async def run() -> None:
+            ran.append(label)
+        return Command(label, run)
+
+    async def scenario() -> None:
+        page, _wire = offline_page()
+        gate = asyncio.Event()
+
+        async def find(typed: str) -> list[Command]:
+            if typed == "hal berg":
+                await gate.wait()
+            return [command(f"Open #2 · Hal Berg ({typed})")]
+
+        palette = Palette(page, lambda: [command("View: Mine")], find)
+        await palette.open()
+        palette.field.value = "hal berg"
+        typing = asyncio.ensure_future(palette._typed(None))  # its search is still out
+        await asyncio.sleep(0)
+        assert palette._shown == []
+        enter = asyncio.ensure_future(palette._run_first(None))
+        await asyncio.sleep(0)
+        gate.set()
+        await asyncio.gather(typing, enter)
+        assert ran == ["Open #2 · Hal Berg (hal berg)"] and not palette.dialog.open
+
+    asyncio.run(scenario())

@@ -39,6 +39,7 @@ class Palette:
         self._shown: list[Command] = []
         self._found: list[Command] = []
         self._asked = ""
+        self._found_for = ""  # what the conversations in _found were found for
         self._controls()
 
     def _controls(self) -> None:
@@ -57,7 +58,7 @@ class Palette:
         if self.dialog.open:  # Ctrl+K again while it is open: it stays as it is
             return
         self._controls()
-        self._all, self._found, self._asked = self._commands(), [], ""
+        self._all, self._found, self._asked, self._found_for = self._commands(), [], "", ""
         self._draw()
         self.page.show_dialog(self.dialog)
         self.page.update()
@@ -75,18 +76,27 @@ class Palette:
             return
         typed = (self.field.value or "").strip()
         self._asked = typed
-        self._found = []
+        self._found, self._found_for = [], ""
         self._draw()
         self.page.update(self.list)
-        if re.fullmatch(r"#?\d+", typed) or len(typed) >= SEARCH_FROM:
-            found = await self._find(typed)
-            if self._asked == typed:  # still what is typed: no older answer lands over a newer one
-                self._found = found
-                self._draw()
-                self.page.update(self.list)
+        if _searched(typed):
+            await self._search(typed)
+
+    async def _search(self, typed: str) -> None:
+        found = await self._find(typed)
+        if self._asked == typed:  # still what is typed: no older answer lands over a newer one
+            self._found, self._found_for = found, typed
+            self._draw()
+            self.page.update(self.list)
 
     async def _run_first(self, _e: Any) -> None:
+        """Enter runs the first command for what is typed, even when it comes before the
+        search for the last key has answered (a quick typist's Enter must not be lost)."""
         updates_itself()
+        typed = (self.field.value or "").strip()
+        if _searched(typed) and self._found_for != typed:
+            self._asked = typed
+            await self._search(typed)
         if self._shown:
             await self._run(self._shown[0])
 
@@ -95,3 +105,7 @@ class Palette:
         self.page.update()
         await command.run()
 
+
+def _searched(typed: str) -> bool:
+    """Whether conversations are searched for what is typed: a number, or enough letters."""
+    return bool(re.fullmatch(r"#?\d+", typed)) or len(typed) >= SEARCH_FROM
