@@ -26,18 +26,47 @@ _row_type: Callable[..., Any] = namedtuple  # a row class whose names are known 
 
 
 class _Plan:
-    """One compiled statement: its SQL, its parameters in order with their processors, and
-    how to turn a fetched tuple into a row."""
+    """One compiled statement: its SQL, a function from the caller's parameters to the values
+    in order (processed), and one from a fetched tuple to a row (None: it returns none)."""
 
-    __slots__ = ("sql", "binds", "row", "results", "is_insert")
+    __slots__ = ("sql", "values", "row", "is_insert")
 
     def __init__(self, sql: str, binds: list[tuple[str, Callable[[Any], Any] | None, Any]], row: Any,
                  results: list[Callable[[Any], Any] | None] | None, is_insert: bool) -> None:
         self.sql = sql
-        self.binds = binds
-        self.row = row
-        self.results = results
+        self.values = _values_function(binds)
+        self.row = _row_function(row, results) if row is not None else None
         self.is_insert = is_insert
+
+
+def _values_function(binds: list[tuple[str, Callable[[Any], Any] | None, Any]]) -> Callable[[dict[str, Any]], list[Any]]:
+    """`lambda p: [p["body"], conv1(p["created_at"]), fixed2, …]`, written out once per plan: a
+    generic loop over the binds cost ~2 µs a statement, nine statements a customer message."""
+    names: dict[str, Any] = {}
+    items = []
+    for i, (name, processor, fixed) in enumerate(binds):
+        if not name:
+            names[f"fixed{i}"] = fixed
+            items.append(f"fixed{i}")
+        elif processor is not None:
+            names[f"conv{i}"] = processor
+            items.append(f"conv{i}(p[{name!r}])")
+        else:
+            items.append(f"p[{name!r}]")
+    return cast(Callable[[dict[str, Any]], list[Any]], eval(f"lambda p: [{', '.join(items)}]", names))
+
+
+def _row_function(row: Any, results: list[Callable[[Any], Any] | None] | None) -> Callable[[tuple[Any, ...]], Any]:
+    """`lambda r: Row(r[0], conv1(r[1]), …)` for a fetched tuple, written out once per plan."""
+    names: dict[str, Any] = {"Row": row}
+    items = []
+    for i, processor in enumerate(results or ()):
+        if processor is None:
+            items.append(f"r[{i}]")
+        else:
+            names[f"conv{i}"] = processor
+            items.append(f"conv{i}(r[{i}])")
+    return cast(Callable[[tuple[Any, ...]], Any], eval(f"lambda r: Row({', '.join(items)})", names))
 
 
 def _plan(statement: Executable, keys: tuple[str, ...], dialect: Any) -> Any:
@@ -147,13 +176,11 @@ class DirectConnection:
             plan = entry[1][keys] = _plan(statement, keys, self._dialect)
         if plan is _UNSUPPORTED:
             return self._conn.execute(statement, params or None)
-        values = [(p(params[name]) if p else params[name]) if name else fixed for name, p, fixed in plan.binds]
         cursor = self._cursor
-        cursor.execute(plan.sql, values)
+        cursor.execute(plan.sql, plan.values(params))
         rows: Sequence[Any] = ()
-        if plan.row is not None:
-            make, processors = plan.row._make, plan.results
-            rows = [make([p(v) if p else v for p, v in zip(processors, raw)]) for raw in cursor.fetchall()]
+        if (make := plan.row) is not None:
+            rows = [make(raw) for raw in cursor.fetchall()]
         return DirectResult(rows, cursor.lastrowid if plan.is_insert else None, cursor.rowcount)
 
 

@@ -103,6 +103,11 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
         future.set_exception(value)
 
 
+def _settle_all(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in settled:
+        _settle(future, ok, value)
+
+
 class WrongThread(RuntimeError):
     """A write off the writer thread, or a blocking database call on an event loop: a bug."""
 
@@ -229,8 +234,13 @@ class Database:
         self.bus.data_changed()
         for ev in published:
             self.bus.publish(ev)
+        # One wake-up of each waiting loop for the whole group, not one a message (each is a
+        # write to the loop's self-pipe and a turn of the loop).
+        answers: dict[Any, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
         for (_fn, _args, _kwargs, loop, future), (ok, value) in zip(jobs, outcomes):
-            loop.call_soon_threadsafe(_settle, future, ok, value)
+            answers.setdefault(loop, []).append((future, ok, value))
+        for loop, settled in answers.items():
+            loop.call_soon_threadsafe(_settle_all, settled)
 
     def _run_batch(self, jobs: list[Any], careful: bool) -> tuple[list[tuple[bool, Any]], list[Event]] | None:
         """Run and commit one group: each write's outcome and the events to publish; None if it

@@ -9,6 +9,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
+# The last datetime bound for SQLite and its text, for every column of this type (each column
+# has its own processor). A datetime never changes, and the kept one cannot be freed and its
+# address reused while it is kept, so `is` finds the same moment.
+_LAST_BOUND: list[tuple[datetime, str] | None] = [None]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC as a naive timestamp and always hands back an aware UTC datetime,
     so SQLite (which has no time zones) and PostgreSQL behave the same."""
@@ -29,12 +35,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         # SQLite's text form in one step, exactly as SQLAlchemy's SQLite DATETIME writes it
         # ("2026-03-01 10:30:15.250000"): the general path was ~6% of a customer message's cost.
+        # A customer message binds the same `now` about eight times (message, conversation,
+        # outbox, idempotency…): see _LAST_BOUND.
+        last = _LAST_BOUND
+
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
+            pair = last[0]  # one read: another thread may replace the pair, never half of it
+            if pair is not None and pair[0] is value:
+                return pair[1]
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
-            return value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+            text = value.astimezone(timezone.utc).isoformat(" ", "microseconds")[:26]
+            last[0] = (value, text)
+            return text
 
         return process
 
@@ -48,7 +63,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             if value is None:
                 return None
             if isinstance(value, str):
-                return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+                try:  # the zone parsed with the rest: datetime.replace() alone cost 0.8 µs, the parse 0.1
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:  # not SQLAlchemy's own text form
+                    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
             return value.replace(tzinfo=timezone.utc)
 
         return process

@@ -137,8 +137,18 @@ class SlaRules:
 
     # transitions ------------------------------------------------------------------------
 
+    @staticmethod
+    def both_running(c: Clocks | Any) -> bool:
+        """Both clocks already run from an earlier message: another customer message changes
+        neither, nor their deadlines (computed from the same start, time spent and policy; a
+        change of policy, hours or team reschedules every running clock when it is made)."""
+        return c.response_message_id is not None and c.response_resumed_at is not None \
+            and c.resolution_message_id is not None and c.resolution_resumed_at is not None
+
     def customer_wrote(self, c: Clocks, message_id: int, replied_before: bool, now: datetime,
                        priority: str, team_id: int | None = None) -> Clocks:
+        if self.both_running(c):
+            return c
         if c.response_message_id is None:
             c.response_target = "next_response" if replied_before else "first_response"
             c.response_message_id, c.response_elapsed, c.response_resumed_at = message_id, 0, now

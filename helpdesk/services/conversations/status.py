@@ -177,6 +177,8 @@ def change_status(tx: Transaction, conn: Connection, state: Row[Any] | SimpleNam
 def _clocks_after(conn: Connection, state: Row[Any] | SimpleNamespace, new: str, cause: str, now: datetime, rules: SlaRules,
                   message_id: int | None, event_id: int | None) -> dict[str, Any]:
     """The SLA clock columns that change (unchanged indexed columns cost no index writes)."""
+    if cause == CUSTOMER and SlaRules.both_running(state):
+        return {}  # a follow-up while the team's clocks run (a customer writing in bursts) moves none
     before = Clocks.of(state).values()
     clocks = Clocks(**before)
     if cause == CUSTOMER and getattr(state, "bot_token_id", None):

@@ -35,8 +35,11 @@ class PhoneBar:
                                                                                label="More")])
 
     def show(self, view: str, counts: dict[str, int]) -> None:
-        """The view shown and every view's count (not sent: the caller updates the page)."""
-        self.view, self.counts = view, counts
+        """The view shown and every view's count (not sent: the caller updates the page). The
+        same again changes nothing: new badges would be sent for nothing on every live refresh."""
+        if view == self.view and counts == self.counts:
+            return
+        self.view, self.counts = view, dict(counts)
         for index, name in enumerate(PHONE_VIEWS):
             icon = self.control.destinations[index].icon
             assert isinstance(icon, ft.Icon)
