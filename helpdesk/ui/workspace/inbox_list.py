@@ -8,7 +8,7 @@ are updated themselves (`show` and `tick` return them)."""
 from __future__ import annotations
 
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -146,6 +146,7 @@ class InboxChange:
     title: bool  # the window title changed: it is on the page itself
     rows: list[ft.Control]  # rows on screen whose insides changed
     listed: bool = True  # rows came, went or moved: the list itself is sent
+    over: list[ft.Control] = field(default_factory=list)  # parts over the rows it changed (over_list.py)
 
 
 class InboxList:

@@ -15,6 +15,7 @@ from helpdesk.models import OPEN, PENDING, PRIORITIES, SPAM
 from helpdesk.models.help import PUBLISHED
 from helpdesk.services.macros import describe as describe_macro
 from helpdesk.ui.workspace.commands import PaletteCommands
+from helpdesk.ui.workspace.over_list import OverList
 from helpdesk.ui.workspace.palette import Palette
 from helpdesk.ui.workspace.phone_bar import PhoneBar
 from helpdesk.ui.workspace.views import VIEW_ICONS, VIEW_LABELS
@@ -35,14 +36,15 @@ from helpdesk.ui.workspace.conversation_header import STATUS_LABELS, Conversatio
 from helpdesk.ui.workspace import customer_data
 from helpdesk.ui.workspace.customer_panel import CustomerPanel
 from helpdesk.ui.workspace.link_customer import link_customer
-from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxChange, InboxList, first_screen
+from helpdesk.ui.workspace.inbox_list import REST_AFTER, InboxList
+from helpdesk.ui.workspace.inbox_pane import InboxPane
 from helpdesk.ui.workspace.live import LiveUpdates
 from helpdesk.ui.workspace.searching import Searching
 from helpdesk.ui.workspace.payments import card_tools, request_payment
 from helpdesk.ui.workspace.thread import ThreadView, nothing_open
 
 NARROW = 820
-class Workspace(LiveUpdates, Searching, PaletteCommands):
+class Workspace(LiveUpdates, Searching, PaletteCommands, InboxPane):
     def __init__(self, ctx: UiContext) -> None:
         self.ctx = ctx
         self.page = ctx.page
@@ -103,6 +105,8 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
                          content=ft.Column([ft.Row([self.view_title, self.close_search_button]), self.filters],
                                            spacing=8)),
             ft.Divider(height=1), self.inbox.view], spacing=0, expand=True))
+        self.over_list = OverList(self.rail, self.view_title, self.filters, self.close_search_button, self.tag_filter,
+                                  self.team_filter, self.status_filter)
         self.files = PendingFiles(page, ctx.services, ctx.settings.data_dir / UPLOADS, self._files_changed, ctx.toast,
                                   ctx.read)
         acts = self.actions = ConversationActions(ctx, self.c, self.zone, self._refresh_open, self.files)
@@ -237,119 +241,6 @@ class Workspace(LiveUpdates, Searching, PaletteCommands):
     async def _on_resize(self, _e: Any) -> None:
         if self._layout(self.page.width or 1280):
             self.page.update()
-
-    # ---- the inbox ------------------------------------------------------------------------
-
-    def _show_inbox(self, recycle: bool = False, first: int | None = None) -> InboxChange:
-        """Draw counts, title and rows; says what to update. recycle: after a change of view or
-        filters, rows that leave show the conversations that come; first: only the rows that
-        fit on screen, for now (InboxList.show)."""
-        c = self.c
-        title_changed = self._show_counts_labels()
-        timed_view = self._timed_view()
-        self.status_filter.disabled = timed_view
-        self.filters.visible, self.close_search_button.visible = True, False
-        if [o.key for o in self.tag_filter.options[1:]] != c.tags:  # new options: new controls to send
-            self.tag_filter.options = [ft.DropdownOption(key="", text="Any")] + \
-                [ft.DropdownOption(key=t, text=t) for t in c.tags]
-        teams = [(str(i), name) for i, name in sorted(c.teams.items(), key=lambda t: t[1].lower())]
-        if [(o.key, o.text) for o in self.team_filter.options[1:]] != teams:
-            self.team_filter.options = [ft.DropdownOption(key="", text="All teams")] + \
-                [ft.DropdownOption(key=k, text=name) for k, name in teams]
-            self.team_filter.visible = bool(teams)
-        filtered = (c.query.status != OPEN and not timed_view) or bool(c.query.tag or c.query.priority) or \
-            c.query.team_id is not None
-        rows = self.inbox.show(c.rows, c.selected_id, self.ctx.services.clock.now(), bool(c.cursor), c.query.view,
-                               filtered, recycle, first)
-        return InboxChange(title_changed, rows, self.inbox.listed)
-
-    def _show_counts_labels(self) -> bool:
-        """The counts beside the views, over the list and in the window title (True: it changed)."""
-        c = self.c
-        for index, view in enumerate(VIEW_LABELS):
-            label = f"{VIEW_LABELS[view]} {c.counts[view]}"
-            self.rail.destinations[index].label = label
-        self.phone_bar.show(c.query.view, c.counts)
-        status = OPEN if self._timed_view() else STATUS_LABELS[c.query.status].lower()
-        team = f" · {c.teams[c.query.team_id]}" if c.query.team_id in c.teams else ""
-        self.view_title.value = (f"Spam ({c.counts['spam']})" if c.query.view == "spam" else
-                                 f"Mentions ({c.counts['mentions']} unread)" if c.query.view == "mentions" else
-                                 f"{VIEW_LABELS[c.query.view]}{team} · {status} ({c.counts[c.query.view]})")
-        title_changed = self.page.title != c.window_title()
-        self.page.title = c.window_title()
-        return title_changed
-
-    def _timed_view(self) -> bool:
-        """Overdue, At risk and Bot choose their own statuses (the status filter does not apply)."""
-        return self.c.query.view in ("overdue", "at_risk", "bot", "spam", "mentions")
-
-    def _update_counts(self) -> None:
-        """Only the counts changed (a live refresh's, read apart from the rows): the rail and the
-        list's title, not the list (whose diff costs as much again, for every agent signed in)."""
-        self._update_over_list(self._show_counts_labels(), self.rail, self.view_title)
-
-    def _update_over_list(self, title_changed: bool, *parts: ft.Control) -> None:
-        self._title_stale = self._title_stale or title_changed
-        if self.narrow or self.title_due():
-            self._update_page()  # the window title (or the phone's bottom bar) is on the page itself
-        else:
-            self.page.update(*parts)
-
-    def _over_list(self) -> list[ft.Control]:
-        """What the list pane holds besides the rows (and the empty state, whose words follow the filters)."""
-        parts: list[ft.Control] = [self.mail_banner, self.view_title, self.close_search_button, self.filters]
-        if any(control is self.inbox.empty for control in self.inbox.view.controls):
-            parts.append(self.inbox.empty)
-        return parts
-
-    def _update_inbox(self, change: InboxChange) -> None:
-        if change.listed:
-            self._update_over_list(change.title, self.rail, self.list_pane)
-        else:  # the same rows in the same order: what is over the list, and the rows that changed
-            # (a list of 50 rows diffed for nothing was half of a live refresh: bench/live_refresh.py)
-            self._update_over_list(change.title, self.rail, *self._over_list())
-        if change.rows:
-            self.page.update(*change.rows)  # rows are isolated: the list's update leaves their insides
-
-    async def _load_more(self) -> None:
-        await self.c.load_more()
-        if self.c.searching is None:  # a search shown meanwhile stays
-            self._update_inbox(self._show_inbox())
-
-    async def _on_rail(self, _e: Any) -> None:
-        updates_itself()
-        await self._change_view()
-
-    async def _pick_view(self, view: str) -> None:
-        """A view chosen on the phone's bottom bar (or its More sheet)."""
-        updates_itself()
-        self.rail.selected_index = list(VIEW_LABELS).index(view)
-        await self._change_view()
-
-    async def _change_view(self) -> None:
-        if self.c.searching is not None:
-            self.c.clear_search()
-            self.search_field.value = ""
-        await self.c.set_view(list(VIEW_LABELS)[self.rail.selected_index or 0])
-        self._show_other_list()
-
-    async def _on_filter(self, _e: Any) -> None:
-        updates_itself()
-        await self.c.set_filters(self.status_filter.value, self.priority_filter.value, self.tag_filter.value,
-                                 self.team_filter.value)
-        self._show_other_list()
-
-    def _show_other_list(self) -> None:
-        """Another view or filter: the rows that fit on screen answer the click, the rest follow."""
-        first = first_screen(self.page.height)
-        self._update_inbox(self._show_inbox(recycle=True, first=first))
-        if len(self.c.rows) > first and self._active:
-            self.page.run_task(self._show_rest_of_list, self.c.rows)
-
-    async def _show_rest_of_list(self, rows: list) -> None:
-        await asyncio.sleep(REST_AFTER)  # the first screen goes out and is drawn first
-        if self._active and self.c.rows is rows and self.c.searching is None:  # nothing came in between
-            self._update_inbox(self._show_inbox(recycle=True))
 
     # ---- a conversation ----------------------------------------------------------------------
 
