@@ -299,6 +299,7 @@ def main() -> int:
     parts = server_parts(trace, r["message_ids"], args.sessions)
     print(f"{'the server part: commit to the last session frame sent, p50 / max':<58}"
           f"{statistics.median(parts):>7.0f} / {max(parts):.0f} ms{'< 250 ms':>12}")
+    print(f"{'... each message, in the order sent':<58}{' '.join(f'{p:.0f}' for p in parts):>16}")
     print(f"{'a customer message shown in all ' + str(args.sessions) + ' inboxes, p50 / max':<58}"
           f"{statistics.median(fan):>7.0f} / {max(fan):.0f} ms{'< 1 s':>12}")
     print(f"{'... shown in the first of them, p50 / max':<58}{statistics.median(first):>7.0f} / {max(first):.0f} ms")

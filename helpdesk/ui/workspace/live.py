@@ -17,7 +17,10 @@ from helpdesk.ui import format as fmt
 
 log = logging.getLogger(__name__)
 
-EVENT_COALESCE_SECONDS = 0.03  # the events of one change (a message, its conversation) become one refresh
+# The events of one change (a message, its conversation) become one refresh: one commit's events
+# are published back to back, so they are all here within a few ms (this wait was 30 ms, the
+# largest fixed part of the time until the last of fifty agents is told: bench/sessions.py).
+EVENT_COALESCE_SECONDS = 0.005
 # While events keep coming (customers writing fast, many agents at work), a session's live
 # refreshes start at most every MIN_REFRESH_INTERVAL and take at most 1/REFRESH_COST_SHARE of
 # its time: one event loop serves every session's clicks, and a click must not queue behind
