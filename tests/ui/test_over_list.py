@@ -57,6 +57,5 @@ def test_a_live_refresh_leaves_nothing_over_the_list_unsent(app):
         await customer_writes("hal@example.com", "Hello?")
         assert nothing_left_unsent()
         await workspace.leave()
-        del wire
 
     asyncio.run(scenario())
