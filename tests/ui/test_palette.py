@@ -5,18 +5,24 @@ lands over a newer one, Enter runs the first, and a second Ctrl+K leaves it as i
 from __future__ import annotations
 
 import asyncio
+from typing import Callable
 
 from helpdesk.ui.workspace.palette import Command, Palette
 from tests.ui.flet_wire import offline_page
 
 
-def test_typing_narrows_found_comes_first_enter_runs_the_first_and_ctrl_k_twice_is_harmless():
-    ran: list[str] = []
-
+def recording(ran: list[str]) -> Callable[[str], Command]:
+    """Commands that note their label in `ran` when run."""
     def command(label: str) -> Command:
         async def run() -> None:
             ran.append(label)
         return Command(label, run)
+    return command
+
+
+def test_typing_narrows_found_comes_first_enter_runs_the_first_and_ctrl_k_twice_is_harmless():
+    ran: list[str] = []
+    command = recording(ran)
 
     async def scenario() -> None:
         page, _wire = offline_page()
@@ -58,11 +64,7 @@ def test_enter_before_the_last_keys_search_has_answered_runs_what_it_finds():
     """A quick typist presses Enter while the search for their last key is still out: the
     conversation it finds is opened, not nothing (the list may still show an older answer)."""
     ran: list[str] = []
-
-    def command(label: str) -> Command:
-        async def run() -> None:
-            ran.append(label)
-        return Command(label, run)
+    command = recording(ran)
 
     async def scenario() -> None:
         page, _wire = offline_page()
