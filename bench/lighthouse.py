@@ -59,12 +59,18 @@ def seo_without_crawlable(report: dict) -> int:
     return round(100 * got / total)
 
 
+PAGE_KEYS = {"page": "customer page", "chat": "/chat", "help": "/help", "article": "help article"}  # --pages
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--forms", default="mobile,desktop",
                         help="Lighthouse's presets to audit each page with (make bench-quick: mobile only)")
+    parser.add_argument("--pages", default=",".join(PAGE_KEYS),
+                        help=f"which pages, of {', '.join(PAGE_KEYS)} (make bench-quick leaves out the article)")
     args = parser.parse_args()
     forms = [f for f in args.forms.split(",") if f in ("mobile", "desktop")] or ["mobile"]
+    wanted = {PAGE_KEYS[k] for k in args.pages.split(",") if k in PAGE_KEYS} or set(PAGE_KEYS.values())
     if not LIGHTHOUSE.exists():
         print("Lighthouse is not installed: npm ci --prefix bench/lighthouse", file=sys.stderr)
         return 2
@@ -100,6 +106,8 @@ def main() -> int:
             print(f"Lighthouse 12.2.3 on {platform.node()} ({os.cpu_count()} CPUs), Chromium {CHROMIUM}")
             print(f"{'page':<15}{'form':<9}{'perf':>6}{'a11y':>6}{'bp':>6}{'seo':>6}{'seo*':>6}")
             for name, url in pages.items():
+                if name not in wanted:
+                    continue
                 for form in forms:
                     report = audit(url, form == "desktop", Path(folder) / "report.json")
                     scores = [round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES]
