@@ -147,8 +147,6 @@ class SlaRules:
 
     def customer_wrote(self, c: Clocks, message_id: int, replied_before: bool, now: datetime,
                        priority: str, team_id: int | None = None) -> Clocks:
-        if self.both_running(c):
-            return c
         if c.response_message_id is None:
             c.response_target = "next_response" if replied_before else "first_response"
             c.response_message_id, c.response_elapsed, c.response_resumed_at = message_id, 0, now
