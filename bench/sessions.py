@@ -183,7 +183,9 @@ def niced_chromium(folder: Path) -> str:
     """Chromium at the lowest CPU priority: the pages stand for agents' own computers, so the
     server is not made to wait for the cores while fifty pages draw (they still use what is left)."""
     wrapper = folder / "chromium-niced"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n 19 "{CHROMIUM}" "$@"\n')
+    # Playwright starts the browser in a session of its own, and Linux (autogroup) shares the CPU
+    # fairly between sessions whatever a process's nice: the session's own nice is set as well.
+    wrapper.write_text(f'#!/bin/sh\necho 19 > /proc/self/autogroup 2>/dev/null\nexec nice -n 19 "{CHROMIUM}" "$@"\n')
     wrapper.chmod(0o700)
     return str(wrapper)
 
