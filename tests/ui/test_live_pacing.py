@@ -9,13 +9,13 @@ import asyncio
 
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.ui.workspace import controller, live
+from helpdesk.ui.workspace import controller, pacing
 from tests.ui.flet_wire import customer_writes, listed_within, offline_workspace
 
 
 def test_a_message_arriving_while_the_counts_wait_is_shown_without_waiting_for_them(app, monkeypatch):
     monkeypatch.setattr(controller, "COUNTS_FRESH_FOR", 60.0)  # the held-back counts are due in a minute
-    monkeypatch.setattr(live, "MIN_REFRESH_INTERVAL", 0.01)
+    monkeypatch.setattr(pacing, "MIN_REFRESH_INTERVAL", 0.01)
     services = app.services
     bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
     services.conversations.receive(IncomingMessage(body="My helmet strap broke", email="gia@example.com"))

@@ -8,12 +8,12 @@ import asyncio
 
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.ui.workspace import live
+from helpdesk.ui.workspace import pacing
 from tests.ui.flet_wire import customer_writes, listed_within, offline_workspace
 
 
 def test_away_nothing_is_drawn_and_the_draft_is_kept_back_what_came_is_shown_and_live_again(app, monkeypatch):
-    monkeypatch.setattr(live, "MIN_REFRESH_INTERVAL", 0.01)
+    monkeypatch.setattr(pacing, "MIN_REFRESH_INTERVAL", 0.01)
     services = app.services
     bea = services.agents.create("bea@shop.example", "Bea", "a long password", role="admin", actor=Actor.system())
     viewed = services.conversations.receive(IncomingMessage(body="My helmet strap broke", email="gia@example.com"))

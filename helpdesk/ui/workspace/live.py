@@ -1,5 +1,5 @@
 """The workspace's live parts: customer messages and colleagues' changes arriving as events,
-coalesced and paced per session, and the clock ticking ("waiting 5 min", "is typing"), the
+coalesced and paced per session (workspace/pacing.py), and the clock ticking ("waiting 5 min", "is typing"), the
 mail banner and the tab title. A mixin of `shell.Workspace`, whose views it redraws."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from helpdesk import events
 from helpdesk.host.notify import notify
 from helpdesk.services.auth import WINDOW_ADDRESS
 from helpdesk.ui import format as fmt
+from helpdesk.ui.workspace.pacing import RefreshPacer
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,6 @@ log = logging.getLogger(__name__)
 # are published back to back, so they are all here within a few ms (this wait was 30 ms, the
 # largest fixed part of the time until the last of fifty agents is told: bench/sessions.py).
 EVENT_COALESCE_SECONDS = 0.005
-# While events keep coming (customers writing fast, many agents at work), a session's live
-# refreshes start at most every MIN_REFRESH_INTERVAL and take at most 1/REFRESH_COST_SHARE of
-# its time: one event loop serves every session's clicks, and a click must not queue behind
-# refreshes nobody can read that fast anyway.
-MIN_REFRESH_INTERVAL = 0.25
-REFRESH_COST_SHARE = 4
 TICK_SECONDS = 3  # presence ("is typing") and, every tenth tick, the waiting times
 # The tab's title ("Helpdesk (3 unassigned)") is on the page itself, and sending it means
 # diffing the whole page: while counts keep changing it follows within this many seconds.
@@ -41,6 +36,7 @@ class LiveUpdates:
         self._flush_task: asyncio.Task | None = None
         self._arrived = asyncio.Event()  # an event came while the refresh loop waited for the counts
         self._quiet_until = 0.0  # the loop's time before which no live refresh starts
+        self._pacer = RefreshPacer()  # how often refreshes may start (workspace/pacing.py)
         self._title_stale = False  # page.title changed and is not sent yet
         self._title_sent_at = float("-inf")
 
@@ -104,7 +100,7 @@ class LiveUpdates:
                 batch, self._pending = self._pending, []
                 await self._apply_events(batch)
             # Rows pace the refreshes; the counts come at most once a second, beside them.
-            self._quiet_until = started + max(MIN_REFRESH_INTERVAL, REFRESH_COST_SHARE * (loop.time() - started))
+            self._quiet_until = self._pacer.refreshed(started, loop.time())
             if self._active and self.c.counts_stale and self.c.counts_wait() == 0:
                 await self._show_counts()
 
