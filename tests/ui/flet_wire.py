@@ -63,12 +63,19 @@ async def offline_workspace(app, agent, device: str = "test"):  # type: ignore[n
 
 
 async def customer_writes(app, workspace, email: str, body: str = "Where is my parcel?") -> int:  # type: ignore[no-untyped-def]
-    """A customer message stored, and its event handed to the workspace as the bus delivers it."""
+    """A customer message stored, and the events its write published handed to the workspace as
+    the bus delivers them (published on the writer thread, before the write's caller hears back)."""
     from helpdesk import events
     from helpdesk.services.conversations import IncomingMessage
 
-    got = await app.db.run_write(app.services.conversations.receive, IncomingMessage(body=body, email=email))
-    workspace.on_event(events.Event(events.MESSAGE_CREATED, got.conversation_id))
+    published: list[events.Event] = []
+    stop = app.db.bus.subscribe(published.append)
+    try:
+        got = await app.db.run_write(app.services.conversations.receive, IncomingMessage(body=body, email=email))
+    finally:
+        stop()
+    for event in published:
+        workspace.on_event(event)
     return got.conversation_id
 
 

@@ -243,3 +243,32 @@ def test_live_refreshes_read_rows_and_leave_the_counts_for_later_and_a_view_chan
         assert ws.counts["all"] == 3 and not ws.counts_stale
 
     run(scenario())
+
+
+def test_a_follow_up_to_an_open_conversation_leaves_the_view_counts_alone_other_changes_do_not(ws, services, ann):
+    """Fifty agents' sessions each count every view again after a change that may move a
+    conversation between views; after a customer's follow-up to an open conversation nothing
+    can have moved, and counting is skipped (bench/sessions.py)."""
+    published: list[events.Event] = []
+    services.db.bus.subscribe(published.append)
+
+    def refresh_after(change) -> bool:  # type: ignore[no-untyped-def]
+        published.clear()
+        change()
+        return ws.merge(list(published)).counts
+
+    cid = 0
+
+    def first() -> None:
+        nonlocal cid
+        cid = customer_writes(services, "carol@example.com", "Is the blue one in stock?")
+
+    assert refresh_after(first)  # a new conversation: All and Unassigned grow
+    before = services.inbox.counts(ws.query, ann.agent_id)
+    assert not refresh_after(lambda: customer_writes(services, "carol@example.com", "Size M, please",
+                                                     conversation_id=cid))
+    assert services.inbox.counts(ws.query, ann.agent_id) == before  # and indeed nothing moved
+    assert refresh_after(lambda: services.conversations.reply(cid, ann, "Checking for you", then="open"))  # taken: Mine
+    assert refresh_after(lambda: services.conversations.reply(cid, ann, "It is in stock", then="pending"))
+    assert refresh_after(lambda: customer_writes(services, "carol@example.com", "Great", conversation_id=cid))  # open again
+    assert ws.merge([events.Event(SLA_BREACHED, cid, {"target": "first_response"})]).counts  # Overdue grows

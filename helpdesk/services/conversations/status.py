@@ -102,6 +102,11 @@ class InvalidTransition(Conflict):
                          {"status": f"cannot go from {old} to {new}"})
 
 
+# Columns the inbox's views and their counts depend on (services/inbox.py _filters), besides the
+# status: the SLA deadlines are left out, as a new deadline is always in the future.
+VIEW_COLUMNS = frozenset({"assignee_id", "team_id", "bot_token_id", "priority", "spam_at", "merged_into_id"})
+
+
 def is_allowed(cause: str, old: str, new: str) -> bool:
     return (cause, old, new) in TRANSITIONS
 
@@ -170,7 +175,10 @@ def change_status(tx: Transaction, conn: Connection, state: Row[Any] | SimpleNam
     changes.update(also or {})
     changes.update(_clocks_after(conn, state, new, cause, now, rules, message_id, event_id if not same else None))
     conn.execute(UPDATE_CONVERSATION, {"b_id": state.id, **changes})
-    tx.emit(events.CONVERSATION_UPDATED, state.id, status=new)
+    # views_kept: it is in the same views as before (a customer's follow-up, most often), so the
+    # agents' view counts stay as they were: fifty sessions need not count again (ui/workspace).
+    kept = old == new and not VIEW_COLUMNS & changes.keys()
+    tx.emit(events.CONVERSATION_UPDATED, state.id, status=new, **({"views_kept": True} if kept else {}))
     return changes
 
 

@@ -67,6 +67,7 @@ class Refresh:
     """What a batch of live events asks the views to redraw."""
 
     inbox: bool = False
+    counts: bool = False  # the views' counts may have changed too (not by a follow-up to an open conversation)
     thread: bool = False
     presence: bool = False
     breaches: list[events.Event] = field(default_factory=list)
@@ -278,6 +279,9 @@ class WorkspaceController:
             mine = ev.conversation_id is not None and ev.conversation_id == self.selected_id
             if ev.type in (events.MESSAGE_CREATED, events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
                 refresh.inbox = True
+                # A message alone moves no conversation between views; an update that says so neither.
+                refresh.counts = refresh.counts or (ev.type != events.MESSAGE_CREATED
+                                                    and not ev.data.get("views_kept"))
                 if "tags" in ev.data:  # a tag may be new: the filter offers it at the next refresh
                     self._tags_read_at = float("-inf")
                 refresh.thread = refresh.thread or mine or (ev.conversation_id is None and self.selected_id is not None)
@@ -303,7 +307,7 @@ class WorkspaceController:
             elif ev.type == AUTOMATION_NOTIFY:
                 refresh.notices.append(f"{ev.data.get('rule', 'A rule')} (#{ev.conversation_id}): {ev.data.get('text', '')}")
             elif ev.type == SLA_BREACHED:
-                refresh.inbox = True
+                refresh.inbox = refresh.counts = True
                 refresh.thread = refresh.thread or mine
                 refresh.breaches.append(ev)
         if self.searching is not None:

@@ -139,7 +139,7 @@ class LiveUpdates:
                 if self.ctx.origin == WINDOW_ADDRESS:  # the shop PC: on the desktop too, the window may be behind
                     await asyncio.to_thread(notify, "Helpdesk", words)
             if refresh.inbox:
-                await self.c.load_inbox(keep=True)
+                await self.c.load_inbox(keep=True, counts=refresh.counts)
                 if self.c.searching is None:  # a search shown while the rows were read stays
                     self._update_inbox(self._show_inbox())
             if refresh.thread:
