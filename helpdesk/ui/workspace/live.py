@@ -1,6 +1,7 @@
 """The workspace's live parts: customer messages and colleagues' changes arriving as events,
-coalesced and paced per session (workspace/pacing.py), and the clock ticking ("waiting 5 min", "is typing"), the
-mail banner and the tab title. A mixin of `shell.Workspace`, whose views it redraws."""
+coalesced and paced per session (workspace/pacing.py), and the clock ticking ("waiting 5 min",
+"is typing"), the mail banner and the tab title. A mixin of `shell.Workspace`, whose views it
+redraws."""
 
 from __future__ import annotations
 
