@@ -185,7 +185,7 @@ def niced_chromium(folder: Path) -> str:
     wrapper = folder / "chromium-niced"
     # Playwright starts the browser in a session of its own, and Linux (autogroup) shares the CPU
     # fairly between sessions whatever a process's nice: the session's own nice is set as well.
-    wrapper.write_text(f'#!/bin/sh\necho 19 > /proc/self/autogroup 2>/dev/null\nexec nice -n 19 "{CHROMIUM}" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\necho 19 2>/dev/null > /proc/self/autogroup\nexec nice -n 19 "{CHROMIUM}" "$@"\n')
     wrapper.chmod(0o700)
     return str(wrapper)
 
