@@ -133,3 +133,24 @@ def test_a_shared_page_finds_every_agents_read_marks_by_key(app, services, ann, 
                  for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
                  if "conversation_read" in row[3]]
     assert plans and all(plan.startswith("SEARCH conversation_read USING") for plan in plans), plans
+
+
+def test_every_column_a_view_filters_on_is_one_a_follow_up_says_it_kept(services):
+    """A conversation.updated event marked views_kept (conversations/status.py) lets every agent's
+    screen skip counting the views again: that is right only while VIEW_COLUMNS names every
+    column the views' conditions read, besides the status and the SLA deadlines (a new deadline
+    is always in the future)."""
+    from sqlalchemy.sql import visitors
+
+    from helpdesk.models.tables import CONVERSATIONS
+    from helpdesk.services.conversations.status import VIEW_COLUMNS
+    from helpdesk.services.sla import DUE_COLUMNS
+
+    read: set[str] = set()
+    for view, status in itertools.product(VIEWS, STATUS_FILTERS):
+        query = InboxQuery(view=view, status=status, tag="vip", priority="high", team_id=1)
+        for condition in services.inbox._filters(query, 1):
+            read |= {c.name for c in visitors.iterate(condition)
+                     if getattr(c, "table", None) is CONVERSATIONS and hasattr(c, "name")}
+    assert read - {"id", "status", *DUE_COLUMNS} <= VIEW_COLUMNS
+    assert {"assignee_id", "bot_token_id", "priority", "team_id"} <= read  # the test sees what it checks

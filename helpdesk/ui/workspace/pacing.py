@@ -32,5 +32,5 @@ class RefreshPacer:
             self.credit = min(REFRESH_BURST_SECONDS, self.credit + (ended - self._ended) / REFRESH_COST_SHARE)
         self._ended = ended
         self.credit -= ended - started
-        owed = -self.credit * REFRESH_COST_SHARE if self.credit < 0 else 0.0
+        owed = max(0.0, -self.credit) * REFRESH_COST_SHARE  # quiet until the credit is back to nothing
         return max(started + MIN_REFRESH_INTERVAL, ended + owed)
