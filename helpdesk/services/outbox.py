@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from helpdesk.events import OUTBOX_ENQUEUED, WEBHOOK_ATTEMPTED
@@ -77,6 +77,18 @@ def enqueue(conn: Any, type: str, conversation_id: int | None, payload: dict[str
     if rows:
         conn.execute(insert(D), rows)
     return event_id
+
+
+# Built once: a burst of customer messages wakes the worker every COALESCE_SECONDS.
+_EARLIER = aliased(D)
+_DUE = (select(D.c.id, D.c.attempts, W.c.url, W.c.secret, W.c.allow_local, E.c.event_id, E.c.type, E.c.payload,
+               E.c.created_at, D.c.webhook_id)
+        .join(W, W.c.id == D.c.webhook_id).join(E, E.c.id == D.c.outbox_event_id)
+        .where(D.c.status == "pending", D.c.next_attempt_at <= bindparam("b_now"), W.c.active.is_(True),
+               ~and_(D.c.conversation_id.is_not(None), exists().where(and_(
+                   _EARLIER.c.webhook_id == D.c.webhook_id, _EARLIER.c.conversation_id == D.c.conversation_id,
+                   _EARLIER.c.status == "pending", _EARLIER.c.outbox_event_id < D.c.outbox_event_id))))
+        .order_by(D.c.outbox_event_id).limit(bindparam("b_limit")))
 
 
 @dataclass
@@ -208,19 +220,8 @@ class OutboxService(Service):
     def deliver_due(self, limit: int = 20) -> int:
         """One pass: post every due delivery that is next in line for its conversation.
         The HTTP calls happen outside any database transaction. Returns how many were tried."""
-        now = self.now()
-        earlier = aliased(D)
-        older_pending = exists().where(and_(
-            earlier.c.webhook_id == D.c.webhook_id, earlier.c.conversation_id == D.c.conversation_id,
-            earlier.c.status == "pending", earlier.c.outbox_event_id < D.c.outbox_event_id))
         with self.db.read() as s:
-            rows = s.execute(
-                select(D.c.id, D.c.attempts, W.c.url, W.c.secret, W.c.allow_local, E.c.event_id, E.c.type, E.c.payload,
-                       E.c.created_at, D.c.webhook_id)
-                .join(W, W.c.id == D.c.webhook_id).join(E, E.c.id == D.c.outbox_event_id)
-                .where(D.c.status == "pending", D.c.next_attempt_at <= now, W.c.active.is_(True),
-                       ~and_(D.c.conversation_id.is_not(None), older_pending))
-                .order_by(D.c.outbox_event_id).limit(limit)).all()
+            rows = s.execute(_DUE, {"b_now": self.now(), "b_limit": limit}).all()
         for row in rows:
             body = json.dumps({"id": row.event_id, "type": row.type, "created_at": row.created_at.isoformat(),
                                "data": row.payload}, separators=(",", ":"), ensure_ascii=False).encode()

@@ -379,16 +379,30 @@ def test_a_fresh_shop_turns_on_two_ready_made_rules_and_a_late_customer_is_looke
 
 def test_old_handled_events_are_dropped_but_waits_stay_once(shop, clock, ann):
     shop.automation.set_enabled("follow-up", True, ann)
+    rule(shop, ann, trigger="customer_message", title="Tag it")
     cid = receive(shop).conversation_id
     shop.conversations.reply(cid, ann, "Could you send a photo?")
     clock.advance(hours=73)
     run(shop)
     assert len(public_out(shop, cid)) == 2  # the follow-up
     clock.advance(days=31)
-    assert shop.automation.forget_handled(30) >= 2  # the message and the status change, handled long ago
+    assert shop.automation.forget_handled(30) == 1  # the message, handled long ago
     assert shop.automation.pending_events() == 0
     run(shop)  # the wait's event is kept: the scan does not see it as new
     assert len(public_out(shop, cid)) == 2
+
+
+def test_only_what_an_enabled_rule_reacts_to_is_kept_for_the_rules(services, ann):
+    receive(services)  # no rule is on: nothing waits for a pass
+    assert services.automation.pending_events() == 0
+    created = rule(services, ann, trigger="conversation_created", title="New")
+    follow_up = receive(services).conversation_id  # the same open conversation: not a created one
+    assert services.automation.pending_events() == 0
+    fresh = receive(services, email="dan@example.com").conversation_id
+    assert services.automation.pending_events() == 1
+    assert run(services) == 1
+    assert [r.conversation_id for r in services.automation.history(created.id)] == [fresh]
+    assert follow_up != fresh
 
 
 def test_a_payment_arriving_and_a_customers_choice_set_rules_off(shop, ann):

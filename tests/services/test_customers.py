@@ -56,3 +56,27 @@ def test_customer_history_lists_every_conversation_newest_first(services, ann, c
     history = services.customers.history(first.customer_id)
     assert [c.id for c in history.conversations] == [second.conversation_id, first.conversation_id]
     assert history.profile.first("email") == "f@example.com"
+
+
+def test_what_the_events_api_says_of_a_returning_customer(services, ann):
+    def said(body):  # the customer as the message's message.received event names them
+        [event] = [e for e in services.outbox.events_after(0) if e.payload["body"] == body]
+        return event.payload["customer"]
+
+    first = services.conversations.receive(IncomingMessage(body="hi", email="fay@example.com", phone="+15550142",
+                                                           name="Fay Field"))
+    again = services.conversations.receive(IncomingMessage(body="by sms", phone="+1 555 0142", name="Someone"))
+    assert again.conversation_id == first.conversation_id and not again.created
+    assert said("by sms") == {"id": first.customer_id, "name": "Fay Field", "email": "fay@example.com",
+                              "phone": "+15550142", "external_id": None}  # a name is never overwritten
+
+    nameless = services.conversations.receive(IncomingMessage(body="who?", email="gus@example.com"))
+    named = services.conversations.receive(IncomingMessage(body="Gus here", email="gus@example.com", name="Gus"))
+    assert said("who?")["name"] == "" and said("Gus here")["name"] == "Gus"  # filled in where there was none
+    assert named.conversation_id == nameless.conversation_id
+
+    services.conversations.set_status(first.conversation_id, "resolved", ann)
+    later = services.conversations.receive(IncomingMessage(body="one more thing", email="fay@example.com"))
+    assert later.customer_id == first.customer_id and later.created
+    assert later.conversation_id != first.conversation_id
+    assert said("one more thing")["phone"] == "+15550142"

@@ -49,6 +49,8 @@ STATE_COLUMNS = (CONVERSATION.c.id, CONVERSATION.c.customer_id, CONVERSATION.c.s
                  CONVERSATION.c.waiting_since, CONVERSATION.c.public_token, CONVERSATION.c.reopen_count,
                  CONVERSATION.c.first_reply_at, CONVERSATION.c.snoozed_until, CONVERSATION.c.resolved_at,
                  *[CONVERSATION.c[f.name] for f in dataclass_fields(Clocks)])
+# A customer as a message's webhook payload names them: their name, their first identifier of each kind.
+Sender = tuple[str, dict[str, str]]
 # Built once: hot paths only bind values.
 _STATE_BY_ID = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.id == bindparam("b_id")))
 STATE_BY_TOKEN = prepared(select(*STATE_COLUMNS).where(CONVERSATION.c.public_token_digest == bindparam("b_digest")))
@@ -191,10 +193,11 @@ class ConversationBase(Service):
 
     def message_payload(self, conn: Connection, state: Any, message_id: int, body: str, direction: str,
                         author: dict[str, Any], attachments: list[Attachment], status: str, now: datetime,
-                        with_link: bool = False) -> dict[str, Any]:
+                        with_link: bool = False, sender: Sender | None = None) -> dict[str, Any]:
         """What webhooks and the events API say about a message (customer or team). The customer's
-        link (their credential) only where the webhook contract has always carried it: replies."""
-        name, ids = name_and_identifiers(conn, state.customer_id)
+        link (their credential) only where the webhook contract has always carried it: replies.
+        `sender`: the customer's name and identifiers, if the caller read them in this transaction."""
+        name, ids = sender if sender is not None else name_and_identifiers(conn, state.customer_id)
         team_id = getattr(state, "team_id", None)
         team = conn.execute(_TEAM_NAME, {"b_id": team_id}).scalar() if team_id is not None else None
         return {"conversation_id": state.id, "message_id": message_id, "direction": direction, "body": body,

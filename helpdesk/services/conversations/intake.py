@@ -24,13 +24,13 @@ from helpdesk import events
 from helpdesk.db import Transaction
 from helpdesk.db.direct import prepared
 from helpdesk.models import IN, OPEN, REPLY, RESOLVED, SPAM
-from helpdesk.models.tables import (API_TOKENS as TOKENS, CONVERSATIONS as CONVERSATION, IDEMPOTENCY_RECORDS as IDEMPOTENCY,
-                                   MESSAGES as MESSAGE)
+from helpdesk.models.tables import (API_TOKENS as TOKENS, CONVERSATIONS as CONVERSATION, CUSTOMER_IDENTIFIERS,
+                                   CUSTOMERS, IDEMPOTENCY_RECORDS as IDEMPOTENCY, MESSAGES as MESSAGE)
 from helpdesk.services.automation.record import record as record_for_rules
 from helpdesk.services.base import Actor, new_id, require_scope, require_text, writes
 from helpdesk.services.conversations.choices import choice_answered, rich_fields
 from helpdesk.services.conversations.common import (MAX_BODY, MAX_SUBJECT, STATE_BY_TOKEN, STATE_COLUMNS,
-                                                    ConversationBase, follow_merges, load_state, new_public_token,
+                                                    ConversationBase, Sender, follow_merges, load_state, new_public_token,
                                                     preview_of, public_token_digest, token_matches)
 from helpdesk.services.thread_events import INSERT_MESSAGE
 from helpdesk.services.conversations.handoff import wants_a_person
@@ -127,6 +127,22 @@ _FIRST_RESPONDER = prepared(select(TOKENS.c.id).where(
 _INSERT_CONVERSATION = prepared(insert(CONVERSATION))
 _TOKEN_TEAM = prepared(select(TOKENS.c.team_id).where(TOKENS.c.id == bindparam("b_id")))
 _INSERT_IDEMPOTENCY = prepared(insert(IDEMPOTENCY))
+# The usual follow-up, in one statement: the customer who owns the one identifier given, with
+# their name and every identifier (the webhook payload names them), and their latest unresolved
+# conversation (its columns are NULL when there is none). Rows: one per identifier.
+_SENDER, _KNOWN = CUSTOMER_IDENTIFIERS.alias("sender"), CUSTOMER_IDENTIFIERS.alias("known")
+_LATEST = CONVERSATION.alias("latest")
+_KNOWN_SENDER = prepared(
+    select(_SENDER.c.customer_id.label("owner_id"), CUSTOMERS.c.name.label("owner_name"),
+           _KNOWN.c.kind.label("known_kind"), _KNOWN.c.value.label("known_value"), *STATE_COLUMNS)
+    .select_from(_SENDER.join(CUSTOMERS, CUSTOMERS.c.id == _SENDER.c.customer_id)
+                 .join(_KNOWN, _KNOWN.c.customer_id == _SENDER.c.customer_id)
+                 .outerjoin(CONVERSATION, CONVERSATION.c.id == select(_LATEST.c.id).where(
+                     _LATEST.c.customer_id == _SENDER.c.customer_id, _LATEST.c.status != RESOLVED)
+                     .order_by(_LATEST.c.last_message_at.desc(), _LATEST.c.id.desc()).limit(1)
+                     .correlate(_SENDER).scalar_subquery()))
+    .where(_SENDER.c.kind == bindparam("b_kind"), _SENDER.c.value == bindparam("b_value"))
+    .order_by(_KNOWN.c.id))
 
 
 class IntakeMixin(ConversationBase):
@@ -159,13 +175,17 @@ class IntakeMixin(ConversationBase):
                                         conversation.status if conversation else OPEN,
                                         conversation.public_token if conversation else "", replayed=True,
                                         created=first == record.message_id)
-            customer_id, _ = resolve_customer(conn, identity, now, actor)
-            state = self._conversation_for(conn, customer_id, clean["conversation_id"])
+            known = self._known_sender(conn, identity) if clean["conversation_id"] is None else None
+            if known is not None:
+                customer_id, state, sender = known
+            else:
+                customer_id, _ = resolve_customer(conn, identity, now, actor)
+                state, sender = self._conversation_for(conn, customer_id, clean["conversation_id"]), None
             team_id = incoming.team_id
             if state is None and team_id is None and actor.kind == "token" and actor.id is not None:
                 team_id = conn.execute(_TOKEN_TEAM, {"b_id": actor.id}).scalar()  # the token's team, if any
             result = self._append_customer_message(tx, conn, state, customer_id, clean, now, actor, files,
-                                                   meta=incoming.meta, team_id=team_id)
+                                                   meta=incoming.meta, team_id=team_id, sender=sender)
             if key:
                 conn.execute(_INSERT_IDEMPOTENCY, {
                     "key": key, "request_hash": request_hash, "message_id": result.message_id,
@@ -201,6 +221,23 @@ class IntakeMixin(ConversationBase):
                                                  {"body": body, "channel": "web", "subject": ""}, now, actor, files)
 
     @staticmethod
+    def _known_sender(conn: Connection, identity: CustomerIdentity) -> tuple[int, Row[Any] | None, Sender] | None:
+        """For a message naming one identifier a customer already owns, with nothing to add to
+        them (resolve_customer's usual case): the customer, their latest unresolved
+        conversation and what the webhook payload says of them, in one statement. None otherwise."""
+        pairs = identity.pairs()
+        if len(pairs) != 1:
+            return None
+        rows = conn.execute(_KNOWN_SENDER, {"b_kind": pairs[0][0], "b_value": pairs[0][1]}).all()
+        if not rows or (identity.name and not rows[0].owner_name):  # new, or a name to fill in
+            return None
+        identifiers: dict[str, str] = {}
+        for row in rows:
+            identifiers.setdefault(row.known_kind, row.known_value)
+        first = rows[0]
+        return first.owner_id, (first if first.id is not None else None), (first.owner_name or "", identifiers)
+
+    @staticmethod
     def _conversation_for(conn: Connection, customer_id: int, wanted: int | None) -> Row[Any] | None:
         """The conversation a customer message belongs to, or None for a new one."""
         if wanted is not None:
@@ -214,12 +251,14 @@ class IntakeMixin(ConversationBase):
     def _append_customer_message(self, tx: Transaction, conn: Connection, state: Row[Any] | None, customer_id: int,
                                  clean: dict[str, Any], now: datetime, actor: Actor,
                                  files: tuple[StagedFile, ...] = (), meta: dict[str, Any] | None = None,
-                                 flagged: str = "", team_id: int | None = None) -> IntakeResult:
+                                 flagged: str = "", team_id: int | None = None,
+                                 sender: Sender | None = None) -> IntakeResult:
         """Store a customer message and open its conversation, whatever state it was in
         (channels call this inside their own transaction, with what they know in `meta`). A blocked
         sender's, one in a spam conversation, or one `flagged` as spam (by the mail server) is kept
         in Spam instead, and nothing follows it (services/conversations/spam.py). A new
-        conversation goes to `team_id`'s queue (its mailbox's, channel's or token's team)."""
+        conversation goes to `team_id`'s queue (its mailbox's, channel's or token's team). `sender`:
+        the customer's name and identifiers when the caller has just read them."""
         if reason := self.spam_reason(conn, state, customer_id, flagged):
             return self._append_spam(tx, conn, state, customer_id, clean, now, files, meta, reason)
         created = state is None
@@ -252,7 +291,7 @@ class IntakeMixin(ConversationBase):
             # Bots and webhooks hear of customer messages too (the events API reads the same outbox).
             enqueue(conn, MESSAGE_RECEIVED, current.id, self.message_payload(
                 conn, current, message_id, clean["body"], IN, {"type": "customer", "id": customer_id},
-                attached, OPEN, now) | rich_fields(meta), now)
+                attached, OPEN, now, sender=sender) | rich_fields(meta), now)
             tx.emit(OUTBOX_ENQUEUED, current.id)
             # One event for the rules: a first message is also "a conversation is created".
             record_for_rules(tx, conn, "customer_message", current.id, now, message_id=message_id, first=created)
