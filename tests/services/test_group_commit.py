@@ -178,3 +178,21 @@ def test_a_write_that_catches_its_own_failed_write_keeps_only_what_it_meant_to(s
     assert results[0].conversation_id == results[2].conversation_id and stored_messages(services) == 2
     with services.db.read() as s:
         assert s.execute(select(AppSetting.key).where(AppSetting.key.in_(["lost", "kept"]))).scalars().all() == ["kept"]
+
+
+def test_a_group_commit_that_cannot_begin_answers_every_message_and_the_next_one_stores(services, monkeypatch):
+    from helpdesk.db import engine
+
+    real, failures = engine._Batch.__init__, [OSError("disk I/O error")]
+
+    def begin(self, *args):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        real(self, *args)
+
+    monkeypatch.setattr(engine._Batch, "__init__", begin)
+    messages = [IncomingMessage(body=f"m{n}", email="fay@example.com") for n in range(3)]
+    results = asyncio.run(asyncio.wait_for(arrive_together(services, messages), 10))  # answered, not left waiting
+    assert all(isinstance(r, OSError) for r in results) and stored_messages(services) == 0
+    again = asyncio.run(arrive_together(services, messages))
+    assert all(not isinstance(r, Exception) for r in again) and stored_messages(services) == 3
