@@ -13,10 +13,10 @@ JSON the model refuses."""
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,12 +54,14 @@ async def accept_message(services: Services, payload: MessageIn, files: list[Sta
                                        {"idempotency_key": "differs from the Idempotency-Key header"})
             key = header_key
         c = payload.customer
-        incoming = IncomingMessage(body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id,
-                                   name=c.name, subject=payload.subject, channel=payload.channel,
-                                   conversation_id=payload.conversation_id, idempotency_key=key)
+        # Checked here, on the event loop: the writer thread is what a burst queues for.
+        checked = services.conversations.check(IncomingMessage(
+            body=payload.body, email=c.email, phone=c.phone, external_id=c.external_id, name=c.name,
+            subject=payload.subject, channel=payload.channel, conversation_id=payload.conversation_id,
+            idempotency_key=key))
         # Group commit: the messages arriving together share one transaction and one fsync.
         result, link_sent = await services.db.run_write_batched(
-            functools.partial(receive_from_api, services, incoming, actor, c.verified, files))
+            functools.partial(receive_from_api, services, checked, actor, c.verified, files))
     except BaseException:
         await discard(services, files)
         raise
@@ -94,7 +96,7 @@ class LeanIntake:
         payload = None
         if not more and actor.has_scope("intake"):
             try:
-                data = json.loads(body)
+                data = orjson.loads(body)  # what it refuses (lone surrogates, NaN) the full path reads
                 if isinstance(data, dict) and not data.get("attachments"):
                     payload = MessageIn.model_validate(data)
             except (ValueError, RecursionError, ValidationError):
@@ -150,7 +152,7 @@ def _played_back(body: bytes, more: bool, receive: Receive) -> Receive:
 
 
 async def _answer(send: Send, status: int, body: Any, extra: dict[str, str] | None) -> None:
-    data = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()  # as JSONResponse
+    data = orjson.dumps(body)  # the bytes JSONResponse writes (compact UTF-8), ~3x quicker
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
                *SECURITY_HEADERS]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from helpdesk.services.base import Actor
 from helpdesk.services.conversations import IncomingMessage
-from helpdesk.services.conversations.intake import IntakeResult
+from helpdesk.services.conversations.intake import CheckedMessage, IntakeResult
 
 if TYPE_CHECKING:
     from helpdesk.services.container import Services
@@ -20,7 +20,7 @@ def vouches(actor: Actor, verified: bool) -> bool:
     return verified and bool({"read", "verify"} & set(actor.scopes))
 
 
-def receive_from_api(services: "Services", incoming: IncomingMessage, actor: Actor, verified: bool,
+def receive_from_api(services: "Services", incoming: IncomingMessage | CheckedMessage, actor: Actor, verified: bool,
                      files: "Sequence[StagedFile]" = ()) -> tuple[IntakeResult, bool]:
     """The result, and whether the link was mailed. The link opens the whole thread: only to
     whoever started it, or a customer the site vouches for (`verified`); the others get it by

@@ -28,6 +28,8 @@ CASES = {
     "someone else's conversation": [{"customer": CAROL, "body": "mine"},
                                     {"customer": {"email": "eve@example.com"}, "body": "x", "conversation_id": 1}],
     "malformed JSON": ['{"customer": '],
+    "words beyond ASCII": [{"customer": {"email": "zoë@example.com", "name": "Zoë"}, "body": "Grüße ✓ 你好"}],
+    "a lone surrogate (JSON allows it, UTF-8 does not)": ['{"customer": {"email": "a@example.com"}, "body": "hi \\ud800"}'],
     "a JSON list": [[1, 2]],
 }
 
@@ -86,7 +88,8 @@ def test_the_lean_path_answers_exactly_as_the_api_app(twins, case):
         intake.api = counting
         got, expected = answers(lean, tokens[0], CASES[case]), answers(full, tokens[1], CASES[case])
     assert got == expected
-    handed_over = {"malformed JSON", "a JSON list", "a field the model refuses"}  # worded by the API app
+    handed_over = {"malformed JSON", "a JSON list", "a field the model refuses",  # worded by the API app
+                   "a lone surrogate (JSON allows it, UTF-8 does not)"}  # the lean path's reader refuses it
     assert (handed_on == []) == (case not in handed_over), handed_on
 
 

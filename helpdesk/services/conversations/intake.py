@@ -114,6 +114,25 @@ def _request_hash(identity: CustomerIdentity, clean: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@dataclass(frozen=True)
+class CheckedMessage:
+    """A customer message validated and normalised, with its idempotency hash: what the writer
+    stores. The intake API checks on the event loop before queueing, so the one writer thread,
+    the bottleneck of a burst, spends none of its time on it (~14 % of its Python, py-spy)."""
+
+    incoming: IncomingMessage
+    identity: CustomerIdentity
+    clean: dict[str, Any]
+    request_hash: str
+
+
+def check_incoming(incoming: IncomingMessage, default_region: str | None) -> CheckedMessage:
+    """Validate (ValidationFailed names each bad field) and hash a customer message."""
+    identity, clean = validate_incoming(incoming, default_region)
+    return CheckedMessage(incoming, identity, clean,
+                          _request_hash(identity, clean) if incoming.idempotency_key else "")
+
+
 _IDEMPOTENCY_BY_KEY = prepared(select(IDEMPOTENCY).where(IDEMPOTENCY.c.key == bindparam("b_key")))
 _STATUS_AND_TOKEN = prepared(select(CONVERSATION.c.status, CONVERSATION.c.public_token).where(
     CONVERSATION.c.id == bindparam("b_id")))
@@ -146,21 +165,26 @@ _KNOWN_SENDER = prepared(
 
 
 class IntakeMixin(ConversationBase):
-    def receive(self, incoming: IncomingMessage, actor: Actor | None = None,
+    def check(self, incoming: IncomingMessage) -> CheckedMessage:
+        """A customer message validated for `receive` (raises ValidationFailed), off the writer."""
+        return check_incoming(incoming, self.settings.default_phone_region)
+
+    def receive(self, incoming: IncomingMessage | CheckedMessage, actor: Actor | None = None,
                 files: Sequence[StagedFile] = ()) -> IntakeResult:
         """A customer message arrives (intake API, channels, demo), with its files already in the store."""
         require_scope(actor, "intake", "post customer messages")
         self.files.limits.check_total(list(files))
-        return self._receive(incoming, actor, tuple(files))
+        return self._receive(incoming if isinstance(incoming, CheckedMessage) else self.check(incoming), actor,
+                             tuple(files))
 
     @writes
-    def _receive(self, incoming: IncomingMessage, actor: Actor | None, files: tuple[StagedFile, ...]) -> IntakeResult:
+    def _receive(self, checked: CheckedMessage, actor: Actor | None, files: tuple[StagedFile, ...]) -> IntakeResult:
         """One short transaction."""
-        identity, clean = validate_incoming(incoming, self.settings.default_phone_region)
+        incoming, identity, clean, request_hash = checked.incoming, checked.identity, checked.clean, \
+            checked.request_hash
         actor = actor or Actor.customer()
         now = self.now()
         key = incoming.idempotency_key
-        request_hash = _request_hash(identity, clean) if key else ""
         with self.db.write() as tx:
             conn = tx.direct()
             if key:

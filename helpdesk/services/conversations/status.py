@@ -171,7 +171,11 @@ def change_status(tx: Transaction, conn: Connection, state: Row[Any] | SimpleNam
     if cause == CUSTOMER:
         assert customer_message is not None, "a customer message moves the clocks from that message"
         message_id = customer_message()
-        changes.update(waiting_since=state.waiting_since or now, last_message_id=message_id)
+        changes["last_message_id"] = message_id
+        if state.waiting_since is None or "waiting_since" in changes:
+            # Only when it changes: SQLite rewrites an index entry for every column an UPDATE
+            # names, and a follow-up leaves the customer waiting since their first unanswered message.
+            changes["waiting_since"] = state.waiting_since or now
     changes.update(also or {})
     changes.update(_clocks_after(conn, state, new, cause, now, rules, message_id, event_id if not same else None))
     conn.execute(UPDATE_CONVERSATION, {"b_id": state.id, **changes})
