@@ -6,9 +6,10 @@ that the rows stored equal the 2xx answers.
     python bench/intake.py --wrk [--seconds 10] [--concurrency 32] [--runs 3]
 
 --wrk measures as issue 42 set the aim: wrk (Debian's package) with 32 connections against the
-same server, GET /api/v1/health then POST /api/v1/messages (bench/intake.lua: every request a
-distinct message with its own idempotency key), alternating, `--runs` times; the ratio of the
-two is the figure (this VM's ceiling moves from run to run). Then every stored message is
+same server, GET /api/v1/health and POST /api/v1/messages (bench/intake.lua: every request a
+distinct message with its own idempotency key), alternating, `--runs` intake runs each between
+two health runs; the ratio of each to the mean health either side, and their median, are the
+figures (this VM's speed drifts within seconds). Then every stored message is
 checked against the acknowledged ones: no more than the connections still in flight when wrk
 stopped, and no key stored twice.
 """
@@ -22,6 +23,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,13 +150,17 @@ def wrk_main(args: argparse.Namespace) -> int:
     acknowledged = refused = 0
     try:
         wrk(f"{base}/api/v1/health", 3, args.concurrency, env)  # warm up
+        # Health before and after each intake run: this VM's speed drifts within seconds, and
+        # the mean of the two either side is what the intake run is compared with.
+        health = wrk(f"{base}/api/v1/health", args.seconds, args.concurrency, env)
         for run in range(args.runs):
             env["HELPDESK_BENCH_RUN"] = str(run)  # keys differ from run to run
-            health = wrk(f"{base}/api/v1/health", args.seconds, args.concurrency, env)
             intake = wrk(base, args.seconds, args.concurrency, env, ROOT / "bench" / "intake.lua")
+            after = wrk(f"{base}/api/v1/health", args.seconds, args.concurrency, env)
             acknowledged += intake[2]
             refused += intake[3]
-            rows.append((health, intake))
+            rows.append(((health[0] + after[0]) / 2, intake))
+            health = after
     finally:
         server.terminate()
         stopping = time.monotonic()
@@ -171,8 +177,10 @@ def wrk_main(args: argparse.Namespace) -> int:
           f"Python {platform.python_version()}, SQLite synchronous={args.synchronous}, "
           f"{args.concurrency} connections, {args.seconds} s a run")
     print(f"{'run':<5}{'health req/s':>14}{'intake msg/s':>14}{'intake / health':>17}{'intake mean ms':>16}")
-    for n, (health, intake) in enumerate(rows, 1):
-        print(f"{n:<5}{health[0]:>14,.0f}{intake[0]:>14,.0f}{intake[0] / health[0]:>17.2f}{intake[1]:>16.1f}")
+    for n, (health_rate, intake) in enumerate(rows, 1):
+        print(f"{n:<5}{health_rate:>14,.0f}{intake[0]:>14,.0f}{intake[0] / health_rate:>17.2f}{intake[1]:>16.1f}")
+    print(f"{'median':<33}{statistics.median(i[0] / h for h, i in rows):>17.2f}  (health: the mean of the runs "
+          f"just before and after)")
     in_flight = stored - acknowledged  # stored after their answer was cut off by wrk's stop
     ok = refused == 0 and 0 <= in_flight <= args.concurrency * args.runs and keys[0] == keys[1] == stored
     print(f"acknowledged {acknowledged:,}, refused {refused}, stored {stored:,} "
