@@ -180,8 +180,7 @@ class IntakeMixin(ConversationBase):
     @writes
     def _receive(self, checked: CheckedMessage, actor: Actor | None, files: tuple[StagedFile, ...]) -> IntakeResult:
         """One short transaction."""
-        incoming, identity, clean, request_hash = checked.incoming, checked.identity, checked.clean, \
-            checked.request_hash
+        incoming, identity, clean = checked.incoming, checked.identity, checked.clean
         actor = actor or Actor.customer()
         now = self.now()
         key = incoming.idempotency_key
@@ -190,7 +189,7 @@ class IntakeMixin(ConversationBase):
             if key:
                 record = conn.execute(_IDEMPOTENCY_BY_KEY, {"b_key": key}).first()
                 if record is not None:
-                    if record.request_hash != request_hash:
+                    if record.request_hash != checked.request_hash:
                         raise Conflict("this idempotency_key was already used for a different message",
                                        {"idempotency_key": "already used for a different message"})
                     conversation = conn.execute(_STATUS_AND_TOKEN, {"b_id": record.conversation_id}).first()
@@ -212,7 +211,7 @@ class IntakeMixin(ConversationBase):
                                                    meta=incoming.meta, team_id=team_id, sender=sender)
             if key:
                 conn.execute(_INSERT_IDEMPOTENCY, {
-                    "key": key, "request_hash": request_hash, "message_id": result.message_id,
+                    "key": key, "request_hash": checked.request_hash, "message_id": result.message_id,
                     "conversation_id": result.conversation_id, "customer_id": customer_id, "created_at": now})
             return result
 
